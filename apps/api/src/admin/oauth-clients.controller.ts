@@ -1,0 +1,38 @@
+import { Controller, Delete, Get, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, RequireScope } from '@sb/auth';
+import type { Actor } from '@sb/core';
+import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import { createOAuthClientSchema, OAuthClientService, type CreateOAuthClientInput } from '@sb/tenancy';
+import { tenantOf } from './tenant-of';
+import { oauthClientView } from './views';
+
+@ApiTags('oauth-clients')
+@ApiBearerAuth()
+@Controller('v1/oauth-clients')
+export class OAuthClientsController {
+  constructor(private readonly clients: OAuthClientService) {}
+
+  @Post()
+  @RequireScope({ admin: 'admin:oauth-clients' })
+  @ApiOperation({ summary: 'Register an OAuth client (client secret, or JWKS for private_key_jwt); the secret is in this response only' })
+  @DocumentBody(createOAuthClientSchema)
+  async create(@CurrentActor() actor: Actor, @ValidBody(createOAuthClientSchema) body: CreateOAuthClientInput) {
+    const { client, clientSecret } = await this.clients.create(actor, tenantOf(actor), body);
+    return { ...oauthClientView(client), ...(clientSecret ? { clientSecret } : {}) };
+  }
+
+  @Get()
+  @RequireScope({ admin: 'admin:oauth-clients' })
+  @ApiOperation({ summary: "List the tenant's OAuth clients" })
+  async list(@CurrentActor() actor: Actor) {
+    return { items: (await this.clients.list(tenantOf(actor))).map(oauthClientView) };
+  }
+
+  @Delete(':id')
+  @RequireScope({ admin: 'admin:oauth-clients' })
+  @ApiOperation({ summary: 'Revoke an OAuth client; its tokens stop working at once' })
+  async revoke(@CurrentActor() actor: Actor, @IdParam('OAuth client') id: string) {
+    return oauthClientView(await this.clients.revoke(tenantOf(actor), id));
+  }
+}

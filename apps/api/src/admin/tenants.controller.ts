@@ -1,0 +1,60 @@
+import { Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentActor, OperatorOnly, RequireScope } from '@sb/auth';
+import type { Actor } from '@sb/core';
+import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import {
+  ApiKeyService,
+  createApiKeySchema,
+  createTenantSchema,
+  TenantService,
+  updateTenantSchema,
+  type CreateApiKeyInput,
+  type CreateTenantInput,
+  type UpdateTenantInput,
+} from '@sb/tenancy';
+import { apiKeyView, tenantView } from './views';
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly apiKeys: ApiKeyService,
+  ) {}
+
+  @Post()
+  @OperatorOnly()
+  @ApiOperation({ summary: 'Create a tenant (operator only), with its built-in echo connection' })
+  @DocumentBody(createTenantSchema)
+  async create(@ValidBody(createTenantSchema) body: CreateTenantInput) {
+    return tenantView(await this.tenants.create(body));
+  }
+
+  @Get(':id')
+  @RequireScope({ admin: 'admin:tenant' }, { operator: true })
+  @ApiOperation({ summary: 'Read a tenant' })
+  async get(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string) {
+    return tenantView(await this.tenants.getForActor(actor, id));
+  }
+
+  @Patch(':id')
+  @RequireScope({ admin: 'admin:tenant' }, { operator: true })
+  @ApiOperation({ summary: 'Update a tenant (name, plan; status by the operator)' })
+  @DocumentBody(updateTenantSchema)
+  async update(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string, @ValidBody(updateTenantSchema) body: UpdateTenantInput) {
+    return tenantView(await this.tenants.update(actor, id, body));
+  }
+
+  @Post(':id/api-keys')
+  @HttpCode(201)
+  @RequireScope({ admin: 'admin:api-keys' }, { operator: true })
+  @ApiOperation({ summary: 'Create an API key; the key is in this response only' })
+  @DocumentBody(createApiKeySchema)
+  async createApiKey(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string, @ValidBody(createApiKeySchema) body: CreateApiKeyInput) {
+    const tenant = await this.tenants.getForActor(actor, id);
+    const { apiKey, key } = await this.apiKeys.create(actor, tenant.id, body);
+    return { ...apiKeyView(apiKey), key };
+  }
+}

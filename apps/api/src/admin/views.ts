@@ -1,0 +1,48 @@
+import type { ApiKey, Connection, OAuthClient, Tenant } from '@sb/db';
+
+/** Response shapes: explicit fields only, so nothing secret or internal is serialized by accident. */
+export const tenantView = (t: Tenant) => ({
+  id: t.id,
+  name: t.name,
+  slug: t.slug,
+  status: t.status,
+  plan: t.plan,
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
+});
+
+export const apiKeyView = (k: ApiKey) => ({
+  id: k.id,
+  tenantId: k.tenantId,
+  name: k.name,
+  prefix: k.prefix,
+  scopes: k.scopes,
+  lastUsedAt: k.lastUsedAt,
+  expiresAt: k.expiresAt,
+  revokedAt: k.revokedAt,
+  createdAt: k.createdAt,
+});
+
+export const oauthClientView = (c: OAuthClient) => ({
+  id: c.id,
+  tenantId: c.tenantId,
+  name: c.name,
+  clientId: c.clientId,
+  authMethod: c.authMethod,
+  jwksUrl: c.jwksUrl,
+  hasInlineJwks: c.jwks !== null,
+  scopes: c.scopes,
+  revokedAt: c.revokedAt,
+  createdAt: c.createdAt,
+});
+
+export const connectionView = (c: Connection) => ({
+  id: c.id,
+  tenantId: c.tenantId,
+  name: c.name,
+  vendor: c.vendor,
+  environment: c.environment,
+  status: c.status,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});

@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { AuditModule } from '@sb/audit';
+import { AuthModule } from '@sb/auth';
+import { ConfigModule, loadConfig } from '@sb/config';
+import { DbModule } from '@sb/db';
+import { ProblemFilter } from '@sb/http';
+import { MeteringModule } from '@sb/metering';
+import { QueueModule } from '@sb/queue';
+import { TenancyModule } from '@sb/tenancy';
+import { TransactionsModule } from '@sb/transactions';
+import { ApiKeysController } from './admin/api-keys.controller';
+import { AuditController } from './admin/audit.controller';
+import { ConnectionsController } from './admin/connections.controller';
+import { DiagnosticsController } from './admin/diagnostics.controller';
+import { OAuthClientsController } from './admin/oauth-clients.controller';
+import { TenantsController } from './admin/tenants.controller';
+import { UsageController } from './admin/usage.controller';
+import { graphqlOptions } from './graphql/graphql-options';
+import { ViewerResolver } from './graphql/viewer.resolver';
+import { HealthController } from './health/health.controller';
+import { OAuthController } from './oauth/oauth.controller';
+
+@Module({
+  imports: [
+    ConfigModule,
+    DbModule,
+    QueueModule,
+    AuthModule,
+    TenancyModule,
+    TransactionsModule,
+    MeteringModule,
+    AuditModule,
+    GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
+  ],
+  controllers: [
+    HealthController,
+    OAuthController,
+    TenantsController,
+    ApiKeysController,
+    OAuthClientsController,
+    ConnectionsController,
+    UsageController,
+    AuditController,
+    DiagnosticsController,
+  ],
+  providers: [ViewerResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
+})
+export class AppModule {}

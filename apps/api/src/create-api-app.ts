@@ -1,0 +1,43 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { GatewayKeyService } from '@sb/auth';
+import type { AppConfig } from '@sb/config';
+import { ProblemFilter } from '@sb/http';
+import { requestLogging, type Logger, PinoNestLogger } from '@sb/telemetry';
+import { AppModule } from './app.module';
+
+/** Request bodies above this are refused with 413 (admin and clinical JSON alike). */
+export const MAX_BODY = '1mb';
+
+/** Builds the api application (used by main and by the e2e tests). */
+export async function createApiApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  app.use(requestLogging(logger));
+  app.useBodyParser('json', { limit: MAX_BODY, strict: true });
+  app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
+  app.useGlobalFilters(new ProblemFilter());
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Switchboard API')
+      .setDescription('Admin REST API of the Switchboard healthcare integration gateway. Errors are RFC 7807 problem+json with a stable `code`.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+
+  await app.get(GatewayKeyService).start();
+  return app;
+}
+
+export type { AppConfig };

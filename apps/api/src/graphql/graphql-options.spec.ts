@@ -1,0 +1,52 @@
+import { ApolloServer } from '@apollo/server';
+import { buildConfig } from '@sb/config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { graphqlOptions } from './graphql-options';
+
+/** A recursive schema, so depth and cost can grow without bound. */
+const typeDefs = 'type Node { id: ID!, children: [Node!]! } type Query { root: Node! }';
+const node = (): unknown => ({ id: '1', children: () => [node()] });
+
+async function serverWith(limits: { depth: number; complexity: number }) {
+  const config = buildConfig({
+    SB_STATE_DIR: mkdtempSync(join(tmpdir(), 'sb-gql-')),
+    SB_GRAPHQL_MAX_DEPTH: String(limits.depth),
+    SB_GRAPHQL_MAX_COMPLEXITY: String(limits.complexity),
+  });
+  const options = graphqlOptions(config);
+  const server = new ApolloServer({
+    typeDefs,
+    resolvers: { Query: { root: node } },
+    validationRules: options.validationRules,
+    plugins: options.plugins,
+  });
+  await server.start();
+  return server;
+}
+
+const nested = (depth: number): string => `{ root { ${'children { '.repeat(depth)}id${' }'.repeat(depth)} } }`;
+
+async function errorsOf(server: ApolloServer, query: string) {
+  const res = await server.executeOperation({ query });
+  return res.body.kind === 'single' ? res.body.singleResult.errors : undefined;
+}
+
+describe('GraphQL limits', () => {
+  it('refuses operations deeper than the configured depth', async () => {
+    const server = await serverWith({ depth: 4, complexity: 10_000 });
+    expect(await errorsOf(server, nested(2))).toBeUndefined();
+    const errors = await errorsOf(server, nested(6));
+    expect(errors?.[0]?.message).toMatch(/exceeds maximum operation depth of 4/);
+    await server.stop();
+  });
+
+  it('refuses operations costlier than the configured complexity, before executing them', async () => {
+    const server = await serverWith({ depth: 50, complexity: 5 });
+    expect(await errorsOf(server, nested(2))).toBeUndefined();
+    const errors = await errorsOf(server, nested(8));
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'query_too_complex', max: 5 });
+    await server.stop();
+  });
+});

@@ -1,0 +1,41 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { AppConfig } from '@sb/config';
+import type { Request } from 'express';
+import { GraphQLError } from 'graphql';
+import depthLimit from 'graphql-depth-limit';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+
+/** Refuses operations whose estimated cost exceeds the configured maximum, before execution. */
+function complexityLimit(max: number): ApolloServerPlugin {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didResolveOperation: ({ request, document, schema }) => {
+          const complexity = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName ?? undefined,
+            variables: request.variables ?? {},
+            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (complexity > max) {
+            throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', complexity, max } });
+          }
+          return Promise.resolve();
+        },
+      }),
+  };
+}
+
+export const graphqlOptions = (config: AppConfig): ApolloDriverConfig => ({
+  driver: ApolloDriver,
+  path: '/graphql',
+  autoSchemaFile: true,
+  sortSchema: true,
+  context: ({ req }: { req: Request }) => ({ req }),
+  validationRules: [depthLimit(config.graphqlMaxDepth)],
+  plugins: [complexityLimit(config.graphqlMaxComplexity)],
+  includeStacktraceInErrorResponses: false,
+  introspection: true,
+});

@@ -1,0 +1,7 @@
+export * from './access.decorators';
+export * from './auth.module';
+export * from './authentication.service';
+export * from './client-assertion';
+export * from './credentials';
+export * from './gateway-keys.service';
+export * from './token.service';

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every environment variable Switchboard reads. Defaults make the demo run with no
+ * env at all; production mode requires the secrets to be set explicitly.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: port.default(3000),
+  SB_PUBLIC_URL: z.url().optional(),
+  SB_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  SB_VAULT_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  SB_STATE_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/switchboard'),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  SB_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only')
+    .default('sb'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  SB_ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(3600).default(900),
+  SB_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(30),
+  SB_WORKER_CONCURRENCY: positiveInt.max(256).default(8),
+  SB_GRAPHQL_MAX_DEPTH: positiveInt.max(64).default(8),
+  SB_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(1000),
+  SB_MLLP_PORT: port.default(2575),
+  SB_SANDBOX_PORT: port.default(4000),
+  SB_ALLOW_PRIVATE_TARGETS: bool.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;

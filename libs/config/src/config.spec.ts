@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig, ConfigError, redactConfig } from './config';
+
+describe('buildConfig', () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('runs with no environment at all, using the documented defaults', () => {
+    const config = buildConfig({ SB_STATE_DIR: stateDir });
+    expect(config).toMatchObject({
+      mode: 'development',
+      port: 3000,
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/switchboard',
+      redisUrl: 'redis://127.0.0.1:6379',
+      publicUrl: 'http://localhost:3000',
+      allowPrivateTargets: true,
+    });
+    expect(config.vaultMasterKey).toHaveLength(32);
+  });
+
+  it('creates development secrets once, private to the user, and reuses them', () => {
+    const first = buildConfig({ SB_STATE_DIR: stateDir });
+    const second = buildConfig({ SB_STATE_DIR: stateDir });
+    expect(second.adminToken).toBe(first.adminToken);
+    expect(second.vaultMasterKey.equals(first.vaultMasterKey)).toBe(true);
+    expect(readFileSync(join(stateDir, 'admin-token'), 'utf8').trim()).toBe(first.adminToken);
+    expect(statSync(join(stateDir, 'master.key')).mode & 0o077).toBe(0);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      buildConfig({ SB_STATE_DIR: stateDir, PORT: 'eighty', LOG_LEVEL: 'loud', SB_VAULT_MASTER_KEY: 'c2hvcnQ=' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT/);
+    expect(problems).toMatch(/LOG_LEVEL/);
+    expect(problems).toMatch(/SB_VAULT_MASTER_KEY/);
+  });
+
+  it('does not echo a rejected secret value in the error', () => {
+    try {
+      buildConfig({ SB_STATE_DIR: stateDir, SB_ADMIN_TOKEN: 'short-secret-value' });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect((e as Error).message).toMatch(/SB_ADMIN_TOKEN/);
+      expect((e as Error).message).not.toContain('short-secret-value');
+    }
+  });
+
+  it('requires explicit secrets in production', () => {
+    expect(() => buildConfig({ SB_STATE_DIR: stateDir, NODE_ENV: 'production' })).toThrow(
+      /SB_ADMIN_TOKEN: required[\s\S]*SB_VAULT_MASTER_KEY: required[\s\S]*SB_PUBLIC_URL: required/,
+    );
+  });
+
+  it('defaults private webhook targets off in production', () => {
+    const config = buildConfig({
+      SB_STATE_DIR: stateDir,
+      NODE_ENV: 'production',
+      SB_ADMIN_TOKEN: 'x'.repeat(40),
+      SB_VAULT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      SB_PUBLIC_URL: 'https://gw.example',
+    });
+    expect(config.allowPrivateTargets).toBe(false);
+  });
+});
+
+describe('redactConfig', () => {
+  it('hides secrets and URL passwords', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+    const config = buildConfig({
+      SB_STATE_DIR: stateDir,
+      SB_ADMIN_TOKEN: 'operator-token-0123456789abcdef0123456789',
+      DATABASE_URL: 'postgresql://app:hunter2@db.internal:5432/sb?sslmode=require',
+    });
+    const printed = JSON.stringify(redactConfig(config));
+    expect(printed).not.toContain('operator-token');
+    expect(printed).not.toContain('hunter2');
+    expect(printed).not.toContain(config.vaultMasterKey.toString('base64'));
+    expect(printed).toContain('db.internal');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,29 @@
+import { Global, Module } from '@nestjs/common';
+import { Database } from './database';
+import { PrismaService } from './prisma.service';
+import { ApiKeyRepository } from './repositories/api-key.repository';
+import { AuditRepository } from './repositories/audit.repository';
+import { ConnectionRepository } from './repositories/connection.repository';
+import { ConsoleUserRepository } from './repositories/console-user.repository';
+import { OAuthClientRepository } from './repositories/oauth-client.repository';
+import { SigningKeyRepository } from './repositories/signing-key.repository';
+import { TenantRepository } from './repositories/tenant.repository';
+import { UsageRepository } from './repositories/usage.repository';
+
+const repositories = [
+  TenantRepository,
+  ConsoleUserRepository,
+  ApiKeyRepository,
+  OAuthClientRepository,
+  SigningKeyRepository,
+  ConnectionRepository,
+  UsageRepository,
+  AuditRepository,
+];
+
+@Global()
+@Module({
+  providers: [PrismaService, Database, ...repositories],
+  exports: [Database, ...repositories],
+})
+export class DbModule {}

@@ -1,0 +1,11 @@
+export { Database, type DbTransaction } from './database';
+export * from './db.module';
+export * from './models';
+export * from './repositories/api-key.repository';
+export * from './repositories/audit.repository';
+export * from './repositories/connection.repository';
+export * from './repositories/console-user.repository';
+export * from './repositories/oauth-client.repository';
+export * from './repositories/signing-key.repository';
+export * from './repositories/tenant.repository';
+export * from './repositories/usage.repository';

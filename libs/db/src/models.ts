@@ -1,0 +1,126 @@
+/** Domain types returned by repositories; Prisma types never leave libs/db. */
+export type TenantStatus = 'active' | 'suspended';
+export type UserRole = 'owner' | 'admin' | 'developer' | 'finance' | 'viewer';
+export const USER_ROLES: readonly UserRole[] = ['owner', 'admin', 'developer', 'finance', 'viewer'];
+export type ConnectionVendor = 'echo' | 'epic' | 'oracle' | 'athena' | 'hl7v2' | 'fhir';
+export type ConnectionEnvironment = 'sandbox' | 'production';
+export type ConnectionStatus = 'draft' | 'testing' | 'live' | 'disabled';
+export type TransactionOutcome = 'success' | 'error';
+export type OAuthAuthMethod = 'client_secret' | 'private_key_jwt';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  slug: string;
+  status: TenantStatus;
+  plan: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConsoleUser {
+  id: string;
+  tenantId: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  createdAt: Date;
+}
+
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+/** An API key found by its hash, with what authentication needs to decide. */
+export interface ApiKeyCredential extends ApiKey {
+  tenantStatus: TenantStatus;
+}
+
+export interface OAuthClient {
+  id: string;
+  tenantId: string;
+  name: string;
+  clientId: string;
+  authMethod: OAuthAuthMethod;
+  jwks: unknown;
+  jwksUrl: string | null;
+  scopes: string[];
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface OAuthClientCredential extends OAuthClient {
+  secretHash: string | null;
+  tenantStatus: TenantStatus;
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  publicJwk: Record<string, unknown>;
+  sealedPrivateJwk: string;
+  status: 'active' | 'retiring' | 'retired';
+  createdAt: Date;
+  retireAfter: Date | null;
+}
+
+export interface Connection {
+  id: string;
+  tenantId: string;
+  name: string;
+  vendor: ConnectionVendor;
+  environment: ConnectionEnvironment;
+  status: ConnectionStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UsageEventInput {
+  tenantId: string;
+  connectionId: string;
+  transactionId: string;
+  vendor: ConnectionVendor;
+  operation: string;
+  resourceType: string;
+  outcome: TransactionOutcome;
+  durationMs: number;
+  occurredAt: Date;
+}
+
+export interface UsageEvent extends UsageEventInput {
+  id: string;
+}
+
+export interface AuditEntryInput {
+  tenantId: string;
+  transactionId: string;
+  connectionId: string | null;
+  actorType: string;
+  actorId: string;
+  operation: string;
+  resourceType: string;
+  patientRef: string | null;
+  purpose: string | null;
+  outcome: TransactionOutcome;
+  occurredAt: Date;
+}
+
+export interface AuditRecord extends AuditEntryInput {
+  id: string;
+  sequence: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

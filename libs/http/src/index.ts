@@ -1,0 +1,4 @@
+export * from './problem';
+export * from './problem.filter';
+export * from './zod-body';
+export * from './id-param';

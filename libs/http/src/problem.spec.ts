@@ -1,0 +1,32 @@
+import { ErrorCode, SbError } from '@sb/core';
+import { toProblem, toSbError } from './problem';
+
+describe('toSbError', () => {
+  it('maps a JSON parse failure to malformed_json 400', () => {
+    const { error } = toSbError(Object.assign(new SyntaxError('Unexpected token } in JSON at position 12'), { type: 'entity.parse.failed', status: 400 }));
+    expect(error.code).toBe(ErrorCode.MalformedJson);
+    expect(error.status).toBe(400);
+    expect(error.message).not.toContain('position');
+  });
+
+  it('turns an unknown error into a 500 with an error id and no leaked message', () => {
+    const { error, errorId } = toSbError(new Error('connect ECONNREFUSED patient Jane Doe'));
+    const problem = toProblem(error, errorId);
+    expect(problem.status).toBe(500);
+    expect(problem.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(problem)).not.toContain('Jane');
+  });
+
+  it('keeps SbError codes, issues and details', () => {
+    const e = new SbError(ErrorCode.ValidationFailed, 'Request validation failed', { issues: [{ path: 'slug', message: 'too short' }] });
+    expect(toProblem(e)).toMatchObject({ status: 400, code: 'validation_failed', issues: [{ path: 'slug' }] });
+  });
+});
+
+describe('toSbError with Nest-wrapped parser errors', () => {
+  it('finds the body-parser type on the cause', () => {
+    const parserError = Object.assign(new SyntaxError('Unexpected end of JSON input'), { type: 'entity.parse.failed', status: 400 });
+    const wrapped = Object.assign(new Error('Bad Request'), { cause: parserError, getStatus: () => 400 });
+    expect(toSbError(wrapped).error.code).toBe(ErrorCode.MalformedJson);
+  });
+});

@@ -1,0 +1,54 @@
+import { ErrorCode, SbError, statusForCode, type ErrorCode as Code, type FieldIssue } from '@sb/core';
+import { randomUUID } from 'node:crypto';
+
+/** RFC 9457 (formerly 7807) problem details, with Switchboard's stable `code`. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: Code;
+  detail?: string;
+  instance?: string;
+  issues?: FieldIssue[];
+  errorId?: string;
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://switchboard.dev/problems/';
+
+/** Errors raised by body parsing (express/body-parser) carry a `type` like this. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Classifies any thrown value as an SbError; unknown errors become internal errors with an id. */
+export function toSbError(error: unknown): { error: SbError; errorId?: string } {
+  if (error instanceof SbError) return { error };
+  // Nest wraps body-parser errors in an HttpException whose cause keeps the parser's `type`.
+  const parser = ((error as BodyParserError)?.type ? error : (error as { cause?: unknown })?.cause) as BodyParserError | undefined;
+  if (parser?.type === 'entity.parse.failed') return { error: new SbError(ErrorCode.MalformedJson, 'Request body is not valid JSON') };
+  if (parser?.type === 'entity.too.large') return { error: new SbError(ErrorCode.PayloadTooLarge, 'Request body is too large') };
+  if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported')
+    return { error: new SbError(ErrorCode.BadRequest, 'Unsupported request body encoding') };
+  const httpStatus = (error as { getStatus?: () => number })?.getStatus?.();
+  if (httpStatus === 401) return { error: new SbError(ErrorCode.Unauthenticated, 'Missing or invalid credentials') };
+  if (httpStatus === 404) return { error: new SbError(ErrorCode.NotFound, 'No such route') };
+  if (httpStatus === 405) return { error: new SbError(ErrorCode.BadRequest, 'Method not allowed') };
+  if (httpStatus === 413) return { error: new SbError(ErrorCode.PayloadTooLarge, 'Request body is too large') };
+  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) return { error: new SbError(ErrorCode.BadRequest, 'Bad request') };
+  const errorId = randomUUID();
+  return { error: new SbError(ErrorCode.Internal, 'Internal error', { cause: error }), errorId };
+}
+
+export function toProblem(error: SbError, errorId?: string): ProblemDetails {
+  return {
+    type: `${TYPE_BASE}${error.code}`,
+    title: error.message,
+    status: statusForCode(error.code),
+    code: error.code,
+    ...(error.issues ? { issues: error.issues } : {}),
+    ...(error.details ?? {}),
+    ...(errorId ? { errorId } : {}),
+  };
+}

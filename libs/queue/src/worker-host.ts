@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { runWithRequestContext } from '@sb/core';
+import { Worker, type Job } from 'bullmq';
+import { contextOf, type JobEnvelope } from './job-envelope';
+import { JobName, QUEUE_OF, QueueName } from './queue.constants';
+import { RedisService } from './redis.service';
+
+export type JobHandler = (payload: JobEnvelope, job: Job<JobEnvelope>) => Promise<unknown>;
+/** A handler for every job name: a missing one fails to compile, and is checked again at boot. */
+export type JobHandlers = Record<JobName, JobHandler>;
+
+const tracer = trace.getTracer('switchboard.worker');
+
+/** Runs BullMQ workers that dispatch by job name, inside the job's tenant, request and trace context. */
+@Injectable()
+export class WorkerHost implements OnModuleDestroy {
+  private readonly logger = new Logger(WorkerHost.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisService,
+  ) {}
+
+  async start(handlers: JobHandlers, queues: readonly QueueName[] = Object.values(QueueName)): Promise<void> {
+    const missing = Object.values(JobName).filter((name) => typeof handlers[name] !== 'function');
+    if (missing.length > 0) throw new Error(`No handler for jobs: ${missing.join(', ')}`);
+    for (const queue of queues) {
+      const worker = new Worker<JobEnvelope>(queue, (job) => this.dispatch(handlers, queue, job), {
+        connection: this.redis.connect(),
+        prefix: this.redis.prefix,
+        concurrency: this.config.workerConcurrency,
+      });
+      worker.on('failed', (job, err) =>
+        this.logger.warn({ jobName: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err }, 'job failed'),
+      );
+      worker.on('error', (err) => this.logger.error({ err }, 'worker error'));
+      await worker.waitUntilReady();
+      this.workers.push(worker);
+    }
+  }
+
+  private dispatch(handlers: JobHandlers, queue: QueueName, job: Job<JobEnvelope>): Promise<unknown> {
+    const name = job.name as JobName;
+    const handler = handlers[name] as JobHandler | undefined;
+    if (!handler || QUEUE_OF[name] !== queue) return Promise.reject(new Error(`Unknown job ${job.name} on queue ${queue}`));
+    const payload = job.data;
+    return runWithRequestContext({ requestId: payload.requestId, tenantId: payload.tenantId ?? undefined }, () =>
+      context.with(contextOf(payload), () =>
+        tracer.startActiveSpan(`job ${name}`, async (span) => {
+          span.setAttributes({ 'sb.job_name': name, 'sb.job_attempt': job.attemptsMade + 1, ...(payload.tenantId ? { 'sb.tenant_id': payload.tenantId } : {}) });
+          try {
+            return await handler(payload, job);
+          } catch (e) {
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            throw e;
+          } finally {
+            span.end();
+          }
+        }),
+      ),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

@@ -1,0 +1,74 @@
+/*
+ * Run by start-telemetry.int-spec.ts in a child process, laid out as an app is:
+ * telemetry starts first, and express, graphql, pg and http load afterwards.
+ * Prints the exported (redacted) spans as JSON on stdout.
+ */
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTelemetry } from './index';
+
+const collected: ReadableSpan[] = [];
+const exporter: SpanExporter = {
+  export(spans, done) {
+    collected.push(...spans);
+    done({ code: 0 });
+  },
+  shutdown: () => Promise.resolve(),
+};
+const telemetry = startTelemetry({ serviceName: 'instrumented-app', exporter });
+
+async function main(databaseUrl: string): Promise<void> {
+  const { default: express } = await import('express');
+  const { buildSchema, graphql } = await import('graphql');
+  const { Client } = await import('pg');
+  const { createServer } = await import('node:http');
+
+  const schema = buildSchema('type Patient { id: ID! family: String } type Query { patients(family: String, given: String): [Patient!]! }');
+  const rootValue = { patients: (args: { family?: string }) => [{ id: 'p1', family: args.family }] };
+
+  const app = express();
+  app.get('/fhir/Patient/:id', (_req, res) => {
+    res.json({ resourceType: 'Patient', id: 'p1' });
+  });
+  app.post('/graphql', express.json(), async (req, res) => {
+    const body = req.body as { query: string; variables?: Record<string, unknown> };
+    res.json(await graphql({ schema, rootValue, source: body.query, variableValues: body.variables }));
+  });
+  const server = createServer(app).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  await fetch(`${base}/fhir/Patient/p1?name=Smith&birthdate=1970-01-01`, {
+    headers: { authorization: 'Bearer fixture-secret-token', cookie: 'sid=fixture-cookie' },
+  });
+  await fetch(`${base}/graphql?debug=Smith`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'query FindPatients($family: String) { patients(family: $family, given: "Jane") { id family } }',
+      variables: { family: 'Smith' },
+    }),
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query("SELECT 'Smith'::text AS family, $1::text AS given", ['Jane']);
+  await client.end();
+
+  await telemetry.shutdown();
+  const plain = collected.map((s) => ({
+    name: s.name,
+    scope: s.instrumentationScope.name,
+    attributes: s.attributes,
+    events: s.events,
+    status: s.status,
+  }));
+  process.stdout.write(JSON.stringify(plain));
+}
+
+// The database URL is the last argument (node -e leaves no script path in argv).
+main(process.argv[process.argv.length - 1] ?? '').catch((error: unknown) => {
+  process.stderr.write(String(error instanceof Error ? error.stack : error));
+  process.exitCode = 1;
+});

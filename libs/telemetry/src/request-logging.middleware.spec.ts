@@ -1,0 +1,92 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { currentRequestContext } from '@sb/core';
+import express from 'express';
+import { createLogger } from './logger';
+import { requestLogging } from './request-logging.middleware';
+import { captureLogLines } from './test-log-capture';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('requestLogging middleware', () => {
+  const capture = captureLogLines();
+  const logger = createLogger({ serviceName: 'api', level: 'info', destination: capture.destination });
+  let server: Server;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(requestLogging(logger));
+    app.get('/fhir/Patient/:id', async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The context survives the await: the handler sees the request's id.
+      const context = currentRequestContext();
+      if (context) context.tenantId = 'tenant-7';
+      res.json({ seenRequestId: context?.requestId });
+    });
+    app.post('/boom', () => {
+      throw new Error('boom');
+    });
+    server = createServer(app);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.close();
+    await once(server, 'close');
+  });
+
+  beforeEach(() => capture.clear());
+
+  it('accepts a well-formed x-request-id, echoes it and runs the request in its context', async () => {
+    const res = await fetch(`${baseUrl}/fhir/Patient/p-1?name=Smith&birthdate=1970-01-01`, {
+      headers: { 'x-request-id': 'caller-id_123', authorization: 'Bearer secret-token-value', cookie: 'sid=cookie-value' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('caller-id_123');
+    expect(await res.json()).toEqual({ seenRequestId: 'caller-id_123' });
+
+    const line = await capture.waitForLine((l) => l.msg === 'request completed');
+    expect(line).toMatchObject({
+      msg: 'request completed',
+      method: 'GET',
+      path: '/fhir/Patient/p-1',
+      route: '/fhir/Patient/:id',
+      status: 200,
+      requestId: 'caller-id_123',
+      tenantId: 'tenant-7',
+    });
+    expect(typeof line.durationMs).toBe('number');
+    expect(line.durationMs as number).toBeGreaterThanOrEqual(4);
+    const raw = capture.raw();
+    for (const leaked of ['Smith', '1970-01-01', 'secret-token-value', 'cookie-value', 'authorization', 'name=']) {
+      expect(raw).not.toContain(leaked);
+    }
+  });
+
+  it.each([
+    ['a malformed id', 'bad id with spaces'],
+    ['an over-long id', 'a'.repeat(65)],
+    ['an id carrying text', 'Smith%2C%20Jane'],
+  ])('replaces %s with a UUID', async (_label, incoming) => {
+    const res = await fetch(`${baseUrl}/fhir/Patient/p-2`, { headers: { 'x-request-id': incoming } });
+    const id = res.headers.get('x-request-id') ?? '';
+    expect(id).toMatch(UUID);
+    expect(await res.json()).toEqual({ seenRequestId: id });
+    await capture.waitForLine((l) => l.requestId === id);
+    expect(capture.raw()).not.toContain(incoming);
+  });
+
+  it('generates a UUID when none is sent, and logs failures at error level', async () => {
+    const res = await fetch(`${baseUrl}/boom?ssn=123-45-6789`, { method: 'POST', body: '{"name":"Smith"}' });
+    expect(res.status).toBe(500);
+    const id = res.headers.get('x-request-id') ?? '';
+    expect(id).toMatch(UUID);
+    const line = await capture.waitForLine((l) => l.requestId === id);
+    expect(line).toMatchObject({ level: 'error', method: 'POST', path: '/boom', status: 500 });
+    expect(capture.raw()).not.toContain('123-45-6789');
+  });
+});

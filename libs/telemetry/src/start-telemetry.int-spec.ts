@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '@sb/config';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/*
+ * A minimal TypeScript require hook for the child process: the repo's swc
+ * settings with the path aliases anchored at the repo root, so the fixture runs
+ * as compiled app code does (instrumentations patch real `require` calls).
+ */
+function childBootstrap(): string {
+  const swcrc = JSON.parse(readFileSync(join(ROOT, '.swcrc'), 'utf8')) as { jsc: Record<string, unknown> };
+  const options = {
+    jsc: { ...swcrc.jsc, baseUrl: ROOT },
+    module: { type: 'commonjs', ignoreDynamic: false },
+    swcrc: false,
+    sourceMaps: 'inline',
+  };
+  return `
+    const swc = require('@swc/core');
+    const fs = require('node:fs');
+    const options = ${JSON.stringify(options)};
+    require.extensions['.ts'] = (module, filename) =>
+      module._compile(swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...options, filename }).code, filename);
+    require(${JSON.stringify(join(__dirname, 'instrumented-app.fixture.ts'))});
+  `;
+}
+
+interface ExportedSpan {
+  name: string;
+  scope: string;
+  attributes: Record<string, unknown>;
+  events: unknown[];
+}
+
+describe('startTelemetry in an instrumented process (http, express, graphql, pg)', () => {
+  let spans: ExportedSpan[];
+  let wire: string;
+
+  beforeAll(async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', childBootstrap(), '--', loadConfig().databaseUrl], {
+      cwd: ROOT,
+      timeout: 60_000,
+    });
+    spans = JSON.parse(stdout) as ExportedSpan[];
+    wire = stdout;
+  }, 70_000);
+
+  const scopes = () => new Set(spans.map((s) => s.scope));
+
+  it('produces spans from each instrumentation', () => {
+    for (const scope of ['http', 'express', 'graphql', 'pg']) {
+      expect([...scopes()].some((s) => s.includes(scope))).toBe(true);
+    }
+  });
+
+  it('exports no query strings, GraphQL sources or variables, SQL literals or headers', () => {
+    for (const leaked of ['Smith', 'Jane', '1970-01-01', 'fixture-secret-token', 'fixture-cookie', 'birthdate']) {
+      expect(wire).not.toContain(leaked);
+    }
+    expect(spans.some((s) => 'graphql.source' in s.attributes)).toBe(false);
+  });
+
+  it('keeps the metadata that makes traces useful', () => {
+    const server = spans.find((s) => s.scope.includes('http') && s.attributes['http.route'] === '/fhir/Patient/:id');
+    expect(server?.attributes).toMatchObject({ 'http.method': 'GET', 'http.status_code': 200, 'http.target': '/fhir/Patient/p1' });
+    const graphqlSpan = spans.find((s) => s.attributes['graphql.operation.name'] === 'FindPatients');
+    expect(graphqlSpan).toBeDefined();
+    const query = spans.find((s) => s.scope.includes('pg') && typeof s.attributes['db.statement'] === 'string');
+    expect(query?.attributes['db.statement']).toBe('SELECT ?::text AS family, $1::text AS given');
+  });
+});

@@ -1,0 +1,6 @@
+export * from './api-key.service';
+export * from './grantable-scopes';
+export * from './oauth-client.service';
+export * from './tenancy.module';
+export * from './tenancy.schemas';
+export * from './tenant.service';

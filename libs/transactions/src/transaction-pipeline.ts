@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { AuditService } from '@sb/audit';
+import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
+import { ConnectionRepository, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
+import { MeteringService } from '@sb/metering';
+import { randomUUID } from 'node:crypto';
+import { INTERACTION_FOR, type Operation } from './operations';
+
+export interface TransactionRequest {
+  tenantId: string;
+  connectionId: string;
+  operation: Operation;
+  resourceType: string;
+  actor: Actor;
+  /** The patient whose data is touched, when known before the call (e.g. `Patient/123`). */
+  patientRef?: string | null;
+  purpose?: string | null;
+}
+
+export interface TransactionContext {
+  transactionId: string;
+  connection: Connection;
+}
+
+export interface TransactionWork<R> {
+  /** The call across the trust boundary. Runs outside any database transaction. */
+  call: (ctx: TransactionContext) => Promise<R>;
+  /** The work's own writes; committed in one transaction with the usage event and audit record. */
+  persist?: (tx: DbTransaction, result: R, ctx: TransactionContext) => Promise<void>;
+  /** A patient reference learned from the result, for the audit record. */
+  patientRefOf?: (result: R) => string | null;
+}
+
+export interface TransactionResult<R> {
+  transactionId: string;
+  result: R;
+}
+
+const tracer = trace.getTracer('switchboard.transactions');
+
+/**
+ * The one choke point for every call to or from a hospital: authorizes, traces
+ * (PHI-free attributes only), runs the work, and records exactly one usage event
+ * and one audit record per call — with the work's own writes when it has any.
+ */
+@Injectable()
+export class TransactionPipeline {
+  constructor(
+    private readonly db: Database,
+    private readonly connections: ConnectionRepository,
+    private readonly metering: MeteringService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async run<R>(req: TransactionRequest, work: TransactionWork<R>): Promise<TransactionResult<R>> {
+    const connection = await this.authorize(req);
+    const ctx: TransactionContext = { transactionId: randomUUID(), connection };
+    return tracer.startActiveSpan(`sb.transaction ${req.operation}`, async (span) => {
+      span.setAttributes({
+        'sb.transaction_id': ctx.transactionId,
+        'sb.tenant_id': req.tenantId,
+        'sb.connection_id': connection.id,
+        'sb.vendor': connection.vendor,
+        'sb.operation': req.operation,
+        'sb.resource_type': req.resourceType,
+        'sb.actor_type': req.actor.type,
+      });
+      const startedAt = Date.now();
+      try {
+        const result = await work.call(ctx);
+        await this.commit(req, ctx, 'success', startedAt, work.patientRefOf?.(result) ?? null, (tx) =>
+          work.persist ? work.persist(tx, result, ctx) : Promise.resolve(),
+        );
+        span.setAttribute('sb.outcome', 'success');
+        return { transactionId: ctx.transactionId, result };
+      } catch (error) {
+        this.markFailed(span, error);
+        await this.commit(req, ctx, 'error', startedAt, null, () => Promise.resolve()).catch(() => undefined);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async authorize(req: TransactionRequest): Promise<Connection> {
+    const { actor } = req;
+    if (actor.type === 'operator' || actor.tenantId !== req.tenantId) {
+      throw new SbError(ErrorCode.Forbidden, 'Only the tenant’s own credentials can transact on its connections');
+    }
+    const required = { resourceType: req.resourceType, interaction: INTERACTION_FOR[req.operation] };
+    if (!scopesGrant(actor.scopes, required)) {
+      throw new SbError(ErrorCode.Forbidden, 'The credential does not allow this operation', {
+        details: { requiredScope: `system/${required.resourceType}.${required.interaction}` },
+      });
+    }
+    const connection = foundOrFail(await this.connections.findById(req.tenantId, req.connectionId), 'Connection');
+    if (connection.status === 'disabled') throw new SbError(ErrorCode.Conflict, 'Connection is disabled');
+    return connection;
+  }
+
+  private commit(
+    req: TransactionRequest,
+    ctx: TransactionContext,
+    outcome: TransactionOutcome,
+    startedAt: number,
+    learnedPatientRef: string | null,
+    persist: (tx: DbTransaction) => Promise<void>,
+  ): Promise<void> {
+    const occurredAt = new Date();
+    return this.db.transaction(async (tx) => {
+      await persist(tx);
+      await this.metering.record(tx, {
+        tenantId: req.tenantId,
+        connectionId: ctx.connection.id,
+        transactionId: ctx.transactionId,
+        vendor: ctx.connection.vendor,
+        operation: req.operation,
+        resourceType: req.resourceType,
+        outcome,
+        durationMs: occurredAt.getTime() - startedAt,
+        occurredAt,
+      });
+      await this.audit.append(tx, {
+        tenantId: req.tenantId,
+        transactionId: ctx.transactionId,
+        connectionId: ctx.connection.id,
+        actorType: req.actor.type,
+        actorId: req.actor.id,
+        operation: req.operation,
+        resourceType: req.resourceType,
+        patientRef: req.patientRef ?? learnedPatientRef,
+        purpose: req.purpose ?? null,
+        outcome,
+        occurredAt,
+      });
+    });
+  }
+
+  private markFailed(span: Span, error: unknown): void {
+    const code = isSbError(error) ? error.code : ErrorCode.Internal;
+    span.setAttributes({ 'sb.outcome': 'error', 'sb.error_code': code });
+    // The message may carry vendor text; only the stable code is traced.
+    span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Seeds the demo tenant (idempotent) and prints a fresh demo API key. Run by
+ * `npm start` after migrations; `npm run db:seed` runs it alone.
+ */
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { ConfigModule, loadConfig } from '@sb/config';
+import { ConnectionRepository, DbModule, TenantRepository } from '@sb/db';
+import { ApiKeyService, TenancyModule, TenantService } from '@sb/tenancy';
+import { join } from 'node:path';
+
+const DEMO_SLUG = 'demo';
+const DEMO_KEY_NAME = 'demo (npm start)';
+
+@Module({ imports: [ConfigModule, DbModule, TenancyModule] })
+class SeedModule {}
+
+async function seed(): Promise<void> {
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(SeedModule, { logger: ['error'] });
+  try {
+    const tenants = app.get(TenantRepository);
+    const tenant =
+      (await tenants.findBySlug(DEMO_SLUG)) ??
+      (await app.get(TenantService).create({
+        name: 'Demo Telehealth',
+        slug: DEMO_SLUG,
+        plan: 'developer',
+        owner: { email: 'owner@demo.example', name: 'Demo Owner' },
+      }));
+
+    // A new key each start; the previous demo key is revoked so only one is live.
+    const apiKeys = app.get(ApiKeyService);
+    for (const old of await apiKeys.list(tenant.id)) {
+      if (old.name === DEMO_KEY_NAME && !old.revokedAt) await apiKeys.revoke(tenant.id, old.id);
+    }
+    const { key } = await apiKeys.create({ type: 'operator', id: 'operator' }, tenant.id, { name: DEMO_KEY_NAME });
+    const echo = await app.get(ConnectionRepository).findFirstByVendor(tenant.id, 'echo');
+
+    const url = config.publicUrl;
+    process.stdout.write(
+      [
+        '',
+        '  Switchboard demo is seeded.',
+        `    tenant         ${tenant.slug} (${tenant.id})`,
+        `    demo API key   ${key}`,
+        `    admin token    in ${join(config.stateDir, 'admin-token')} (or SB_ADMIN_TOKEN)`,
+        '',
+        '  Try:',
+        `    curl -s ${url}/health`,
+        `    curl -s -H "Authorization: Bearer ${key}" -H 'content-type: application/json' \\`,
+        `      -d '{"query":"{ viewer { tenant { id slug } scopes } }"}' ${url}/graphql`,
+        ...(echo
+          ? [
+              `    curl -s -H "Authorization: Bearer ${key}" -H 'content-type: application/json' \\`,
+              `      -d '{"message":"hello"}' ${url}/v1/connections/${echo.id}/echo`,
+            ]
+          : []),
+        `    API docs: ${url}/docs`,
+        '',
+      ].join('\n') + '\n',
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+seed().catch((e: unknown) => {
+  process.stderr.write(`seed failed: ${e instanceof Error ? `${e.name}: ${e.message}` : 'error'}\n`);
+  process.exit(1);
+});
