@@ -22,4 +22,5 @@ module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.js',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.js',
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/libs/testing/src/jest/summary-reporter.js'],
 };

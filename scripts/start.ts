@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  await step('Migrating the database', distPath('scripts', 'db-migrate.js'), ['--experimental-wasm-modules'], config);
+  await step('Migrating the database', distPath('scripts', 'db-migrate.js'), ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning'], config);
   await step('Seeding', distPath('prisma', 'seed.js'), [], config);
 
   const built = APPS.filter((name) => existsSync(distPath('apps', name, 'src', 'main.js')));
@@ -266,12 +266,15 @@ async function main(): Promise<void> {
     complain('No app is built (dist/apps/<app>/src/main.js): run `npm run build`.');
     process.exit(1);
   }
+  const addresses: Partial<Record<AppName, string>> = {
+    api: config.publicUrl,
+    sandbox: `http://localhost:${config.sandboxPort}`,
+    mllp: `tcp://localhost:${config.mllpPort}`,
+  };
   say(
     [
-      `Switchboard (${config.mode}): starting ${built.join(', ')}${missing.length > 0 ? ` (not built: ${missing.join(', ')})` : ''}.`,
-      `  api      ${config.publicUrl}`,
-      `  sandbox  http://localhost:${config.sandboxPort}`,
-      `  mllp     tcp://localhost:${config.mllpPort}`,
+      `Switchboard (${config.mode}): starting ${built.join(', ')}${missing.length > 0 ? ` (not built yet: ${missing.join(', ')})` : ''}.`,
+      ...built.flatMap((name) => (addresses[name] ? [`  ${name.padEnd(8)} ${addresses[name]}`] : [])),
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );

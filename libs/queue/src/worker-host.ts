@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { runWithRequestContext } from '@sb/core';
+import { setSafeSpanAttributes } from '@sb/telemetry';
 import { Worker, type Job } from 'bullmq';
 import { contextOf, type JobEnvelope } from './job-envelope';
 import { JobName, QUEUE_OF, QueueName } from './queue.constants';
@@ -50,7 +51,7 @@ export class WorkerHost implements OnModuleDestroy {
     return runWithRequestContext({ requestId: payload.requestId, tenantId: payload.tenantId ?? undefined }, () =>
       context.with(contextOf(payload), () =>
         tracer.startActiveSpan(`job ${name}`, async (span) => {
-          span.setAttributes({ 'sb.job_name': name, 'sb.job_attempt': job.attemptsMade + 1, ...(payload.tenantId ? { 'sb.tenant_id': payload.tenantId } : {}) });
+          setSafeSpanAttributes(span, { jobName: name, jobAttempt: String(job.attemptsMade + 1), tenantId: payload.tenantId ?? undefined });
           try {
             return await handler(payload, job);
           } catch (e) {

@@ -19,6 +19,7 @@ const telemetry = startTelemetry({ serviceName: 'instrumented-app', exporter });
 async function main(databaseUrl: string): Promise<void> {
   const { default: express } = await import('express');
   const { buildSchema, graphql } = await import('graphql');
+  // eslint-disable-next-line sb/import-boundaries -- the fixture proves pg spans are redacted, so it needs a raw pg client
   const { Client } = await import('pg');
   const { createServer } = await import('node:http');
 

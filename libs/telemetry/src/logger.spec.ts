@@ -51,9 +51,9 @@ describe('createLogger', () => {
 
   it('masks credentials in messages and interpolated arguments', () => {
     const { logger, raw } = setup();
-    logger.warn('calling vendor with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl and %s', 'sb_live_abcdef0123456789');
+    logger.warn('calling vendor with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl and %s', 'sbk_k7Qf2aXp_Q2hhbmdlTWVQbGVhc2Ux');
     expect(raw()).not.toContain('eyJhbGciOiJIUzI1NiJ9');
-    expect(raw()).not.toContain('sb_live_abcdef0123456789');
+    expect(raw()).not.toContain('sbk_k7Qf2aXp_Q2hhbmdlTWVQbGVhc2Ux');
     expect(raw()).toContain('Bearer [redacted]');
   });
 

@@ -4,7 +4,7 @@ import { RedactingSpanExporter } from './redacting-span-exporter';
 import { SAFE_SPAN_ATTRIBUTE } from './safe-span-attributes';
 
 const PHI = ['Smith', '1970-01-01', '123 Main', 'Jane'];
-const SECRETS = ['abc123secretvalue', 'sb_live_0123456789abcdef', 'sessionid=xyz789'];
+const SECRETS = ['abc123secretvalue', 'sbk_k7Qf2aXp_Q2hhbmdlTWVQbGVhc2Ux', 'sessionid=xyz789'];
 
 describe('RedactingSpanExporter with a real tracer provider', () => {
   const memory = new InMemorySpanExporter();
@@ -47,7 +47,7 @@ describe('RedactingSpanExporter with a real tracer provider', () => {
         'graphql.operation.name': 'FindPatients',
         'http.request.header.authorization': ['Bearer abc123secretvalue'],
         'http.request.header.cookie': ['sessionid=xyz789'],
-        'http.request.header.x-api-key': ['sb_live_0123456789abcdef'],
+        'http.request.header.x-api-key': ['sbk_k7Qf2aXp_Q2hhbmdlTWVQbGVhc2Ux'],
         authorization: 'Bearer abc123secretvalue',
         'db.statement': "SELECT * FROM patient WHERE family = 'Smith' AND tenant_id = $1",
         'db.postgresql.values': ['Smith'],

@@ -14,6 +14,9 @@ export const SAFE_SPAN_ATTRIBUTE = {
   outcome: 'sb.outcome',
   errorCode: 'sb.error_code',
   vendor: 'sb.vendor',
+  actorType: 'sb.actor_type',
+  jobName: 'sb.job_name',
+  jobAttempt: 'sb.job_attempt',
 } as const;
 
 export type SafeSpanAttributeName = keyof typeof SAFE_SPAN_ATTRIBUTE;

@@ -4,8 +4,10 @@ describe('scrubSecrets', () => {
   it.each([
     ['Authorization: Bearer abc.def-ghi', 'Authorization: Bearer [redacted]'],
     ['jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig-nature_1 end', 'jwt [redacted] end'],
-    ['key sb_live_AbCdEf0123456789 used', 'key [redacted] used'],
+    ['key sbk_k7Qf2aXp_Q2hhbmdlTWVQbGVhc2Ux used', 'key [redacted] used'],
+    ['legacy sb_AbCdEf0123456789xyz used', 'legacy [redacted] used'],
     ['op token sbop_Zx9Yw8Vu7Ts6Rq5P', 'op token [redacted]'],
+    ['client sbcs_aB3dE5fG7hJ9kL1mN3pQ', 'client [redacted]'],
     ['postgres://app:hunter2@db/sb', 'postgres://[redacted]@db/sb'],
     ['client_secret=s3cr3t&grant_type=x', 'client_secret=[redacted]&grant_type=x'],
     ['master Q2hhbmdlTWVQbGVhc2UxMjM0NTY3ODkwQUJDREVGR0g= done', 'master [redacted] done'],
@@ -16,6 +18,9 @@ describe('scrubSecrets', () => {
     'trace 0af7651916cd43dd8448eb211c80319c',
     'request 4bf92f35-77b3-4da6-a3ce-929d0e0e4736',
     '/home/app/node_modules/@opentelemetry/instrumentation-express/build/src',
+    'database sb_test_1795475412171_afc11cd9',
+    'visible key prefix sbk_k7Qf2aXp',
+    'client id sbc_AbCdEfGhJk0123456789',
   ])('leaves %p alone', (input) => expect(scrubSecrets(input)).toBe(input));
 });
 

@@ -10,8 +10,6 @@ export const REDACTED = '[redacted]';
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\b(Bearer|Basic|Digest)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, REDACTED],
-  // Our own credentials: API keys `sb_…`, operator tokens `sbop_…`, and siblings.
-  [/\bsb[a-z]{0,8}_[A-Za-z0-9_-]{8,}/g, REDACTED],
   [/(\/\/)[^/\s:@]+:[^/\s@]+@/g, `$1${REDACTED}@`],
   [
     /\b(password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|id[_-]?token|api[_-]?key|apikey)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi,
@@ -29,10 +27,19 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 const OPAQUE_BLOB = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}/g;
 const looksRandom = (s: string): boolean => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
 
+/*
+ * Our own credentials (API keys `sbk_<id>_<secret>`, client secrets `sbcs_…`,
+ * operator tokens `sbop_…`; `sb_…` in older docs). The random tail tells them
+ * from look-alikes such as database names (`sb_test_1795…`) and from the short
+ * visible key prefix shown in lists.
+ */
+const OUR_CREDENTIAL = /\bsb(?:k|cs|op)?_[A-Za-z0-9_-]{16,}/g;
+
 /** Masks anything in free text that looks like a credential. Idempotent. */
 export function scrubSecrets(text: string): string {
   let out = text;
   for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  out = out.replace(OUR_CREDENTIAL, (m) => (looksRandom(m) ? REDACTED : m));
   return out.replace(OPAQUE_BLOB, (m) => (looksRandom(m) ? REDACTED : m));
 }
 

@@ -66,10 +66,20 @@ describe('startTelemetry in an instrumented process (http, express, graphql, pg)
 
   it('keeps the metadata that makes traces useful', () => {
     const server = spans.find((s) => s.scope.includes('http') && s.attributes['http.route'] === '/fhir/Patient/:id');
-    expect(server?.attributes).toMatchObject({ 'http.method': 'GET', 'http.status_code': 200, 'http.target': '/fhir/Patient/p1' });
+    expect(server?.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'url.path': '/fhir/Patient/p1',
+      'server.address': '127.0.0.1',
+    });
+    const client = spans.find((s) => s.scope.includes('undici') && s.attributes['http.request.method'] === 'GET');
+    expect(client?.attributes['url.full']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/Patient\/p1$/);
     const graphqlSpan = spans.find((s) => s.attributes['graphql.operation.name'] === 'FindPatients');
     expect(graphqlSpan).toBeDefined();
-    const query = spans.find((s) => s.scope.includes('pg') && typeof s.attributes['db.statement'] === 'string');
-    expect(query?.attributes['db.statement']).toBe('SELECT ?::text AS family, $1::text AS given');
+    const query = spans.find((s) => s.scope.includes('pg') && typeof s.attributes['db.query.text'] === 'string');
+    expect(query?.attributes).toMatchObject({
+      'db.query.text': 'SELECT ?::text AS family, $1::text AS given',
+      'db.namespace': expect.stringMatching(/^sb_test_/),
+    });
   });
 });

@@ -57,14 +57,9 @@ let running: TelemetryHandle | undefined;
  * as they load. Each app therefore has a tiny entry imported first by main.ts:
  *
  * ```ts
- * // apps/api/src/instrument.ts
- * import { loadConfig } from '@sb/config';
- * import { startTelemetry } from '@sb/telemetry';
- * const config = loadConfig();
- * export const telemetry = startTelemetry({
- *   serviceName: config.serviceName ?? 'switchboard-api',
- *   otlpEndpoint: config.otlpEndpoint,
- * });
+ * // apps/api/src/instrument.ts — reads config, then starts telemetry (start-or-exit.ts)
+ * import { startTelemetryOrExit } from '@sb/telemetry';
+ * export const telemetry = startTelemetryOrExit('switchboard-api');
  *
  * // apps/api/src/main.ts
  * import { telemetry } from './instrument'; // first import, before '@nestjs/core'

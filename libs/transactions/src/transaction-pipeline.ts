@@ -4,6 +4,7 @@ import { AuditService } from '@sb/audit';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
 import { ConnectionRepository, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
 import { MeteringService } from '@sb/metering';
+import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
 import { INTERACTION_FOR, type Operation } from './operations';
 
@@ -57,14 +58,14 @@ export class TransactionPipeline {
     const connection = await this.authorize(req);
     const ctx: TransactionContext = { transactionId: randomUUID(), connection };
     return tracer.startActiveSpan(`sb.transaction ${req.operation}`, async (span) => {
-      span.setAttributes({
-        'sb.transaction_id': ctx.transactionId,
-        'sb.tenant_id': req.tenantId,
-        'sb.connection_id': connection.id,
-        'sb.vendor': connection.vendor,
-        'sb.operation': req.operation,
-        'sb.resource_type': req.resourceType,
-        'sb.actor_type': req.actor.type,
+      setSafeSpanAttributes(span, {
+        transactionId: ctx.transactionId,
+        tenantId: req.tenantId,
+        connectionId: connection.id,
+        vendor: connection.vendor,
+        operation: req.operation,
+        resourceType: req.resourceType,
+        actorType: req.actor.type,
       });
       const startedAt = Date.now();
       try {
@@ -72,7 +73,7 @@ export class TransactionPipeline {
         await this.commit(req, ctx, 'success', startedAt, work.patientRefOf?.(result) ?? null, (tx) =>
           work.persist ? work.persist(tx, result, ctx) : Promise.resolve(),
         );
-        span.setAttribute('sb.outcome', 'success');
+        setSafeSpanAttributes(span, { outcome: 'success' });
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
         this.markFailed(span, error);
@@ -140,7 +141,7 @@ export class TransactionPipeline {
 
   private markFailed(span: Span, error: unknown): void {
     const code = isSbError(error) ? error.code : ErrorCode.Internal;
-    span.setAttributes({ 'sb.outcome': 'error', 'sb.error_code': code });
+    setSafeSpanAttributes(span, { outcome: 'error', errorCode: code });
     // The message may carry vendor text; only the stable code is traced.
     span.setStatus({ code: SpanStatusCode.ERROR, message: code });
   }
