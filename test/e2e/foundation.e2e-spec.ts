@@ -4,7 +4,7 @@
  * Afterwards every log line and exported span is scanned for PHI and secrets.
  */
 import { processEnv } from '@sb/config';
-import { freePort, startBuiltApp, startOtlpSink, testRedisPrefix, waitForOk, type OtlpSink, type RunningApp } from '@sb/testing';
+import { deleteRedisKeys, freePort, startBuiltApp, startOtlpSink, testRedisPrefix, waitForOk, type OtlpSink, type RunningApp } from '@sb/testing';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -18,6 +18,7 @@ let worker: RunningApp;
 let sink: OtlpSink;
 let base: string;
 const secretsSeen: string[] = [ADMIN_TOKEN];
+const redisPrefix = testRedisPrefix('foundation-e2e');
 
 async function call(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
@@ -60,7 +61,7 @@ beforeAll(async () => {
     PORT: String(port),
     SB_PUBLIC_URL: base,
     SB_ADMIN_TOKEN: ADMIN_TOKEN,
-    SB_REDIS_PREFIX: testRedisPrefix('foundation-e2e'),
+    SB_REDIS_PREFIX: redisPrefix,
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     LOG_LEVEL: 'debug',
   };
@@ -72,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([api?.stop(), worker?.stop()]);
   await sink?.close();
+  await deleteRedisKeys(redisPrefix);
 });
 
 describe('operator → tenant → key → GraphQL → echo, metered and audited', () => {

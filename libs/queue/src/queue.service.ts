@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { envelope, type JobEnvelope } from './job-envelope';
 import {
   DEFAULT_BACKOFF_MS,
@@ -24,6 +25,7 @@ export interface EnqueueOptions {
 export class QueueService implements OnModuleDestroy {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly events = new Map<QueueName, QueueEvents>();
+  private readonly eventConnections: Redis[] = [];
 
   constructor(private readonly redis: RedisService) {}
 
@@ -52,7 +54,9 @@ export class QueueService implements OnModuleDestroy {
     const queueName = job.queueName as QueueName;
     let events = this.events.get(queueName);
     if (!events) {
-      events = new QueueEvents(queueName, { connection: this.redis.connect(), prefix: this.redis.prefix });
+      const connection = this.redis.connect();
+      this.eventConnections.push(connection);
+      events = new QueueEvents(queueName, { connection, prefix: this.redis.prefix });
       this.events.set(queueName, events);
       await events.waitUntilReady();
     }
@@ -61,6 +65,8 @@ export class QueueService implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all([...this.events.values()].map((e) => e.close()));
+    // BullMQ leaves connections it was given open.
+    await Promise.all(this.eventConnections.map((c) => c.quit().catch(() => c.disconnect())));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }

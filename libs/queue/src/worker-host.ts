@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { runWithRequestContext } from '@sb/core';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { contextOf, type JobEnvelope } from './job-envelope';
 import { JobName, QUEUE_OF, QueueName } from './queue.constants';
 import { RedisService } from './redis.service';
@@ -19,6 +20,7 @@ const tracer = trace.getTracer('switchboard.worker');
 export class WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(WorkerHost.name);
   private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -29,8 +31,10 @@ export class WorkerHost implements OnModuleDestroy {
     const missing = Object.values(JobName).filter((name) => typeof handlers[name] !== 'function');
     if (missing.length > 0) throw new Error(`No handler for jobs: ${missing.join(', ')}`);
     for (const queue of queues) {
+      const connection = this.redis.connect();
+      this.connections.push(connection);
       const worker = new Worker<JobEnvelope>(queue, (job) => this.dispatch(handlers, queue, job), {
-        connection: this.redis.connect(),
+        connection,
         prefix: this.redis.prefix,
         concurrency: this.config.workerConcurrency,
       });
@@ -67,5 +71,7 @@ export class WorkerHost implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
+    // BullMQ leaves connections it was given open.
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
