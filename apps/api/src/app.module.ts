@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { AuditModule } from '@sb/audit';
 import { AuthModule } from '@sb/auth';
 import { ConfigModule, loadConfig } from '@sb/config';
+import { ConnectionsModule } from '@sb/connections';
 import { DbModule } from '@sb/db';
 import { ProblemFilter } from '@sb/http';
 import { MeteringModule } from '@sb/metering';
@@ -12,14 +13,18 @@ import { TenancyModule } from '@sb/tenancy';
 import { TransactionsModule } from '@sb/transactions';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { AuditController } from './admin/audit.controller';
+import { ConnectionKeysController } from './admin/connection-keys.controller';
+import { ConnectionSecretsController } from './admin/connection-secrets.controller';
 import { ConnectionsController } from './admin/connections.controller';
 import { DiagnosticsController } from './admin/diagnostics.controller';
 import { OAuthClientsController } from './admin/oauth-clients.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
+import { VaultController } from './admin/vault.controller';
 import { graphqlOptions } from './graphql/graphql-options';
 import { ViewerResolver } from './graphql/viewer.resolver';
 import { HealthController } from './health/health.controller';
+import { ConnectionJwksController } from './oauth/connection-jwks.controller';
 import { OAuthController } from './oauth/oauth.controller';
 
 @Module({
@@ -30,6 +35,7 @@ import { OAuthController } from './oauth/oauth.controller';
     AuthModule,
     TenancyModule,
     TransactionsModule,
+    ConnectionsModule,
     MeteringModule,
     AuditModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
@@ -41,6 +47,10 @@ import { OAuthController } from './oauth/oauth.controller';
     ApiKeysController,
     OAuthClientsController,
     ConnectionsController,
+    ConnectionSecretsController,
+    ConnectionKeysController,
+    ConnectionJwksController,
+    VaultController,
     UsageController,
     AuditController,
     DiagnosticsController,

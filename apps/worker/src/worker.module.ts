@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@sb/config';
 import { DbModule } from '@sb/db';
 import { QueueModule } from '@sb/queue';
+import { VaultModule } from '@sb/vault';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

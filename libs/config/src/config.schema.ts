@@ -17,6 +17,27 @@ export const envSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  SB_VAULT_PREVIOUS_MASTER_KEYS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'must be comma-separated 32-byte keys, base64-encoded',
+    )
+    .optional(),
+  SB_KMS_PROVIDER: z.enum(['local', 'aws-kms', 'vault-transit']).default('local'),
+  SB_AWS_KMS_KEY_ID: z.string().min(1).optional(),
+  SB_AWS_KMS_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  SB_VAULT_ADDR: z.url().optional(),
+  SB_VAULT_TOKEN: z.string().min(1).optional(),
+  SB_VAULT_TRANSIT_KEY: z.string().min(1).optional(),
+  SB_VAULT_TRANSIT_MOUNT: z.string().min(1).default('transit'),
+  SB_VAULT_NAMESPACE: z.string().min(1).optional(),
+  SB_SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  SB_SECRET_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   SB_STATE_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/switchboard'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),

@@ -6,6 +6,18 @@ import { envSchema, type Env } from './config.schema';
 
 export type Mode = Env['NODE_ENV'];
 
+/** Where key-encryption keys live; the vault wraps every data key with one. */
+export type KmsSettings =
+  | { provider: 'local'; primaryKey: Buffer; previousKeys: Buffer[] }
+  | {
+      provider: 'aws-kms';
+      keyId: string;
+      region: string;
+      endpoint?: string;
+      credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    }
+  | { provider: 'vault-transit'; address: string; token: string; keyName: string; mountPath: string; namespace?: string };
+
 /** The validated, typed configuration, built once at boot. */
 export interface AppConfig {
   mode: Mode;
@@ -13,6 +25,9 @@ export interface AppConfig {
   publicUrl: string;
   adminToken: string;
   vaultMasterKey: Buffer;
+  kms: KmsSettings;
+  secretCacheTtlSeconds: number;
+  secretCacheMaxEntries: number;
   stateDir: string;
   databaseUrl: string;
   redisUrl: string;
@@ -59,21 +74,30 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
   }
   const env = parsed.data;
   const production = env.NODE_ENV === 'production';
-  const missing = production
-    ? (['SB_ADMIN_TOKEN', 'SB_VAULT_MASTER_KEY', 'SB_PUBLIC_URL'] as const).filter((k) => env[k] === undefined)
-    : [];
-  if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required in production mode`));
+  const problems = [
+    ...(production ? (['SB_ADMIN_TOKEN', 'SB_VAULT_MASTER_KEY', 'SB_PUBLIC_URL'] as const) : [])
+      .filter((k) => env[k] === undefined)
+      .map((k) => `${k}: required in production mode`),
+    ...requiredForKms(env)
+      .filter((k) => env[k] === undefined)
+      .map((k) => `${k}: required with SB_KMS_PROVIDER=${env.SB_KMS_PROVIDER}`),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
 
   const stateDir = env.SB_STATE_DIR ?? join(homedir(), '.switchboard');
+  const vaultMasterKey = Buffer.from(
+    env.SB_VAULT_MASTER_KEY ?? devSecret(stateDir, 'master.key', () => randomBytes(32).toString('base64')),
+    'base64',
+  );
   return Object.freeze({
     mode: env.NODE_ENV,
     port: env.PORT,
     publicUrl: (env.SB_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     adminToken: env.SB_ADMIN_TOKEN ?? devSecret(stateDir, 'admin-token', () => `sbop_${randomBytes(24).toString('base64url')}`),
-    vaultMasterKey: Buffer.from(
-      env.SB_VAULT_MASTER_KEY ?? devSecret(stateDir, 'master.key', () => randomBytes(32).toString('base64')),
-      'base64',
-    ),
+    vaultMasterKey,
+    kms: kmsSettings(env, vaultMasterKey),
+    secretCacheTtlSeconds: env.SB_SECRET_CACHE_TTL_SECONDS,
+    secretCacheMaxEntries: env.SB_SECRET_CACHE_MAX_ENTRIES,
     stateDir,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -90,6 +114,56 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     sandboxPort: env.SB_SANDBOX_PORT,
     allowPrivateTargets: env.SB_ALLOW_PRIVATE_TARGETS ?? !production,
   });
+}
+
+type KmsVariable = 'SB_AWS_KMS_KEY_ID' | 'AWS_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'SB_VAULT_ADDR' | 'SB_VAULT_TOKEN' | 'SB_VAULT_TRANSIT_KEY';
+
+function requiredForKms(env: Env): KmsVariable[] {
+  switch (env.SB_KMS_PROVIDER) {
+    case 'local':
+      return [];
+    case 'aws-kms':
+      return ['SB_AWS_KMS_KEY_ID', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+    case 'vault-transit':
+      return ['SB_VAULT_ADDR', 'SB_VAULT_TOKEN', 'SB_VAULT_TRANSIT_KEY'];
+  }
+}
+
+/** Called after `requiredForKms` passed, so the provider's variables are present. */
+function kmsSettings(env: Env, masterKey: Buffer): KmsSettings {
+  const need = (v: string | undefined): string => v ?? '';
+  switch (env.SB_KMS_PROVIDER) {
+    case 'local':
+      return {
+        provider: 'local',
+        primaryKey: masterKey,
+        previousKeys: (env.SB_VAULT_PREVIOUS_MASTER_KEYS ?? '')
+          .split(',')
+          .filter((k) => k.trim() !== '')
+          .map((k) => Buffer.from(k.trim(), 'base64')),
+      };
+    case 'aws-kms':
+      return {
+        provider: 'aws-kms',
+        keyId: need(env.SB_AWS_KMS_KEY_ID),
+        region: need(env.AWS_REGION),
+        endpoint: env.SB_AWS_KMS_ENDPOINT,
+        credentials: {
+          accessKeyId: need(env.AWS_ACCESS_KEY_ID),
+          secretAccessKey: need(env.AWS_SECRET_ACCESS_KEY),
+          sessionToken: env.AWS_SESSION_TOKEN,
+        },
+      };
+    case 'vault-transit':
+      return {
+        provider: 'vault-transit',
+        address: need(env.SB_VAULT_ADDR),
+        token: need(env.SB_VAULT_TOKEN),
+        keyName: need(env.SB_VAULT_TRANSIT_KEY),
+        mountPath: env.SB_VAULT_TRANSIT_MOUNT,
+        namespace: env.SB_VAULT_NAMESPACE,
+      };
+  }
 }
 
 let cached: AppConfig | undefined;
@@ -111,6 +185,7 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config) as [keyof AppConfig, unknown][]) {
     if (key === 'databaseUrl' || key === 'redisUrl') out[key] = redactUrl(String(value));
+    else if (key === 'kms') out[key] = { provider: config.kms.provider };
     else out[key] = SECRET_FIELDS.has(key) ? REDACTED : value;
   }
   return out;

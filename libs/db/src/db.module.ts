@@ -3,9 +3,11 @@ import { Database } from './database';
 import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditRepository } from './repositories/audit.repository';
+import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
+import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
@@ -17,6 +19,8 @@ const repositories = [
   OAuthClientRepository,
   SigningKeyRepository,
   ConnectionRepository,
+  ConnectionKeyRepository,
+  SecretRepository,
   UsageRepository,
   AuditRepository,
 ];

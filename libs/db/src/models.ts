@@ -72,7 +72,31 @@ export interface SigningKey {
   retireAfter: Date | null;
 }
 
-export interface Connection {
+export interface ConnectionSettings {
+  fhirBaseUrl: string | null;
+  tokenUrl: string | null;
+  athenaPracticeId: string | null;
+  mllpHost: string | null;
+  mllpPort: number | null;
+  mllpTls: boolean;
+  hl7SendingFacility: string | null;
+  hl7SendingApplication: string | null;
+  clientId: string | null;
+  scopes: string[];
+  authAlg: string | null;
+  clientSecretName: string | null;
+  dialect: Record<string, unknown>;
+}
+
+export interface ConnectionHealth {
+  lastTestedAt: Date | null;
+  lastSuccessAt: Date | null;
+  lastErrorAt: Date | null;
+  lastErrorCode: string | null;
+  tokenExpiresAt: Date | null;
+}
+
+export interface Connection extends ConnectionSettings, ConnectionHealth {
   id: string;
   tenantId: string;
   name: string;
@@ -81,6 +105,43 @@ export interface Connection {
   status: ConnectionStatus;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Metadata of a stored secret version: never its value. */
+export interface SecretMetadata {
+  id: string;
+  tenantId: string;
+  connectionId: string;
+  name: string;
+  version: number;
+  fingerprint: string;
+  byteLength: number;
+  kmsProvider: string;
+  kekId: string;
+  kekVersion: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  supersededAt: Date | null;
+}
+
+/** A stored secret version with its sealed material (libs/vault only). */
+export interface SealedSecret extends SecretMetadata {
+  ciphertext: Buffer;
+  nonce: Buffer;
+  authTag: Buffer;
+  wrappedKey: Buffer;
+}
+
+export interface ConnectionKey {
+  kid: string;
+  tenantId: string;
+  connectionId: string;
+  alg: string;
+  publicJwk: Record<string, unknown>;
+  secretName: string;
+  status: 'active' | 'retiring' | 'retired';
+  createdAt: Date;
+  retiredAt: Date | null;
 }
 
 export interface UsageEventInput {

@@ -8,11 +8,13 @@ export enum QueueName {
 export enum JobName {
   Ping = 'diagnostics.ping',
   PruneAssertionJtis = 'maintenance.prune-assertion-jtis',
+  RotateKek = 'maintenance.rotate-kek',
 }
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Ping]: QueueName.Diagnostics,
   [JobName.PruneAssertionJtis]: QueueName.Maintenance,
+  [JobName.RotateKek]: QueueName.Maintenance,
 };
 
 /** Default retry policy: 8 attempts, exponential from 2 s (2 s, 4 s, … ≈ 4 min total). */

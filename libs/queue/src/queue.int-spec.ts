@@ -16,6 +16,7 @@ describe('queues on real Redis', () => {
       return Promise.resolve({ pong: true, tenantId: payload.tenantId, requestId: payload.requestId });
     },
     [JobName.PruneAssertionJtis]: () => Promise.resolve({ pruned: 0 }),
+    [JobName.RotateKek]: () => Promise.resolve({}),
   };
 
   const prefix = testRedisPrefix('queue-int');
@@ -47,6 +48,6 @@ describe('queues on real Redis', () => {
 
   it('refuses to start without a handler for every job', async () => {
     const partial = { [JobName.Ping]: handlers[JobName.Ping] } as unknown as JobHandlers;
-    await expect(app.get(WorkerHost).start(partial, [])).rejects.toThrow(/No handler for jobs: maintenance.prune-assertion-jtis/);
+    await expect(app.get(WorkerHost).start(partial, [])).rejects.toThrow(/No handler for jobs: maintenance.prune-assertion-jtis, maintenance.rotate-kek/);
   });
 });

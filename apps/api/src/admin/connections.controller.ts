@@ -1,8 +1,16 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
-import { foundOrFail, type Actor } from '@sb/core';
-import { ConnectionRepository } from '@sb/db';
+import type { Actor } from '@sb/core';
+import {
+  ConnectionService,
+  ConnectionTestService,
+  createConnectionSchema,
+  statusChangeSchema,
+  updateConnectionSchema,
+  type CreateConnectionInput,
+  type UpdateConnectionInput,
+} from '@sb/connections';
 import { DocumentBody, IdParam, ValidBody } from '@sb/http';
 import { EchoService } from '@sb/transactions';
 import { z } from 'zod';
@@ -23,9 +31,18 @@ const echoSchema = z.strictObject({
 @Controller('v1/connections')
 export class ConnectionsController {
   constructor(
-    private readonly connections: ConnectionRepository,
+    private readonly connections: ConnectionService,
+    private readonly tests: ConnectionTestService,
     private readonly echoes: EchoService,
   ) {}
+
+  @Post()
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Create a connection to a hospital site (starts in draft)' })
+  @DocumentBody(createConnectionSchema)
+  async create(@CurrentActor() actor: Actor, @ValidBody(createConnectionSchema) body: CreateConnectionInput) {
+    return connectionView(await this.connections.create(tenantOf(actor), body));
+  }
 
   @Get()
   @RequireScope({ admin: 'admin:connections' })
@@ -36,9 +53,34 @@ export class ConnectionsController {
 
   @Get(':id')
   @RequireScope({ admin: 'admin:connections' })
-  @ApiOperation({ summary: 'Read a connection' })
+  @ApiOperation({ summary: 'Read a connection, with its health' })
   async get(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
-    return connectionView(foundOrFail(await this.connections.findById(tenantOf(actor), id), 'Connection'));
+    return connectionView(await this.connections.get(tenantOf(actor), id));
+  }
+
+  @Patch(':id')
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: "Update a connection's settings (only those of its vendor)" })
+  @DocumentBody(updateConnectionSchema)
+  async update(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(updateConnectionSchema) body: UpdateConnectionInput) {
+    return connectionView(await this.connections.update(tenantOf(actor), id, body));
+  }
+
+  @Post(':id/status')
+  @HttpCode(200)
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Move through the lifecycle: draft → testing → live → disabled (live needs a passing test)' })
+  @DocumentBody(statusChangeSchema)
+  async setStatus(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(statusChangeSchema) body: z.infer<typeof statusChangeSchema>) {
+    return connectionView(await this.connections.setStatus(tenantOf(actor), id, body.status));
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Run a live check (FHIR: discovery, metadata, token; HL7 v2: MLLP session) and report each step' })
+  test(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
+    return this.tests.run(actor, tenantOf(actor), id);
   }
 
   @Post(':id/echo')

@@ -1,4 +1,4 @@
-import type { ApiKey, Connection, OAuthClient, Tenant } from '@sb/db';
+import type { ApiKey, Connection, OAuthClient, SecretMetadata, Tenant } from '@sb/db';
 
 /** Response shapes: explicit fields only, so nothing secret or internal is serialized by accident. */
 export const tenantView = (t: Tenant) => ({
@@ -43,6 +43,36 @@ export const connectionView = (c: Connection) => ({
   vendor: c.vendor,
   environment: c.environment,
   status: c.status,
+  fhirBaseUrl: c.fhirBaseUrl,
+  tokenUrl: c.tokenUrl,
+  athenaPracticeId: c.athenaPracticeId,
+  mllpHost: c.mllpHost,
+  mllpPort: c.mllpPort,
+  mllpTls: c.mllpTls,
+  hl7SendingFacility: c.hl7SendingFacility,
+  hl7SendingApplication: c.hl7SendingApplication,
+  clientId: c.clientId,
+  scopes: c.scopes,
+  authAlg: c.authAlg,
+  clientSecretName: c.clientSecretName,
+  dialect: c.dialect,
+  health: {
+    lastTestedAt: c.lastTestedAt,
+    lastSuccessAt: c.lastSuccessAt,
+    lastErrorAt: c.lastErrorAt,
+    lastErrorCode: c.lastErrorCode,
+    tokenExpiresAt: c.tokenExpiresAt,
+  },
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
+});
+
+export const secretView = (s: SecretMetadata) => ({
+  name: s.name,
+  version: s.version,
+  fingerprint: s.fingerprint,
+  byteLength: s.byteLength,
+  kms: { provider: s.kmsProvider, kekId: s.kekId, kekVersion: s.kekVersion },
+  createdAt: s.createdAt,
+  lastUsedAt: s.lastUsedAt,
 });

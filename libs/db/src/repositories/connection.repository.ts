@@ -1,32 +1,58 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
-import type { Connection, ConnectionEnvironment, ConnectionStatus, ConnectionVendor } from '../models';
+import type { Prisma } from '../generated/prisma/client';
+import type { Connection, ConnectionEnvironment, ConnectionHealth, ConnectionSettings, ConnectionStatus, ConnectionVendor } from '../models';
 import { PrismaService } from '../prisma.service';
 
-export interface NewConnection {
+export interface NewConnection extends Partial<ConnectionSettings> {
   name: string;
   vendor: ConnectionVendor;
   environment: ConnectionEnvironment;
   status: ConnectionStatus;
 }
 
+export type ConnectionPatch = Partial<ConnectionSettings> & { name?: string; status?: ConnectionStatus };
+
+type Row = Omit<Connection, 'dialect'> & { dialect: Prisma.JsonValue };
+const toDomain = (row: Row): Connection => ({ ...row, dialect: (row.dialect ?? {}) as Record<string, unknown> });
+const json = (dialect: Record<string, unknown> | undefined) => dialect as Prisma.InputJsonValue | undefined;
+
 @Injectable()
 export class ConnectionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(tx: DbTransaction, tenantId: string, input: NewConnection): Promise<Connection> {
-    return unwrapTx(tx).connection.create({ data: { ...input, tenantId } });
+  async create(tx: DbTransaction, tenantId: string, input: NewConnection): Promise<Connection> {
+    const { dialect, ...rest } = input;
+    return toDomain(await unwrapTx(tx).connection.create({ data: { ...rest, dialect: json(dialect), tenantId } }));
   }
 
-  findById(tenantId: string, id: string): Promise<Connection | null> {
-    return this.prisma.connection.findFirst({ where: { id, tenantId } });
+  async findById(tenantId: string, id: string): Promise<Connection | null> {
+    const row = await this.prisma.connection.findFirst({ where: { id, tenantId } });
+    return row ? toDomain(row) : null;
   }
 
-  list(tenantId: string): Promise<Connection[]> {
-    return this.prisma.connection.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
+  async list(tenantId: string): Promise<Connection[]> {
+    return (await this.prisma.connection.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } })).map(toDomain);
   }
 
-  findFirstByVendor(tenantId: string, vendor: ConnectionVendor): Promise<Connection | null> {
-    return this.prisma.connection.findFirst({ where: { tenantId, vendor }, orderBy: { createdAt: 'asc' } });
+  async findFirstByVendor(tenantId: string, vendor: ConnectionVendor): Promise<Connection | null> {
+    const row = await this.prisma.connection.findFirst({ where: { tenantId, vendor }, orderBy: { createdAt: 'asc' } });
+    return row ? toDomain(row) : null;
+  }
+
+  /** Applies a patch to this tenant's connection; null when it has none with this id. */
+  async update(tenantId: string, id: string, patch: ConnectionPatch): Promise<Connection | null> {
+    const { dialect, ...rest } = patch;
+    const { count } = await this.prisma.connection.updateMany({ where: { id, tenantId }, data: { ...rest, dialect: json(dialect) } });
+    return count === 0 ? null : this.findById(tenantId, id);
+  }
+
+  async recordHealth(tenantId: string, id: string, health: Partial<ConnectionHealth>): Promise<void> {
+    await this.prisma.connection.updateMany({ where: { id, tenantId }, data: health });
+  }
+
+  /** The connection behind a public JWKS URL (no tenant in the URL by design). */
+  async findTenantOfConnection(id: string): Promise<string | null> {
+    return (await this.prisma.connection.findUnique({ where: { id }, select: { tenantId: true } }))?.tenantId ?? null;
   }
 }

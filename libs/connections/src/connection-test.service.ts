@@ -1,0 +1,212 @@
+import { Injectable } from '@nestjs/common';
+import { isSbError, type Actor } from '@sb/core';
+import { ConnectionRepository, type Connection } from '@sb/db';
+import { checkTarget, guardedFetch } from '@sb/net';
+import { VaultService } from '@sb/vault';
+import { randomUUID } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { SignJWT } from 'jose';
+import { ConnectionKeysService } from './connection-keys.service';
+import { ConnectionService } from './connection.service';
+import type { OutboundPolicy } from './outbound-policy';
+import { discoverTokenUrl } from './smart-discovery';
+
+export type StepStatus = 'passed' | 'failed' | 'skipped';
+
+export interface TestStep {
+  name: string;
+  status: StepStatus;
+  durationMs: number;
+  /** Plain-language outcome: never response bodies, tokens or secret values. */
+  detail: string;
+  code?: string;
+}
+
+export interface TestReport {
+  connectionId: string;
+  vendor: string;
+  ok: boolean;
+  testedAt: Date;
+  steps: TestStep[];
+}
+
+const STEP_TIMEOUT_MS = 10_000;
+const ASSERTION_LIFETIME_SECONDS = 240;
+
+class StepFailure extends Error {
+  constructor(
+    readonly detail: string,
+    readonly code: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** Runs the live check that fits a connection's vendor and records its health. */
+@Injectable()
+export class ConnectionTestService {
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly repository: ConnectionRepository,
+    private readonly keys: ConnectionKeysService,
+    private readonly vault: VaultService,
+  ) {}
+
+  async run(actor: Actor, tenantId: string, connectionId: string): Promise<TestReport> {
+    const connection = await this.connections.get(tenantId, connectionId);
+    const outbound = this.connections.outboundPolicy(connection);
+    const steps: TestStep[] = [];
+    const state: { tokenUrl: string | null; tokenExpiresAt?: Date } = { tokenUrl: connection.tokenUrl };
+    const step = async (name: string, work: () => Promise<string>): Promise<boolean> => {
+      const started = performance.now();
+      try {
+        const detail = await work();
+        steps.push({ name, status: 'passed', durationMs: elapsed(started), detail });
+        return true;
+      } catch (e) {
+        const failure = asFailure(e);
+        steps.push({ name, status: 'failed', durationMs: elapsed(started), detail: failure.detail, code: failure.code });
+        return false;
+      }
+    };
+    const skip = (name: string, detail: string) => steps.push({ name, status: 'skipped', durationMs: 0, detail });
+
+    switch (connection.vendor) {
+      case 'echo':
+        await step('echo', () => Promise.resolve('the built-in echo connection answers locally'));
+        break;
+      case 'epic':
+      case 'fhir':
+      case 'oracle':
+      case 'athena':
+        await this.fhirChecks(actor, connection, outbound, state, step, skip);
+        break;
+      case 'hl7v2':
+        await step('mllp-session', () => this.mllpSession(connection, outbound));
+        break;
+    }
+
+    const ok = steps.every((s) => s.status !== 'failed') && steps.some((s) => s.status === 'passed');
+    const testedAt = new Date();
+    const firstFailure = steps.find((s) => s.status === 'failed');
+    await this.repository.recordHealth(tenantId, connectionId, {
+      lastTestedAt: testedAt,
+      ...(ok ? { lastSuccessAt: testedAt } : { lastErrorAt: testedAt, lastErrorCode: firstFailure?.code ?? 'test_incomplete' }),
+      ...(state.tokenExpiresAt ? { tokenExpiresAt: state.tokenExpiresAt } : {}),
+    });
+    return { connectionId, vendor: connection.vendor, ok, testedAt, steps };
+  }
+
+  private async fhirChecks(
+    actor: Actor,
+    connection: Connection,
+    outbound: OutboundPolicy,
+    state: { tokenUrl: string | null; tokenExpiresAt?: Date },
+    step: (name: string, work: () => Promise<string>) => Promise<boolean>,
+    skip: (name: string, detail: string) => void,
+  ): Promise<void> {
+    const base = connection.fhirBaseUrl;
+    if (!base) {
+      await step('configuration', () => Promise.reject(new StepFailure('no FHIR base URL is set', 'missing_fhir_base_url')));
+      return;
+    }
+    await step('smart-configuration', async () => {
+      const found = await discoverTokenUrl(base, outbound);
+      state.tokenUrl ??= found.tokenUrl;
+      return `token endpoint ${new URL(found.tokenUrl).host}${new URL(found.tokenUrl).pathname}`;
+    });
+    await step('capability-statement', async () => {
+      const res = await guardedFetch(`${base}/metadata`, { headers: { accept: 'application/fhir+json' } }, outbound.policy, fetchOptions(outbound));
+      if (res.status !== 200) throw new StepFailure(`GET /metadata answered HTTP ${res.status}`, `http_${res.status}`);
+      const body = (await res.json().catch(() => null)) as { resourceType?: string; fhirVersion?: string } | null;
+      if (body?.resourceType !== 'CapabilityStatement') throw new StepFailure('GET /metadata did not return a CapabilityStatement', 'not_capability_statement');
+      return `CapabilityStatement, FHIR ${body.fhirVersion ?? 'version not stated'}`;
+    });
+    if (!state.tokenUrl) return skip('access-token', 'no token URL is known (set tokenUrl or serve SMART discovery)');
+    if (!connection.clientId) return skip('access-token', 'no client id is set');
+    const tokenUrl = state.tokenUrl;
+    const clientId = connection.clientId;
+    await step('access-token', async () => {
+      const form = new URLSearchParams({ grant_type: 'client_credentials' });
+      if (connection.scopes.length > 0) form.set('scope', connection.scopes.join(' '));
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (connection.vendor === 'epic' || connection.vendor === 'fhir') {
+        const key = await this.keys.activeSigningKey(actor, connection.tenantId, connection.id, 'connection test: client assertion');
+        if (!key) throw new StepFailure('no signing key: POST /v1/connections/{id}/keys first', 'missing_signing_key');
+        const now = Math.floor(Date.now() / 1000);
+        const assertion = await new SignJWT({})
+          .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+          .setIssuer(clientId)
+          .setSubject(clientId)
+          .setAudience(tokenUrl)
+          .setIssuedAt(now)
+          .setExpirationTime(now + ASSERTION_LIFETIME_SECONDS)
+          .setJti(randomUUID())
+          .sign(key.privateKey);
+        form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+        form.set('client_assertion', assertion);
+      } else {
+        const secretName = connection.clientSecretName ?? 'client_secret';
+        const secret = await this.vault
+          .reveal({ tenantId: connection.tenantId, connectionId: connection.id, name: secretName, actor, purpose: 'connection test: token request' })
+          .catch((e: unknown) => {
+            if (isSbError(e) && e.code === 'not_found') throw new StepFailure(`no "${secretName}" secret: PUT /v1/connections/{id}/secrets/${secretName}`, 'missing_client_secret');
+            throw e;
+          });
+        headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret.toString('utf8'))}`).toString('base64')}`;
+        secret.fill(0);
+      }
+      const res = await guardedFetch(tokenUrl, { method: 'POST', headers, body: form }, outbound.policy, fetchOptions(outbound));
+      const body = (await res.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown; error?: unknown } | null;
+      if (res.status !== 200 || typeof body?.access_token !== 'string') {
+        const error = typeof body?.error === 'string' ? body.error.slice(0, 64) : `http_${res.status}`;
+        throw new StepFailure(`token request refused (HTTP ${res.status}, ${error})`, error);
+      }
+      const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : null;
+      if (expiresIn) state.tokenExpiresAt = new Date(Date.now() + expiresIn * 1000);
+      return `access token issued${expiresIn ? `, expires in ${expiresIn} s` : ''}`;
+    });
+  }
+
+  /** Opens and closes a TCP (or TLS) session to the site's MLLP endpoint. */
+  private async mllpSession(connection: Connection, outbound: OutboundPolicy): Promise<string> {
+    if (!connection.mllpHost || !connection.mllpPort) throw new StepFailure('no MLLP host and port are set (inbound-only sites need none)', 'missing_mllp_endpoint');
+    const target = await checkTarget(new URL(`tcp://${connection.mllpHost}`), outbound.policy);
+    if (!target.ok) throw new StepFailure(target.reason === 'dns_failed' ? 'the MLLP host does not resolve' : 'the MLLP host is not an allowed target', target.reason);
+    const address = target.addresses[0]?.address;
+    if (!address) throw new StepFailure('the MLLP host does not resolve', 'dns_failed');
+    const port = connection.mllpPort;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connection.mllpTls
+        ? tlsConnect({ host: address, port, servername: connection.mllpHost ?? undefined })
+        : tcpConnect({ host: address, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new StepFailure(`no answer within ${STEP_TIMEOUT_MS} ms`, 'timeout'));
+      }, STEP_TIMEOUT_MS);
+      socket.once(connection.mllpTls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.end();
+        resolve();
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new StepFailure(`could not connect (${e.code ?? 'error'})`, 'connect_failed'));
+      });
+    });
+    return `${connection.mllpTls ? 'TLS' : 'TCP'} session to port ${port} opened and closed`;
+  }
+}
+
+const fetchOptions = (outbound: OutboundPolicy) => ({ allowHttp: outbound.allowHttp, timeoutMs: STEP_TIMEOUT_MS, maxBodyBytes: 1024 * 1024 });
+const elapsed = (started: number): number => Math.round((performance.now() - started) * 10) / 10;
+
+function asFailure(e: unknown): StepFailure {
+  if (e instanceof StepFailure) return e;
+  if (isSbError(e)) {
+    const reason = typeof e.details?.reason === 'string' ? e.details.reason : e.code;
+    return new StepFailure(e.message, reason);
+  }
+  return new StepFailure('unexpected error', 'internal_error');
+}

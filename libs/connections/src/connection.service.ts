@@ -1,0 +1,110 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { foundOrFail } from '@sb/core';
+import { Database, ConnectionRepository, type Connection, type ConnectionPatch, type ConnectionStatus } from '@sb/db';
+import {
+  dialectSchemaFor,
+  MAX_DIALECT_BYTES,
+  VENDOR_FIELDS,
+  type CreateConnectionInput,
+  type HospitalVendor,
+  type UpdateConnectionInput,
+} from './connection.schemas';
+import { assertTransition } from './lifecycle';
+import { invalidField, outboundPolicyFor, validateConnectionUrl, type OutboundPolicy } from './outbound-policy';
+import { discoverTokenUrl } from './smart-discovery';
+
+const URL_FIELDS = ['fhirBaseUrl', 'tokenUrl'] as const;
+const FHIR_VENDORS: readonly string[] = ['epic', 'oracle', 'fhir', 'athena'];
+
+@Injectable()
+export class ConnectionService {
+  private readonly logger = new Logger(ConnectionService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly connections: ConnectionRepository,
+  ) {}
+
+  outboundPolicy(connection: Pick<Connection, 'environment'>): OutboundPolicy {
+    return outboundPolicyFor(this.config, connection.environment);
+  }
+
+  async create(tenantId: string, input: CreateConnectionInput): Promise<Connection> {
+    const outbound = outboundPolicyFor(this.config, input.environment);
+    const settings: ConnectionPatch = { ...input };
+    delete (settings as { vendor?: unknown }).vendor;
+    delete (settings as { environment?: unknown }).environment;
+    await this.validateUrls(settings, outbound);
+    if (input.dialect) checkDialectSize(input.dialect);
+    if (FHIR_VENDORS.includes(input.vendor) && settings.fhirBaseUrl && !settings.tokenUrl) {
+      settings.tokenUrl = await this.tryDiscovery(settings.fhirBaseUrl, outbound);
+    }
+    return this.db.transaction((tx) =>
+      this.connections.create(tx, tenantId, {
+        ...settings,
+        name: input.name,
+        vendor: input.vendor,
+        environment: input.environment,
+        status: 'draft',
+      }),
+    );
+  }
+
+  list(tenantId: string): Promise<Connection[]> {
+    return this.connections.list(tenantId);
+  }
+
+  async get(tenantId: string, id: string): Promise<Connection> {
+    return foundOrFail(await this.connections.findById(tenantId, id), 'Connection');
+  }
+
+  async update(tenantId: string, id: string, patch: UpdateConnectionInput): Promise<Connection> {
+    const connection = await this.get(tenantId, id);
+    if (connection.vendor === 'echo') throw invalidField('vendor', 'the built-in echo connection has no settings');
+    const vendor = connection.vendor as HospitalVendor;
+    const allowed = VENDOR_FIELDS[vendor];
+    const foreign = Object.keys(patch).filter((k) => !allowed.includes(k as keyof UpdateConnectionInput));
+    if (foreign.length > 0) throw invalidField(foreign[0] ?? '', `not a setting of ${vendor} connections`);
+    if (patch.dialect !== undefined) {
+      const parsed = dialectSchemaFor(vendor).safeParse(patch.dialect);
+      if (!parsed.success) throw invalidField(`dialect.${parsed.error.issues[0]?.path.join('.') ?? ''}`, parsed.error.issues[0]?.message ?? 'invalid');
+      checkDialectSize(parsed.data);
+    }
+    const settings = { ...patch } as ConnectionPatch;
+    await this.validateUrls(settings, this.outboundPolicy(connection));
+    if (patch.fhirBaseUrl && patch.tokenUrl === undefined && !connection.tokenUrl) {
+      settings.tokenUrl = await this.tryDiscovery(patch.fhirBaseUrl, this.outboundPolicy(connection));
+    }
+    return foundOrFail(await this.connections.update(tenantId, id, settings), 'Connection');
+  }
+
+  async setStatus(tenantId: string, id: string, status: ConnectionStatus): Promise<Connection> {
+    const connection = await this.get(tenantId, id);
+    assertTransition(connection, status);
+    return foundOrFail(await this.connections.update(tenantId, id, { status }), 'Connection');
+  }
+
+  private async validateUrls(settings: ConnectionPatch, outbound: OutboundPolicy): Promise<void> {
+    for (const field of URL_FIELDS) {
+      const value = settings[field];
+      if (typeof value === 'string') settings[field] = await validateConnectionUrl(value, field, outbound);
+    }
+  }
+
+  /** Best effort: a server without SMART discovery (or unreachable now) leaves tokenUrl unset. */
+  private async tryDiscovery(fhirBaseUrl: string, outbound: OutboundPolicy): Promise<string | null> {
+    try {
+      const discovered = await discoverTokenUrl(fhirBaseUrl, outbound);
+      return discovered.tokenUrl;
+    } catch (e) {
+      this.logger.debug({ err: e }, 'SMART discovery failed at registration');
+      return null;
+    }
+  }
+}
+
+function checkDialectSize(dialect: Record<string, unknown>): void {
+  if (Buffer.byteLength(JSON.stringify(dialect)) > MAX_DIALECT_BYTES) throw invalidField('dialect', `larger than ${MAX_DIALECT_BYTES} bytes`);
+}

@@ -1,0 +1,230 @@
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { OutboundError, type OutboundReason } from './outbound-error';
+import { parseOutboundUrl } from './outbound-url';
+import { checkTarget, type Resolver, type TargetPolicy, type VettedAddress } from './target-policy';
+
+export const DEFAULT_OUTBOUND_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The subset of `RequestInit` the guard supports. Streaming request bodies are left
+ * out on purpose: every tenant-facing call (FHIR, token, JWKS, webhook) has a small
+ * body that is known up front.
+ */
+export interface GuardedRequestInit {
+  method?: string;
+  headers?: ConstructorParameters<typeof Headers>[0];
+  body?: string | Uint8Array | URLSearchParams | null;
+  signal?: AbortSignal;
+}
+
+export interface GuardedFetchOptions {
+  /** Plain http is for the sandbox and local development only. */
+  allowHttp?: boolean;
+  /** Covers resolution, connect, headers and the whole body. */
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  resolver?: Resolver;
+}
+
+// Statuses whose Response must not carry a body (Fetch standard "null body status").
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * `fetch` for tenant-supplied URLs. The host is vetted against `policy` and the
+ * connection is pinned to exactly the vetted addresses, so a DNS answer that changes
+ * between check and connect (rebinding) cannot steer it elsewhere. Redirects are
+ * returned as they are, never followed: a 3xx `Location` is just another
+ * tenant-supplied URL and needs its own check. The body is read completely (up to
+ * `maxBodyBytes`) before the promise resolves, so every limit fails here, as an
+ * `OutboundError`, rather than later inside `response.json()`.
+ *
+ * Each call opens its own connection: a pooled socket could have been vetted under
+ * a different policy, or not at all.
+ */
+export async function guardedFetch(
+  url: string | URL,
+  init: GuardedRequestInit,
+  policy: TargetPolicy,
+  options: GuardedFetchOptions = {},
+): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const parsed = parseOutboundUrl(typeof url === 'string' ? url : url.href, { allowHttp: options.allowHttp ?? false });
+  if (!parsed.ok) throw new OutboundError(parsed.reason);
+  const target = parsed.url;
+  const host = target.hostname;
+
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = init.signal ? AbortSignal.any([deadline, init.signal]) : deadline;
+  const abortError = (): OutboundError =>
+    deadline.aborted
+      ? new OutboundError('timeout', { details: { host, timeoutMs } })
+      : new OutboundError('aborted', { details: { host }, cause: init.signal?.reason });
+  if (signal.aborted) throw abortError();
+
+  const check = await untilAborted(checkTarget(target, policy, options.resolver), signal, abortError);
+  if (!check.ok) {
+    throw check.reason === 'dns_failed'
+      ? new OutboundError('dns_failed', { details: { host }, cause: check.cause })
+      : new OutboundError('target_not_allowed', { details: { host, addressClass: check.addressClass } });
+  }
+
+  return send(target, init, check.addresses, { signal, abortError, maxBodyBytes });
+}
+
+interface SendLimits {
+  signal: AbortSignal;
+  abortError: () => OutboundError;
+  maxBodyBytes: number;
+}
+
+function send(target: URL, init: GuardedRequestInit, addresses: readonly VettedAddress[], limits: SendLimits): Promise<Response> {
+  const host = target.hostname;
+  const method = (init.method ?? 'GET').toUpperCase();
+  const headers = requestHeaders(init);
+  const body = requestBody(init.body);
+  if (body !== undefined) headers['content-length'] = String(body.byteLength);
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+
+  return new Promise<Response>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      limits.signal.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const fail = (error: OutboundError): void =>
+      settle(() => {
+        req.destroy();
+        reject(error);
+      });
+    const onAbort = (): void => fail(limits.abortError());
+
+    const req = request({
+      protocol: target.protocol,
+      hostname: host.startsWith('[') ? host.slice(1, -1) : host,
+      port: target.port,
+      path: `${target.pathname}${target.search}`,
+      method,
+      headers,
+      agent: false,
+      lookup: pinnedLookup(addresses),
+    });
+    limits.signal.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (error) => fail(transportError(error, host, 'connect_failed')));
+    req.on('response', (res) => {
+      const declared = Number(res.headers['content-length']);
+      if (declared > limits.maxBodyBytes) {
+        fail(new OutboundError('too_large', { details: { host, maxBodyBytes: limits.maxBodyBytes } }));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.byteLength;
+        if (received > limits.maxBodyBytes) {
+          fail(new OutboundError('too_large', { details: { host, maxBodyBytes: limits.maxBodyBytes } }));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (error) => fail(transportError(error, host, 'response_failed')));
+      res.on('close', () => {
+        if (!res.complete) fail(new OutboundError('response_failed', { details: { host } }));
+      });
+      res.on('end', () => {
+        try {
+          const response = toResponse(res, method, Buffer.concat(chunks));
+          settle(() => resolve(response));
+        } catch (cause) {
+          fail(new OutboundError('invalid_response', { details: { host }, cause }));
+        }
+      });
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * Hands the socket only the vetted addresses, whatever DNS says by now. Node asks
+ * for either all addresses (happy eyeballs) or one of a given family.
+ */
+export function pinnedLookup(addresses: readonly VettedAddress[]): LookupFunction {
+  return (_hostname: string, options: LookupOptions, callback) => {
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+    const usable = addresses.filter((a) => !family || a.family === family);
+    const first = usable[0];
+    if (first === undefined) {
+      callback(Object.assign(new Error('No vetted address of the requested family'), { code: 'ENOTFOUND' }), []);
+      return;
+    }
+    if (options.all) {
+      callback(null, usable.map((a): LookupAddress => ({ address: a.address, family: a.family })));
+      return;
+    }
+    callback(null, first.address, first.family);
+  };
+}
+
+function requestHeaders(init: GuardedRequestInit): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (init.body instanceof URLSearchParams && headers['content-type'] === undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+  }
+  return headers;
+}
+
+function requestBody(body: GuardedRequestInit['body']): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+function toResponse(res: IncomingMessage, method: string, body: Buffer): Response {
+  const status = res.statusCode ?? 0;
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+    headers.append(res.rawHeaders[i] ?? '', res.rawHeaders[i + 1] ?? '');
+  }
+  const withoutBody = method === 'HEAD' || NULL_BODY_STATUSES.has(status);
+  // Response rejects statuses outside 200–599 with a RangeError: reported as invalid_response.
+  return new Response(withoutBody ? null : body, { status, statusText: res.statusMessage ?? '', headers });
+}
+
+function transportError(error: Error, host: string, fallback: OutboundReason): OutboundError {
+  if (error instanceof OutboundError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const reason: OutboundReason = code.startsWith('HPE_')
+    ? 'invalid_response'
+    : /^ERR_(TLS|SSL)_|CERT|^EPROTO$/.test(code)
+      ? 'tls_failed'
+      : fallback;
+  return new OutboundError(reason, { details: { host }, cause: error });
+}
+
+/** Resolution cannot be cancelled, but the caller need not wait for it. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, abortError: () => OutboundError): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,5 @@
+export * from './address-policy';
+export * from './outbound-error';
+export * from './outbound-url';
+export * from './target-policy';
+export * from './guarded-fetch';
