@@ -3,42 +3,18 @@
  * run's database and a private Redis prefix, exporting spans to a local OTLP sink.
  * Afterwards every log line and exported span is scanned for PHI and secrets.
  */
-import { processEnv } from '@sb/config';
-import { deleteRedisKeys, freePort, startBuiltApp, startOtlpSink, testRedisPrefix, waitForOk, type OtlpSink, type RunningApp } from '@sb/testing';
+import { findLeaks, startE2eStack, type E2eStack } from '@sb/testing';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** A synthetic patient name that must never appear in logs or spans. */
 const PATIENT_NAME = 'Quillon Vexmorrow';
 const PATIENT_BIRTHDATE = '1961-07-23';
-const ADMIN_TOKEN = `sbop_${randomBytes(24).toString('base64url')}`;
 
-let api: RunningApp;
-let worker: RunningApp;
-let sink: OtlpSink;
+let stack: E2eStack;
+let ADMIN_TOKEN: string;
 let base: string;
-const secretsSeen: string[] = [ADMIN_TOKEN];
-const redisPrefix = testRedisPrefix('foundation-e2e');
-
-async function call(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
-}
+const call: E2eStack['call'] = (...args) => stack.call(...args);
 
 const gql = (token: string, query: string) => call('POST', '/graphql', token, { query });
 
@@ -47,34 +23,18 @@ async function newTenant(slug: string) {
   expect(created.status).toBe(201);
   const key = await call('POST', `/v1/tenants/${created.body.id}/api-keys`, ADMIN_TOKEN, { name: 'e2e' });
   expect(key.status).toBe(201);
-  secretsSeen.push(key.body.key);
+  stack.secrets.push(key.body.key);
   const connections = await call('GET', '/v1/connections', key.body.key);
   return { id: created.body.id as string, key: key.body.key as string, keyId: key.body.id as string, echoId: connections.body.items[0].id as string };
 }
 
 beforeAll(async () => {
-  sink = await startOtlpSink();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = {
-    ...processEnv(),
-    PORT: String(port),
-    SB_PUBLIC_URL: base,
-    SB_ADMIN_TOKEN: ADMIN_TOKEN,
-    SB_REDIS_PREFIX: redisPrefix,
-    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-    LOG_LEVEL: 'debug',
-  };
-  api = startBuiltApp('api', env);
-  worker = startBuiltApp('worker', env);
-  await waitForOk(`${base}/health`, api);
-}, 60_000);
+  stack = await startE2eStack('foundation-e2e');
+  ADMIN_TOKEN = stack.adminToken;
+  base = stack.base;
+}, 90_000);
 
-afterAll(async () => {
-  await Promise.all([api?.stop(), worker?.stop()]);
-  await sink?.close();
-  await deleteRedisKeys(redisPrefix);
-});
+afterAll(() => stack?.close());
 
 describe('operator → tenant → key → GraphQL → echo, metered and audited', () => {
   let a: Awaited<ReturnType<typeof newTenant>>;
@@ -129,7 +89,7 @@ describe('operator → tenant → key → GraphQL → echo, metered and audited'
       expect((await call('GET', '/v1/api-keys', 'sbk_AAAAAAAA_' + 'A'.repeat(43))).status).toBe(401);
       expect((await call('GET', '/v1/api-keys')).status).toBe(401);
       const made = await call('POST', `/v1/tenants/${a.id}/api-keys`, a.key, { name: 'to revoke' });
-      secretsSeen.push(made.body.key);
+      stack.secrets.push(made.body.key);
       expect((await call('DELETE', `/v1/api-keys/${made.body.id}`, a.key)).body.revokedAt).not.toBeNull();
       const revoked = await call('GET', '/v1/api-keys', made.body.key);
       expect(revoked.status).toBe(401);
@@ -139,7 +99,7 @@ describe('operator → tenant → key → GraphQL → echo, metered and audited'
 
     it('403 for a valid key without the scope', async () => {
       const narrow = await call('POST', `/v1/tenants/${a.id}/api-keys`, ADMIN_TOKEN, { name: 'narrow', scopes: ['system/Patient.rs'] });
-      secretsSeen.push(narrow.body.key);
+      stack.secrets.push(narrow.body.key);
       const res = await call('GET', '/v1/api-keys', narrow.body.key);
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({ code: 'forbidden', requiredScope: 'admin:api-keys' });
@@ -176,7 +136,7 @@ describe('operator → tenant → key → GraphQL → echo, metered and audited'
 
     it("for OAuth clients too", async () => {
       const client = await call('POST', '/v1/oauth-clients', a.key, { name: 'a-client', authMethod: 'client_secret' });
-      secretsSeen.push(client.body.clientSecret);
+      stack.secrets.push(client.body.clientSecret);
       expect((await call('DELETE', `/v1/oauth-clients/${client.body.id}`, b.key)).status).toBe(404);
       expect(JSON.stringify((await call('GET', '/v1/oauth-clients', b.key)).body)).not.toContain(client.body.id);
       expect((await call('GET', '/v1/api-keys', b.key)).body.items.map((k: any) => k.id)).not.toContain(a.keyId);
@@ -194,18 +154,18 @@ describe('operator → tenant → key → GraphQL → echo, metered and audited'
     it('issues tokens with client_secret_post and client_secret_basic, narrowed by scope', async () => {
       const client = await call('POST', '/v1/oauth-clients', a.key, { name: 'secret-client', authMethod: 'client_secret', scopes: ['system/*.rs', 'admin:connections'] });
       expect(client.status).toBe(201);
-      secretsSeen.push(client.body.clientSecret);
+      stack.secrets.push(client.body.clientSecret);
       const post = await form({ grant_type: 'client_credentials', client_id: client.body.clientId, client_secret: client.body.clientSecret, scope: 'admin:connections' });
       expect(post.status).toBe(200);
       expect(post.body).toMatchObject({ token_type: 'Bearer', scope: 'admin:connections' });
-      secretsSeen.push(post.body.access_token);
+      stack.secrets.push(post.body.access_token);
       expect((await call('GET', '/v1/connections', post.body.access_token)).status).toBe(200);
       expect((await call('GET', '/v1/api-keys', post.body.access_token)).status).toBe(403);
 
       const basic = Buffer.from(`${client.body.clientId}:${client.body.clientSecret}`).toString('base64');
       const viaBasic = await form({ grant_type: 'client_credentials' }, { authorization: `Basic ${basic}` });
       expect(viaBasic.status).toBe(200);
-      secretsSeen.push(viaBasic.body.access_token);
+      stack.secrets.push(viaBasic.body.access_token);
       const viewer = await gql(viaBasic.body.access_token, '{ viewer { actorType tenant { id } } }');
       expect(viewer.body.data.viewer).toEqual({ actorType: 'oauth-client', tenant: { id: a.id } });
 
@@ -241,7 +201,7 @@ describe('operator → tenant → key → GraphQL → echo, metered and audited'
       it('issues a token whose signature verifies against /.well-known/jwks.json', async () => {
         const res = await exchange(await assertion());
         expect(res.status).toBe(200);
-        secretsSeen.push(res.body.access_token);
+        stack.secrets.push(res.body.access_token);
         const jwks = await call('GET', '/.well-known/jwks.json');
         const kid = JSON.parse(Buffer.from(res.body.access_token.split('.')[0], 'base64url').toString()).kid;
         expect(jwks.body.keys.map((k: any) => k.kid)).toContain(kid);
@@ -264,18 +224,10 @@ describe('operator → tenant → key → GraphQL → echo, metered and audited'
 
 describe('no PHI or secret in what the run emitted', () => {
   it('finds none in logs or exported spans', async () => {
-    await Promise.all([api.stop(), worker.stop()]);
-    const logs = api.output() + worker.output();
-    const spans = sink.bodies().map((b) => b.toString('latin1')).join('\n');
-    expect(logs.length).toBeGreaterThan(0);
+    const emitted = await stack.stopAndCollect();
+    expect(emitted.logs.length).toBeGreaterThan(0);
     // The scan only means something if the echo's spans were exported.
-    expect(spans).toContain('sb.transaction echo');
-    for (const needle of [PATIENT_NAME, 'Vexmorrow', PATIENT_BIRTHDATE, ...secretsSeen]) {
-      expect({ needle: needle.slice(0, 12), inLogs: logs.includes(needle), inSpans: spans.includes(needle) }).toEqual({
-        needle: needle.slice(0, 12),
-        inLogs: false,
-        inSpans: false,
-      });
-    }
+    expect(emitted.spans).toContain('sb.transaction echo');
+    expect(findLeaks(emitted, [PATIENT_NAME, 'Vexmorrow', PATIENT_BIRTHDATE, ...stack.secrets])).toEqual([]);
   });
 });

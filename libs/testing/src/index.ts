@@ -2,3 +2,5 @@ export * from './fixtures';
 export * from './test-app';
 export * from './processes';
 export * from './redis-cleanup';
+export * from './e2e-stack';
+export * from './fake-fhir-server';

@@ -1,0 +1,105 @@
+import { processEnv } from '@sb/config';
+import { randomBytes } from 'node:crypto';
+import { deleteRedisKeys } from './redis-cleanup';
+import { freePort, startBuiltApp, startOtlpSink, waitForOk, type OtlpSink, type RunningApp } from './processes';
+import { testRedisPrefix } from './test-app';
+
+export interface CallResult {
+  status: number;
+  // Responses are whatever the API returned; tests assert on their shape.
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+  text: string;
+}
+
+export interface E2eStack {
+  base: string;
+  adminToken: string;
+  /** Every secret the test saw (keys, tokens, secret values): scanned for in logs and spans. */
+  secrets: string[];
+  call: (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => Promise<CallResult>;
+  /** Stops the apps (flushing their spans) and returns everything they emitted. */
+  stopAndCollect: () => Promise<{ logs: string; spans: string }>;
+  close: () => Promise<void>;
+}
+
+/**
+ * The built apps as real processes on the run's database, a private Redis prefix
+ * and a local OTLP sink — what the e2e tests drive over HTTP.
+ */
+export async function startE2eStack(name: string, apps: readonly string[] = ['api', 'worker'], extraEnv: Record<string, string> = {}): Promise<E2eStack> {
+  const sink: OtlpSink = await startOtlpSink();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const adminToken = `sbop_${randomBytes(24).toString('base64url')}`;
+  const redisPrefix = testRedisPrefix(name);
+  const env = {
+    ...processEnv(),
+    PORT: String(port),
+    SB_PUBLIC_URL: base,
+    SB_ADMIN_TOKEN: adminToken,
+    SB_REDIS_PREFIX: redisPrefix,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    LOG_LEVEL: 'debug',
+    ...extraEnv,
+  };
+  const running: RunningApp[] = apps.map((app) => startBuiltApp(app, env));
+  const api = running.find((r) => r.name === 'api');
+  if (api) await waitForOk(`${base}/health`, api, 60_000);
+
+  const call: E2eStack['call'] = async (method, path, token, body, headers = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers, text };
+  };
+
+  let stopped = false;
+  const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all(running.map((r) => r.stop()));
+  };
+  return {
+    base,
+    adminToken,
+    secrets: [adminToken],
+    call,
+    stopAndCollect: async () => {
+      await stopAll();
+      return {
+        logs: running.map((r) => r.output()).join('\n'),
+        spans: sink.bodies().map((b) => b.toString('latin1')).join('\n'),
+      };
+    },
+    close: async () => {
+      await stopAll();
+      await sink.close();
+      await deleteRedisKeys(redisPrefix);
+    },
+  };
+}
+
+/** Asserts that none of `needles` occurs in what the run emitted (reports a short prefix, never the needle). */
+export function findLeaks(emitted: { logs: string; spans: string }, needles: readonly string[]): { needle: string; where: string }[] {
+  const leaks: { needle: string; where: string }[] = [];
+  for (const needle of needles) {
+    if (needle.length < 6) continue;
+    if (emitted.logs.includes(needle)) leaks.push({ needle: `${needle.slice(0, 6)}…`, where: 'logs' });
+    if (emitted.spans.includes(needle)) leaks.push({ needle: `${needle.slice(0, 6)}…`, where: 'spans' });
+  }
+  return leaks;
+}
