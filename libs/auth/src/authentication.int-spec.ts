@@ -77,3 +77,17 @@ describe('authentication (real Postgres)', () => {
     await expect(auth.authenticate(`${h}.${widened}.${access_token.split('.')[2]}`)).resolves.toBeNull();
   });
 });
+
+describe('gateway signing keys after a master key change', () => {
+  it('starts a new signing key when the active one was sealed under another master key', async () => {
+    const first = await createTestingApp([AuthModule]);
+    const firstKid = await first.get(GatewayKeyService).rotateIfStale(true);
+    await first.close();
+    const rotated = await createTestingApp([AuthModule], { SB_VAULT_MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
+    const keys = rotated.get(GatewayKeyService);
+    const kid = await keys.rotateIfStale();
+    expect(kid).not.toBe(firstKid);
+    expect((await keys.jwks()).keys.map((k) => k.kid)).toEqual(expect.arrayContaining([firstKid, kid]));
+    await rotated.close();
+  });
+});

@@ -71,7 +71,17 @@ export class GatewayKeyService implements OnModuleDestroy {
       retireAfter,
     );
     await this.keys.retireExpired(new Date(now));
-    this.active = { kid: key.kid, createdAt: key.createdAt, privateKey: await this.unsealPrivateKey(key) };
+    let privateKey: CryptoKey;
+    try {
+      privateKey = await this.unsealPrivateKey(key);
+    } catch (e) {
+      // Sealed under a master key this process no longer has (it was rotated):
+      // start a new signing key; the old public key stays published until it retires.
+      if (force) throw e;
+      this.logger.warn({ kid: key.kid }, 'active signing key cannot be unsealed with the current master key; rotating');
+      return this.rotateIfStale(true);
+    }
+    this.active = { kid: key.kid, createdAt: key.createdAt, privateKey };
     this.published = undefined;
     return key.kid;
   }
