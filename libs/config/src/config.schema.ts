@@ -55,6 +55,7 @@ export const envSchema = z.object({
   SB_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(1000),
   SB_MLLP_PORT: port.default(2575),
   SB_SANDBOX_PORT: port.default(4000),
+  SB_SANDBOX_URL: z.url().optional(),
   SB_ALLOW_PRIVATE_TARGETS: bool.optional(),
 });
 

@@ -42,6 +42,8 @@ export interface AppConfig {
   graphqlMaxComplexity: number;
   mllpPort: number;
   sandboxPort: number;
+  /** Where the gateway reaches the simulated EHRs (and where they are reachable from). */
+  sandboxUrl: string;
   allowPrivateTargets: boolean;
 }
 
@@ -112,6 +114,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     graphqlMaxComplexity: env.SB_GRAPHQL_MAX_COMPLEXITY,
     mllpPort: env.SB_MLLP_PORT,
     sandboxPort: env.SB_SANDBOX_PORT,
+    sandboxUrl: (env.SB_SANDBOX_URL ?? `http://127.0.0.1:${env.SB_SANDBOX_PORT}`).replace(/\/+$/, ''),
     allowPrivateTargets: env.SB_ALLOW_PRIVATE_TARGETS ?? !production,
   });
 }
