@@ -6,6 +6,7 @@
  */
 import { findLeaks, startE2eStack, startFakeFhirServer, type E2eStack, type FakeFhirServer } from '@sb/testing';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 
 const SECRET_VALUE = `client-secret-${randomUUID()}`;
 const IMPORTED = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -101,6 +102,32 @@ describe('connections and the vault', () => {
     expect(report.body.ok).toBe(false);
     expect(report.body.steps.at(-1)).toMatchObject({ name: 'access-token', status: 'failed', code: 'invalid_client' });
     expect((await stack.call('GET', `/v1/connections/${other.body.id}`, a.key)).body.health.lastErrorCode).toBe('invalid_client');
+  });
+
+  it('tests an Oracle-style system account with its vaulted client secret', async () => {
+    const oracle = await stack.call('POST', '/v1/connections', a.key, { name: 'Oracle site', vendor: 'oracle', environment: 'sandbox', fhirBaseUrl: fhir.baseUrl, clientId: 'oracle-account', scopes: ['system/Patient.read'] });
+    expect(oracle.body.clientSecretName).toBe('client_secret');
+    const missing = await stack.call('POST', `/v1/connections/${oracle.body.id}/test`, a.key);
+    expect(missing.body.steps.at(-1)).toMatchObject({ name: 'access-token', status: 'failed', code: 'missing_client_secret' });
+    const secret = `oracle-secret-${randomUUID()}`;
+    stack.secrets.push(secret);
+    fhir.registerSecretClient('oracle-account', secret);
+    await stack.call('PUT', `/v1/connections/${oracle.body.id}/secrets/client_secret`, a.key, { value: secret });
+    const report = await stack.call('POST', `/v1/connections/${oracle.body.id}/test`, a.key);
+    expect(report.body).toMatchObject({ ok: true });
+    expect(report.text).not.toContain(secret);
+  });
+
+  it('tests an HL7 v2 site by opening and closing an MLLP session', async () => {
+    const listener = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    const site = await stack.call('POST', '/v1/connections', a.key, { name: 'Lab feed', vendor: 'hl7v2', environment: 'sandbox', mllpHost: '127.0.0.1', mllpPort: port, hl7SendingFacility: 'LAB' });
+    const passed = await stack.call('POST', `/v1/connections/${site.body.id}/test`, a.key);
+    expect(passed.body).toMatchObject({ ok: true, steps: [{ name: 'mllp-session', status: 'passed' }] });
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    const failed = await stack.call('POST', `/v1/connections/${site.body.id}/test`, a.key);
+    expect(failed.body).toMatchObject({ ok: false, steps: [{ name: 'mllp-session', status: 'failed', code: 'connect_failed' }] });
   });
 
   it('rotates keys: the old key stays published until retired', async () => {

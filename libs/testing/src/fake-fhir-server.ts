@@ -7,6 +7,8 @@ export interface FakeFhirServer {
   tokenUrl: string;
   /** Registers a client the way a hospital does: by its id and JWKS URL. */
   registerClient: (clientId: string, jwksUrl: string) => void;
+  /** Registers a system account that authenticates with client_secret_basic. */
+  registerSecretClient: (clientId: string, secret: string) => void;
   tokensIssued: () => number;
   close: () => Promise<void>;
 }
@@ -26,6 +28,7 @@ const readBody = (req: IncomingMessage): Promise<string> =>
  */
 export async function startFakeFhirServer(): Promise<FakeFhirServer> {
   const clients = new Map<string, string>();
+  const secretClients = new Map<string, string>();
   let issued = 0;
   let origin = '';
   const server = createServer((req, res) => {
@@ -43,6 +46,13 @@ export async function startFakeFhirServer(): Promise<FakeFhirServer> {
       }
       if (req.method === 'POST' && req.url === '/token') {
         const form = new URLSearchParams(await readBody(req));
+        const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        if (basic) {
+          const [id, secret] = Buffer.from(basic, 'base64').toString('utf8').split(':').map(decodeURIComponent);
+          if (!id || secretClients.get(id) !== secret) return send(401, { error: 'invalid_client' });
+          issued += 1;
+          return send(200, { access_token: `fake-token-${issued}`, token_type: 'bearer', expires_in: 570, scope: form.get('scope') ?? '' });
+        }
         const assertion = form.get('client_assertion') ?? '';
         const claimedClient = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString() || '{}') as { iss?: string };
         const jwksUrl = clients.get(claimedClient.iss ?? '');
@@ -64,6 +74,7 @@ export async function startFakeFhirServer(): Promise<FakeFhirServer> {
     baseUrl: `${origin}/fhir`,
     tokenUrl: `${origin}/token`,
     registerClient: (clientId, jwksUrl) => clients.set(clientId, jwksUrl),
+    registerSecretClient: (clientId, secret) => secretClients.set(clientId, secret),
     tokensIssued: () => issued,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
