@@ -21,6 +21,7 @@ import { OAuthClientsController } from './admin/oauth-clients.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
+import { ConnectionsResolver } from './graphql/connections.resolver';
 import { graphqlOptions } from './graphql/graphql-options';
 import { ViewerResolver } from './graphql/viewer.resolver';
 import { HealthController } from './health/health.controller';
@@ -55,6 +56,6 @@ import { OAuthController } from './oauth/oauth.controller';
     AuditController,
     DiagnosticsController,
   ],
-  providers: [ViewerResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ViewerResolver, ConnectionsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

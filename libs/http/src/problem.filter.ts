@@ -19,7 +19,7 @@ export class ProblemFilter implements ExceptionFilter {
 
     if (host.getType<string>() === 'graphql') {
       return new GraphQLError(error.message, {
-        extensions: { code: error.code, ...(error.details ?? {}), ...(errorId ? { errorId } : {}) },
+        extensions: { code: error.code, ...(error.issues ? { issues: error.issues } : {}), ...(error.details ?? {}), ...(errorId ? { errorId } : {}) },
       });
     }
     const res = host.switchToHttp().getResponse<Response>();

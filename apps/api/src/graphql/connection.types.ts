@@ -1,0 +1,99 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ASSERTION_ALGS, VENDORS } from '@sb/connections';
+import { JSONObjectScalar } from './json.scalar';
+
+/** GraphQL enums from the lists the zod schemas use, so the two cannot drift. */
+const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+
+export const HospitalVendorEnum = enumOf(VENDORS);
+export const ConnectionVendorEnum = enumOf(['echo', ...VENDORS]);
+export const ConnectionEnvironmentEnum = enumOf(['sandbox', 'production'] as const);
+export const ConnectionStatusEnum = enumOf(['draft', 'testing', 'live', 'disabled'] as const);
+export const KeyAlgorithmEnum = enumOf(ASSERTION_ALGS);
+export const KeyStatusEnum = enumOf(['active', 'retiring', 'retired'] as const);
+export const TestStepStatusEnum = enumOf(['passed', 'failed', 'skipped'] as const);
+
+registerEnumType(HospitalVendorEnum, { name: 'HospitalVendor', description: 'Vendors a connection can be created for' });
+registerEnumType(ConnectionVendorEnum, { name: 'ConnectionVendor', description: 'Hospital vendors, plus the built-in echo connection' });
+registerEnumType(ConnectionEnvironmentEnum, { name: 'ConnectionEnvironment' });
+registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus', description: 'Lifecycle: draft → testing → live → disabled' });
+registerEnumType(KeyAlgorithmEnum, { name: 'KeyAlgorithm' });
+registerEnumType(KeyStatusEnum, { name: 'KeyStatus', description: 'Retiring keys are still published in the JWKS' });
+registerEnumType(TestStepStatusEnum, { name: 'ConnectionTestStepStatus' });
+
+@ObjectType('ConnectionHealth')
+export class ConnectionHealthModel {
+  @Field(() => Date, { nullable: true }) lastTestedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) lastSuccessAt!: Date | null;
+  @Field(() => Date, { nullable: true }) lastErrorAt!: Date | null;
+  @Field(() => String, { nullable: true }) lastErrorCode!: string | null;
+  @Field(() => Date, { nullable: true }) tokenExpiresAt!: Date | null;
+}
+
+@ObjectType('Connection', { description: 'A connection to a hospital site' })
+export class ConnectionModel {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) tenantId!: string;
+  @Field() name!: string;
+  @Field(() => ConnectionVendorEnum) vendor!: string;
+  @Field(() => ConnectionEnvironmentEnum) environment!: string;
+  @Field(() => ConnectionStatusEnum) status!: string;
+  @Field(() => String, { nullable: true }) fhirBaseUrl!: string | null;
+  @Field(() => String, { nullable: true }) tokenUrl!: string | null;
+  @Field(() => String, { nullable: true }) athenaPracticeId!: string | null;
+  @Field(() => String, { nullable: true }) mllpHost!: string | null;
+  @Field(() => Int, { nullable: true }) mllpPort!: number | null;
+  @Field() mllpTls!: boolean;
+  @Field(() => String, { nullable: true }) hl7SendingFacility!: string | null;
+  @Field(() => String, { nullable: true }) hl7SendingApplication!: string | null;
+  @Field(() => String, { nullable: true }) clientId!: string | null;
+  @Field(() => [String]) scopes!: string[];
+  @Field(() => String, { nullable: true }) authAlg!: string | null;
+  @Field(() => String, { nullable: true, description: 'Vault secret holding the client secret' }) clientSecretName!: string | null;
+  @Field(() => JSONObjectScalar) dialect!: Record<string, unknown>;
+  @Field(() => ConnectionHealthModel) health!: ConnectionHealthModel;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+}
+
+@ObjectType('SecretMetadata', { description: 'The current version of a secret; its value is never readable' })
+export class SecretMetadataModel {
+  @Field() name!: string;
+  @Field(() => Int) version!: number;
+  @Field({ description: 'Identifies the value without revealing it' }) fingerprint!: string;
+  @Field(() => Int) byteLength!: number;
+  @Field() kmsProvider!: string;
+  @Field() kekId!: string;
+  @Field() kekVersion!: string;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) lastUsedAt!: Date | null;
+}
+
+@ObjectType('ConnectionKey', { description: 'A SMART Backend Services key pair; only the public half is ever shown' })
+export class ConnectionKeyModel {
+  @Field() kid!: string;
+  @Field() alg!: string;
+  @Field(() => KeyStatusEnum) status!: string;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) retiredAt!: Date | null;
+  @Field({ description: 'Where the hospital fetches the public keys' }) jwksUrl!: string;
+  @Field(() => JSONObjectScalar) publicJwk!: Record<string, unknown>;
+}
+
+@ObjectType('ConnectionTestStep')
+export class ConnectionTestStepModel {
+  @Field() name!: string;
+  @Field(() => TestStepStatusEnum) status!: string;
+  @Field(() => Float) durationMs!: number;
+  @Field() detail!: string;
+  @Field(() => String, { nullable: true }) code?: string;
+}
+
+@ObjectType('ConnectionTestReport')
+export class ConnectionTestReportModel {
+  @Field(() => ID) connectionId!: string;
+  @Field(() => ConnectionVendorEnum) vendor!: string;
+  @Field() ok!: boolean;
+  @Field() testedAt!: Date;
+  @Field(() => [ConnectionTestStepModel]) steps!: ConnectionTestStepModel[];
+}

@@ -1,0 +1,179 @@
+import type { PipeTransform } from '@nestjs/common';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { CurrentActor, RequireScope } from '@sb/auth';
+import {
+  ConnectionKeysService,
+  ConnectionService,
+  ConnectionTestService,
+  createConnectionSchema,
+  generateKeySchema,
+  putSecretSchema,
+  statusChangeSchema,
+  updateConnectionSchema,
+  type CreateConnectionInput,
+  type GenerateKeyInput,
+  type UpdateConnectionInput,
+} from '@sb/connections';
+import { notFound, type Actor } from '@sb/core';
+import type { SecretMetadata } from '@sb/db';
+import { ZodPipe } from '@sb/http';
+import { VaultService } from '@sb/vault';
+import { tenantOf } from '../admin/tenant-of';
+import { connectionView } from '../admin/views';
+import { CreateConnectionInputType, GenerateKeyInputType, UpdateConnectionInputType } from './connection.inputs';
+import {
+  ConnectionKeyModel,
+  ConnectionModel,
+  ConnectionStatusEnum,
+  ConnectionTestReportModel,
+  SecretMetadataModel,
+} from './connection.types';
+
+const ADMIN = { admin: 'admin:connections' } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** As REST's IdParam: a malformed id cannot name anything, so it is "not found". */
+class ConnectionIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!UUID.test(value)) throw notFound('Connection');
+    return value.toLowerCase();
+  }
+}
+
+const ConnectionId = (name: string): ParameterDecorator => Args(name, { type: () => ID }, new ConnectionIdPipe());
+
+const secretMetadataOf = (s: SecretMetadata): SecretMetadataModel => ({
+  name: s.name,
+  version: s.version,
+  fingerprint: s.fingerprint,
+  byteLength: s.byteLength,
+  kmsProvider: s.kmsProvider,
+  kekId: s.kekId,
+  kekVersion: s.kekVersion,
+  createdAt: s.createdAt,
+  lastUsedAt: s.lastUsedAt,
+});
+
+/** The admin connections API over GraphQL; same services, schemas and errors as the REST controllers. */
+@Resolver(() => ConnectionModel)
+export class ConnectionsResolver {
+  constructor(
+    private readonly connectionService: ConnectionService,
+    private readonly tests: ConnectionTestService,
+    private readonly keyService: ConnectionKeysService,
+    private readonly vault: VaultService,
+  ) {}
+
+  @Query(() => [ConnectionModel], { name: 'connections', complexity: 10, description: "The tenant's connections" })
+  @RequireScope(ADMIN)
+  async list(@CurrentActor() actor: Actor): Promise<ConnectionModel[]> {
+    return (await this.connectionService.list(tenantOf(actor))).map(connectionView);
+  }
+
+  @Query(() => ConnectionModel, { name: 'connection', description: 'Unknown ids are an error (not_found), as on REST' })
+  @RequireScope(ADMIN)
+  async get(@CurrentActor() actor: Actor, @ConnectionId('id') id: string): Promise<ConnectionModel> {
+    return connectionView(await this.connectionService.get(tenantOf(actor), id));
+  }
+
+  @Mutation(() => ConnectionModel, { description: 'Create a connection to a hospital site (starts in draft)' })
+  @RequireScope(ADMIN)
+  async createConnection(
+    @CurrentActor() actor: Actor,
+    @Args('input', { type: () => CreateConnectionInputType }, new ZodPipe(createConnectionSchema)) input: CreateConnectionInput,
+  ): Promise<ConnectionModel> {
+    return connectionView(await this.connectionService.create(tenantOf(actor), input));
+  }
+
+  @Mutation(() => ConnectionModel, { description: "Update a connection's settings (only those of its vendor)" })
+  @RequireScope(ADMIN)
+  async updateConnection(
+    @CurrentActor() actor: Actor,
+    @ConnectionId('id') id: string,
+    @Args('input', { type: () => UpdateConnectionInputType }, new ZodPipe(updateConnectionSchema)) input: UpdateConnectionInput,
+  ): Promise<ConnectionModel> {
+    return connectionView(await this.connectionService.update(tenantOf(actor), id, input));
+  }
+
+  @Mutation(() => ConnectionModel, { description: 'Move through the lifecycle (live needs a passing test)' })
+  @RequireScope(ADMIN)
+  async setConnectionStatus(
+    @CurrentActor() actor: Actor,
+    @ConnectionId('id') id: string,
+    @Args('status', { type: () => ConnectionStatusEnum }) status: string,
+  ): Promise<ConnectionModel> {
+    const body = new ZodPipe(statusChangeSchema).transform({ status });
+    return connectionView(await this.connectionService.setStatus(tenantOf(actor), id, body.status));
+  }
+
+  @Mutation(() => ConnectionTestReportModel, { description: 'Run a live check and report each step' })
+  @RequireScope(ADMIN)
+  testConnection(@CurrentActor() actor: Actor, @ConnectionId('id') id: string): Promise<ConnectionTestReportModel> {
+    return this.tests.run(actor, tenantOf(actor), id);
+  }
+
+  @Mutation(() => SecretMetadataModel, { description: 'Set or rotate a secret; write-only, so only its metadata comes back' })
+  @RequireScope(ADMIN)
+  async setConnectionSecret(
+    @CurrentActor() actor: Actor,
+    @ConnectionId('connectionId') connectionId: string,
+    @Args('name') name: string,
+    @Args('value') rawValue: string,
+  ): Promise<SecretMetadataModel> {
+    const body = new ZodPipe(putSecretSchema).transform({ value: rawValue });
+    const tenantId = tenantOf(actor);
+    await this.connectionService.get(tenantId, connectionId);
+    const value = Buffer.from(body.value, 'utf8');
+    try {
+      return secretMetadataOf(await this.vault.put(actor, { tenantId, connectionId, name }, value));
+    } finally {
+      value.fill(0);
+    }
+  }
+
+  @Mutation(() => Boolean, { description: 'Delete every version of a secret' })
+  @RequireScope(ADMIN)
+  async deleteConnectionSecret(@CurrentActor() actor: Actor, @ConnectionId('connectionId') connectionId: string, @Args('name') name: string): Promise<boolean> {
+    const tenantId = tenantOf(actor);
+    await this.connectionService.get(tenantId, connectionId);
+    await this.vault.delete(actor, { tenantId, connectionId, name });
+    return true;
+  }
+
+  @Mutation(() => ConnectionKeyModel, { description: 'Generate (or import) a key pair; its public half is published in the connection JWKS' })
+  @RequireScope(ADMIN)
+  async generateConnectionKey(
+    @CurrentActor() actor: Actor,
+    @ConnectionId('connectionId') connectionId: string,
+    @Args('input', { type: () => GenerateKeyInputType }, new ZodPipe(generateKeySchema)) input: GenerateKeyInput,
+  ): Promise<ConnectionKeyModel> {
+    const tenantId = tenantOf(actor);
+    await this.connectionService.get(tenantId, connectionId);
+    return this.keyService.create(actor, tenantId, connectionId, input);
+  }
+
+  @Mutation(() => ConnectionKeyModel, { description: 'Retire a key: unpublish it and destroy its private half' })
+  @RequireScope(ADMIN)
+  async retireConnectionKey(@CurrentActor() actor: Actor, @ConnectionId('connectionId') connectionId: string, @Args('kid') kid: string): Promise<ConnectionKeyModel> {
+    const tenantId = tenantOf(actor);
+    await this.connectionService.get(tenantId, connectionId);
+    return this.keyService.retire(actor, tenantId, connectionId, kid);
+  }
+
+  // Field resolvers run without the global guard; the parent was loaded for this
+  // actor's tenant, and the check below keeps it so should that ever change.
+  @ResolveField(() => [SecretMetadataModel], { complexity: 10, description: 'Metadata only; values are never readable' })
+  async secrets(@CurrentActor() actor: Actor, @Parent() connection: ConnectionModel): Promise<SecretMetadataModel[]> {
+    return (await this.vault.list(ownTenant(actor, connection), connection.id)).map(secretMetadataOf);
+  }
+
+  @ResolveField(() => [ConnectionKeyModel], { complexity: 10, description: 'Active, retiring (still published) and retired keys' })
+  keys(@CurrentActor() actor: Actor, @Parent() connection: ConnectionModel): Promise<ConnectionKeyModel[]> {
+    return this.keyService.list(ownTenant(actor, connection), connection.id);
+  }
+}
+
+function ownTenant(actor: Actor, connection: ConnectionModel): string {
+  if (tenantOf(actor) !== connection.tenantId) throw notFound('Connection');
+  return connection.tenantId;
+}
