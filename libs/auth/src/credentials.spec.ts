@@ -40,6 +40,11 @@ describe('sealed box', () => {
     expect(() => open(key, sealed, 'other')).toThrow();
     expect(() => open(randomBytes(32), sealed, 'ctx')).toThrow();
   });
+  it('refuses a truncated authentication tag', () => {
+    const [v, iv, tag, body] = seal(key, 'private', 'ctx').split('.');
+    const short = Buffer.from(tag!, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => open(key, [v, iv, short, body].join('.'), 'ctx')).toThrow();
+  });
   it('does not contain the plaintext', () => {
     expect(seal(key, 'private-value', 'ctx')).not.toContain('private-value');
   });

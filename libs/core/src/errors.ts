@@ -18,6 +18,9 @@ export const ErrorCode = {
   Conflict: 'conflict',
   PayloadTooLarge: 'payload_too_large',
   RateLimited: 'rate_limited',
+  NotSupported: 'not_supported',
+  VendorError: 'vendor_error',
+  VendorTimeout: 'vendor_timeout',
   DependencyUnavailable: 'dependency_unavailable',
   Internal: 'internal_error',
 } as const;
@@ -37,6 +40,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  not_supported: 501,
+  vendor_error: 502,
+  vendor_timeout: 504,
   dependency_unavailable: 503,
   internal_error: 500,
 };

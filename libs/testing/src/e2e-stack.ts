@@ -7,7 +7,7 @@ import { testRedisPrefix } from './test-app';
 export interface CallResult {
   status: number;
   // Responses are whatever the API returned; tests assert on their shape.
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   headers: Headers;
   text: string;
 }

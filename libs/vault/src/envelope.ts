@@ -17,6 +17,7 @@ export interface SealedValue {
 const ALGORITHM = 'aes-256-gcm';
 export const DATA_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** Unambiguous encoding of the AAD: a versioned JSON array (no field can bleed into another). */
 export const encodeAad = (aad: SecretAad): Buffer =>
@@ -38,7 +39,8 @@ export function sealValue(plaintext: Buffer, dataKey: Buffer, aad: SecretAad): S
 
 /** Decrypts and authenticates; throws when any byte of ciphertext, nonce, tag or AAD differs. */
 export function openValue(sealed: SealedValue, dataKey: Buffer, aad: SecretAad): Buffer {
-  const decipher = createDecipheriv(ALGORITHM, dataKey, sealed.nonce);
+  // Without a fixed tag length Node accepts truncated (4–15 byte) tags, weakening forgery resistance.
+  const decipher = createDecipheriv(ALGORITHM, dataKey, sealed.nonce, { authTagLength: TAG_BYTES });
   decipher.setAAD(encodeAad(aad));
   decipher.setAuthTag(sealed.authTag);
   return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);

@@ -1,0 +1,3 @@
+export * from './ehr-adapter';
+export * from './resource-types';
+export * from './search-params';
