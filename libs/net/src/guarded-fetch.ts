@@ -1,7 +1,7 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { OutboundError, type OutboundReason } from './outbound-error';
 import { parseOutboundUrl } from './outbound-url';
 import { checkTarget, type Resolver, type TargetPolicy, type VettedAddress } from './target-policy';
@@ -28,6 +28,11 @@ export interface GuardedFetchOptions {
   timeoutMs?: number;
   maxBodyBytes?: number;
   resolver?: Resolver;
+  /**
+   * A pooled agent from `createGuardedAgent`, whose lookup vets every new socket;
+   * without one, each call resolves, vets and opens its own connection.
+   */
+  agent?: Agent;
 }
 
 // Statuses whose Response must not carry a body (Fetch standard "null body status").
@@ -66,6 +71,10 @@ export async function guardedFetch(
       : new OutboundError('aborted', { details: { host }, cause: init.signal?.reason });
   if (signal.aborted) throw abortError();
 
+  // A pooled agent vets names at connect time; IP literals never reach a lookup, so they are vetted here.
+  if (options.agent && isIP(host.replace(/^\[|\]$/g, '')) === 0) {
+    return send(target, init, { agent: options.agent }, { signal, abortError, maxBodyBytes });
+  }
   const check = await untilAborted(checkTarget(target, policy, options.resolver), signal, abortError);
   if (!check.ok) {
     throw check.reason === 'dns_failed'
@@ -73,7 +82,7 @@ export async function guardedFetch(
       : new OutboundError('target_not_allowed', { details: { host, addressClass: check.addressClass } });
   }
 
-  return send(target, init, check.addresses, { signal, abortError, maxBodyBytes });
+  return send(target, init, options.agent ? { agent: options.agent } : { addresses: check.addresses }, { signal, abortError, maxBodyBytes });
 }
 
 interface SendLimits {
@@ -82,7 +91,9 @@ interface SendLimits {
   maxBodyBytes: number;
 }
 
-function send(target: URL, init: GuardedRequestInit, addresses: readonly VettedAddress[], limits: SendLimits): Promise<Response> {
+type Route = { agent: Agent } | { addresses: readonly VettedAddress[] };
+
+function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendLimits): Promise<Response> {
   const host = target.hostname;
   const method = (init.method ?? 'GET').toUpperCase();
   const headers = requestHeaders(init);
@@ -112,8 +123,7 @@ function send(target: URL, init: GuardedRequestInit, addresses: readonly VettedA
       path: `${target.pathname}${target.search}`,
       method,
       headers,
-      agent: false,
-      lookup: pinnedLookup(addresses),
+      ...('agent' in route ? { agent: route.agent } : { agent: false, lookup: pinnedLookup(route.addresses) }),
     });
     limits.signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error) => fail(transportError(error, host, 'connect_failed')));
@@ -203,6 +213,8 @@ function toResponse(res: IncomingMessage, method: string, body: Buffer): Respons
 function transportError(error: Error, host: string, fallback: OutboundReason): OutboundError {
   if (error instanceof OutboundError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code === 'SB_TARGET_NOT_ALLOWED') return new OutboundError('target_not_allowed', { details: { host }, cause: error });
+  if (code === 'ENOTFOUND') return new OutboundError('dns_failed', { details: { host }, cause: error });
   const reason: OutboundReason = code.startsWith('HPE_')
     ? 'invalid_response'
     : /^ERR_(TLS|SSL)_|CERT|^EPROTO$/.test(code)

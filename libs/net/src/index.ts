@@ -3,3 +3,4 @@ export * from './outbound-error';
 export * from './outbound-url';
 export * from './target-policy';
 export * from './guarded-fetch';
+export * from './guarded-agent';
