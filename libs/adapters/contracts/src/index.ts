@@ -1,3 +1,4 @@
 export * from './ehr-adapter';
 export * from './resource-types';
 export * from './search-params';
+export * from './http';

@@ -1,0 +1,3 @@
+export * from './circuit-breaker';
+export * from './token-cache';
+export * from './vendor-http-client';

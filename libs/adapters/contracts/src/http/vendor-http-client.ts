@@ -1,0 +1,139 @@
+import { ErrorCode, SbError } from '@sb/core';
+import { createGuardedAgent, guardedFetch, isOutboundError, type TargetPolicy } from '@sb/net';
+import type { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CircuitBreaker } from './circuit-breaker';
+
+export interface VendorHttpSettings {
+  /** The connection's FHIR base: requests may only go to this origin (and `extraOrigins`). */
+  baseUrl: string;
+  /** Other origins this connection legitimately calls (its token endpoint). */
+  extraOrigins?: readonly string[];
+  policy: TargetPolicy;
+  allowHttp: boolean;
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+export interface VendorRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | URLSearchParams;
+  /** Only idempotent requests are ever retried. */
+  idempotent: boolean;
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Attempts for an idempotent request (1 + retries). */
+export const MAX_ATTEMPTS = 3;
+/** Backoff base and cap; the delay is full-jitter exponential unless the vendor sends Retry-After. */
+export const BACKOFF_BASE_MS = 100;
+export const BACKOFF_CAP_MS = 2_000;
+/** A Retry-After longer than this is not waited out in-request; the caller gets the 429/503. */
+export const MAX_RETRY_AFTER_WAIT_MS = 5_000;
+export const BREAKER_FAILURE_THRESHOLD = 5;
+export const BREAKER_OPEN_MS = 30_000;
+export const DEFAULT_VENDOR_TIMEOUT_MS = 15_000;
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/** Seconds or an HTTP date (RFC 9110 §10.2.3) → milliseconds, or null. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * The one request helper vendors share: a keep-alive agent per connection that
+ * vets every socket (SSRF), requests pinned to the connection's own origins (a
+ * vendor `next` link to another host is refused, so tokens never leave), timeouts,
+ * retries with backoff for idempotent requests only, Retry-After honoured, and a
+ * circuit breaker. Status codes are returned, not thrown: adapters map them.
+ */
+export class VendorHttpClient {
+  private readonly agent: Agent;
+  private readonly origins: ReadonlySet<string>;
+  readonly breaker = new CircuitBreaker(BREAKER_FAILURE_THRESHOLD, BREAKER_OPEN_MS);
+
+  constructor(private readonly settings: VendorHttpSettings) {
+    const base = new URL(settings.baseUrl);
+    this.agent = createGuardedAgent(base.protocol as 'http:' | 'https:', settings.policy);
+    this.origins = new Set([base.origin, ...(settings.extraOrigins ?? []).map((o) => new URL(o).origin)]);
+  }
+
+  /** True when `url` is on one of this connection's origins. */
+  isOwnOrigin(url: string): boolean {
+    try {
+      return this.origins.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  }
+
+  async request(req: VendorRequest): Promise<VendorResponse> {
+    if (!this.isOwnOrigin(req.url)) {
+      throw new SbError(ErrorCode.VendorError, 'Vendor sent a link to another host; not followed', { details: { reason: 'foreign_link' } });
+    }
+    const attempts = req.idempotent ? MAX_ATTEMPTS : 1;
+    for (let attempt = 1; ; attempt++) {
+      if (!this.breaker.allow()) {
+        throw new SbError(ErrorCode.DependencyUnavailable, 'Vendor is failing; calls are paused', {
+          details: { reason: 'circuit_open', retryAfterSeconds: Math.ceil(this.breaker.retryAfterMs() / 1000) },
+        });
+      }
+      let response: VendorResponse;
+      try {
+        response = await this.send(req);
+      } catch (error) {
+        this.breaker.failed();
+        if (attempt < attempts) {
+          await sleep(backoffMs(attempt));
+          continue;
+        }
+        throw transportFailure(error);
+      }
+      if (!RETRYABLE_STATUS.has(response.status)) {
+        if (response.status < 500) this.breaker.succeeded();
+        else this.breaker.failed();
+        return response;
+      }
+      if (response.status !== 429) this.breaker.failed();
+      const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt);
+      if (attempt >= attempts || wait > MAX_RETRY_AFTER_WAIT_MS) return response;
+      await sleep(wait);
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async send(req: VendorRequest): Promise<VendorResponse> {
+    const res = await guardedFetch(req.url, { method: req.method, headers: req.headers, body: req.body }, this.settings.policy, {
+      allowHttp: this.settings.allowHttp,
+      timeoutMs: this.settings.timeoutMs ?? DEFAULT_VENDOR_TIMEOUT_MS,
+      maxBodyBytes: this.settings.maxBodyBytes ?? 8 * 1024 * 1024,
+      agent: this.agent,
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  }
+}
+
+const backoffMs = (attempt: number): number => Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+
+function transportFailure(error: unknown): SbError {
+  if (isOutboundError(error) && error.reason === 'timeout') return new SbError(ErrorCode.VendorTimeout, 'Vendor did not answer in time', { cause: error });
+  if (isOutboundError(error) && error.code === ErrorCode.BadRequest) return error;
+  return new SbError(ErrorCode.VendorError, 'Vendor could not be reached', {
+    details: { reason: isOutboundError(error) ? error.reason : 'transport_error' },
+    cause: error,
+  });
+}
