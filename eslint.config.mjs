@@ -14,8 +14,11 @@ const TESTS = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
 /** TypeScript files outside tsconfig.json's program: linted without type information. */
 const UNTYPED_TS = ['*.config.ts', '*.config.mts', 'apps/console/**'];
 
-/** Folders under libs/adapters/ that every vendor may import (interfaces, contract suite). */
-const SHARED_ADAPTER_FOLDERS = new Set(['contracts']);
+/**
+ * Folders under libs/adapters/ that every vendor may import: the contracts, and the
+ * generic SMART-on-FHIR adapter that Epic and Oracle specialise rather than copy.
+ */
+const SHARED_ADAPTER_FOLDERS = new Set(['contracts', 'fhir']);
 /** Folders under libs/adapters/ that may know every vendor (the vendor → adapter registry). */
 const REGISTRY_ADAPTER_FOLDERS = new Set(['src', 'registry']);
 

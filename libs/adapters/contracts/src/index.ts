@@ -2,3 +2,5 @@ export * from './ehr-adapter';
 export * from './resource-types';
 export * from './search-params';
 export * from './http';
+export * from './cursor-codec';
+export * from './adapter-context';

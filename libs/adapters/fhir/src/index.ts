@@ -1,0 +1,4 @@
+export * from './fhir.adapter';
+export * from './fhir.auth';
+export * from './fhir.errors';
+export * from './fhir.mappers';

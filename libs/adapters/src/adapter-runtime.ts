@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { CursorCodec, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { outboundPolicyFor } from '@sb/connections';
+import type { Connection } from '@sb/db';
+import { ADAPTER_FACTORIES } from './adapter-registry';
+
+/** Idle per-connection clients are closed after this long. */
+const CLIENT_IDLE_MS = 10 * 60_000;
+
+interface ClientEntry {
+  version: string;
+  client: VendorHttpClient;
+  lastUsedMs: number;
+}
+
+/**
+ * Builds a fresh adapter per call around per-connection state that is worth
+ * keeping: a keep-alive HTTP client (and its circuit breaker) per connection and
+ * the token cache. A connection whose settings changed gets a new client.
+ */
+@Injectable()
+export class AdapterRuntime implements OnModuleDestroy {
+  readonly tokens = new TokenCache();
+  private readonly cursors: CursorCodec;
+  private readonly clients = new Map<string, ClientEntry>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.cursors = new CursorCodec(config.vaultMasterKey);
+  }
+
+  adapterFor(connection: Connection, credentials: CredentialSource): EhrAdapter {
+    return ADAPTER_FACTORIES[connection.vendor]({ connection, http: this.clientFor(connection), tokens: this.tokens, credentials, cursors: this.cursors });
+  }
+
+  private clientFor(connection: Connection): VendorHttpClient {
+    const now = Date.now();
+    const version = connection.updatedAt.toISOString();
+    const entry = this.clients.get(connection.id);
+    if (entry && entry.version === version) {
+      entry.lastUsedMs = now;
+      return entry.client;
+    }
+    entry?.client.close();
+    if (entry) this.tokens.invalidateConnection(connection.id);
+    const outbound = outboundPolicyFor(this.config, connection.environment);
+    const client = new VendorHttpClient({
+      baseUrl: connection.fhirBaseUrl ?? 'http://invalid.invalid',
+      extraOrigins: connection.tokenUrl ? [connection.tokenUrl] : [],
+      policy: outbound.policy,
+      allowHttp: outbound.allowHttp,
+    });
+    this.clients.set(connection.id, { version, client, lastUsedMs: now });
+    this.evictIdle(now);
+    return client;
+  }
+
+  private evictIdle(now: number): void {
+    for (const [id, entry] of this.clients) {
+      if (now - entry.lastUsedMs > CLIENT_IDLE_MS) {
+        entry.client.close();
+        this.clients.delete(id);
+      }
+    }
+  }
+
+  onModuleDestroy(): void {
+    for (const entry of this.clients.values()) entry.client.close();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './adapter-registry';
+export * from './adapter-runtime';
+export * from './adapters.module';
