@@ -4,6 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { AuditModule } from '@sb/audit';
 import { AuthModule } from '@sb/auth';
 import { ConfigModule, loadConfig } from '@sb/config';
+import { ClinicalModule } from '@sb/clinical';
 import { ConnectionsModule } from '@sb/connections';
 import { DbModule } from '@sb/db';
 import { ProblemFilter } from '@sb/http';
@@ -24,6 +25,7 @@ import { VaultController } from './admin/vault.controller';
 import { ConnectionsResolver } from './graphql/connections.resolver';
 import { graphqlOptions } from './graphql/graphql-options';
 import { ViewerResolver } from './graphql/viewer.resolver';
+import { FhirController } from './fhir/fhir.controller';
 import { HealthController } from './health/health.controller';
 import { ConnectionJwksController } from './oauth/connection-jwks.controller';
 import { OAuthController } from './oauth/oauth.controller';
@@ -37,6 +39,7 @@ import { OAuthController } from './oauth/oauth.controller';
     TenancyModule,
     TransactionsModule,
     ConnectionsModule,
+    ClinicalModule,
     MeteringModule,
     AuditModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
@@ -55,6 +58,7 @@ import { OAuthController } from './oauth/oauth.controller';
     UsageController,
     AuditController,
     DiagnosticsController,
+    FhirController,
   ],
   providers: [ViewerResolver, ConnectionsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
 })

@@ -19,7 +19,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
     abortOnError: false,
   });
   app.use(requestLogging(logger));
-  app.useBodyParser('json', { limit: MAX_BODY, strict: true });
+  app.useBodyParser('json', { limit: MAX_BODY, strict: true, type: ['application/json', 'application/fhir+json'] });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.useGlobalFilters(new ProblemFilter());
   app.disable('x-powered-by');

@@ -6,6 +6,7 @@ import { AuditRepository } from './repositories/audit.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
+import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
 import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
@@ -21,6 +22,7 @@ const repositories = [
   ConnectionRepository,
   ConnectionKeyRepository,
   SecretRepository,
+  IdempotencyRepository,
   UsageRepository,
   AuditRepository,
 ];

@@ -6,6 +6,7 @@ export * from './repositories/audit.repository';
 export * from './repositories/connection-key.repository';
 export * from './repositories/connection.repository';
 export * from './repositories/console-user.repository';
+export * from './repositories/idempotency.repository';
 export * from './repositories/oauth-client.repository';
 export * from './repositories/secret.repository';
 export * from './repositories/signing-key.repository';

@@ -2,6 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import { ErrorCode } from '@sb/core';
 import type { Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
+import { toOperationOutcome } from '@sb/fhir';
 import { toProblem, toSbError } from './problem';
 
 /**
@@ -26,6 +27,12 @@ export class ProblemFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     if (res.headersSent) return undefined;
     if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    const retryAfter = error.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+    if (req.path.startsWith('/fhir/')) {
+      res.status(error.status).type('application/fhir+json; charset=utf-8').send(JSON.stringify(toOperationOutcome(error, errorId)));
+      return undefined;
+    }
     if (req.path === '/oauth/token') {
       res.status(error.status).setHeader('Cache-Control', 'no-store').json({
         error: error.code === ErrorCode.InvalidClient ? 'invalid_client' : oauthErrorCode(error.code),

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AdaptersModule } from '@sb/adapters';
+import { ConnectionsModule } from '@sb/connections';
+import { TransactionsModule } from '@sb/transactions';
+import { ClinicalService } from './clinical.service';
+import { IdempotentCreates } from './idempotent-creates';
+
+@Module({
+  imports: [AdaptersModule, ConnectionsModule, TransactionsModule],
+  providers: [ClinicalService, IdempotentCreates],
+  exports: [ClinicalService],
+})
+export class ClinicalModule {}

@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import type { CapabilityStatement, Resource } from '@medplum/fhirtypes';
+import { AdapterRuntime } from '@sb/adapters';
+import type { AdapterInteraction, ClinicalResourceType, CreateResult, CredentialSource, EhrAdapter, SearchPage, SearchParams } from '@sb/adapters/contracts';
+import { ConnectionKeysService, ConnectionService } from '@sb/connections';
+import { ErrorCode, SbError, type Actor } from '@sb/core';
+import type { Connection, DbTransaction } from '@sb/db';
+import { validateFhirResource } from '@sb/fhir';
+import { TransactionPipeline, type Operation } from '@sb/transactions';
+import { VaultService } from '@sb/vault';
+import { IdempotentCreates } from './idempotent-creates';
+import { patientRefOf } from './patient-ref';
+
+export interface CreateOutcome {
+  id: string;
+  resource: Resource | null;
+  /** True when this answer was replayed for a repeated Idempotency-Key. */
+  replayed: boolean;
+}
+
+/**
+ * Clinical reads, searches and writes against a connection's EHR: every call goes
+ * through the transaction pipeline (authorized, traced, metered, audited) to a
+ * freshly built adapter for that one connection.
+ */
+@Injectable()
+export class ClinicalService {
+  constructor(
+    private readonly pipeline: TransactionPipeline,
+    private readonly runtime: AdapterRuntime,
+    private readonly connections: ConnectionService,
+    private readonly keys: ConnectionKeysService,
+    private readonly vault: VaultService,
+    private readonly idempotent: IdempotentCreates,
+  ) {}
+
+  /** The connection's CapabilityStatement, computed from its adapter (no call to the EHR). */
+  async capabilityStatement(tenantId: string, connectionId: string): Promise<CapabilityStatement> {
+    const connection = await this.connections.get(tenantId, connectionId);
+    return this.runtime.adapterFor(connection, this.noCredentials()).capabilityStatement();
+  }
+
+  async read(actor: Actor, tenantId: string, connectionId: string, type: ClinicalResourceType, id: string): Promise<Resource> {
+    const { result } = await this.run(actor, tenantId, connectionId, 'read', type, type === 'Patient' ? `Patient/${id}` : null, (adapter) => adapter.read(type, id));
+    return result;
+  }
+
+  async search(actor: Actor, tenantId: string, connectionId: string, type: ClinicalResourceType, params: SearchParams, cursor?: string): Promise<SearchPage> {
+    const patient = params.patient?.[0];
+    const { result } = await this.run(actor, tenantId, connectionId, 'search', type, patient ? `Patient/${patient.replace(/^Patient\//, '')}` : null, (adapter) =>
+      adapter.search(type, params, cursor),
+    );
+    return result;
+  }
+
+  async create(actor: Actor, tenantId: string, connectionId: string, type: ClinicalResourceType, resource: Resource, idempotencyKey?: string): Promise<CreateOutcome> {
+    if (resource.resourceType !== type) {
+      throw new SbError(ErrorCode.ValidationFailed, 'Resource type does not match the URL', { issues: [{ path: 'resourceType', message: `must be ${type}` }] });
+    }
+    const issues = validateFhirResource(resource);
+    if (issues.length > 0) throw new SbError(ErrorCode.ValidationFailed, 'Resource is not valid FHIR R4', { issues });
+    return this.idempotent.run({ tenantId, connectionId, key: idempotencyKey, request: { type, resource } }, async (persist) => {
+      const { result } = await this.run<CreateResult>(actor, tenantId, connectionId, 'create', type, patientRefOf(resource), (adapter) => adapter.create(type, resource), persist);
+      return { id: result.id, resource: result.resource, replayed: false };
+    });
+  }
+
+  private async run<R>(
+    actor: Actor,
+    tenantId: string,
+    connectionId: string,
+    operation: Operation,
+    type: ClinicalResourceType,
+    patientRef: string | null,
+    work: (adapter: EhrAdapter) => Promise<R>,
+    persist?: (tx: DbTransaction, result: R) => Promise<void>,
+  ) {
+    return this.pipeline.run<R>(
+      { tenantId, connectionId, operation, resourceType: type, actor, patientRef },
+      {
+        call: ({ connection }) => {
+          const adapter = this.runtime.adapterFor(connection, this.credentialsFor(actor, connection));
+          assertSupported(adapter, type, operation);
+          return work(adapter);
+        },
+        persist: persist ? (tx, result) => persist(tx, result) : undefined,
+        patientRefOf: (result) => (patientRef ? null : patientRefOf(resourceIn(result))),
+      },
+    );
+  }
+
+  /** Credentials are decrypted only when a token must be requested, each time audited. */
+  private credentialsFor(actor: Actor, connection: Connection): CredentialSource {
+    const purpose = 'access token request';
+    return {
+      signingKey: () => this.keys.activeSigningKey(actor, connection.tenantId, connection.id, purpose),
+      clientSecret: (name) => this.vault.reveal({ tenantId: connection.tenantId, connectionId: connection.id, name, actor, purpose }),
+    };
+  }
+
+  private noCredentials(): CredentialSource {
+    const none = () => Promise.reject(new SbError(ErrorCode.Internal, 'No credentials in this context'));
+    return { signingKey: none, clientSecret: none };
+  }
+}
+
+/** A read returns a resource; a create result carries one; a search page has none to attribute. */
+function resourceIn(result: unknown): Resource | null {
+  if (result && typeof result === 'object') {
+    if ('resourceType' in result) return result as Resource;
+    if ('resource' in result) return (result as { resource: Resource | null }).resource;
+  }
+  return null;
+}
+
+const INTERACTION_OF: Partial<Record<Operation, AdapterInteraction>> = { read: 'read', search: 'search', create: 'create', update: 'update' };
+
+/** 501 naming what the connection supports for that type, when it does not support the interaction. */
+function assertSupported(adapter: EhrAdapter, type: ClinicalResourceType, operation: Operation): void {
+  const interaction = INTERACTION_OF[operation];
+  const capability = adapter.capabilities()[type];
+  if (interaction && capability?.interactions.includes(interaction)) return;
+  throw new SbError(ErrorCode.NotSupported, 'This connection does not support that interaction', {
+    details: { resourceType: type, interaction, supported: capability ? capability.interactions : [], supportedTypes: Object.keys(adapter.capabilities()) },
+  });
+}

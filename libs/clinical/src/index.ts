@@ -1,0 +1,3 @@
+export * from './clinical.module';
+export * from './clinical.service';
+export * from './patient-ref';

@@ -1,0 +1,2 @@
+export * from './fhir-schema';
+export * from './operation-outcome';
