@@ -279,7 +279,40 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  process.exitCode = await runApps(built);
+  const running = runApps(built);
+  if (built.includes('api') && built.includes('sandbox')) void seedSandboxConnections(config);
+  process.exitCode = await running;
+}
+
+/** Polls a URL until it answers 200; false after `timeoutMs`. */
+async function answers(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+/**
+ * Once the api and the sandbox answer, gives the demo tenant a live connection to
+ * each simulated EHR. A failure is reported, not fatal: the apps keep running.
+ */
+async function seedSandboxConnections(config: AppConfig): Promise<void> {
+  if (!(await answers(`${config.publicUrl}/health`, 60_000)) || !(await answers(`${config.sandboxUrl}/_sandbox/health`, 60_000))) {
+    complain('The api or the sandbox did not come up: demo connections were not created.');
+    return;
+  }
+  const child = spawn(process.execPath, [distPath('prisma', 'seed-sandbox-connections.js')], { cwd: ROOT, env: processEnv(), stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  child.on('close', (code) => {
+    if (code !== 0) complain(`Demo connections could not be created: ${stderr.trim().split('\n').at(-1) ?? 'unknown error'}`);
+  });
 }
 
 main().catch((error: unknown) => {

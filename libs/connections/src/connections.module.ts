@@ -3,10 +3,11 @@ import { VaultModule } from '@sb/vault';
 import { ConnectionKeysService } from './connection-keys.service';
 import { ConnectionTestService } from './connection-test.service';
 import { ConnectionService } from './connection.service';
+import { SandboxProvisioner } from './sandbox-provisioner';
 
 @Module({
   imports: [VaultModule],
-  providers: [ConnectionService, ConnectionKeysService, ConnectionTestService],
-  exports: [ConnectionService, ConnectionKeysService, ConnectionTestService, VaultModule],
+  providers: [ConnectionService, ConnectionKeysService, ConnectionTestService, SandboxProvisioner],
+  exports: [ConnectionService, ConnectionKeysService, ConnectionTestService, SandboxProvisioner, VaultModule],
 })
 export class ConnectionsModule {}

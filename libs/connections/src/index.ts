@@ -5,3 +5,4 @@ export * from './connection.service';
 export * from './connections.module';
 export * from './lifecycle';
 export * from './outbound-policy';
+export * from './sandbox-provisioner';

@@ -6,6 +6,7 @@ import {
   ConnectionService,
   ConnectionTestService,
   createConnectionSchema,
+  SandboxProvisioner,
   statusChangeSchema,
   updateConnectionSchema,
   type CreateConnectionInput,
@@ -33,15 +34,19 @@ export class ConnectionsController {
   constructor(
     private readonly connections: ConnectionService,
     private readonly tests: ConnectionTestService,
+    private readonly provisioner: SandboxProvisioner,
     private readonly echoes: EchoService,
   ) {}
 
   @Post()
   @RequireScope({ admin: 'admin:connections' })
-  @ApiOperation({ summary: 'Create a connection to a hospital site (starts in draft)' })
+  @ApiOperation({
+    summary: 'Create a connection (starts in draft); a sandbox Epic or Oracle connection without endpoints wires itself to the built-in simulator and goes live',
+  })
   @DocumentBody(createConnectionSchema)
   async create(@CurrentActor() actor: Actor, @ValidBody(createConnectionSchema) body: CreateConnectionInput) {
-    return connectionView(await this.connections.create(tenantOf(actor), body));
+    const { connection, provisioning } = await this.provisioner.create(actor, tenantOf(actor), body);
+    return { ...connectionView(connection), ...(provisioning ? { provisioning } : {}) };
   }
 
   @Get()

@@ -74,11 +74,11 @@ afterAll(async () => {
 describe('GraphQL connections, secrets and keys', () => {
   let id: string;
 
-  it('creates an epic sandbox connection with the schema defaults, then lists, reads and updates it', async () => {
-    const { createConnection: created } = await ok(keyA, CREATE, { input: { name: 'Epic sandbox', vendor: 'epic' } });
+  it('creates a generic FHIR sandbox connection with the schema defaults, then lists, reads and updates it', async () => {
+    const { createConnection: created } = await ok(keyA, CREATE, { input: { name: 'Epic sandbox', vendor: 'fhir' } });
     expect(created).toMatchObject({
       name: 'Epic sandbox',
-      vendor: 'epic',
+      vendor: 'fhir',
       environment: 'sandbox',
       status: 'draft',
       fhirBaseUrl: null,
@@ -92,7 +92,7 @@ describe('GraphQL connections, secrets and keys', () => {
     id = created.id;
 
     const { connections } = await ok(keyA, `{ connections { id vendor } }`);
-    expect(connections).toEqual(expect.arrayContaining([{ id, vendor: 'epic' }, expect.objectContaining({ vendor: 'echo' })]));
+    expect(connections).toEqual(expect.arrayContaining([{ id, vendor: 'fhir' }, expect.objectContaining({ vendor: 'echo' })]));
 
     const { connection } = await ok(keyA, GET, { id: id.toUpperCase() });
     expect(connection).toMatchObject({ ...created, secrets: [], keys: [] });
@@ -145,7 +145,7 @@ describe('GraphQL connections, secrets and keys', () => {
 
   it('tests the connection, records its health, and moves it through the lifecycle', async () => {
     const { testConnection } = await ok(keyA, `mutation($id: ID!) { testConnection(id: $id) { connectionId vendor ok testedAt steps { name status durationMs detail code } } }`, { id });
-    expect(testConnection).toMatchObject({ connectionId: id, vendor: 'epic', ok: false, steps: [{ name: 'configuration', status: 'failed', code: 'missing_fhir_base_url' }] });
+    expect(testConnection).toMatchObject({ connectionId: id, vendor: 'fhir', ok: false, steps: [{ name: 'configuration', status: 'failed', code: 'missing_fhir_base_url' }] });
 
     const STATUS = `mutation($id: ID!, $status: ConnectionStatus!) { setConnectionStatus(id: $id, status: $status) { status health { lastErrorCode } } }`;
     expect((await ok(keyA, STATUS, { id, status: 'testing' })).setConnectionStatus).toEqual({ status: 'testing', health: { lastErrorCode: 'missing_fhir_base_url' } });
@@ -161,7 +161,7 @@ describe('GraphQL connections, secrets and keys', () => {
     expect(athena.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'athenaPracticeId', message: 'digits only' }] });
 
     const update = await failure(keyA, `mutation($id: ID!) { updateConnection(id: $id, input: { mllpPort: 2575 }) { id } }`, { id });
-    expect(update.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'mllpPort', message: 'not a setting of epic connections' }] });
+    expect(update.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'mllpPort', message: 'not a setting of fhir connections' }] });
 
     const pem = await failure(keyA, `mutation($id: ID!) { generateConnectionKey(connectionId: $id, input: { alg: ES384, privateKeyPem: "not a pem" }) { kid } }`, { id });
     expect(pem.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'privateKeyPem', message: 'not a PEM-encoded private key' }] });

@@ -6,6 +6,7 @@ import {
   ConnectionService,
   ConnectionTestService,
   createConnectionSchema,
+  SandboxProvisioner,
   generateKeySchema,
   putSecretSchema,
   statusChangeSchema,
@@ -58,6 +59,7 @@ const secretMetadataOf = (s: SecretMetadata): SecretMetadataModel => ({
 @Resolver(() => ConnectionModel)
 export class ConnectionsResolver {
   constructor(
+    private readonly provisioner: SandboxProvisioner,
     private readonly connectionService: ConnectionService,
     private readonly tests: ConnectionTestService,
     private readonly keyService: ConnectionKeysService,
@@ -82,7 +84,7 @@ export class ConnectionsResolver {
     @CurrentActor() actor: Actor,
     @Args('input', { type: () => CreateConnectionInputType }, new ZodPipe(createConnectionSchema)) input: CreateConnectionInput,
   ): Promise<ConnectionModel> {
-    return connectionView(await this.connectionService.create(tenantOf(actor), input));
+    return connectionView((await this.provisioner.create(actor, tenantOf(actor), input)).connection);
   }
 
   @Mutation(() => ConnectionModel, { description: "Update a connection's settings (only those of its vendor)" })
