@@ -22,6 +22,7 @@ import { OAuthClientsController } from './admin/oauth-clients.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
+import { ClinicalResolver } from './graphql/clinical/clinical.resolver';
 import { ConnectionsResolver } from './graphql/connections.resolver';
 import { graphqlOptions } from './graphql/graphql-options';
 import { ViewerResolver } from './graphql/viewer.resolver';
@@ -60,6 +61,6 @@ import { OAuthController } from './oauth/oauth.controller';
     DiagnosticsController,
     FhirController,
   ],
-  providers: [ViewerResolver, ConnectionsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

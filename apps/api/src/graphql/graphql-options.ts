@@ -20,7 +20,7 @@ function complexityLimit(max: number): ApolloServerPlugin {
             estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
           });
           if (complexity > max) {
-            throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', complexity, max } });
+            throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', complexity, max, http: { status: 400 } } });
           }
           return Promise.resolve();
         },
