@@ -1,0 +1,85 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { oracleToken, postJson, startTestSandbox, type TestSandbox } from '../testing/sandbox-harness';
+import { CLIENTS_FILE } from './client-registry';
+
+describe('_sandbox admin routes', () => {
+  let sandbox: TestSandbox;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(() => sandbox.dispose());
+
+  it.each(['epic', 'oracle'])('lists the %s test patients as {id, mrn, family, given, birthDate}', async (vendor) => {
+    const res = await fetch(`${sandbox.url}/_sandbox/patients?vendor=${vendor}`);
+    expect(res.status).toBe(200);
+    const patients = (await res.json()) as Record<string, string>[];
+    expect(patients.length).toBeGreaterThanOrEqual(50);
+    for (const p of patients) {
+      expect(Object.keys(p).sort()).toEqual(['birthDate', 'family', 'given', 'id', 'mrn']);
+      expect(p.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(p.id).toMatch(vendor === 'epic' ? /^e[A-Za-z0-9.-]+3$/ : /^\d+$/);
+    }
+  });
+
+  it('lists the same people under both vendors, with different ids and MRNs', async () => {
+    const get = async (v: string) => (await (await fetch(`${sandbox.url}/_sandbox/patients?vendor=${v}`)).json()) as Record<string, string>[];
+    const [epic, oracle] = [await get('epic'), await get('oracle')];
+    expect(oracle.map((p) => [p.family, p.given, p.birthDate])).toEqual(epic.map((p) => [p.family, p.given, p.birthDate]));
+    expect(oracle[0]?.id).not.toBe(epic[0]?.id);
+    expect(oracle[0]?.mrn).not.toBe(epic[0]?.mrn);
+  });
+
+  it('refuses a missing or unknown vendor', async () => {
+    expect((await fetch(`${sandbox.url}/_sandbox/patients`)).status).toBe(400);
+    expect((await fetch(`${sandbox.url}/_sandbox/patients?vendor=athena`)).status).toBe(400);
+  });
+
+  it('answers health', async () => {
+    expect(await (await fetch(`${sandbox.url}/_sandbox/health`)).json()).toMatchObject({ status: 'ok', patients: 60 });
+  });
+
+  it('validates registrations', async () => {
+    const res = await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'epic', clientId: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect((await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'cerner' })).status).toBe(400);
+    const malformed = await fetch(`${sandbox.url}/_sandbox/clients`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('persists registrations (mode 0600) across restarts, and forgets deleted clients', async () => {
+    const epic = await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'epic', clientId: 'persisted-epic', jwksUrl: 'http://127.0.0.1:1/jwks.json' });
+    expect(epic.status).toBe(201);
+    const reg = (await (await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'oracle', clientId: 'persisted-oracle' })).json()) as {
+      clientId: string;
+      clientSecret: string;
+      tenantId: string;
+      tokenUrl: string;
+    };
+    const file = join(sandbox.stateDir, CLIENTS_FILE);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).not.toContain(reg.clientSecret);
+
+    const restarted = await startTestSandbox({ stateDir: sandbox.stateDir });
+    try {
+      const clients = (await (await fetch(`${restarted.url}/_sandbox/clients`)).json()) as { clientId: string }[];
+      expect(clients.map((c) => c.clientId)).toEqual(expect.arrayContaining(['persisted-epic', 'persisted-oracle']));
+      const tokenUrl = reg.tokenUrl.replace(sandbox.url, restarted.url);
+      expect((await oracleToken(tokenUrl, reg.clientId, reg.clientSecret, 'system/Patient.read')).status).toBe(200);
+      expect((await fetch(`${restarted.url}/_sandbox/clients/persisted-oracle`, { method: 'DELETE' })).status).toBe(204);
+      expect((await fetch(`${restarted.url}/_sandbox/clients/persisted-oracle`, { method: 'DELETE' })).status).toBe(404);
+      expect((await oracleToken(tokenUrl, reg.clientId, reg.clientSecret, 'system/Patient.read')).status).toBe(401);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('keeps the tenant and issues a new secret when an Oracle client registers again', async () => {
+    const first = (await (await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'oracle', clientId: 'again' })).json()) as { tenantId: string; clientSecret: string };
+    const second = (await (await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'oracle', clientId: 'again' })).json()) as { tenantId: string; clientSecret: string };
+    expect(second.tenantId).toBe(first.tenantId);
+    expect(second.clientSecret).not.toBe(first.clientSecret);
+  });
+});

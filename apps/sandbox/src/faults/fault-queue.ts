@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+export const FAULT_KINDS = ['rate-limit', 'server-error', 'hang', 'slow-drip', 'token-expiry', 'malformed-json', 'foreign-next-link'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+export const VENDORS = ['epic', 'oracle'] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+/** Longest a hang or drip may last, so a forgotten fault cannot pin a connection forever. */
+export const MAX_FAULT_DELAY_MS = 10 * 60_000;
+
+export const faultSpecSchema = z.strictObject({
+  vendor: z.enum(VENDORS),
+  kind: z.enum(FAULT_KINDS),
+  count: z.int().min(1).max(10_000).default(1),
+  retryAfterSeconds: z.int().min(0).max(86_400).optional(),
+  status: z.int().min(500).max(599).optional(),
+  delayMs: z.int().min(0).max(MAX_FAULT_DELAY_MS).optional(),
+});
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+
+export interface Fault extends FaultSpec {
+  id: string;
+  /** Requests still to be affected. */
+  remaining: number;
+  createdAt: string;
+}
+
+/** What kind of FHIR request is asking: a foreign next link can only ride on a search. */
+export type RequestKind = 'search' | 'other';
+
+/**
+ * Faults waiting to hit a vendor's FHIR API, consumed in the order they were
+ * added; each affects `count` requests. A fault that cannot apply to the
+ * current request (a foreign next link on a read) waits for one it can.
+ */
+export class FaultQueue {
+  private readonly queues: Record<Vendor, Fault[]> = { epic: [], oracle: [] };
+
+  add(spec: FaultSpec): Fault {
+    const fault: Fault = { ...spec, id: randomUUID(), remaining: spec.count, createdAt: new Date().toISOString() };
+    this.queues[spec.vendor].push(fault);
+    return fault;
+  }
+
+  list(vendor?: Vendor): Fault[] {
+    return vendor ? [...this.queues[vendor]] : [...this.queues.epic, ...this.queues.oracle];
+  }
+
+  clear(vendor?: Vendor): void {
+    for (const v of vendor ? [vendor] : VENDORS) this.queues[v] = [];
+  }
+
+  /** Takes one use of the next applicable fault, if any. */
+  take(vendor: Vendor, request: RequestKind): Fault | undefined {
+    const queue = this.queues[vendor];
+    const head = queue[0];
+    if (!head) return undefined;
+    if (head.kind === 'foreign-next-link' && request !== 'search') return undefined;
+    head.remaining -= 1;
+    if (head.remaining <= 0) queue.shift();
+    return { ...head };
+  }
+}

@@ -1,0 +1,134 @@
+import { epicSession, matchesOf, nextLink, oracleSession, oracleToken, postJson, startTestSandbox, type BundleJson, type EpicSession, type OracleSession, type TestSandbox } from '../testing/sandbox-harness';
+import { FOREIGN_ORIGIN } from './apply-fault';
+
+describe('fault injection', () => {
+  let sandbox: TestSandbox;
+  let epic: EpicSession;
+  let oracle: OracleSession;
+  let epicPatient: string;
+  let oraclePatient: string;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    epic = await epicSession(sandbox);
+    oracle = await oracleSession(sandbox);
+    const first = async (vendor: string) => ((await (await fetch(`${sandbox.url}/_sandbox/patients?vendor=${vendor}`)).json()) as { id: string }[])[0]?.id as string;
+    epicPatient = await first('epic');
+    oraclePatient = await first('oracle');
+  });
+  afterEach(async () => {
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
+  });
+  afterAll(async () => {
+    await epic.keys.close();
+    await sandbox.dispose();
+  });
+
+  const inject = async (fault: Record<string, unknown>) => {
+    const res = await postJson(`${sandbox.url}/_sandbox/faults`, fault);
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; remaining: number };
+  };
+  const readEpic = () => epic.get(`/Patient/${epicPatient}`);
+
+  it('is off by default and listed, cleared per vendor', async () => {
+    expect((await readEpic()).status).toBe(200);
+    await inject({ vendor: 'epic', kind: 'rate-limit', count: 3 });
+    await inject({ vendor: 'oracle', kind: 'server-error' });
+    const listed = (await (await fetch(`${sandbox.url}/_sandbox/faults`)).json()) as { vendor: string; kind: string; remaining: number }[];
+    expect(listed.map((f) => [f.vendor, f.kind, f.remaining])).toEqual([
+      ['epic', 'rate-limit', 3],
+      ['oracle', 'server-error', 1],
+    ]);
+    expect((await fetch(`${sandbox.url}/_sandbox/faults?vendor=epic`, { method: 'DELETE' })).status).toBe(204);
+    expect(((await (await fetch(`${sandbox.url}/_sandbox/faults`)).json()) as unknown[]).length).toBe(1);
+    expect((await postJson(`${sandbox.url}/_sandbox/faults`, { vendor: 'epic', kind: 'meteor' })).status).toBe(400);
+  });
+
+  it('rate-limit: 429 with Retry-After, then normal service', async () => {
+    await inject({ vendor: 'epic', kind: 'rate-limit', retryAfterSeconds: 7 });
+    const limited = await readEpic();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(((await limited.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+    expect((await readEpic()).status).toBe(200);
+  });
+
+  it('server-error: a burst of count 5xx answers with the chosen status', async () => {
+    await inject({ vendor: 'oracle', kind: 'server-error', count: 2, status: 502 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await oracle.get(`/Patient/${oraclePatient}`)).status);
+    expect(statuses).toEqual([502, 502, 200]);
+  });
+
+  it('faults are consumed in order and do not touch the other vendor or the admin routes', async () => {
+    await inject({ vendor: 'epic', kind: 'server-error' });
+    await inject({ vendor: 'epic', kind: 'rate-limit' });
+    expect((await fetch(`${sandbox.url}/_sandbox/health`)).status).toBe(200);
+    expect((await oracle.get(`/Patient/${oraclePatient}`)).status).toBe(200);
+    expect([(await readEpic()).status, (await readEpic()).status, (await readEpic()).status]).toEqual([503, 429, 200]);
+  });
+
+  it('hang: holds the response for delayMs', async () => {
+    await inject({ vendor: 'epic', kind: 'hang', delayMs: 300 });
+    const started = Date.now();
+    expect((await readEpic()).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('hang: without delayMs, holds until the client gives up', async () => {
+    await inject({ vendor: 'epic', kind: 'hang' });
+    const started = Date.now();
+    const outcome = await fetch(`${epic.base}/Patient/${epicPatient}`, { headers: { authorization: `Bearer ${epic.token}` }, signal: AbortSignal.timeout(300) }).then(
+      (res) => res.status,
+      (e: unknown) => (e as Error).name,
+    );
+    expect(outcome).toBe('TimeoutError');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect((await readEpic()).status).toBe(200);
+  });
+
+  it('slow-drip: headers at once, the body trickles in over delayMs', async () => {
+    await inject({ vendor: 'epic', kind: 'slow-drip', delayMs: 400 });
+    const started = Date.now();
+    const res = await epic.get(`/Observation?patient=${epicPatient}&category=vital-signs`);
+    const headersAfter = Date.now() - started;
+    const body = (await res.json()) as BundleJson;
+    expect(headersAfter).toBeLessThan(300);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(matchesOf(body).length).toBeGreaterThan(0);
+  });
+
+  it('token-expiry: 401 as if the token expired, and the token stays dead', async () => {
+    const victim = await oracleSession(sandbox);
+    await inject({ vendor: 'oracle', kind: 'token-expiry' });
+    const res = await victim.get(`/Patient/${oraclePatient}`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('invalid_token');
+    expect((await victim.get(`/Patient/${oraclePatient}`)).status).toBe(401);
+    const renewed = await oracleToken(victim.tokenUrl, victim.clientId, victim.clientSecret, 'system/Patient.read');
+    const { access_token: token } = (await renewed.json()) as { access_token: string };
+    expect((await fetch(`${victim.base}/Patient/${oraclePatient}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } })).status).toBe(200);
+  });
+
+  it('malformed-json: a 200 whose body does not parse', async () => {
+    await inject({ vendor: 'oracle', kind: 'malformed-json' });
+    const res = await oracle.get(`/Patient/${oraclePatient}`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.startsWith('{"resourceType":"Patient"')).toBe(true);
+    expect(() => JSON.parse(text) as unknown).toThrow();
+  });
+
+  it('foreign-next-link: the next search page points at another host; reads do not consume it', async () => {
+    await inject({ vendor: 'epic', kind: 'foreign-next-link' });
+    expect((await readEpic()).status).toBe(200);
+    const bundle = (await (await epic.get(`/Observation?patient=${epicPatient}&category=vital-signs&_count=2`)).json()) as BundleJson;
+    expect(nextLink(bundle)?.startsWith(`${FOREIGN_ORIGIN}/epic/api/FHIR/R4/Observation?sessionID=`)).toBe(true);
+    const clean = (await (await epic.get(`/Observation?patient=${epicPatient}&category=vital-signs&_count=2`)).json()) as BundleJson;
+    expect(nextLink(clean)?.startsWith(epic.base)).toBe(true);
+    await inject({ vendor: 'oracle', kind: 'foreign-next-link' });
+    const single = (await (await oracle.get(`/Patient?_id=${oraclePatient}`)).json()) as BundleJson;
+    expect(nextLink(single)?.startsWith(FOREIGN_ORIGIN)).toBe(true);
+  });
+});
