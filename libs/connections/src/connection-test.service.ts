@@ -129,7 +129,9 @@ export class ConnectionTestService {
     const clientId = connection.clientId;
     await step('access-token', async () => {
       const form = new URLSearchParams({ grant_type: 'client_credentials' });
-      if (connection.scopes.length > 0) form.set('scope', connection.scopes.join(' '));
+      // Oracle system accounts must ask for SMART v1 scopes; one read scope proves the account works.
+      const scopes = connection.scopes.length > 0 ? connection.scopes : connection.vendor === 'oracle' ? ['system/Patient.read'] : [];
+      if (scopes.length > 0) form.set('scope', scopes.join(' '));
       const headers: Record<string, string> = { accept: 'application/json' };
       if (connection.vendor === 'epic' || connection.vendor === 'fhir') {
         const key = await this.keys.activeSigningKey(actor, connection.tenantId, connection.id, 'connection test: client assertion');

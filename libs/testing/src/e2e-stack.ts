@@ -14,6 +14,8 @@ export interface CallResult {
 
 export interface E2eStack {
   base: string;
+  /** The simulated EHRs, when the stack runs the sandbox app. */
+  sandboxUrl: string;
   adminToken: string;
   /** Every secret the test saw (keys, tokens, secret values): scanned for in logs and spans. */
   secrets: string[];
@@ -31,6 +33,8 @@ export async function startE2eStack(name: string, apps: readonly string[] = ['ap
   const sink: OtlpSink = await startOtlpSink();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const sandboxPort = await freePort();
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const adminToken = `sbop_${randomBytes(24).toString('base64url')}`;
   const redisPrefix = testRedisPrefix(name);
   const env = {
@@ -41,11 +45,15 @@ export async function startE2eStack(name: string, apps: readonly string[] = ['ap
     SB_REDIS_PREFIX: redisPrefix,
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     LOG_LEVEL: 'debug',
+    SB_SANDBOX_PORT: String(sandboxPort),
+    SB_SANDBOX_URL: sandboxUrl,
     ...extraEnv,
   };
   const running: RunningApp[] = apps.map((app) => startBuiltApp(app, env));
   const api = running.find((r) => r.name === 'api');
   if (api) await waitForOk(`${base}/health`, api, 60_000);
+  const sandbox = running.find((r) => r.name === 'sandbox');
+  if (sandbox) await waitForOk(`${sandboxUrl}/_sandbox/health`, sandbox, 60_000);
 
   const call: E2eStack['call'] = async (method, path, token, body, headers = {}) => {
     const res = await fetch(`${base}${path}`, {
@@ -75,6 +83,7 @@ export async function startE2eStack(name: string, apps: readonly string[] = ['ap
   };
   return {
     base,
+    sandboxUrl,
     adminToken,
     secrets: [adminToken],
     call,

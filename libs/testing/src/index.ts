@@ -4,3 +4,4 @@ export * from './processes';
 export * from './redis-cleanup';
 export * from './e2e-stack';
 export * from './fake-fhir-server';
+export * from './us-core-validator';

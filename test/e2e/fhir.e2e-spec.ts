@@ -1,0 +1,226 @@
+/**
+ * The heart of the product end to end: the built api, worker and sandbox EHRs as
+ * real processes. One-click sandbox connections to the Epic-like and Oracle-like
+ * servers, then the FHIR facade and the clinical GraphQL for every resource type,
+ * bad input, vendor faults, tenant isolation — and every resource returned checked
+ * against the official R4 schema. Logs and spans are scanned for patient names.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { validateFhirResource } from '@sb/fhir';
+import { findLeaks, startE2eStack, type CallResult, type E2eStack } from '@sb/testing';
+import { randomUUID } from 'node:crypto';
+
+let stack: E2eStack;
+const returned: Resource[] = [];
+const patientNames: string[] = [];
+
+interface Tenant {
+  id: string;
+  key: string;
+}
+
+async function newTenant(slug: string): Promise<Tenant> {
+  const created = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: slug, slug });
+  const key = await stack.call('POST', `/v1/tenants/${created.body.id}/api-keys`, stack.adminToken, { name: 'e2e' });
+  stack.secrets.push(key.body.key);
+  return { id: created.body.id, key: key.body.key };
+}
+
+const fhir = (t: Tenant, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  stack.call(method, `/fhir/r4${path}`, t.key, body, { accept: 'application/fhir+json', ...headers });
+
+const collect = (res: CallResult): CallResult => {
+  if (res.body?.resourceType === 'Bundle') for (const e of res.body.entry ?? []) returned.push(e.resource);
+  else if (res.body?.resourceType && res.body.resourceType !== 'OperationOutcome') returned.push(res.body);
+  return res;
+};
+
+const ourCode = (res: CallResult): string | undefined => res.body?.issue?.[0]?.details?.coding?.find((c: { system: string }) => c.system === 'urn:switchboard:error')?.code;
+
+beforeAll(async () => {
+  stack = await startE2eStack('fhir-e2e', ['api', 'worker', 'sandbox']);
+}, 90_000);
+afterAll(() => stack?.close());
+
+describe.each(['epic', 'oracle'] as const)('%s through the FHIR facade', (vendor) => {
+  let a: Tenant;
+  let b: Tenant;
+  let cid: string;
+  let patients: { id: string; mrn: string; family: string; given: string }[];
+
+  beforeAll(async () => {
+    a = await newTenant(`fhir-${vendor}-a-${randomUUID().slice(0, 6)}`);
+    b = await newTenant(`fhir-${vendor}-b-${randomUUID().slice(0, 6)}`);
+    const created = await stack.call('POST', '/v1/connections', a.key, { name: `${vendor} sandbox`, vendor, environment: 'sandbox' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: 'live', provisioning: { ok: true } });
+    cid = created.body.id;
+    patients = (await (await fetch(`${stack.sandboxUrl}/_sandbox/patients?vendor=${vendor}`)).json()) as typeof patients;
+    patientNames.push(...patients.slice(0, 5).map((p) => p.family), ...patients.slice(0, 5).map((p) => `${p.given} ${p.family}`));
+  }, 60_000);
+
+  afterEach(() => fetch(`${stack.sandboxUrl}/_sandbox/faults`, { method: 'DELETE' }));
+
+  it('serves a CapabilityStatement computed from the adapter', async () => {
+    const res = await fhir(a, 'GET', `/${cid}/metadata`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/fhir+json');
+    expect(res.body.rest[0].resource.map((r: { type: string }) => r.type)).toEqual(expect.arrayContaining(['Patient', 'Observation', 'DocumentReference']));
+  });
+
+  it('reads a patient and answers 404 OperationOutcome for a missing one', async () => {
+    const res = collect(await fhir(a, 'GET', `/${cid}/Patient/${patients[0]!.id}`));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ resourceType: 'Patient', id: patients[0]!.id, meta: { source: `urn:switchboard:connection:${cid}` } });
+    const missing = await fhir(a, 'GET', `/${cid}/Patient/${vendor === 'oracle' ? '987654321' : 'eMissing3'}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.resourceType).toBe('OperationOutcome');
+    expect(ourCode(missing)).toBe('not_found');
+  });
+
+  it('refuses an Observation search without a patient with 400, as Epic does', async () => {
+    const res = await fhir(a, 'GET', `/${cid}/Observation?category=vital-signs`);
+    expect(res.status).toBe(400);
+    expect(res.body.issue.map((i: { expression: string[] }) => i.expression[0])).toContain('patient');
+  });
+
+  it('lists invalid search parameters', async () => {
+    const res = await fhir(a, 'GET', `/${cid}/Condition?patient=${patients[0]!.id}&colour=blue&_count=9999`);
+    expect(res.status).toBe(400);
+    expect(res.body.issue.map((i: { expression: string[] }) => i.expression[0]).sort()).toEqual(['_count', 'colour']);
+  });
+
+  it('pages Observations with gateway links, never the vendor URL', async () => {
+    let res = collect(await fhir(a, 'GET', `/${cid}/Observation?patient=${patients[1]!.id}&category=laboratory&_count=5`));
+    expect(res.status).toBe(200);
+    let pages = 1;
+    const ids = new Set<string>();
+    for (;;) {
+      for (const e of res.body.entry ?? []) if (e.search.mode === 'match') ids.add(e.resource.id);
+      expect(res.text).not.toContain(stack.sandboxUrl);
+      const next = res.body.link.find((l: { relation: string }) => l.relation === 'next');
+      if (!next || pages > 50) break;
+      expect(next.url.startsWith(`${stack.base}/fhir/r4/${cid}/Observation?_cursor=`)).toBe(true);
+      res = collect(await stack.call('GET', next.url.slice(stack.base.length), a.key));
+      pages += 1;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(ids.size).toBeGreaterThan(5);
+  });
+
+  it.each(['Encounter', 'Condition', 'AllergyIntolerance', 'MedicationRequest', 'DiagnosticReport', 'DocumentReference', 'Appointment'])(
+    'searches %s by patient',
+    async (type) => {
+      const res = collect(await fhir(a, 'GET', `/${cid}/${type}?patient=${patients[3]!.id}`));
+      expect(res.status).toBe(200);
+      expect(res.body.resourceType).toBe('Bundle');
+    },
+  );
+
+  it('searches patients by MRN and practitioners by name', async () => {
+    const byMrn = collect(await fhir(a, 'GET', `/${cid}/Patient?identifier=${patients[4]!.mrn}`));
+    expect(byMrn.body.entry.map((e: { resource: Resource }) => e.resource.id)).toContain(patients[4]!.id);
+    const practitioners = collect(await fhir(a, 'GET', `/${cid}/Practitioner?name=a`));
+    expect(practitioners.status).toBe(200);
+  });
+
+  it('answers 501 naming what is supported for a type the connection does not serve', async () => {
+    const res = await fhir(a, 'GET', `/${cid}/Coverage?patient=x`);
+    expect(res.status).toBe(501);
+    expect(res.body.issue[0].code).toBe('not-supported');
+  });
+
+  it('writes a note back once per Idempotency-Key', async () => {
+    const note = {
+      resourceType: 'DocumentReference',
+      status: 'current',
+      type: { coding: [{ system: 'http://loinc.org', code: '11506-3', display: 'Progress note' }] },
+      category: [{ coding: [{ system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category', code: 'clinical-note' }] }],
+      subject: { reference: `Patient/${patients[2]!.id}` },
+      date: '2026-11-20T10:00:00Z',
+      content: [{ attachment: { contentType: 'text/plain', data: Buffer.from('Synthetic telehealth visit note.').toString('base64') } }],
+    };
+    const key = randomUUID();
+    const first = collect(await fhir(a, 'POST', `/${cid}/DocumentReference`, note, { 'content-type': 'application/fhir+json', 'idempotency-key': key }));
+    expect(first.status).toBe(201);
+    expect(first.headers.get('location')).toMatch(new RegExp(`/fhir/r4/${cid}/DocumentReference/`));
+    const again = await fhir(a, 'POST', `/${cid}/DocumentReference`, note, { 'idempotency-key': key });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    const other = await fhir(a, 'POST', `/${cid}/DocumentReference`, { ...note, date: '2026-11-21T10:00:00Z' }, { 'idempotency-key': key });
+    expect(other.status).toBe(409);
+  });
+
+  it('refuses a malformed resource with FHIRPath locations', async () => {
+    const res = await fhir(a, 'POST', `/${cid}/DocumentReference`, { resourceType: 'DocumentReference', status: 'sometimes', content: 'nope' });
+    expect(res.status).toBe(400);
+    expect(res.body.issue.map((i: { expression: string[] }) => i.expression[0])).toEqual(expect.arrayContaining(['DocumentReference.status', 'DocumentReference.content']));
+  });
+
+  it('passes vendor rate limiting through with Retry-After, and maps 5xx bursts', async () => {
+    await fetch(`${stack.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vendor, kind: 'rate-limit', count: 3, retryAfterSeconds: 30 }) });
+    const limited = await fhir(a, 'GET', `/${cid}/Patient/${patients[0]!.id}`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('30');
+    await fetch(`${stack.sandboxUrl}/_sandbox/faults`, { method: 'DELETE' });
+    await fetch(`${stack.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vendor, kind: 'server-error', count: 5, status: 502 }) });
+    const failing = await fhir(a, 'GET', `/${cid}/Patient/${patients[0]!.id}`);
+    expect(failing.status).toBe(502);
+    expect(ourCode(failing)).toBe('vendor_error');
+  });
+
+  it('meters every facade call', async () => {
+    const usage = await stack.call('GET', '/v1/usage/totals', a.key);
+    const reads = usage.body.items.filter((i: { connectionId: string; operation: string }) => i.connectionId === cid && i.operation === 'read');
+    expect(reads.reduce((n: number, i: { count: number }) => n + i.count, 0)).toBeGreaterThan(0);
+  });
+
+  it('reads the chart and writes a note through GraphQL', async () => {
+    const query = `query($c: ID!, $p: ID!) { patient(connectionId: $c, id: $p) { id name mrn observations(category: "vital-signs", first: 3) { nodes { id display valueWithUnit resource } } conditions(first: 3) { nodes { id resource } } } }`;
+    const res = await stack.call('POST', '/graphql', a.key, { query, variables: { c: cid, p: patients[0]!.id } });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.patient).toMatchObject({ id: patients[0]!.id, mrn: patients[0]!.mrn });
+    for (const n of res.body.data.patient.observations.nodes) returned.push(n.resource);
+    const note = await stack.call('POST', '/graphql', a.key, {
+      query: `mutation($c: ID!, $p: ID!) { createNote(connectionId: $c, patientId: $p, text: "Synthetic GraphQL note.") { id } }`,
+      variables: { c: cid, p: patients[0]!.id },
+    });
+    expect(note.body.errors).toBeUndefined();
+    expect(note.body.data.createNote.id).toBeTruthy();
+  });
+
+  describe("cross-tenant: tenant B on tenant A's connection", () => {
+    it.each([
+      ['GET', () => `/${cid}/metadata`],
+      ['GET', () => `/${cid}/Patient/${patients[0]!.id}`],
+      ['GET', () => `/${cid}/Observation?patient=${patients[0]!.id}&category=vital-signs`],
+      ['POST', () => `/${cid}/DocumentReference`],
+    ])('%s %s → 404 OperationOutcome', async (method, path) => {
+      const res = await fhir(b, method, path(), method === 'POST' ? { resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/plain', data: 'eA==' } }] } : undefined);
+      expect(res.status).toBe(404);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(res.text).not.toContain(patients[0]!.family);
+    });
+
+    it('and in GraphQL', async () => {
+      const res = await stack.call('POST', '/graphql', b.key, { query: `{ patient(connectionId: "${cid}", id: "${patients[0]!.id}") { id name } }` });
+      expect(res.body.errors[0].extensions.code).toBe('not_found');
+      expect(res.text).not.toContain(patients[0]!.family);
+    });
+  });
+});
+
+describe('what the run returned and emitted', () => {
+  it('returned only resources valid against the official FHIR R4 schema', () => {
+    expect(returned.length).toBeGreaterThan(50);
+    const invalid = returned.map((r) => ({ type: r.resourceType, id: r.id, issues: validateFhirResource(r) })).filter((r) => r.issues.length > 0);
+    expect(invalid).toEqual([]);
+  });
+
+  it('never logged or traced a patient name or a secret', async () => {
+    const emitted = await stack.stopAndCollect();
+    expect(emitted.spans).toContain('sb.transaction read');
+    expect(findLeaks(emitted, [...patientNames, ...stack.secrets])).toEqual([]);
+  });
+});
