@@ -7,7 +7,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { validateFhirResource } from '@sb/fhir';
-import { findLeaks, startE2eStack, type CallResult, type E2eStack } from '@sb/testing';
+import { findLeaks, startE2eStack, usCoreAvailable, usCoreFixturePath, validateUsCore, type CallResult, type E2eStack } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 
 let stack: E2eStack;
@@ -216,6 +216,20 @@ describe('what the run returned and emitted', () => {
     expect(returned.length).toBeGreaterThan(50);
     const invalid = returned.map((r) => ({ type: r.resourceType, id: r.id, issues: validateFhirResource(r) })).filter((r) => r.issues.length > 0);
     expect(invalid).toEqual([]);
+  });
+
+  it('returned only resources without errors against their US Core 6.1.0 profile (must-support included)', () => {
+    // The US Core package is a shared fixture (../shared), which CI has beside the clone;
+    // without it only the R4 schema check above applies.
+    if (!usCoreAvailable()) {
+      expect(usCoreFixturePath()).toMatch(/us_core_610\.tgz$/);
+      return;
+    }
+    const failing = returned
+      .map((r) => ({ type: r.resourceType, id: r.id, ...validateUsCore(r) }))
+      .filter((r) => r.errors.length > 0)
+      .map((r) => ({ type: r.type, profile: r.profile, errors: r.errors.slice(0, 3) }));
+    expect(failing).toEqual([]);
   });
 
   it('never logged or traced a patient name or a secret', async () => {
