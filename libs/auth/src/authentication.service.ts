@@ -1,16 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import type { Actor } from '@sb/core';
-import { ApiKeyRepository, OAuthClientRepository } from '@sb/db';
+import { ApiKeyRepository, OAuthClientRepository, type ApiKeyCredential } from '@sb/db';
+import { CredentialCache } from './credential-cache';
 import { looksLikeApiKey, safeEqual, sha256Hex } from './credentials';
 import { GatewayKeyService } from './gateway-keys.service';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** How long a verified API key is trusted without asking Postgres again (the revocation bound across processes). */
+export const API_KEY_CACHE_TTL_MS = 5_000;
+const CACHE_MAX_ENTRIES = 10_000;
+const LAST_USE_WRITE_INTERVAL_MS = 60_000;
 
 /** Turns a bearer credential into an Actor, or null when it is not valid now. */
 @Injectable()
 export class AuthenticationService {
   private readonly logger = new Logger(AuthenticationService.name);
+  private readonly apiKeyCache = new CredentialCache<ApiKeyCredential>(API_KEY_CACHE_TTL_MS, CACHE_MAX_ENTRIES);
+  private readonly lastUseWrittenMs = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -27,11 +34,27 @@ export class AuthenticationService {
   }
 
   private async fromApiKey(token: string): Promise<Actor | null> {
-    const key = await this.apiKeys.findCredentialByHash(sha256Hex(token));
+    const hash = sha256Hex(token);
+    const key = this.apiKeyCache.get(hash) ?? (await this.apiKeys.findCredentialByHash(hash));
     const now = new Date();
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.tenantStatus !== 'active') return null;
-    this.apiKeys.touchLastUsed(key.id, now).catch((e: unknown) => this.logger.warn({ err: e }, 'could not record API key use'));
+    this.apiKeyCache.set(hash, key);
+    this.recordUse(key.id, now);
     return { type: 'api-key', id: key.id, tenantId: key.tenantId, scopes: key.scopes };
+  }
+
+  /** Drops a revoked key from this process's cache at once. */
+  forgetApiKey(id: string): void {
+    this.apiKeyCache.forget(id);
+  }
+
+  /** Writes last-used at most once a minute per key, not a query per request. */
+  private recordUse(id: string, now: Date): void {
+    const last = this.lastUseWrittenMs.get(id) ?? 0;
+    if (now.getTime() - last < LAST_USE_WRITE_INTERVAL_MS) return;
+    this.lastUseWrittenMs.set(id, now.getTime());
+    if (this.lastUseWrittenMs.size > CACHE_MAX_ENTRIES) this.lastUseWrittenMs.delete(this.lastUseWrittenMs.keys().next().value as string);
+    this.apiKeys.touchLastUsed(id, now).catch((e: unknown) => this.logger.warn({ err: e }, 'could not record API key use'));
   }
 
   private async fromAccessToken(token: string): Promise<Actor | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { foundOrFail, type Actor } from '@sb/core';
 import { ApiKeyRepository, Database, type ApiKey } from '@sb/db';
-import { generateApiKey } from '@sb/auth';
+import { AuthenticationService, generateApiKey } from '@sb/auth';
 import { grantableScopes } from './grantable-scopes';
 import type { CreateApiKeyInput } from './tenancy.schemas';
 
@@ -10,6 +10,7 @@ export class ApiKeyService {
   constructor(
     private readonly db: Database,
     private readonly keys: ApiKeyRepository,
+    private readonly authentication: AuthenticationService,
   ) {}
 
   /** Creates a key; the returned `key` is the only time the secret is ever available. */
@@ -33,6 +34,8 @@ export class ApiKeyService {
   }
 
   async revoke(tenantId: string, id: string): Promise<ApiKey> {
-    return foundOrFail(await this.keys.revoke(tenantId, id, new Date()), 'API key');
+    const revoked = foundOrFail(await this.keys.revoke(tenantId, id, new Date()), 'API key');
+    this.authentication.forgetApiKey(id);
+    return revoked;
   }
 }

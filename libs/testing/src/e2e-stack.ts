@@ -29,7 +29,12 @@ export interface E2eStack {
  * The built apps as real processes on the run's database, a private Redis prefix
  * and a local OTLP sink — what the e2e tests drive over HTTP.
  */
-export async function startE2eStack(name: string, apps: readonly string[] = ['api', 'worker'], extraEnv: Record<string, string> = {}): Promise<E2eStack> {
+export async function startE2eStack(
+  name: string,
+  apps: readonly string[] = ['api', 'worker'],
+  extraEnv: Record<string, string> = {},
+  options: { exportSpans?: boolean } = {},
+): Promise<E2eStack> {
   const sink: OtlpSink = await startOtlpSink();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -49,6 +54,8 @@ export async function startE2eStack(name: string, apps: readonly string[] = ['ap
     SB_SANDBOX_URL: sandboxUrl,
     ...extraEnv,
   };
+  // Benchmarks measure the apps without the cost of exporting every span.
+  if (options.exportSpans === false) delete (env as Record<string, string | undefined>).OTEL_EXPORTER_OTLP_ENDPOINT;
   const running: RunningApp[] = apps.map((app) => startBuiltApp(app, env));
   const api = running.find((r) => r.name === 'api');
   if (api) await waitForOk(`${base}/health`, api, 60_000);
