@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
+import { CHAIN_AUDIT_EVERY_MS, JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
 import { PinoNestLogger, type Logger } from '@sb/telemetry';
 import { WorkerJobHandlers } from './job-handlers';
 import { WorkerModule } from './worker.module';
@@ -9,9 +9,10 @@ import { WorkerModule } from './worker.module';
 export async function startWorker(logger: Logger): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new PinoNestLogger(logger) });
   await app.get(WorkerHost).start(app.get(WorkerJobHandlers).handlers);
-  await app
-    .get(QueueService)
-    .queue(QueueName.Maintenance)
-    .upsertJobScheduler(JobName.PruneAssertionJtis, { every: PRUNE_JTIS_EVERY_MS }, { name: JobName.PruneAssertionJtis, data: { tenantId: null, requestId: 'scheduler', data: {} } });
+  const maintenance = app.get(QueueService).queue(QueueName.Maintenance);
+  const scheduled = (name: JobName, everyMs: number) =>
+    maintenance.upsertJobScheduler(name, { every: everyMs }, { name, data: { tenantId: null, requestId: 'scheduler', data: {} }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await scheduled(JobName.PruneAssertionJtis, PRUNE_JTIS_EVERY_MS);
+  await scheduled(JobName.ChainAudit, CHAIN_AUDIT_EVERY_MS);
   return app;
 }

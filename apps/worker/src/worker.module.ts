@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@sb/audit';
 import { ConfigModule } from '@sb/config';
 import { DbModule } from '@sb/db';
 import { QueueModule } from '@sb/queue';
@@ -6,7 +7,7 @@ import { VaultModule } from '@sb/vault';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

@@ -3,22 +3,44 @@ import { AuditRepository, type AuditEntryInput, type AuditRecord, type DbTransac
 import { auditHash, verifyAuditChain, type ChainVerdict } from './audit-chain';
 
 const VERIFY_PAGE = 1000;
+const CHAIN_BATCH = 500;
+const CHAIN_TENANTS_PER_RUN = 100;
 
 @Injectable()
 export class AuditService {
   constructor(private readonly records: AuditRepository) {}
 
-  /** Appends one record inside the caller's transaction. */
-  append(tx: DbTransaction, entry: AuditEntryInput): Promise<AuditRecord> {
-    return this.records.append(tx, entry, auditHash);
+  /** Appends one record inside the caller's transaction; it is chained shortly after. */
+  append(tx: DbTransaction, entry: AuditEntryInput): Promise<{ id: string }> {
+    return this.records.append(tx, entry);
   }
 
-  list(tenantId: string, query: { afterSequence?: number; limit: number }): Promise<AuditRecord[]> {
+  /** Links every pending record of a tenant into its chain. */
+  async chain(tenantId: string): Promise<number> {
+    let linked = 0;
+    for (;;) {
+      const n = await this.records.chainPending(tenantId, auditHash, CHAIN_BATCH);
+      linked += n;
+      if (n < CHAIN_BATCH) return linked;
+    }
+  }
+
+  /** Chains what is pending for every tenant that has something pending (the worker's job). */
+  async chainAll(): Promise<number> {
+    let linked = 0;
+    for (const tenantId of await this.records.tenantsWithPending(CHAIN_TENANTS_PER_RUN)) linked += await this.chain(tenantId);
+    return linked;
+  }
+
+  /** The chain in order; what is pending is chained first, so readers see every record. */
+  async list(tenantId: string, query: { afterSequence?: number; limit: number }): Promise<AuditRecord[]> {
+    await this.chain(tenantId);
     return this.records.list(tenantId, query);
   }
 
   /** Walks the tenant's whole chain page by page. */
   async verify(tenantId: string): Promise<ChainVerdict> {
+    await this.chain(tenantId);
     let checked = 0;
     let prev: AuditRecord | undefined;
     for (;;) {

@@ -174,6 +174,7 @@ export interface AuditEntryInput {
   occurredAt: Date;
 }
 
+/** A record once chained: its place in the tenant's chain and its hash. */
 export interface AuditRecord extends AuditEntryInput {
   id: string;
   sequence: number;

@@ -38,7 +38,7 @@ describe('TransactionPipeline (real Postgres)', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ operation: 'echo', resourceType: 'Parameters', vendor: 'echo', outcome: 'success' });
     expect(await audit.countByTransaction(a.tenant.id, result.transactionId)).toBe(1);
-    const [record] = (await audit.list(a.tenant.id, { limit: 500 })).filter((r) => r.transactionId === result.transactionId);
+    const [record] = (await app.get(AuditService).list(a.tenant.id, { limit: 500 })).filter((r) => r.transactionId === result.transactionId);
     expect(record).toMatchObject({ patientRef: 'Patient/p1', actorType: 'api-key', outcome: 'success' });
   });
 
@@ -117,7 +117,7 @@ describe('TransactionPipeline (real Postgres)', () => {
   it('keeps a gapless, verifiable audit chain under concurrent transactions', async () => {
     const echo = app.get(EchoService);
     await Promise.all(Array.from({ length: 20 }, (_, i) => echo.echo(a.actor(), a.tenant.id, a.echo.id, `m${i}`, null)));
-    const records = await audit.list(a.tenant.id, { limit: 500 });
+    const records = await app.get(AuditService).list(a.tenant.id, { limit: 500 });
     expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i + 1));
     expect(await app.get(AuditService).verify(a.tenant.id)).toEqual({ ok: true, checked: records.length });
   });

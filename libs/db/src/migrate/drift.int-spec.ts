@@ -116,4 +116,23 @@ describe('AuditRecord', () => {
     const after = await client.query<{ hash: string }>('SELECT "hash" FROM "AuditRecord" WHERE "id" = $1', [id]);
     expect(after.rows).toEqual([{ hash: 'h1' }]);
   });
+
+  it('lets an unchained record be chained once, and nothing else', async () => {
+    const tenant = await client.query<{ id: string }>(
+      `INSERT INTO "Tenant" ("id", "name", "slug", "updatedAt") VALUES (gen_random_uuid(), 'Chain probe', $1, now()) RETURNING "id"`,
+      [`chain-probe-${process.env.SB_TEST_RUN_ID ?? 'local'}`],
+    );
+    const record = await client.query<{ id: string }>(
+      `INSERT INTO "AuditRecord" ("id", "tenantId", "transactionId", "actorType", "actorId", "operation", "resourceType", "outcome")
+       VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'system', 'drift-spec', 'read', 'Patient', 'success') RETURNING "id"`,
+      [tenant.rows[0].id],
+    );
+    const id = record.rows[0].id;
+    await expect(errorOf('UPDATE "AuditRecord" SET "patientRef" = $2 WHERE "id" = $1', [id, 'Patient/forged'])).resolves.toMatch(/append-only: UPDATE refused/);
+    await expect(
+      errorOf('UPDATE "AuditRecord" SET "sequence" = 1, "prevHash" = $2, "hash" = $3, "operation" = $4 WHERE "id" = $1', [id, 'p', 'h', 'delete']),
+    ).resolves.toMatch(/append-only: UPDATE refused/);
+    await client.query('UPDATE "AuditRecord" SET "sequence" = 1, "prevHash" = $2, "hash" = $3 WHERE "id" = $1', [id, 'p', 'h']);
+    await expect(errorOf('UPDATE "AuditRecord" SET "hash" = $2 WHERE "id" = $1', [id, 'h2'])).resolves.toMatch(/append-only: UPDATE refused/);
+  });
 });

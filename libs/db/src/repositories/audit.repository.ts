@@ -13,29 +13,67 @@ export class AuditRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Appends to the tenant's hash chain. A per-tenant advisory lock serializes
-   * appends so the sequence has no gaps and every record links to its predecessor.
+   * Appends a record inside the caller's transaction, unchained: no per-tenant lock
+   * on the request path. `chainPending` links it into the tenant's chain afterwards.
    */
-  async append(tx: DbTransaction, entry: AuditEntryInput, hash: AuditHashFn): Promise<AuditRecord> {
-    const db = unwrapTx(tx);
-    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${entry.tenantId}`}, 0))`;
-    const last = await db.auditRecord.findFirst({
-      where: { tenantId: entry.tenantId },
-      orderBy: { sequence: 'desc' },
-      select: { sequence: true, hash: true },
-    });
-    const sequence = (last?.sequence ?? 0) + 1;
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    return db.auditRecord.create({ data: { ...entry, sequence, prevHash, hash: hash(prevHash, sequence, entry) } });
+  async append(tx: DbTransaction, entry: AuditEntryInput): Promise<{ id: string }> {
+    return unwrapTx(tx).auditRecord.create({ data: entry, select: { id: true } });
   }
 
-  /** The tenant's records in chain order, from `afterSequence` on. */
-  list(tenantId: string, query: { afterSequence?: number; limit: number }): Promise<AuditRecord[]> {
-    return this.prisma.auditRecord.findMany({
+  /**
+   * Links up to `limit` unchained records of a tenant into its chain, in insertion
+   * order, under a per-tenant lock (one chainer at a time). Returns how many it linked.
+   */
+  async chainPending(tenantId: string, hash: AuditHashFn, limit: number): Promise<number> {
+    return this.prisma.$transaction(async (db) => {
+      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${tenantId}`}, 0))`;
+      const pending = await db.auditRecord.findMany({ where: { tenantId, hash: null }, orderBy: { seq: 'asc' }, take: limit });
+      if (pending.length === 0) return 0;
+      const last = await db.auditRecord.findFirst({
+        where: { tenantId, sequence: { not: null } },
+        orderBy: { sequence: 'desc' },
+        select: { sequence: true, hash: true },
+      });
+      let sequence = last?.sequence ?? 0;
+      let prevHash = last?.hash ?? GENESIS_HASH;
+      const chainedAt = new Date();
+      for (const row of pending) {
+        sequence += 1;
+        const entry: AuditEntryInput = {
+          tenantId: row.tenantId,
+          transactionId: row.transactionId,
+          connectionId: row.connectionId,
+          actorType: row.actorType,
+          actorId: row.actorId,
+          operation: row.operation,
+          resourceType: row.resourceType,
+          patientRef: row.patientRef,
+          purpose: row.purpose,
+          outcome: row.outcome,
+          occurredAt: row.occurredAt,
+        };
+        const rowHash = hash(prevHash, sequence, entry);
+        await db.auditRecord.update({ where: { id: row.id }, data: { sequence, prevHash, hash: rowHash, chainedAt } });
+        prevHash = rowHash;
+      }
+      return pending.length;
+    });
+  }
+
+  /** Tenants that have unchained records (for the background chainer). */
+  async tenantsWithPending(limit: number): Promise<string[]> {
+    const rows = await this.prisma.auditRecord.findMany({ where: { hash: null }, distinct: ['tenantId'], select: { tenantId: true }, take: limit });
+    return rows.map((r) => r.tenantId);
+  }
+
+  /** The tenant's chained records in chain order, from `afterSequence` on. */
+  async list(tenantId: string, query: { afterSequence?: number; limit: number }): Promise<AuditRecord[]> {
+    const rows = await this.prisma.auditRecord.findMany({
       where: { tenantId, sequence: { gt: query.afterSequence ?? 0 } },
       orderBy: { sequence: 'asc' },
       take: query.limit,
     });
+    return rows.map(({ seq: _seq, chainedAt: _chainedAt, ...r }) => r as AuditRecord);
   }
 
   countByTransaction(tenantId: string, transactionId: string): Promise<number> {
