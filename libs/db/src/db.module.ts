@@ -3,6 +3,7 @@ import { Database } from './database';
 import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditRepository } from './repositories/audit.repository';
+import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
@@ -25,6 +26,7 @@ const repositories = [
   IdempotencyRepository,
   UsageRepository,
   AuditRepository,
+  CallRecordRepository,
 ];
 
 @Global()

@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { UsageRepository, type DbTransaction, type Page, type UsageEvent, type UsageEventInput, type UsageTotal } from '@sb/db';
+import { UsageRepository, type Page, type UsageEvent, type UsageTotal } from '@sb/db';
 
-/** Usage events: one per billable transaction, written durably and idempotently. */
+/** Reads usage events (written by the transaction pipeline, one per call, idempotently). */
 @Injectable()
 export class MeteringService {
   constructor(private readonly usage: UsageRepository) {}
-
-  /** Records inside the caller's transaction; a repeated transaction id is ignored. */
-  record(tx: DbTransaction, event: UsageEventInput): Promise<boolean> {
-    return this.usage.record(tx, event);
-  }
 
   async list(tenantId: string, query: { from?: Date; to?: Date; limit: number; cursor?: string }): Promise<Page<UsageEvent>> {
     // A cursor from another tenant is treated as absent rather than leaking its position.

@@ -1,5 +1,5 @@
 import type { TestingModule } from '@nestjs/testing';
-import { AuditService } from '@sb/audit';
+import { AuditModule, AuditService } from '@sb/audit';
 import { ErrorCode, SbError } from '@sb/core';
 import { AuditRepository, ConsoleUserRepository, UsageRepository } from '@sb/db';
 import { TenancyModule } from '@sb/tenancy';
@@ -17,7 +17,7 @@ describe('TransactionPipeline (real Postgres)', () => {
   let b: TenantFixture;
 
   beforeAll(async () => {
-    app = await createTestingApp([TenancyModule, TransactionsModule]);
+    app = await createTestingApp([TenancyModule, TransactionsModule, AuditModule]);
     pipeline = app.get(TransactionPipeline);
     usage = app.get(UsageRepository);
     audit = app.get(AuditRepository);

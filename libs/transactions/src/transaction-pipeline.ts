@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
-import { AuditService } from '@sb/audit';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
-import { ConnectionRepository, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
-import { MeteringService } from '@sb/metering';
+import { CallRecordRepository, ConnectionRepository, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
 import { INTERACTION_FOR, type Operation } from './operations';
@@ -50,8 +48,7 @@ export class TransactionPipeline {
   constructor(
     private readonly db: Database,
     private readonly connections: ConnectionRepository,
-    private readonly metering: MeteringService,
-    private readonly audit: AuditService,
+    private readonly calls: CallRecordRepository,
   ) {}
 
   async run<R>(req: TransactionRequest, work: TransactionWork<R>): Promise<TransactionResult<R>> {
@@ -70,14 +67,13 @@ export class TransactionPipeline {
       const startedAt = Date.now();
       try {
         const result = await work.call(ctx);
-        await this.commit(req, ctx, 'success', startedAt, work.patientRefOf?.(result) ?? null, (tx) =>
-          work.persist ? work.persist(tx, result, ctx) : Promise.resolve(),
-        );
+        const persist = work.persist;
+        await this.commit(req, ctx, 'success', startedAt, work.patientRefOf?.(result) ?? null, persist ? (tx) => persist(tx, result, ctx) : undefined);
         setSafeSpanAttributes(span, { outcome: 'success' });
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
         this.markFailed(span, error);
-        await this.commit(req, ctx, 'error', startedAt, null, () => Promise.resolve()).catch(() => undefined);
+        await this.commit(req, ctx, 'error', startedAt, null, undefined).catch(() => undefined);
         throw error;
       } finally {
         span.end();
@@ -101,41 +97,44 @@ export class TransactionPipeline {
     return connection;
   }
 
-  private commit(
+  /** Usage and audit in one statement; in one transaction with the work's own writes when it has any. */
+  private async commit(
     req: TransactionRequest,
     ctx: TransactionContext,
     outcome: TransactionOutcome,
     startedAt: number,
     learnedPatientRef: string | null,
-    persist: (tx: DbTransaction) => Promise<void>,
+    persist: ((tx: DbTransaction) => Promise<void>) | undefined,
   ): Promise<void> {
     const occurredAt = new Date();
-    return this.db.transaction(async (tx) => {
+    const usage = {
+      tenantId: req.tenantId,
+      connectionId: ctx.connection.id,
+      transactionId: ctx.transactionId,
+      vendor: ctx.connection.vendor,
+      operation: req.operation,
+      resourceType: req.resourceType,
+      outcome,
+      durationMs: occurredAt.getTime() - startedAt,
+      occurredAt,
+    };
+    const audit = {
+      tenantId: req.tenantId,
+      transactionId: ctx.transactionId,
+      connectionId: ctx.connection.id,
+      actorType: req.actor.type,
+      actorId: req.actor.id,
+      operation: req.operation,
+      resourceType: req.resourceType,
+      patientRef: req.patientRef ?? learnedPatientRef,
+      purpose: req.purpose ?? null,
+      outcome,
+      occurredAt,
+    };
+    if (!persist) return this.calls.record(usage, audit);
+    await this.db.transaction(async (tx) => {
       await persist(tx);
-      await this.metering.record(tx, {
-        tenantId: req.tenantId,
-        connectionId: ctx.connection.id,
-        transactionId: ctx.transactionId,
-        vendor: ctx.connection.vendor,
-        operation: req.operation,
-        resourceType: req.resourceType,
-        outcome,
-        durationMs: occurredAt.getTime() - startedAt,
-        occurredAt,
-      });
-      await this.audit.append(tx, {
-        tenantId: req.tenantId,
-        transactionId: ctx.transactionId,
-        connectionId: ctx.connection.id,
-        actorType: req.actor.type,
-        actorId: req.actor.id,
-        operation: req.operation,
-        resourceType: req.resourceType,
-        patientRef: req.patientRef ?? learnedPatientRef,
-        purpose: req.purpose ?? null,
-        outcome,
-        occurredAt,
-      });
+      await this.calls.record(usage, audit, tx);
     });
   }
 

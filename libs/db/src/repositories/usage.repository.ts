@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { unwrapTx, type DbTransaction } from '../database';
-import type { Page, UsageEvent, UsageEventInput } from '../models';
+import type { Page, UsageEvent } from '../models';
 import { PrismaService } from '../prisma.service';
 
 export interface UsageTotal {
@@ -14,12 +13,6 @@ export interface UsageTotal {
 @Injectable()
 export class UsageRepository {
   constructor(private readonly prisma: PrismaService) {}
-
-  /** Records a usage event once per transaction id; returns false for a duplicate. */
-  async record(tx: DbTransaction, event: UsageEventInput): Promise<boolean> {
-    const { count } = await unwrapTx(tx).usageEvent.createMany({ data: [event], skipDuplicates: true });
-    return count === 1;
-  }
 
   /** Newest first; `cursor` is the id of the last item of the previous page. */
   async list(tenantId: string, query: { from?: Date; to?: Date; limit: number; cursor?: string }): Promise<Page<UsageEvent>> {
