@@ -177,11 +177,27 @@ describe.each(['epic', 'oracle'] as const)('%s through the FHIR facade', (vendor
   });
 
   it('reads the chart and writes a note through GraphQL', async () => {
-    const query = `query($c: ID!, $p: ID!) { patient(connectionId: $c, id: $p) { id name mrn observations(category: "vital-signs", first: 3) { nodes { id display valueWithUnit resource } } conditions(first: 3) { nodes { id resource } } } }`;
-    const res = await stack.call('POST', '/graphql', a.key, { query, variables: { c: cid, p: patients[0]!.id } });
+    const lists = ['conditions', 'allergies', 'medicationRequests', 'encounters', 'appointments', 'documents', 'diagnosticReports'];
+    const query = `query($c: ID!, $p: ID!) { patient(connectionId: $c, id: $p) { id name mrn resource
+      observations(category: "vital-signs", first: 3) { nodes { id display valueWithUnit resource } pageInfo { hasNextPage endCursor } }
+      ${lists.map((l) => `${l}(first: 3) { nodes { id resource } }`).join(' ')} } }`;
+    const res = await stack.call('POST', '/graphql', a.key, { query, variables: { c: cid, p: patients[3]!.id } });
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.patient).toMatchObject({ id: patients[0]!.id, mrn: patients[0]!.mrn });
-    for (const n of res.body.data.patient.observations.nodes) returned.push(n.resource);
+    const patient = res.body.data.patient;
+    expect(patient).toMatchObject({ id: patients[3]!.id, mrn: patients[3]!.mrn });
+    expect(patient.observations.nodes.length).toBeGreaterThan(0);
+    expect(patient.observations.nodes[0].valueWithUnit).toBeTruthy();
+    returned.push(patient.resource);
+    for (const n of patient.observations.nodes) returned.push(n.resource);
+    for (const l of lists) for (const n of patient[l].nodes) returned.push(n.resource);
+    expect(lists.filter((l) => patient[l].nodes.length > 0).length).toBeGreaterThanOrEqual(5);
+    const next = await stack.call('POST', '/graphql', a.key, {
+      query: `query($c: ID!, $p: ID!, $after: String) { patient(connectionId: $c, id: $p) { observations(category: "vital-signs", first: 3, after: $after) { nodes { id } } } }`,
+      variables: { c: cid, p: patients[3]!.id, after: patient.observations.pageInfo.endCursor },
+    });
+    expect(next.body.errors).toBeUndefined();
+    const firstIds = new Set(patient.observations.nodes.map((n: { id: string }) => n.id));
+    expect(next.body.data.patient.observations.nodes.some((n: { id: string }) => firstIds.has(n.id))).toBe(false);
     const note = await stack.call('POST', '/graphql', a.key, {
       query: `mutation($c: ID!, $p: ID!) { createNote(connectionId: $c, patientId: $p, text: "Synthetic GraphQL note.") { id } }`,
       variables: { c: cid, p: patients[0]!.id },
