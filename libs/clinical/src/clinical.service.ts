@@ -84,7 +84,7 @@ export class ClinicalService {
           return work(adapter);
         },
         persist: persist ? (tx, result) => persist(tx, result) : undefined,
-        patientRefOf: (result) => (patientRef ? null : patientRefOf(resourceIn(result))),
+        patientRefsOf: (result) => resourcesIn(result).flatMap((r) => patientRefOf(r) ?? []),
       },
     );
   }
@@ -104,13 +104,13 @@ export class ClinicalService {
   }
 }
 
-/** A read returns a resource; a create result carries one; a search page has none to attribute. */
-function resourceIn(result: unknown): Resource | null {
-  if (result && typeof result === 'object') {
-    if ('resourceType' in result) return result as Resource;
-    if ('resource' in result) return (result as { resource: Resource | null }).resource;
-  }
-  return null;
+/** The resources a result holds: a read's resource, a create's stored resource, a search page's results. */
+function resourcesIn(result: unknown): Resource[] {
+  if (!result || typeof result !== 'object') return [];
+  if ('resourceType' in result) return [result as Resource];
+  if ('resources' in result) return (result as { resources: Resource[] }).resources;
+  if ('resource' in result) return (result as { resource: Resource | null }).resource ? [(result as { resource: Resource }).resource] : [];
+  return [];
 }
 
 const INTERACTION_OF: Partial<Record<Operation, AdapterInteraction>> = { read: 'read', search: 'search', create: 'create', update: 'update' };

@@ -27,8 +27,8 @@ export interface TransactionWork<R> {
   call: (ctx: TransactionContext) => Promise<R>;
   /** The work's own writes; committed in one transaction with the usage event and audit record. */
   persist?: (tx: DbTransaction, result: R, ctx: TransactionContext) => Promise<void>;
-  /** A patient reference learned from the result, for the audit record. */
-  patientRefOf?: (result: R) => string | null;
+  /** The patients whose data the result holds (a search may hold several): one audit record each. */
+  patientRefsOf?: (result: R) => string[];
 }
 
 export interface TransactionResult<R> {
@@ -68,12 +68,12 @@ export class TransactionPipeline {
       try {
         const result = await work.call(ctx);
         const persist = work.persist;
-        await this.commit(req, ctx, 'success', startedAt, work.patientRefOf?.(result) ?? null, persist ? (tx) => persist(tx, result, ctx) : undefined);
+        await this.commit(req, ctx, 'success', startedAt, work.patientRefsOf?.(result) ?? [], persist ? (tx) => persist(tx, result, ctx) : undefined);
         setSafeSpanAttributes(span, { outcome: 'success' });
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
         this.markFailed(span, error);
-        await this.commit(req, ctx, 'error', startedAt, null, undefined).catch(() => undefined);
+        await this.commit(req, ctx, 'error', startedAt, [], undefined).catch(() => undefined);
         throw error;
       } finally {
         span.end();
@@ -103,7 +103,7 @@ export class TransactionPipeline {
     ctx: TransactionContext,
     outcome: TransactionOutcome,
     startedAt: number,
-    learnedPatientRef: string | null,
+    learnedPatientRefs: string[],
     persist: ((tx: DbTransaction) => Promise<void>) | undefined,
   ): Promise<void> {
     const occurredAt = new Date();
@@ -126,15 +126,15 @@ export class TransactionPipeline {
       actorId: req.actor.id,
       operation: req.operation,
       resourceType: req.resourceType,
-      patientRef: req.patientRef ?? learnedPatientRef,
       purpose: req.purpose ?? null,
       outcome,
       occurredAt,
     };
-    if (!persist) return this.calls.record(usage, audit);
+    const patientRefs = [...(req.patientRef ? [req.patientRef] : []), ...learnedPatientRefs];
+    if (!persist) return this.calls.record(usage, audit, patientRefs);
     await this.db.transaction(async (tx) => {
       await persist(tx);
-      await this.calls.record(usage, audit, tx);
+      await this.calls.record(usage, audit, patientRefs, tx);
     });
   }
 

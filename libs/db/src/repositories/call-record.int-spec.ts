@@ -1,4 +1,5 @@
 import type { TestingModule } from '@nestjs/testing';
+import { AuditModule, AuditService } from '@sb/audit';
 import { TenancyModule } from '@sb/tenancy';
 import { createTestingApp, Fixtures } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,7 @@ import { AuditRepository } from './audit.repository';
 describe('CallRecordRepository (real Postgres)', () => {
   let app: TestingModule;
   beforeAll(async () => {
-    app = await createTestingApp([TenancyModule]);
+    app = await createTestingApp([TenancyModule, AuditModule]);
   });
   afterAll(() => app.close());
 
@@ -18,12 +19,27 @@ describe('CallRecordRepository (real Postgres)', () => {
     const transactionId = randomUUID();
     const occurredAt = new Date();
     const usage = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 3, occurredAt };
-    const audit = { tenantId: tenant.id, transactionId, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'read', resourceType: 'Patient', patientRef: 'Patient/1', purpose: null, outcome: 'success' as const, occurredAt };
+    const audit = { tenantId: tenant.id, transactionId, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'read', resourceType: 'Patient', purpose: null, outcome: 'success' as const, occurredAt };
     const calls = app.get(CallRecordRepository);
-    await calls.record(usage, audit);
-    await calls.record(usage, audit);
+    await calls.record(usage, audit, ['Patient/1']);
+    await calls.record(usage, audit, ['Patient/1']);
     const events = (await app.get(UsageRepository).list(tenant.id, { limit: 100 })).items.filter((e) => e.transactionId === transactionId);
     expect(events).toEqual([expect.objectContaining({ operation: 'read', resourceType: 'Patient', vendor: 'echo', outcome: 'success', durationMs: 3 })]);
     expect(await app.get(AuditRepository).countByTransaction(tenant.id, transactionId)).toBe(2);
+  });
+
+  it('audits a call once per distinct patient it touched, or once without a patient', async () => {
+    const { tenant, echo } = await new Fixtures(app).newTenant();
+    const occurredAt = new Date();
+    const calls = app.get(CallRecordRepository);
+    const base = { tenantId: tenant.id, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'search', resourceType: 'Observation', purpose: null, outcome: 'success' as const, occurredAt };
+    const usage = (transactionId: string) => ({ ...base, transactionId, vendor: 'echo' as const, durationMs: 1 });
+    const many = randomUUID();
+    await calls.record(usage(many), { ...base, transactionId: many }, ['Patient/1', 'Patient/2', 'Patient/1']);
+    const none = randomUUID();
+    await calls.record(usage(none), { ...base, transactionId: none }, []);
+    const records = await app.get(AuditService).list(tenant.id, { limit: 100 });
+    expect(records.filter((r) => r.transactionId === many).map((r) => r.patientRef).sort()).toEqual(['Patient/1', 'Patient/2']);
+    expect(records.filter((r) => r.transactionId === none).map((r) => r.patientRef)).toEqual([null]);
   });
 });

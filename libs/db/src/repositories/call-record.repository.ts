@@ -4,16 +4,18 @@ import type { AuditEntryInput, UsageEventInput } from '../models';
 import { PrismaService } from '../prisma.service';
 
 /**
- * Writes a call's usage event and its (unchained) audit record in one SQL
+ * Writes a call's usage event and its (unchained) audit records in one SQL
  * statement: one round trip instead of a transaction of several, which matters on
- * the hot path every hospital call takes. A repeated transaction id records no
- * second usage event.
+ * the hot path every hospital call takes. One audit record per patient whose data
+ * the call touched (a search can return several), or one without a patient. A
+ * repeated transaction id records no second usage event.
  */
 @Injectable()
 export class CallRecordRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async record(usage: UsageEventInput, audit: AuditEntryInput, tx?: DbTransaction): Promise<void> {
+  async record(usage: UsageEventInput, audit: Omit<AuditEntryInput, 'patientRef'>, patientRefs: readonly string[], tx?: DbTransaction): Promise<void> {
+    const refs: (string | null)[] = patientRefs.length > 0 ? [...new Set(patientRefs)] : [null];
     const db = tx ? unwrapTx(tx) : this.prisma;
     await db.$executeRaw`
       WITH usage AS (
@@ -23,7 +25,9 @@ export class CallRecordRepository {
         ON CONFLICT ("transactionId") DO NOTHING
       )
       INSERT INTO "AuditRecord" ("id", "tenantId", "transactionId", "connectionId", "actorType", "actorId", "operation", "resourceType", "patientRef", "purpose", "outcome", "occurredAt")
-      VALUES (gen_random_uuid(), ${audit.tenantId}::uuid, ${audit.transactionId}::uuid, ${audit.connectionId}::uuid, ${audit.actorType}, ${audit.actorId},
-              ${audit.operation}, ${audit.resourceType}, ${audit.patientRef}, ${audit.purpose}, ${audit.outcome}::"TransactionOutcome", ${audit.occurredAt})`;
+      SELECT gen_random_uuid(), ${audit.tenantId}::uuid, ${audit.transactionId}::uuid, ${audit.connectionId}::uuid, ${audit.actorType}, ${audit.actorId},
+             ${audit.operation}, ${audit.resourceType}, patient.ref, ${audit.purpose}, ${audit.outcome}::"TransactionOutcome", ${audit.occurredAt}
+      FROM unnest(${refs}::text[]) WITH ORDINALITY AS patient(ref, n)
+      ORDER BY patient.n`;
   }
 }
