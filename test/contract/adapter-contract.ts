@@ -55,6 +55,7 @@ export function connectionFor(vendor: 'epic' | 'oracle', fields: Partial<Connect
     mllpTls: false,
     hl7SendingFacility: null,
     hl7SendingApplication: null,
+    hl7AckMode: 'original',
     clientId: null,
     scopes: [],
     authAlg: null,

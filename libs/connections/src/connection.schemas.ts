@@ -57,6 +57,7 @@ export const createConnectionSchema = z.discriminatedUnion('vendor', [
     mllpTls: z.boolean().default(false),
     hl7SendingFacility: hl7Key.optional(),
     hl7SendingApplication: hl7Key.optional(),
+    hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).default('original'),
     dialect: hl7Dialect.optional(),
   }),
 ]);
@@ -78,6 +79,7 @@ export const updateConnectionSchema = z
     mllpTls: z.boolean().optional(),
     hl7SendingFacility: hl7Key.nullable().optional(),
     hl7SendingApplication: hl7Key.nullable().optional(),
+    hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).optional(),
     dialect: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
@@ -89,7 +91,7 @@ export const VENDOR_FIELDS: Record<HospitalVendor, readonly (keyof UpdateConnect
   fhir: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'authAlg', 'dialect'],
   oracle: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'clientSecretName', 'dialect'],
   athena: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'clientSecretName', 'athenaPracticeId', 'dialect'],
-  hl7v2: ['name', 'mllpHost', 'mllpPort', 'mllpTls', 'hl7SendingFacility', 'hl7SendingApplication', 'dialect'],
+  hl7v2: ['name', 'mllpHost', 'mllpPort', 'mllpTls', 'hl7SendingFacility', 'hl7SendingApplication', 'hl7AckMode', 'dialect'],
 };
 
 export const dialectSchemaFor = (vendor: HospitalVendor) => (vendor === 'hl7v2' ? hl7Dialect : fhirDialect);

@@ -7,6 +7,7 @@ import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
+import { Hl7InboundRepository } from './repositories/hl7-inbound.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
 import { SecretRepository } from './repositories/secret.repository';
@@ -24,6 +25,7 @@ const repositories = [
   ConnectionKeyRepository,
   SecretRepository,
   IdempotencyRepository,
+  Hl7InboundRepository,
   UsageRepository,
   AuditRepository,
   CallRecordRepository,

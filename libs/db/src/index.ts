@@ -7,6 +7,7 @@ export * from './repositories/call-record.repository';
 export * from './repositories/connection-key.repository';
 export * from './repositories/connection.repository';
 export * from './repositories/console-user.repository';
+export * from './repositories/hl7-inbound.repository';
 export * from './repositories/idempotency.repository';
 export * from './repositories/oauth-client.repository';
 export * from './repositories/secret.repository';

@@ -7,6 +7,7 @@ export type ConnectionEnvironment = 'sandbox' | 'production';
 export type ConnectionStatus = 'draft' | 'testing' | 'live' | 'disabled';
 export type TransactionOutcome = 'success' | 'error';
 export type OAuthAuthMethod = 'client_secret' | 'private_key_jwt';
+export type Hl7AckMode = 'original' | 'enhanced' | 'immediate';
 
 export interface Tenant {
   id: string;
@@ -81,6 +82,7 @@ export interface ConnectionSettings {
   mllpTls: boolean;
   hl7SendingFacility: string | null;
   hl7SendingApplication: string | null;
+  hl7AckMode: Hl7AckMode;
   clientId: string | null;
   scopes: string[];
   authAlg: string | null;

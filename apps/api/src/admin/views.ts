@@ -51,6 +51,7 @@ export const connectionView = (c: Connection) => ({
   mllpTls: c.mllpTls,
   hl7SendingFacility: c.hl7SendingFacility,
   hl7SendingApplication: c.hl7SendingApplication,
+  hl7AckMode: c.hl7AckMode,
   clientId: c.clientId,
   scopes: c.scopes,
   authAlg: c.authAlg,
