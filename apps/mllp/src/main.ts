@@ -1,0 +1,40 @@
+import { telemetry } from './instrument';
+import { NestFactory } from '@nestjs/core';
+import { exitOnShutdownSignal } from '@sb/core';
+import { loadConfig } from '@sb/config';
+import { DEFAULT_MAX_FRAME_BYTES } from '@sb/hl7';
+import { createLogger, PinoNestLogger } from '@sb/telemetry';
+import { InboundHandler } from './inbound-handler';
+import { MllpModule } from './mllp.module';
+import { MllpServer } from './mllp-server';
+
+/** Idle senders are disconnected after this long; they reconnect to send again. */
+const IDLE_TIMEOUT_MS = 5 * 60_000;
+const MAX_CONNECTIONS = 500;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ serviceName: 'mllp', level: config.logLevel });
+  const app = await NestFactory.createApplicationContext(MllpModule, { logger: new PinoNestLogger(logger) });
+  const handler = app.get(InboundHandler);
+  const server = new MllpServer((frame) => handler.handle(frame), {
+    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    maxConnections: MAX_CONNECTIONS,
+  });
+  const port = await server.listen(config.mllpPort);
+  exitOnShutdownSignal(
+    async () => {
+      await server.close();
+      await app.close();
+      await telemetry.shutdown();
+    },
+    (e) => logger.error({ err: e }, 'mllp did not stop cleanly'),
+  );
+  logger.info({ port }, 'mllp listening');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`mllp failed to start: ${e instanceof Error ? `${e.name}: ${e.message}` : 'error'}\n`);
+  process.exit(1);
+});
