@@ -138,6 +138,21 @@ describe('MLLP listener on a real socket and Postgres', () => {
   });
 });
 
+describe('routing keys', () => {
+  it('refuses a second connection claiming the same sender, from any tenant', async () => {
+    const app = await createTestingApp([TenancyModule, ConnectionsModule]);
+    const facility = `DUP-${randomUUID().slice(0, 6)}`;
+    const first = await new Fixtures(app).newTenant();
+    const second = await new Fixtures(app).newTenant();
+    const input = { name: 'Feed', vendor: 'hl7v2' as const, environment: 'sandbox' as const, hl7SendingFacility: facility, mllpTls: false, hl7AckMode: 'original' as const };
+    await app.get(ConnectionService).create(first.tenant.id, input);
+    await expect(app.get(ConnectionService).create(second.tenant.id, input)).rejects.toMatchObject({ code: 'conflict' });
+    const other = await app.get(ConnectionService).create(second.tenant.id, { ...input, hl7SendingApplication: 'LABAPP' });
+    expect(other.hl7SendingApplication).toBe('LABAPP');
+    await app.close();
+  });
+});
+
 describe('MLLP listener when Postgres is unreachable', () => {
   it('never answers AA for what it could not store: AE with an ERR segment', async () => {
     const app = await createTestingApp([MllpModule], { DATABASE_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/nothing` });

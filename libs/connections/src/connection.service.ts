@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { foundOrFail } from '@sb/core';
-import { Database, ConnectionRepository, type Connection, type ConnectionPatch, type ConnectionStatus } from '@sb/db';
+import { ErrorCode, foundOrFail, SbError } from '@sb/core';
+import { Database, ConnectionRepository, Hl7InboundRepository, type Connection, type ConnectionPatch, type ConnectionStatus } from '@sb/db';
 import {
   dialectSchemaFor,
   MAX_DIALECT_BYTES,
@@ -25,6 +25,7 @@ export class ConnectionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Database,
     private readonly connections: ConnectionRepository,
+    private readonly inbound: Hl7InboundRepository,
   ) {}
 
   outboundPolicy(connection: Pick<Connection, 'environment'>): OutboundPolicy {
@@ -32,6 +33,7 @@ export class ConnectionService {
   }
 
   async create(tenantId: string, input: CreateConnectionInput): Promise<Connection> {
+    if (input.vendor === 'hl7v2' && input.hl7SendingFacility) await this.assertRouteFree(input.hl7SendingFacility, input.hl7SendingApplication ?? null);
     const outbound = outboundPolicyFor(this.config, input.environment);
     const settings: ConnectionPatch = { ...input };
     delete (settings as { vendor?: unknown }).vendor;
@@ -73,6 +75,11 @@ export class ConnectionService {
       checkDialectSize(parsed.data);
     }
     const settings = { ...patch } as ConnectionPatch;
+    if (vendor === 'hl7v2' && (patch.hl7SendingFacility !== undefined || patch.hl7SendingApplication !== undefined)) {
+      const facility = patch.hl7SendingFacility === undefined ? connection.hl7SendingFacility : patch.hl7SendingFacility;
+      const application = patch.hl7SendingApplication === undefined ? connection.hl7SendingApplication : patch.hl7SendingApplication;
+      if (facility) await this.assertRouteFree(facility, application, id);
+    }
     await this.validateUrls(settings, this.outboundPolicy(connection));
     if (patch.fhirBaseUrl && patch.tokenUrl === undefined && !connection.tokenUrl) {
       settings.tokenUrl = await this.tryDiscovery(patch.fhirBaseUrl, this.outboundPolicy(connection));
@@ -84,6 +91,18 @@ export class ConnectionService {
     const connection = await this.get(tenantId, id);
     assertTransition(connection, status);
     return foundOrFail(await this.connections.update(tenantId, id, { status }), 'Connection');
+  }
+
+  /**
+   * One shared MLLP port routes by MSH-4/MSH-3, so two enabled connections may not
+   * claim the same sender. The answer does not say whose connection holds it.
+   */
+  private async assertRouteFree(facility: string, application: string | null, exceptConnectionId?: string): Promise<void> {
+    if (await this.inbound.routeTaken(facility, application, exceptConnectionId)) {
+      throw new SbError(ErrorCode.Conflict, 'This sending facility and application are already routed to a connection', {
+        issues: [{ path: 'hl7SendingFacility', message: 'already routed' }],
+      });
+    }
   }
 
   private async validateUrls(settings: ConnectionPatch, outbound: OutboundPolicy): Promise<void> {

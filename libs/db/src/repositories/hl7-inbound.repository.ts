@@ -48,6 +48,20 @@ export class Hl7InboundRepository {
     return chosen ? { connectionId: chosen.id, tenantId: chosen.tenantId, ackMode: chosen.hl7AckMode } : null;
   }
 
+  /** Whether another enabled hl7v2 connection (any tenant) already receives this sender's messages. */
+  async routeTaken(sendingFacility: string, sendingApplication: string | null, exceptConnectionId?: string): Promise<boolean> {
+    const count = await this.prisma.connection.count({
+      where: {
+        vendor: 'hl7v2',
+        status: { not: 'disabled' },
+        hl7SendingFacility: sendingFacility,
+        hl7SendingApplication: sendingApplication,
+        ...(exceptConnectionId ? { id: { not: exceptConnectionId } } : {}),
+      },
+    });
+    return count > 0;
+  }
+
   /** Commits the raw message with its ACK; a resend (same connection and MSH-10) returns the stored ACK. */
   async store(route: InboundRoute, message: NewInboundMessage): Promise<StoreOutcome> {
     try {
