@@ -3,8 +3,8 @@ import { notFound } from '@sb/core';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A malformed id cannot name anything, so it is "not found" like any unknown id. */
-class IdPipe implements PipeTransform<string, string> {
+/** A malformed id cannot name anything, so it is "not found" like any unknown id (REST and GraphQL alike). */
+export class IdPipe implements PipeTransform<string, string> {
   constructor(private readonly what: string) {}
 
   transform(value: string): string {

@@ -1,4 +1,3 @@
-import type { PipeTransform } from '@nestjs/common';
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import {
@@ -17,7 +16,7 @@ import {
 } from '@sb/connections';
 import { notFound, type Actor } from '@sb/core';
 import type { SecretMetadata } from '@sb/db';
-import { ZodPipe } from '@sb/http';
+import { IdPipe, ZodPipe } from '@sb/http';
 import { VaultService } from '@sb/vault';
 import { tenantOf } from '../admin/tenant-of';
 import { connectionView } from '../admin/views';
@@ -31,17 +30,8 @@ import {
 } from './connection.types';
 
 const ADMIN = { admin: 'admin:connections' } as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** As REST's IdParam: a malformed id cannot name anything, so it is "not found". */
-class ConnectionIdPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!UUID.test(value)) throw notFound('Connection');
-    return value.toLowerCase();
-  }
-}
-
-const ConnectionId = (name: string): ParameterDecorator => Args(name, { type: () => ID }, new ConnectionIdPipe());
+const ConnectionId = (name: string): ParameterDecorator => Args(name, { type: () => ID }, new IdPipe('Connection'));
 
 const secretMetadataOf = (s: SecretMetadata): SecretMetadataModel => ({
   name: s.name,

@@ -1,4 +1,4 @@
-import type { ArgumentsHost, PipeTransform } from '@nestjs/common';
+import type { ArgumentsHost } from '@nestjs/common';
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, type ComplexityEstimatorArgs } from '@nestjs/graphql';
 import type {
   AllergyIntolerance,
@@ -16,7 +16,7 @@ import { parseSearchParams, type ClinicalResourceType, type SearchPage } from '@
 import { Authenticated, CurrentActor } from '@sb/auth';
 import { ClinicalService, patientRefOf } from '@sb/clinical';
 import { ErrorCode, notFound, SbError, type Actor } from '@sb/core';
-import { ProblemFilter } from '@sb/http';
+import { IdPipe, ProblemFilter } from '@sb/http';
 import type { Request } from 'express';
 import type { GraphQLError } from 'graphql';
 import { tenantOf } from '../../admin/tenant-of';
@@ -50,7 +50,6 @@ import {
   type Page,
 } from './clinical.types';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** https://hl7.org/fhir/R4/datatypes.html#id */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** https://hl7.org/fhir/R4/datatypes.html#instant */
@@ -67,15 +66,7 @@ const listComplexity = ({ args, childComplexity }: ComplexityEstimatorArgs): num
   return 10 + Math.max(1, first) * Math.max(1, childComplexity);
 };
 
-/** As REST's IdParam: a malformed connection id cannot name anything, so it is "not found". */
-class ConnectionIdPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!UUID.test(value)) throw notFound('Connection');
-    return value.toLowerCase();
-  }
-}
-
-const ConnectionId = (): ParameterDecorator => Args('connectionId', { type: () => ID }, new ConnectionIdPipe());
+const ConnectionId = (): ParameterDecorator => Args('connectionId', { type: () => ID }, new IdPipe('Connection'));
 const OptionalString = (name: string, description?: string): ParameterDecorator => Args(name, { type: () => String, nullable: true, description });
 const First = (): ParameterDecorator => Args('first', { type: () => Int, nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: `1–${MAX_PAGE_SIZE}` });
 const After = (): ParameterDecorator => Args('after', { type: () => String, nullable: true, description: 'pageInfo.endCursor of the previous page' });
