@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { ErrorCode, foundOrFail, SbError, type Actor } from '@sb/core';
+import { foundOrFail, type Actor } from '@sb/core';
 import { ConnectionKeyRepository, Database, type ConnectionKey } from '@sb/db';
 import { VaultService } from '@sb/vault';
 import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
@@ -99,9 +99,6 @@ export class ConnectionKeysService {
         return this.keys.addActive(tx, { kid, tenantId, connectionId, alg: input.alg, publicJwk: { ...publicJwk }, secretName });
       });
       return this.view(key);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'P2002') throw new SbError(ErrorCode.Conflict, 'This key is already registered');
-      throw e;
     } finally {
       privateJwk.fill(0);
     }

@@ -85,14 +85,13 @@ export const updateConnectionSchema = z
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
 export type UpdateConnectionInput = z.infer<typeof updateConnectionSchema>;
 
-/** The fields each vendor accepts (the rest are refused on update). */
-export const VENDOR_FIELDS: Record<HospitalVendor, readonly (keyof UpdateConnectionInput)[]> = {
-  epic: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'authAlg', 'dialect'],
-  fhir: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'authAlg', 'dialect'],
-  oracle: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'clientSecretName', 'dialect'],
-  athena: ['name', 'fhirBaseUrl', 'tokenUrl', 'clientId', 'scopes', 'clientSecretName', 'athenaPracticeId', 'dialect'],
-  hl7v2: ['name', 'mllpHost', 'mllpPort', 'mllpTls', 'hl7SendingFacility', 'hl7SendingApplication', 'hl7AckMode', 'dialect'],
-};
+/** The fields each vendor accepts on update: its create schema's, less what never changes. */
+export const VENDOR_FIELDS = {} as Record<HospitalVendor, readonly (keyof UpdateConnectionInput)[]>;
+for (const option of createConnectionSchema.options) {
+  VENDOR_FIELDS[option.shape.vendor.value] = Object.keys(option.shape).filter(
+    (k): k is keyof UpdateConnectionInput => k !== 'vendor' && k !== 'environment',
+  );
+}
 
 export const dialectSchemaFor = (vendor: HospitalVendor) => (vendor === 'hl7v2' ? hl7Dialect : fhirDialect);
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
 import type { Prisma } from '../generated/prisma/client';
 import type { ConnectionKey } from '../models';
+import { isUniqueViolation } from '../prisma-errors';
 import { PrismaService } from '../prisma.service';
+import { ErrorCode, SbError } from '@sb/core';
 
 type Row = Omit<ConnectionKey, 'publicJwk'> & { publicJwk: Prisma.JsonValue };
 const toDomain = (r: Row): ConnectionKey => ({ ...r, publicJwk: r.publicJwk as Record<string, unknown> });
@@ -15,7 +17,12 @@ export class ConnectionKeyRepository {
   async addActive(tx: DbTransaction, key: Omit<ConnectionKey, 'status' | 'createdAt' | 'retiredAt'>): Promise<ConnectionKey> {
     const db = unwrapTx(tx);
     await db.connectionKey.updateMany({ where: { connectionId: key.connectionId, tenantId: key.tenantId, status: 'active' }, data: { status: 'retiring' } });
-    return toDomain(await db.connectionKey.create({ data: { ...key, publicJwk: key.publicJwk as Prisma.InputJsonValue, status: 'active' } }));
+    try {
+      return toDomain(await db.connectionKey.create({ data: { ...key, publicJwk: key.publicJwk as Prisma.InputJsonValue, status: 'active' } }));
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new SbError(ErrorCode.Conflict, 'This key is already registered');
+      throw e;
+    }
   }
 
   async list(tenantId: string, connectionId: string): Promise<ConnectionKey[]> {
