@@ -21,6 +21,8 @@ export interface ContractSetup {
 
 export const CONTRACT_TIMEOUT_MS = 1_000;
 
+const unused = (): Promise<never> => Promise.reject(new Error('a FHIR vendor adapter used the gateway store'));
+
 export function buildAdapter(setup: ContractSetup): { adapter: EhrAdapter; http: VendorHttpClient } {
   const http = new VendorHttpClient({
     baseUrl: setup.connection.fhirBaseUrl ?? '',
@@ -35,6 +37,9 @@ export function buildAdapter(setup: ContractSetup): { adapter: EhrAdapter; http:
     tokens: new TokenCache(),
     credentials: setup.credentials,
     cursors: new CursorCodec(randomBytes(32)),
+    // FHIR vendors are served by the EHR itself: touching the gateway's store or HL7 outbox is a bug.
+    store: { find: unused, search: unused, save: unused },
+    hl7Outbox: { enqueue: unused },
   });
   return { adapter, http };
 }

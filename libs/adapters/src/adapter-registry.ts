@@ -1,5 +1,6 @@
 import type { AdapterContext, EhrAdapter } from '@sb/adapters/contracts';
 import { EpicAdapter } from '@sb/adapters/epic';
+import { Hl7v2Adapter } from '@sb/adapters/hl7v2';
 import { FhirAdapter, GENERIC_CAPABILITIES } from '@sb/adapters/fhir';
 import { OracleAdapter } from '@sb/adapters/oracle';
 import { ErrorCode, SbError } from '@sb/core';
@@ -20,6 +21,6 @@ export const ADAPTER_FACTORIES: Record<ConnectionVendor, AdapterFactory> = {
   oracle: (ctx) => new OracleAdapter(ctx),
   fhir: (ctx) => new FhirAdapter(ctx, { auth: { kind: 'private_key_jwt' }, scopes: ctx.connection.scopes, capabilities: GENERIC_CAPABILITIES }),
   athena: notYet('athena'),
-  hl7v2: notYet('hl7v2'),
+  hl7v2: (ctx) => new Hl7v2Adapter(ctx),
   echo: notYet('echo'),
 };

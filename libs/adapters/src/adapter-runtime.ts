@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CursorCodec, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
+import { CursorCodec, TokenCache, VendorHttpClient, type ConnectionStore, type CredentialSource, type EhrAdapter, type Hl7Outbox } from '@sb/adapters/contracts';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { outboundPolicyFor } from '@sb/connections';
-import type { Connection } from '@sb/db';
+import { ClinicalStoreRepository, Hl7OutboundRepository, type Connection } from '@sb/db';
 import { ADAPTER_FACTORIES } from './adapter-registry';
 
 /** Idle per-connection clients are closed after this long. */
@@ -25,12 +25,36 @@ export class AdapterRuntime implements OnModuleDestroy {
   private readonly cursors: CursorCodec;
   private readonly clients = new Map<string, ClientEntry>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clinicalStore: ClinicalStoreRepository,
+    private readonly outbound: Hl7OutboundRepository,
+  ) {
     this.cursors = new CursorCodec(config.vaultMasterKey);
   }
 
   adapterFor(connection: Connection, credentials: CredentialSource): EhrAdapter {
-    return ADAPTER_FACTORIES[connection.vendor]({ connection, http: this.clientFor(connection), tokens: this.tokens, credentials, cursors: this.cursors });
+    return ADAPTER_FACTORIES[connection.vendor]({
+      connection,
+      http: this.clientFor(connection),
+      tokens: this.tokens,
+      credentials,
+      cursors: this.cursors,
+      store: this.storeFor(connection),
+      hl7Outbox: this.outboxFor(connection),
+    });
+  }
+
+  private storeFor({ tenantId, id }: Connection): ConnectionStore {
+    return {
+      find: async (type, resourceId) => (await this.clinicalStore.find(tenantId, id, type, resourceId))?.resource ?? null,
+      search: (query) => this.clinicalStore.search(tenantId, id, query),
+      save: (resources) => this.clinicalStore.save(tenantId, id, resources),
+    };
+  }
+
+  private outboxFor({ tenantId, id }: Connection): Hl7Outbox {
+    return { enqueue: (message) => this.outbound.enqueue(tenantId, id, message) };
   }
 
   private clientFor(connection: Connection): VendorHttpClient {

@@ -7,7 +7,9 @@ import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
+import { ClinicalStoreRepository } from './repositories/clinical-store.repository';
 import { Hl7InboundRepository } from './repositories/hl7-inbound.repository';
+import { Hl7OutboundRepository } from './repositories/hl7-outbound.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
 import { SecretRepository } from './repositories/secret.repository';
@@ -26,6 +28,8 @@ const repositories = [
   SecretRepository,
   IdempotencyRepository,
   Hl7InboundRepository,
+  Hl7OutboundRepository,
+  ClinicalStoreRepository,
   UsageRepository,
   AuditRepository,
   CallRecordRepository,

@@ -36,6 +36,8 @@ export const RESOURCE_TYPES = [
   'Practitioner',
   'Organization',
   'Location',
+  'Immunization',
+  'ServiceRequest',
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
@@ -51,4 +53,6 @@ export const PATIENT_SCOPED: ReadonlySet<ResourceType> = new Set([
   'DiagnosticReport',
   'DocumentReference',
   'Appointment',
+  'Immunization',
+  'ServiceRequest',
 ]);

@@ -165,6 +165,17 @@ export const SEARCH_PARAMETERS: Readonly<Record<ResourceType, ReadonlyMap<string
     param('name', 'string', 'Organization name', (r) => strings(r.name)),
   ),
   Location: byName(param('name', 'string', 'Location name', (r) => strings(r.name))),
+  Immunization: byName(
+    patientParam((r) => r.patient),
+    param('date', 'date', 'Vaccination date', (r) => dates(r.occurrenceDateTime)),
+    param('status', 'token', 'completed, entered-in-error, not-done', (r) => code(r.status)),
+  ),
+  ServiceRequest: byName(
+    patientParam((r) => r.subject),
+    subjectParam((r) => r.subject),
+    param('status', 'token', 'draft, active, completed, …', (r) => code(r.status)),
+    param('code', 'token', 'What is being requested', (r) => codings(r.code)),
+  ),
 };
 
 /** The patient a record belongs to (the store's index key), or undefined for non-clinical types. */

@@ -23,6 +23,8 @@ const BASE: Record<ResourceType | 'Binary', number> = {
   Practitioner: 4_122_600,
   Organization: 675_800,
   Location: 32_541_000,
+  Immunization: 22_400_000,
+  ServiceRequest: 316_000_000,
   Binary: 187_000_000,
 };
 /** Ids of resources created at run time start here, above every generated id. */

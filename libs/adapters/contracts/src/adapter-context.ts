@@ -1,4 +1,4 @@
-import type { Connection } from '@sb/db';
+import type { ClinicalQuery, Connection, Hl7OutboundSummary, NewOutboundMessage, StoredResource } from '@sb/db';
 import type { CryptoKey } from 'jose';
 import type { CursorCodec } from './cursor-codec';
 import type { TokenCache } from './http/token-cache';
@@ -10,9 +10,23 @@ export interface CredentialSource {
   clientSecret(name: string): Promise<Buffer>;
 }
 
+/** The gateway's own clinical store, bound to the one connection (HL7 v2 sites are served from it). */
+export interface ConnectionStore {
+  find(resourceType: string, id: string): Promise<Record<string, unknown> | null>;
+  search(query: ClinicalQuery): Promise<{ id: string; resource: Record<string, unknown> }[]>;
+  save(resources: readonly StoredResource[]): Promise<void>;
+}
+
+/** The durable outbound HL7 queue, bound to the one connection. */
+export interface Hl7Outbox {
+  enqueue(message: NewOutboundMessage): Promise<Hl7OutboundSummary>;
+}
+
 /** Everything an adapter gets for one call: its connection's own client, token cache and credentials. */
 export interface AdapterContext {
   connection: Connection;
+  store: ConnectionStore;
+  hl7Outbox: Hl7Outbox;
   http: VendorHttpClient;
   tokens: TokenCache;
   credentials: CredentialSource;

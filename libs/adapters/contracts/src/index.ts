@@ -4,3 +4,4 @@ export * from './search-params';
 export * from './http';
 export * from './cursor-codec';
 export * from './adapter-context';
+export * from './capability-statement';

@@ -12,6 +12,8 @@ export const CLINICAL_RESOURCE_TYPES = [
   'Practitioner',
   'Organization',
   'Location',
+  'Immunization',
+  'ServiceRequest',
 ] as const;
 export type ClinicalResourceType = (typeof CLINICAL_RESOURCE_TYPES)[number];
 

@@ -21,6 +21,8 @@ export const SEARCH_PARAMS: Record<ClinicalResourceType, readonly string[]> = {
   Practitioner: ['identifier', 'name', 'family', 'given'],
   Organization: ['identifier', 'name'],
   Location: ['identifier', 'name'],
+  Immunization: ['patient', 'date', 'status'],
+  ServiceRequest: ['patient', 'status', 'category', 'code'],
 };
 
 export const MAX_PAGE_SIZE = 200;

@@ -1,5 +1,6 @@
 import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import {
+  capabilityStatementFor,
   CLINICAL_RESOURCE_TYPES,
   COMMON_SEARCH_PARAMS,
   SEARCH_PARAMS,
@@ -61,25 +62,7 @@ export class FhirAdapter implements EhrAdapter {
   }
 
   capabilityStatement(): CapabilityStatement {
-    return {
-      resourceType: 'CapabilityStatement',
-      status: 'active',
-      date: new Date().toISOString(),
-      kind: 'instance',
-      fhirVersion: '4.0.1',
-      format: ['application/fhir+json', 'application/json'],
-      implementation: { description: `Switchboard connection ${this.ctx.connection.id} (${this.ctx.connection.vendor})` },
-      rest: [
-        {
-          mode: 'server',
-          resource: Object.entries(this.capabilities()).map(([type, cap]) => ({
-            type,
-            interaction: cap.interactions.map((code) => ({ code: code === 'search' ? 'search-type' : code })),
-            searchParam: cap.searchParams.map((name) => ({ name, type: 'string' })),
-          })),
-        },
-      ],
-    } as CapabilityStatement;
+    return capabilityStatementFor(this.ctx.connection, this.capabilities());
   }
 
   async read(type: ClinicalResourceType, id: string): Promise<Resource> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { unwrapTx, type DbTransaction } from '../database';
 import type { Connection, Hl7AckMode } from '../models';
 import { isUniqueViolation } from '../prisma-errors';
 import { PrismaService } from '../prisma.service';
@@ -7,6 +8,10 @@ export interface InboundRoute {
   connectionId: string;
   tenantId: string;
   ackMode: Hl7AckMode;
+  /** The connection's site dialect, unvalidated JSON (libs/hl7 validates it). */
+  dialect: unknown;
+  /** Changes whenever the connection's settings do; lets callers cache what they derive. */
+  version: string;
 }
 
 export interface NewInboundMessage {
@@ -18,7 +23,59 @@ export interface NewInboundMessage {
   raw: string;
   ack: string;
   ackCode: string;
+  /** The patient it is about (`system|value`); messages with one key are processed in order. */
+  patientKey?: string | null;
+  /** For messages refused at receipt: the HL7 error code of the ERR segment sent. */
+  errorCode?: string | null;
 }
+
+export type Hl7InboundStatus = 'received' | 'processed' | 'failed' | 'quarantined' | 'rejected';
+
+/** A message log row: what happened, never what the message says. */
+export interface Hl7MessageSummary {
+  id: string;
+  connectionId: string | null;
+  controlId: string;
+  messageType: string;
+  version: string;
+  status: Hl7InboundStatus;
+  ackCode: string;
+  errorCode: string | null;
+  attempts: number;
+  receivedAt: Date;
+  processedAt: Date | null;
+}
+
+export interface Hl7MessageDetail extends Hl7MessageSummary {
+  raw: string;
+  ack: string;
+  applicationAck: string | null;
+}
+
+/** A message claimed for processing. */
+export interface ClaimedHl7Message {
+  id: string;
+  tenantId: string;
+  connectionId: string;
+  controlId: string;
+  raw: string;
+  attempts: number;
+  seq: bigint;
+}
+
+const summarySelect = {
+  id: true,
+  connectionId: true,
+  controlId: true,
+  messageType: true,
+  version: true,
+  status: true,
+  ackCode: true,
+  errorCode: true,
+  attempts: true,
+  receivedAt: true,
+  processedAt: true,
+} as const;
 
 export type StoreOutcome = { stored: true; id: string } | { stored: false; ack: string };
 
@@ -33,19 +90,21 @@ export class Hl7InboundRepository {
    * match wins). Not tenant-scoped: the sender is all an MLLP frame tells us.
    */
   async findRoute(sendingFacility: string, sendingApplication: string): Promise<InboundRoute | null> {
-    const candidates: Pick<Connection, 'id' | 'tenantId' | 'hl7AckMode' | 'hl7SendingApplication'>[] = await this.prisma.connection.findMany({
+    const candidates: (Pick<Connection, 'id' | 'tenantId' | 'hl7AckMode' | 'hl7SendingApplication' | 'updatedAt'> & { dialect: unknown })[] = await this.prisma.connection.findMany({
       where: {
         vendor: 'hl7v2',
         status: { not: 'disabled' },
         hl7SendingFacility: sendingFacility,
         OR: [{ hl7SendingApplication: null }, { hl7SendingApplication: sendingApplication }],
       },
-      select: { id: true, tenantId: true, hl7AckMode: true, hl7SendingApplication: true },
+      select: { id: true, tenantId: true, hl7AckMode: true, hl7SendingApplication: true, dialect: true, updatedAt: true },
       orderBy: { createdAt: 'asc' },
       take: 2,
     });
     const chosen = candidates.find((c) => c.hl7SendingApplication === sendingApplication) ?? candidates[0];
-    return chosen ? { connectionId: chosen.id, tenantId: chosen.tenantId, ackMode: chosen.hl7AckMode } : null;
+    return chosen
+      ? { connectionId: chosen.id, tenantId: chosen.tenantId, ackMode: chosen.hl7AckMode, dialect: chosen.dialect, version: chosen.updatedAt.toISOString() }
+      : null;
   }
 
   /** Whether another enabled hl7v2 connection (any tenant) already receives this sender's messages. */
@@ -63,10 +122,10 @@ export class Hl7InboundRepository {
   }
 
   /** Commits the raw message with its ACK; a resend (same connection and MSH-10) returns the stored ACK. */
-  async store(route: InboundRoute, message: NewInboundMessage): Promise<StoreOutcome> {
+  async store(route: InboundRoute, message: NewInboundMessage, status: 'received' | 'rejected' = 'received'): Promise<StoreOutcome> {
     try {
       const row = await this.prisma.hl7InboundMessage.create({
-        data: { ...message, tenantId: route.tenantId, connectionId: route.connectionId },
+        data: { ...message, status, tenantId: route.tenantId, connectionId: route.connectionId },
         select: { id: true },
       });
       return { stored: true, id: row.id };
@@ -79,6 +138,89 @@ export class Hl7InboundRepository {
       if (!existing) throw e;
       return { stored: false, ack: existing.ack };
     }
+  }
+
+  /** Keeps a message refused at receipt (bad input) with the error it got; it is never processed. */
+  async reject(route: InboundRoute, message: NewInboundMessage): Promise<StoreOutcome> {
+    return this.store(route, message, 'rejected');
+  }
+
+  /**
+   * Claims up to `limit` messages to process: for each (connection, patient) only
+   * the oldest unprocessed one, so one patient's messages apply in the order they
+   * were received while different patients go in parallel. A claim is a lease:
+   * a worker that dies lets it expire and another worker claims the message again.
+   */
+  async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
+    return this.prisma.$queryRaw<ClaimedHl7Message[]>`
+      WITH heads AS (
+        SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
+        FROM "Hl7InboundMessage"
+        WHERE "status" = 'received' AND "connectionId" IS NOT NULL
+        ORDER BY "connectionId", "patientKey", "seq"
+      ), free AS (
+        SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}
+      )
+      UPDATE "Hl7InboundMessage" m
+      SET "leaseUntil" = now() + ${leaseMs} * interval '1 millisecond', "attempts" = m."attempts" + 1
+      FROM free
+      WHERE m."id" = free."id" AND m."status" = 'received' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
+      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts", m."seq"`;
+  }
+
+  /** Records the outcome in the caller's transaction (with the data it produced), ending the lease. */
+  async complete(tx: DbTransaction, id: string, outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null }): Promise<void> {
+    await unwrapTx(tx).hl7InboundMessage.update({
+      where: { id },
+      data: { status: outcome.status, errorCode: outcome.errorCode ?? null, applicationAck: outcome.applicationAck ?? null, processedAt: new Date(), leaseUntil: null },
+    });
+  }
+
+  /** A transient failure: the message stays `received` and is retried after `retryInMs`. */
+  async release(id: string, retryInMs: number): Promise<void> {
+    await this.prisma.$executeRaw`UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + ${retryInMs} * interval '1 millisecond' WHERE "id" = ${id}::uuid`;
+  }
+
+  async list(tenantId: string, connectionId: string, page: { limit: number; before?: bigint; status?: Hl7InboundStatus; messageType?: string }): Promise<(Hl7MessageSummary & { seq: bigint })[]> {
+    const rows = await this.prisma.hl7InboundMessage.findMany({
+      where: {
+        tenantId,
+        connectionId,
+        ...(page.before !== undefined ? { seq: { lt: page.before } } : {}),
+        ...(page.status ? { status: page.status } : {}),
+        ...(page.messageType ? { messageType: page.messageType } : {}),
+      },
+      select: { ...summarySelect, seq: true },
+      orderBy: { seq: 'desc' },
+      take: page.limit,
+    });
+    return rows;
+  }
+
+  async find(tenantId: string, connectionId: string, id: string): Promise<Hl7MessageDetail | null> {
+    return this.prisma.hl7InboundMessage.findFirst({
+      where: { tenantId, connectionId, id },
+      select: { ...summarySelect, raw: true, ack: true, applicationAck: true },
+    });
+  }
+
+  /** Sends a processed or failed message through processing again (after a dialect fix, say). */
+  async reprocess(tenantId: string, connectionId: string, id: string, patientKey: string | null): Promise<boolean> {
+    const { count } = await this.prisma.hl7InboundMessage.updateMany({
+      where: { tenantId, connectionId, id, status: { in: ['processed', 'failed'] } },
+      data: { status: 'received', errorCode: null, processedAt: null, leaseUntil: null, attempts: 0, patientKey },
+    });
+    return count === 1;
+  }
+
+  /** The last `count` messages stored for processing, newest first, for a dialect replay. */
+  async recent(tenantId: string, connectionId: string, count: number): Promise<{ id: string; controlId: string; messageType: string; raw: string }[]> {
+    return this.prisma.hl7InboundMessage.findMany({
+      where: { tenantId, connectionId, status: { in: ['received', 'processed', 'failed'] } },
+      select: { id: true, controlId: true, messageType: true, raw: true },
+      orderBy: { seq: 'desc' },
+      take: count,
+    });
   }
 
   /** Keeps a message from an unknown sender where the operator can see it. */

@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { unwrapTx, type DbTransaction } from '../database';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+
+/** One resource of a connection's clinical store, with the tokens its searches use. */
+export interface StoredResource {
+  resourceType: string;
+  id: string;
+  patientId: string | null;
+  /** `system|value` and `|value` per identifier. */
+  identifiers: string[];
+  /** Lowercased name parts. */
+  nameTokens: string[];
+  /** Patient.birthDate or the resource's clinical date (ISO), for `birthdate`/`date`. */
+  searchDate: string | null;
+  resource: Record<string, unknown>;
+}
+
+/** Where a coded search looks: a CodeableConcept, a list of them, or a Coding. */
+export type CodedElement =
+  | { path: string; shape: 'concept' }
+  | { path: string; shape: 'concepts' }
+  | { path: string; shape: 'coding' };
+
+export type DateComparator = 'eq' | 'ge' | 'gt' | 'le' | 'lt';
+
+/** A store search; every criterion given must hold (and each list is any-of). */
+export interface ClinicalQuery {
+  resourceType: string;
+  ids?: string[];
+  patientId?: string;
+  identifierTokens?: string[];
+  /** Every prefix must start some name token. */
+  namePrefixes?: string[];
+  dates?: { comparator: DateComparator; value: string }[];
+  /** Top-level string fields that must equal one of the values (`status`, `gender`). */
+  equals?: { field: string; values: string[] }[];
+  /** Each entry: the element holds one of the alternatives. */
+  codes?: { element: CodedElement; anyOf: { system?: string; code: string }[] }[];
+  /** Keyset paging: ids strictly after this one. */
+  afterId?: string;
+  limit: number;
+}
+
+export type UpsertMode = 'merge' | 'replace';
+
+const comparatorSql: Record<DateComparator, Prisma.Sql> = {
+  eq: Prisma.sql`=`,
+  ge: Prisma.sql`>=`,
+  gt: Prisma.sql`>`,
+  le: Prisma.sql`<=`,
+  lt: Prisma.sql`<`,
+};
+
+const codedCondition = (element: CodedElement, coding: Record<string, string>): Prisma.Sql => {
+  const json = JSON.stringify(element.shape === 'coding' ? coding : [coding]);
+  if (element.shape === 'coding') return Prisma.sql`"resource"->${element.path} @> ${json}::jsonb`;
+  if (element.shape === 'concept') return Prisma.sql`"resource"->${element.path}->'coding' @> ${json}::jsonb`;
+  return Prisma.sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("resource"->${element.path}) = 'array' THEN "resource"->${element.path} ELSE '[]'::jsonb END) c WHERE c->'coding' @> ${json}::jsonb)`;
+};
+
+/**
+ * The gateway's own clinical store, one per connection: the FHIR resources built
+ * from what an HL7 v2 site sent, served by the FHIR facade like any EHR's data.
+ * Every method is scoped by tenant and connection.
+ */
+@Injectable()
+export class ClinicalStoreRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Writes resources in the caller's transaction. `merge` keeps top-level fields a
+   * later, thinner message does not carry (an ORU's PID must not erase the ADT's
+   * address); `replace` overwrites. Each write bumps the version.
+   */
+  async upsert(tx: DbTransaction, tenantId: string, connectionId: string, resources: readonly StoredResource[], sourceMessageId: string | null, mode: UpsertMode = 'merge'): Promise<void> {
+    const db = unwrapTx(tx);
+    for (const r of resources) {
+      const body = JSON.stringify(r.resource);
+      const merged = mode === 'merge' ? Prisma.sql`"ClinicalResource"."resource" || EXCLUDED."resource"` : Prisma.sql`EXCLUDED."resource"`;
+      await db.$executeRaw`
+        INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
+        VALUES (${tenantId}::uuid, ${connectionId}::uuid, ${r.resourceType}, ${r.id}, ${r.patientId}, ${r.identifiers}::text[], ${r.nameTokens}::text[], ${r.searchDate}, ${body}::jsonb, ${sourceMessageId}::uuid, now())
+        ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
+          "patientId" = EXCLUDED."patientId",
+          "identifiers" = CASE WHEN ${mode} = 'merge' THEN ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers")) ELSE EXCLUDED."identifiers" END,
+          "nameTokens" = EXCLUDED."nameTokens",
+          "searchDate" = COALESCE(EXCLUDED."searchDate", "ClinicalResource"."searchDate"),
+          "resource" = ${merged},
+          "versionId" = "ClinicalResource"."versionId" + 1,
+          "sourceMessageId" = EXCLUDED."sourceMessageId",
+          "updatedAt" = now()
+        WHERE "ClinicalResource"."tenantId" = ${tenantId}::uuid`;
+    }
+  }
+
+  /** {@link upsert} in a transaction of its own. */
+  async save(tenantId: string, connectionId: string, resources: readonly StoredResource[]): Promise<void> {
+    await this.prisma.$transaction((tx) => this.upsert(tx as unknown as DbTransaction, tenantId, connectionId, resources, null));
+  }
+
+  async find(tenantId: string, connectionId: string, resourceType: string, id: string, tx?: DbTransaction): Promise<{ resource: Record<string, unknown>; versionId: number; updatedAt: Date } | null> {
+    const db = tx ? unwrapTx(tx) : this.prisma;
+    const row = await db.clinicalResource.findFirst({
+      where: { tenantId, connectionId, resourceType, id },
+      select: { resource: true, versionId: true, updatedAt: true },
+    });
+    return row ? { resource: row.resource as Record<string, unknown>, versionId: row.versionId, updatedAt: row.updatedAt } : null;
+  }
+
+  async search(tenantId: string, connectionId: string, query: ClinicalQuery): Promise<{ id: string; resource: Record<string, unknown>; versionId: number; updatedAt: Date }[]> {
+    const where: Prisma.Sql[] = [
+      Prisma.sql`"tenantId" = ${tenantId}::uuid`,
+      Prisma.sql`"connectionId" = ${connectionId}::uuid`,
+      Prisma.sql`"resourceType" = ${query.resourceType}`,
+    ];
+    if (query.ids) where.push(Prisma.sql`"id" = ANY(${query.ids}::text[])`);
+    if (query.patientId !== undefined) where.push(Prisma.sql`"patientId" = ${query.patientId}`);
+    if (query.identifierTokens) where.push(Prisma.sql`"identifiers" && ${query.identifierTokens}::text[]`);
+    for (const prefix of query.namePrefixes ?? []) {
+      const like = `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(Prisma.sql`EXISTS (SELECT 1 FROM unnest("nameTokens") t WHERE t LIKE ${like})`);
+    }
+    for (const d of query.dates ?? []) {
+      // A date-only value compares as a prefix of the stored ISO date/dateTime.
+      const stored = Prisma.sql`substr("searchDate", 1, ${d.value.length})`;
+      where.push(Prisma.sql`"searchDate" IS NOT NULL AND ${stored} ${comparatorSql[d.comparator]} ${d.value}`);
+    }
+    for (const e of query.equals ?? []) where.push(Prisma.sql`"resource"->>${e.field} = ANY(${e.values}::text[])`);
+    for (const c of query.codes ?? []) {
+      const alternatives = c.anyOf.map((a) => codedCondition(c.element, a.system ? { system: a.system, code: a.code } : { code: a.code }));
+      where.push(Prisma.sql`(${Prisma.join(alternatives, ' OR ')})`);
+    }
+    if (query.afterId) where.push(Prisma.sql`"id" > ${query.afterId}`);
+    const rows = await this.prisma.$queryRaw<{ id: string; resource: Record<string, unknown>; versionId: number; updatedAt: Date }[]>`
+      SELECT "id", "resource", "versionId", "updatedAt" FROM "ClinicalResource"
+      WHERE ${Prisma.join(where, ' AND ')}
+      ORDER BY "id" LIMIT ${query.limit}`;
+    return rows;
+  }
+
+  /**
+   * ADT^A40: the retired patient's resources now belong to the survivor. References
+   * inside them are rewritten; the retired Patient stays, inactive, linked `replaced-by`.
+   */
+  async mergePatients(tx: DbTransaction, tenantId: string, connectionId: string, retiredId: string, survivorId: string): Promise<number> {
+    const db = unwrapTx(tx);
+    const from = JSON.stringify(`Patient/${retiredId}`);
+    const to = JSON.stringify(`Patient/${survivorId}`);
+    const moved = await db.$executeRaw`
+      UPDATE "ClinicalResource" SET
+        "patientId" = ${survivorId},
+        "resource" = replace("resource"::text, ${from}, ${to})::jsonb,
+        "versionId" = "versionId" + 1, "updatedAt" = now()
+      WHERE "tenantId" = ${tenantId}::uuid AND "connectionId" = ${connectionId}::uuid AND "patientId" = ${retiredId} AND "resourceType" <> 'Patient'`;
+    const link = JSON.stringify({ active: false, link: [{ other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }] });
+    await db.$executeRaw`
+      UPDATE "ClinicalResource" SET "resource" = "resource" || ${link}::jsonb, "versionId" = "versionId" + 1, "updatedAt" = now()
+      WHERE "tenantId" = ${tenantId}::uuid AND "connectionId" = ${connectionId}::uuid AND "resourceType" = 'Patient' AND "id" = ${retiredId}`;
+    return moved;
+  }
+
+  async countForConnection(tenantId: string, connectionId: string, resourceType?: string): Promise<number> {
+    return this.prisma.clinicalResource.count({ where: { tenantId, connectionId, ...(resourceType ? { resourceType } : {}) } });
+  }
+}

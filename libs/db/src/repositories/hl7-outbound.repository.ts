@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma.service';
+
+export type Hl7OutboundStatus = 'pending' | 'accepted' | 'rejected' | 'failed';
+
+export interface NewOutboundMessage {
+  controlId: string;
+  messageType: string;
+  sourceRef: string;
+  raw: string;
+}
+
+/** What the outbound log shows: status and the site's answer, never the message. */
+export interface Hl7OutboundSummary {
+  id: string;
+  connectionId: string;
+  controlId: string;
+  messageType: string;
+  sourceRef: string;
+  status: Hl7OutboundStatus;
+  attempts: number;
+  ackCode: string | null;
+  errorCode: string | null;
+  errorText: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface ClaimedOutboundMessage {
+  id: string;
+  tenantId: string;
+  connectionId: string;
+  controlId: string;
+  raw: string;
+  attempts: number;
+}
+
+const summarySelect = {
+  id: true,
+  connectionId: true,
+  controlId: true,
+  messageType: true,
+  sourceRef: true,
+  status: true,
+  attempts: true,
+  ackCode: true,
+  errorCode: true,
+  errorText: true,
+  createdAt: true,
+  completedAt: true,
+} as const;
+
+/**
+ * The durable outbound queue for HL7 v2 sites. A message is committed here before
+ * the caller hears "accepted"; the worker sends each connection's messages one at
+ * a time in commit order, so a site sees orders in the order they were placed.
+ */
+@Injectable()
+export class Hl7OutboundRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async enqueue(tenantId: string, connectionId: string, message: NewOutboundMessage): Promise<Hl7OutboundSummary> {
+    return this.prisma.hl7OutboundMessage.create({ data: { ...message, tenantId, connectionId }, select: summarySelect });
+  }
+
+  /**
+   * The oldest pending message of up to `limit` connections whose head is due and
+   * not leased. A connection's later messages wait for its head: per-connection order.
+   */
+  async claim(limit: number, leaseMs: number): Promise<ClaimedOutboundMessage[]> {
+    return this.prisma.$queryRaw<ClaimedOutboundMessage[]>`
+      WITH heads AS (
+        SELECT DISTINCT ON ("connectionId") "id", "seq", "leaseUntil", "nextAttemptAt"
+        FROM "Hl7OutboundMessage" WHERE "status" = 'pending'
+        ORDER BY "connectionId", "seq"
+      ), due AS (
+        SELECT "id" FROM heads
+        WHERE ("leaseUntil" IS NULL OR "leaseUntil" < now()) AND "nextAttemptAt" <= now()
+        ORDER BY "seq" LIMIT ${limit}
+      )
+      UPDATE "Hl7OutboundMessage" m
+      SET "leaseUntil" = now() + ${leaseMs} * interval '1 millisecond', "attempts" = m."attempts" + 1
+      FROM due
+      WHERE m."id" = due."id" AND m."status" = 'pending' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
+      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts"`;
+  }
+
+  async finish(id: string, outcome: { status: 'accepted' | 'rejected' | 'failed'; ackCode?: string | null; errorCode?: string | null; errorText?: string | null }): Promise<void> {
+    await this.prisma.hl7OutboundMessage.update({
+      where: { id },
+      data: { status: outcome.status, ackCode: outcome.ackCode ?? null, errorCode: outcome.errorCode ?? null, errorText: outcome.errorText ?? null, completedAt: new Date(), leaseUntil: null },
+    });
+  }
+
+  /** No ACK in time or the socket failed: try again later, with the same control id. */
+  async retryLater(id: string, delayMs: number, errorCode: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE "Hl7OutboundMessage" SET "leaseUntil" = NULL, "errorCode" = ${errorCode},
+        "nextAttemptAt" = now() + ${delayMs} * interval '1 millisecond'
+      WHERE "id" = ${id}::uuid`;
+  }
+
+  async list(tenantId: string, connectionId: string, limit: number): Promise<Hl7OutboundSummary[]> {
+    return this.prisma.hl7OutboundMessage.findMany({ where: { tenantId, connectionId }, select: summarySelect, orderBy: { seq: 'desc' }, take: limit });
+  }
+
+  async find(tenantId: string, connectionId: string, id: string): Promise<Hl7OutboundSummary | null> {
+    return this.prisma.hl7OutboundMessage.findFirst({ where: { tenantId, connectionId, id }, select: summarySelect });
+  }
+}
