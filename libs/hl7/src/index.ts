@@ -7,3 +7,4 @@ export * from './client';
 export * from './dialect/hl7-dialect.schema';
 export * from './fhir/convert-message';
 export { deterministicId } from './fhir/conversion-context';
+export * from './outbound';
