@@ -7,6 +7,7 @@ import { ConfigModule, loadConfig } from '@sb/config';
 import { ClinicalModule } from '@sb/clinical';
 import { ConnectionsModule } from '@sb/connections';
 import { DbModule } from '@sb/db';
+import { Hl7ProcessingModule } from '@sb/hl7-processing';
 import { ProblemFilter } from '@sb/http';
 import { MeteringModule } from '@sb/metering';
 import { QueueModule } from '@sb/queue';
@@ -18,6 +19,7 @@ import { ConnectionKeysController } from './admin/connection-keys.controller';
 import { ConnectionSecretsController } from './admin/connection-secrets.controller';
 import { ConnectionsController } from './admin/connections.controller';
 import { DiagnosticsController } from './admin/diagnostics.controller';
+import { Hl7MessagesController } from './admin/hl7-messages.controller';
 import { OAuthClientsController } from './admin/oauth-clients.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
@@ -41,6 +43,7 @@ import { OAuthController } from './oauth/oauth.controller';
     TransactionsModule,
     ConnectionsModule,
     ClinicalModule,
+    Hl7ProcessingModule,
     MeteringModule,
     AuditModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
@@ -54,6 +57,7 @@ import { OAuthController } from './oauth/oauth.controller';
     ConnectionsController,
     ConnectionSecretsController,
     ConnectionKeysController,
+    Hl7MessagesController,
     ConnectionJwksController,
     VaultController,
     UsageController,

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Hl7WorkerLoops } from '@sb/hl7-processing';
 import { CHAIN_AUDIT_EVERY_MS, JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
 import { PinoNestLogger, type Logger } from '@sb/telemetry';
 import { WorkerJobHandlers } from './job-handlers';
@@ -14,5 +15,6 @@ export async function startWorker(logger: Logger): Promise<INestApplicationConte
     maintenance.upsertJobScheduler(name, { every: everyMs }, { name, data: { tenantId: null, requestId: 'scheduler', data: {} }, opts: { removeOnComplete: true, removeOnFail: 100 } });
   await scheduled(JobName.PruneAssertionJtis, PRUNE_JTIS_EVERY_MS);
   await scheduled(JobName.ChainAudit, CHAIN_AUDIT_EVERY_MS);
+  app.get(Hl7WorkerLoops).start();
   return app;
 }

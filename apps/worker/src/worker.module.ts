@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '@sb/audit';
 import { ConfigModule } from '@sb/config';
 import { DbModule } from '@sb/db';
+import { Hl7ProcessingModule } from '@sb/hl7-processing';
 import { QueueModule } from '@sb/queue';
 import { VaultModule } from '@sb/vault';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

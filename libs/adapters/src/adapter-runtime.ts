@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CursorCodec, TokenCache, VendorHttpClient, type ConnectionStore, type CredentialSource, type EhrAdapter, type Hl7Outbox } from '@sb/adapters/contracts';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { outboundPolicyFor } from '@sb/connections';
-import { ClinicalStoreRepository, Hl7OutboundRepository, type Connection } from '@sb/db';
+import { ClinicalStoreRepository, Database, Hl7OutboundRepository, type Connection } from '@sb/db';
 import { ADAPTER_FACTORIES } from './adapter-registry';
 
 /** Idle per-connection clients are closed after this long. */
@@ -29,6 +29,7 @@ export class AdapterRuntime implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clinicalStore: ClinicalStoreRepository,
     private readonly outbound: Hl7OutboundRepository,
+    private readonly db: Database,
   ) {
     this.cursors = new CursorCodec(config.vaultMasterKey);
   }
@@ -54,7 +55,13 @@ export class AdapterRuntime implements OnModuleDestroy {
   }
 
   private outboxFor({ tenantId, id }: Connection): Hl7Outbox {
-    return { enqueue: (message) => this.outbound.enqueue(tenantId, id, message) };
+    return {
+      enqueue: (message, resources) =>
+        this.db.transaction(async (tx) => {
+          await this.clinicalStore.upsert(tx, tenantId, id, resources, null);
+          return this.outbound.enqueue(tenantId, id, message, tx);
+        }),
+    };
   }
 
   private clientFor(connection: Connection): VendorHttpClient {

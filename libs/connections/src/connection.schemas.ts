@@ -1,3 +1,4 @@
+import { hl7DialectSchema } from '@sb/hl7';
 import { z } from 'zod';
 
 export const VENDORS = ['epic', 'oracle', 'athena', 'hl7v2', 'fhir'] as const;
@@ -18,14 +19,8 @@ const identifierSystems = z.strictObject({
 
 const fhirDialect = z.strictObject({ identifierSystems: identifierSystems.optional() });
 
-/** HL7 v2 site dialect; issue 5 gives these rules their meaning in the mapping. */
-const hl7Dialect = z.strictObject({
-  identifierSystems: identifierSystems.optional(),
-  timezone: z.string().min(1).max(64).optional(),
-  fieldOverrides: z.array(z.strictObject({ path: z.string().regex(/^[A-Z][A-Z0-9]{2}(-\d+){1,3}$/, 'an HL7 path like PID-3-1'), target: z.string().min(1).max(128) })).max(200).optional(),
-  codeMaps: z.record(z.string().min(1).max(64), z.record(z.string().max(64), z.strictObject({ system: z.string().max(256), code: z.string().max(64), display: z.string().max(256).optional() }))).optional(),
-  zSegments: z.array(z.strictObject({ segment: z.string().regex(/^Z[A-Z0-9]{2}$/), field: z.number().int().min(1).max(999), extensionUrl: z.url() })).max(100).optional(),
-});
+/** HL7 v2 site dialect: owned by the converter in libs/hl7, which gives every rule its meaning. */
+const hl7Dialect = hl7DialectSchema;
 
 const common = { name, environment: z.enum(['sandbox', 'production']).default('sandbox') };
 

@@ -17,6 +17,8 @@ export interface E2eStack {
   /** The simulated EHRs, when the stack runs the sandbox app. */
   sandboxUrl: string;
   adminToken: string;
+  /** The environment the apps run with, to start another app of the same stack. */
+  env: Record<string, string | undefined>;
   /** Every secret the test saw (keys, tokens, secret values): scanned for in logs and spans. */
   secrets: string[];
   call: (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => Promise<CallResult>;
@@ -92,6 +94,7 @@ export async function startE2eStack(
     base,
     sandboxUrl,
     adminToken,
+    env,
     secrets: [adminToken],
     call,
     stopAndCollect: async () => {

@@ -19,7 +19,8 @@ export interface ConnectionStore {
 
 /** The durable outbound HL7 queue, bound to the one connection. */
 export interface Hl7Outbox {
-  enqueue(message: NewOutboundMessage): Promise<Hl7OutboundSummary>;
+  /** Queues the message and stores the resources it carries, in one transaction. */
+  enqueue(message: NewOutboundMessage, resources: readonly StoredResource[]): Promise<Hl7OutboundSummary>;
 }
 
 /** Everything an adapter gets for one call: its connection's own client, token cache and credentials. */

@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { DocumentReference, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import {
   capabilityStatementFor,
   COMMON_SEARCH_PARAMS,
@@ -13,6 +13,9 @@ import {
 } from '@sb/adapters/contracts';
 import { ErrorCode, SbError } from '@sb/core';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
+import { buildNoteMessage, buildOrderMessage, type OutboundHeaderOptions } from '@sb/hl7';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { toStoredResource } from './hl7v2.store-index';
 import { toStoreQuery } from './hl7v2.search';
 
 /** What an HL7 v2 site's data can answer: the types its messages fill (HL7 v2-to-FHIR IG). */
@@ -29,9 +32,20 @@ export const HL7V2_STORE_TYPES = [
 
 const search = (type: ClinicalResourceType) => [...COMMON_SEARCH_PARAMS, ...SEARCH_PARAMS[type]];
 
+/** What the gateway sends to a site (HL7 v2.5.1 ch. 4 orders, ch. 9 documents). */
+export const HL7V2_OUTBOUND_TYPES = ['ServiceRequest', 'DocumentReference'] as const satisfies readonly ClinicalResourceType[];
+
 export const HL7V2_CAPABILITIES: AdapterCapabilities = {
   ...Object.fromEntries(HL7V2_STORE_TYPES.map((type) => [type, { interactions: ['read', 'search'], searchParams: search(type) }])),
+  DocumentReference: { interactions: ['read', 'search', 'create'], searchParams: search('DocumentReference') },
+  ServiceRequest: { interactions: ['read', 'search', 'create'], searchParams: search('ServiceRequest') },
 };
+
+/** MSH-3 of everything the gateway sends. */
+export const GATEWAY_SENDING_APPLICATION = 'SWITCHBOARD';
+
+const isLabOrder = (sr: ServiceRequest): boolean =>
+  (sr.category ?? []).some((c) => (c.coding ?? []).some((code) => code.code === '108252007' || code.code === 'laboratory' || code.code === 'LAB'));
 
 /**
  * An `hl7v2` connection behind the FHIR interface: reads and searches come from the
@@ -68,9 +82,46 @@ export class Hl7v2Adapter implements EhrAdapter {
     return { resources: page.map((r) => r.resource as unknown as Resource), warnings: [], nextCursor };
   }
 
-  create(type: ClinicalResourceType): Promise<CreateResult> {
+  /**
+   * A ServiceRequest becomes an order (OML^O21 for laboratory orders, else ORM^O01) and
+   * a DocumentReference an MDM^T02 note, queued durably for the site together with the
+   * stored resource; the worker sends it over MLLP. The subject must be a patient this
+   * connection knows (the site needs its identifiers).
+   */
+  async create(type: ClinicalResourceType, resource: Resource): Promise<CreateResult> {
     this.assertSupported(type, 'create');
-    return Promise.reject(new SbError(ErrorCode.NotSupported, 'This connection does not accept this resource type'));
+    if (resource.resourceType !== type) throw new SbError(ErrorCode.ValidationFailed, 'Resource type does not match the URL', { issues: [{ path: 'resourceType', message: `must be ${type}` }] });
+    const id = randomUUID();
+    const { connection } = this.ctx;
+    const header: OutboundHeaderOptions = {
+      controlId: randomBytes(10).toString('hex'),
+      sendingApplication: GATEWAY_SENDING_APPLICATION,
+      sendingFacility: GATEWAY_SENDING_APPLICATION,
+      receivingApplication: connection.hl7SendingApplication ?? undefined,
+      receivingFacility: connection.hl7SendingFacility ?? undefined,
+      processingId: connection.environment === 'production' ? 'P' : 'T',
+      now: new Date(),
+    };
+    if (type === 'ServiceRequest') {
+      const request = { ...(resource as ServiceRequest), id, status: (resource as ServiceRequest).status ?? 'active' } as ServiceRequest;
+      const messageType = isLabOrder(request) ? 'OML^O21' : 'ORM^O01';
+      const raw = buildOrderMessage(request, await this.subjectPatient(request.subject?.reference), { ...header, messageType });
+      await this.ctx.hl7Outbox.enqueue({ controlId: header.controlId, messageType, sourceRef: `ServiceRequest/${id}`, raw }, [toStoredResource(request as unknown as Record<string, unknown>)]);
+      return { id, resource: request };
+    }
+    const document = { ...(resource as DocumentReference), id } as DocumentReference;
+    const raw = buildNoteMessage(document, await this.subjectPatient(document.subject?.reference), header);
+    await this.ctx.hl7Outbox.enqueue({ controlId: header.controlId, messageType: 'MDM^T02', sourceRef: `DocumentReference/${id}`, raw }, [toStoredResource(document as unknown as Record<string, unknown>)]);
+    return { id, resource: document };
+  }
+
+  private async subjectPatient(reference: string | undefined): Promise<Patient> {
+    const id = reference?.startsWith('Patient/') ? reference.slice('Patient/'.length) : null;
+    const patient = id ? await this.ctx.store.find('Patient', id) : null;
+    if (!patient) {
+      throw new SbError(ErrorCode.ValidationFailed, 'The subject must be a patient this connection has received', { issues: [{ path: 'subject', message: 'a Patient/<id> known to this connection' }] });
+    }
+    return patient as unknown as Patient;
   }
 
   private assertSupported(type: ClinicalResourceType, interaction: 'read' | 'search' | 'create'): void {

@@ -176,6 +176,11 @@ export class Hl7InboundRepository {
     });
   }
 
+  /** A message that cannot be processed (bad content, or retries exhausted): kept with its error code. */
+  async fail(id: string, errorCode: string, applicationAck: string | null): Promise<void> {
+    await this.prisma.hl7InboundMessage.update({ where: { id }, data: { status: 'failed', errorCode, applicationAck, processedAt: new Date(), leaseUntil: null } });
+  }
+
   /** A transient failure: the message stays `received` and is retried after `retryInMs`. */
   async release(id: string, retryInMs: number): Promise<void> {
     await this.prisma.$executeRaw`UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + ${retryInMs} * interval '1 millisecond' WHERE "id" = ${id}::uuid`;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { unwrapTx, type DbTransaction } from '../database';
 import { PrismaService } from '../prisma.service';
 
 export type Hl7OutboundStatus = 'pending' | 'accepted' | 'rejected' | 'failed';
@@ -59,8 +60,9 @@ const summarySelect = {
 export class Hl7OutboundRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async enqueue(tenantId: string, connectionId: string, message: NewOutboundMessage): Promise<Hl7OutboundSummary> {
-    return this.prisma.hl7OutboundMessage.create({ data: { ...message, tenantId, connectionId }, select: summarySelect });
+  async enqueue(tenantId: string, connectionId: string, message: NewOutboundMessage, tx?: DbTransaction): Promise<Hl7OutboundSummary> {
+    const db = tx ? unwrapTx(tx) : this.prisma;
+    return db.hl7OutboundMessage.create({ data: { ...message, tenantId, connectionId }, select: summarySelect });
   }
 
   /**

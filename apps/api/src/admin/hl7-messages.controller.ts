@@ -1,0 +1,67 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentActor, RequireScope } from '@sb/auth';
+import { ConnectionService } from '@sb/connections';
+import { ErrorCode, SbError, type Actor } from '@sb/core';
+import type { Connection } from '@sb/db';
+import { Hl7MessageLogService, Hl7PreviewService, messageLogQuerySchema, previewRequestSchema, type MessageLogQuery, type PreviewRequest } from '@sb/hl7-processing';
+import { DocumentBody, IdParam, ValidBody, ValidQuery } from '@sb/http';
+import { z } from 'zod';
+import { tenantOf } from './tenant-of';
+
+const outboundQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+@ApiTags('hl7')
+@ApiBearerAuth()
+@Controller('v1/connections/:id/hl7')
+export class Hl7MessagesController {
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly log: Hl7MessageLogService,
+    private readonly previews: Hl7PreviewService,
+  ) {}
+
+  @Get('messages')
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Inbound message log, newest first: type, control id, status, error code and times — never message content' })
+  async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(messageLogQuerySchema) query: MessageLogQuery) {
+    return this.log.list(await this.hl7Connection(actor, id), query);
+  }
+
+  @Get('messages/:messageId')
+  @Authenticated()
+  @ApiOperation({ summary: 'One inbound message with its raw text and ACKs (PHI: needs a read scope on MessageHeader; audited)' })
+  async read(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
+    return this.log.read(actor, await this.hl7Connection(actor, id), messageId);
+  }
+
+  @Post('messages/:messageId/reprocess')
+  @HttpCode(202)
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Run a processed or failed message through processing again (e.g. after a dialect change)' })
+  async reprocess(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
+    return this.log.reprocess(await this.hl7Connection(actor, id), messageId);
+  }
+
+  @Get('outbound')
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Outbound orders and notes, newest first: status, attempts and the site’s ACK code and error text' })
+  async outbound(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(outboundQuerySchema) query: z.infer<typeof outboundQuerySchema>) {
+    return { items: await this.log.listOutbound(await this.hl7Connection(actor, id), query.limit) };
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  @RequireScope({ admin: 'admin:connections' })
+  @ApiOperation({ summary: 'Dry-run a message and/or a candidate dialect: FHIR output, the diff against the current dialect, and a replay of the last N stored messages' })
+  @DocumentBody(previewRequestSchema)
+  async preview(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(previewRequestSchema) body: PreviewRequest) {
+    return this.previews.preview(await this.hl7Connection(actor, id), body);
+  }
+
+  private async hl7Connection(actor: Actor, id: string): Promise<Connection> {
+    const connection = await this.connections.get(tenantOf(actor), id);
+    if (connection.vendor !== 'hl7v2') throw new SbError(ErrorCode.Conflict, 'Not an HL7 v2 connection', { details: { vendor: connection.vendor } });
+    return connection;
+  }
+}

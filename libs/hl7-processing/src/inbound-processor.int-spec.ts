@@ -1,0 +1,165 @@
+import type { TestingModule } from '@nestjs/testing';
+import { ConnectionService, ConnectionsModule } from '@sb/connections';
+import { ClinicalStoreRepository, Hl7InboundRepository, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
+import { parseHeader, segments } from '@sb/hl7';
+import { RedisService } from '@sb/queue';
+import { createTestingApp, Fixtures } from '@sb/testing';
+import { TenancyModule } from '@sb/tenancy';
+import { QueueModule } from '@sb/queue';
+import { randomUUID } from 'node:crypto';
+import { HL7_APPLICATION_ACK_CHANNEL, type ApplicationAckNotice } from './application-ack.publisher';
+import { Hl7ProcessingModule } from './hl7-processing.module';
+import { Hl7InboundProcessor } from './inbound-processor';
+
+// Synthetic messages (no real people), HL7 v2.5.1.
+const msh = (facility: string, type: string, controlId: string, ackTypes = '') => `MSH|^~\\&|ADT1|${facility}|SWITCHBOARD|GW|20260301101500-0500||${type}|${controlId}|P|2.5.1${ackTypes}`;
+const pid = (mrn: string, family: string, given: string) => `PID|1||${mrn}^^^HOSP^MR||${family}^${given}||19800203|F|||1 Main St^^Springfield^IL^62701`;
+const adt = (facility: string, trigger: string, controlId: string, mrn: string, family: string, given: string, ackTypes = '') =>
+  [msh(facility, `ADT^${trigger}^ADT_A01`, controlId, ackTypes), `EVN|${trigger}|20260301101500-0500`, pid(mrn, family, given), `PV1|1|I|WARD^101^1||||||||||||||||V${mrn}|||||||||||||||||||||||||20260301100000-0500`].join('\r');
+const oru = (facility: string, controlId: string, mrn: string) =>
+  [
+    msh(facility, 'ORU^R01^ORU_R01', controlId),
+    `PID|1||${mrn}^^^HOSP^MR||Doe^Jane`,
+    `OBR|1|PL${controlId}|FL${controlId}|24323-8^Comprehensive metabolic panel^LN|||20260301090000-0500|||||||||||||||20260301100000-0500|||F`,
+    'OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L^mmol/L^UCUM|3.9-6.1|N|||F|||20260301090000-0500',
+    'OBX|2|ST|8251-1^Comment^LN||Fasting sample||||||F',
+  ].join('\r');
+const oruWithoutObr = (facility: string, controlId: string, mrn: string, ackTypes = '') => [msh(facility, 'ORU^R01^ORU_R01', controlId, ackTypes), pid(mrn, 'Synthetic', 'Broken')].join('\r');
+
+describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', () => {
+  let app: TestingModule;
+  let processor: Hl7InboundProcessor;
+  let inbound: Hl7InboundRepository;
+  let store: ClinicalStoreRepository;
+  let connection: Connection;
+  let route: InboundRoute;
+  const facility = `SITE-${randomUUID().slice(0, 8)}`;
+
+  const receive = async (raw: string, r: InboundRoute = route) => {
+    const header = parseHeader(raw);
+    if (!header.ok) throw new Error('test message has no header');
+    const mrn = segments(raw).find((s) => s[0] === 'PID')?.[3]?.split('^')[0];
+    const outcome = await inbound.store(r, {
+      controlId: header.header.controlId,
+      messageType: `${header.header.messageType.code}^${header.header.messageType.trigger}`,
+      version: header.header.version,
+      sendingApplication: header.header.sendingApplication,
+      sendingFacility: header.header.sendingFacility,
+      raw,
+      ack: 'MSA|AA',
+      ackCode: 'AA',
+      patientKey: mrn ? `urn:switchboard:hl7:HOSP|${mrn}` : null,
+    });
+    if (!outcome.stored) throw new Error('duplicate control id in test');
+    return outcome.id;
+  };
+  const drain = async (p: Hl7InboundProcessor = processor) => {
+    while ((await p.processBatch()) > 0);
+  };
+  const patients = async (c: Connection = connection) =>
+    (await store.search(c.tenantId, c.id, { resourceType: 'Patient', limit: 100 })).map((r) => r.resource as { id: string; name?: { family?: string }[]; birthDate?: string; address?: unknown[] });
+
+  beforeAll(async () => {
+    app = await createTestingApp([Hl7ProcessingModule, QueueModule, TenancyModule, ConnectionsModule]);
+    const { tenant } = await new Fixtures(app).newTenant();
+    connection = await app.get(ConnectionService).create(tenant.id, { name: 'Hospital feed', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: facility, mllpTls: false, hl7AckMode: 'enhanced' });
+    inbound = app.get(Hl7InboundRepository);
+    store = app.get(ClinicalStoreRepository);
+    processor = app.get(Hl7InboundProcessor);
+    const found = await inbound.findRoute(facility, 'ADT1');
+    if (!found) throw new Error('no route');
+    route = found;
+  });
+
+  afterAll(() => app.close());
+
+  it('turns an admission into a stored Patient and Encounter, with one usage event and one audit record for the patient', async () => {
+    const id = await receive(adt(facility, 'A01', `c-${randomUUID()}`, 'MRN-100', 'Doe', 'Jane'));
+    await drain();
+    const row = await inbound.find(connection.tenantId, connection.id, id);
+    expect(row).toMatchObject({ status: 'processed', errorCode: null });
+    const stored = await patients();
+    expect(stored.find((p) => p.name?.[0]?.family === 'Doe')).toBeDefined();
+    const encounters = await store.search(connection.tenantId, connection.id, { resourceType: 'Encounter', limit: 10 });
+    expect(encounters.map((e) => (e.resource as { status?: string }).status)).toContain('in-progress');
+    const usage = await app.get(UsageRepository).list(connection.tenantId, { limit: 100 });
+    expect(usage.items.filter((u) => u.connectionId === connection.id && u.operation === 'message.in' && u.resourceType === 'ADT^A01')).toHaveLength(1);
+  });
+
+  it('applies one patient’s messages in the order received even with two workers racing', async () => {
+    const second = app.get(Hl7InboundProcessor);
+    const mrns = Array.from({ length: 20 }, (_, i) => `MRN-ORD-${i}`);
+    for (let step = 0; step < 5; step++) {
+      for (const mrn of mrns) await receive(adt(facility, step === 0 ? 'A01' : 'A08', `ord-${mrn}-${step}-${randomUUID()}`, mrn, `Family${step}`, 'Given'));
+    }
+    await Promise.all([drain(processor), drain(second), drain(processor)]);
+    const byMrn = await patients();
+    const finals = byMrn.filter((p) => JSON.stringify(p).includes('MRN-ORD-'));
+    expect(finals).toHaveLength(20);
+    for (const p of finals) expect(p.name?.[0]?.family).toBe('Family4');
+    const list = await inbound.list(connection.tenantId, connection.id, { limit: 200, messageType: 'ADT^A08' });
+    expect(list.filter((m) => m.status !== 'processed')).toEqual([]);
+    const usage = await app.get(UsageRepository).list(connection.tenantId, { limit: 500 });
+    // Exactly once: one usage event per message, none twice.
+    expect(usage.items.filter((u) => u.connectionId === connection.id && (u.resourceType === 'ADT^A08' || u.resourceType === 'ADT^A01')).length).toBe(1 + 100);
+  });
+
+  it('stores a result as a DiagnosticReport with its Observations, searchable by patient', async () => {
+    await receive(oru(facility, `oru-${randomUUID()}`, 'MRN-100'));
+    await drain();
+    const patient = (await patients()).find((p) => p.name?.[0]?.family === 'Doe');
+    const observations = await store.search(connection.tenantId, connection.id, { resourceType: 'Observation', patientId: patient?.id, limit: 10 });
+    expect(observations.map((o) => (o.resource as { code: { coding: { code: string }[] } }).code.coding[0]?.code).sort()).toEqual(['2345-7', '8251-1']);
+    const reports = await store.search(connection.tenantId, connection.id, { resourceType: 'DiagnosticReport', patientId: patient?.id, limit: 10 });
+    expect(reports).toHaveLength(1);
+    // The ORU's thinner PID did not erase what the ADT said.
+    expect(patient).toMatchObject({ birthDate: '1980-02-03', address: [expect.objectContaining({ city: 'Springfield' })] });
+  });
+
+  it('marks a message it cannot convert as failed with the HL7 error code, and sends the application ACK the sender asked for', async () => {
+    const subscriber = app.get(RedisService).connect();
+    const notices: ApplicationAckNotice[] = [];
+    await subscriber.subscribe(`${app.get(RedisService).prefix}${HL7_APPLICATION_ACK_CHANNEL}`);
+    subscriber.on('message', (_channel, body: string) => notices.push(JSON.parse(body) as ApplicationAckNotice));
+    try {
+      const bad = await receive(oruWithoutObr(facility, `bad-${randomUUID()}`, 'MRN-200', '|||AL|AL'));
+      const good = await receive(adt(facility, 'A04', `good-${randomUUID()}`, 'MRN-201', 'Roe', 'Rick', '|||AL|AL'));
+      await drain();
+      expect(await inbound.find(connection.tenantId, connection.id, bad)).toMatchObject({ status: 'failed', errorCode: '101' });
+      expect(await inbound.find(connection.tenantId, connection.id, good)).toMatchObject({ status: 'processed' });
+      for (let i = 0; i < 50 && notices.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      const ackFor = (messageId: string) => notices.find((n) => n.messageId === messageId)?.ack ?? '';
+      const msaOf = (ack: string) => segments(ack).find((s) => s[0] === 'MSA') ?? [];
+      expect(msaOf(ackFor(bad))[1]).toBe('AE');
+      expect(segments(ackFor(bad)).find((s) => s[0] === 'ERR')?.[3]).toMatch(/^101/);
+      expect(msaOf(ackFor(good))[1]).toBe('AA');
+      expect((await inbound.find(connection.tenantId, connection.id, good))?.applicationAck).toBe(ackFor(good));
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('gives a message held by a dead worker to another once its lease expires, and processes it once', async () => {
+    const id = await receive(adt(facility, 'A04', `lease-${randomUUID()}`, 'MRN-300', 'Lease', 'Test'));
+    // A worker claims it and dies (kill -9): nothing but the lease is left behind.
+    const [claimed] = await inbound.claim(50, 300);
+    expect(claimed?.id).toBe(id);
+    expect(await processor.processBatch()).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    await drain();
+    expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+
+  it('reprocesses a failed message after a fix, and never touches another tenant’s messages', async () => {
+    const { tenant: other } = await new Fixtures(app).newTenant();
+    const otherConnection = await app.get(ConnectionService).create(other.id, { name: 'Other', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: `O-${facility}`, mllpTls: false, hl7AckMode: 'original' });
+    const list = await inbound.list(connection.tenantId, connection.id, { limit: 10, status: 'failed' });
+    const failed = list[0];
+    expect(failed).toBeDefined();
+    expect(await inbound.reprocess(other.id, otherConnection.id, failed?.id ?? '', null)).toBe(false);
+    expect(await inbound.reprocess(connection.tenantId, connection.id, failed?.id ?? '', 'urn:switchboard:hl7:HOSP|MRN-200')).toBe(true);
+    await drain();
+    // Still broken (no OBR), so failed again — but it went through processing once more.
+    expect(await inbound.find(connection.tenantId, connection.id, failed?.id ?? '')).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+});
