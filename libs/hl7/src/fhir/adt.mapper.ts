@@ -59,10 +59,12 @@ export function convertAdt(ctx: ConversionContext, trigger: string): Omit<Hl7Con
     const allergy = mapAllergy(ctx, al1, patientRef);
     if (allergy && !resources.some((r) => r.id === allergy.id && r.resourceType === 'AllergyIntolerance')) resources.push(allergy);
   }
+  const taken = new Set<string>();
   obxGroups(ctx.message.segments).forEach((group, i) => {
     const mapped = mapObx(ctx, group, {
       parentKey,
       position: i + 1,
+      taken,
       category: { code: 'exam', display: 'Exam' },
       subject: ctx.ref('Patient', patient.id),
       ...(encounterId ? { encounter: ctx.ref('Encounter', encounterId) } : {}),

@@ -2,6 +2,7 @@ import { compileDialect } from '../dialect/compiled-dialect';
 import type { Hl7Dialect } from '../dialect/hl7-dialect.schema';
 import { errorCodeForParseError, Hl7ErrorCode } from '../hl7-ack';
 import { ADT_TRIGGERS, convertAdt } from './adt.mapper';
+import { convertOru } from './oru.mapper';
 import { ConversionContext, ConversionFailure } from './conversion-context';
 import type { ConversionOutcome, Hl7Conversion, Hl7ConversionError } from './conversion.types';
 import { choosePatientIdentifier } from './patient.mapper';
@@ -18,13 +19,14 @@ export type {
 } from './conversion.types';
 
 /** MSH-12 versions whose fields the mappers read (2.6–2.8 share them for the segments used). */
-export const SUPPORTED_HL7_VERSIONS: ReadonlySet<string> = new Set(['2.3', '2.3.1', '2.4', '2.5', '2.5.1', '2.6', '2.7', '2.7.1', '2.8', '2.8.1', '2.8.2']);
+const CONVERTIBLE_VERSIONS: ReadonlySet<string> = new Set(['2.3', '2.3.1', '2.4', '2.5', '2.5.1', '2.6', '2.7', '2.7.1', '2.8', '2.8.1', '2.8.2']);
 
 type MessageConverter = (ctx: ConversionContext, trigger: string) => Omit<Hl7Conversion, 'messageType'>;
 
 /** Message code → supported triggers → converter. */
 const CONVERTERS: Readonly<Record<string, { triggers: ReadonlySet<string>; convert: MessageConverter }>> = {
   ADT: { triggers: new Set(Object.keys(ADT_TRIGGERS)), convert: convertAdt },
+  ORU: { triggers: new Set(['R01']), convert: convertOru },
 };
 
 const fail = (code: Hl7ConversionError['code'], reason: string, location?: Hl7ConversionError['location']): ConversionOutcome => ({
@@ -60,7 +62,7 @@ export function convertMessage(raw: string, dialect: Hl7Dialect, ctx: { idNamesp
     if (!parsed.ok) return fail(errorCodeForParseError(parsed.error), 'message header is not valid HL7 v2', { segment: 'MSH', sequence: 1 });
     const message = parsed.message;
     const msh = message.segments[0];
-    if (!SUPPORTED_HL7_VERSIONS.has(msh.value(12))) {
+    if (!CONVERTIBLE_VERSIONS.has(msh.value(12))) {
       return fail(Hl7ErrorCode.UnsupportedVersionId, 'unsupported HL7 version', { segment: 'MSH', sequence: 1, field: 12 });
     }
     const { code, trigger } = messageTypeOf(message);

@@ -28,6 +28,8 @@ export interface ObservationOptions {
   readonly encounter?: Reference<Encounter>;
   /** Used when OBX-14 is empty (OBR-7 for results). */
   readonly fallbackEffective?: string;
+  /** Observation ids already given in this message: a repeated set id + code gets its position in the key. */
+  readonly taken?: Set<string>;
 }
 
 export type MappedObx = { kind: 'observation'; observation: Observation & { id: string } } | { kind: 'attachment'; attachment: Attachment };
@@ -49,7 +51,7 @@ export function mapObx(ctx: ConversionContext, group: ObxGroup, options: Observa
 
   const observation: Observation & { id: string } = {
     resourceType: 'Observation',
-    id: ctx.id('Observation', key),
+    id: uniqueId(ctx, key, options),
     status: OBSERVATION_STATUS[obx.value(11).toUpperCase()] ?? 'unknown',
     category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: options.category.code, display: options.category.display }] }],
     code,
@@ -71,6 +73,13 @@ export function mapObx(ctx: ConversionContext, group: ObxGroup, options: Observa
   const notes: Annotation[] = group.notes.flatMap((nte) => nte.texts(3)).map((text) => ({ text }));
   if (notes.length) observation.note = notes;
   return { kind: 'observation', observation };
+}
+
+function uniqueId(ctx: ConversionContext, key: string, options: ObservationOptions): string {
+  let id = ctx.id('Observation', key);
+  if (options.taken?.has(id)) id = ctx.id('Observation', `${key}|#${options.position}`);
+  options.taken?.add(id);
+  return id;
 }
 
 /** Sets value[x] from OBX-5 by OBX-2; false when there is no value. */
