@@ -1,54 +1,76 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Hl7InboundRepository, type InboundRoute, type NewInboundMessage } from '@sb/db';
-import { ackFallback, buildAck, errorCodeForParseError, Hl7ErrorCode, messageText, parseHeader, type AckCode, type ParsedHeader } from '@sb/hl7';
-import { randomBytes } from 'node:crypto';
+import {
+  ackFallback,
+  buildAck,
+  Hl7ErrorCode,
+  messageText,
+  parseHeader,
+  problemForParseError,
+  validateMessage,
+  type AckCode,
+  type Hl7ParseError,
+  type Hl7ValidationProblem,
+  type ParsedHeader,
+} from '@sb/hl7';
+import { ackControlId, refusalAck, refusalCode } from './inbound-acks';
+import type { MllpFrameHandler, MllpPeer } from './mllp-server';
 
-const ackControlId = (): string => randomBytes(10).toString('hex');
+/** What the handler needs to know about the socket a frame came from. */
+export type InboundPeer = Pick<MllpPeer, 'secure'> & Partial<MllpPeer>;
+
+/** A frame handled outside a socket (tests, tools): plain transport. */
+const DETACHED_PEER: InboundPeer = { secure: false };
 
 /** Whether the sender asked for an accept ACK in enhanced mode (MSH-15 AL, or ER/SU for the cases they name). */
 const wantsEnhanced = (header: ParsedHeader, route: InboundRoute): boolean =>
   route.ackMode === 'enhanced' && ['AL', 'ER', 'SU'].includes(header.acceptAckType ?? '');
 
+const OVERSIZE: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Message exceeds the maximum size' };
+/** Sender names kept for an unreadable frame (operator display only). */
+const MAX_LOOSE_NAME = 180;
+
 /**
  * One inbound frame → its ACK. The raw message is committed to Postgres before
  * any positive ACK (AA/CA); what cannot be stored gets AE/CE, so the sender
- * resends; unknown senders get AR and the message is quarantined; a resend of a
- * stored message gets the ACK it got the first time and is not stored again.
+ * resends; a message that fails {@link validateMessage} is kept as `rejected`
+ * with its error code and answered AE/AR (CE/CR) with an ERR segment; unknown
+ * senders and unreadable headers get AR and the message is quarantined; a resend
+ * of a stored message gets the ACK it got the first time and is not stored again.
  */
 @Injectable()
-export class InboundHandler {
+export class InboundHandler implements MllpFrameHandler {
   private readonly logger = new Logger(InboundHandler.name);
 
   constructor(private readonly inbound: Hl7InboundRepository) {}
 
-  async handle(frame: Buffer): Promise<string> {
+  async handle(frame: Buffer, _peer: InboundPeer = DETACHED_PEER): Promise<string> {
     const parsed = parseHeader(frame);
-    if (!parsed.ok) {
-      this.logger.warn({ reason: parsed.error.reason }, 'unparseable HL7 frame refused');
-      return ackFallback('AR', 'Message header could not be parsed', { errorCode: errorCodeForParseError(parsed.error) });
-    }
+    if (!parsed.ok) return this.unreadable(frame, parsed.error);
     const header = parsed.header;
-    const message = (ack: string, ackCode: AckCode): NewInboundMessage => ({
-      controlId: header.controlId,
-      messageType: [header.messageType.code, header.messageType.trigger].filter(Boolean).join('^'),
-      version: header.version,
-      sendingApplication: header.sendingApplication,
-      sendingFacility: header.sendingFacility,
-      raw: messageText(frame),
+    const raw = storableText(frame, header);
+    const message = (ack: string, ackCode: AckCode, errorCode?: Hl7ErrorCode): NewInboundMessage => ({
+      controlId: pgText(header.controlId),
+      messageType: pgText([header.messageType.code, header.messageType.trigger].filter(Boolean).join('^')),
+      version: pgText(header.version),
+      sendingApplication: pgText(header.sendingApplication),
+      sendingFacility: pgText(header.sendingFacility),
+      raw,
       ack,
       ackCode,
+      ...(errorCode ? { errorCode } : {}),
     });
 
     let route: InboundRoute | null;
     try {
-      route = await this.inbound.findRoute(header.sendingFacility, header.sendingApplication);
+      route = await this.inbound.findRoute(pgText(header.sendingFacility), pgText(header.sendingApplication));
     } catch (e) {
       return this.notStored(header, false, e);
     }
     if (!route) {
       const ack = buildAck(header, { code: 'AR', controlId: ackControlId(), error: { code: Hl7ErrorCode.UnknownKeyIdentifier, text: 'Unknown sending facility or application' } });
       try {
-        await this.inbound.quarantine(message(ack, 'AR'));
+        await this.inbound.quarantine(message(ack, 'AR', Hl7ErrorCode.UnknownKeyIdentifier));
       } catch (e) {
         return this.notStored(header, false, e);
       }
@@ -57,6 +79,19 @@ export class InboundHandler {
     }
 
     const enhanced = wantsEnhanced(header, route);
+    const problem = validateMessage(frame, header);
+    if (problem) {
+      const code = refusalCode(problem, enhanced);
+      const ack = refusalAck(header, code, problem);
+      try {
+        const outcome = await this.inbound.reject(route, message(ack, code, problem.code));
+        this.logger.warn({ connectionId: route.connectionId, errorCode: problem.code, ackCode: code }, 'HL7 message refused at receipt');
+        return outcome.stored ? ack : outcome.ack;
+      } catch (e) {
+        return this.notStored(header, enhanced, e);
+      }
+    }
+
     const code: AckCode = enhanced ? 'CA' : 'AA';
     const ack = buildAck(header, { code, controlId: ackControlId() });
     try {
@@ -65,6 +100,45 @@ export class InboundHandler {
     } catch (e) {
       return this.notStored(header, enhanced, e);
     }
+  }
+
+  /**
+   * A frame over the size limit is refused without being stored (holding it is what the limit
+   * prevents). When its first bytes hold a readable MSH the refusal names it (MSA-2), so the
+   * sender can match it; AR either way, as resending the same message cannot succeed.
+   */
+  async handleOversize(head: Buffer, _peer: InboundPeer = DETACHED_PEER): Promise<string> {
+    const text = messageText(head);
+    const parsed = /[\r\n]/.test(text) ? parseHeader(text) : undefined;
+    if (!parsed?.ok) return ackFallback('AR', OVERSIZE.reason, { errorCode: OVERSIZE.code });
+    return refusalAck(parsed.header, 'AR', OVERSIZE);
+  }
+
+  /** A frame whose MSH cannot be read: nobody to route it to, so it is quarantined and refused (AR). */
+  private async unreadable(frame: Buffer, error: Hl7ParseError): Promise<string> {
+    const problem = problemForParseError(error);
+    const ack = ackFallback('AR', problem.reason, { errorCode: problem.code });
+    const text = messageText(frame);
+    const sender = looseSender(text);
+    try {
+      await this.inbound.quarantine({
+        // Quarantined rows have no connection, and NULL connection ids never collide on (connectionId, controlId).
+        controlId: '',
+        messageType: '',
+        version: '',
+        sendingApplication: sender.application,
+        sendingFacility: sender.facility,
+        raw: text.replaceAll('\0', '\\X00\\'),
+        ack,
+        ackCode: 'AR',
+        errorCode: problem.code,
+      });
+    } catch (e) {
+      this.logger.error({ err: e }, 'unreadable HL7 frame could not be quarantined');
+      return ackFallback('AE', 'Message could not be stored; resend it', { errorCode: Hl7ErrorCode.ApplicationInternalError });
+    }
+    this.logger.warn({ reason: error.reason }, 'unreadable HL7 frame quarantined');
+    return ack;
   }
 
   /** Nothing was stored: the sender must keep the message and resend it. */
@@ -76,4 +150,39 @@ export class InboundHandler {
       error: { code: Hl7ErrorCode.ApplicationInternalError, text: 'Message could not be stored; resend it' },
     });
   }
+}
+
+/** Postgres text cannot hold NUL; header values never legitimately do. */
+function pgText(value: string): string {
+  return value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value;
+}
+
+/**
+ * The message as text in the character set MSH-18 declares (UTF-8 when it names none or
+ * UNICODE; ISO 8859 parts decoded as such, so Latin-1 names survive). A NUL byte, which
+ * Postgres text cannot hold, is kept as the HL7 hex escape `\X00\`.
+ */
+function storableText(frame: Buffer, header: ParsedHeader): string {
+  const part = /^8859\/(\d{1,2})$/.exec((header.charset ?? '').trim())?.[1];
+  let text: string;
+  try {
+    text = part ? new TextDecoder(`iso-8859-${part}`).decode(frame) : messageText(frame);
+  } catch {
+    text = messageText(frame);
+  }
+  const esc = header.delimiters.escape;
+  return text.includes('\0') ? text.replaceAll('\0', `${esc}X00${esc}`) : text;
+}
+
+/** MSH-3.1 and MSH-4.1 of a header that did not parse, when they can be told apart (for the operator). */
+function looseSender(text: string): { application: string; facility: string } {
+  const none = { application: '', facility: '' };
+  if (!text.startsWith('MSH') || text.length < 8) return none;
+  const field = text.charAt(3);
+  const component = text.charAt(4);
+  if (!/^[\x21-\x7e]$/.test(field) || /^[A-Za-z0-9]$/.test(field)) return none;
+  const line = text.slice(0, text.search(/[\r\n]|$/));
+  const fields = line.split(field);
+  const first = (value: string | undefined): string => pgText((value ?? '').split(component)[0] ?? '').slice(0, MAX_LOOSE_NAME);
+  return { application: first(fields[2]), facility: first(fields[3]) };
 }

@@ -2,7 +2,6 @@ import { telemetry } from './instrument';
 import { NestFactory } from '@nestjs/core';
 import { exitOnShutdownSignal } from '@sb/core';
 import { loadConfig } from '@sb/config';
-import { DEFAULT_MAX_FRAME_BYTES } from '@sb/hl7';
 import { createLogger, PinoNestLogger } from '@sb/telemetry';
 import { InboundHandler } from './inbound-handler';
 import { MllpModule } from './mllp.module';
@@ -17,8 +16,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ serviceName: 'mllp', level: config.logLevel });
   const app = await NestFactory.createApplicationContext(MllpModule, { logger: new PinoNestLogger(logger) });
   const handler = app.get(InboundHandler);
-  const server = new MllpServer((frame) => handler.handle(frame), {
-    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  const server = new MllpServer(handler, {
+    maxFrameBytes: config.mllpMaxMessageBytes,
     idleTimeoutMs: IDLE_TIMEOUT_MS,
     maxConnections: MAX_CONNECTIONS,
   });

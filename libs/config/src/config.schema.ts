@@ -54,6 +54,8 @@ export const envSchema = z.object({
   SB_GRAPHQL_MAX_DEPTH: positiveInt.max(64).default(8),
   SB_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(1000),
   SB_MLLP_PORT: port.default(2575),
+  /** Largest MLLP frame the listener accepts; larger ones are refused (AR) without being buffered. Default 10 MiB. */
+  SB_MLLP_MAX_MESSAGE_BYTES: positiveInt.max(256 * 1024 * 1024).default(10 * 1024 * 1024),
   SB_SANDBOX_PORT: port.default(4000),
   SB_SANDBOX_URL: z.url().optional(),
   SB_ALLOW_PRIVATE_TARGETS: bool.optional(),

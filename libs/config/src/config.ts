@@ -41,6 +41,7 @@ export interface AppConfig {
   graphqlMaxDepth: number;
   graphqlMaxComplexity: number;
   mllpPort: number;
+  mllpMaxMessageBytes: number;
   sandboxPort: number;
   /** Where the gateway reaches the simulated EHRs (and where they are reachable from). */
   sandboxUrl: string;
@@ -113,6 +114,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     graphqlMaxDepth: env.SB_GRAPHQL_MAX_DEPTH,
     graphqlMaxComplexity: env.SB_GRAPHQL_MAX_COMPLEXITY,
     mllpPort: env.SB_MLLP_PORT,
+    mllpMaxMessageBytes: env.SB_MLLP_MAX_MESSAGE_BYTES,
     sandboxPort: env.SB_SANDBOX_PORT,
     sandboxUrl: (env.SB_SANDBOX_URL ?? `http://127.0.0.1:${env.SB_SANDBOX_PORT}`).replace(/\/+$/, ''),
     allowPrivateTargets: env.SB_ALLOW_PRIVATE_TARGETS ?? !production,
