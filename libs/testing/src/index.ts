@@ -5,3 +5,4 @@ export * from './redis-cleanup';
 export * from './e2e-stack';
 export * from './fake-fhir-server';
 export * from './us-core-validator';
+export * from './mllp-peer';

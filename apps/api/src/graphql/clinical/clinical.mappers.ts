@@ -5,6 +5,7 @@ import type {
   CodeableConcept,
   Condition,
   DiagnosticReport,
+  Immunization,
   DocumentReference,
   Encounter,
   MedicationRequest,
@@ -22,6 +23,7 @@ import type {
   CodingModel,
   ConditionModel,
   DiagnosticReportModel,
+  ImmunizationModel,
   DocumentReferenceModel,
   EncounterModel,
   MedicationRequestModel,
@@ -290,6 +292,18 @@ export function toDiagnosticReport(connectionId: string, r: DiagnosticReport): D
     issued: orNull(r.issued),
     conclusion: orNull(r.conclusion ?? conceptText(r.conclusionCode?.[0]) ?? undefined),
     resultIds: (r.result ?? []).map((ref) => /^Observation\/([^/]+)$/.exec(ref.reference ?? '')?.[1]).filter((s): s is string => !!s),
+  };
+}
+
+export function toImmunization(connectionId: string, i: Immunization): ImmunizationModel {
+  return {
+    ...base(connectionId, i),
+    code: codingOf(i.vaccineCode),
+    display: conceptText(i.vaccineCode),
+    status: i.status ?? UNKNOWN,
+    occurrence: orNull(i.occurrenceDateTime ?? i.occurrenceString),
+    lotNumber: orNull(i.lotNumber),
+    dose: i.doseQuantity?.value !== undefined ? withUnit(String(i.doseQuantity.value), i.doseQuantity.unit ?? i.doseQuantity.code ?? null) : null,
   };
 }
 

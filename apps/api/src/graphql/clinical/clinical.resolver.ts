@@ -7,6 +7,7 @@ import type {
   DiagnosticReport,
   DocumentReference,
   Encounter,
+  Immunization,
   MedicationRequest,
   Observation,
   Patient,
@@ -30,6 +31,7 @@ import {
   toDiagnosticReport,
   toDocumentReference,
   toEncounter,
+  toImmunization,
   toMedicationRequest,
   toObservation,
   toPatient,
@@ -43,6 +45,7 @@ import {
   DocumentReferenceConnection,
   DocumentReferenceModel,
   EncounterConnection,
+  ImmunizationConnection,
   MedicationRequestConnection,
   ObservationConnection,
   PatientConnection,
@@ -354,6 +357,19 @@ export class ClinicalResolver {
     @After() after: string | null | undefined,
   ): Promise<Page<unknown>> {
     return this.nested(req, actor, patient, 'DiagnosticReport', { category, code, date }, first, after, (r) => toDiagnosticReport(patient.connectionId, r as DiagnosticReport));
+  }
+
+  @ResolveField(() => ImmunizationConnection, { nullable: true, complexity: listComplexity, description: 'Vaccines given (HL7 v2 VXU feeds, FHIR servers)' })
+  immunizations(
+    @Context('req') req: Request,
+    @CurrentActor() actor: Actor,
+    @Parent() patient: PatientModel,
+    @OptionalString('status', 'e.g. completed') status: string | null | undefined,
+    @Dates() date: string[] | null | undefined,
+    @First() first: number | null | undefined,
+    @After() after: string | null | undefined,
+  ): Promise<Page<unknown>> {
+    return this.nested(req, actor, patient, 'Immunization', { status, date }, first, after, (r) => toImmunization(patient.connectionId, r as Immunization));
   }
 }
 

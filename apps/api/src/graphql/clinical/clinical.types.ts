@@ -125,6 +125,16 @@ export class DiagnosticReportModel extends ClinicalModel {
   @Field(() => [String], { description: 'Ids of the result Observations' }) resultIds!: string[];
 }
 
+@ObjectType('Immunization', { description: 'A FHIR Immunization (a vaccine given, or not given)' })
+export class ImmunizationModel extends ClinicalModel {
+  @Field(() => CodingModel, { nullable: true, description: 'vaccineCode (CVX)' }) code!: CodingModel | null;
+  @Field(() => String, { nullable: true }) display!: string | null;
+  @Field(() => String, { description: 'completed, entered-in-error, not-done' }) status!: string;
+  @Field(() => String, { nullable: true }) occurrence!: string | null;
+  @Field(() => String, { nullable: true }) lotNumber!: string | null;
+  @Field(() => String, { nullable: true, description: 'e.g. "0.5 mL"' }) dose!: string | null;
+}
+
 @ObjectType('ClinicalPageInfo', { description: 'Paging of a clinical search' })
 export class ClinicalPageInfoModel {
   @Field() hasNextPage!: boolean;
@@ -157,3 +167,4 @@ function connectionOf<T>(node: Type<T>): Type<Page<T>> {
 @ObjectType('AppointmentConnection') export class AppointmentConnection extends connectionOf(AppointmentModel) {}
 @ObjectType('DocumentReferenceConnection') export class DocumentReferenceConnection extends connectionOf(DocumentReferenceModel) {}
 @ObjectType('DiagnosticReportConnection') export class DiagnosticReportConnection extends connectionOf(DiagnosticReportModel) {}
+@ObjectType('ImmunizationConnection') export class ImmunizationConnection extends connectionOf(ImmunizationModel) {}
