@@ -2,11 +2,14 @@ import { compileDialect } from '../dialect/compiled-dialect';
 import type { Hl7Dialect } from '../dialect/hl7-dialect.schema';
 import { errorCodeForParseError, Hl7ErrorCode } from '../hl7-ack';
 import { ADT_TRIGGERS, convertAdt } from './adt.mapper';
+import { convertMdm } from './mdm.mapper';
 import { convertOru } from './oru.mapper';
+import { convertSiu, SIU_TRIGGERS } from './siu.mapper';
 import { ConversionContext, ConversionFailure } from './conversion-context';
 import type { ConversionOutcome, Hl7Conversion, Hl7ConversionError } from './conversion.types';
 import { choosePatientIdentifier } from './patient.mapper';
 import { parseV2Message, type V2Message } from './v2-message';
+import { convertVxu } from './vxu.mapper';
 import { applyZSegments } from './z-segments';
 
 export type {
@@ -27,6 +30,9 @@ type MessageConverter = (ctx: ConversionContext, trigger: string) => Omit<Hl7Con
 const CONVERTERS: Readonly<Record<string, { triggers: ReadonlySet<string>; convert: MessageConverter }>> = {
   ADT: { triggers: new Set(Object.keys(ADT_TRIGGERS)), convert: convertAdt },
   ORU: { triggers: new Set(['R01']), convert: convertOru },
+  MDM: { triggers: new Set(['T02']), convert: convertMdm },
+  SIU: { triggers: new Set(Object.keys(SIU_TRIGGERS)), convert: convertSiu },
+  VXU: { triggers: new Set(['V04']), convert: convertVxu },
 };
 
 const fail = (code: Hl7ConversionError['code'], reason: string, location?: Hl7ConversionError['location']): ConversionOutcome => ({

@@ -5,9 +5,9 @@ import type { Hl7Conversion } from './conversion.types';
 import { encounterReference } from './encounter.mapper';
 import { mapObx, type ObxGroup } from './observation.mapper';
 import { mapPatient, requirePatientSegment } from './patient.mapper';
-import { asCode, codeableConcept, entityKey, identifierSystem } from './v2-datatypes';
-import type { V2Composite, V2Segment } from './v2-message';
-import { REPORT_STATUS, V2_0203 } from './v2-tables';
+import { asCode, codeableConcept, entityKey, orderIdentifier } from './v2-datatypes';
+import type { V2Segment } from './v2-message';
+import { REPORT_STATUS } from './v2-tables';
 
 /**
  * ORU^R01 (unsolicited observation result) → US Core DiagnosticReport (lab) per OBR and
@@ -48,15 +48,6 @@ function groupResults(segments: readonly V2Segment[]): ObrGroup[] {
     }
   }
   return groups;
-}
-
-/** EI → Identifier with a PLAC/FILL type (OBR-2, OBR-3, SCH-1, SCH-2, ORC-2, ORC-3). */
-export function orderIdentifier(ctx: ConversionContext, ei: V2Composite, typeCode: 'PLAC' | 'FILL'): Identifier | undefined {
-  const value = ei.c(1);
-  if (!value) return undefined;
-  const system = identifierSystem({ value, authority: ei.c(2), universalId: ei.c(3), universalIdType: ei.c(4).toUpperCase(), typeCode: '' }, ctx.dialect);
-  const display = typeCode === 'PLAC' ? 'Placer Identifier' : 'Filler Identifier';
-  return { type: { coding: [{ system: V2_0203, code: typeCode, display }] }, system, value };
 }
 
 /**
@@ -107,7 +98,7 @@ export function convertOru(ctx: ConversionContext): Omit<Hl7Conversion, 'message
       subject,
       ...(encounter ? { encounter } : {}),
     };
-    const identifier = [orderIdentifier(ctx, obr.rep(2), 'PLAC'), orderIdentifier(ctx, obr.rep(3), 'FILL')].filter((i): i is Identifier => i !== undefined);
+    const identifier = [orderIdentifier(obr.rep(2), 'PLAC', ctx.dialect), orderIdentifier(obr.rep(3), 'FILL', ctx.dialect)].filter((i): i is Identifier => i !== undefined);
     if (identifier.length) report.identifier = identifier;
     const section = obr.value(24).toUpperCase();
     if (section && section !== 'LAB') report.category?.push({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: asCode(section) }] });

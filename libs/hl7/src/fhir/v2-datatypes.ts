@@ -1,8 +1,8 @@
-import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Quantity } from '@medplum/fhirtypes';
+import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier, Quantity } from '@medplum/fhirtypes';
 import type { CompiledDialect } from '../dialect/compiled-dialect';
 import type { CODE_MAP_FIELDS } from '../dialect/hl7-dialect.schema';
 import type { V2Composite } from './v2-message';
-import { ADDRESS_TYPE, NAME_USE, UCUM, codingSystemUri } from './v2-tables';
+import { ADDRESS_TYPE, NAME_USE, UCUM, V2_0203, codingSystemUri } from './v2-tables';
 
 /**
  * HL7 v2 composite data types → FHIR data types, after the HL7 v2-to-FHIR IG data type maps
@@ -183,6 +183,15 @@ export function codeableConcept(cwe: V2Composite, dialect: CompiledDialect, fiel
   const text = cwe.c(9) || (!cwe.c(1) ? cwe.c(2) : '');
   if (!codings.length && !text) return undefined;
   return { ...(codings.length ? { coding: codings } : {}), ...(text ? { text } : {}) };
+}
+
+/** EI → Identifier typed PLAC or FILL (placer/filler numbers: OBR-2/3, ORC-2/3, SCH-1/2). */
+export function orderIdentifier(ei: V2Composite, typeCode: 'PLAC' | 'FILL', dialect: CompiledDialect): Identifier | undefined {
+  const value = ei.c(1);
+  if (!value) return undefined;
+  const system = identifierSystem({ value, authority: ei.c(2), universalId: ei.c(3), universalIdType: ei.c(4).toUpperCase(), typeCode: '' }, dialect);
+  const display = typeCode === 'PLAC' ? 'Placer Identifier' : 'Filler Identifier';
+  return { type: { coding: [{ system: V2_0203, code: typeCode, display }] }, system, value };
 }
 
 /** XCN/CNN/XPN display text: prefix, given, middle, family (or the id when no name is sent). */
