@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Hl7InboundRepository, type InboundRoute, type NewInboundMessage } from '@sb/db';
+import { ConnectionRepository, Hl7InboundRepository, type InboundRoute, type NewInboundMessage } from '@sb/db';
 import {
   ackFallback,
   buildAck,
@@ -27,13 +27,25 @@ const wantsEnhanced = (header: ParsedHeader, route: InboundRoute): boolean =>
   route.ackMode === 'enhanced' && ['AL', 'ER', 'SU'].includes(header.acceptAckType ?? '');
 
 const OVERSIZE: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Message exceeds the maximum size' };
+/** Table 0357 has no security code; 207 with AR (not AE) tells the sender not to resend it as is. */
+const TLS_REQUIRED: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'TLS required for this sender' };
+/** Connections whose settings are remembered (per settings version). */
+const MAX_CACHED_SETTINGS = 1_000;
+
+/** What the handler derives from a connection's settings, kept until they change (`route.version`). */
+interface RouteSettings {
+  readonly version: string;
+  /** `mllpTls`: the connection's messages must arrive over TLS. */
+  readonly tlsRequired: boolean;
+}
 /** Sender names kept for an unreadable frame (operator display only). */
 const MAX_LOOSE_NAME = 180;
 
 /**
  * One inbound frame → its ACK. The raw message is committed to Postgres before
  * any positive ACK (AA/CA); what cannot be stored gets AE/CE, so the sender
- * resends; a message that fails {@link validateMessage} is kept as `rejected`
+ * resends; a message of an `mllpTls` connection that arrived over plain TCP, or
+ * one that fails {@link validateMessage}, is kept as `rejected`
  * with its error code and answered AE/AR (CE/CR) with an ERR segment; unknown
  * senders and unreadable headers get AR and the message is quarantined; a resend
  * of a stored message gets the ACK it got the first time and is not stored again.
@@ -41,10 +53,14 @@ const MAX_LOOSE_NAME = 180;
 @Injectable()
 export class InboundHandler implements MllpFrameHandler {
   private readonly logger = new Logger(InboundHandler.name);
+  private readonly settings = new Map<string, RouteSettings>();
 
-  constructor(private readonly inbound: Hl7InboundRepository) {}
+  constructor(
+    private readonly inbound: Hl7InboundRepository,
+    private readonly connections: ConnectionRepository,
+  ) {}
 
-  async handle(frame: Buffer, _peer: InboundPeer = DETACHED_PEER): Promise<string> {
+  async handle(frame: Buffer, peer: InboundPeer = DETACHED_PEER): Promise<string> {
     const parsed = parseHeader(frame);
     if (!parsed.ok) return this.unreadable(frame, parsed.error);
     const header = parsed.header;
@@ -79,7 +95,13 @@ export class InboundHandler implements MllpFrameHandler {
     }
 
     const enhanced = wantsEnhanced(header, route);
-    const problem = validateMessage(frame, header);
+    let settings: RouteSettings;
+    try {
+      settings = await this.settingsOf(route);
+    } catch (e) {
+      return this.notStored(header, enhanced, e);
+    }
+    const problem = !peer.secure && settings.tlsRequired ? TLS_REQUIRED : validateMessage(frame, header);
     if (problem) {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
@@ -139,6 +161,22 @@ export class InboundHandler implements MllpFrameHandler {
     }
     this.logger.warn({ reason: error.reason }, 'unreadable HL7 frame quarantined');
     return ack;
+  }
+
+  /**
+   * The connection's settings the handler needs beyond the route, read once per settings
+   * version (findRoute does not carry `mllpTls`). A connection that vanished is treated as
+   * requiring TLS: refusing is the safe side, and its messages could not be stored anyway.
+   */
+  private async settingsOf(route: InboundRoute): Promise<RouteSettings> {
+    const cached = this.settings.get(route.connectionId);
+    if (cached?.version === route.version) return cached;
+    const connection = await this.connections.findById(route.tenantId, route.connectionId);
+    const settings: RouteSettings = { version: route.version, tlsRequired: connection?.mllpTls ?? true };
+    this.settings.delete(route.connectionId);
+    if (this.settings.size >= MAX_CACHED_SETTINGS) this.settings.delete(this.settings.keys().next().value as string);
+    this.settings.set(route.connectionId, settings);
+    return settings;
   }
 
   /** Nothing was stored: the sender must keep the message and resend it. */

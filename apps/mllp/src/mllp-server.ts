@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { ackFallback, frame, Hl7ErrorCode, MLLP_START_BLOCK, MllpDecoder, type MllpDecoderEvent } from '@sb/hl7';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { MllpTlsSettings } from './mllp-tls';
 
 export interface MllpServerOptions {
   /** Frames larger than this are refused (AR) without being buffered. */
@@ -8,11 +10,13 @@ export interface MllpServerOptions {
   /** Sockets idle this long are closed. */
   idleTimeoutMs: number;
   maxConnections: number;
+  /** When set, the listener speaks TLS instead of plain TCP. */
+  tls?: MllpTlsSettings;
 }
 
 /** One sender's socket, as the frame handler sees it. */
 export interface MllpPeer {
-  /** The socket is TLS. */
+  /** The socket is TLS (and, when the listener requires it, the client certificate was verified). */
   readonly secure: boolean;
   readonly closed: boolean;
   /**
@@ -33,11 +37,14 @@ export interface MllpFrameHandler {
 
 /** How much of an oversize frame is kept to read its MSH and name it in the refusal. */
 export const OVERSIZE_HEAD_BYTES = 8 * 1024;
+/** A TLS client that has not finished its handshake by then is dropped. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * The MLLP listener (HL7 v2.x MLLP, Appendix C): robust framing per socket, frames
  * of one socket handled strictly in order (an ACK never overtakes an earlier
- * one), idle timeouts and a connection limit. A slow, broken or hostile sender affects only its own socket, and no
+ * one), idle timeouts and a connection limit; TLS with client certificates when
+ * configured. A slow, broken or hostile sender affects only its own socket, and no
  * input closes a socket: what cannot be used is answered and the next frame read.
  */
 export class MllpServer {
@@ -49,7 +56,26 @@ export class MllpServer {
     private readonly handler: MllpFrameHandler,
     private readonly options: MllpServerOptions,
   ) {
-    this.server = createTcpServer((socket) => this.accept(socket, false));
+    const tls = options.tls;
+    if (tls) {
+      const server = createTlsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ca: tls.ca,
+          requestCert: tls.ca !== undefined,
+          rejectUnauthorized: tls.requireClientCert,
+          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+          minVersion: 'TLSv1.2',
+        },
+        (socket) => this.acceptTls(socket),
+      );
+      // A failed handshake (plain TCP on the TLS port, no or an untrusted client certificate) ends that socket only.
+      server.on('tlsClientError', (e: NodeJS.ErrnoException) => this.logger.debug({ code: e.code }, 'MLLP TLS handshake failed'));
+      this.server = server;
+    } else {
+      this.server = createTcpServer((socket) => this.accept(socket, false));
+    }
     this.server.maxConnections = options.maxConnections;
   }
 
@@ -63,6 +89,16 @@ export class MllpServer {
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.end();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private acceptTls(socket: TLSSocket): void {
+    // With an optional client certificate, one that was presented must still verify.
+    if (!socket.authorized && this.options.tls?.ca !== undefined && Object.keys(socket.getPeerCertificate()).length > 0) {
+      this.logger.warn({ reason: 'untrusted_client_certificate' }, 'MLLP TLS client refused');
+      socket.destroy();
+      return;
+    }
+    this.accept(socket, true);
   }
 
   private accept(socket: Socket, secure: boolean): void {

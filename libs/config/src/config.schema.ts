@@ -56,8 +56,18 @@ export const envSchema = z.object({
   SB_MLLP_PORT: port.default(2575),
   /** Largest MLLP frame the listener accepts; larger ones are refused (AR) without being buffered. Default 10 MiB. */
   SB_MLLP_MAX_MESSAGE_BYTES: positiveInt.max(256 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** PEM file of the MLLP listener's certificate (chain); with SB_MLLP_TLS_KEY the listener speaks TLS, plain TCP otherwise. */
+  SB_MLLP_TLS_CERT: z.string().min(1).optional(),
+  /** PEM file of the private key of SB_MLLP_TLS_CERT (unencrypted). */
+  SB_MLLP_TLS_KEY: z.string().min(1).optional(),
+  /** PEM bundle of the CAs whose client certificates the MLLP listener accepts. */
+  SB_MLLP_TLS_CA: z.string().min(1).optional(),
+  /** Refuse MLLP TLS clients without a certificate from SB_MLLP_TLS_CA; default true when a CA is given. */
+  SB_MLLP_TLS_REQUIRE_CLIENT_CERT: bool.optional(),
   SB_SANDBOX_PORT: port.default(4000),
   SB_SANDBOX_URL: z.url().optional(),
+  /** The sandbox HL7 site's inbound MLLP port; unset: 2576, or a free port when 2576 is taken. */
+  SB_SANDBOX_MLLP_PORT: port.optional(),
   SB_ALLOW_PRIVATE_TARGETS: bool.optional(),
 });
 

@@ -74,6 +74,37 @@ describe('buildConfig', () => {
   });
 });
 
+describe('MLLP settings', () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('listens in plain TCP with a 10 MiB frame limit by default', () => {
+    const config = buildConfig({ SB_STATE_DIR: stateDir });
+    expect(config.mllpTls).toBeUndefined();
+    expect(config.mllpMaxMessageBytes).toBe(10 * 1024 * 1024);
+  });
+
+  it('speaks TLS with a certificate and key, requiring client certificates by default when a CA is given', () => {
+    const tls = { SB_STATE_DIR: stateDir, SB_MLLP_TLS_CERT: '/etc/sb/mllp.crt', SB_MLLP_TLS_KEY: '/etc/sb/mllp.key' };
+    expect(buildConfig(tls).mllpTls).toEqual({ certFile: '/etc/sb/mllp.crt', keyFile: '/etc/sb/mllp.key', requireClientCert: false });
+    expect(buildConfig({ ...tls, SB_MLLP_TLS_CA: '/etc/sb/ca.pem' }).mllpTls).toEqual({ certFile: '/etc/sb/mllp.crt', keyFile: '/etc/sb/mllp.key', caFile: '/etc/sb/ca.pem', requireClientCert: true });
+    expect(buildConfig({ ...tls, SB_MLLP_TLS_CA: '/etc/sb/ca.pem', SB_MLLP_TLS_REQUIRE_CLIENT_CERT: 'false' }).mllpTls?.requireClientCert).toBe(false);
+  });
+
+  it.each([
+    [{ SB_MLLP_TLS_KEY: '/k' }, /SB_MLLP_TLS_CERT: required with SB_MLLP_TLS_KEY/],
+    [{ SB_MLLP_TLS_CERT: '/c' }, /SB_MLLP_TLS_KEY: required with SB_MLLP_TLS_CERT/],
+    [{ SB_MLLP_TLS_CA: '/ca' }, /SB_MLLP_TLS_CA: needs SB_MLLP_TLS_CERT and SB_MLLP_TLS_KEY/],
+    [{ SB_MLLP_TLS_CERT: '/c', SB_MLLP_TLS_KEY: '/k', SB_MLLP_TLS_REQUIRE_CLIENT_CERT: 'true' }, /SB_MLLP_TLS_REQUIRE_CLIENT_CERT: needs SB_MLLP_TLS_CA/],
+    [{ SB_MLLP_MAX_MESSAGE_BYTES: '0' }, /SB_MLLP_MAX_MESSAGE_BYTES/],
+  ])('refuses an incomplete TLS setup or a bad limit: %o', (env, problem) => {
+    expect(() => buildConfig({ SB_STATE_DIR: stateDir, ...env })).toThrow(problem);
+  });
+});
+
 describe('redactConfig', () => {
   it('hides secrets and URL passwords', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sb-config-'));

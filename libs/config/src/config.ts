@@ -18,6 +18,16 @@ export type KmsSettings =
     }
   | { provider: 'vault-transit'; address: string; token: string; keyName: string; mountPath: string; namespace?: string };
 
+/** TLS for the MLLP listener: file paths only (apps/mllp reads and checks the files at startup). */
+export interface MllpTlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** CAs client certificates are verified against; without it no client certificate is asked for. */
+  caFile?: string;
+  /** Refuse clients without a verified certificate (needs `caFile`). */
+  requireClientCert: boolean;
+}
+
 /** The validated, typed configuration, built once at boot. */
 export interface AppConfig {
   mode: Mode;
@@ -42,9 +52,13 @@ export interface AppConfig {
   graphqlMaxComplexity: number;
   mllpPort: number;
   mllpMaxMessageBytes: number;
+  /** Set when SB_MLLP_TLS_CERT and SB_MLLP_TLS_KEY are: the listener speaks TLS. */
+  mllpTls?: MllpTlsConfig;
   sandboxPort: number;
   /** Where the gateway reaches the simulated EHRs (and where they are reachable from). */
   sandboxUrl: string;
+  /** SB_SANDBOX_MLLP_PORT, when set: where the sandbox's HL7 site takes orders and notes over MLLP. */
+  sandboxMllpPort?: number;
   allowPrivateTargets: boolean;
 }
 
@@ -84,6 +98,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     ...requiredForKms(env)
       .filter((k) => env[k] === undefined)
       .map((k) => `${k}: required with SB_KMS_PROVIDER=${env.SB_KMS_PROVIDER}`),
+    ...mllpTlsProblems(env),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -115,10 +130,35 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     graphqlMaxComplexity: env.SB_GRAPHQL_MAX_COMPLEXITY,
     mllpPort: env.SB_MLLP_PORT,
     mllpMaxMessageBytes: env.SB_MLLP_MAX_MESSAGE_BYTES,
+    mllpTls: mllpTlsConfig(env),
     sandboxPort: env.SB_SANDBOX_PORT,
     sandboxUrl: (env.SB_SANDBOX_URL ?? `http://127.0.0.1:${env.SB_SANDBOX_PORT}`).replace(/\/+$/, ''),
+    sandboxMllpPort: env.SB_SANDBOX_MLLP_PORT,
     allowPrivateTargets: env.SB_ALLOW_PRIVATE_TARGETS ?? !production,
   });
+}
+
+function mllpTlsProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const tls = env.SB_MLLP_TLS_CERT !== undefined && env.SB_MLLP_TLS_KEY !== undefined;
+  if (env.SB_MLLP_TLS_KEY !== undefined && env.SB_MLLP_TLS_CERT === undefined) problems.push('SB_MLLP_TLS_CERT: required with SB_MLLP_TLS_KEY');
+  if (env.SB_MLLP_TLS_CERT !== undefined && env.SB_MLLP_TLS_KEY === undefined) problems.push('SB_MLLP_TLS_KEY: required with SB_MLLP_TLS_CERT');
+  if (env.SB_MLLP_TLS_CA !== undefined && !tls) problems.push('SB_MLLP_TLS_CA: needs SB_MLLP_TLS_CERT and SB_MLLP_TLS_KEY');
+  if (env.SB_MLLP_TLS_REQUIRE_CLIENT_CERT === true && env.SB_MLLP_TLS_CA === undefined) {
+    problems.push('SB_MLLP_TLS_REQUIRE_CLIENT_CERT: needs SB_MLLP_TLS_CA (the CAs client certificates are checked against)');
+  }
+  return problems;
+}
+
+/** Called after `mllpTlsProblems` found none. */
+function mllpTlsConfig(env: Env): MllpTlsConfig | undefined {
+  if (env.SB_MLLP_TLS_CERT === undefined || env.SB_MLLP_TLS_KEY === undefined) return undefined;
+  return {
+    certFile: env.SB_MLLP_TLS_CERT,
+    keyFile: env.SB_MLLP_TLS_KEY,
+    ...(env.SB_MLLP_TLS_CA !== undefined ? { caFile: env.SB_MLLP_TLS_CA } : {}),
+    requireClientCert: env.SB_MLLP_TLS_REQUIRE_CLIENT_CERT ?? env.SB_MLLP_TLS_CA !== undefined,
+  };
 }
 
 type KmsVariable = 'SB_AWS_KMS_KEY_ID' | 'AWS_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'SB_VAULT_ADDR' | 'SB_VAULT_TOKEN' | 'SB_VAULT_TRANSIT_KEY';
