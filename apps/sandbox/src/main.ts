@@ -3,6 +3,7 @@ import { exitOnShutdownSignal } from '@sb/core';
 import { loadConfig } from '@sb/config';
 import { createLogger } from '@sb/telemetry';
 import { DEFAULT_SEED } from './dataset/generate-dataset';
+import { DEFAULT_SANDBOX_MLLP_PORT } from './hl7/hl7-site';
 import { listenHostFor, startSandbox } from './sandbox-server';
 
 async function main(): Promise<void> {
@@ -16,6 +17,9 @@ async function main(): Promise<void> {
     stateDir: config.stateDir,
     logger,
     seed: DEFAULT_SEED,
+    mllpPort: config.sandboxMllpPort ?? DEFAULT_SANDBOX_MLLP_PORT,
+    // Only the unconfigured default may move: a configured port that is taken is an error.
+    mllpPortFallback: config.sandboxMllpPort === undefined,
   });
   exitOnShutdownSignal(
     async () => {
@@ -25,7 +29,7 @@ async function main(): Promise<void> {
     (e) => logger.error({ err: e }, 'sandbox did not stop cleanly'),
   );
   logger.info(
-    { port: sandbox.port, url: sandbox.url, seed: DEFAULT_SEED, patients: sandbox.state.dataset.patients.length, startupMs: Date.now() - startedAt },
+    { port: sandbox.port, mllpPort: sandbox.mllpPort, url: sandbox.url, seed: DEFAULT_SEED, patients: sandbox.state.dataset.patients.length, startupMs: Date.now() - startedAt },
     'sandbox EHRs listening',
   );
 }

@@ -6,6 +6,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { randomUUID } from 'node:crypto';
 import { adminRoutes } from './admin/admin-routes';
 import { epicRoutes } from './epic/epic-routes';
+import { hl7Routes } from './hl7/hl7-routes';
+import { Hl7Site } from './hl7/hl7-site';
 import { oracleRoutes } from './oracle/oracle-routes';
 import { SandboxState, type SandboxStateOptions } from './sandbox-state';
 
@@ -16,6 +18,10 @@ export interface SandboxOptions extends SandboxStateOptions {
   host?: string;
   /** Origin advertised in every URL (token endpoints, next links, Location); http://<host>:<port> unless given. */
   publicUrl?: string;
+  /** The HL7 v2 site's inbound MLLP port, on the same host; 0 (the default) picks a free port. */
+  mllpPort?: number;
+  /** When `mllpPort` is taken, listen on a free port instead of failing (for the unconfigured default). */
+  mllpPortFallback?: boolean;
 }
 
 export interface RunningSandbox {
@@ -23,15 +29,21 @@ export interface RunningSandbox {
   url: string;
   port: number;
   state: SandboxState;
+  /** The simulated hospital's HL7 v2 interface. */
+  hl7: Hl7Site;
+  /** Where `hl7` takes orders and notes over MLLP. */
+  mllpPort: number;
   close(): Promise<void>;
 }
 
-/** The express app serving both simulated EHRs and the `_sandbox` admin routes. */
-export function createSandboxApp(state: SandboxState, logger: Logger): Express {
+/** The express app serving both simulated EHRs, the `_sandbox` admin routes and, given the HL7 site, its `/_sandbox/hl7` routes. */
+export function createSandboxApp(state: SandboxState, logger: Logger, hl7?: Hl7Site): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogging(logger));
+  // Before the admin routes, whose /_sandbox catch-all answers 404.
+  if (hl7) app.use(hl7Routes(hl7));
   app.use(adminRoutes(state));
   app.use(epicRoutes(state));
   app.use(oracleRoutes(state));
@@ -66,19 +78,26 @@ export function listenHostFor(sandboxUrl: string): string {
 /** Builds the dataset, listens, and returns a handle that closes everything (including hung requests). */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const state = new SandboxState(options);
-  const app = createSandboxApp(state, options.logger);
+  const host = options.host ?? '127.0.0.1';
+  const hl7 = new Hl7Site(state.dataset, options.logger);
+  const mllpPort = await hl7.listen(options.mllpPort ?? 0, host, { fallbackToEphemeral: options.mllpPortFallback });
+  const app = createSandboxApp(state, options.logger, hl7);
   const server: Server = createServer(app);
   // A hang fault holds requests open by design; a slow client must not hold the socket forever otherwise.
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await hl7.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const displayHost = isIP(host) === 6 ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   state.publicUrl = (options.publicUrl ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
@@ -87,11 +106,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     url: state.publicUrl,
     port,
     state,
+    hl7,
+    mllpPort,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         state.timers.clear();
-        server.close(() => resolve());
+        const httpClosed = new Promise<void>((done) => server.close(() => done()));
         server.closeAllConnections();
+        void Promise.all([httpClosed, hl7.close()]).then(() => resolve());
       })),
   };
 }

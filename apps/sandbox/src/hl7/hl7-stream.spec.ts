@@ -1,0 +1,100 @@
+import { parseHeader, readField, segments } from '@sb/hl7';
+import { generateDataset } from '../dataset/generate-dataset';
+import { generateHl7Stream, HL7_STREAM_TYPES, type Hl7StreamOptions } from './hl7-stream';
+
+const dataset = generateDataset({ seed: 20260401 });
+const options = (over: Partial<Hl7StreamOptions> = {}): Hl7StreamOptions => ({
+  seed: 42,
+  count: 200,
+  types: HL7_STREAM_TYPES,
+  sendingFacility: 'SB_HOSP',
+  sendingApplication: 'SB_HIS',
+  receivingApplication: 'SWITCHBOARD',
+  receivingFacility: 'GW',
+  ...over,
+});
+
+describe('generateHl7Stream', () => {
+  const stream = generateHl7Stream(dataset, options());
+
+  it('is deterministic for a seed, and another seed gives other messages and control ids', () => {
+    expect(generateHl7Stream(dataset, options())).toEqual(stream);
+    const other = generateHl7Stream(dataset, options({ seed: 43 }));
+    expect(other.map((m) => m.raw)).not.toEqual(stream.map((m) => m.raw));
+    expect(new Set([...stream, ...other].map((m) => m.controlId)).size).toBe(stream.length + other.length);
+  });
+
+  it('writes valid MSH headers with unique control ids, the requested sender and count', () => {
+    expect(stream).toHaveLength(200);
+    expect(new Set(stream.map((m) => m.controlId)).size).toBe(200);
+    for (const m of stream) {
+      const parsed = parseHeader(m.raw);
+      if (!parsed.ok) throw new Error(`unparseable ${m.controlId}`);
+      expect(parsed.header).toMatchObject({ sendingFacility: 'SB_HOSP', sendingApplication: 'SB_HIS', receivingApplication: 'SWITCHBOARD', receivingFacility: 'GW', controlId: m.controlId, version: '2.5.1' });
+      expect(`${parsed.header.messageType.code}^${parsed.header.messageType.trigger}`).toBe(m.type);
+      expect(m.controlId.length).toBeLessThanOrEqual(20);
+      expect(m.raw).not.toMatch(/\n/);
+    }
+  });
+
+  it('covers ADT A01/A02/A03/A04/A08, ORU R01, SIU S12/S13/S15 and MDM T02', () => {
+    const types = new Set(stream.map((m) => m.type));
+    for (const t of ['ADT^A01', 'ADT^A02', 'ADT^A03', 'ADT^A04', 'ADT^A08', 'ORU^R01', 'SIU^S12', 'SIU^S13', 'SIU^S15', 'MDM^T02']) expect(types).toContain(t);
+  });
+
+  it('writes lab results as NM, CWE and ST observations with LOINC codes, units and flags', () => {
+    const oru = stream.filter((m) => m.type === 'ORU^R01');
+    for (const m of oru) {
+      const all = segments(m.raw);
+      expect(all.map((seg) => seg[0])).toEqual(expect.arrayContaining(['MSH', 'PID', 'PV1', 'ORC', 'OBR', 'OBX']));
+      const obx = all.filter((seg) => seg[0] === 'OBX');
+      expect(new Set(obx.map((seg) => readField(seg, { field: 2 })))).toEqual(new Set(['NM', 'CWE', 'ST']));
+      expect(obx.every((seg) => readField(seg, { field: 3, component: 3 }) === 'LN')).toBe(true);
+      for (const nm of obx.filter((seg) => readField(seg, { field: 2 }) === 'NM')) {
+        expect(readField(nm, { field: 5 })).toMatch(/^\d+(\.\d+)?$/);
+        expect(readField(nm, { field: 6 })).not.toBe('');
+        expect(['H', 'L', 'N']).toContain(readField(nm, { field: 8 }));
+      }
+    }
+  });
+
+  it('only uses the synthetic patients: their MRNs and names, fictional phones and e-mail', () => {
+    const byMrn = new Map(dataset.patients.map((p) => [p.epicMrn, p]));
+    for (const m of stream) {
+      const pid = segments(m.raw).find((seg) => seg[0] === 'PID');
+      if (!pid) throw new Error('no PID');
+      const patient = byMrn.get(readField(pid, { field: 3 }));
+      expect(patient).toBeDefined();
+      expect(readField(pid, { field: 5 })).toBe(patient?.family);
+      const phone = readField(pid, { field: 13, component: 12 });
+      if (phone) expect(phone).toMatch(/555-01\d\d$/);
+      const email = readField(pid, { field: 13, repetition: 1, component: 4 });
+      if (email) expect(email).toMatch(/@example\.com$/);
+    }
+  });
+
+  it('keeps each patient’s story in time order: booking before visit, admission before discharge', () => {
+    const firstPatientMrn = readField(segments(stream[0]!.raw).find((seg) => seg[0] === 'PID')!, { field: 3 });
+    const story = stream.filter((m) => m.raw.includes(`|${firstPatientMrn}^`)).map((m) => m.type);
+    const start = story.findIndex((t) => t === 'ADT^A01' || t === 'ADT^A04');
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(story.indexOf('ADT^A03')).toBeGreaterThan(start);
+    if (story.includes('SIU^S12')) expect(story.indexOf('SIU^S12')).toBeLessThan(story.indexOf('SIU^S15') === -1 ? Infinity : story.indexOf('SIU^S15'));
+  });
+
+  it('filters by type and stops at count', () => {
+    const notes = generateHl7Stream(dataset, options({ types: ['MDM'], count: 5 }));
+    expect(notes.map((m) => m.type)).toEqual(Array(5).fill('MDM^T02'));
+    const txa = segments(notes[0]!.raw).find((seg) => seg[0] === 'TXA')!;
+    expect(readField(txa, { field: 12 })).toMatch(/^SB_HOSP-p\d+-e\d+-n$/);
+    const obx = segments(notes[0]!.raw).filter((seg) => seg[0] === 'OBX');
+    expect(obx.map((seg) => readField(seg, { field: 5 })).join('\n')).toContain('Synthetic note generated by the Switchboard sandbox');
+    expect(generateHl7Stream(dataset, options({ types: ['SIU', 'ORU'], count: 30 })).every((m) => /^(SIU|ORU)\^/.test(m.type))).toBe(true);
+  });
+
+  it('runs past one pass over the patients when asked for more messages', () => {
+    const many = generateHl7Stream(dataset, options({ count: 1000, types: ['ORU'] }));
+    expect(many).toHaveLength(1000);
+    expect(new Set(many.map((m) => m.controlId)).size).toBe(1000);
+  });
+});
