@@ -3,18 +3,22 @@ import { ConnectionRepository, Hl7InboundRepository, type InboundRoute, type New
 import {
   ackFallback,
   buildAck,
+  hl7DialectSchema,
   Hl7ErrorCode,
   messageText,
   parseHeader,
+  patientKeyOf,
   problemForParseError,
   validateMessage,
   type AckCode,
+  type Hl7Dialect,
   type Hl7ParseError,
   type Hl7ValidationProblem,
   type ParsedHeader,
 } from '@sb/hl7';
 import { ackControlId, refusalAck, refusalCode } from './inbound-acks';
 import type { MllpFrameHandler, MllpPeer } from './mllp-server';
+import { RouteCache } from './route-cache';
 
 /** What the handler needs to know about the socket a frame came from. */
 export type InboundPeer = Pick<MllpPeer, 'secure'> & Partial<MllpPeer>;
@@ -29,14 +33,21 @@ const wantsEnhanced = (header: ParsedHeader, route: InboundRoute): boolean =>
 const OVERSIZE: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Message exceeds the maximum size' };
 /** Table 0357 has no security code; 207 with AR (not AE) tells the sender not to resend it as is. */
 const TLS_REQUIRED: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'TLS required for this sender' };
-/** Connections whose settings are remembered (per settings version). */
+/** Connections whose settings are remembered (per settings version), and senders whose route is. */
 const MAX_CACHED_SETTINGS = 1_000;
+/**
+ * Sender → route lookups are reused this long: a connection that is disabled, re-keyed or
+ * created (and any settings change) takes effect within it. See {@link RouteCache}.
+ */
+export const ROUTE_CACHE_TTL_MS = 2_000;
 
 /** What the handler derives from a connection's settings, kept until they change (`route.version`). */
 interface RouteSettings {
   readonly version: string;
   /** `mllpTls`: the connection's messages must arrive over TLS. */
   readonly tlsRequired: boolean;
+  /** The site dialect, validated; `{}` when the stored one does not validate. One object per version, so derived caches hold. */
+  readonly dialect: Hl7Dialect;
 }
 /** Sender names kept for an unreadable frame (operator display only). */
 const MAX_LOOSE_NAME = 180;
@@ -54,18 +65,24 @@ const MAX_LOOSE_NAME = 180;
 export class InboundHandler implements MllpFrameHandler {
   private readonly logger = new Logger(InboundHandler.name);
   private readonly settings = new Map<string, RouteSettings>();
+  private readonly routes: RouteCache;
 
   constructor(
     private readonly inbound: Hl7InboundRepository,
     private readonly connections: ConnectionRepository,
-  ) {}
+  ) {
+    this.routes = new RouteCache((facility, application) => this.inbound.findRoute(facility, application), {
+      ttlMs: ROUTE_CACHE_TTL_MS,
+      maxEntries: MAX_CACHED_SETTINGS,
+    });
+  }
 
   async handle(frame: Buffer, peer: InboundPeer = DETACHED_PEER): Promise<string> {
     const parsed = parseHeader(frame);
     if (!parsed.ok) return this.unreadable(frame, parsed.error);
     const header = parsed.header;
     const raw = storableText(frame, header);
-    const message = (ack: string, ackCode: AckCode, errorCode?: Hl7ErrorCode): NewInboundMessage => ({
+    const message = (ack: string, ackCode: AckCode, extra: Pick<NewInboundMessage, 'errorCode' | 'patientKey'> = {}): NewInboundMessage => ({
       controlId: pgText(header.controlId),
       messageType: pgText([header.messageType.code, header.messageType.trigger].filter(Boolean).join('^')),
       version: pgText(header.version),
@@ -74,19 +91,19 @@ export class InboundHandler implements MllpFrameHandler {
       raw,
       ack,
       ackCode,
-      ...(errorCode ? { errorCode } : {}),
+      ...extra,
     });
 
     let route: InboundRoute | null;
     try {
-      route = await this.inbound.findRoute(pgText(header.sendingFacility), pgText(header.sendingApplication));
+      route = await this.routes.find(pgText(header.sendingFacility), pgText(header.sendingApplication));
     } catch (e) {
       return this.notStored(header, false, e);
     }
     if (!route) {
       const ack = buildAck(header, { code: 'AR', controlId: ackControlId(), error: { code: Hl7ErrorCode.UnknownKeyIdentifier, text: 'Unknown sending facility or application' } });
       try {
-        await this.inbound.quarantine(message(ack, 'AR', Hl7ErrorCode.UnknownKeyIdentifier));
+        await this.inbound.quarantine(message(ack, 'AR', { errorCode: Hl7ErrorCode.UnknownKeyIdentifier }));
       } catch (e) {
         return this.notStored(header, false, e);
       }
@@ -106,7 +123,7 @@ export class InboundHandler implements MllpFrameHandler {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
       try {
-        const outcome = await this.inbound.reject(route, message(ack, code, problem.code));
+        const outcome = await this.inbound.reject(route, message(ack, code, { errorCode: problem.code }));
         this.logger.warn({ connectionId: route.connectionId, errorCode: problem.code, ackCode: code }, 'HL7 message refused at receipt');
         return outcome.stored ? ack : outcome.ack;
       } catch (e) {
@@ -116,8 +133,9 @@ export class InboundHandler implements MllpFrameHandler {
 
     const code: AckCode = enhanced ? 'CA' : 'AA';
     const ack = buildAck(header, { code, controlId: ackControlId() });
+    const patientKey = this.patientKey(raw, settings.dialect, route);
     try {
-      const outcome = await this.inbound.store(route, message(ack, code));
+      const outcome = await this.inbound.store(route, message(ack, code, { patientKey: patientKey === null ? null : pgText(patientKey) }));
       return outcome.stored ? ack : outcome.ack;
     } catch (e) {
       return this.notStored(header, enhanced, e);
@@ -164,19 +182,35 @@ export class InboundHandler implements MllpFrameHandler {
   }
 
   /**
-   * The connection's settings the handler needs beyond the route, read once per settings
-   * version (findRoute does not carry `mllpTls`). A connection that vanished is treated as
+   * The connection's settings the handler needs beyond the route, read and parsed once per
+   * settings version (findRoute does not carry `mllpTls`). A connection that vanished is treated as
    * requiring TLS: refusing is the safe side, and its messages could not be stored anyway.
    */
   private async settingsOf(route: InboundRoute): Promise<RouteSettings> {
     const cached = this.settings.get(route.connectionId);
     if (cached?.version === route.version) return cached;
     const connection = await this.connections.findById(route.tenantId, route.connectionId);
-    const settings: RouteSettings = { version: route.version, tlsRequired: connection?.mllpTls ?? true };
+    const parsed = hl7DialectSchema.safeParse(route.dialect ?? {});
+    if (!parsed.success) this.logger.warn({ connectionId: route.connectionId }, 'stored HL7 dialect does not validate; patient keys use the default dialect');
+    const settings: RouteSettings = { version: route.version, tlsRequired: connection?.mllpTls ?? true, dialect: parsed.success ? parsed.data : {} };
     this.settings.delete(route.connectionId);
     if (this.settings.size >= MAX_CACHED_SETTINGS) this.settings.delete(this.settings.keys().next().value as string);
     this.settings.set(route.connectionId, settings);
     return settings;
+  }
+
+  /**
+   * The patient the message is about (`system|value` under the site's dialect), by which the
+   * worker processes one patient's messages in order. A failure here must not cost the
+   * message: it is stored without a key (processed in connection order).
+   */
+  private patientKey(raw: string, dialect: Hl7Dialect, route: InboundRoute): string | null {
+    try {
+      return patientKeyOf(raw, dialect);
+    } catch (e) {
+      this.logger.error({ err: e, connectionId: route.connectionId }, 'patient key could not be computed');
+      return null;
+    }
   }
 
   /** Nothing was stored: the sender must keep the message and resend it. */

@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
-import { Database, Hl7InboundRepository, type Connection } from '@sb/db';
-import { frame, parseHeader, segments } from '@sb/hl7';
+import { ConnectionRepository, Database, Hl7InboundRepository, type Connection } from '@sb/db';
+import { frame, parseHeader, patientKeyOf, segments } from '@sb/hl7';
 import { ConnectionService } from '@sb/connections';
 import { ConnectionsModule } from '@sb/connections';
 import { createTestingApp, Fixtures, freePort } from '@sb/testing';
@@ -28,21 +28,24 @@ interface RawRow {
   ackCode: string;
   errorCode: string | null;
   sendingFacility: string;
+  controlId: string;
+  patientKey: string | null;
 }
 
 /**
- * Quarantined rows have no tenant, so no tenant-scoped repository read reaches them; the test
- * reads them through the transaction client (the row a message log for quarantine would show).
+ * Rows as stored, for what no repository read returns (quarantined rows have no tenant; the
+ * patient key is not in the message log): read through the transaction client.
  */
-async function quarantinedContaining(app: TestingModule, marker: string): Promise<RawRow[]> {
+async function storedRows(app: TestingModule, where: object): Promise<RawRow[]> {
   type Reader = { hl7InboundMessage: { findMany(args: object): Promise<RawRow[]> } };
   return app.get(Database).transaction((tx) =>
     (tx as unknown as Reader).hl7InboundMessage.findMany({
-      where: { status: 'quarantined', raw: { contains: marker } },
-      select: { raw: true, status: true, ackCode: true, errorCode: true, sendingFacility: true },
+      where,
+      select: { raw: true, status: true, ackCode: true, errorCode: true, sendingFacility: true, controlId: true, patientKey: true },
     }),
   );
 }
+const quarantinedContaining = (app: TestingModule, marker: string) => storedRows(app, { status: 'quarantined', raw: { contains: marker } });
 
 describe('MLLP listener on a real socket and Postgres', () => {
   let app: TestingModule;
@@ -133,6 +136,48 @@ describe('MLLP listener on a real socket and Postgres', () => {
     const [ack] = await client.waitFor(1);
     expect(msa(ack!)[1]).toBe('CA');
     client.close();
+  });
+
+  describe('the patient key stored at receipt', () => {
+    const send = async (sender: string, controlId: string, pid: string): Promise<RawRow> => {
+      const client = await Client.open(port);
+      client.write(frame(message(sender, controlId, { tail: [pid] })));
+      const [ack] = await client.waitFor(1);
+      client.close();
+      expect(msa(ack!).slice(1, 3)).toEqual(['AA', controlId]);
+      const [row] = await storedRows(app, { sendingFacility: sender, controlId });
+      return row!;
+    };
+    const newConnection = async (dialect?: Record<string, unknown>): Promise<Connection> => {
+      const { tenant } = await new Fixtures(app).newTenant();
+      return app.get(ConnectionService).create(tenant.id, { name: 'Keys', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: `KEY-${randomUUID().slice(0, 8)}`, mllpTls: false, hl7AckMode: 'original', ...(dialect ? { dialect } : {}) });
+    };
+
+    it('is the MRN under the default dialect, the same key the worker computes', async () => {
+      const id = `K${randomUUID().slice(0, 8)}`;
+      const row = await send(facility, id, 'PID|1||MRN123^^^HOSP^MR~SSN9^^^SSA^SS||Synthetic^Person');
+      expect(row.patientKey).toMatch(/\|MRN123$/);
+      expect(row.patientKey).toBe(patientKeyOf(row.raw, {}));
+    });
+
+    it("follows the connection's dialect (MRN system, identifier type)", async () => {
+      const conn = await newConnection({ identifierSystems: { mrn: 'urn:oid:2.16.840.1.113883.3.9999' }, patientIdentifier: { typeCode: 'PI' } });
+      const row = await send(conn.hl7SendingFacility!, `D${randomUUID().slice(0, 8)}`, 'PID|1||MRN123^^^HOSP^MR~PI77^^^HOSP^PI||Synthetic^Person');
+      expect(row.patientKey).toBe('urn:oid:2.16.840.1.113883.3.9999|PI77');
+    });
+
+    it('falls back to the default dialect when the stored one does not validate', async () => {
+      const conn = await newConnection();
+      await app.get(ConnectionRepository).update(conn.tenantId, conn.id, { dialect: { notARule: true, timezone: 42 } });
+      const row = await send(conn.hl7SendingFacility!, `I${randomUUID().slice(0, 8)}`, 'PID|1||MRN123^^^HOSP^MR||Synthetic^Person');
+      expect(row.patientKey).toBe(patientKeyOf(row.raw, {}));
+      expect(row.patientKey).not.toBeNull();
+    });
+
+    it('is null when the PID carries no identifier', async () => {
+      const row = await send(facility, `Z${randomUUID().slice(0, 8)}`, 'PID|1||||Synthetic^Person');
+      expect(row.patientKey).toBeNull();
+    });
   });
 
   describe('bad input: AE/AR with an ERR segment, the raw message kept, the socket left open', () => {
