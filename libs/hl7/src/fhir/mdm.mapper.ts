@@ -81,13 +81,15 @@ export function convertMdm(ctx: ConversionContext): Omit<Hl7Conversion, 'message
   const created = origination ?? activity;
   const encounter = encounterReference(ctx, key);
   const master = txa.rep(12);
+  const documentIdentifier = {
+    system: identifierSystem({ value: master.c(1), authority: master.c(2), universalId: master.c(3), universalIdType: master.c(4).toUpperCase(), typeCode: '' }, ctx.dialect),
+    value: master.c(1),
+  };
   const document: DocumentReference & { id: string } = {
     resourceType: 'DocumentReference',
     id: ctx.id('DocumentReference', `document|${documentNumber}`),
-    masterIdentifier: {
-      system: identifierSystem({ value: master.c(1), authority: master.c(2), universalId: master.c(3), universalIdType: master.c(4).toUpperCase(), typeCode: '' }, ctx.dialect),
-      value: master.c(1),
-    },
+    masterIdentifier: documentIdentifier,
+    identifier: [{ ...documentIdentifier }],
     status: 'current',
     type: documentType(ctx, txa),
     category: [CLINICAL_NOTE],
