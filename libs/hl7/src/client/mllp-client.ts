@@ -288,7 +288,9 @@ export class MllpClient {
   /** Forgets a connection; `graceful` lets the peer read what was sent (idle close). */
   private drop(conn: Connection, graceful: boolean): void {
     if (this.conn === conn) this.conn = undefined;
-    if (graceful) conn.socket.end();
+    // Graceful: our FIN goes out after what was written; the socket is then released
+    // whether or not the peer ever closes its side.
+    if (graceful) conn.socket.end(() => conn.socket.destroy());
     else conn.socket.destroy();
   }
 
