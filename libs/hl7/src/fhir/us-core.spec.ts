@@ -39,16 +39,16 @@ const cases: [string, Resource][] = available
   : [];
 
 describe('US Core 6.1.0', () => {
-  if (available) {
-    it('covers every resource type the converter produces', () => {
-      expect(new Set(cases.map(([, r]) => r.resourceType))).toEqual(
-        new Set(['Patient', 'Encounter', 'AllergyIntolerance', 'DiagnosticReport', 'Observation', 'DocumentReference', 'Immunization', 'Appointment']),
-      );
-    });
-  }
+  // Without the package there are no cases (the test above records why).
+  if (!available) return;
+
+  it('covers every resource type the converter produces', () => {
+    expect(new Set(cases.map(([, r]) => r.resourceType))).toEqual(
+      new Set(['Patient', 'Encounter', 'AllergyIntolerance', 'DiagnosticReport', 'Observation', 'DocumentReference', 'Immunization', 'Appointment']),
+    );
+  });
 
   it.each(cases)('%s validates against its profile with no errors', (_, resource) => {
-    const result = validateUsCore(resource);
-    expect(result.errors).toEqual([]);
+    expect(validateUsCore(resource).errors).toEqual([]);
   });
 });
