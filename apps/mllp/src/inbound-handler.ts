@@ -17,18 +17,17 @@ import {
   type ParsedHeader,
 } from '@sb/hl7';
 import { ackControlId, refusalAck, refusalCode } from './inbound-acks';
+import { ApplicationAckRelay } from './application-ack-relay';
 import type { MllpFrameHandler, MllpPeer } from './mllp-server';
 import { RouteCache } from './route-cache';
-
-/** What the handler needs to know about the socket a frame came from. */
-export type InboundPeer = Pick<MllpPeer, 'secure'> & Partial<MllpPeer>;
-
-/** A frame handled outside a socket (tests, tools): plain transport. */
-const DETACHED_PEER: InboundPeer = { secure: false };
 
 /** Whether the sender asked for an accept ACK in enhanced mode (MSH-15 AL, or ER/SU for the cases they name). */
 const wantsEnhanced = (header: ParsedHeader, route: InboundRoute): boolean =>
   route.ackMode === 'enhanced' && ['AL', 'ER', 'SU'].includes(header.acceptAckType ?? '');
+
+/** Whether the worker may send an application ACK (MSH-16 AL, ER or SU; the worker decides which apply). */
+const awaitsApplicationAck = (header: ParsedHeader, route: InboundRoute): boolean =>
+  route.ackMode === 'enhanced' && ['AL', 'ER', 'SU'].includes(header.applicationAckType ?? '');
 
 const OVERSIZE: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Message exceeds the maximum size' };
 /** Table 0357 has no security code; 207 with AR (not AE) tells the sender not to resend it as is. */
@@ -70,6 +69,7 @@ export class InboundHandler implements MllpFrameHandler {
   constructor(
     private readonly inbound: Hl7InboundRepository,
     private readonly connections: ConnectionRepository,
+    private readonly applicationAcks: ApplicationAckRelay,
   ) {
     this.routes = new RouteCache((facility, application) => this.inbound.findRoute(facility, application), {
       ttlMs: ROUTE_CACHE_TTL_MS,
@@ -77,7 +77,8 @@ export class InboundHandler implements MllpFrameHandler {
     });
   }
 
-  async handle(frame: Buffer, peer: InboundPeer = DETACHED_PEER): Promise<string> {
+  /** `peer` is the socket the frame came from; without one (tools, tests) the transport counts as plain TCP. */
+  async handle(frame: Buffer, peer?: MllpPeer): Promise<string> {
     const parsed = parseHeader(frame);
     if (!parsed.ok) return this.unreadable(frame, parsed.error);
     const header = parsed.header;
@@ -118,7 +119,7 @@ export class InboundHandler implements MllpFrameHandler {
     } catch (e) {
       return this.notStored(header, enhanced, e);
     }
-    const problem = !peer.secure && settings.tlsRequired ? TLS_REQUIRED : validateMessage(frame, header);
+    const problem = !peer?.secure && settings.tlsRequired ? TLS_REQUIRED : validateMessage(frame, header);
     if (problem) {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
@@ -136,7 +137,9 @@ export class InboundHandler implements MllpFrameHandler {
     const patientKey = this.patientKey(raw, settings.dialect, route);
     try {
       const outcome = await this.inbound.store(route, message(ack, code, { patientKey: patientKey === null ? null : pgText(patientKey) }));
-      return outcome.stored ? ack : outcome.ack;
+      if (!outcome.stored) return outcome.ack;
+      if (peer && awaitsApplicationAck(header, route)) this.applicationAcks.expect(outcome.id, route.connectionId, peer);
+      return ack;
     } catch (e) {
       return this.notStored(header, enhanced, e);
     }
@@ -147,7 +150,7 @@ export class InboundHandler implements MllpFrameHandler {
    * prevents). When its first bytes hold a readable MSH the refusal names it (MSA-2), so the
    * sender can match it; AR either way, as resending the same message cannot succeed.
    */
-  async handleOversize(head: Buffer, _peer: InboundPeer = DETACHED_PEER): Promise<string> {
+  async handleOversize(head: Buffer): Promise<string> {
     const text = messageText(head);
     const parsed = /[\r\n]/.test(text) ? parseHeader(text) : undefined;
     if (!parsed?.ok) return ackFallback('AR', OVERSIZE.reason, { errorCode: OVERSIZE.code });

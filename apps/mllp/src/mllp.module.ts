@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@sb/config';
 import { DbModule } from '@sb/db';
+import { RedisService } from '@sb/queue';
+import { ApplicationAckRelay } from './application-ack-relay';
 import { InboundHandler } from './inbound-handler';
 
-@Module({ imports: [ConfigModule, DbModule], providers: [InboundHandler], exports: [InboundHandler] })
+@Module({ imports: [ConfigModule, DbModule], providers: [RedisService, ApplicationAckRelay, InboundHandler], exports: [InboundHandler, ApplicationAckRelay] })
 export class MllpModule {}

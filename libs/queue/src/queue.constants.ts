@@ -29,3 +29,23 @@ export const KEEP_FAILED_SECONDS = 7 * 86_400;
 export const CHAIN_AUDIT_EVERY_MS = 1_000;
 /** Expired assertion jtis are pruned this often. */
 export const PRUNE_JTIS_EVERY_MS = 60 * 60_000;
+
+/**
+ * Redis pub/sub channel, after the deployment's key prefix (`${redisService.prefix}${HL7_APPLICATION_ACK_CHANNEL}`),
+ * on which the worker hands an enhanced-mode HL7 application ACK to the mllp listener holding the
+ * sender's socket. Payload: JSON {@link Hl7ApplicationAckNotice}. Best effort: the ACK is stored on the
+ * message first; a listener that no longer holds the socket drops it.
+ */
+export const HL7_APPLICATION_ACK_CHANNEL = 'hl7:application-ack';
+
+/** The full channel name for a key prefix. */
+export const hl7ApplicationAckChannel = (redisPrefix: string): string => `${redisPrefix}${HL7_APPLICATION_ACK_CHANNEL}`;
+
+/** What is published on {@link HL7_APPLICATION_ACK_CHANNEL}. */
+export interface Hl7ApplicationAckNotice {
+  /** The stored inbound message's id. */
+  messageId: string;
+  connectionId: string;
+  /** The application ACK (AA/AE/AR) as HL7 text, unframed. */
+  ack: string;
+}
