@@ -64,9 +64,11 @@ function loadCases(): CorpusCase[] {
 const present = existsSync(CORPUS);
 const cases = present ? loadCases() : [];
 
-const resourcesIn = <T extends Resource>(bundle: Bundle, type: T['resourceType']): T[] =>
-  (bundle.entry ?? []).map((e) => e.resource).filter((r): r is T => r?.resourceType === type);
-const ofType = <T extends Resource>(c: Hl7Conversion, type: T['resourceType']): T[] => c.resources.filter((r): r is T => r.resourceType === type);
+type ResourceOf<K extends Resource['resourceType']> = Extract<Resource, { resourceType: K }>;
+const resourcesIn = <K extends Resource['resourceType']>(bundle: Bundle, type: K): ResourceOf<K>[] =>
+  (bundle.entry ?? []).map((e) => e.resource).filter((r): r is ResourceOf<K> => r?.resourceType === type);
+const ofType = <K extends Resource['resourceType']>(c: Hl7Conversion, type: K): ResourceOf<K>[] =>
+  c.resources.filter((r): r is ResourceOf<K> => r.resourceType === type);
 const codesOf = (cc: CodeableConcept | undefined): string[] => (cc?.coding ?? []).map((c) => c.code ?? '');
 const firstCode = (cc: CodeableConcept | undefined): string | undefined => cc?.coding?.[0]?.code;
 
