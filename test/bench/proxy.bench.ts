@@ -4,15 +4,12 @@
  * concurrency. The api, worker and sandbox run as real processes on a fresh
  * database; the direct client uses its own SMART Backend Services token.
  */
-import { processEnv } from '@sb/config';
 import { startE2eStack } from '@sb/testing';
-import { spawnSync } from 'node:child_process';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { dropDatabase, withDatabase } from '../../libs/db/src/migrate/database-admin';
+import { createBenchDatabase } from './bench-database';
 import { runLoad, type LoadRequest, type LoadResult } from './load';
 
 const CONCURRENCY = 8;
@@ -58,16 +55,8 @@ async function measure(label: string, make: (i: number) => LoadRequest): Promise
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const env = processEnv();
-  const server = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard';
-  const database = `sb_test_${Date.now()}_bench`;
-  const databaseUrl = withDatabase(server, database);
-  const migrate = spawnSync(process.execPath, ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', join(__dirname, '..', '..', 'scripts', 'db-migrate.js')], {
-    env: { ...env, DATABASE_URL: databaseUrl },
-    encoding: 'utf8',
-  });
-  if (migrate.status !== 0) throw new Error(`could not migrate the bench database: ${migrate.stderr}`);
-  const stack = await startE2eStack('proxy-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, { exportSpans: false });
+  const database = createBenchDatabase('proxy');
+  const stack = await startE2eStack('proxy-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'warn' }, { exportSpans: false });
   try {
     const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: 'bench', slug: `bench-${randomUUID().slice(0, 8)}` });
     const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'bench' })).body.key as string;
@@ -120,6 +109,6 @@ export async function run(): Promise<Record<string, unknown>> {
     };
   } finally {
     await stack.close();
-    await dropDatabase(server, database);
+    await database.drop();
   }
 }

@@ -1,14 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisService } from '@sb/queue';
-
-/** Redis channel (after the deployment's key prefix) the mllp listener subscribes to. */
-export const HL7_APPLICATION_ACK_CHANNEL = 'hl7:application-ack';
-
-export interface ApplicationAckNotice {
-  messageId: string;
-  connectionId: string;
-  ack: string;
-}
+import { hl7ApplicationAckChannel, RedisService, type Hl7ApplicationAckNotice } from '@sb/queue';
 
 /**
  * Hands an application ACK to the mllp process that holds the sender's socket
@@ -21,9 +12,9 @@ export class ApplicationAckPublisher {
 
   constructor(private readonly redis: RedisService) {}
 
-  async publish(notice: ApplicationAckNotice): Promise<void> {
+  async publish(notice: Hl7ApplicationAckNotice): Promise<void> {
     try {
-      await this.redis.client.publish(`${this.redis.prefix}${HL7_APPLICATION_ACK_CHANNEL}`, JSON.stringify(notice));
+      await this.redis.client.publish(hl7ApplicationAckChannel(this.redis.prefix), JSON.stringify(notice));
     } catch (error) {
       this.logger.warn({ err: error }, 'application ACK not published; it stays on the message');
     }

@@ -5,9 +5,8 @@ import { parseHeader, segments } from '@sb/hl7';
 import { RedisService } from '@sb/queue';
 import { createTestingApp, Fixtures } from '@sb/testing';
 import { TenancyModule } from '@sb/tenancy';
-import { QueueModule } from '@sb/queue';
+import { hl7ApplicationAckChannel, QueueModule, type Hl7ApplicationAckNotice } from '@sb/queue';
 import { randomUUID } from 'node:crypto';
-import { HL7_APPLICATION_ACK_CHANNEL, type ApplicationAckNotice } from './application-ack.publisher';
 import { Hl7ProcessingModule } from './hl7-processing.module';
 import { Hl7InboundProcessor } from './inbound-processor';
 
@@ -118,9 +117,9 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
 
   it('marks a message it cannot convert as failed with the HL7 error code, and sends the application ACK the sender asked for', async () => {
     const subscriber = app.get(RedisService).connect();
-    const notices: ApplicationAckNotice[] = [];
-    await subscriber.subscribe(`${app.get(RedisService).prefix}${HL7_APPLICATION_ACK_CHANNEL}`);
-    subscriber.on('message', (_channel, body: string) => notices.push(JSON.parse(body) as ApplicationAckNotice));
+    const notices: Hl7ApplicationAckNotice[] = [];
+    await subscriber.subscribe(hl7ApplicationAckChannel(app.get(RedisService).prefix));
+    subscriber.on('message', (_channel, body: string) => notices.push(JSON.parse(body) as Hl7ApplicationAckNotice));
     try {
       const bad = await receive(oruWithoutObr(facility, `bad-${randomUUID()}`, 'MRN-200', '|||AL|AL'));
       const good = await receive(adt(facility, 'A04', `good-${randomUUID()}`, 'MRN-201', 'Roe', 'Rick', '|||AL|AL'));

@@ -75,24 +75,37 @@ export class ClinicalStoreRepository {
    * address); `replace` overwrites. Each write bumps the version.
    */
   async upsert(tx: DbTransaction, tenantId: string, connectionId: string, resources: readonly StoredResource[], sourceMessageId: string | null, mode: UpsertMode = 'merge'): Promise<void> {
-    const db = unwrapTx(tx);
+    // One statement for the whole message. A resource named twice in one message is
+    // written once (later fields win), since one INSERT cannot update a row twice.
+    const byKey = new Map<string, StoredResource>();
     for (const r of resources) {
-      const body = JSON.stringify(r.resource);
-      const merged = mode === 'merge' ? Prisma.sql`"ClinicalResource"."resource" || EXCLUDED."resource"` : Prisma.sql`EXCLUDED."resource"`;
-      await db.$executeRaw`
-        INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
-        VALUES (${tenantId}::uuid, ${connectionId}::uuid, ${r.resourceType}, ${r.id}, ${r.patientId}, ${r.identifiers}::text[], ${r.nameTokens}::text[], ${r.searchDate}, ${body}::jsonb, ${sourceMessageId}::uuid, now())
-        ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
-          "patientId" = EXCLUDED."patientId",
-          "identifiers" = CASE WHEN ${mode} = 'merge' THEN ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers")) ELSE EXCLUDED."identifiers" END,
-          "nameTokens" = EXCLUDED."nameTokens",
-          "searchDate" = COALESCE(EXCLUDED."searchDate", "ClinicalResource"."searchDate"),
-          "resource" = ${merged},
-          "versionId" = "ClinicalResource"."versionId" + 1,
-          "sourceMessageId" = EXCLUDED."sourceMessageId",
-          "updatedAt" = now()
-        WHERE "ClinicalResource"."tenantId" = ${tenantId}::uuid`;
+      const key = `${r.resourceType}/${r.id}`;
+      const earlier = byKey.get(key);
+      byKey.set(key, earlier ? { ...r, identifiers: [...new Set([...earlier.identifiers, ...r.identifiers])], resource: { ...earlier.resource, ...r.resource } } : r);
     }
+    const rows = [...byKey.values()];
+    if (rows.length === 0) return;
+    const merged = mode === 'merge' ? Prisma.sql`"ClinicalResource"."resource" || EXCLUDED."resource"` : Prisma.sql`EXCLUDED."resource"`;
+    const identifiers = mode === 'merge' ? Prisma.sql`ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))` : Prisma.sql`EXCLUDED."identifiers"`;
+    await unwrapTx(tx).$executeRaw`
+      INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
+      SELECT ${tenantId}::uuid, ${connectionId}::uuid, r.type, r.id, r.patient,
+             ARRAY(SELECT jsonb_array_elements_text(r.identifiers)), ARRAY(SELECT jsonb_array_elements_text(r.names)),
+             r.date, r.body, ${sourceMessageId}::uuid, now()
+      FROM unnest(${rows.map((r) => r.resourceType)}::text[], ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.patientId)}::text[],
+                  ${rows.map((r) => JSON.stringify(r.identifiers))}::jsonb[], ${rows.map((r) => JSON.stringify(r.nameTokens))}::jsonb[],
+                  ${rows.map((r) => r.searchDate)}::text[], ${rows.map((r) => JSON.stringify(r.resource))}::jsonb[])
+           AS r(type, id, patient, identifiers, names, date, body)
+      ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
+        "patientId" = EXCLUDED."patientId",
+        "identifiers" = ${identifiers},
+        "nameTokens" = EXCLUDED."nameTokens",
+        "searchDate" = COALESCE(EXCLUDED."searchDate", "ClinicalResource"."searchDate"),
+        "resource" = ${merged},
+        "versionId" = "ClinicalResource"."versionId" + 1,
+        "sourceMessageId" = EXCLUDED."sourceMessageId",
+        "updatedAt" = now()
+      WHERE "ClinicalResource"."tenantId" = ${tenantId}::uuid`;
   }
 
   /** {@link upsert} in a transaction of its own. */

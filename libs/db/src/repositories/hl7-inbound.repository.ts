@@ -77,6 +77,9 @@ const summarySelect = {
   processedAt: true,
 } as const;
 
+/** How many of the oldest unprocessed messages one claim looks at. */
+const CLAIM_WINDOW = 2_000;
+
 export type StoreOutcome = { stored: true; id: string } | { stored: false; ack: string };
 
 /** Inbound HL7 v2 messages: routed by sender, stored before any positive ACK, deduplicated by MSH-10. */
@@ -153,10 +156,17 @@ export class Hl7InboundRepository {
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
     return this.prisma.$queryRaw<ClaimedHl7Message[]>`
-      WITH heads AS (
-        SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
+      WITH oldest AS (
+        -- The oldest unprocessed messages (index on status, seq). Any earlier message of a
+        -- patient found here is older still, so it is in this window too: a head found
+        -- within the window is that patient's head overall, and the scan stays bounded.
+        SELECT "id", "seq", "leaseUntil", "connectionId", "patientKey"
         FROM "Hl7InboundMessage"
         WHERE "status" = 'received' AND "connectionId" IS NOT NULL
+        ORDER BY "seq" LIMIT ${CLAIM_WINDOW}
+      ), heads AS (
+        SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
+        FROM oldest
         ORDER BY "connectionId", "patientKey", "seq"
       ), free AS (
         SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}
