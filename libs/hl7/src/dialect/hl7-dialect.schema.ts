@@ -120,7 +120,11 @@ const zSegmentSchema = z.strictObject({
   valueType: z.enum(Z_SEGMENT_VALUE_TYPES),
 });
 
-/** See the module comment; field by field documentation is on each property. */
+/**
+ * The connection dialect (see the module comment; each property documents its field). A
+ * `z.strictObject`: unknown keys are rejected, every list and map is bounded. Applied on top of
+ * the HL7 v2-to-FHIR IG mappings (https://build.fhir.org/ig/HL7/v2-to-fhir/).
+ */
 export const hl7DialectSchema = z.strictObject({
   /**
    * IANA zone used for HL7 times sent without a UTC offset (DST-correct). Default `UTC`.

@@ -1,23 +1,12 @@
-import type { AllergyIntolerance, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { validateFhirResource } from '@sb/fhir';
-import { convertMessage, type Hl7Conversion } from './convert-message';
+import type { AllergyIntolerance, Encounter, Observation, Patient } from '@medplum/fhirtypes';
+import { convertMessage } from './convert-message';
+import { convertOrFail as convertWith, onlyResource as one } from './testing/convert-or-fail';
 import { hl7, msh, segment, SYNTHETIC_PID, syntheticPv1 } from './testing/synthetic-messages';
 
 const CTX = { idNamespace: 'conn-adt' };
+const convertOrFail = (raw: string) => convertWith(raw, {}, CTX.idNamespace);
 
-function convertOrFail(raw: string): Hl7Conversion {
-  const outcome = convertMessage(raw, {}, CTX);
-  if (!outcome.ok) throw new Error(`conversion failed: ${JSON.stringify(outcome.error)}`);
-  for (const r of outcome.value.resources) expect({ type: r.resourceType, issues: validateFhirResource(r) }).toEqual({ type: r.resourceType, issues: [] });
-  return outcome.value;
-}
 
-const only = <T extends Resource>(c: Hl7Conversion, type: T['resourceType']): T[] => c.resources.filter((r): r is T => r.resourceType === type);
-const one = <T extends Resource>(c: Hl7Conversion, type: T['resourceType']): T => {
-  const found = only<T>(c, type);
-  expect(found).toHaveLength(1);
-  return found[0];
-};
 
 const adt = (trigger: string, ...rest: string[]): string => hl7(msh(`ADT^${trigger}^ADT_A01`), `EVN|${trigger}|20240310120000`, SYNTHETIC_PID, ...rest);
 

@@ -90,6 +90,7 @@ export function convertMessage(raw: string, dialect: Hl7Dialect, ctx: { idNamesp
  * The patient key `convertMessage` would give (`system|value` of the MRN chosen from the first
  * PID), without converting: parse, apply field overrides, choose the identifier. Used to order
  * processing per patient. Null when the message has no PID or the PID no identifier.
+ * See the PID → Patient map (https://build.fhir.org/ig/HL7/v2-to-fhir/ConceptMap-segment-pid-to-patient.html).
  */
 export function patientKeyOf(raw: string, dialect: Hl7Dialect): string | null {
   const compiled = compileDialect(dialect);

@@ -1,18 +1,11 @@
-import type { DiagnosticReport, Observation, Resource } from '@medplum/fhirtypes';
-import { validateFhirResource } from '@sb/fhir';
-import { convertMessage, type Hl7Conversion } from './convert-message';
+import type { DiagnosticReport, Observation } from '@medplum/fhirtypes';
+import type { Hl7Conversion } from './convert-message';
+import { convertOrFail as convertWith, resourcesOf as ofType } from './testing/convert-or-fail';
 import { buildOru } from './testing/oru-with-obx';
 import { hl7, msh, segment, SYNTHETIC_PID } from './testing/synthetic-messages';
 
-const CTX = { idNamespace: 'conn-oru' };
+const convertOrFail = (raw: string) => convertWith(raw, {}, 'conn-oru');
 
-function convertOrFail(raw: string): Hl7Conversion {
-  const outcome = convertMessage(raw, {}, CTX);
-  if (!outcome.ok) throw new Error(`conversion failed: ${JSON.stringify(outcome.error)}`);
-  for (const r of outcome.value.resources) expect({ type: r.resourceType, issues: validateFhirResource(r) }).toEqual({ type: r.resourceType, issues: [] });
-  return outcome.value;
-}
-const ofType = <T extends Resource>(c: Hl7Conversion, type: T['resourceType']): T[] => c.resources.filter((r): r is T => r.resourceType === type);
 
 const OBR = 'OBR|1|PL-1^SYNEHR|FL-1^SYNLAB|24331-1^Lipid panel^LN|||20240105080000-0600|||||||||||||||20240105093000-0600|||F';
 const oru = (...rest: string[]): string => hl7(msh('ORU^R01^ORU_R01'), SYNTHETIC_PID, ...rest);
