@@ -50,13 +50,20 @@ export class Hl7InboundProcessor {
   /** Claims and processes one batch; returns how many messages it took. */
   async processBatch(limit = INBOUND_BATCH): Promise<number> {
     const claimed = await this.inbound.claim(limit, INBOUND_LEASE_MS);
-    await Promise.all(claimed.map((m) => this.processOne(m)));
+    // One read per connection per batch: a batch holds many patients of few sites.
+    const connections = new Map<string, Promise<Connection | null>>();
+    const connectionOf = (m: ClaimedHl7Message) => {
+      let found = connections.get(m.connectionId);
+      if (!found) connections.set(m.connectionId, (found = this.connections.findById(m.tenantId, m.connectionId)));
+      return found;
+    };
+    await Promise.all(claimed.map((m) => this.processOne(m, connectionOf)));
     return claimed.length;
   }
 
-  private async processOne(message: ClaimedHl7Message): Promise<void> {
+  private async processOne(message: ClaimedHl7Message, connectionOf: (m: ClaimedHl7Message) => Promise<Connection | null>): Promise<void> {
     try {
-      const connection = await this.connections.findById(message.tenantId, message.connectionId);
+      const connection = await connectionOf(message);
       if (!connection) return; // deleted meanwhile: its messages went with it (cascade)
       const outcome = await this.apply(message, connection);
       this.logger.debug({ connectionId: connection.id, status: outcome.status }, 'inbound HL7 message handled');
@@ -71,7 +78,7 @@ export class Hl7InboundProcessor {
     const applicationAck = this.applicationAckFor(message, connection, converted.ok ? null : converted.error);
     try {
       await this.pipeline.run(
-        { tenantId: connection.tenantId, connectionId: connection.id, operation: 'message.in', resourceType: messageType, actor: systemActor(connection) },
+        { tenantId: connection.tenantId, connectionId: connection.id, operation: 'message.in', resourceType: messageType, actor: systemActor(connection), connection },
         {
           call: () => (converted.ok ? Promise.resolve(converted.value) : Promise.reject(new ConversionFailed(converted.error))),
           persist: async (tx, conversion: Hl7Conversion) => {

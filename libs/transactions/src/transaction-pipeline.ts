@@ -15,6 +15,8 @@ export interface TransactionRequest {
   /** The patient whose data is touched, when known before the call (e.g. `Patient/123`). */
   patientRef?: string | null;
   purpose?: string | null;
+  /** The connection row when the caller has just read it (a worker batch); otherwise it is looked up. */
+  connection?: Connection;
 }
 
 export interface TransactionContext {
@@ -92,7 +94,8 @@ export class TransactionPipeline {
         details: { requiredScope: `system/${required.resourceType}.${required.interaction}` },
       });
     }
-    const connection = foundOrFail(await this.connections.findById(req.tenantId, req.connectionId), 'Connection');
+    const preloaded = req.connection?.id === req.connectionId && req.connection.tenantId === req.tenantId ? req.connection : null;
+    const connection = preloaded ?? foundOrFail(await this.connections.findById(req.tenantId, req.connectionId), 'Connection');
     if (connection.status === 'disabled') throw new SbError(ErrorCode.Conflict, 'Connection is disabled');
     return connection;
   }
