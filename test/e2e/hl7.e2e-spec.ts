@@ -240,6 +240,17 @@ describe('an HL7 v2 site through the gateway', () => {
     expect(items.map((m) => m.status)).toEqual(Array(12).fill('processed'));
   });
 
+  it('quarantines a message from an unknown sender where the operator (only) can see it', async () => {
+    const stranger = `STRANGER-${randomUUID().slice(0, 8)}`;
+    const [ack] = await sendMllpMessages(mllpPort, [MESSAGES.admit.replace(`|EHR|${FACILITY}|`, `|EHR|${stranger}|`)]);
+    expect(msa(ack ?? '')[1]).toBe('AR');
+    const listed = await stack.call('GET', '/v1/hl7/quarantine?limit=20', stack.adminToken);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toContainEqual(expect.objectContaining({ sendingFacility: stranger, messageType: 'ADT^A01', errorCode: '204' }));
+    expect(listed.text).not.toContain(MRN);
+    expect((await stack.call('GET', '/v1/hl7/quarantine', a.key)).status).toBe(403);
+  });
+
   it('never shows one tenant’s HL7 site to another (404, never the row)', async () => {
     const list = await stack.call('GET', `/v1/connections/${connectionId}/hl7/messages`, a.key);
     const messageId = list.body.items[0].id;

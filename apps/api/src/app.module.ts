@@ -20,6 +20,7 @@ import { ConnectionSecretsController } from './admin/connection-secrets.controll
 import { ConnectionsController } from './admin/connections.controller';
 import { DiagnosticsController } from './admin/diagnostics.controller';
 import { Hl7MessagesController } from './admin/hl7-messages.controller';
+import { Hl7QuarantineController } from './admin/hl7-quarantine.controller';
 import { OAuthClientsController } from './admin/oauth-clients.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
@@ -58,6 +59,7 @@ import { OAuthController } from './oauth/oauth.controller';
     ConnectionSecretsController,
     ConnectionKeysController,
     Hl7MessagesController,
+    Hl7QuarantineController,
     ConnectionJwksController,
     VaultController,
     UsageController,

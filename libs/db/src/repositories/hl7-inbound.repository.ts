@@ -248,6 +248,16 @@ export class Hl7InboundRepository {
     return this.prisma.hl7InboundMessage.count({ where: { tenantId, connectionId } });
   }
 
+  /** Messages from senders no connection claims (and unreadable frames), newest first: what, from whom, when — never content. */
+  async listQuarantined(limit: number, before?: bigint): Promise<(Omit<Hl7MessageSummary, 'connectionId'> & { sendingFacility: string; sendingApplication: string; seq: bigint })[]> {
+    return this.prisma.hl7InboundMessage.findMany({
+      where: { status: 'quarantined', ...(before !== undefined ? { seq: { lt: before } } : {}) },
+      select: { id: true, controlId: true, messageType: true, version: true, status: true, ackCode: true, errorCode: true, attempts: true, receivedAt: true, processedAt: true, sendingFacility: true, sendingApplication: true, seq: true },
+      orderBy: { seq: 'desc' },
+      take: limit,
+    });
+  }
+
   async countQuarantined(sendingFacility: string): Promise<number> {
     return this.prisma.hl7InboundMessage.count({ where: { status: 'quarantined', sendingFacility } });
   }
