@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
 import type { Connection, Hl7AckMode } from '../models';
-import { isUniqueViolation } from '../prisma-errors';
 import { PrismaService } from '../prisma.service';
 
 export interface InboundRoute {
@@ -126,21 +125,22 @@ export class Hl7InboundRepository {
 
   /** Commits the raw message with its ACK; a resend (same connection and MSH-10) returns the stored ACK. */
   async store(route: InboundRoute, message: NewInboundMessage, status: 'received' | 'rejected' = 'received'): Promise<StoreOutcome> {
-    try {
-      const row = await this.prisma.hl7InboundMessage.create({
-        data: { ...message, status, tenantId: route.tenantId, connectionId: route.connectionId },
-        select: { id: true },
-      });
-      return { stored: true, id: row.id };
-    } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
-      const existing = await this.prisma.hl7InboundMessage.findFirst({
-        where: { connectionId: route.connectionId, controlId: message.controlId },
-        select: { ack: true },
-      });
-      if (!existing) throw e;
-      return { stored: false, ack: existing.ack };
-    }
+    // One plain INSERT on the listener's hot path (a model query costs several times its
+    // round trip in client CPU); a resend (same connection and MSH-10) inserts nothing.
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      INSERT INTO "Hl7InboundMessage" ("id", "tenantId", "connectionId", "controlId", "messageType", "version", "sendingApplication", "sendingFacility", "raw", "status", "ack", "ackCode", "patientKey", "errorCode")
+      VALUES (gen_random_uuid(), ${route.tenantId}::uuid, ${route.connectionId}::uuid, ${message.controlId}, ${message.messageType}, ${message.version}, ${message.sendingApplication},
+              ${message.sendingFacility}, ${message.raw}, ${status}::"Hl7InboundStatus", ${message.ack}, ${message.ackCode}, ${message.patientKey ?? null}, ${message.errorCode ?? null})
+      ON CONFLICT ("connectionId", "controlId") DO NOTHING
+      RETURNING "id"`;
+    const inserted = rows[0];
+    if (inserted) return { stored: true, id: inserted.id };
+    const existing = await this.prisma.hl7InboundMessage.findFirst({
+      where: { connectionId: route.connectionId, controlId: message.controlId },
+      select: { ack: true },
+    });
+    if (!existing) throw new Error('HL7 message neither inserted nor found');
+    return { stored: false, ack: existing.ack };
   }
 
   /** Keeps a message refused at receipt (bad input) with the error it got; it is never processed. */
@@ -180,10 +180,10 @@ export class Hl7InboundRepository {
 
   /** Records the outcome in the caller's transaction (with the data it produced), ending the lease. */
   async complete(tx: DbTransaction, id: string, outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null }): Promise<void> {
-    await unwrapTx(tx).hl7InboundMessage.update({
-      where: { id },
-      data: { status: outcome.status, errorCode: outcome.errorCode ?? null, applicationAck: outcome.applicationAck ?? null, processedAt: new Date(), leaseUntil: null },
-    });
+    await unwrapTx(tx).$executeRaw`
+      UPDATE "Hl7InboundMessage" SET "status" = ${outcome.status}::"Hl7InboundStatus", "errorCode" = ${outcome.errorCode ?? null},
+        "applicationAck" = ${outcome.applicationAck ?? null}, "processedAt" = now(), "leaseUntil" = NULL
+      WHERE "id" = ${id}::uuid`;
   }
 
   /** A message that cannot be processed (bad content, or retries exhausted): kept with its error code. */
