@@ -8,6 +8,7 @@ import { ConnectionKeyRepository } from './repositories/connection-key.repositor
 import { ConnectionRepository } from './repositories/connection.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
 import { ClinicalStoreRepository } from './repositories/clinical-store.repository';
+import { EventRepository } from './repositories/event.repository';
 import { Hl7InboundRepository } from './repositories/hl7-inbound.repository';
 import { Hl7OutboundRepository } from './repositories/hl7-outbound.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
@@ -28,6 +29,7 @@ const repositories = [
   SecretRepository,
   IdempotencyRepository,
   Hl7InboundRepository,
+  EventRepository,
   Hl7OutboundRepository,
   ClinicalStoreRepository,
   UsageRepository,

@@ -8,6 +8,7 @@ export * from './repositories/connection-key.repository';
 export * from './repositories/connection.repository';
 export * from './repositories/console-user.repository';
 export * from './repositories/clinical-store.repository';
+export * from './repositories/event.repository';
 export * from './repositories/hl7-inbound.repository';
 export * from './repositories/hl7-outbound.repository';
 export * from './repositories/idempotency.repository';

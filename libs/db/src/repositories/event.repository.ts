@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { unwrapTx, type DbTransaction } from '../database';
+import { PrismaService } from '../prisma.service';
+
+export interface NewEvent {
+  tenantId: string;
+  connectionId: string | null;
+  type: string;
+  version: number;
+  data: Record<string, unknown>;
+  full?: Record<string, unknown> | null;
+  patientRef?: string | null;
+}
+
+/** An event as the catch-up feed and webhooks carry it. */
+export interface FeedEvent {
+  id: string;
+  type: string;
+  version: number;
+  timestamp: Date;
+  tenantId: string;
+  connectionId: string | null;
+  data: unknown;
+}
+
+/**
+ * The outbox. Events are appended in the transaction of the change they describe,
+ * so an event exists exactly when its change committed; the relay gives each a
+ * `position` in commit order, which is what the feed pages by.
+ */
+@Injectable()
+export class EventRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async append(tx: DbTransaction, events: readonly NewEvent[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const rows = await unwrapTx(tx).$queryRaw<{ id: string }[]>`
+      INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef")
+      SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.full, e.patient
+      FROM unnest(${events.map((e) => e.tenantId)}::uuid[], ${events.map((e) => e.connectionId)}::uuid[], ${events.map((e) => e.type)}::text[],
+                  ${events.map((e) => e.version)}::int[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
+                  ${events.map((e) => (e.full ? JSON.stringify(e.full) : null))}::jsonb[], ${events.map((e) => e.patientRef ?? null)}::text[])
+           WITH ORDINALITY AS e(tenant, connection, type, version, data, full, patient, n)
+      ORDER BY e.n
+      RETURNING "id"`;
+    return rows.map((r) => r.id);
+  }
+
+  /** The tenant's relayed events after `afterPosition`, in commit order. */
+  async feed(tenantId: string, query: { afterPosition: bigint; types?: string[]; limit: number }): Promise<(FeedEvent & { position: bigint })[]> {
+    const rows = await this.prisma.event.findMany({
+      where: { tenantId, position: { gt: query.afterPosition }, ...(query.types ? { type: { in: query.types } } : {}) },
+      select: { id: true, type: true, version: true, occurredAt: true, tenantId: true, connectionId: true, data: true, position: true },
+      orderBy: { position: 'asc' },
+      take: query.limit,
+    });
+    return rows.map((r) => ({ id: r.id, type: r.type, version: r.version, timestamp: r.occurredAt, tenantId: r.tenantId, connectionId: r.connectionId, data: r.data, position: r.position ?? 0n }));
+  }
+
+  async find(tenantId: string, id: string): Promise<FeedEvent | null> {
+    const r = await this.prisma.event.findFirst({ where: { tenantId, id }, select: { id: true, type: true, version: true, occurredAt: true, tenantId: true, connectionId: true, data: true } });
+    return r ? { id: r.id, type: r.type, version: r.version, timestamp: r.occurredAt, tenantId: r.tenantId, connectionId: r.connectionId, data: r.data } : null;
+  }
+}
