@@ -19,6 +19,7 @@ import { ConnectionKeysController } from './admin/connection-keys.controller';
 import { ConnectionSecretsController } from './admin/connection-secrets.controller';
 import { ConnectionsController } from './admin/connections.controller';
 import { DiagnosticsController } from './admin/diagnostics.controller';
+import { EventsController } from './admin/events.controller';
 import { Hl7MessagesController } from './admin/hl7-messages.controller';
 import { Hl7QuarantineController } from './admin/hl7-quarantine.controller';
 import { OAuthClientsController } from './admin/oauth-clients.controller';
@@ -65,6 +66,7 @@ import { OAuthController } from './oauth/oauth.controller';
     UsageController,
     AuditController,
     DiagnosticsController,
+    EventsController,
     FhirController,
   ],
   providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, { provide: APP_FILTER, useClass: ProblemFilter }],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '@sb/events';
 import { TransactionsModule } from '@sb/transactions';
 import { ApplicationAckPublisher } from './application-ack.publisher';
 import { Hl7WorkerLoops } from './hl7-worker-loops';
@@ -9,5 +10,5 @@ import { Hl7PreviewService } from './preview.service';
 
 const providers = [ApplicationAckPublisher, Hl7InboundProcessor, Hl7OutboundDispatcher, Hl7WorkerLoops, Hl7PreviewService, Hl7MessageLogService];
 
-@Module({ imports: [TransactionsModule], providers, exports: providers })
+@Module({ imports: [TransactionsModule, EventsModule], providers, exports: providers })
 export class Hl7ProcessingModule {}

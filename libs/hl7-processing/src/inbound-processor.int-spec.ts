@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ConnectionService, ConnectionsModule } from '@sb/connections';
-import { ClinicalStoreRepository, Hl7InboundRepository, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
+import { ClinicalStoreRepository, EventRepository, Hl7InboundRepository, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
 import { parseHeader, segments } from '@sb/hl7';
 import { RedisService } from '@sb/queue';
 import { createTestingApp, Fixtures } from '@sb/testing';
@@ -83,6 +83,13 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     expect(encounters.map((e) => (e.resource as { status?: string }).status)).toContain('in-progress');
     const usage = await app.get(UsageRepository).list(connection.tenantId, { limit: 100 });
     expect(usage.items.filter((u) => u.connectionId === connection.id && u.operation === 'message.in' && u.resourceType === 'ADT^A01')).toHaveLength(1);
+    // The admission's event went to the outbox in the same transaction: references only.
+    const events = await app.get(EventRepository).recent(connection.tenantId, 50);
+    const admitted = events.filter((e) => e.type === 'patient.admitted');
+    expect(admitted).toHaveLength(1);
+    const patientId = (await patients()).find((p) => p.name?.[0]?.family === 'Doe')?.id;
+    expect(admitted[0]?.data).toEqual({ patient: `Patient/${patientId}`, encounter: expect.stringMatching(/^Encounter\//) });
+    expect(JSON.stringify(admitted[0]?.data)).not.toContain('Doe');
   });
 
   it('applies one patient’s messages in the order received even with two workers racing', async () => {

@@ -3,10 +3,12 @@ import { toStoredResource } from '@sb/adapters/hl7v2';
 import { ErrorCode, isSbError, SbError, type Actor } from '@sb/core';
 import { ClinicalStoreRepository, ConnectionRepository, Hl7InboundRepository, type ClaimedHl7Message, type Connection } from '@sb/db';
 import { buildAck, convertMessage, Hl7ErrorCode, parseHeader, type Hl7Conversion, type Hl7ConversionError } from '@sb/hl7';
+import { EventWriter } from '@sb/events';
 import { TransactionPipeline } from '@sb/transactions';
 import { randomBytes } from 'node:crypto';
 import { ApplicationAckPublisher } from './application-ack.publisher';
 import { dialectOf } from './connection-dialect';
+import { conversionEvents } from './conversion-events';
 
 /** How long a claimed message is held; a worker killed mid-message frees it after this. */
 export const INBOUND_LEASE_MS = 30_000;
@@ -30,7 +32,7 @@ const systemActor = (connection: Connection): Actor => ({ type: 'system', id: `h
 /**
  * The worker side of an HL7 v2 site: parse → the connection's dialect → FHIR R4 /
  * US Core → the connection's clinical store, each message in one database
- * transaction with its usage event, audit records and its own status (so a crash
+ * transaction with its usage event, audit records, outbox events and its own status (so a crash
  * at any point means "not processed", never "half processed", and a claimed
  * message is applied exactly once). One patient's messages apply in the order
  * received: the repository claims only the oldest unprocessed message per patient.
@@ -45,6 +47,7 @@ export class Hl7InboundProcessor {
     private readonly connections: ConnectionRepository,
     private readonly pipeline: TransactionPipeline,
     private readonly applicationAcks: ApplicationAckPublisher,
+    private readonly events: EventWriter,
   ) {}
 
   /** Claims and processes one batch; returns how many messages it took. */
@@ -84,6 +87,7 @@ export class Hl7InboundProcessor {
           persist: async (tx, conversion: Hl7Conversion) => {
             await this.store.upsert(tx, connection.tenantId, connection.id, conversion.resources.map((r) => toStoredResource(r as unknown as Record<string, unknown>)), message.id);
             if (conversion.merge) await this.store.mergePatients(tx, connection.tenantId, connection.id, conversion.merge.retiredPatientId, conversion.merge.survivorPatientId);
+            await this.events.append(tx, conversionEvents(conversion, connection.tenantId, connection.id));
             await this.inbound.complete(tx, message.id, { status: 'processed', applicationAck });
           },
           patientRefsOf: (conversion) => conversion.resources.filter((r) => r.resourceType === 'Patient').map((r) => `Patient/${r.id ?? ''}`),

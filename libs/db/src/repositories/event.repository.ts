@@ -36,11 +36,11 @@ export class EventRepository {
     if (events.length === 0) return [];
     const rows = await unwrapTx(tx).$queryRaw<{ id: string }[]>`
       INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef")
-      SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.full, e.patient
+      SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.resources, e.patient
       FROM unnest(${events.map((e) => e.tenantId)}::uuid[], ${events.map((e) => e.connectionId)}::uuid[], ${events.map((e) => e.type)}::text[],
                   ${events.map((e) => e.version)}::int[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
                   ${events.map((e) => (e.full ? JSON.stringify(e.full) : null))}::jsonb[], ${events.map((e) => e.patientRef ?? null)}::text[])
-           WITH ORDINALITY AS e(tenant, connection, type, version, data, full, patient, n)
+           WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, n)
       ORDER BY e.n
       RETURNING "id"`;
     return rows.map((r) => r.id);
@@ -55,6 +55,17 @@ export class EventRepository {
       take: query.limit,
     });
     return rows.map((r) => ({ id: r.id, type: r.type, version: r.version, timestamp: r.occurredAt, tenantId: r.tenantId, connectionId: r.connectionId, data: r.data, position: r.position ?? 0n }));
+  }
+
+  /** The tenant's newest events, relayed or not (insert order): what the outbox holds. */
+  async recent(tenantId: string, limit: number): Promise<FeedEvent[]> {
+    const rows = await this.prisma.event.findMany({
+      where: { tenantId },
+      select: { id: true, type: true, version: true, occurredAt: true, tenantId: true, connectionId: true, data: true },
+      orderBy: { seq: 'desc' },
+      take: limit,
+    });
+    return rows.map((r) => ({ id: r.id, type: r.type, version: r.version, timestamp: r.occurredAt, tenantId: r.tenantId, connectionId: r.connectionId, data: r.data }));
   }
 
   async find(tenantId: string, id: string): Promise<FeedEvent | null> {
