@@ -28,6 +28,7 @@ import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
 import { ClinicalResolver } from './graphql/clinical/clinical.resolver';
 import { ConnectionsResolver } from './graphql/connections.resolver';
+import { EventsResolver } from './graphql/events.resolver';
 import { graphqlOptions } from './graphql/graphql-options';
 import { ViewerResolver } from './graphql/viewer.resolver';
 import { FhirController } from './fhir/fhir.controller';
@@ -69,6 +70,6 @@ import { OAuthController } from './oauth/oauth.controller';
     EventsController,
     FhirController,
   ],
-  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, EventsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}
