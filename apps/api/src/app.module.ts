@@ -13,6 +13,7 @@ import { MeteringModule } from '@sb/metering';
 import { QueueModule } from '@sb/queue';
 import { TenancyModule } from '@sb/tenancy';
 import { TransactionsModule } from '@sb/transactions';
+import { WebhookEndpointsModule } from '@sb/webhooks';
 import { ApiKeysController } from './admin/api-keys.controller';
 import { AuditController } from './admin/audit.controller';
 import { ConnectionKeysController } from './admin/connection-keys.controller';
@@ -26,11 +27,13 @@ import { OAuthClientsController } from './admin/oauth-clients.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
+import { WebhookEndpointsController } from './admin/webhook-endpoints.controller';
 import { ClinicalResolver } from './graphql/clinical/clinical.resolver';
 import { ConnectionsResolver } from './graphql/connections.resolver';
 import { EventsResolver } from './graphql/events.resolver';
 import { graphqlOptions } from './graphql/graphql-options';
 import { ViewerResolver } from './graphql/viewer.resolver';
+import { WebhookEndpointsResolver } from './graphql/webhook-endpoints.resolver';
 import { FhirController } from './fhir/fhir.controller';
 import { HealthController } from './health/health.controller';
 import { ConnectionJwksController } from './oauth/connection-jwks.controller';
@@ -49,6 +52,7 @@ import { OAuthController } from './oauth/oauth.controller';
     Hl7ProcessingModule,
     MeteringModule,
     AuditModule,
+    WebhookEndpointsModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
   ],
   controllers: [
@@ -67,9 +71,10 @@ import { OAuthController } from './oauth/oauth.controller';
     UsageController,
     AuditController,
     DiagnosticsController,
+    WebhookEndpointsController,
     EventsController,
     FhirController,
   ],
-  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, EventsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

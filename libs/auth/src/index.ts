@@ -5,3 +5,4 @@ export * from './client-assertion';
 export * from './credentials';
 export * from './gateway-keys.service';
 export * from './token.service';
+export { open, seal } from './sealed-box';

@@ -17,6 +17,7 @@ import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
 const repositories = [
   TenantRepository,
@@ -35,6 +36,7 @@ const repositories = [
   UsageRepository,
   AuditRepository,
   CallRecordRepository,
+  WebhookEndpointRepository,
 ];
 
 @Global()

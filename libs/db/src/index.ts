@@ -17,3 +17,4 @@ export * from './repositories/secret.repository';
 export * from './repositories/signing-key.repository';
 export * from './repositories/tenant.repository';
 export * from './repositories/usage.repository';
+export * from './repositories/webhook-endpoint.repository';

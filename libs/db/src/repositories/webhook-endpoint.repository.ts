@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { unwrapTx, type DbTransaction } from '../database';
+import { PrismaService } from '../prisma.service';
+
+export type WebhookPayloadMode = 'thin' | 'full';
+export type WebhookOrderingMode = 'none' | 'patient';
+export type WebhookEndpointStatus = 'enabled' | 'disabled';
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** An endpoint as services see it: never its sealed secrets. */
+export interface WebhookEndpoint {
+  id: string;
+  tenantId: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  payload: WebhookPayloadMode;
+  orderingKey: WebhookOrderingMode;
+  status: WebhookEndpointStatus;
+  disabledReason: string | null;
+  /** Until when the secret before the last rotation still signs. */
+  previousSecretUntil: Date | null;
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewWebhookEndpoint {
+  /** Chosen by the caller: the secret is sealed under a context naming it. */
+  id: string;
+  url: string;
+  description?: string | null;
+  eventTypes: string[];
+  payload?: WebhookPayloadMode;
+  orderingKey?: WebhookOrderingMode;
+  secretSealed: string;
+}
+
+export interface WebhookEndpointPatch {
+  url?: string;
+  description?: string | null;
+  eventTypes?: string[];
+  payload?: WebhookPayloadMode;
+  orderingKey?: WebhookOrderingMode;
+}
+
+export interface WebhookAttemptRecord {
+  id: string;
+  deliveryId: string;
+  eventId: string;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  attemptedAt: Date;
+}
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  eventId: string;
+  eventType: string | null;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+/** Keyset position in a newest-first attempt list. */
+export interface AttemptCursor {
+  attemptedAt: Date;
+  id: string;
+}
+
+export interface ReplayRange {
+  since: Date;
+  until?: Date;
+  /** Requested types; intersected with the endpoint's subscriptions (`*` = all). */
+  eventTypes?: string[];
+}
+
+const ENDPOINT_FIELDS = {
+  id: true,
+  tenantId: true,
+  url: true,
+  description: true,
+  eventTypes: true,
+  payload: true,
+  orderingKey: true,
+  status: true,
+  disabledReason: true,
+  previousSecretUntil: true,
+  failingSince: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+/**
+ * Webhook endpoints of a tenant, and read access to what was delivered to them.
+ * Every method takes the tenant first; another tenant's id reads as absent.
+ */
+@Injectable()
+export class WebhookEndpointRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(tenantId: string, input: NewWebhookEndpoint): Promise<WebhookEndpoint> {
+    return this.prisma.webhookEndpoint.create({ data: { ...input, tenantId }, select: ENDPOINT_FIELDS });
+  }
+
+  async list(tenantId: string): Promise<WebhookEndpoint[]> {
+    return this.prisma.webhookEndpoint.findMany({ where: { tenantId }, select: ENDPOINT_FIELDS, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  async find(tenantId: string, id: string): Promise<WebhookEndpoint | null> {
+    return this.prisma.webhookEndpoint.findFirst({ where: { tenantId, id }, select: ENDPOINT_FIELDS });
+  }
+
+  async update(tenantId: string, id: string, patch: WebhookEndpointPatch): Promise<WebhookEndpoint | null> {
+    const { count } = await this.prisma.webhookEndpoint.updateMany({ where: { tenantId, id }, data: patch });
+    return count === 0 ? null : this.find(tenantId, id);
+  }
+
+  /** True when the tenant had this endpoint (its deliveries and attempts go with it). */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.webhookEndpoint.deleteMany({ where: { tenantId, id } });
+    return count > 0;
+  }
+
+  /** Disables (with a reason: `manual`, `gone`, `failing`) or re-enables; enabling starts a fresh failure run. */
+  async setStatus(tenantId: string, id: string, change: { status: 'disabled'; reason: string } | { status: 'enabled' }): Promise<WebhookEndpoint | null> {
+    const data =
+      change.status === 'disabled' ? { status: 'disabled' as const, disabledReason: change.reason } : { status: 'enabled' as const, disabledReason: null, failingSince: null };
+    const { count } = await this.prisma.webhookEndpoint.updateMany({ where: { tenantId, id }, data });
+    return count === 0 ? null : this.find(tenantId, id);
+  }
+
+  /**
+   * Installs a new sealed secret; the current one becomes the previous, which keeps
+   * signing until `previousUntil`. One statement, so concurrent rotations cannot
+   * lose the secret that is current.
+   */
+  async rotateSecret(tenantId: string, id: string, newSecretSealed: string, previousUntil: Date): Promise<WebhookEndpoint | null> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE "WebhookEndpoint"
+         SET "previousSecretSealed" = "secretSealed", "previousSecretUntil" = ${previousUntil},
+             "secretSealed" = ${newSecretSealed}, "updatedAt" = now()
+       WHERE "tenantId" = ${tenantId}::uuid AND "id" = ${id}::uuid
+      RETURNING "id"`;
+    return rows.length === 0 ? null : this.find(tenantId, id);
+  }
+
+  /** Attempts at the endpoint's deliveries, newest first, strictly before `before`. */
+  async listAttempts(tenantId: string, endpointId: string, query: { limit: number; before?: AttemptCursor }): Promise<WebhookAttemptRecord[]> {
+    const { before } = query;
+    return this.prisma.webhookAttempt.findMany({
+      where: {
+        tenantId,
+        endpointId,
+        ...(before ? { OR: [{ attemptedAt: { lt: before.attemptedAt } }, { attemptedAt: before.attemptedAt, id: { lt: before.id } }] } : {}),
+      },
+      select: { id: true, deliveryId: true, eventId: true, statusCode: true, durationMs: true, error: true, attemptedAt: true },
+      orderBy: [{ attemptedAt: 'desc' }, { id: 'desc' }],
+      take: query.limit,
+    });
+  }
+
+  /** The endpoint's deliveries, newest first; `failed` ones are the dead letters. */
+  async listDeliveries(tenantId: string, endpointId: string, query: { status?: WebhookDeliveryStatus; limit: number }): Promise<WebhookDeliveryRecord[]> {
+    const rows = await this.prisma.webhookDelivery.findMany({
+      where: { tenantId, endpointId, ...(query.status ? { status: query.status } : {}) },
+      select: { id: true, eventId: true, status: true, attempts: true, nextAttemptAt: true, lastStatusCode: true, lastError: true, createdAt: true, completedAt: true },
+      orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
+      take: query.limit,
+    });
+    const events = rows.length
+      ? await this.prisma.event.findMany({ where: { tenantId, id: { in: rows.map((r) => r.eventId) } }, select: { id: true, type: true } })
+      : [];
+    const typeOf = new Map(events.map((e) => [e.id, e.type]));
+    return rows.map((r) => ({ ...r, eventType: typeOf.get(r.eventId) ?? null }));
+  }
+
+  /**
+   * Schedules one delivery of an event to the endpoint, now; an existing delivery of
+   * it goes back to pending with a fresh attempt count. Null when either is not the tenant's.
+   */
+  async scheduleDelivery(tx: DbTransaction | null, tenantId: string, endpointId: string, eventId: string): Promise<string | null> {
+    const db = tx ? unwrapTx(tx) : this.prisma;
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      INSERT INTO "WebhookDelivery" ("id", "tenantId", "endpointId", "eventId", "orderingKey", "status", "attempts", "nextAttemptAt")
+      SELECT gen_random_uuid(), w."tenantId", w."id", e."id", CASE WHEN w."orderingKey" = 'patient' THEN e."patientRef" END, 'pending', 0, now()
+        FROM "WebhookEndpoint" w JOIN "Event" e ON e."tenantId" = w."tenantId" AND e."id" = ${eventId}::uuid
+       WHERE w."tenantId" = ${tenantId}::uuid AND w."id" = ${endpointId}::uuid
+      ON CONFLICT ("endpointId", "eventId") DO UPDATE
+         SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = now(), "leaseUntil" = NULL, "completedAt" = NULL
+      RETURNING "id"`;
+    return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Replay in one statement: (re)schedules a delivery to the endpoint of every relayed
+   * event of the tenant in the range whose type the endpoint subscribes to. Test
+   * events addressed to other endpoints are not theirs to receive. Returns how many.
+   */
+  async replay(tenantId: string, endpointId: string, range: ReplayRange): Promise<number> {
+    const types = range.eventTypes ?? null;
+    const rows = await this.prisma.$queryRaw<{ n: bigint }[]>`
+      WITH scheduled AS (
+        INSERT INTO "WebhookDelivery" ("id", "tenantId", "endpointId", "eventId", "orderingKey", "status", "attempts", "nextAttemptAt")
+        SELECT gen_random_uuid(), w."tenantId", w."id", e."id", CASE WHEN w."orderingKey" = 'patient' THEN e."patientRef" END, 'pending', 0, now()
+          FROM "WebhookEndpoint" w
+          JOIN "Event" e ON e."tenantId" = w."tenantId"
+         WHERE w."tenantId" = ${tenantId}::uuid AND w."id" = ${endpointId}::uuid
+           AND e."position" IS NOT NULL
+           AND e."occurredAt" >= ${range.since}
+           AND (${range.until ?? null}::timestamptz IS NULL OR e."occurredAt" < ${range.until ?? null}::timestamptz)
+           AND ('*' = ANY (w."eventTypes") OR e."type" = ANY (w."eventTypes"))
+           AND (${types}::text[] IS NULL OR e."type" = ANY (${types}::text[]))
+           AND (e."type" <> 'endpoint.test' OR e."data"->>'endpointId' = w."id"::text)
+         ORDER BY e."position"
+        ON CONFLICT ("endpointId", "eventId") DO UPDATE
+           SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = now(), "leaseUntil" = NULL, "completedAt" = NULL
+        RETURNING 1
+      )
+      SELECT count(*) AS n FROM scheduled`;
+    return Number(rows[0]?.n ?? 0);
+  }
+}

@@ -1,0 +1,165 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { seal } from '@sb/auth';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { ErrorCode, foundOrFail, notFound, SbError } from '@sb/core';
+import { Database, WebhookEndpointRepository, type AttemptCursor, type WebhookDeliveryRecord, type WebhookEndpoint, type WebhookEndpointPatch } from '@sb/db';
+import { EventWriter } from '@sb/events';
+import type { Resolver } from '@sb/net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AttemptsQuery, CreateEndpointInput, DeliveriesQuery, ReplayInput, UpdateEndpointInput } from './webhook-endpoint.schemas';
+import { webhookAttemptView, type WebhookAttemptView } from './webhook-endpoint.views';
+import { validateWebhookUrl, webhookUrlPolicy } from './webhook-url';
+
+/** After a rotation the previous secret keeps signing this long, so receivers can switch over. */
+export const PREVIOUS_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
+/** Standard Webhooks secrets: `whsec_` + base64 of 24 random bytes (192 bits). */
+export const WEBHOOK_SECRET_BYTES = 24;
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
+/** The sealing context binds a sealed secret to its endpoint row; the delivery worker opens it with the same. */
+export const webhookSecretContext = (endpointId: string): string => `webhook-secret:${endpointId}`;
+
+export const generateWebhookSecret = (): string => `${WEBHOOK_SECRET_PREFIX}${randomBytes(WEBHOOK_SECRET_BYTES).toString('base64')}`;
+
+/** An endpoint together with its signing secret: only ever the answer to create and rotate. */
+export interface EndpointWithSecret {
+  endpoint: WebhookEndpoint;
+  secret: string;
+}
+
+export interface AttemptPage {
+  data: WebhookAttemptView[];
+  next: string | null;
+}
+
+const ENDPOINT = 'Webhook endpoint';
+
+/**
+ * Tenants' webhook endpoints: registration (URL policy and SSRF guard, sealed
+ * `whsec_` secrets), rotation, test events, replay, and what was delivered.
+ * Delivery itself is the worker's (libs/webhooks/src/delivery).
+ */
+@Injectable()
+export class WebhookEndpointService {
+  /** Host resolution for the SSRF check; tests replace it. */
+  resolver: Resolver | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly endpoints: WebhookEndpointRepository,
+    private readonly events: EventWriter,
+  ) {}
+
+  async create(tenantId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
+    const url = await this.validateUrl(input.url);
+    const id = randomUUID();
+    const secret = generateWebhookSecret();
+    const endpoint = await this.endpoints.create(tenantId, {
+      id,
+      url,
+      description: input.description ?? null,
+      eventTypes: input.eventTypes,
+      payload: input.payload,
+      orderingKey: input.orderingKey,
+      secretSealed: seal(this.config.vaultMasterKey, secret, webhookSecretContext(id)),
+    });
+    return { endpoint, secret };
+  }
+
+  list(tenantId: string): Promise<WebhookEndpoint[]> {
+    return this.endpoints.list(tenantId);
+  }
+
+  async get(tenantId: string, id: string): Promise<WebhookEndpoint> {
+    return foundOrFail(await this.endpoints.find(tenantId, id), ENDPOINT);
+  }
+
+  async update(tenantId: string, id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
+    await this.get(tenantId, id);
+    const patch: WebhookEndpointPatch = { ...input };
+    if (input.url !== undefined) patch.url = await this.validateUrl(input.url);
+    return foundOrFail(await this.endpoints.update(tenantId, id, patch), ENDPOINT);
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    if (!(await this.endpoints.delete(tenantId, id))) throw notFound(ENDPOINT);
+  }
+
+  async disable(tenantId: string, id: string): Promise<WebhookEndpoint> {
+    return foundOrFail(await this.endpoints.setStatus(tenantId, id, { status: 'disabled', reason: 'manual' }), ENDPOINT);
+  }
+
+  async enable(tenantId: string, id: string): Promise<WebhookEndpoint> {
+    return foundOrFail(await this.endpoints.setStatus(tenantId, id, { status: 'enabled' }), ENDPOINT);
+  }
+
+  /** A new secret, returned this once; the old one keeps signing for `PREVIOUS_SECRET_GRACE_MS`. */
+  async rotateSecret(tenantId: string, id: string, now = new Date()): Promise<EndpointWithSecret> {
+    const secret = generateWebhookSecret();
+    const sealed = seal(this.config.vaultMasterKey, secret, webhookSecretContext(id));
+    const endpoint = foundOrFail(await this.endpoints.rotateSecret(tenantId, id, sealed, new Date(now.getTime() + PREVIOUS_SECRET_GRACE_MS)), ENDPOINT);
+    return { endpoint, secret };
+  }
+
+  /** Writes an `endpoint.test` event and schedules its delivery to this endpoint only. */
+  async sendTest(tenantId: string, id: string): Promise<{ eventId: string }> {
+    this.assertEnabled(await this.get(tenantId, id));
+    return this.db.transaction(async (tx) => {
+      const [eventId] = await this.events.append(tx, [{ tenantId, connectionId: null, type: 'endpoint.test', data: { endpointId: id } }]);
+      if (!eventId || !(await this.endpoints.scheduleDelivery(tx, tenantId, id, eventId))) throw notFound(ENDPOINT);
+      return { eventId };
+    });
+  }
+
+  /** (Re)schedules the tenant's relayed events in the range that the endpoint subscribes to. */
+  async replay(tenantId: string, id: string, input: ReplayInput): Promise<{ scheduled: number }> {
+    this.assertEnabled(await this.get(tenantId, id));
+    return { scheduled: await this.endpoints.replay(tenantId, id, input) };
+  }
+
+  async replayOne(tenantId: string, id: string, eventId: string): Promise<{ deliveryId: string }> {
+    this.assertEnabled(await this.get(tenantId, id));
+    const deliveryId = await this.endpoints.scheduleDelivery(null, tenantId, id, eventId);
+    if (!deliveryId) throw notFound('Event');
+    return { deliveryId };
+  }
+
+  /** Attempts newest first; `next` is the `before` of the following page. */
+  async listAttempts(tenantId: string, id: string, query: AttemptsQuery): Promise<AttemptPage> {
+    await this.get(tenantId, id);
+    const before = query.before === undefined ? undefined : decodeCursor(query.before);
+    const rows = await this.endpoints.listAttempts(tenantId, id, { limit: query.limit + 1, before });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return { data: page.map(webhookAttemptView), next: rows.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  async listDeliveries(tenantId: string, id: string, query: DeliveriesQuery): Promise<WebhookDeliveryRecord[]> {
+    await this.get(tenantId, id);
+    return this.endpoints.listDeliveries(tenantId, id, query);
+  }
+
+  private validateUrl(raw: string): Promise<string> {
+    return validateWebhookUrl(raw, webhookUrlPolicy(this.config), this.resolver);
+  }
+
+  private assertEnabled(endpoint: WebhookEndpoint): void {
+    if (endpoint.status !== 'enabled') throw new SbError(ErrorCode.Conflict, 'The webhook endpoint is disabled; enable it first');
+  }
+}
+
+export function encodeCursor(c: AttemptCursor): string {
+  return Buffer.from(JSON.stringify([c.attemptedAt.toISOString(), c.id])).toString('base64url');
+}
+
+export function decodeCursor(raw: string): AttemptCursor {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    const attemptedAt = new Date(typeof at === 'string' ? at : NaN);
+    if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(attemptedAt.getTime())) return { attemptedAt, id };
+  } catch {
+    // falls through to the validation error
+  }
+  throw new SbError(ErrorCode.ValidationFailed, 'Request validation failed', { issues: [{ path: 'before', message: 'not a cursor this API returned' }] });
+}
