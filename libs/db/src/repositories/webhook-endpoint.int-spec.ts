@@ -27,7 +27,7 @@ describe('WebhookEndpointRepository (real Postgres)', () => {
         tenantId,
         type,
         occurredAt,
-        data: extra.data ?? { patient: 'Patient/1' },
+        data: (extra.data ?? { patient: 'Patient/1' }) as object,
         patientRef: extra.patientRef ?? null,
         ...(extra.relayed === false ? {} : { position: ++position, relayedAt: occurredAt }),
       },
