@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Hl7WorkerLoops } from '@sb/hl7-processing';
 import { CHAIN_AUDIT_EVERY_MS, JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
 import { PinoNestLogger, type Logger } from '@sb/telemetry';
+import { WebhookRelay } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 import { WorkerModule } from './worker.module';
 
@@ -16,5 +17,6 @@ export async function startWorker(logger: Logger): Promise<INestApplicationConte
   await scheduled(JobName.PruneAssertionJtis, PRUNE_JTIS_EVERY_MS);
   await scheduled(JobName.ChainAudit, CHAIN_AUDIT_EVERY_MS);
   app.get(Hl7WorkerLoops).start();
+  app.get(WebhookRelay).start();
   return app;
 }

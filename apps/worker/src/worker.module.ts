@@ -5,10 +5,11 @@ import { DbModule } from '@sb/db';
 import { Hl7ProcessingModule } from '@sb/hl7-processing';
 import { QueueModule } from '@sb/queue';
 import { VaultModule } from '@sb/vault';
+import { WebhookDeliveryModule } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, WebhookDeliveryModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

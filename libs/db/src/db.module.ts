@@ -17,6 +17,7 @@ import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
 const repositories = [
@@ -36,6 +37,7 @@ const repositories = [
   UsageRepository,
   AuditRepository,
   CallRecordRepository,
+  WebhookDeliveryRepository,
   WebhookEndpointRepository,
 ];
 

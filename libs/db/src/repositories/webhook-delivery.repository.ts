@@ -1,0 +1,277 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma.service';
+
+/**
+ * Advisory lock keys (arbitrary constants, unique in this database) that make the
+ * relay and the claim single-runner: a second worker's statement finds the lock held
+ * and does nothing this round instead of waiting.
+ */
+export const WEBHOOK_RELAY_LOCK_KEY = 7_415_001n;
+export const WEBHOOK_CLAIM_LOCK_KEY = 7_415_002n;
+
+/** Event type the endpoints API delivers to one endpoint itself; the relay skips it. */
+export const ENDPOINT_TEST_EVENT_TYPE = 'endpoint.test';
+/** Notice recorded when an endpoint is disabled by delivery (`{ endpointId, reason }`). */
+export const ENDPOINT_DISABLED_EVENT_TYPE = 'endpoint.disabled';
+
+/** A delivery the claim leased; one job is enqueued for it. */
+export interface ClaimedWebhookDelivery {
+  id: string;
+  tenantId: string;
+  /** Attempts made so far: with the id, the idempotent job id of this attempt. */
+  attempts: number;
+}
+
+/** What one attempt needs: the delivery, its event and its endpoint. */
+export interface WebhookDeliveryWork {
+  id: string;
+  tenantId: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  event: {
+    id: string;
+    type: string;
+    version: number;
+    occurredAt: Date;
+    tenantId: string;
+    connectionId: string | null;
+    data: unknown;
+    full: unknown;
+  };
+  endpoint: {
+    id: string;
+    url: string;
+    status: 'enabled' | 'disabled';
+    payload: 'thin' | 'full';
+    secretSealed: string;
+    previousSecretSealed: string | null;
+    previousSecretUntil: Date | null;
+    failingSince: Date | null;
+  };
+}
+
+/** How one attempt ended, decided by the deliverer. */
+export type WebhookAttemptOutcome =
+  | { kind: 'succeeded' }
+  /** Retry at `nextAttemptAt`. */
+  | { kind: 'retry'; nextAttemptAt: Date }
+  /** Retries exhausted: a dead letter. */
+  | { kind: 'exhausted' }
+  /** HTTP 410: the receiver is gone; the endpoint is disabled. */
+  | { kind: 'gone' };
+
+export interface WebhookAttemptResult {
+  statusCode: number | null;
+  durationMs: number;
+  /** A code (`timeout`, `connect_failed`, `target_not_allowed`, `http_500`, …), never a body. */
+  error: string | null;
+  outcome: WebhookAttemptOutcome;
+  /** Endpoints whose run of failures began before this are disabled (`failing`). */
+  disableIfFailingSince: Date;
+}
+
+/**
+ * Webhook deliveries: the relay from the outbox, the leased claim of due deliveries,
+ * and the record of each attempt. The worker is the only caller.
+ */
+@Injectable()
+export class WebhookDeliveryRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Relays up to `limit` committed events: gives each a feed `position`, marks it
+   * relayed and creates its deliveries (one per enabled endpoint of the event's tenant
+   * subscribed to its type or `*`). Returns the new delivery ids. One autocommit
+   * statement, so an event is relayed and its deliveries exist together or not at all.
+   *
+   * Why `position` and not `seq`: `seq` is drawn at INSERT, but transactions commit in
+   * another order, so a reader paging by `seq` could pass seq 7 while seq 6 is still
+   * uncommitted and never see 6; and rolled-back inserts leave holes in `seq`. The
+   * relay only sees committed rows, and only one relay runs at a time (the advisory
+   * lock, held until this statement commits), so each run numbers the events it found
+   * from the previous maximum on: positions increase in the order events became
+   * visible, with no gaps, and an event committed late gets a position after every one
+   * already handed out — a feed cursor never skips it. (Should a second relay still
+   * race past the lock with a stale snapshot, the unique index on `position` fails its
+   * statement, which changes nothing and is retried.)
+   */
+  async relay(limit: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_RELAY_LOCK_KEY}::bigint) AS held),
+      picked AS MATERIALIZED (
+        SELECT e."id", e."seq" FROM "Event" e
+        WHERE (SELECT held FROM lock) AND e."relayedAt" IS NULL
+        ORDER BY e."seq"
+        LIMIT ${limit}
+        FOR UPDATE OF e
+      ),
+      base AS (SELECT coalesce(max("position"), 0) AS p FROM "Event"),
+      numbered AS (
+        SELECT picked."id", (SELECT p FROM base) + row_number() OVER (ORDER BY picked."seq") AS position FROM picked
+      ),
+      relayed AS (
+        UPDATE "Event" e SET "position" = n.position, "relayedAt" = now()
+        FROM numbered n WHERE e."id" = n."id"
+        RETURNING e."id", e."tenantId", e."type", e."patientRef", e."position"
+      ),
+      inserted AS (
+        INSERT INTO "WebhookDelivery" ("id", "tenantId", "endpointId", "eventId", "orderingKey", "nextAttemptAt")
+        SELECT gen_random_uuid(), r."tenantId", w."id", r."id", CASE WHEN w."orderingKey" = 'patient' THEN r."patientRef" END, now()
+        FROM relayed r
+        JOIN "WebhookEndpoint" w ON w."tenantId" = r."tenantId" AND w."status" = 'enabled'
+             AND (r."type" = ANY (w."eventTypes") OR '*' = ANY (w."eventTypes"))
+        WHERE r."type" <> ${ENDPOINT_TEST_EVENT_TYPE}
+        -- Delivery seq follows feed order: the claim's "oldest per ordering key" is by seq.
+        ORDER BY r."position", w."id"
+        ON CONFLICT ("endpointId", "eventId") DO NOTHING
+        RETURNING "id"
+      )
+      SELECT "id"::text AS "id" FROM inserted`;
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Leases up to `limit` due deliveries for `leaseMs` and returns them. Due: pending,
+   * `nextAttemptAt` passed, no live lease, endpoint enabled; with an ordering key, only
+   * the oldest pending delivery of its (endpoint, key), so a failing event holds back
+   * its own key and nothing else. Each endpoint gets at most `maxInFlightPerEndpoint`
+   * leased deliveries at once (counting those already in flight), and the first slot of
+   * every endpoint is handed out before anyone's second: a slow endpoint cannot take
+   * every worker slot. A crashed worker's leases expire and are claimed again.
+   */
+  async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<ClaimedWebhookDelivery[]> {
+    return this.prisma.$queryRaw<ClaimedWebhookDelivery[]>`
+      WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK_KEY}::bigint) AS held),
+      due_endpoints AS MATERIALIZED (
+        SELECT DISTINCT d."endpointId" FROM "WebhookDelivery" d
+        WHERE (SELECT held FROM lock) AND d."status" = 'pending' AND d."nextAttemptAt" <= now()
+      ),
+      capacity AS (
+        SELECT w."id" AS "endpointId", ${maxInFlightPerEndpoint}::int - (
+                 SELECT count(*)::int FROM "WebhookDelivery" f
+                 WHERE f."endpointId" = w."id" AND f."status" = 'pending' AND f."leaseUntil" > now()
+               ) AS free
+        FROM due_endpoints de JOIN "WebhookEndpoint" w ON w."id" = de."endpointId" AND w."status" = 'enabled'
+      ),
+      ranked AS (
+        SELECT c."id", c."nextAttemptAt", c.rn
+        FROM capacity cap
+        CROSS JOIN LATERAL (
+          SELECT d."id", d."nextAttemptAt", row_number() OVER (ORDER BY d."seq") AS rn
+          FROM "WebhookDelivery" d
+          WHERE d."endpointId" = cap."endpointId" AND d."status" = 'pending' AND d."nextAttemptAt" <= now()
+            AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
+            AND (d."orderingKey" IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM "WebhookDelivery" o
+                  WHERE o."endpointId" = d."endpointId" AND o."orderingKey" = d."orderingKey"
+                    AND o."status" = 'pending' AND o."seq" < d."seq"))
+          ORDER BY d."seq"
+          LIMIT greatest(cap.free, 0)
+        ) c
+      ),
+      chosen AS (SELECT "id" FROM ranked ORDER BY rn, "nextAttemptAt" LIMIT ${limit})
+      UPDATE "WebhookDelivery" d SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond'
+      FROM chosen WHERE d."id" = chosen."id" AND d."status" = 'pending' AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
+      RETURNING d."id"::text AS "id", d."tenantId"::text AS "tenantId", d."attempts"`;
+  }
+
+  /** The delivery with its event and endpoint, within the tenant; null when unknown. */
+  async findWork(tenantId: string, deliveryId: string): Promise<WebhookDeliveryWork | null> {
+    const d = await this.prisma.webhookDelivery.findFirst({
+      where: { id: deliveryId, tenantId },
+      select: {
+        id: true,
+        tenantId: true,
+        status: true,
+        attempts: true,
+        eventId: true,
+        endpoint: {
+          select: {
+            id: true,
+            url: true,
+            status: true,
+            payload: true,
+            secretSealed: true,
+            previousSecretSealed: true,
+            previousSecretUntil: true,
+            failingSince: true,
+          },
+        },
+      },
+    });
+    if (!d) return null;
+    const event = await this.prisma.event.findFirst({
+      where: { id: d.eventId, tenantId },
+      select: { id: true, type: true, version: true, occurredAt: true, tenantId: true, connectionId: true, data: true, full: true },
+    });
+    if (!event) return null;
+    return { id: d.id, tenantId: d.tenantId, status: d.status, attempts: d.attempts, event, endpoint: d.endpoint };
+  }
+
+  /** Brings a pending delivery's next attempt forward to now ("retry now"); false when it is not pending. */
+  async retryNow(tenantId: string, deliveryId: string): Promise<boolean> {
+    const { count } = await this.prisma.webhookDelivery.updateMany({ where: { id: deliveryId, tenantId, status: 'pending' }, data: { nextAttemptAt: new Date() } });
+    return count > 0;
+  }
+
+  /** Marks a delivery whose endpoint was disabled meanwhile as a dead letter (no attempt made). */
+  async abandon(tenantId: string, deliveryId: string, reason: string): Promise<void> {
+    await this.prisma.webhookDelivery.updateMany({
+      where: { id: deliveryId, tenantId, status: 'pending' },
+      data: { status: 'failed', lastError: reason, leaseUntil: null, completedAt: new Date() },
+    });
+  }
+
+  /**
+   * Records one attempt and its consequences in one transaction: the attempt row, the
+   * delivery's new state (lease released), and the endpoint's health — a success clears
+   * `failingSince`; a failure starts it; 410, or failures running since before
+   * `disableIfFailingSince`, disable the endpoint and record an `endpoint.disabled` event.
+   */
+  async recordAttempt(tenantId: string, deliveryId: string, endpointId: string, eventId: string, result: WebhookAttemptResult): Promise<void> {
+    const { outcome } = result;
+    const now = new Date();
+    const status = outcome.kind === 'succeeded' ? 'succeeded' : outcome.kind === 'retry' ? 'pending' : 'failed';
+    const failed = outcome.kind !== 'succeeded';
+    await this.prisma.$transaction([
+      this.prisma.webhookAttempt.create({
+        data: { tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error },
+      }),
+      this.prisma.webhookDelivery.updateMany({
+        where: { id: deliveryId, tenantId },
+        data: {
+          status,
+          attempts: { increment: 1 },
+          leaseUntil: null,
+          lastStatusCode: result.statusCode,
+          lastError: result.error,
+          ...(outcome.kind === 'retry' ? { nextAttemptAt: outcome.nextAttemptAt } : { completedAt: now }),
+        },
+      }),
+      failed
+        ? this.prisma.$executeRaw`
+            UPDATE "WebhookEndpoint" SET "failingSince" = coalesce("failingSince", now()), "updatedAt" = now()
+            WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NULL`
+        : this.prisma.$executeRaw`
+            UPDATE "WebhookEndpoint" SET "failingSince" = NULL, "updatedAt" = now()
+            WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NOT NULL`,
+      ...(failed
+        ? [
+            this.prisma.$executeRaw`
+              WITH disabled AS (
+                UPDATE "WebhookEndpoint"
+                SET "status" = 'disabled', "updatedAt" = now(),
+                    "disabledReason" = CASE WHEN ${outcome.kind === 'gone'} THEN 'gone' ELSE 'failing' END
+                WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'enabled'
+                  AND (${outcome.kind === 'gone'} OR "failingSince" < ${result.disableIfFailingSince})
+                RETURNING "id", "tenantId", "disabledReason"
+              )
+              INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
+              SELECT gen_random_uuid(), "tenantId", ${ENDPOINT_DISABLED_EVENT_TYPE}, 1,
+                     jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
+              FROM disabled`,
+          ]
+        : []),
+    ]);
+  }
+}

@@ -1,0 +1,379 @@
+import type { TestingModule } from '@nestjs/testing';
+import { seal } from '@sb/auth';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { Database, EventRepository, WebhookDeliveryRepository, WebhookEndpointRepository, type NewEvent } from '@sb/db';
+import { LOCAL_DEVELOPMENT_TARGETS, PUBLIC_ONLY_TARGETS } from '@sb/net';
+import { JobName, QueueModule, QueueName, WorkerHost, type JobHandlers } from '@sb/queue';
+import { ConnectionsModule } from '@sb/connections';
+import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix } from '@sb/testing';
+import { TenancyModule } from '@sb/tenancy';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { WebhookDeliverer } from './webhook-deliverer';
+import { WebhookDeliveryModule } from './webhook-delivery.module';
+import { WebhookPoster } from './webhook-http';
+import { WebhookRelay } from './webhook-relay';
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: { id: string; type: string; data: Record<string, unknown> } & Record<string, unknown>;
+  verified: boolean;
+}
+
+/** A real receiver: verifies every request with the reference `standardwebhooks` library, answers with `respond`. */
+class Receiver {
+  readonly received: Received[] = [];
+  private server!: Server;
+  url = '';
+  verifier: Webhook;
+  respond: (r: Received, res: ServerResponse) => void = (_r, res) => res.writeHead(204).end();
+
+  constructor(readonly secret: string) {
+    this.verifier = new Webhook(secret);
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        let verified = true;
+        try {
+          this.verifier.verify(body, req.headers as Record<string, string>);
+        } catch {
+          verified = false;
+        }
+        const r: Received = { headers: req.headers, body, json: JSON.parse(body) as Received['json'], verified };
+        this.received.push(r);
+        this.respond(r, res);
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${String((this.server.address() as AddressInfo).port)}/hook`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('webhook delivery: relay, signed delivery, retries, ordering, isolation (real Postgres and Redis)', () => {
+  let app: TestingModule;
+  let config: AppConfig;
+  let relay: WebhookRelay;
+  let deliverer: WebhookDeliverer;
+  let deliveries: WebhookDeliveryRepository;
+  let endpoints: WebhookEndpointRepository;
+  let events: EventRepository;
+  let db: Database;
+  let fixtures: Fixtures;
+  const receivers: Receiver[] = [];
+  const prefix = testRedisPrefix('webhook-delivery-int');
+
+  const receiver = async (secret = newSecret()) => {
+    const r = await new Receiver(secret).start();
+    receivers.push(r);
+    return r;
+  };
+  const newEndpoint = async (tenantId: string, r: Receiver, input: { eventTypes?: string[]; payload?: 'thin' | 'full'; orderingKey?: 'none' | 'patient' } = {}) => {
+    const id = randomUUID();
+    return endpoints.create(tenantId, {
+      id,
+      url: r.url,
+      eventTypes: input.eventTypes ?? ['*'],
+      payload: input.payload,
+      orderingKey: input.orderingKey,
+      secretSealed: seal(config.vaultMasterKey, r.secret, `webhook-secret:${id}`),
+    });
+  };
+  const emit = (tenantId: string, list: Partial<NewEvent>[]) =>
+    db.transaction((tx) =>
+      events.append(
+        tx,
+        list.map((e) => ({ tenantId, connectionId: null, type: 'patient.admitted', version: 1, data: {}, ...e })),
+      ),
+    );
+  /** Runs relay rounds (the worker's loop, driven by the test) until `done` holds. */
+  const pump = async (done: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
+    const until = Date.now() + timeoutMs;
+    while (!(await Promise.resolve().then(done).catch(() => false))) {
+      if (Date.now() > until) throw new Error('condition not reached in time');
+      await relay.step();
+      await sleep(20);
+    }
+  };
+  const deliveryOf = async (tenantId: string, endpointId: string, eventId: string) => {
+    const d = (await endpoints.listDeliveries(tenantId, endpointId, { limit: 1000 })).find((x) => x.eventId === eventId);
+    if (!d) throw new Error('no delivery');
+    return d;
+  };
+
+  beforeAll(async () => {
+    app = await createTestingApp([QueueModule, TenancyModule, ConnectionsModule, WebhookDeliveryModule], { SB_REDIS_PREFIX: prefix, SB_ALLOW_PRIVATE_TARGETS: 'true' });
+    config = app.get(APP_CONFIG);
+    relay = app.get(WebhookRelay);
+    deliverer = app.get(WebhookDeliverer);
+    deliveries = app.get(WebhookDeliveryRepository);
+    endpoints = app.get(WebhookEndpointRepository);
+    events = app.get(EventRepository);
+    db = app.get(Database);
+    fixtures = new Fixtures(app);
+    const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, () => Promise.reject(new Error('not in this test'))])) as unknown as JobHandlers;
+    handlers[JobName.DeliverWebhook] = (payload) => deliverer.deliver(payload.tenantId ?? '', (payload.data as { deliveryId: string }).deliveryId);
+    await app.get(WorkerHost).start(handlers, [QueueName.Webhooks]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.stop()));
+    await app.close();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('delivers the signed envelope to subscribed endpoints (thin and full), verifiable by standardwebhooks; test events are not relayed', async () => {
+    const { tenant, echo } = await fixtures.newTenant();
+    const [thinR, fullR, otherR] = await Promise.all([receiver(), receiver(), receiver()]);
+    await newEndpoint(tenant.id, thinR, { eventTypes: ['patient.admitted'] });
+    await newEndpoint(tenant.id, fullR, { eventTypes: ['*'], payload: 'full' });
+    await newEndpoint(tenant.id, otherR, { eventTypes: ['result.received'] });
+    const [id] = await emit(tenant.id, [
+      { connectionId: echo.id, data: { patient: 'Patient/p1', encounter: 'Encounter/e1' }, full: { patientResource: { resourceType: 'Patient', id: 'p1' } }, patientRef: 'Patient/p1' },
+      { type: 'endpoint.test', data: {} },
+    ]);
+    await pump(() => thinR.received.length === 1 && fullR.received.length === 1);
+    await sleep(200);
+    await relay.step();
+    expect(otherR.received).toHaveLength(0);
+    expect(thinR.received).toHaveLength(1);
+
+    const thin = thinR.received[0];
+    expect(thin?.verified).toBe(true);
+    expect(thin?.headers['webhook-id']).toBe(id);
+    expect(Math.abs(Number(thin?.headers['webhook-timestamp']) - Date.now() / 1_000)).toBeLessThan(30);
+    expect(thin?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    const event = await events.find(tenant.id, id ?? '');
+    expect(thin?.json).toEqual({
+      id,
+      type: 'patient.admitted',
+      version: 1,
+      timestamp: event?.timestamp.toISOString(),
+      tenantId: tenant.id,
+      connectionId: echo.id,
+      data: { patient: 'Patient/p1', encounter: 'Encounter/e1' },
+    });
+    expect(fullR.received[0]?.verified).toBe(true);
+    expect(fullR.received[0]?.json.data).toEqual({ patient: 'Patient/p1', encounter: 'Encounter/e1', patientResource: { resourceType: 'Patient', id: 'p1' } });
+  });
+
+  it('retries a failing receiver: three attempts with the same webhook-id, the third succeeds, and the endpoint is healthy again', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    let calls = 0;
+    r.respond = (_req, res) => res.writeHead(++calls <= 2 ? 500 : 200).end('ok');
+    const endpoint = await newEndpoint(tenant.id, r);
+    const [eventId = ''] = await emit(tenant.id, [{ data: { n: 1 } }]);
+
+    for (const attempt of [1, 2, 3]) {
+      await pump(() => r.received.length === attempt);
+      await pump(async () => (await deliveryOf(tenant.id, endpoint.id, eventId)).attempts === attempt);
+      const d = await deliveryOf(tenant.id, endpoint.id, eventId);
+      if (attempt < 3) {
+        expect(d).toMatchObject({ status: 'pending', lastStatusCode: 500, lastError: 'http_500' });
+        // The schedule's first steps are 5 s and 30 s (±20 %); the test brings them forward.
+        expect(d.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 2_000);
+        expect((await endpoints.find(tenant.id, endpoint.id))?.failingSince).not.toBeNull();
+        expect(await deliveries.retryNow(tenant.id, d.id)).toBe(true);
+      } else {
+        expect(d).toMatchObject({ status: 'succeeded', attempts: 3, lastStatusCode: 200 });
+      }
+    }
+    expect(new Set(r.received.map((x) => x.headers['webhook-id']))).toEqual(new Set([eventId]));
+    expect(r.received.every((x) => x.verified)).toBe(true);
+    const attempts = await endpoints.listAttempts(tenant.id, endpoint.id, { limit: 10 });
+    expect(attempts.map((a) => a.statusCode)).toEqual([200, 500, 500]);
+    expect(attempts.every((a) => a.eventId === eventId && a.durationMs >= 0)).toBe(true);
+    expect((await endpoints.find(tenant.id, endpoint.id))?.failingSince).toBeNull();
+  });
+
+  it('disables the endpoint on 410 (reason gone), fails the delivery and records an endpoint.disabled event', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    r.respond = (_req, res) => res.writeHead(410).end();
+    const endpoint = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'] });
+    const [eventId = ''] = await emit(tenant.id, [{}]);
+    await pump(async () => (await deliveryOf(tenant.id, endpoint.id, eventId)).status === 'failed');
+    expect(await endpoints.find(tenant.id, endpoint.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
+    const notice = (await events.recent(tenant.id, 10)).find((e) => e.type === 'endpoint.disabled');
+    expect(notice?.data).toEqual({ endpointId: endpoint.id, reason: 'gone' });
+  });
+
+  it('honours Retry-After when it asks for longer than the schedule', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    r.respond = (_req, res) => res.writeHead(503, { 'retry-after': '3600' }).end();
+    const endpoint = await newEndpoint(tenant.id, r);
+    const [eventId = ''] = await emit(tenant.id, [{}]);
+    const before = Date.now();
+    await pump(async () => (await deliveryOf(tenant.id, endpoint.id, eventId)).attempts === 1);
+    const d = await deliveryOf(tenant.id, endpoint.id, eventId);
+    expect(d.status).toBe('pending');
+    expect(d.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 3_600_000 - 1_000);
+    expect(d.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1_000);
+  });
+
+  it('disables an endpoint failing for more than 5 days (reason failing) with a notice', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    r.respond = (_req, res) => res.writeHead(500).end();
+    const endpoint = await newEndpoint(tenant.id, r);
+    const [eventId = ''] = await emit(tenant.id, [{}]);
+    await pump(async () => (await deliveryOf(tenant.id, endpoint.id, eventId)).attempts === 1);
+    expect((await endpoints.find(tenant.id, endpoint.id))?.status).toBe('enabled');
+    const d = await deliveryOf(tenant.id, endpoint.id, eventId);
+    const sixDaysOn = () => new Date(Date.now() + 6 * 86_400_000);
+    expect(await deliverer.deliver(tenant.id, d.id, sixDaysOn)).toMatchObject({ delivered: false, statusCode: 500, outcome: 'retry' });
+    expect(await endpoints.find(tenant.id, endpoint.id)).toMatchObject({ status: 'disabled', disabledReason: 'failing' });
+    const notice = (await events.recent(tenant.id, 10)).find((e) => e.type === 'endpoint.disabled');
+    expect(notice?.data).toEqual({ endpointId: endpoint.id, reason: 'failing' });
+    // The endpoint's pending delivery is no longer claimed.
+    await deliveries.retryNow(tenant.id, d.id);
+    await relay.step();
+    await sleep(300);
+    expect(r.received).toHaveLength(2);
+  });
+
+  it('orders per patient: a poisoned event holds only its own patient; the others are delivered in order', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    let poisoned = true;
+    r.respond = (req, res) => res.writeHead(poisoned && req.json.data.n === 'A1' ? 500 : 200).end();
+    const endpoint = await newEndpoint(tenant.id, r, { orderingKey: 'patient' });
+    const ev = (patient: string, n: string) => ({ patientRef: `Patient/${patient}`, data: { n } });
+    const ids = await emit(tenant.id, [ev('A', 'A1'), ev('B', 'B1'), ev('A', 'A2'), ev('B', 'B2'), ev('C', 'C1'), ev('B', 'B3'), ev('A', 'A3')]);
+    const seen = () => r.received.map((x) => x.json.data.n as string);
+    await pump(() => ['B1', 'B2', 'B3', 'C1'].every((n) => seen().includes(n)));
+    await sleep(300);
+    await relay.step();
+    await sleep(200);
+    expect(seen().filter((n) => n.startsWith('B'))).toEqual(['B1', 'B2', 'B3']);
+    expect(seen().filter((n) => n.startsWith('A'))).toEqual(['A1']);
+
+    poisoned = false;
+    await deliveries.retryNow(tenant.id, (await deliveryOf(tenant.id, endpoint.id, ids[0] ?? '')).id);
+    await pump(() => seen().filter((n) => n.startsWith('A')).length === 4);
+    expect(seen().filter((n) => n.startsWith('A'))).toEqual(['A1', 'A1', 'A2', 'A3']);
+    expect(r.received.every((x) => x.verified)).toBe(true);
+  });
+
+  it('a hanging endpoint does not hold up another endpoint, and holds at most its in-flight cap', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const hanging = await receiver();
+    hanging.respond = () => undefined; // never answers
+    const healthy = await receiver();
+    await newEndpoint(tenant.id, hanging);
+    await newEndpoint(tenant.id, healthy);
+    await emit(tenant.id, Array.from({ length: 30 }, (_, i) => ({ data: { i } })));
+    const started = Date.now();
+    await pump(() => healthy.received.length === 30, 8_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(hanging.received.length).toBeGreaterThan(0);
+    expect(hanging.received.length).toBeLessThanOrEqual(8);
+    await relay.step();
+    await sleep(200);
+    expect(hanging.received.length).toBeLessThanOrEqual(8);
+  });
+
+  it('assigns gap-free feed positions in commit order, including an event whose transaction commits late', async () => {
+    const { tenant } = await fixtures.newTenant();
+    let inserted!: () => void;
+    const wasInserted = new Promise<void>((resolve) => (inserted = resolve));
+    let commit!: () => void;
+    const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+    const late = db.transaction(async (tx) => {
+      const ids = await events.append(tx, [{ tenantId: tenant.id, connectionId: null, type: 'patient.updated', version: 1, data: { late: true } }]);
+      inserted();
+      await mayCommit;
+      return ids;
+    });
+    await wasInserted;
+    const early = await emit(tenant.id, Array.from({ length: 5 }, (_, i) => ({ data: { i } })));
+    await relay.step();
+    const first = await events.feed(tenant.id, { afterPosition: 0n, limit: 100 });
+    expect(first.map((e) => e.id)).toEqual(early);
+    const positions = first.map((e) => e.position);
+    expect(positions.map((p) => p - (positions[0] ?? 0n))).toEqual([0n, 1n, 2n, 3n, 4n]);
+
+    commit();
+    const [lateId] = await late;
+    await relay.step();
+    const after = await events.feed(tenant.id, { afterPosition: positions[4] ?? 0n, limit: 100 });
+    expect(after.map((e) => e.id)).toEqual([lateId]);
+    expect((after[0]?.position ?? 0n) > (positions[4] ?? 0n)).toBe(true);
+  });
+
+  it('signs with the previous secret too while its rotation grace lasts', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const oldSecret = newSecret();
+    const r = await receiver(oldSecret);
+    const endpoint = await newEndpoint(tenant.id, r);
+    const current = newSecret();
+    await endpoints.rotateSecret(tenant.id, endpoint.id, seal(config.vaultMasterKey, current, `webhook-secret:${endpoint.id}`), new Date(Date.now() + 3_600_000));
+    await emit(tenant.id, [{}]);
+    await pump(() => r.received.length === 1);
+    const got = r.received[0];
+    expect(got?.verified).toBe(true);
+    expect(String(got?.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(() => new Webhook(current).verify(got?.body ?? '', got?.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it('finds no delivery across tenants', async () => {
+    const a = await fixtures.newTenant();
+    const b = await fixtures.newTenant();
+    const r = await receiver();
+    r.respond = (_req, res) => res.writeHead(500).end();
+    const endpoint = await newEndpoint(a.tenant.id, r);
+    const [eventId = ''] = await emit(a.tenant.id, [{}]);
+    await pump(async () => (await deliveryOf(a.tenant.id, endpoint.id, eventId)).attempts === 1);
+    const d = await deliveryOf(a.tenant.id, endpoint.id, eventId);
+    expect(await deliverer.deliver(b.tenant.id, d.id)).toEqual({ delivered: false, skipped: 'not_found' });
+    expect(await deliveries.retryNow(b.tenant.id, d.id)).toBe(false);
+  });
+
+  it('refuses private and loopback receivers unless allowed, also when a name resolves there at connect time', async () => {
+    const r = await receiver();
+    const poster = new WebhookPoster();
+    const port = new URL(r.url).port;
+    try {
+      expect(await poster.post(r.url, {}, '{}', { policy: PUBLIC_ONLY_TARGETS, allowHttp: true })).toMatchObject({ statusCode: null, error: 'target_not_allowed' });
+      expect(await poster.post(`http://localhost:${port}/hook`, {}, '{}', { policy: PUBLIC_ONLY_TARGETS, allowHttp: true })).toMatchObject({ statusCode: null, error: 'target_not_allowed' });
+      expect(await poster.post(r.url, {}, '{}', { policy: PUBLIC_ONLY_TARGETS, allowHttp: false })).toMatchObject({ error: 'scheme_not_allowed' });
+      expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true })).toMatchObject({ statusCode: 204, error: null });
+      expect(r.received).toHaveLength(1);
+    } finally {
+      poster.close();
+    }
+  });
+
+  it('does not follow redirects, and reads a large response body only up to the cap', async () => {
+    const r = await receiver();
+    const poster = new WebhookPoster();
+    try {
+      r.respond = (_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
+      expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true })).toMatchObject({ statusCode: 302, error: null });
+      r.respond = (_req, res) => res.writeHead(200).end('x'.repeat(1024 * 1024));
+      expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true })).toMatchObject({ statusCode: 200, error: null });
+      r.respond = () => undefined;
+      expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true, timeoutMs: 300 })).toMatchObject({ statusCode: null, error: 'timeout' });
+    } finally {
+      poster.close();
+    }
+  });
+});

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { WebhookDeliverer } from './webhook-deliverer';
+import { WebhookRelay } from './webhook-relay';
+
+/** The worker side of webhooks: the relay loop and the `webhooks.deliver` handler (needs DbModule and QueueModule). */
+@Module({ providers: [WebhookDeliverer, WebhookRelay], exports: [WebhookDeliverer, WebhookRelay] })
+export class WebhookDeliveryModule {}

@@ -1,0 +1,100 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { WebhookDeliveryRepository } from '@sb/db';
+import { envelope, JobName, QUEUE_OF, QueueService } from '@sb/queue';
+import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, WEBHOOK_TIMEOUT_MS } from './webhook-http';
+
+/** Events relayed from the outbox per statement. */
+export const WEBHOOK_RELAY_BATCH = 500;
+/** Deliveries claimed (and enqueued) per round. */
+export const WEBHOOK_CLAIM_BATCH = 256;
+/**
+ * How long a claimed delivery is reserved for its job: the queue wait plus the 15 s
+ * timeout, with room. A worker killed meanwhile leaves the lease to expire, and the
+ * delivery is claimed and enqueued again (at least once; same `webhook-id`).
+ */
+export const WEBHOOK_LEASE_MS = 4 * WEBHOOK_TIMEOUT_MS + 60_000;
+/** Poll interval when there was nothing to relay or claim. */
+export const WEBHOOK_IDLE_POLL_MS = 50;
+/** Pause after a failed round (database or Redis down). */
+export const WEBHOOK_ERROR_PAUSE_MS = 2_000;
+
+/**
+ * The worker's relay: moves committed outbox events into deliveries, then leases due
+ * deliveries and enqueues one `webhooks.deliver` job each. Postgres holds the truth:
+ * losing Redis loses queued jobs, not deliveries — their leases expire and they are
+ * enqueued again. The job id `${deliveryId}_${attempts}` makes a re-enqueue of the same
+ * attempt a no-op while the first job still exists.
+ */
+@Injectable()
+export class WebhookRelay implements OnModuleDestroy {
+  private readonly logger = new Logger(WebhookRelay.name);
+  private running = false;
+  private current: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveryRepository,
+    private readonly queues: QueueService,
+  ) {}
+
+  /** One round; returns how much it moved (events' deliveries created + deliveries enqueued). */
+  async step(): Promise<number> {
+    const created = await this.deliveries.relay(WEBHOOK_RELAY_BATCH);
+    const claimed = await this.deliveries.claimDue(WEBHOOK_CLAIM_BATCH, WEBHOOK_LEASE_MS, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
+    if (claimed.length > 0) {
+      await this.queues.queue(QUEUE_OF[JobName.DeliverWebhook]).addBulk(
+        claimed.map((d) => ({
+          name: JobName.DeliverWebhook,
+          data: envelope(d.tenantId, { deliveryId: d.id }),
+          opts: {
+            // BullMQ refuses ':' in custom ids.
+            jobId: `${d.id}_${String(d.attempts)}`,
+            // Retries live in Postgres (the delivery's schedule); a failed job is picked up again after its lease.
+            attempts: 1,
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        })),
+      );
+    }
+    return created.length + claimed.length;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.current = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.current;
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let pause = 0;
+      try {
+        if ((await this.step()) === 0) pause = WEBHOOK_IDLE_POLL_MS;
+      } catch (error) {
+        this.logger.error({ err: error }, 'webhook relay round failed');
+        pause = WEBHOOK_ERROR_PAUSE_MS;
+      }
+      if (pause > 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pause);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+}
