@@ -6,3 +6,4 @@ export * from './e2e-stack';
 export * from './fake-fhir-server';
 export * from './us-core-validator';
 export * from './mllp-peer';
+export * from './webhook-receiver';
