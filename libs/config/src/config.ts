@@ -52,6 +52,7 @@ export interface AppConfig {
   graphqlMaxComplexity: number;
   mllpPort: number;
   mllpMaxMessageBytes: number;
+  webhookLeaseMs: number;
   /** Set when SB_MLLP_TLS_CERT and SB_MLLP_TLS_KEY are: the listener speaks TLS. */
   mllpTls?: MllpTlsConfig;
   sandboxPort: number;
@@ -130,6 +131,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     graphqlMaxComplexity: env.SB_GRAPHQL_MAX_COMPLEXITY,
     mllpPort: env.SB_MLLP_PORT,
     mllpMaxMessageBytes: env.SB_MLLP_MAX_MESSAGE_BYTES,
+    webhookLeaseMs: env.SB_WEBHOOK_LEASE_SECONDS * 1000,
     mllpTls: mllpTlsConfig(env),
     sandboxPort: env.SB_SANDBOX_PORT,
     sandboxUrl: (env.SB_SANDBOX_URL ?? `http://127.0.0.1:${env.SB_SANDBOX_PORT}`).replace(/\/+$/, ''),

@@ -139,6 +139,12 @@ export class WebhookDeliveryRepository {
    * every endpoint is handed out before anyone's second: a slow endpoint cannot take
    * every worker slot. A crashed worker's leases expire and are claimed again.
    */
+  /** Hands claimed deliveries back at once (their jobs could not be enqueued). */
+  async releaseLeases(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.prisma.$executeRaw`UPDATE "WebhookDelivery" SET "leaseUntil" = NULL WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'pending'`;
+  }
+
   async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<ClaimedWebhookDelivery[]> {
     return this.prisma.$queryRaw<ClaimedWebhookDelivery[]>`
       WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK_KEY}::bigint) AS held),

@@ -1,18 +1,19 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { WebhookDeliveryRepository } from '@sb/db';
 import { envelope, JobName, QUEUE_OF, QueueService } from '@sb/queue';
-import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, WEBHOOK_TIMEOUT_MS } from './webhook-http';
+import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT } from './webhook-http';
 
 /** Events relayed from the outbox per statement. */
 export const WEBHOOK_RELAY_BATCH = 500;
 /** Deliveries claimed (and enqueued) per round. */
 export const WEBHOOK_CLAIM_BATCH = 256;
 /**
- * How long a claimed delivery is reserved for its job: the queue wait plus the 15 s
- * timeout, with room. A worker killed meanwhile leaves the lease to expire, and the
+ * How long a claimed delivery is reserved for its job (`SB_WEBHOOK_LEASE_SECONDS`,
+ * default 120 s: the queue wait plus the 15 s timeout, with room). A worker killed
+ * meanwhile, or a Redis that lost its queue, leaves the lease to expire, and the
  * delivery is claimed and enqueued again (at least once; same `webhook-id`).
  */
-export const WEBHOOK_LEASE_MS = 4 * WEBHOOK_TIMEOUT_MS + 60_000;
 /** Poll interval when there was nothing to relay or claim. */
 export const WEBHOOK_IDLE_POLL_MS = 50;
 /** Pause after a failed round (database or Redis down). */
@@ -33,6 +34,7 @@ export class WebhookRelay implements OnModuleDestroy {
   private wake: (() => void) | null = null;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly queues: QueueService,
   ) {}
@@ -40,8 +42,16 @@ export class WebhookRelay implements OnModuleDestroy {
   /** One round; returns how much it moved (events' deliveries created + deliveries enqueued). */
   async step(): Promise<number> {
     const created = await this.deliveries.relay(WEBHOOK_RELAY_BATCH);
-    const claimed = await this.deliveries.claimDue(WEBHOOK_CLAIM_BATCH, WEBHOOK_LEASE_MS, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
+    const claimed = await this.deliveries.claimDue(WEBHOOK_CLAIM_BATCH, this.config.webhookLeaseMs, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
     if (claimed.length > 0) {
+      await this.enqueue(claimed);
+    }
+    return created.length + claimed.length;
+  }
+
+  /** One job per claimed delivery; when Redis refuses them, the leases go back at once instead of expiring. */
+  private async enqueue(claimed: readonly { id: string; tenantId: string; attempts: number }[]): Promise<void> {
+    try {
       await this.queues.queue(QUEUE_OF[JobName.DeliverWebhook]).addBulk(
         claimed.map((d) => ({
           name: JobName.DeliverWebhook,
@@ -56,8 +66,10 @@ export class WebhookRelay implements OnModuleDestroy {
           },
         })),
       );
+    } catch (error) {
+      await this.deliveries.releaseLeases(claimed.map((d) => d.id)).catch(() => undefined);
+      throw error;
     }
-    return created.length + claimed.length;
   }
 
   start(): void {
