@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { Database } from './database';
+import { OutboxNotifications } from './outbox-notifications';
 import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditRepository } from './repositories/audit.repository';
@@ -43,7 +44,7 @@ const repositories = [
 
 @Global()
 @Module({
-  providers: [PrismaService, Database, ...repositories],
-  exports: [Database, ...repositories],
+  providers: [PrismaService, Database, OutboxNotifications, ...repositories],
+  exports: [Database, OutboxNotifications, ...repositories],
 })
 export class DbModule {}

@@ -1,6 +1,7 @@
 export { Database, type DbTransaction } from './database';
 export * from './db.module';
 export * from './models';
+export * from './outbox-notifications';
 export * from './repositories/api-key.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/call-record.repository';

@@ -10,6 +10,8 @@ export class ProcessingLoop {
   private running = false;
   private current: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** A poke that came while a step was running: the next step starts without the idle pause. */
+  private poked = false;
   private readonly logger: Logger;
 
   constructor(
@@ -28,6 +30,7 @@ export class ProcessingLoop {
 
   /** Skips the idle wait (new work was announced). */
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
@@ -40,13 +43,14 @@ export class ProcessingLoop {
   private async run(): Promise<void> {
     while (this.running) {
       let pause = 0;
+      this.poked = false;
       try {
         if ((await this.step()) === 0) pause = this.options.idleMs;
       } catch (error) {
         this.logger.error({ err: error }, `${this.name} step failed`);
         pause = this.options.errorMs;
       }
-      if (pause > 0 && this.running) await this.sleep(pause);
+      if (pause > 0 && this.running && !this.poked) await this.sleep(pause);
     }
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
+import { OUTBOX_CHANNEL } from '../outbox-notifications';
 import { PrismaService } from '../prisma.service';
 
 export interface NewEvent {
@@ -43,6 +44,8 @@ export class EventRepository {
            WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, n)
       ORDER BY e.n
       RETURNING "id"`;
+    // Delivered to listeners when (and only if) the transaction commits.
+    await unwrapTx(tx).$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')::text`;
     return rows.map((r) => r.id);
   }
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { WebhookDeliverer } from './webhook-deliverer';
 import { WebhookDeliveryModule } from './webhook-delivery.module';
-import { WebhookPoster } from './webhook-http';
+import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, WebhookPoster } from './webhook-http';
 import { WebhookRelay } from './webhook-relay';
 
 interface Received {
@@ -281,14 +281,13 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     await newEndpoint(tenant.id, hanging);
     await newEndpoint(tenant.id, healthy);
     await emit(tenant.id, Array.from({ length: 30 }, (_, i) => ({ data: { i } })));
-    const started = Date.now();
+    // Every healthy delivery arrives while the hanging endpoint holds its slots (pump fails if they do not).
     await pump(() => healthy.received.length === 30, 8_000);
-    expect(Date.now() - started).toBeLessThan(8_000);
     expect(hanging.received.length).toBeGreaterThan(0);
-    expect(hanging.received.length).toBeLessThanOrEqual(8);
+    expect(hanging.received.length).toBeLessThanOrEqual(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
     await relay.step();
     await sleep(200);
-    expect(hanging.received.length).toBeLessThanOrEqual(8);
+    expect(hanging.received.length).toBeLessThanOrEqual(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
   });
 
   it('assigns gap-free feed positions in commit order, including an event whose transaction commits late', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { WebhookDeliveryRepository } from '@sb/db';
+import { OutboxNotifications, WebhookDeliveryRepository } from '@sb/db';
 import { envelope, JobName, QUEUE_OF, QueueService } from '@sb/queue';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT } from './webhook-http';
 
@@ -32,12 +32,21 @@ export class WebhookRelay implements OnModuleDestroy {
   private running = false;
   private current: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** A poke that came while a round was running: the next round starts without the idle pause. */
+  private poked = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly queues: QueueService,
+    private readonly notifications: OutboxNotifications,
   ) {}
+
+  /** Runs the next round now: events just committed, or a delivery finished and freed a slot. */
+  poke(): void {
+    this.poked = true;
+    this.wake?.();
+  }
 
   /** One round; returns how much it moved (events' deliveries created + deliveries enqueued). */
   async step(): Promise<number> {
@@ -75,6 +84,7 @@ export class WebhookRelay implements OnModuleDestroy {
   start(): void {
     if (this.running) return;
     this.running = true;
+    void this.notifications.listen(() => this.poke());
     this.current = this.run();
   }
 
@@ -91,13 +101,14 @@ export class WebhookRelay implements OnModuleDestroy {
   private async run(): Promise<void> {
     while (this.running) {
       let pause = 0;
+      this.poked = false;
       try {
         if ((await this.step()) === 0) pause = WEBHOOK_IDLE_POLL_MS;
       } catch (error) {
         this.logger.error({ err: error }, 'webhook relay round failed');
         pause = WEBHOOK_ERROR_PAUSE_MS;
       }
-      if (pause > 0 && this.running) {
+      if (pause > 0 && this.running && !this.poked) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pause);
           this.wake = () => {

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench -- webhooks`: event commit → first delivery attempt latency at a
+ * steady rate, signed deliveries per second on a burst, and a healthy endpoint's
+ * p99 with and without a hanging endpoint (another tenant's) beside it. The api and
+ * worker run as processes on a fresh database; events are committed through the
+ * outbox writer from this process; receivers are real HTTP servers here.
+ */
+import type { TestingModule } from '@nestjs/testing';
+import { Database } from '@sb/db';
+import { EventsModule, EventWriter } from '@sb/events';
+import { createTestingApp, startE2eStack, startWebhookReceiver, type E2eStack, type WebhookReceiver } from '@sb/testing';
+import { randomUUID } from 'node:crypto';
+import { createBenchDatabase } from './bench-database';
+
+const STEADY_RATE_PER_SEC = 100;
+const STEADY_SECONDS = 10;
+const BURST = 5_000;
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Tenant {
+  id: string;
+  key: string;
+}
+
+async function newTenant(stack: E2eStack, name: string): Promise<Tenant> {
+  const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name, slug: `${name}-${randomUUID().slice(0, 6)}` });
+  const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'bench' })).body.key as string;
+  return { id: tenant.body.id as string, key };
+}
+
+/** Commits one event per tick for `tenant`; returns commit times by event id. */
+async function steady(db: TestingModule, tenants: readonly Tenant[], perSecond: number, seconds: number): Promise<Map<string, number>> {
+  const committed = new Map<string, number>();
+  const writer = db.get(EventWriter);
+  const interval = 1000 / perSecond;
+  const started = Date.now();
+  for (let i = 0; i < perSecond * seconds; i++) {
+    const due = started + i * interval;
+    if (due > Date.now()) await sleep(due - Date.now());
+    await Promise.all(
+      tenants.map(async (t, n) => {
+        const patient = `Patient/bench-${i % 200}`;
+        const [id] = await db.get(Database).transaction((tx) => writer.append(tx, [{ tenantId: t.id, connectionId: null, type: 'patient.updated', data: { patient }, patientRef: patient }]));
+        if (n === 0 && id) committed.set(id, Date.now());
+      }),
+    );
+  }
+  return committed;
+}
+
+function latencies(committed: Map<string, number>, receiver: WebhookReceiver): { p50: number; p99: number; count: number } {
+  const first = new Map<string, number>();
+  for (const w of receiver.received) {
+    const id = String(w.headers['webhook-id']);
+    if (!first.has(id)) first.set(id, w.receivedAtMs);
+  }
+  const values = [...committed].flatMap(([id, at]) => (first.has(id) ? [(first.get(id) as number) - at] : [])).sort((a, b) => a - b);
+  return { p50: percentile(values, 50), p99: percentile(values, 99), count: values.length };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const database = createBenchDatabase('webhooks');
+  try {
+    return await measure(database.url);
+  } finally {
+    await database.drop();
+  }
+}
+
+async function measure(databaseUrl: string): Promise<Record<string, unknown>> {
+  const healthy = await startWebhookReceiver();
+  const hanging = await startWebhookReceiver(() => 'hang');
+  const stack = await startE2eStack('bench-webhooks', ['api', 'worker'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, { exportSpans: false });
+  const db = await createTestingApp([EventsModule], { DATABASE_URL: databaseUrl });
+  try {
+    const a = await newTenant(stack, 'bench-healthy');
+    const b = await newTenant(stack, 'bench-noisy');
+    const created = await stack.call('POST', '/v1/webhook-endpoints', a.key, { url: healthy.url('/a'), eventTypes: ['patient.updated'] });
+    if (created.status !== 201) throw new Error(`endpoint not created: ${created.status}`);
+    const steadyTotal = STEADY_RATE_PER_SEC * STEADY_SECONDS;
+
+    // Warm up, then the steady rate with the healthy endpoint alone.
+    const warm = await steady(db, [a], 50, 2);
+    await healthy.waitFor((r) => r.length >= warm.size, 60_000);
+    const alone = await steady(db, [a], STEADY_RATE_PER_SEC, STEADY_SECONDS);
+    await healthy.waitFor((r) => r.length >= warm.size + steadyTotal, 120_000);
+    const quiet = latencies(alone, healthy);
+
+    // The same, while another tenant's endpoint hangs on every delivery.
+    const noisy = await stack.call('POST', '/v1/webhook-endpoints', b.key, { url: hanging.url('/b'), eventTypes: ['patient.updated'] });
+    if (noisy.status !== 201) throw new Error(`endpoint not created: ${noisy.status}`);
+    const beside = await steady(db, [a, b], STEADY_RATE_PER_SEC, STEADY_SECONDS);
+    await healthy.waitFor((r) => r.length >= warm.size + 2 * steadyTotal, 120_000);
+    const loud = latencies(beside, healthy);
+    await stack.call('POST', `/v1/webhook-endpoints/${noisy.body.id}/disable`, b.key);
+
+    // A burst: signed deliveries per second to one endpoint.
+    const before = healthy.received.length;
+    const writer = db.get(EventWriter);
+    const burstStarted = Date.now();
+    for (let i = 0; i < BURST / 500; i++) {
+      await db.get(Database).transaction((tx) =>
+        writer.append(tx, Array.from({ length: 500 }, (_, n) => ({ tenantId: a.id, connectionId: null, type: 'patient.updated', data: { patient: `Patient/burst-${(i * 500 + n) % 300}` } }))),
+      );
+    }
+    await healthy.waitFor((r) => r.length >= before + BURST, 300_000);
+    const deliveriesPerSec = round(BURST / ((Date.now() - burstStarted) / 1000));
+
+    return {
+      bench: 'webhooks',
+      steadyRatePerSec: STEADY_RATE_PER_SEC,
+      alone: quiet,
+      besideHangingEndpoint: { ...loud, hangingEndpointRequests: hanging.received.length },
+      commitToAttemptP50Ms: quiet.p50,
+      commitToAttemptP99Ms: quiet.p99,
+      deliveriesPerSec,
+      noisyNeighbourP99Ratio: round(loud.p99 / Math.max(quiet.p99, 1), 3),
+      targets: { commitToAttemptP50Ms: '<= 20', commitToAttemptP99Ms: '<= 100', deliveriesPerSec: '>= 1000', noisyNeighbourP99Ratio: '<= 1.2' },
+    };
+  } finally {
+    await db.close();
+    await stack.close();
+    await healthy.close();
+    await hanging.close();
+  }
+}
