@@ -215,6 +215,30 @@ describe('an HL7 v2 site through the gateway', () => {
     expect(await waitFor(`ServiceRequest/${refused.body.id}`, 'rejected')).toMatchObject({ status: 'rejected', ackCode: 'AE', errorText: 'Unknown test code' });
   });
 
+  it('files a note to the site as MDM^T02 and announces it as document.created, references only', async () => {
+    const note = {
+      resourceType: 'DocumentReference',
+      status: 'current',
+      type: { coding: [{ system: 'http://loinc.org', code: '11506-3', display: 'Progress note' }] },
+      category: [{ coding: [{ system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category', code: 'clinical-note' }] }],
+      subject: { reference: `Patient/${patientId}` },
+      date: '2026-03-02T10:00:00Z',
+      content: [{ attachment: { contentType: 'text/plain', data: Buffer.from('Telehealth follow-up, doing well.').toString('base64') } }],
+    };
+    const created = await stack.call('POST', `/fhir/r4/${connectionId}/DocumentReference`, a.key, note);
+    expect(created.status).toBe(201);
+    const deadline = Date.now() + 20_000;
+    let events: { type: string; data: Record<string, string> }[] = [];
+    while (Date.now() < deadline) {
+      events = (await stack.call('GET', '/v1/events?types=document.created&limit=100', a.key)).body.data;
+      if (events.some((e) => e.data.document === `DocumentReference/${created.body.id}`)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(events.find((e) => e.data.document === `DocumentReference/${created.body.id}`)?.data).toEqual({ patient: `Patient/${patientId}`, document: `DocumentReference/${created.body.id}` });
+    // And the inbound MDM^T02 of the first test announced its document too.
+    expect(events.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('files what the sandbox site streams on demand', async () => {
     const facility = `${FACILITY}-S`;
     const second = await stack.call('POST', '/v1/connections', a.key, { name: 'Sandbox site feed', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: facility });

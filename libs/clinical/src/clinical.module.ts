@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AdaptersModule } from '@sb/adapters';
 import { ConnectionsModule } from '@sb/connections';
+import { EventsModule } from '@sb/events';
 import { TransactionsModule } from '@sb/transactions';
 import { ClinicalService } from './clinical.service';
 import { IdempotentCreates } from './idempotent-creates';
 
 @Module({
-  imports: [AdaptersModule, ConnectionsModule, TransactionsModule],
+  imports: [AdaptersModule, ConnectionsModule, TransactionsModule, EventsModule],
   providers: [ClinicalService, IdempotentCreates],
   exports: [ClinicalService],
 })

@@ -5,9 +5,11 @@ import type { AdapterInteraction, ClinicalResourceType, CreateResult, Credential
 import { ConnectionKeysService, ConnectionService } from '@sb/connections';
 import { ErrorCode, SbError, type Actor } from '@sb/core';
 import type { Connection, DbTransaction } from '@sb/db';
+import { EventWriter } from '@sb/events';
 import { validateFhirResource } from '@sb/fhir';
 import { TransactionPipeline, type Operation } from '@sb/transactions';
 import { VaultService } from '@sb/vault';
+import { createdEvents } from './created-events';
 import { IdempotentCreates } from './idempotent-creates';
 import { patientRefOf } from './patient-ref';
 
@@ -32,6 +34,7 @@ export class ClinicalService {
     private readonly keys: ConnectionKeysService,
     private readonly vault: VaultService,
     private readonly idempotent: IdempotentCreates,
+    private readonly events: EventWriter,
   ) {}
 
   /** The connection's CapabilityStatement, computed from its adapter (no call to the EHR). */
@@ -60,7 +63,12 @@ export class ClinicalService {
     const issues = validateFhirResource(resource);
     if (issues.length > 0) throw new SbError(ErrorCode.ValidationFailed, 'Resource is not valid FHIR R4', { issues });
     return this.idempotent.run({ tenantId, connectionId, key: idempotencyKey, request: { type, resource } }, async (persist) => {
-      const { result } = await this.run<CreateResult>(actor, tenantId, connectionId, 'create', type, patientRefOf(resource), (adapter) => adapter.create(type, resource), persist);
+      // The create's event (a note filed, an appointment booked) commits with its usage and audit records.
+      const persistWithEvents = async (tx: DbTransaction, result: CreateResult) => {
+        await persist?.(tx, result);
+        await this.events.append(tx, createdEvents(type, result, resource, tenantId, connectionId));
+      };
+      const { result } = await this.run<CreateResult>(actor, tenantId, connectionId, 'create', type, patientRefOf(resource), (adapter) => adapter.create(type, resource), persistWithEvents);
       return { id: result.id, resource: result.resource, replayed: false };
     });
   }
