@@ -4,7 +4,7 @@
  * store secrets that never come back out, and check every endpoint's tenant
  * isolation. Afterwards the run's logs and spans are scanned for every secret.
  */
-import { findLeaks, startE2eStack, startFakeFhirServer, type E2eStack, type FakeFhirServer } from '@sb/testing';
+import { findLeaks, startE2eStack, startFakeFhirServer, type E2eStack, type E2eTenant, type FakeFhirServer } from '@sb/testing';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 
@@ -16,17 +16,6 @@ const PEM_BODY_SAMPLE = IMPORTED_PEM.split('\n')[5] ?? '';
 let stack: E2eStack;
 let fhir: FakeFhirServer;
 
-interface TenantHandle {
-  id: string;
-  key: string;
-}
-
-async function newTenant(slug: string): Promise<TenantHandle> {
-  const created = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: slug, slug });
-  const key = await stack.call('POST', `/v1/tenants/${created.body.id}/api-keys`, stack.adminToken, { name: 'e2e' });
-  stack.secrets.push(key.body.key);
-  return { id: created.body.id, key: key.body.key };
-}
 
 beforeAll(async () => {
   stack = await startE2eStack('connections-e2e');
@@ -39,14 +28,14 @@ afterAll(async () => {
 });
 
 describe('connections and the vault', () => {
-  let a: TenantHandle;
-  let b: TenantHandle;
+  let a: E2eTenant;
+  let b: E2eTenant;
   let connectionId: string;
   let firstKid: string;
 
   beforeAll(async () => {
-    a = await newTenant(`conn-a-${randomUUID().slice(0, 6)}`);
-    b = await newTenant(`conn-b-${randomUUID().slice(0, 6)}`);
+    a = await stack.newTenant(`conn-a-${randomUUID().slice(0, 6)}`);
+    b = await stack.newTenant(`conn-b-${randomUUID().slice(0, 6)}`);
   });
 
   it('creates an Epic connection in draft and discovers its token URL', async () => {

@@ -7,26 +7,15 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { validateFhirResource } from '@sb/fhir';
-import { findLeaks, startE2eStack, usCoreAvailable, usCoreFixturePath, validateUsCore, type CallResult, type E2eStack } from '@sb/testing';
+import { findLeaks, startE2eStack, usCoreAvailable, usCoreFixturePath, validateUsCore, type CallResult, type E2eStack, type E2eTenant } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 
 let stack: E2eStack;
 const returned: Resource[] = [];
 const patientNames: string[] = [];
 
-interface Tenant {
-  id: string;
-  key: string;
-}
 
-async function newTenant(slug: string): Promise<Tenant> {
-  const created = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: slug, slug });
-  const key = await stack.call('POST', `/v1/tenants/${created.body.id}/api-keys`, stack.adminToken, { name: 'e2e' });
-  stack.secrets.push(key.body.key);
-  return { id: created.body.id, key: key.body.key };
-}
-
-const fhir = (t: Tenant, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+const fhir = (t: E2eTenant, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
   stack.call(method, `/fhir/r4${path}`, t.key, body, { accept: 'application/fhir+json', ...headers });
 
 const collect = (res: CallResult): CallResult => {
@@ -43,14 +32,14 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 describe.each(['epic', 'oracle'] as const)('%s through the FHIR facade', (vendor) => {
-  let a: Tenant;
-  let b: Tenant;
+  let a: E2eTenant;
+  let b: E2eTenant;
   let cid: string;
   let patients: { id: string; mrn: string; family: string; given: string }[];
 
   beforeAll(async () => {
-    a = await newTenant(`fhir-${vendor}-a-${randomUUID().slice(0, 6)}`);
-    b = await newTenant(`fhir-${vendor}-b-${randomUUID().slice(0, 6)}`);
+    a = await stack.newTenant(`fhir-${vendor}-a-${randomUUID().slice(0, 6)}`);
+    b = await stack.newTenant(`fhir-${vendor}-b-${randomUUID().slice(0, 6)}`);
     const created = await stack.call('POST', '/v1/connections', a.key, { name: `${vendor} sandbox`, vendor, environment: 'sandbox' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'live', provisioning: { ok: true } });

@@ -8,7 +8,7 @@
  */
 import { validateFhirResource } from '@sb/fhir';
 import { segments } from '@sb/hl7';
-import { findLeaks, freePort, sendMllpMessages, startE2eStack, waitForPort, type E2eStack } from '@sb/testing';
+import { findLeaks, freePort, sendMllpMessages, startE2eStack, waitForPort, type E2eStack, type E2eTenant } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 
 const FAMILY = `Quillfeather${randomUUID().slice(0, 6)}`;
@@ -43,17 +43,6 @@ let stack: E2eStack;
 let mllpPort: number;
 let siteMllpPort: number;
 
-interface TenantHandle {
-  id: string;
-  key: string;
-}
-
-async function newTenant(slug: string): Promise<TenantHandle> {
-  const created = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: slug, slug });
-  const key = await stack.call('POST', `/v1/tenants/${created.body.id}/api-keys`, stack.adminToken, { name: 'e2e' });
-  stack.secrets.push(key.body.key);
-  return { id: created.body.id, key: key.body.key };
-}
 
 const msa = (ack: string) => segments(ack).find((s) => s[0] === 'MSA') ?? [];
 
@@ -69,15 +58,15 @@ afterAll(async () => {
 });
 
 describe('an HL7 v2 site through the gateway', () => {
-  let a: TenantHandle;
-  let b: TenantHandle;
+  let a: E2eTenant;
+  let b: E2eTenant;
   let connectionId: string;
   let patientId: string;
   const fhir = (path: string, key = a.key) => stack.call('GET', `/fhir/r4/${connectionId}/${path}`, key);
 
   beforeAll(async () => {
-    a = await newTenant(`hl7-a-${randomUUID().slice(0, 6)}`);
-    b = await newTenant(`hl7-b-${randomUUID().slice(0, 6)}`);
+    a = await stack.newTenant(`hl7-a-${randomUUID().slice(0, 6)}`);
+    b = await stack.newTenant(`hl7-b-${randomUUID().slice(0, 6)}`);
     const created = await stack.call('POST', '/v1/connections', a.key, { name: 'Springfield General', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: FACILITY, dialect: { timezone: 'America/Chicago' } });
     expect(created.status).toBe(201);
     connectionId = created.body.id;

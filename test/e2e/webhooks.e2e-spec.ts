@@ -4,7 +4,7 @@
  * reference `standardwebhooks` library verifies; test events, the attempts log and
  * the catch-up feed agree on ids; another tenant sees none of it. Synthetic data.
  */
-import { findLeaks, freePort, sendMllpMessages, startE2eStack, startWebhookReceiver, waitForPort, type E2eStack, type WebhookReceiver } from '@sb/testing';
+import { findLeaks, freePort, sendMllpMessages, startE2eStack, startWebhookReceiver, waitForPort, type E2eStack, type E2eTenant, type WebhookReceiver } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
@@ -22,17 +22,6 @@ let stack: E2eStack;
 let receiver: WebhookReceiver;
 let mllpPort: number;
 
-interface TenantHandle {
-  id: string;
-  key: string;
-}
-
-async function newTenant(slug: string): Promise<TenantHandle> {
-  const created = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: slug, slug });
-  const key = await stack.call('POST', `/v1/tenants/${created.body.id}/api-keys`, stack.adminToken, { name: 'e2e' });
-  stack.secrets.push(key.body.key);
-  return { id: created.body.id, key: key.body.key };
-}
 
 const header = (h: Record<string, string | string[] | undefined>, name: string): string => String(h[name] ?? '');
 
@@ -49,14 +38,14 @@ afterAll(async () => {
 });
 
 describe('webhooks', () => {
-  let a: TenantHandle;
-  let b: TenantHandle;
+  let a: E2eTenant;
+  let b: E2eTenant;
   let endpointId: string;
   let secret: string;
 
   beforeAll(async () => {
-    a = await newTenant(`wh-a-${randomUUID().slice(0, 6)}`);
-    b = await newTenant(`wh-b-${randomUUID().slice(0, 6)}`);
+    a = await stack.newTenant(`wh-a-${randomUUID().slice(0, 6)}`);
+    b = await stack.newTenant(`wh-b-${randomUUID().slice(0, 6)}`);
   });
 
   it('registers an endpoint and answers every bad input with a 400 and a clear code', async () => {

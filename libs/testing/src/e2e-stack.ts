@@ -12,6 +12,12 @@ export interface CallResult {
   text: string;
 }
 
+/** A tenant created through the operator API, with an API key holding every tenant scope. */
+export interface E2eTenant {
+  id: string;
+  key: string;
+}
+
 export interface E2eStack {
   base: string;
   /** The simulated EHRs, when the stack runs the sandbox app. */
@@ -22,6 +28,8 @@ export interface E2eStack {
   /** Every secret the test saw (keys, tokens, secret values): scanned for in logs and spans. */
   secrets: string[];
   call: (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => Promise<CallResult>;
+  /** A new tenant and API key (the key joins `secrets`, so leak scans look for it). */
+  newTenant: (slug: string) => Promise<E2eTenant>;
   /** Stops the apps (flushing their spans) and returns everything they emitted. */
   stopAndCollect: () => Promise<{ logs: string; spans: string }>;
   close: () => Promise<void>;
@@ -84,6 +92,16 @@ export async function startE2eStack(
     return { status: res.status, body: parsed, headers: res.headers, text };
   };
 
+  const secrets = [adminToken];
+  const newTenant: E2eStack['newTenant'] = async (slug) => {
+    const created = await call('POST', '/v1/tenants', adminToken, { name: slug, slug });
+    if (created.status !== 201) throw new Error(`tenant not created: ${created.status}`);
+    const key = await call('POST', `/v1/tenants/${created.body.id}/api-keys`, adminToken, { name: 'e2e' });
+    if (key.status !== 201) throw new Error(`API key not created: ${key.status}`);
+    secrets.push(key.body.key);
+    return { id: created.body.id as string, key: key.body.key as string };
+  };
+
   let stopped = false;
   const stopAll = async () => {
     if (stopped) return;
@@ -95,8 +113,9 @@ export async function startE2eStack(
     sandboxUrl,
     adminToken,
     env,
-    secrets: [adminToken],
+    secrets,
     call,
+    newTenant,
     stopAndCollect: async () => {
       await stopAll();
       return {
