@@ -29,7 +29,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
  * the per-endpoint in-flight cap keeps one slow endpoint from taking them all.
  */
 export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = {
-  [QueueName.Webhooks]: 64,
+  [QueueName.Webhooks]: 128,
 };
 
 /** Default retry policy: 8 attempts, exponential from 2 s (2 s, 4 s, … ≈ 4 min total). */

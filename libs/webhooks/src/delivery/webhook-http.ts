@@ -8,7 +8,7 @@ export const WEBHOOK_TIMEOUT_MS = 15_000;
 /** At most this much of a response body is read (then dropped); the rest is never received. */
 export const WEBHOOK_RESPONSE_BODY_CAP_BYTES = 4 * 1024;
 /** Pooled sockets per receiver origin; the claim keeps in-flight deliveries per endpoint at or below the same figure. */
-export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 16;
+export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
 /** Pooled agents kept (one per receiver origin); the least recently used beyond this is closed. */
 const MAX_AGENTS = 1_000;
 
