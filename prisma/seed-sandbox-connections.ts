@@ -7,12 +7,51 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigModule, loadConfig } from '@sb/config';
 import { ConnectionsModule, ConnectionService, SandboxProvisioner } from '@sb/connections';
-import { DbModule, TenantRepository } from '@sb/db';
+import { ClinicalStoreRepository, DbModule, TenantRepository, type Connection } from '@sb/db';
 
 const DEMO_CONNECTIONS = [
   { name: 'Epic sandbox', vendor: 'epic' },
   { name: 'Oracle Health sandbox', vendor: 'oracle' },
 ] as const;
+
+/** An HL7 v2 site: the sandbox's simulated hospital streams ADT/ORU/SIU/MDM to the mllp listener and takes orders back. */
+const HL7_DEMO = { name: 'HL7 v2 sandbox site', facility: 'SANDBOX-SITE', messages: 20 } as const;
+
+/** The first patient the worker filed from the stream (it processes within moments), to show a read. */
+async function firstFiledPatient(store: ClinicalStoreRepository, connection: Connection): Promise<string | null> {
+  for (let i = 0; i < 40; i++) {
+    const [patient] = await store.search(connection.tenantId, connection.id, { resourceType: 'Patient', limit: 1 });
+    if (patient) return patient.id;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
+}
+
+async function seedHl7Site(connections: ConnectionService, store: ClinicalStoreRepository, tenantId: string, existing: Connection | undefined): Promise<string[]> {
+  const config = loadConfig();
+  const connection =
+    existing ??
+    (await connections.create(tenantId, {
+      name: HL7_DEMO.name,
+      vendor: 'hl7v2',
+      environment: 'sandbox',
+      hl7SendingFacility: HL7_DEMO.facility,
+      hl7AckMode: 'original',
+      mllpHost: '127.0.0.1',
+      mllpPort: config.sandboxMllpPort ?? 2576,
+      mllpTls: false,
+    }));
+  const stream = await fetch(`${config.sandboxUrl}/_sandbox/hl7/stream`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ host: '127.0.0.1', port: config.mllpPort, sendingFacility: HL7_DEMO.facility, count: HL7_DEMO.messages, seed: 1 }),
+  });
+  return [
+    `    ${HL7_DEMO.name.padEnd(22)} ${connection.id} (${stream.ok ? `${HL7_DEMO.messages} messages streaming in over MLLP` : 'the sandbox site did not start its stream'})`,
+    `      curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/v1/connections/${connection.id}/hl7/messages`,
+    ...[await firstFiledPatient(store, connection)].flatMap((id) => (id ? [`      curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/fhir/r4/${connection.id}/Patient/${id}`] : [])),
+  ];
+}
 
 @Module({ imports: [ConfigModule, DbModule, ConnectionsModule] })
 class SeedConnectionsModule {}
@@ -43,6 +82,7 @@ async function seedConnections(): Promise<void> {
         `      curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/fhir/r4/${connection.id}/Patient/${patients[0]?.id ?? '<id>'}`,
       );
     }
+    lines.push(...(await seedHl7Site(connections, app.get(ClinicalStoreRepository), tenant.id, existing.find((c) => c.name === HL7_DEMO.name))));
     process.stdout.write(`${lines.join('\n')}\n\n`);
   } finally {
     await app.close();
