@@ -39,6 +39,8 @@ export class ApplicationAckRelay implements OnModuleInit, OnModuleDestroy {
   private readonly early = new Map<string, { notice: Hl7ApplicationAckNotice; expiresAt: number }>();
   private subscriber?: Redis;
   private subscribed?: Promise<void>;
+  /** Set on shutdown: a subscription cut short by our own disconnect is not an error. */
+  private closing = false;
 
   constructor(private readonly redis: RedisService) {}
 
@@ -50,11 +52,14 @@ export class ApplicationAckRelay implements OnModuleInit, OnModuleDestroy {
     subscriber.on('error', (e: NodeJS.ErrnoException) => this.logger.warn({ code: e.code }, 'application ACK subscriber error'));
     this.subscribed = subscriber.subscribe(hl7ApplicationAckChannel(this.redis.prefix)).then(
       () => undefined,
-      (e: unknown) => this.logger.error({ err: e }, 'application ACK channel not subscribed'),
+      (e: unknown) => {
+        if (!this.closing) this.logger.error({ err: e }, 'application ACK channel not subscribed');
+      },
     );
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
     const subscriber = this.subscriber;
     if (!subscriber) return;
     if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
