@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Hl7InboundProcessor } from './inbound-processor';
 import { Hl7OutboundDispatcher } from './outbound-dispatcher';
-import { ProcessingLoop } from './processing-loop';
+import { ProcessingLoop } from '@sb/queue';
 
 /** Idle poll interval: how long a message can wait for processing when the worker has nothing else to do. */
 export const HL7_IDLE_POLL_MS = 100;

@@ -4,3 +4,4 @@ export * from './queue.module';
 export * from './queue.service';
 export * from './redis.service';
 export * from './worker-host';
+export * from './processing-loop';

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { OutboxNotifications, WebhookDeliveryRepository } from '@sb/db';
-import { envelope, JobName, QUEUE_OF, QueueService } from '@sb/queue';
+import { envelope, JobName, ProcessingLoop, QUEUE_OF, QueueService } from '@sb/queue';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT } from './webhook-http';
 
 /** Events relayed from the outbox per statement. */
@@ -28,12 +28,7 @@ export const WEBHOOK_ERROR_PAUSE_MS = 2_000;
  */
 @Injectable()
 export class WebhookRelay implements OnModuleDestroy {
-  private readonly logger = new Logger(WebhookRelay.name);
-  private running = false;
-  private current: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  /** A poke that came while a round was running: the next round starts without the idle pause. */
-  private poked = false;
+  private readonly loop = new ProcessingLoop('webhook-relay', () => this.step(), { idleMs: WEBHOOK_IDLE_POLL_MS, errorMs: WEBHOOK_ERROR_PAUSE_MS });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,8 +39,7 @@ export class WebhookRelay implements OnModuleDestroy {
 
   /** Runs the next round now: events just committed, or a delivery finished and freed a slot. */
   poke(): void {
-    this.poked = true;
-    this.wake?.();
+    this.loop.poke();
   }
 
   /** One round; returns how much it moved (events' deliveries created + deliveries enqueued). */
@@ -82,42 +76,15 @@ export class WebhookRelay implements OnModuleDestroy {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
     void this.notifications.listen(() => this.poke());
-    this.current = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.current;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   onModuleDestroy(): Promise<void> {
     return this.stop();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let pause = 0;
-      this.poked = false;
-      try {
-        if ((await this.step()) === 0) pause = WEBHOOK_IDLE_POLL_MS;
-      } catch (error) {
-        this.logger.error({ err: error }, 'webhook relay round failed');
-        pause = WEBHOOK_ERROR_PAUSE_MS;
-      }
-      if (pause > 0 && this.running && !this.poked) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pause);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
   }
 }
