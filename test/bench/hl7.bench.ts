@@ -94,8 +94,7 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
   let ours: Record<'ingestOnly' | 'withWorker', { one: Ingest; eight: Ingest }> & { workerDrainMsgsPerSec: number };
   try {
     await waitForPort(mllpPort);
-    const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: 'HL7 bench', slug: `hl7-bench-${randomUUID().slice(0, 6)}` });
-    const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'bench' })).body.key as string;
+    const { key } = await stack.newTenant(`hl7-bench-${randomUUID().slice(0, 6)}`);
     const facilities: string[] = [];
     const connectionIds: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {

@@ -58,8 +58,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const database = createBenchDatabase('proxy');
   const stack = await startE2eStack('proxy-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'warn' }, { exportSpans: false });
   try {
-    const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: 'bench', slug: `bench-${randomUUID().slice(0, 8)}` });
-    const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'bench' })).body.key as string;
+    const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
     const connection = await stack.call('POST', '/v1/connections', key, { name: 'Epic sandbox', vendor: 'epic', environment: 'sandbox' });
     if (connection.body.status !== 'live') throw new Error('the bench connection did not go live');
     const cid = connection.body.id as string;

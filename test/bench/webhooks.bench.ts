@@ -8,7 +8,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { Database } from '@sb/db';
 import { EventsModule, EventWriter } from '@sb/events';
-import { createTestingApp, startE2eStack, startWebhookReceiver, type E2eStack, type WebhookReceiver } from '@sb/testing';
+import { createTestingApp, startE2eStack, startWebhookReceiver, type E2eTenant, type WebhookReceiver } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { createBenchDatabase } from './bench-database';
 
@@ -20,19 +20,8 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Tenant {
-  id: string;
-  key: string;
-}
-
-async function newTenant(stack: E2eStack, name: string): Promise<Tenant> {
-  const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name, slug: `${name}-${randomUUID().slice(0, 6)}` });
-  const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'bench' })).body.key as string;
-  return { id: tenant.body.id as string, key };
-}
-
 /** Commits one event per tick for `tenant`; returns commit times by event id. */
-async function steady(db: TestingModule, tenants: readonly Tenant[], perSecond: number, seconds: number): Promise<Map<string, number>> {
+async function steady(db: TestingModule, tenants: readonly E2eTenant[], perSecond: number, seconds: number): Promise<Map<string, number>> {
   const committed = new Map<string, number>();
   const writer = db.get(EventWriter);
   const interval = 1000 / perSecond;
@@ -76,8 +65,8 @@ async function measure(databaseUrl: string): Promise<Record<string, unknown>> {
   const stack = await startE2eStack('bench-webhooks', ['api', 'worker'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, { exportSpans: false });
   const db = await createTestingApp([EventsModule], { DATABASE_URL: databaseUrl });
   try {
-    const a = await newTenant(stack, 'bench-healthy');
-    const b = await newTenant(stack, 'bench-noisy');
+    const a = await stack.newTenant(`bench-healthy-${randomUUID().slice(0, 6)}`);
+    const b = await stack.newTenant(`bench-noisy-${randomUUID().slice(0, 6)}`);
     const created = await stack.call('POST', '/v1/webhook-endpoints', a.key, { url: healthy.url('/a'), eventTypes: ['patient.updated'] });
     if (created.status !== 201) throw new Error(`endpoint not created: ${created.status}`);
     const steadyTotal = STEADY_RATE_PER_SEC * STEADY_SECONDS;

@@ -101,8 +101,7 @@ afterAll(async () => {
 });
 
 it('loses no ACKed message and processes each exactly once across a kill -9 of the listener', async () => {
-  const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: 'Crash test', slug: `crash-${randomUUID().slice(0, 6)}` });
-  const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'e2e' })).body.key as string;
+  const { key } = await stack.newTenant(`crash-${randomUUID().slice(0, 6)}`);
   const facility = `CRASH-${randomUUID().slice(0, 8)}`;
   const created = await stack.call('POST', '/v1/connections', key, { name: 'Crash site', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: facility });
   expect(created.status).toBe(201);

@@ -52,8 +52,8 @@ afterAll(async () => {
 });
 
 it('delivers every one of 10,000 events at least once across a kill -9 of the worker and a Redis restart', async () => {
-  const tenant = await stack.call('POST', '/v1/tenants', stack.adminToken, { name: 'Durability', slug: `dur-${randomUUID().slice(0, 6)}` });
-  const key = (await stack.call('POST', `/v1/tenants/${tenant.body.id}/api-keys`, stack.adminToken, { name: 'e2e' })).body.key as string;
+  const tenant = await stack.newTenant(`dur-${randomUUID().slice(0, 6)}`);
+  const { key } = tenant;
   const endpoint = await stack.call('POST', '/v1/webhook-endpoints', key, { url: receiver.url('/hook'), eventTypes: ['patient.updated'] });
   expect(endpoint.status).toBe(201);
 
@@ -64,7 +64,7 @@ it('delivers every one of 10,000 events at least once across a kill -9 of the wo
         tx,
         Array.from({ length: 1_000 }, (_, i) => {
           const patient = `Patient/dur-${(batch * 1_000 + i) % 500}`;
-          return { tenantId: tenant.body.id as string, connectionId: null, type: 'patient.updated', data: { patient }, patientRef: patient };
+          return { tenantId: tenant.id, connectionId: null, type: 'patient.updated', data: { patient }, patientRef: patient };
         }),
       ),
     );
