@@ -126,6 +126,11 @@ describe('webhooks', () => {
     }
     expect((await stack.call('GET', '/v1/webhook-endpoints', b.key)).body.data ?? (await stack.call('GET', '/v1/webhook-endpoints', b.key)).body.items).toEqual([]);
     expect((await stack.call('GET', '/v1/events?limit=100', b.key)).body.data).toEqual([]);
+    const feedQuery = { query: '{ events(first: 100) { nodes { id type } next } }' };
+    expect((await stack.call('POST', '/graphql', a.key, feedQuery)).body.data.events.nodes.length).toBeGreaterThan(0);
+    const other = await stack.call('POST', '/graphql', b.key, feedQuery);
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data.events.nodes).toEqual([]);
   });
 
   it('kept the signing secret and the patient out of every log line and span', async () => {
