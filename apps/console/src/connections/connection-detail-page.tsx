@@ -1,0 +1,222 @@
+import { Anchor, Breadcrumbs, Button, Card, Code, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import type { ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { isApiError } from '../api/client';
+import type { Connection } from '../api/types';
+import { useCan } from '../auth/session';
+import { Page } from '../ui/page';
+import { ErrorState, LoadingState } from '../ui/states';
+import { formatDateTime } from '../ui/time';
+import { EnvironmentBadge, HealthSummary, StatusBadge } from './badges';
+import { ClientSecretPanel } from './client-secret-panel';
+import { useConnection, useGenerateKey, useLastTestReport, useRunTest, useSetStatus } from './queries';
+import { SigningKeysPanel } from './signing-keys-panel';
+import { DisableDialog, GoLiveDialog } from './status-dialogs';
+import { TestReportView } from './test-report';
+import { describeScopes, isFhirVendor, usesClientSecret, usesSigningKeys, VENDOR_LABELS } from './vendors';
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Card withBorder component="section" aria-label={title}>
+      <Stack gap="sm">
+        <Title order={2} size="h4">
+          {title}
+        </Title>
+        {children}
+      </Stack>
+    </Card>
+  );
+}
+
+function Field({ label, value }: { label: string; value: ReactNode }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" fw={500}>
+        {label}
+      </Text>
+      <Text size="sm" style={{ wordBreak: 'break-all' }}>
+        {value === null || value === undefined || value === '' ? '—' : value}
+      </Text>
+    </div>
+  );
+}
+
+function Settings({ connection: c }: { connection: Connection }) {
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+      <Field label="Vendor" value={VENDOR_LABELS[c.vendor] ?? c.vendor} />
+      <Field label="Environment" value={c.environment} />
+      {isFhirVendor(c.vendor) && (
+        <>
+          <Field label="FHIR base URL" value={c.fhirBaseUrl} />
+          <Field label="Token URL" value={c.tokenUrl ?? (c.fhirBaseUrl ? 'discovered by the test' : null)} />
+          <Field label="Client ID" value={c.clientId} />
+          {usesSigningKeys(c) && <Field label="Signing algorithm" value={c.authAlg} />}
+          <Field label="Scopes" value={c.scopes.length ? describeScopes(c.scopes).join(', ') : 'none requested'} />
+        </>
+      )}
+      {c.vendor === 'athena' && <Field label="Practice ID" value={c.athenaPracticeId} />}
+      {c.vendor === 'hl7v2' && (
+        <>
+          <Field label="MLLP endpoint" value={c.mllpHost ? `${c.mllpHost}:${c.mllpPort ?? '?'}${c.mllpTls ? ' (TLS)' : ''}` : 'none (inbound only)'} />
+          <Field label="Sending facility (MSH-4)" value={c.hl7SendingFacility} />
+          <Field label="Sending application (MSH-3)" value={c.hl7SendingApplication} />
+          <Field label="ACK mode" value={c.hl7AckMode} />
+        </>
+      )}
+      <Field label="Connection ID" value={<Code>{c.id}</Code>} />
+      <Field label="Created" value={formatDateTime(c.createdAt)} />
+    </SimpleGrid>
+  );
+}
+
+function TestSection({ connection, canEdit }: { connection: Connection; canEdit: boolean }) {
+  const run = useRunTest(connection.id);
+  const generateKey = useGenerateKey(connection.id);
+  const report = useLastTestReport(connection.id);
+  return (
+    <Section title="Connection test">
+      <Text size="sm" c="dimmed">
+        {isFhirVendor(connection.vendor)
+          ? 'Checks SMART discovery, the FHIR metadata and an access token, live against the hospital.'
+          : 'Opens an MLLP session to the hospital’s interface engine.'}
+      </Text>
+      <HealthSummary connection={connection} />
+      {canEdit && (
+        <Group>
+          <Button onClick={() => run.mutate()} loading={run.isPending}>
+            Run test
+          </Button>
+        </Group>
+      )}
+      {run.isPending && (
+        <Group gap="xs" role="status" aria-live="polite">
+          <Loader size="xs" />
+          <Text size="sm">Running the live check against the hospital… each step waits up to 10 seconds.</Text>
+        </Group>
+      )}
+      {run.error && <ErrorState title="The test could not run" error={run.error} />}
+      {report && !run.isPending && (
+        <TestReportView
+          report={report}
+          renderAction={(step) =>
+            canEdit && step.code === 'missing_signing_key' ? (
+              <Group>
+                <Button size="xs" variant="light" loading={generateKey.isPending} onClick={() => generateKey.mutate(connection.authAlg ?? 'RS384')}>
+                  Generate key
+                </Button>
+              </Group>
+            ) : null
+          }
+        />
+      )}
+    </Section>
+  );
+}
+
+/** One hospital connection: settings, credentials, the live test and its lifecycle. */
+export default function ConnectionDetailPage() {
+  const { id = '' } = useParams();
+  const connection = useConnection(id);
+  const canEdit = useCan('admin:connections');
+  const canGoLiveProduction = useCan('connections:go-live');
+  const setStatus = useSetStatus(id);
+  const [goLiveOpen, goLive] = useDisclosure(false);
+  const [disableOpen, disable] = useDisclosure(false);
+
+  if (connection.isPending) return <LoadingState label="Loading connection…" />;
+  if (connection.error) {
+    const missing = isApiError(connection.error) && connection.error.status === 404;
+    return (
+      <Stack>
+        <ErrorState
+          title={missing ? 'No such connection' : 'Could not load the connection'}
+          error={connection.error}
+          onRetry={missing ? undefined : () => void connection.refetch()}
+        />
+        <Anchor component={Link} to="/connections">
+          Back to connections
+        </Anchor>
+      </Stack>
+    );
+  }
+  const c = connection.data;
+  const mayChangeStatus = c.environment === 'production' ? canGoLiveProduction : canEdit;
+
+  const closeDialogs = () => {
+    setStatus.reset();
+    goLive.close();
+    disable.close();
+  };
+
+  return (
+    <Page
+      title={c.name}
+      actions={
+        mayChangeStatus && (
+          <>
+            {c.status !== 'live' && (
+              <Button color="green" onClick={goLive.open}>
+                Go live
+              </Button>
+            )}
+            {c.status !== 'disabled' && (
+              <Button color="red" variant="light" onClick={disable.open}>
+                Disable
+              </Button>
+            )}
+          </>
+        )
+      }
+    >
+      <Breadcrumbs>
+        <Anchor component={Link} to="/connections">
+          Connections
+        </Anchor>
+        <Text size="sm">{c.name}</Text>
+      </Breadcrumbs>
+      <Group gap="xs">
+        <StatusBadge status={c.status} />
+        <EnvironmentBadge environment={c.environment} />
+        <Text size="sm" c="dimmed">
+          {VENDOR_LABELS[c.vendor] ?? c.vendor}
+        </Text>
+      </Group>
+
+      <Section title="Settings">
+        <Settings connection={c} />
+      </Section>
+
+      {usesSigningKeys(c) && (
+        <Section title="Signing keys (JWKS)">
+          <SigningKeysPanel connection={c} canEdit={canEdit} />
+        </Section>
+      )}
+      {usesClientSecret(c) && (
+        <Section title="Client secret">
+          <ClientSecretPanel connection={c} canEdit={canEdit} />
+        </Section>
+      )}
+
+      <TestSection connection={c} canEdit={canEdit} />
+
+      <GoLiveDialog
+        connection={c}
+        opened={goLiveOpen}
+        pending={setStatus.isPending}
+        error={setStatus.error}
+        onClose={closeDialogs}
+        onConfirm={() => setStatus.mutate({ from: c.status, to: 'live' }, { onSuccess: closeDialogs })}
+      />
+      <DisableDialog
+        connection={c}
+        opened={disableOpen}
+        pending={setStatus.isPending}
+        error={setStatus.error}
+        onClose={closeDialogs}
+        onConfirm={() => setStatus.mutate({ from: c.status, to: 'disabled' }, { onSuccess: closeDialogs })}
+      />
+    </Page>
+  );
+}

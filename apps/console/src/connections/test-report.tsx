@@ -1,0 +1,68 @@
+import { Alert, Badge, Code, Stack, Table, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
+import type { StepStatus, TestReport, TestStep } from '../api/types';
+import { formatDateTime } from '../ui/time';
+import { hintFor } from './test-hints';
+
+const STEP_COLORS: Record<StepStatus, string> = { passed: 'green', failed: 'red', skipped: 'gray' };
+
+const STEP_LABELS: Record<string, string> = {
+  configuration: 'Configuration',
+  'smart-configuration': 'SMART discovery',
+  'capability-statement': 'FHIR metadata',
+  'access-token': 'Access token',
+  'mllp-session': 'MLLP session',
+  echo: 'Echo',
+};
+
+/** The steps of one connection test: what ran, how it went, and what to check when it failed. */
+export function TestReportView({ report, renderAction }: { report: TestReport; renderAction?: (step: TestStep) => ReactNode }) {
+  return (
+    <Stack gap="sm">
+      <Alert color={report.ok ? 'green' : 'red'} variant="light" title={report.ok ? 'Test passed' : 'Test failed'}>
+        <Text size="sm">Tested {formatDateTime(report.testedAt)}</Text>
+      </Alert>
+      <Table.ScrollContainer minWidth={560}>
+        <Table verticalSpacing="sm" aria-label="Test steps">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Step</Table.Th>
+              <Table.Th scope="col">Result</Table.Th>
+              <Table.Th scope="col">Duration</Table.Th>
+              <Table.Th scope="col">Details</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {report.steps.map((step, i) => {
+              const hint = step.status === 'failed' ? hintFor(step.code) : undefined;
+              return (
+                <Table.Tr key={`${step.name}-${i}`}>
+                  <Table.Td>{STEP_LABELS[step.name] ?? step.name}</Table.Td>
+                  <Table.Td>
+                    <Badge color={STEP_COLORS[step.status]} variant="light">
+                      {step.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{step.status === 'skipped' ? '—' : `${Math.round(step.durationMs)} ms`}</Table.Td>
+                  <Table.Td>
+                    <Stack gap={4}>
+                      <Text size="sm">
+                        {step.detail} {step.code ? <Code>{step.code}</Code> : null}
+                      </Text>
+                      {hint && (
+                        <Text size="sm" c="red.8">
+                          {hint}
+                        </Text>
+                      )}
+                      {renderAction?.(step)}
+                    </Stack>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Stack>
+  );
+}

@@ -1,0 +1,74 @@
+import { lazy, Suspense, type ComponentType } from 'react';
+import { Navigate, type RouteObject } from 'react-router';
+import { LoginPage } from './auth/login-page';
+import { RequireScope, RequireSession, useSession } from './auth/session';
+import { homePath } from './nav';
+import { ConsoleShell } from './ui/app-shell';
+import { ErrorState, LoadingState } from './ui/states';
+
+/**
+ * Every signed-in page: its path under /console, the scope it needs, and its
+ * component (lazy, so each feature is its own chunk). Adding a page: one entry
+ * here, and one in nav.ts when it belongs in the navigation.
+ */
+export interface FeatureRoute {
+  path: string;
+  scope: string;
+  Page: ComponentType;
+}
+
+export const FEATURE_ROUTES: readonly FeatureRoute[] = [
+  { path: 'connections', scope: 'connections:read', Page: lazy(() => import('./connections/connections-list-page')) },
+  { path: 'connections/new', scope: 'admin:connections', Page: lazy(() => import('./connections/connection-new-page')) },
+  { path: 'connections/:id', scope: 'connections:read', Page: lazy(() => import('./connections/connection-detail-page')) },
+  { path: 'usage', scope: 'usage:read', Page: lazy(() => import('./usage/usage-page')) },
+];
+
+const AcceptInvitePage = lazy(() => import('./auth/accept-invite-page').then((m) => ({ default: m.AcceptInvitePage })));
+
+function HomeRedirect() {
+  return <Navigate to={homePath(useSession().scopes)} replace />;
+}
+
+function NoAccess() {
+  return <ErrorState title="Nothing to show yet" error={{ code: 'forbidden', message: 'Your role has no console pages. Ask an owner or admin of your organization.' }} />;
+}
+
+function NotFound() {
+  return <ErrorState title="Page not found" error={{ code: 'not_found', message: 'There is no console page at this address.' }} />;
+}
+
+export function buildRoutes(routes: readonly FeatureRoute[] = FEATURE_ROUTES): RouteObject[] {
+  return [
+    { path: '/login', element: <LoginPage /> },
+    {
+      path: '/invite',
+      element: (
+        <Suspense fallback={<LoadingState />}>
+          <AcceptInvitePage />
+        </Suspense>
+      ),
+    },
+    {
+      path: '/',
+      element: (
+        <RequireSession>
+          <ConsoleShell />
+        </RequireSession>
+      ),
+      children: [
+        { index: true, element: <HomeRedirect /> },
+        { path: 'no-access', element: <NoAccess /> },
+        ...routes.map(({ path, scope, Page }) => ({
+          path,
+          element: (
+            <RequireScope scope={scope}>
+              <Page />
+            </RequireScope>
+          ),
+        })),
+        { path: '*', element: <NotFound /> },
+      ],
+    },
+  ];
+}
