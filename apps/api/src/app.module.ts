@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuditModule } from '@sb/audit';
 import { AuthModule } from '@sb/auth';
@@ -28,6 +28,11 @@ import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
 import { WebhookEndpointsController } from './admin/webhook-endpoints.controller';
+import { AdminAuditInterceptor } from './console/admin-audit.interceptor';
+import { ConsoleInvitesController } from './console/console-invites.controller';
+import { ConsoleSessionController } from './console/console-session.controller';
+import { consoleStaticModules } from './console/console-static';
+import { UsersController } from './console/users.controller';
 import { ClinicalResolver } from './graphql/clinical/clinical.resolver';
 import { ConnectionsResolver } from './graphql/connections.resolver';
 import { EventsResolver } from './graphql/events.resolver';
@@ -54,6 +59,7 @@ import { OAuthController } from './oauth/oauth.controller';
     AuditModule,
     WebhookEndpointsModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
+    ...consoleStaticModules(),
   ],
   controllers: [
     HealthController,
@@ -74,7 +80,12 @@ import { OAuthController } from './oauth/oauth.controller';
     WebhookEndpointsController,
     EventsController,
     FhirController,
+    ConsoleSessionController,
+    ConsoleInvitesController,
+    UsersController,
   ],
-  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
+  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, { provide: APP_FILTER, useClass: ProblemFilter },
+    { provide: APP_INTERCEPTOR, useClass: AdminAuditInterceptor },
+  ],
 })
 export class AppModule {}

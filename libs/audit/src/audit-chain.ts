@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { GENESIS_HASH, type AuditEntryInput, type AuditRecord } from '@sb/db';
 
-/** Field order is part of the format: changing it would break every stored chain. */
+/**
+ * Field order is part of the format: changing it would break every stored chain.
+ * `objectRef` came later and is appended only when set, so older records hash as before.
+ */
 const canonical = (sequence: number, e: AuditEntryInput): string =>
   JSON.stringify([
     e.tenantId,
@@ -16,6 +19,7 @@ const canonical = (sequence: number, e: AuditEntryInput): string =>
     e.purpose,
     e.outcome,
     e.occurredAt.toISOString(),
+    ...(e.objectRef ? [e.objectRef] : []),
   ]);
 
 /** hash = SHA-256(prevHash ‖ canonical record), hex. */

@@ -1,18 +1,38 @@
-import { Injectable, Logger, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { currentRequestContext, describeRequiredScope, ErrorCode, SbError, scopesGrant, type Actor } from '@sb/core';
+import type { Request } from 'express';
 import { ACCESS_POLICY, requestFrom, type AccessPolicy } from './access.decorators';
+import { ConsoleSessionService } from './console/console-session.service';
+import { readSessionCookie } from './console/session-cookie';
+
+/** Methods a cross-site page can trigger without our CSRF header being required. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** A cookie-authenticated request carries its session's CSRF token for `GET /v1/console/me`. */
+export type SessionRequest = Request & { consoleCsrfToken?: string };
 
 const forbidden = (details?: Record<string, unknown>): SbError =>
   new SbError(ErrorCode.Forbidden, 'The credential does not allow this operation', { details });
 
-/** Global guard: authenticates the bearer credential, then applies the route's access policy. */
+/**
+ * Global guard: authenticates the bearer credential (machines) or the console's
+ * session cookie (people), then applies the route's access policy. A request with
+ * an Authorization header is judged by it alone; cookie-authenticated writes need
+ * the session's CSRF token in `x-csrf-token`.
+ */
 @Injectable()
 export class AccessGuard extends AuthGuard('bearer') {
   private readonly logger = new Logger(AccessGuard.name);
 
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: ConsoleSessionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
   }
 
@@ -27,8 +47,11 @@ export class AccessGuard extends AuthGuard('bearer') {
       this.logger.error({ handler: ctx.getHandler().name }, 'route has no access policy; refusing');
       throw forbidden();
     }
-    await super.canActivate(ctx);
-    const actor = requestFrom(ctx).user as Actor;
+    const req = requestFrom(ctx);
+    const cookie = req.headers.authorization ? undefined : readSessionCookie(req, this.config.publicUrl);
+    if (cookie !== undefined) await this.authenticateSession(req, cookie);
+    else await super.canActivate(ctx);
+    const actor = req.user as Actor;
     const logContext = currentRequestContext();
     if (logContext) {
       logContext.actorType = actor.type;
@@ -36,6 +59,16 @@ export class AccessGuard extends AuthGuard('bearer') {
     }
     this.authorize(policy, actor);
     return true;
+  }
+
+  private async authenticateSession(req: Request, token: string): Promise<void> {
+    const session = await this.sessions.authenticate(token);
+    if (!session) throw new SbError(ErrorCode.Unauthenticated, 'Your session has ended; sign in again');
+    if (!SAFE_METHODS.has(req.method) && !this.sessions.csrfMatches(session.csrfToken, req.header(CSRF_HEADER))) {
+      throw new SbError(ErrorCode.CsrfFailed, 'This request needs the x-csrf-token header of your session');
+    }
+    req.user = session.actor;
+    (req as SessionRequest).consoleCsrfToken = session.csrfToken;
   }
 
   private authorize(policy: Exclude<AccessPolicy, { kind: 'public' }>, actor: Actor): void {

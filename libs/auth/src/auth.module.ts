@@ -1,22 +1,27 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { QueueModule } from '@sb/queue';
 import { AccessGuard } from './access.guard';
 import { AuthenticationService } from './authentication.service';
 import { BearerStrategy } from './bearer.strategy';
+import { ConsoleSessionService } from './console/console-session.service';
+import { LoginThrottle } from './console/login-throttle';
 import { GatewayKeyService } from './gateway-keys.service';
 import { TokenService } from './token.service';
 
-/** Authentication (operator token, API keys, gateway JWTs) and the global access guard. */
+/** Authentication (operator token, API keys, gateway JWTs, console sessions) and the global access guard. */
 @Module({
-  imports: [PassportModule.register({ session: false })],
+  imports: [PassportModule.register({ session: false }), QueueModule],
   providers: [
     GatewayKeyService,
     AuthenticationService,
     TokenService,
     BearerStrategy,
+    LoginThrottle,
+    ConsoleSessionService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [GatewayKeyService, AuthenticationService, TokenService],
+  exports: [GatewayKeyService, AuthenticationService, TokenService, ConsoleSessionService],
 })
 export class AuthModule {}

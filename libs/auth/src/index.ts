@@ -6,3 +6,8 @@ export * from './credentials';
 export * from './gateway-keys.service';
 export * from './token.service';
 export { open, seal } from './sealed-box';
+export * from './console/console-session.service';
+export * from './console/passwords';
+export * from './console/session-cookie';
+export { CSRF_HEADER, type SessionRequest } from './access.guard';
+export { ACCOUNT_LOCK_AFTER, LOGIN_FAILURE_WINDOW_SECONDS } from './console/login-throttle';

@@ -71,6 +71,10 @@ export const envSchema = z.object({
   /** The sandbox HL7 site's inbound MLLP port; unset: 2576, or a free port when 2576 is taken. */
   SB_SANDBOX_MLLP_PORT: port.optional(),
   SB_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  /** A console session ends after this many minutes without a request (HIPAA automatic logoff). */
+  SB_CONSOLE_IDLE_TIMEOUT_MINUTES: positiveInt.max(24 * 60).default(30),
+  /** A console session ends this many hours after sign-in, active or not. */
+  SB_CONSOLE_ABSOLUTE_TIMEOUT_HOURS: positiveInt.max(30 * 24).default(12),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -55,6 +55,8 @@ export interface AppConfig {
   webhookLeaseMs: number;
   /** Set when SB_MLLP_TLS_CERT and SB_MLLP_TLS_KEY are: the listener speaks TLS. */
   mllpTls?: MllpTlsConfig;
+  consoleIdleTimeoutMs: number;
+  consoleAbsoluteTimeoutMs: number;
   sandboxPort: number;
   /** Where the gateway reaches the simulated EHRs (and where they are reachable from). */
   sandboxUrl: string;
@@ -133,6 +135,8 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     mllpMaxMessageBytes: env.SB_MLLP_MAX_MESSAGE_BYTES,
     webhookLeaseMs: env.SB_WEBHOOK_LEASE_SECONDS * 1000,
     mllpTls: mllpTlsConfig(env),
+    consoleIdleTimeoutMs: env.SB_CONSOLE_IDLE_TIMEOUT_MINUTES * 60_000,
+    consoleAbsoluteTimeoutMs: env.SB_CONSOLE_ABSOLUTE_TIMEOUT_HOURS * 3_600_000,
     sandboxPort: env.SB_SANDBOX_PORT,
     sandboxUrl: (env.SB_SANDBOX_URL ?? `http://127.0.0.1:${env.SB_SANDBOX_PORT}`).replace(/\/+$/, ''),
     sandboxMllpPort: env.SB_SANDBOX_MLLP_PORT,

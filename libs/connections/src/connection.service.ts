@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { ErrorCode, foundOrFail, SbError } from '@sb/core';
+import { ErrorCode, foundOrFail, SbError, scopesGrant, type Actor } from '@sb/core';
 import { Database, ConnectionRepository, Hl7InboundRepository, type Connection, type ConnectionPatch, type ConnectionStatus } from '@sb/db';
 import {
   dialectSchemaFor,
@@ -85,6 +85,22 @@ export class ConnectionService {
       settings.tokenUrl = await this.tryDiscovery(patch.fhirBaseUrl, this.outboundPolicy(connection));
     }
     return foundOrFail(await this.connections.update(tenantId, id, settings), 'Connection');
+  }
+
+  /**
+   * A person's or a key's lifecycle change: taking a production connection live, or
+   * disabling it, also needs `connections:go-live` (owners and admins; developers
+   * may not switch a hospital's traffic on or off).
+   */
+  async setStatusAs(actor: Actor, tenantId: string, id: string, status: ConnectionStatus): Promise<Connection> {
+    const connection = await this.get(tenantId, id);
+    const switchesTraffic = connection.environment === 'production' && (status === 'live' || status === 'disabled');
+    if (switchesTraffic && (actor.type === 'operator' || !scopesGrant(actor.scopes, { admin: 'connections:go-live' }))) {
+      throw new SbError(ErrorCode.Forbidden, 'Taking a production connection live or disabling it needs an owner or admin', {
+        details: { requiredScope: 'connections:go-live' },
+      });
+    }
+    return this.setStatus(tenantId, id, status);
   }
 
   async setStatus(tenantId: string, id: string, status: ConnectionStatus): Promise<Connection> {

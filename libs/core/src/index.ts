@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './actor';
 export * from './scopes';
+export * from './roles';
 export * from './request-context';
 export * from './shutdown';

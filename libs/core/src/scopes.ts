@@ -5,14 +5,26 @@
  */
 export const ADMIN_SCOPES = [
   'admin:tenant',
+  'admin:users',
   'admin:api-keys',
   'admin:oauth-clients',
   'admin:connections',
+  'connections:read',
+  'connections:go-live',
   'admin:webhooks',
+  'webhooks:read',
   'usage:read',
   'audit:read',
 ] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
+
+/** Read-only scopes that a managing scope includes (whoever may change a thing may see it). */
+const IMPLIED_BY: Partial<Record<AdminScope, AdminScope>> = {
+  'connections:read': 'admin:connections',
+  'webhooks:read': 'admin:webhooks',
+};
+
+const grantsAdmin = (held: AdminScope, required: AdminScope): boolean => held === required || IMPLIED_BY[required] === held;
 
 /** Everything a tenant credential may hold; the default for a new API key. */
 export const ALL_TENANT_SCOPES: readonly string[] = ['system/*.cruds', ...ADMIN_SCOPES];
@@ -61,7 +73,7 @@ export function scopesGrant(granted: readonly string[], required: RequiredScope)
   return granted.some((g) => {
     const p = parseScope(g);
     if (!p) return false;
-    if ('admin' in required) return p.kind === 'admin' && p.name === required.admin;
+    if ('admin' in required) return p.kind === 'admin' && grantsAdmin(p.name, required.admin);
     return (
       p.kind === 'clinical' &&
       (p.resourceType === '*' || p.resourceType === required.resourceType) &&

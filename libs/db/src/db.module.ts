@@ -7,6 +7,8 @@ import { AuditRepository } from './repositories/audit.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
+import { ConsoleInviteRepository } from './repositories/console-invite.repository';
+import { ConsoleSessionRepository } from './repositories/console-session.repository';
 import { ConsoleUserRepository } from './repositories/console-user.repository';
 import { ClinicalStoreRepository } from './repositories/clinical-store.repository';
 import { EventRepository } from './repositories/event.repository';
@@ -24,6 +26,8 @@ import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repos
 const repositories = [
   TenantRepository,
   ConsoleUserRepository,
+  ConsoleSessionRepository,
+  ConsoleInviteRepository,
   ApiKeyRepository,
   OAuthClientRepository,
   SigningKeyRepository,

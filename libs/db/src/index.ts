@@ -7,6 +7,8 @@ export * from './repositories/audit.repository';
 export * from './repositories/call-record.repository';
 export * from './repositories/connection-key.repository';
 export * from './repositories/connection.repository';
+export * from './repositories/console-invite.repository';
+export * from './repositories/console-session.repository';
 export * from './repositories/console-user.repository';
 export * from './repositories/clinical-store.repository';
 export * from './repositories/event.repository';

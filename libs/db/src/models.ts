@@ -25,6 +25,45 @@ export interface ConsoleUser {
   email: string;
   name: string;
   role: UserRole;
+  phiAccess: boolean;
+  lastLoginAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+/** A user with the password hash, for sign-in only. */
+export interface ConsoleUserCredential extends ConsoleUser {
+  passwordHash: string | null;
+  tenantStatus: TenantStatus;
+}
+
+export interface ConsoleSession {
+  id: string;
+  tenantId: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  endedAt: Date | null;
+}
+
+/** A live session with what authorizing its requests needs. */
+export interface ConsoleSessionPrincipal extends ConsoleSession {
+  user: ConsoleUser;
+  tenantStatus: TenantStatus;
+}
+
+export interface ConsoleInvite {
+  id: string;
+  tenantId: string;
+  email: string;
+  role: UserRole;
+  phiAccess: boolean;
+  invitedBy: string;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
   createdAt: Date;
 }
 
@@ -172,6 +211,8 @@ export interface AuditEntryInput {
   resourceType: string;
   patientRef: string | null;
   purpose: string | null;
+  /** What an admin action changed (`Connection/<id>`); absent on data-access records. */
+  objectRef?: string | null;
   outcome: TransactionOutcome;
   occurredAt: Date;
 }

@@ -3,6 +3,7 @@ import { runWithRequestContext, type RequestContext } from '@sb/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
 import { acceptOrCreateRequestId, REQUEST_ID_HEADER } from './request-id';
+import { scrubSecrets } from './secret-scrubber';
 import { stripQuery } from './url-sanitizer';
 
 const MAX_PATH_CHARS = 2048;
@@ -33,7 +34,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       const durationMs = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100;
       const fields = {
         method: req.method,
-        path: stripQuery(req.originalUrl || req.url).slice(0, MAX_PATH_CHARS),
+        path: scrubSecrets(stripQuery(req.originalUrl || req.url)).slice(0, MAX_PATH_CHARS),
         route: routeOf(req),
         status: res.statusCode,
         durationMs,

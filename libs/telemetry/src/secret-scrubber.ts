@@ -29,11 +29,11 @@ const looksRandom = (s: string): boolean => /[A-Z]/.test(s) && /[a-z]/.test(s) &
 
 /*
  * Our own credentials (API keys `sbk_<id>_<secret>`, client secrets `sbcs_…`,
- * operator tokens `sbop_…`; `sb_…` in older docs). The random tail tells them
+ * operator tokens `sbop_…`, invite tokens `sbinv_…`, console session tokens `sbses_…`; `sb_…` in older docs). The random tail tells them
  * from look-alikes such as database names (`sb_test_1795…`) and from the short
  * visible key prefix shown in lists.
  */
-const OUR_CREDENTIAL = /\bsb(?:k|cs|op)?_[A-Za-z0-9_-]{16,}/g;
+const OUR_CREDENTIAL = /\bsb(?:k|cs|op|inv|ses)?_[A-Za-z0-9_-]{16,}/g;
 
 /** Masks anything in free text that looks like a credential. Idempotent. */
 export function scrubSecrets(text: string): string {

@@ -1,4 +1,5 @@
 export * from './api-key.service';
+export * from './console-users.service';
 export * from './grantable-scopes';
 export * from './oauth-client.service';
 export * from './tenancy.module';

@@ -63,3 +63,34 @@ export const createUserSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: z.enum(USER_ROLES as [string, ...string[]]),
 });
+
+export const createInviteSchema = z.strictObject({
+  email: z.email().max(254),
+  role: z.enum(USER_ROLES as [string, ...string[]]).transform((r) => r as (typeof USER_ROLES)[number]),
+  phi: z.boolean().default(false),
+});
+export type CreateInviteInput = z.infer<typeof createInviteSchema>;
+
+/** Password rules are checked by the service (they need the email); here only the shape. */
+export const acceptInviteSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  password: z.string().min(1).max(1024),
+});
+export type AcceptInviteInput = z.infer<typeof acceptInviteSchema>;
+
+export const updateUserSchema = z
+  .strictObject({
+    role: z
+      .enum(USER_ROLES as [string, ...string[]])
+      .transform((r) => r as (typeof USER_ROLES)[number])
+      .optional(),
+    phi: z.boolean().optional(),
+  })
+  .refine((v) => v.role !== undefined || v.phi !== undefined, 'role or phi is required');
+export type UpdateUserInput = z.infer<typeof updateUserSchema>;
+
+export const signInSchema = z.strictObject({
+  email: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(1024),
+});
+export type SignInInput = z.infer<typeof signInSchema>;

@@ -27,7 +27,7 @@ export class ConnectionKeysController {
   }
 
   @Get()
-  @RequireScope({ admin: 'admin:connections' })
+  @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: "The connection's keys: active, retiring (still published) and retired" })
   async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     const tenantId = tenantOf(actor);

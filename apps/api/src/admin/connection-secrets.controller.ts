@@ -34,7 +34,7 @@ export class ConnectionSecretsController {
   }
 
   @Get()
-  @RequireScope({ admin: 'admin:connections' })
+  @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: 'Secret metadata (name, version, fingerprint, times) — never values' })
   async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     const tenantId = tenantOf(actor);

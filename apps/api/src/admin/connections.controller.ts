@@ -50,14 +50,14 @@ export class ConnectionsController {
   }
 
   @Get()
-  @RequireScope({ admin: 'admin:connections' })
+  @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: "List the tenant's connections" })
   async list(@CurrentActor() actor: Actor) {
     return { items: (await this.connections.list(tenantOf(actor))).map(connectionView) };
   }
 
   @Get(':id')
-  @RequireScope({ admin: 'admin:connections' })
+  @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: 'Read a connection, with its health' })
   async get(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     return connectionView(await this.connections.get(tenantOf(actor), id));
@@ -77,7 +77,7 @@ export class ConnectionsController {
   @ApiOperation({ summary: 'Move through the lifecycle: draft → testing → live → disabled (live needs a passing test)' })
   @DocumentBody(statusChangeSchema)
   async setStatus(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(statusChangeSchema) body: z.infer<typeof statusChangeSchema>) {
-    return connectionView(await this.connections.setStatus(tenantOf(actor), id, body.status));
+    return connectionView(await this.connections.setStatusAs(actor, tenantOf(actor), id, body.status));
   }
 
   @Post(':id/test')

@@ -34,7 +34,7 @@ export class EventsController {
   }
 
   @Get('events')
-  @RequireScope({ admin: 'admin:webhooks' })
+  @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({
     summary: 'Catch-up feed: the tenant’s events in commit order after a cursor — exactly the events webhooks carry (each `id` is the `webhook-id` of its deliveries)',
   })

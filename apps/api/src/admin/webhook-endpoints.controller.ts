@@ -40,14 +40,14 @@ export class WebhookEndpointsController {
   }
 
   @Get()
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: "List the tenant's endpoints" })
   async list(@CurrentActor() actor: Actor) {
     return { data: (await this.endpoints.list(tenantOf(actor))).map(webhookEndpointView) };
   }
 
   @Get(':id')
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: 'Read an endpoint (never its secret)' })
   async get(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
     return webhookEndpointView(await this.endpoints.get(tenantOf(actor), id));
@@ -120,14 +120,14 @@ export class WebhookEndpointsController {
   }
 
   @Get(':id/attempts')
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: 'Delivery attempts, newest first (limit, before = the previous page’s next)' })
   attempts(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidQuery(attemptsQuerySchema) query: AttemptsQuery) {
     return this.endpoints.listAttempts(tenantOf(actor), id, query);
   }
 
   @Get(':id/deliveries')
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: 'Deliveries, newest first; status=failed lists the dead letters' })
   async deliveries(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidQuery(deliveriesQuerySchema) query: DeliveriesQuery) {
     return { data: (await this.endpoints.listDeliveries(tenantOf(actor), id, query)).map(webhookDeliveryView) };

@@ -57,13 +57,13 @@ export class ConnectionsResolver {
   ) {}
 
   @Query(() => [ConnectionModel], { name: 'connections', complexity: 10, description: "The tenant's connections" })
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'connections:read' })
   async list(@CurrentActor() actor: Actor): Promise<ConnectionModel[]> {
     return (await this.connectionService.list(tenantOf(actor))).map(connectionView);
   }
 
   @Query(() => ConnectionModel, { name: 'connection', description: 'Unknown ids are an error (not_found), as on REST' })
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'connections:read' })
   async get(@CurrentActor() actor: Actor, @ConnectionId('id') id: string): Promise<ConnectionModel> {
     return connectionView(await this.connectionService.get(tenantOf(actor), id));
   }
@@ -95,7 +95,7 @@ export class ConnectionsResolver {
     @Args('status', { type: () => ConnectionStatusEnum }) status: string,
   ): Promise<ConnectionModel> {
     const body = new ZodPipe(statusChangeSchema).transform({ status });
-    return connectionView(await this.connectionService.setStatus(tenantOf(actor), id, body.status));
+    return connectionView(await this.connectionService.setStatusAs(actor, tenantOf(actor), id, body.status));
   }
 
   @Mutation(() => ConnectionTestReportModel, { description: 'Run a live check and report each step' })

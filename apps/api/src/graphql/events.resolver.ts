@@ -28,7 +28,7 @@ export class EventsResolver {
   constructor(private readonly outbox: EventRepository) {}
 
   @Query(() => EventPageModel, { description: 'The catch-up feed: the tenant’s events in commit order after a cursor' })
-  @RequireScope({ admin: 'admin:webhooks' })
+  @RequireScope({ admin: 'webhooks:read' })
   async events(
     @CurrentActor() actor: Actor,
     @Args('after', { type: () => String, nullable: true }) after: string | null,

@@ -37,13 +37,13 @@ export class WebhookEndpointsResolver {
   constructor(private readonly endpoints: WebhookEndpointService) {}
 
   @Query(() => [WebhookEndpointModel], { name: 'webhookEndpoints', complexity: 10, description: "The tenant's webhook endpoints" })
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'webhooks:read' })
   async list(@CurrentActor() actor: Actor): Promise<WebhookEndpointModel[]> {
     return (await this.endpoints.list(tenantOf(actor))).map(webhookEndpointView);
   }
 
   @Query(() => WebhookEndpointModel, { name: 'webhookEndpoint', description: 'Unknown ids are an error (not_found), as on REST' })
-  @RequireScope(ADMIN)
+  @RequireScope({ admin: 'webhooks:read' })
   async get(@CurrentActor() actor: Actor, @EndpointId() id: string): Promise<WebhookEndpointModel> {
     return webhookEndpointView(await this.endpoints.get(tenantOf(actor), id));
   }

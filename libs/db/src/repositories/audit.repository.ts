@@ -49,6 +49,7 @@ export class AuditRepository {
           resourceType: row.resourceType,
           patientRef: row.patientRef,
           purpose: row.purpose,
+          objectRef: row.objectRef,
           outcome: row.outcome,
           occurredAt: row.occurredAt,
         };

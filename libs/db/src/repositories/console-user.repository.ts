@@ -1,19 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, SbError } from '@sb/core';
 import { unwrapTx, type DbTransaction } from '../database';
-import type { ConsoleUser, UserRole } from '../models';
+import type { ConsoleUser, ConsoleUserCredential, UserRole } from '../models';
 import { isUniqueViolation } from '../prisma-errors';
 import { PrismaService } from '../prisma.service';
 
-const columns = { id: true, tenantId: true, email: true, name: true, role: true, createdAt: true } as const;
+const columns = { id: true, tenantId: true, email: true, name: true, role: true, phiAccess: true, lastLoginAt: true, revokedAt: true, createdAt: true } as const;
+
+export interface NewConsoleUser {
+  email: string;
+  name: string;
+  role: UserRole;
+  phiAccess?: boolean;
+  passwordHash?: string;
+}
 
 @Injectable()
 export class ConsoleUserRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(tx: DbTransaction, tenantId: string, input: { email: string; name: string; role: UserRole }): Promise<ConsoleUser> {
+  async create(tx: DbTransaction, tenantId: string, input: NewConsoleUser): Promise<ConsoleUser> {
     try {
-      return await unwrapTx(tx).consoleUser.create({ data: { ...input, tenantId }, select: columns });
+      return await unwrapTx(tx).consoleUser.create({ data: { ...input, email: input.email.toLowerCase(), tenantId }, select: columns });
     } catch (e) {
       if (isUniqueViolation(e)) throw new SbError(ErrorCode.Conflict, 'A user with this email already exists', { details: { field: 'email' } });
       throw e;
@@ -26,5 +34,43 @@ export class ConsoleUserRepository {
 
   findById(tenantId: string, id: string): Promise<ConsoleUser | null> {
     return this.prisma.consoleUser.findFirst({ where: { id, tenantId }, select: columns });
+  }
+
+  /** Sign-in lookup across tenants (emails are unique); includes the password hash. */
+  async findCredentialByEmail(email: string): Promise<ConsoleUserCredential | null> {
+    const row = await this.prisma.consoleUser.findUnique({
+      where: { email: email.toLowerCase() },
+      select: { ...columns, passwordHash: true, tenant: { select: { status: true } } },
+    });
+    if (!row) return null;
+    const { tenant, ...user } = row;
+    return { ...user, tenantStatus: tenant.status };
+  }
+
+  emailTaken(email: string): Promise<boolean> {
+    return this.prisma.consoleUser.count({ where: { email: email.toLowerCase() } }).then((n) => n > 0);
+  }
+
+  /** Changes role and/or PHI grant; null when the tenant has no such user. */
+  async update(tx: DbTransaction, tenantId: string, id: string, patch: { role?: UserRole; phiAccess?: boolean }): Promise<ConsoleUser | null> {
+    const { count } = await unwrapTx(tx).consoleUser.updateMany({ where: { id, tenantId }, data: patch });
+    return count === 0 ? null : unwrapTx(tx).consoleUser.findFirst({ where: { id, tenantId }, select: columns });
+  }
+
+  async setPassword(tx: DbTransaction, tenantId: string, id: string, passwordHash: string): Promise<void> {
+    await unwrapTx(tx).consoleUser.updateMany({ where: { id, tenantId }, data: { passwordHash } });
+  }
+
+  async revoke(tx: DbTransaction, tenantId: string, id: string, at: Date): Promise<ConsoleUser | null> {
+    await unwrapTx(tx).consoleUser.updateMany({ where: { id, tenantId, revokedAt: null }, data: { revokedAt: at } });
+    return unwrapTx(tx).consoleUser.findFirst({ where: { id, tenantId }, select: columns });
+  }
+
+  async recordLogin(tenantId: string, id: string, at: Date): Promise<void> {
+    await this.prisma.consoleUser.updateMany({ where: { id, tenantId }, data: { lastLoginAt: at } });
+  }
+
+  countOwners(tx: DbTransaction, tenantId: string): Promise<number> {
+    return unwrapTx(tx).consoleUser.count({ where: { tenantId, role: 'owner', revokedAt: null } });
   }
 }

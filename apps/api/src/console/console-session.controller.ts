@@ -1,0 +1,62 @@
+import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, clearedSessionCookie, ConsoleSessionService, CurrentActor, Public, sessionCookie, type SessionRequest, type UserActor } from '@sb/auth';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { ErrorCode, SbError, type Actor } from '@sb/core';
+import { TenantRepository } from '@sb/db';
+import { DocumentBody, ValidBody } from '@sb/http';
+import { ConsoleUsersService, signInSchema, type SignInInput } from '@sb/tenancy';
+import type { Request, Response } from 'express';
+import { meView } from './console-views';
+
+const userOf = (actor: Actor): UserActor => {
+  if (actor.type !== 'user') throw new SbError(ErrorCode.Forbidden, 'Only a console session has a signed-in user');
+  return actor;
+};
+
+@ApiTags('console')
+@Controller('v1/console')
+export class ConsoleSessionController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sessions: ConsoleSessionService,
+    private readonly users: ConsoleUsersService,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  @Post('session')
+  @HttpCode(200)
+  @Public()
+  @ApiOperation({ summary: 'Sign in to the console: sets an HttpOnly session cookie and returns the user, role, scopes and CSRF token' })
+  @DocumentBody(signInSchema)
+  async signIn(@ValidBody(signInSchema) body: SignInInput, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const signedIn = await this.sessions.signIn(body.email, body.password, req.socket.remoteAddress ?? 'unknown');
+    const maxAgeSeconds = Math.floor((signedIn.expiresAt.getTime() - Date.now()) / 1000);
+    res.setHeader('Set-Cookie', sessionCookie(this.config.publicUrl, signedIn.token, maxAgeSeconds));
+    res.setHeader('Cache-Control', 'no-store');
+    return this.me(signedIn.actor, signedIn.csrfToken);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The signed-in user, tenant, role, PHI grant, scopes and the CSRF token for writes' })
+  async getMe(@CurrentActor() actor: Actor, @Req() req: SessionRequest) {
+    const user = userOf(actor);
+    return this.me(user, req.consoleCsrfToken ?? '');
+  }
+
+  @Delete('session')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiOperation({ summary: 'Sign out: ends the session and clears the cookie' })
+  async signOut(@CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.sessions.signOut(userOf(actor));
+    res.setHeader('Set-Cookie', clearedSessionCookie(this.config.publicUrl));
+  }
+
+  private async me(actor: UserActor, csrfToken: string) {
+    const [user, tenant] = await Promise.all([this.users.get(actor.tenantId, actor.id), this.tenants.findById(actor.tenantId)]);
+    if (!tenant) throw new SbError(ErrorCode.Unauthenticated, 'Your session has ended; sign in again');
+    return meView(actor, user, tenant, csrfToken);
+  }
+}
