@@ -11,7 +11,7 @@ const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md' });
  * One cache for REST and GraphQL. A 401 anywhere (session expired or revoked)
  * re-reads /me, whose 401 sends the user to the login page.
  */
-export function createQueryClient(): QueryClient {
+export function createQueryClient(options: { retry?: boolean } = {}): QueryClient {
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({
       onError: (error, query) => {
@@ -25,7 +25,7 @@ export function createQueryClient(): QueryClient {
     }),
     defaultOptions: {
       queries: {
-        retry: (count, error) => !(isApiError(error) && error.status >= 400 && error.status < 500) && count < 2,
+        retry: options.retry === false ? false : (count, error) => !(isApiError(error) && error.status >= 400 && error.status < 500) && count < 2,
         refetchOnWindowFocus: false,
       },
     },

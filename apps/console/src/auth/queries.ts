@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, isApiError, seg, setCsrfLoader, setCsrfToken } from '../api/client';
+import { api, seg, setCsrfLoader, setCsrfToken } from '../api/client';
 import type { ConsoleSession, InviteView } from '../api/types';
 
 export const authKeys = {
@@ -27,7 +27,6 @@ export function useMe() {
     queryKey: authKeys.me,
     queryFn: ({ signal }) => fetchMe(signal),
     staleTime: 60_000,
-    retry: (count, error) => !(isApiError(error) && error.status < 500) && count < 2,
   });
 }
 

@@ -1,0 +1,108 @@
+import type { ConsoleSession, Connection, Role } from '../api/types';
+
+/** A request the console sent, as the fake server saw it. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Handler = (req: SeenRequest) => Reply | Promise<Reply>;
+
+export const json = (status: number, body?: unknown, headers: Record<string, string> = {}): Reply => ({ status, body, headers });
+/** An RFC 7807 answer shaped like libs/http's toProblem. */
+export const problem = (status: number, code: string, title: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Reply => ({
+  status,
+  body: { type: `https://switchboard.dev/problems/${code}`, title, status, code, ...extra },
+  headers: { 'content-type': 'application/problem+json', ...headers },
+});
+
+/**
+ * A tiny in-memory HTTP server for component tests: handlers keyed by
+ * "METHOD /path" (path without the query; `:param` segments match anything),
+ * every request recorded, anything unrouted answered 404 not_found.
+ */
+export function createFakeApi() {
+  const routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  const requests: SeenRequest[] = [];
+
+  const on = (method: string, path: string, handler: Handler | Reply) => {
+    const pattern = new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[a-zA-Z]+/g, '[^/]+')}$`);
+    routes.unshift({ method, pattern, handler: typeof handler === 'function' ? handler : () => handler });
+  };
+
+  const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://console.test');
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const req: SeenRequest = {
+      method: (init.method ?? 'GET').toUpperCase(),
+      path: url.pathname + url.search,
+      headers,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+    };
+    requests.push(req);
+    const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
+    const reply = route ? await route.handler(req) : problem(404, 'not_found', 'No such route');
+    const body = reply.body === undefined ? null : JSON.stringify(reply.body);
+    return new Response(reply.status === 204 ? null : body, {
+      status: reply.status,
+      headers: { 'content-type': 'application/json', ...reply.headers },
+    });
+  };
+
+  return { on, fetch, requests, sent: (method: string, path: string) => requests.filter((r) => r.method === method && r.path.split('?')[0] === path) };
+}
+export type FakeApi = ReturnType<typeof createFakeApi>;
+
+/** What /me answers for each role (libs/core/src/roles.ts). */
+const ROLE_SCOPES: Record<Role, string[]> = {
+  owner: ['admin:tenant', 'admin:users', 'admin:api-keys', 'admin:oauth-clients', 'admin:connections', 'connections:go-live', 'admin:webhooks', 'usage:read', 'audit:read'],
+  admin: ['admin:users', 'admin:api-keys', 'admin:oauth-clients', 'admin:connections', 'connections:go-live', 'admin:webhooks', 'usage:read', 'audit:read'],
+  developer: ['admin:api-keys', 'admin:oauth-clients', 'admin:connections', 'admin:webhooks', 'usage:read'],
+  finance: ['usage:read'],
+  viewer: ['connections:read', 'webhooks:read'],
+};
+
+export function sessionFor(role: Role, overrides: Partial<ConsoleSession> = {}): ConsoleSession {
+  return {
+    user: { id: 'u-1', email: `${role}@mercy.example`, name: `A ${role}` },
+    tenant: { id: 't-1', name: 'Mercy Health', slug: 'mercy' },
+    role,
+    phi: false,
+    scopes: ROLE_SCOPES[role],
+    csrfToken: `csrf-${role}`,
+    ...overrides,
+  };
+}
+
+export function connection(overrides: Partial<Connection> = {}): Connection {
+  return {
+    id: '3f1c2a9e-0000-4000-8000-000000000001',
+    tenantId: 't-1',
+    name: 'St. Mary’s Epic',
+    vendor: 'epic',
+    environment: 'sandbox',
+    status: 'draft',
+    fhirBaseUrl: 'https://fhir.stmarys.example/api/FHIR/R4',
+    tokenUrl: null,
+    athenaPracticeId: null,
+    mllpHost: null,
+    mllpPort: null,
+    mllpTls: false,
+    hl7SendingFacility: null,
+    hl7SendingApplication: null,
+    hl7AckMode: null,
+    clientId: 'client-123',
+    scopes: ['system/Patient.rs'],
+    authAlg: 'RS384',
+    clientSecretName: null,
+    dialect: null,
+    health: { lastTestedAt: null, lastSuccessAt: null, lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
+    createdAt: '2026-12-01T10:00:00.000Z',
+    updatedAt: '2026-12-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
