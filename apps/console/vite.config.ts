@@ -41,5 +41,7 @@ export default defineConfig({
     css: false,
     restoreMocks: true,
     unstubGlobals: true,
+    // A shared 2-core machine: user-event typing through Mantine inputs is slow there.
+    testTimeout: 15_000,
   },
 });

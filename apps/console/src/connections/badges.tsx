@@ -1,4 +1,4 @@
-import { Badge, Code, Stack, Text } from '@mantine/core';
+import { Badge, Code, Group, Stack, Text } from '@mantine/core';
 import type { Connection, ConnectionStatus, Environment } from '../api/types';
 import { formatRelative } from '../ui/time';
 
@@ -36,7 +36,7 @@ export function HealthSummary({ connection }: { connection: Connection }) {
   const { lastErrorCode, lastSuccessAt, lastTestedAt } = connection.health;
   return (
     <Stack gap={2}>
-      <Text size="sm">
+      <Group gap="xs">
         {state === 'passed' && (
           <Badge color="green" variant="dot">
             Last test ok
@@ -51,9 +51,9 @@ export function HealthSummary({ connection }: { connection: Connection }) {
           <Badge color="gray" variant="dot">
             Not tested
           </Badge>
-        )}{' '}
+        )}
         {state === 'failed' && lastErrorCode ? <Code>{lastErrorCode}</Code> : null}
-      </Text>
+      </Group>
       {lastTestedAt && (
         <Text size="xs" c="dimmed">
           Last success {formatRelative(lastSuccessAt)}
