@@ -32,6 +32,17 @@ describe('api client', () => {
     expect(fake.sent('DELETE', '/v1/thing')[0]?.headers['x-csrf-token']).toBe('from-me');
   });
 
+  it('re-reads the CSRF token from /me once when the api answers csrf_failed', async () => {
+    const fake = createFakeApi();
+    fake.on('POST', '/v1/thing', (req) => (req.headers['x-csrf-token'] === 'fresh' ? json(200, { ok: true }) : problem(403, 'csrf_failed', 'Missing or wrong CSRF token')));
+    vi.stubGlobal('fetch', fake.fetch);
+    setCsrfToken('stale');
+    setCsrfLoader(() => Promise.resolve('fresh'));
+
+    await expect(api.post('/v1/thing', {})).resolves.toEqual({ ok: true });
+    expect(fake.sent('POST', '/v1/thing').map((r) => r.headers['x-csrf-token'])).toEqual(['stale', 'fresh']);
+  });
+
   it('reports an unreachable server as network_error', async () => {
     vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
     await expect(api.get('/v1/connections')).rejects.toMatchObject({ status: 0, code: 'network_error' });

@@ -89,6 +89,19 @@ async function tokenFor(method: HttpMethod, options: RequestOptions): Promise<st
 
 /** Sends one request to the api; resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  try {
+    return await send<T>(path, options);
+  } catch (e) {
+    // A token from an earlier session (signed in again in another tab): read /me once more and retry.
+    if (isApiError(e) && e.code === 'csrf_failed' && csrfLoader) {
+      csrfToken = null;
+      return send<T>(path, options);
+    }
+    throw e;
+  }
+}
+
+async function send<T>(path: string, options: RequestOptions): Promise<T> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
