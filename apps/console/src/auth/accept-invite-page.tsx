@@ -91,13 +91,14 @@ export function AcceptInvitePage() {
           <TextInput label="Your name" required autoComplete="name" value={name} onChange={(e) => setName(e.currentTarget.value)} />
           <PasswordInput
             label="Password"
-            description={`At least ${MIN_PASSWORD_LENGTH} characters; common passwords are refused.`}
+            withAsterisk={false}
+            description="Twelve characters or more; common passwords are refused."
             required
             autoComplete="new-password"
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
           />
-          <PasswordInput label="Repeat password" required autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} />
+          <PasswordInput label="Repeat password" withAsterisk={false} required autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} />
           <Group justify="flex-end">
             <Button type="submit" loading={accept.isPending}>
               Create account
