@@ -15,6 +15,7 @@ export interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Connections', path: '/connections', scope: 'connections:read' },
+  { label: 'Webhooks', path: '/webhooks', scope: 'webhooks:read' },
   { label: 'Usage', path: '/usage', scope: 'usage:read' },
 ];
 

@@ -21,6 +21,12 @@ export const FEATURE_ROUTES: readonly FeatureRoute[] = [
   { path: 'connections', scope: 'connections:read', Page: lazy(() => import('./connections/connections-list-page')) },
   { path: 'connections/new', scope: 'admin:connections', Page: lazy(() => import('./connections/connection-new-page')) },
   { path: 'connections/:id', scope: 'connections:read', Page: lazy(() => import('./connections/connection-detail-page')) },
+  { path: 'connections/:id/messages', scope: 'connections:read', Page: lazy(() => import('./messages/message-log-page')) },
+  { path: 'connections/:id/messages/:mid', scope: 'connections:read', Page: lazy(() => import('./messages/message-detail-page')) },
+  { path: 'connections/:id/dialect', scope: 'admin:connections', Page: lazy(() => import('./messages/dialect-page')) },
+  { path: 'webhooks', scope: 'webhooks:read', Page: lazy(() => import('./webhooks/webhooks-list-page')) },
+  { path: 'webhooks/new', scope: 'admin:webhooks', Page: lazy(() => import('./webhooks/webhook-new-page')) },
+  { path: 'webhooks/:id', scope: 'webhooks:read', Page: lazy(() => import('./webhooks/webhook-detail-page')) },
   { path: 'usage', scope: 'usage:read', Page: lazy(() => import('./usage/usage-page')) },
 ];
 

@@ -183,6 +183,7 @@ export default function ConnectionDetailPage() {
           {VENDOR_LABELS[c.vendor] ?? c.vendor}
         </Text>
       </Group>
+      {c.vendor === 'hl7v2' && <Group gap="md"><Anchor component={Link} to={`/connections/${c.id}/messages`}>Messages</Anchor>{canEdit && <Anchor component={Link} to={`/connections/${c.id}/dialect`}>Dialect editor</Anchor>}</Group>}
 
       <Section title="Settings">
         <Settings connection={c} />

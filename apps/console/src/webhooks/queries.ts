@@ -1,0 +1,162 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, seg } from '../api/client';
+import type { EventTypeDefinition, WebhookAttempt, WebhookAttemptPage, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret, WebhookOrderingMode, WebhookPayloadMode } from '../api/types';
+
+export const webhookKeys = {
+  all: ['webhooks'] as const,
+  list: () => [...webhookKeys.all, 'list'] as const,
+  detail: (id: string) => [...webhookKeys.all, 'detail', id] as const,
+  attempts: (id: string) => [...webhookKeys.detail(id), 'attempts'] as const,
+  deliveries: (id: string, status?: WebhookDelivery['status']) => [...webhookKeys.detail(id), 'deliveries', status ?? 'all'] as const,
+  testAttempt: (id: string, eventId: string) => [...webhookKeys.detail(id), 'test', eventId] as const,
+  eventTypes: ['event-types'] as const,
+};
+
+const path = (id: string, rest = '') => `/v1/webhook-endpoints/${seg(id)}${rest}`;
+export const ATTEMPTS_PAGE_SIZE = 25;
+
+export function useWebhookEndpoints() {
+  return useQuery({
+    queryKey: webhookKeys.list(),
+    queryFn: ({ signal }) => api.get<{ data: WebhookEndpoint[] }>('/v1/webhook-endpoints', { signal }).then((r) => r.data),
+  });
+}
+
+export function useWebhookEndpoint(id: string) {
+  return useQuery({ queryKey: webhookKeys.detail(id), queryFn: ({ signal }) => api.get<WebhookEndpoint>(path(id), { signal }) });
+}
+
+/** The event catalog: type, version, description, JSON Schema (and an example, when the API gives one). */
+export function useEventTypes() {
+  return useQuery({
+    queryKey: webhookKeys.eventTypes,
+    queryFn: ({ signal }) => api.get<{ data: EventTypeDefinition[] }>('/v1/event-types', { signal }).then((r) => r.data),
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function useAttempts(id: string) {
+  return useInfiniteQuery({
+    queryKey: webhookKeys.attempts(id),
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) => api.get<WebhookAttemptPage>(path(id, '/attempts'), { signal, query: { limit: ATTEMPTS_PAGE_SIZE, before: pageParam } }),
+    getNextPageParam: (last) => last.next ?? undefined,
+  });
+}
+
+export function useDeliveries(id: string, status: WebhookDelivery['status'] | undefined, enabled = true) {
+  return useQuery({
+    queryKey: webhookKeys.deliveries(id, status),
+    queryFn: ({ signal }) => api.get<{ data: WebhookDelivery[] }>(path(id, '/deliveries'), { signal, query: { status, limit: 100 } }).then((r) => r.data),
+    enabled,
+  });
+}
+
+export const TEST_POLL_MS = 750;
+/** Give up waiting for the test attempt after this long (the delivery may still be retried). */
+export const TEST_WAIT_MS = 30_000;
+
+/** The attempt of a test event: polls the newest attempts until one carries `eventId`. */
+export function useTestAttempt(id: string, eventId: string | null, startedAt: number) {
+  return useQuery({
+    queryKey: webhookKeys.testAttempt(id, eventId ?? ''),
+    queryFn: async ({ signal }): Promise<WebhookAttempt | null> => {
+      const page = await api.get<WebhookAttemptPage>(path(id, '/attempts'), { signal, query: { limit: 20 } });
+      return page.data.find((a) => a.eventId === eventId) ?? null;
+    },
+    enabled: eventId !== null,
+    refetchInterval: (query) => (query.state.data || Date.now() - startedAt > TEST_WAIT_MS ? false : TEST_POLL_MS),
+  });
+}
+
+export interface EndpointInput {
+  url: string;
+  description?: string | null;
+  eventTypes: string[];
+  payload: WebhookPayloadMode;
+  orderingKey?: WebhookOrderingMode;
+}
+
+export function useCreateEndpoint() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: EndpointInput) => api.post<WebhookEndpointWithSecret>('/v1/webhook-endpoints', input),
+    // The answer holds the signing secret: do not keep it in the mutation cache once the page lets go of it.
+    gcTime: 0,
+    onSuccess: ({ secret: _secret, ...endpoint }) => {
+      // The secret is shown by the page from this answer and never cached.
+      client.setQueryData(webhookKeys.detail(endpoint.id), endpoint);
+      void client.invalidateQueries({ queryKey: webhookKeys.list() });
+    },
+  });
+}
+
+function useEndpointMutation<T, V = void>(id: string, fn: (v: V) => Promise<T>, after?: (result: T) => void) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    // Rotate answers hold the signing secret: nothing lingers in the mutation cache.
+    gcTime: 0,
+    onSuccess: (result) => {
+      after?.(result);
+      void client.invalidateQueries({ queryKey: webhookKeys.list() });
+    },
+    onSettled: () => void client.invalidateQueries({ queryKey: webhookKeys.detail(id), exact: true }),
+  });
+}
+
+export function useUpdateEndpoint(id: string) {
+  const client = useQueryClient();
+  return useEndpointMutation(id, (patch: Partial<EndpointInput>) => api.patch<WebhookEndpoint>(path(id), patch), (e) => client.setQueryData(webhookKeys.detail(id), e));
+}
+
+export function useSetEndpointEnabled(id: string) {
+  const client = useQueryClient();
+  return useEndpointMutation(id, (enabled: boolean) => api.post<WebhookEndpoint>(path(id, enabled ? '/enable' : '/disable')), (e) => client.setQueryData(webhookKeys.detail(id), e));
+}
+
+export function useRotateSecret(id: string) {
+  const client = useQueryClient();
+  return useEndpointMutation(
+    id,
+    () => api.post<WebhookEndpointWithSecret>(path(id, '/rotate-secret')),
+    ({ secret: _secret, ...e }) => client.setQueryData(webhookKeys.detail(id), e),
+  );
+}
+
+export function useDeleteEndpoint(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.delete(path(id)),
+    onSuccess: () => {
+      client.removeQueries({ queryKey: webhookKeys.detail(id) });
+      void client.invalidateQueries({ queryKey: webhookKeys.list() });
+    },
+  });
+}
+
+export function useSendTest(id: string) {
+  return useMutation({ mutationFn: () => api.post<{ eventId: string }>(path(id, '/test')) });
+}
+
+export interface ReplayInput {
+  since: string;
+  until?: string;
+  eventTypes?: string[];
+}
+
+export function useReplay(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: ReplayInput) => api.post<{ scheduled: number }>(path(id, '/replay'), input),
+    onSuccess: () => void client.invalidateQueries({ queryKey: webhookKeys.detail(id) }),
+  });
+}
+
+export function useReplayOne(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (eventId: string) => api.post<{ eventId: string; deliveryId: string }>(path(id, `/replay/${seg(eventId)}`)),
+    onSuccess: () => void client.invalidateQueries({ queryKey: webhookKeys.detail(id) }),
+  });
+}
