@@ -17,6 +17,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Connections', path: '/connections', scope: 'connections:read' },
   { label: 'Webhooks', path: '/webhooks', scope: 'webhooks:read' },
   { label: 'Usage', path: '/usage', scope: 'usage:read' },
+  { label: 'Users', path: '/users', scope: 'admin:users' },
+  { label: 'API keys', path: '/api-keys', scope: 'admin:api-keys' },
+  { label: 'Audit', path: '/audit', scope: 'audit:read' },
 ];
 
 export const visibleNav = (scopes: readonly string[], items: readonly NavItem[] = NAV_ITEMS): NavItem[] =>

@@ -28,6 +28,9 @@ export const FEATURE_ROUTES: readonly FeatureRoute[] = [
   { path: 'webhooks/new', scope: 'admin:webhooks', Page: lazy(() => import('./webhooks/webhook-new-page')) },
   { path: 'webhooks/:id', scope: 'webhooks:read', Page: lazy(() => import('./webhooks/webhook-detail-page')) },
   { path: 'usage', scope: 'usage:read', Page: lazy(() => import('./usage/usage-page')) },
+  { path: 'users', scope: 'admin:users', Page: lazy(() => import('./users/users-page')) },
+  { path: 'api-keys', scope: 'admin:api-keys', Page: lazy(() => import('./api-keys/api-keys-page')) },
+  { path: 'audit', scope: 'audit:read', Page: lazy(() => import('./audit/audit-page')) },
 ];
 
 const AcceptInvitePage = lazy(() => import('./auth/accept-invite-page').then((m) => ({ default: m.AcceptInvitePage })));

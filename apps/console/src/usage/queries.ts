@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
 import type { Items, UsageDaily, UsageGroupBy, UsageTotal } from '../api/types';
 
@@ -13,7 +13,7 @@ export function useUsageTotals(from: string, to: string) {
   return useQuery({
     queryKey: usageKeys.totals(from, to),
     queryFn: ({ signal }) => api.get<Items<UsageTotal>>('/v1/usage/totals', { query: { from, to }, signal }).then((r) => r.items),
-    placeholderData: keepPreviousData,
+    placeholderData: (previous) => previous,
   });
 }
 
@@ -22,6 +22,6 @@ export function useUsageDaily(from: string, to: string, groupBy: UsageGroupBy) {
   return useQuery({
     queryKey: usageKeys.daily(from, to, groupBy),
     queryFn: ({ signal }) => api.get<UsageDaily>('/v1/usage/daily', { query: { from, to, groupBy }, signal }),
-    placeholderData: keepPreviousData,
+    placeholderData: (previous) => previous,
   });
 }
