@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionRepository, Hl7InboundRepository, type InboundRoute, type NewInboundMessage } from '@sb/db';
 import {
   ackFallback,
@@ -7,6 +8,7 @@ import {
   Hl7ErrorCode,
   messageText,
   parseHeader,
+  PatientIdentifierHasher,
   patientKeyOf,
   problemForParseError,
   validateMessage,
@@ -65,12 +67,15 @@ export class InboundHandler implements MllpFrameHandler {
   private readonly logger = new Logger(InboundHandler.name);
   private readonly settings = new Map<string, RouteSettings>();
   private readonly routes: RouteCache;
+  private readonly hasher: PatientIdentifierHasher;
 
   constructor(
     private readonly inbound: Hl7InboundRepository,
     private readonly connections: ConnectionRepository,
     private readonly applicationAcks: ApplicationAckRelay,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.hasher = new PatientIdentifierHasher(config.vaultMasterKey);
     this.routes = new RouteCache((facility, application) => this.inbound.findRoute(facility, application), {
       ttlMs: ROUTE_CACHE_TTL_MS,
       maxEntries: MAX_CACHED_SETTINGS,
@@ -83,7 +88,7 @@ export class InboundHandler implements MllpFrameHandler {
     if (!parsed.ok) return this.unreadable(frame, parsed.error);
     const header = parsed.header;
     const raw = storableText(frame, header);
-    const message = (ack: string, ackCode: AckCode, extra: Pick<NewInboundMessage, 'errorCode' | 'patientKey'> = {}): NewInboundMessage => ({
+    const message = (ack: string, ackCode: AckCode, extra: Pick<NewInboundMessage, 'errorCode' | 'patientKey' | 'patientIdHashes'> = {}): NewInboundMessage => ({
       controlId: pgText(header.controlId),
       messageType: pgText([header.messageType.code, header.messageType.trigger].filter(Boolean).join('^')),
       version: pgText(header.version),
@@ -124,7 +129,7 @@ export class InboundHandler implements MllpFrameHandler {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
       try {
-        const outcome = await this.inbound.reject(route, message(ack, code, { errorCode: problem.code }));
+        const outcome = await this.inbound.reject(route, message(ack, code, { errorCode: problem.code, patientIdHashes: this.patientIdHashes(raw, settings.dialect, route) }));
         this.logger.warn({ connectionId: route.connectionId, errorCode: problem.code, ackCode: code }, 'HL7 message refused at receipt');
         return outcome.stored ? ack : outcome.ack;
       } catch (e) {
@@ -136,7 +141,7 @@ export class InboundHandler implements MllpFrameHandler {
     const ack = buildAck(header, { code, controlId: ackControlId() });
     const patientKey = this.patientKey(raw, settings.dialect, route);
     try {
-      const outcome = await this.inbound.store(route, message(ack, code, { patientKey: patientKey === null ? null : pgText(patientKey) }));
+      const outcome = await this.inbound.store(route, message(ack, code, { patientKey: patientKey === null ? null : pgText(patientKey), patientIdHashes: this.patientIdHashes(raw, settings.dialect, route) }));
       if (!outcome.stored) return outcome.ack;
       if (peer && awaitsApplicationAck(header, route)) this.applicationAcks.expect(outcome.id, route.connectionId, peer);
       return ack;
@@ -213,6 +218,16 @@ export class InboundHandler implements MllpFrameHandler {
     } catch (e) {
       this.logger.error({ err: e, connectionId: route.connectionId }, 'patient key could not be computed');
       return null;
+    }
+  }
+
+  /** The keyed hashes the PHI-gated lookup by patient identifier matches; like the key, never worth losing the message over. */
+  private patientIdHashes(raw: string, dialect: Hl7Dialect, route: InboundRoute): string[] {
+    try {
+      return this.hasher.hashesOf(route.tenantId, raw, dialect);
+    } catch (e) {
+      this.logger.error({ err: e, connectionId: route.connectionId }, 'patient identifier hashes could not be computed');
+      return [];
     }
   }
 

@@ -162,8 +162,8 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     const list = await inbound.list(connection.tenantId, connection.id, { limit: 10, status: 'failed' });
     const failed = list[0];
     expect(failed).toBeDefined();
-    expect(await inbound.reprocess(other.id, otherConnection.id, failed?.id ?? '', null)).toBe(false);
-    expect(await inbound.reprocess(connection.tenantId, connection.id, failed?.id ?? '', 'urn:switchboard:hl7:HOSP|MRN-200')).toBe(true);
+    expect(await inbound.reprocess(other.id, otherConnection.id, failed?.id ?? '', { patientKey: null, patientIdHashes: [] })).toBe(false);
+    expect(await inbound.reprocess(connection.tenantId, connection.id, failed?.id ?? '', { patientKey: 'urn:switchboard:hl7:HOSP|MRN-200', patientIdHashes: [] })).toBe(true);
     await drain();
     // Still broken (no OBR), so failed again — but it went through processing once more.
     expect(await inbound.find(connection.tenantId, connection.id, failed?.id ?? '')).toMatchObject({ status: 'failed', attempts: 1 });

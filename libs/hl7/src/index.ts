@@ -8,3 +8,5 @@ export * from './dialect/hl7-dialect.schema';
 export * from './fhir/convert-message';
 export { deterministicId } from './fhir/conversion-context';
 export * from './outbound';
+export * from './patient-lookup';
+export * from './hl7-error-meanings';

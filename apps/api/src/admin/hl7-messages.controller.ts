@@ -22,15 +22,21 @@ export class Hl7MessagesController {
   ) {}
 
   @Get('messages')
-  @RequireScope({ admin: 'admin:connections' })
-  @ApiOperation({ summary: 'Inbound message log, newest first: type, control id, status, error code and times — never message content' })
+  @RequireScope({ admin: 'connections:read' })
+  @ApiOperation({
+    summary: 'Inbound message log, newest first: type, control id, status, error code (and its meaning) and times — never message content',
+    description:
+      'Filters: `status`, `type`, `controlId` (MSH-10, exact), `from`/`to` (received at, ISO 8601 date-times, inclusive) and `patientIdentifier` ' +
+      '(a patient identifier value such as an MRN, any authority). `patientIdentifier` is a patient search: it needs a scope that searches Patient ' +
+      '(403 `forbidden` otherwise) and is audited.',
+  })
   async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(messageLogQuerySchema) query: MessageLogQuery) {
-    return this.log.list(await this.hl7Connection(actor, id), query);
+    return this.log.list(actor, await this.hl7Connection(actor, id), query);
   }
 
   @Get('messages/:messageId')
   @Authenticated()
-  @ApiOperation({ summary: 'One inbound message with its raw text and ACKs (PHI: needs a read scope on MessageHeader; audited)' })
+  @ApiOperation({ summary: 'One inbound message with its raw text, ACKs, the FHIR resources processing produced and the meaning of its error code (PHI: needs a read scope on MessageHeader; audited)' })
   async read(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
     return this.log.read(actor, await this.hl7Connection(actor, id), messageId);
   }
@@ -44,7 +50,7 @@ export class Hl7MessagesController {
   }
 
   @Get('outbound')
-  @RequireScope({ admin: 'admin:connections' })
+  @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: 'Outbound orders and notes, newest first: status, attempts and the site’s ACK code and error text' })
   async outbound(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(outboundQuerySchema) query: z.infer<typeof outboundQuerySchema>) {
     return { items: await this.log.listOutbound(await this.hl7Connection(actor, id), query.limit) };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
+import { Prisma } from '../generated/prisma/client';
 import type { Connection, Hl7AckMode } from '../models';
 import { PrismaService } from '../prisma.service';
 
@@ -26,6 +27,8 @@ export interface NewInboundMessage {
   patientKey?: string | null;
   /** For messages refused at receipt: the HL7 error code of the ERR segment sent. */
   errorCode?: string | null;
+  /** Keyed hashes of its patient identifier values, for the PHI-gated lookup by identifier. */
+  patientIdHashes?: string[];
 }
 
 export type Hl7InboundStatus = 'received' | 'processed' | 'failed' | 'quarantined' | 'rejected';
@@ -49,6 +52,24 @@ export interface Hl7MessageDetail extends Hl7MessageSummary {
   raw: string;
   ack: string;
   applicationAck: string | null;
+  /** The FHIR resources processing produced (null until processed, and for messages processed before they were kept). */
+  resources: unknown[] | null;
+}
+
+/** Message log filters; all given must hold. */
+export interface Hl7MessageFilter {
+  limit: number;
+  before?: bigint;
+  status?: Hl7InboundStatus;
+  messageType?: string;
+  /** MSH-10, exact. */
+  controlId?: string;
+  /** Received at or after. */
+  from?: Date;
+  /** Received at or before. */
+  to?: Date;
+  /** One keyed hash of a patient identifier value (see `PatientIdentifierHasher`). */
+  patientIdHash?: string;
 }
 
 /** A message claimed for processing. */
@@ -128,9 +149,10 @@ export class Hl7InboundRepository {
     // One plain INSERT on the listener's hot path (a model query costs several times its
     // round trip in client CPU); a resend (same connection and MSH-10) inserts nothing.
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      INSERT INTO "Hl7InboundMessage" ("id", "tenantId", "connectionId", "controlId", "messageType", "version", "sendingApplication", "sendingFacility", "raw", "status", "ack", "ackCode", "patientKey", "errorCode")
+      INSERT INTO "Hl7InboundMessage" ("id", "tenantId", "connectionId", "controlId", "messageType", "version", "sendingApplication", "sendingFacility", "raw", "status", "ack", "ackCode", "patientKey", "errorCode", "patientIdHashes")
       VALUES (gen_random_uuid(), ${route.tenantId}::uuid, ${route.connectionId}::uuid, ${message.controlId}, ${message.messageType}, ${message.version}, ${message.sendingApplication},
-              ${message.sendingFacility}, ${message.raw}, ${status}::"Hl7InboundStatus", ${message.ack}, ${message.ackCode}, ${message.patientKey ?? null}, ${message.errorCode ?? null})
+              ${message.sendingFacility}, ${message.raw}, ${status}::"Hl7InboundStatus", ${message.ack}, ${message.ackCode}, ${message.patientKey ?? null}, ${message.errorCode ?? null},
+              ${message.patientIdHashes ?? []}::text[])
       ON CONFLICT ("connectionId", "controlId") DO NOTHING
       RETURNING "id"`;
     const inserted = rows[0];
@@ -179,10 +201,15 @@ export class Hl7InboundRepository {
   }
 
   /** Records the outcome in the caller's transaction (with the data it produced), ending the lease. */
-  async complete(tx: DbTransaction, id: string, outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null }): Promise<void> {
+  async complete(
+    tx: DbTransaction,
+    id: string,
+    outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null; resources?: readonly unknown[] | null },
+  ): Promise<void> {
     await unwrapTx(tx).$executeRaw`
       UPDATE "Hl7InboundMessage" SET "status" = ${outcome.status}::"Hl7InboundStatus", "errorCode" = ${outcome.errorCode ?? null},
-        "applicationAck" = ${outcome.applicationAck ?? null}, "processedAt" = now(), "leaseUntil" = NULL
+        "applicationAck" = ${outcome.applicationAck ?? null}, "resources" = ${outcome.resources ? JSON.stringify(outcome.resources) : null}::jsonb,
+        "processedAt" = now(), "leaseUntil" = NULL
       WHERE "id" = ${id}::uuid`;
   }
 
@@ -196,7 +223,8 @@ export class Hl7InboundRepository {
     await this.prisma.$executeRaw`UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + ${retryInMs} * interval '1 millisecond' WHERE "id" = ${id}::uuid`;
   }
 
-  async list(tenantId: string, connectionId: string, page: { limit: number; before?: bigint; status?: Hl7InboundStatus; messageType?: string }): Promise<(Hl7MessageSummary & { seq: bigint })[]> {
+  /** Rows with their patient key, which callers use for audit and must not return. */
+  async list(tenantId: string, connectionId: string, page: Hl7MessageFilter): Promise<(Hl7MessageSummary & { seq: bigint; patientKey: string | null })[]> {
     const rows = await this.prisma.hl7InboundMessage.findMany({
       where: {
         tenantId,
@@ -204,8 +232,11 @@ export class Hl7InboundRepository {
         ...(page.before !== undefined ? { seq: { lt: page.before } } : {}),
         ...(page.status ? { status: page.status } : {}),
         ...(page.messageType ? { messageType: page.messageType } : {}),
+        ...(page.controlId !== undefined ? { controlId: page.controlId } : {}),
+        ...(page.from || page.to ? { receivedAt: { gte: page.from, lte: page.to } } : {}),
+        ...(page.patientIdHash !== undefined ? { patientIdHashes: { has: page.patientIdHash } } : {}),
       },
-      select: { ...summarySelect, seq: true },
+      select: { ...summarySelect, seq: true, patientKey: true },
       orderBy: { seq: 'desc' },
       take: page.limit,
     });
@@ -213,17 +244,18 @@ export class Hl7InboundRepository {
   }
 
   async find(tenantId: string, connectionId: string, id: string): Promise<Hl7MessageDetail | null> {
-    return this.prisma.hl7InboundMessage.findFirst({
+    const row = await this.prisma.hl7InboundMessage.findFirst({
       where: { tenantId, connectionId, id },
-      select: { ...summarySelect, raw: true, ack: true, applicationAck: true },
+      select: { ...summarySelect, raw: true, ack: true, applicationAck: true, resources: true },
     });
+    return row ? { ...row, resources: Array.isArray(row.resources) ? (row.resources as unknown[]) : null } : null;
   }
 
   /** Sends a processed or failed message through processing again (after a dialect fix, say). */
-  async reprocess(tenantId: string, connectionId: string, id: string, patientKey: string | null): Promise<boolean> {
+  async reprocess(tenantId: string, connectionId: string, id: string, keys: { patientKey: string | null; patientIdHashes: string[] }): Promise<boolean> {
     const { count } = await this.prisma.hl7InboundMessage.updateMany({
       where: { tenantId, connectionId, id, status: { in: ['processed', 'failed'] } },
-      data: { status: 'received', errorCode: null, processedAt: null, leaseUntil: null, attempts: 0, patientKey },
+      data: { status: 'received', errorCode: null, processedAt: null, leaseUntil: null, attempts: 0, patientKey: keys.patientKey, patientIdHashes: keys.patientIdHashes, resources: Prisma.DbNull },
     });
     return count === 1;
   }
