@@ -1,5 +1,4 @@
 import { Badge, Button, Card, Group, Modal, NativeSelect, Stack, Switch, Table, Text, Title, VisuallyHidden } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import type { ConsoleUser, Invite, IssuedInvite, Role } from '../api/types';
 import { useSession } from '../auth/session';
@@ -51,9 +50,16 @@ function UsersTable({ users, onRevoke }: { users: ConsoleUser[]; onRevoke: (u: C
                 return (
                   <Table.Tr key={u.id}>
                     <Table.Th scope="row" fw={400}>
-                      <Text fw={500} size="sm">
-                        {u.name || '—'} {self && <Badge variant="outline" size="xs">you</Badge>}
-                      </Text>
+                      <Group gap={6} wrap="nowrap">
+                        <Text fw={500} size="sm">
+                          {u.name || '—'}
+                        </Text>
+                        {self && (
+                          <Badge variant="outline" size="xs">
+                            you
+                          </Badge>
+                        )}
+                      </Group>
                       <Text size="xs" c="dimmed">
                         {u.email}
                       </Text>
@@ -275,10 +281,7 @@ export default function UsersPage() {
         onConfirm={() =>
           userToRevoke &&
           revokeUser.mutate(userToRevoke.id, {
-            onSuccess: (u) => {
-              notifications.show({ color: 'green', message: `${who(u)} was revoked and signed out.` });
-              setUserToRevoke(null);
-            },
+            onSuccess: () => setUserToRevoke(null),
           })
         }
       >
