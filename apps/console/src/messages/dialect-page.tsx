@@ -57,7 +57,7 @@ function Output({ label, view }: { label: string; view: ConversionView }) {
       {view.ok ? (
         <ResourceList resources={view.resources} />
       ) : (
-        <Alert color="red" variant="light" title={`Conversion fails: ${view.error.code}`}>
+        <Alert role="note" color="red" variant="light" title={`Conversion fails: ${view.error.code}`}>
           {view.error.reason}
         </Alert>
       )}
@@ -320,7 +320,7 @@ export default function DialectPage() {
   else if (connection.error) content = <ErrorState title="Could not load the connection" error={connection.error} onRetry={() => void connection.refetch()} />;
   else if (connection.data.vendor !== 'hl7v2')
     content = (
-      <Alert color="gray" variant="light" title="No dialect editor here">
+      <Alert role="note" color="gray" variant="light" title="No dialect editor here">
         Dialects with a live preview are for HL7 v2 connections.
       </Alert>
     );

@@ -107,14 +107,14 @@ function MessageView({ connectionId, message }: { connectionId: string; message:
           <Field label="Processed" value={formatDateTime(message.processedAt)} />
         </SimpleGrid>
         {message.errorCode && (
-          <Alert color="red" variant="light" title={`Error ${message.errorCode}`}>
+          <Alert role="note" color="red" variant="light" title={`Error ${message.errorCode}`}>
             {message.errorMeaning ?? 'No description is known for this code.'}
           </Alert>
         )}
         {canReprocess && <Reprocess connectionId={connectionId} message={message} />}
       </Section>
       <Section title="Raw message">
-        <Hl7Text text={message.raw} label="Raw message" />
+        <Hl7Text text={message.raw} label="Raw message segments" />
       </Section>
       <Section title="Acknowledgments">
         <Text size="sm" fw={500}>
@@ -157,7 +157,7 @@ export default function MessageDetailPage() {
   let content;
   if (!phi.readContent)
     content = (
-      <Alert color="gray" variant="light" title="Needs the PHI grant">
+      <Alert role="note" color="gray" variant="light" title="Needs the PHI grant">
         {PHI_NOTE} The message log shows its type, control ID, status and error code.
       </Alert>
     );

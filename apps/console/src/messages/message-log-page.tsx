@@ -226,7 +226,7 @@ export default function MessageLogPage() {
         <Text size="sm">Messages</Text>
       </Breadcrumbs>
       {!phi.readContent && (
-        <Alert color="gray" variant="light" title="Metadata only">
+        <Alert role="note" color="gray" variant="light" title="Metadata only">
           {PHI_NOTE}
         </Alert>
       )}

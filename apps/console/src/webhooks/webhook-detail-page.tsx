@@ -234,7 +234,7 @@ export default function WebhookDetailPage() {
         </Text>
       </Breadcrumbs>
       {endpoint.data?.status === 'disabled' && endpoint.data.disabledReason && endpoint.data.disabledReason !== 'manual' && (
-        <Alert color="red" variant="light" title="Switchboard disabled this endpoint">
+        <Alert role="note" color="red" variant="light" title="Switchboard disabled this endpoint">
           {describeDisabledReason(endpoint.data.disabledReason)}. Fix the receiver, enable it, then replay the events it missed.
         </Alert>
       )}
