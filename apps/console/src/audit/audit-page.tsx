@@ -31,7 +31,7 @@ function VerifyBanner() {
     );
   const v = verify.data;
   return v.ok ? (
-    <Alert color="green" variant="light" role="status" title={`Chain verified: ${v.checked.toLocaleString()} records`}>
+    <Alert color="green" variant="light" role="status" title={`Chain verified: ${v.checked.toLocaleString()} record${v.checked === 1 ? '' : 's'}`}>
       <Group justify="space-between" align="flex-end">
         <Text size="sm">Every record’s hash links to the one before it: none was changed, removed or reordered.</Text>
         {again}
