@@ -65,7 +65,7 @@ describe('dialect editor', () => {
     release();
 
     const diff = await screen.findByRole('table', { name: 'Differences' });
-    const diffRow = within(diff).getAllByRole('row')[1]!;
+    const diffRow = within(diff).getAllByRole('row')[1] as HTMLElement;
     expect(diffRow).toHaveTextContent('Patient/p-1.identifier[0].system');
     expect(diffRow).toHaveTextContent('"urn:old"');
     expect(diffRow).toHaveTextContent('"urn:oid:1.2.3"');

@@ -119,7 +119,7 @@ describe('message detail', () => {
     expect(screen.getByText('e-40000')).toBeInTheDocument();
     for (const other of ['e-7', 'e-3000', 'e-40001', 'e-90000']) expect(screen.queryByText(other)).not.toBeInTheDocument();
     const row = within(deliveries).getAllByRole('row')[1];
-    expect(within(row!).getByRole('link', { name: 'https://app.example.com/hooks' })).toHaveAttribute('href', '/webhooks/w-1');
+    expect(within(row as HTMLElement).getByRole('link', { name: 'https://app.example.com/hooks' })).toHaveAttribute('href', '/webhooks/w-1');
     expect(row).toHaveTextContent('succeeded');
     expect(row).toHaveTextContent('HTTP 200 · 87 ms');
     expect(screen.queryByText('https://other.example.com')).not.toBeInTheDocument();
