@@ -55,7 +55,8 @@ export function customRange(fromDay: string, toDay: string): Range | { error: st
   const to = parseDay(toDay);
   if (!from || !to) return { error: 'Pick both a first and a last day' };
   if (to < from) return { error: 'The last day is before the first' };
-  if ((to.getTime() - from.getTime()) / DAY > 366) return { error: 'Pick at most a year' };
+  // The API answers at most 366 days per query.
+  if ((to.getTime() - from.getTime()) / DAY + 1 > 366) return { error: 'Pick at most 366 days' };
   return { from: from.toISOString(), to: addDays(to, 1).toISOString() };
 }
 
