@@ -287,7 +287,7 @@ export default function UsersPage() {
       >
         {userToRevoke && (
           <Text size="sm">
-            {who(userToRevoke)} ({userToRevoke.email}, {roleLabel(userToRevoke.role)}) is signed out everywhere at once and can no longer sign in. To give them access again, invite them anew.
+            {who(userToRevoke)} ({userToRevoke.email}, {roleLabel(userToRevoke.role)}) is signed out everywhere at once and can no longer sign in. This cannot be undone: the API has no way to restore a revoked user, and their email cannot be invited again.
           </Text>
         )}
       </ConfirmDialog>
