@@ -11,6 +11,8 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 
 const TS = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'];
 const TESTS = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'];
+/** The console's browser journeys (Playwright): a test harness that hands the stack to workers through the environment. */
+const JOURNEYS = ['apps/console/e2e/**'];
 /** TypeScript files outside tsconfig.json's program: linted without type information. */
 const UNTYPED_TS = ['*.config.ts', '*.config.mts', 'apps/console/**'];
 
@@ -213,13 +215,13 @@ export default defineConfig(
     },
   },
   {
-    files: ['libs/config/**', '**/*.config.*', 'libs/testing/src/jest/**', ...TESTS],
+    files: ['libs/config/**', '**/*.config.*', 'libs/testing/src/jest/**', ...TESTS, ...JOURNEYS],
     rules: { 'no-restricted-syntax': 'off' },
   },
 
   // Tests: fixtures and mocks are allowed to be blunt; promise checks stay on.
   {
-    files: [...TESTS, 'test/**', 'libs/testing/**'],
+    files: [...TESTS, ...JOURNEYS, 'test/**', 'libs/testing/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-explicit-any': 'off',

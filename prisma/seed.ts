@@ -4,13 +4,17 @@
  */
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
-import { ConfigModule, loadConfig } from '@sb/config';
-import { ConnectionRepository, DbModule, TenantRepository } from '@sb/db';
+import { hashPassword, verifyPassword } from '@sb/auth';
+import { ConfigModule, devSecret, loadConfig } from '@sb/config';
+import { ConnectionRepository, ConsoleUserRepository, Database, DbModule, TenantRepository } from '@sb/db';
 import { ApiKeyService, TenancyModule, TenantService } from '@sb/tenancy';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 const DEMO_SLUG = 'demo';
 const DEMO_KEY_NAME = 'demo (npm start)';
+const DEMO_OWNER_EMAIL = 'owner@demo.example';
+const DEMO_OWNER_PASSWORD_FILE = 'demo-owner-password';
 
 @Module({ imports: [ConfigModule, DbModule, TenancyModule] })
 class SeedModule {}
@@ -26,7 +30,7 @@ async function seed(): Promise<void> {
         name: 'Demo Telehealth',
         slug: DEMO_SLUG,
         plan: 'developer',
-        owner: { email: 'owner@demo.example', name: 'Demo Owner' },
+        owner: { email: DEMO_OWNER_EMAIL, name: 'Demo Owner' },
       }));
 
     // A new key each start; the previous demo key is revoked so only one is live.
@@ -37,6 +41,15 @@ async function seed(): Promise<void> {
     const { key } = await apiKeys.create({ type: 'operator', id: 'operator' }, tenant.id, { name: DEMO_KEY_NAME });
     const echo = await app.get(ConnectionRepository).findFirstByVendor(tenant.id, 'echo');
 
+    // The demo owner's console password: generated once into the state directory, like the admin token.
+    const password = devSecret(config.stateDir, DEMO_OWNER_PASSWORD_FILE, () => randomBytes(18).toString('base64url'));
+    const users = app.get(ConsoleUserRepository);
+    const owner = await users.findCredentialByEmail(DEMO_OWNER_EMAIL);
+    if (owner && owner.tenantId === tenant.id && !(await verifyPassword(owner.passwordHash, password))) {
+      const passwordHash = await hashPassword(password);
+      await app.get(Database).transaction((tx) => users.setPassword(tx, tenant.id, owner.id, passwordHash));
+    }
+
     const url = config.publicUrl;
     process.stdout.write(
       [
@@ -45,6 +58,10 @@ async function seed(): Promise<void> {
         `    tenant         ${tenant.slug} (${tenant.id})`,
         `    demo API key   ${key}`,
         `    admin token    in ${join(config.stateDir, 'admin-token')} (or SB_ADMIN_TOKEN)`,
+        '',
+        `  Console: ${url}/console`,
+        `    sign in as     ${DEMO_OWNER_EMAIL}`,
+        `    password       ${password}   (kept in ${join(config.stateDir, DEMO_OWNER_PASSWORD_FILE)})`,
         '',
         '  Try:',
         `    curl -s ${url}/health`,

@@ -1,11 +1,46 @@
-import { createTheme, MantineProvider } from '@mantine/core';
+import { createTheme, darken, defaultVariantColorsResolver, MantineProvider, parseThemeColor, type CSSVariablesResolver, type VariantColorsResolver } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { hashKey, MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { isApiError } from './api/client';
 import { authKeys } from './auth/queries';
 
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md' });
+/**
+ * Light and outline badges and alerts keep their hue in the background and border,
+ * with near-black text, and filled non-primary colours use a darker shade: Mantine's
+ * tinted text (green, yellow, teal…) on a pale background, and white on its filled
+ * green, are below WCAG AA contrast.
+ */
+const readableVariants: VariantColorsResolver = (input) => {
+  const colors = defaultVariantColorsResolver(input);
+  const { color } = parseThemeColor({ color: input.color ?? input.theme.primaryColor, theme: input.theme });
+  if (input.variant === 'filled' && color !== input.theme.primaryColor && input.theme.colors[color]) {
+    // White on green, teal or yellow at Mantine's filled shade is below 4.5:1; a darker shade 9 is not.
+    const shade9 = input.theme.colors[color][9];
+    return { ...colors, background: darken(shade9, 0.2), hover: darken(shade9, 0.3), color: 'var(--mantine-color-white)' };
+  }
+  if (input.variant !== 'light' && input.variant !== 'outline') return colors;
+  return { ...colors, color: 'var(--mantine-color-dark-9)', ...(input.variant === 'outline' ? { border: `1px solid var(--mantine-color-${color}-7)` } : {}) };
+};
+
+/** Shade 7 and a darker "dimmed" keep text at WCAG AA contrast (4.5:1) on white; Mantine's defaults fall short. */
+const theme = createTheme({
+  variantColorResolver: readableVariants,
+  primaryColor: 'indigo',
+  primaryShade: { light: 7, dark: 5 },
+  defaultRadius: 'md',
+  components: {
+    // Links are told from text by more than colour (WCAG 1.4.1).
+    Anchor: { defaultProps: { underline: 'always' } },
+    // The eye button's name must not contain the field's label, or "Password" would name two controls.
+    PasswordInput: { defaultProps: { visibilityToggleButtonProps: { 'aria-label': 'Show or hide the characters' } } },
+  },
+});
+const contrastVariables: CSSVariablesResolver = (t) => ({
+  variables: {},
+  light: { '--mantine-color-dimmed': t.colors.gray[7], '--mantine-color-anchor': t.colors.indigo[8] },
+  dark: {},
+});
 
 /**
  * One cache for REST and GraphQL. A 401 anywhere (session expired or revoked)
@@ -35,7 +70,7 @@ export function createQueryClient(options: { retry?: boolean } = {}): QueryClien
 
 export function AppProviders({ client, children }: { client: QueryClient; children: ReactNode }) {
   return (
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={contrastVariables}>
       <Notifications />
       <QueryClientProvider client={client}>{children}</QueryClientProvider>
     </MantineProvider>

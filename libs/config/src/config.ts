@@ -76,7 +76,8 @@ export class ConfigError extends Error {
  * Reads a development secret from the state directory, creating it on first use.
  * Only for development and test: production must pass secrets explicitly.
  */
-function devSecret(stateDir: string, file: string, make: () => string): string {
+/** A development secret kept in the state directory (mode 0600), made once. */
+export function devSecret(stateDir: string, file: string, make: () => string): string {
   const path = join(stateDir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
