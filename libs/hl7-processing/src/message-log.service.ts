@@ -34,7 +34,8 @@ export const messageLogQuerySchema = z
       .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters')
       .optional(),
   })
-  .refine((q) => !(q.from && q.to) || q.from.getTime() <= q.to.getTime(), { path: ['from'], message: 'must not be after `to`' });
+  // Object refinements run even when a field failed (zod 4): `from`/`to` may still be raw strings here.
+  .refine((q) => !(q.from instanceof Date && q.to instanceof Date) || q.from.getTime() <= q.to.getTime(), { path: ['from'], message: 'must not be after `to`' });
 export type MessageLogQuery = z.infer<typeof messageLogQuerySchema>;
 
 /** A message log row, with what its error code means. */

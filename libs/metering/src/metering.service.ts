@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UsageRepository, type Page, type UsageEvent, type UsageTotal } from '@sb/db';
+import { UsageRepository, type Page, type UsageDay, type UsageEvent, type UsageGroupBy, type UsageTotal } from '@sb/db';
 
 /** Reads usage events (written by the transaction pipeline, one per call, idempotently). */
 @Injectable()
@@ -14,5 +14,10 @@ export class MeteringService {
 
   totals(tenantId: string, range: { from?: Date; to?: Date }): Promise<UsageTotal[]> {
     return this.usage.totals(tenantId, range);
+  }
+
+  /** Counts per UTC day and key of `groupBy`, zero-filled over the range (see {@link UsageRepository.daily}). */
+  daily(tenantId: string, query: { from: Date; to: Date; groupBy: UsageGroupBy }): Promise<UsageDay[]> {
+    return this.usage.daily(tenantId, query);
   }
 }

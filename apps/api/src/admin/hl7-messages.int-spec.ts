@@ -160,6 +160,7 @@ describe('GET /v1/connections/{id}/hl7/messages filters', () => {
   it.each([
     ['from after to', { from: '2026-11-20T10:00:00Z', to: '2026-11-20T09:00:00Z' }, 'from'],
     ['a date without time', { from: '2026-11-20' }, 'from'],
+    ['a bad date with a good one', { from: '2026-11-20', to: '2026-11-21T00:00:00Z' }, 'from'],
     ['not a date', { to: 'yesterday' }, 'to'],
     ['a blank patient identifier', { patientIdentifier: '   ' }, 'patientIdentifier'],
     ['an over-long patient identifier', { patientIdentifier: 'x'.repeat(200) }, 'patientIdentifier'],

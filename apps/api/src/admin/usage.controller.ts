@@ -3,18 +3,34 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
 import { ValidQuery } from '@sb/http';
+import { USAGE_GROUP_BY } from '@sb/db';
 import { MeteringService } from '@sb/metering';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 
-const rangeSchema = z.strictObject({
-  from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
-  to: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
-});
-const listSchema = rangeSchema.extend({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.uuid().optional(),
-});
+/** The longest period one usage query covers. */
+export const MAX_USAGE_RANGE_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+// Object refinements run even when a field failed (zod 4), so a field may still be the raw string here.
+const bothDates = (q: { from?: unknown; to?: unknown }): q is { from: Date; to: Date } => q.from instanceof Date && q.to instanceof Date;
+const fromBeforeTo = (q: { from?: unknown; to?: unknown }) => !bothDates(q) || q.from.getTime() < q.to.getTime();
+const withinMax = (q: { from?: unknown; to?: unknown }) => !bothDates(q) || q.to.getTime() - q.from.getTime() <= MAX_USAGE_RANGE_DAYS * DAY_MS;
+
+const rangeFields = { from: instant.optional(), to: instant.optional() };
+const rangeSchema = z
+  .strictObject(rangeFields)
+  .refine(fromBeforeTo, { path: ['from'], message: 'must be before `to`' })
+  .refine(withinMax, { path: ['to'], message: `at most ${MAX_USAGE_RANGE_DAYS} days after \`from\`` });
+const listSchema = z
+  .strictObject({ ...rangeFields, limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.uuid().optional() })
+  .refine(fromBeforeTo, { path: ['from'], message: 'must be before `to`' });
+const dailySchema = z
+  .strictObject({ from: instant, to: instant, groupBy: z.enum(USAGE_GROUP_BY).default('connection') })
+  .refine(fromBeforeTo, { path: ['from'], message: 'must be before `to`' })
+  .refine(withinMax, { path: ['to'], message: `at most ${MAX_USAGE_RANGE_DAYS} days after \`from\`` });
+type DailyQuery = z.infer<typeof dailySchema>;
 
 @ApiTags('usage')
 @ApiBearerAuth()
@@ -32,8 +48,22 @@ export class UsageController {
 
   @Get('totals')
   @RequireScope({ admin: 'usage:read' })
-  @ApiOperation({ summary: 'Transaction counts per connection, vendor, operation and outcome' })
+  @ApiOperation({
+    summary: 'Transaction counts per connection (with its name), vendor, operation and outcome in [from, to)',
+    description: `Each item is one connection × vendor × operation × outcome group; sum the items over one dimension for its totals. Range at most ${MAX_USAGE_RANGE_DAYS} days.`,
+  })
   async totals(@CurrentActor() actor: Actor, @ValidQuery(rangeSchema) query: z.infer<typeof rangeSchema>) {
     return { items: await this.metering.totals(tenantOf(actor), query) };
+  }
+
+  @Get('daily')
+  @RequireScope({ admin: 'usage:read' })
+  @ApiOperation({
+    summary: 'Transaction counts per UTC day and connection, vendor, operation or outcome in [from, to), for charts',
+    description: `Every day of the range × every key seen in it, zero-filled; \`name\` is the connection name when grouping by connection. \`from\` and \`to\` are required, at most ${MAX_USAGE_RANGE_DAYS} days apart.`,
+  })
+  async daily(@CurrentActor() actor: Actor, @ValidQuery(dailySchema) query: DailyQuery) {
+    const days = await this.metering.daily(tenantOf(actor), query);
+    return { from: query.from, to: query.to, groupBy: query.groupBy, days };
   }
 }
