@@ -26,8 +26,8 @@ export function TestReportView({ report, renderAction }: { report: TestReport; r
         <Table verticalSpacing="sm" aria-label="Test steps">
           <Table.Thead>
             <Table.Tr>
-              <Table.Th scope="col">Step</Table.Th>
-              <Table.Th scope="col">Result</Table.Th>
+              <Table.Th scope="col" miw={140}>Step</Table.Th>
+              <Table.Th scope="col" miw={100}>Result</Table.Th>
               <Table.Th scope="col">Duration</Table.Th>
               <Table.Th scope="col">Details</Table.Th>
             </Table.Tr>
