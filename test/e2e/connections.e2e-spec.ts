@@ -89,7 +89,7 @@ describe('connections and the vault', () => {
     await stack.call('POST', `/v1/connections/${other.body.id}/keys`, a.key, { alg: 'ES384' });
     const report = await stack.call('POST', `/v1/connections/${other.body.id}/test`, a.key);
     expect(report.body.ok).toBe(false);
-    expect(report.body.steps.at(-1)).toMatchObject({ name: 'access-token', status: 'failed', code: 'invalid_client' });
+    expect(report.body.steps.at(-1)).toMatchObject({ name: 'access-token', status: 'failed', code: 'invalid_client', hint: expect.stringContaining('JWKS URL') });
     expect((await stack.call('GET', `/v1/connections/${other.body.id}`, a.key)).body.health.lastErrorCode).toBe('invalid_client');
   });
 
@@ -116,7 +116,7 @@ describe('connections and the vault', () => {
     expect(passed.body).toMatchObject({ ok: true, steps: [{ name: 'mllp-session', status: 'passed' }] });
     await new Promise<void>((resolve) => listener.close(() => resolve()));
     const failed = await stack.call('POST', `/v1/connections/${site.body.id}/test`, a.key);
-    expect(failed.body).toMatchObject({ ok: false, steps: [{ name: 'mllp-session', status: 'failed', code: 'connect_failed' }] });
+    expect(failed.body).toMatchObject({ ok: false, steps: [{ name: 'mllp-session', status: 'failed', code: 'connect_failed', hint: expect.stringContaining('firewall') }] });
   });
 
   it('rotates keys: the old key stays published until retired', async () => {

@@ -8,6 +8,7 @@ import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { SignJWT } from 'jose';
 import { ConnectionKeysService } from './connection-keys.service';
+import { connectionTestHint } from './connection-test-hints';
 import { ConnectionService } from './connection.service';
 import type { OutboundPolicy } from './outbound-policy';
 import { discoverTokenUrl } from './smart-discovery';
@@ -21,6 +22,8 @@ export interface TestStep {
   /** Plain-language outcome: never response bodies, tokens or secret values. */
   detail: string;
   code?: string;
+  /** Failed steps: what to check, in words (see connection-test-hints.ts). */
+  hint?: string;
 }
 
 export interface TestReport {
@@ -66,7 +69,7 @@ export class ConnectionTestService {
         return true;
       } catch (e) {
         const failure = asFailure(e);
-        steps.push({ name, status: 'failed', durationMs: elapsed(started), detail: failure.detail, code: failure.code });
+        steps.push({ name, status: 'failed', durationMs: elapsed(started), detail: failure.detail, code: failure.code, hint: connectionTestHint(failure.code, name) });
         return false;
       }
     };

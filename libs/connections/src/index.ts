@@ -1,4 +1,5 @@
 export * from './connection-keys.service';
+export * from './connection-test-hints';
 export * from './connection-test.service';
 export * from './connection.schemas';
 export * from './connection.service';

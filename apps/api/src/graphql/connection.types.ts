@@ -87,6 +87,7 @@ export class ConnectionTestStepModel {
   @Field(() => Float) durationMs!: number;
   @Field() detail!: string;
   @Field(() => String, { nullable: true }) code?: string;
+  @Field(() => String, { nullable: true, description: 'Failed steps: what to check, in words' }) hint?: string;
 }
 
 @ObjectType('ConnectionTestReport')
