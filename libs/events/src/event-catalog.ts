@@ -10,7 +10,17 @@ export interface EventTypeDefinition {
   /** Whether anything emits it yet (the rest arrive with the issues that build their sources). */
   emitted: boolean;
   schema: Record<string, unknown>;
+  /** An example `data`, valid against `schema` (ids are made up). */
+  example: Record<string, unknown>;
 }
+
+/** Made-up ids for the examples, shaped like the deterministic ids conversion gives. */
+const EXAMPLE_IDS = {
+  patient: 'Patient/3f1c9b2e-6a4d-5e8f-9b0a-1c2d3e4f5a6b',
+  encounter: 'Encounter/7a8b9c0d-1e2f-5a3b-8c4d-5e6f7a8b9c0d',
+  connection: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b',
+  endpoint: '5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e',
+};
 
 const reference = (type: string) => ({ type: 'string', pattern: `^${type}/[A-Za-z0-9\\-.]{1,64}$`, description: `A FHIR reference, ${type}/<id>, readable through /fhir/r4/{connectionId}/` });
 const dataSchema = (properties: Record<string, unknown>, required: string[]) => ({
@@ -20,32 +30,52 @@ const dataSchema = (properties: Record<string, unknown>, required: string[]) => 
   properties,
   required,
 });
-const patientEvent = (type: string, description: string, extra: Record<string, unknown> = {}, extraRequired: string[] = []): EventTypeDefinition => ({
+const patientEvent = (
+  type: string,
+  description: string,
+  extra: Record<string, unknown> = {},
+  extraRequired: string[] = [],
+  example: { encounter?: boolean; extra?: Record<string, string> } = {},
+): EventTypeDefinition => ({
   type,
   version: 1,
   description,
   emitted: true,
   schema: dataSchema({ patient: reference('Patient'), encounter: reference('Encounter'), ...extra }, ['patient', ...extraRequired]),
+  example: { patient: EXAMPLE_IDS.patient, ...(example.encounter ? { encounter: EXAMPLE_IDS.encounter } : {}), ...example.extra },
 });
 
 export const EVENT_TYPES: readonly EventTypeDefinition[] = [
-  patientEvent('patient.admitted', 'An inpatient admission (HL7 ADT^A01)'),
-  patientEvent('patient.discharged', 'A discharge (HL7 ADT^A03)'),
-  patientEvent('patient.transferred', 'A transfer to another location (HL7 ADT^A02)'),
+  patientEvent('patient.admitted', 'An inpatient admission (HL7 ADT^A01)', {}, [], { encounter: true }),
+  patientEvent('patient.discharged', 'A discharge (HL7 ADT^A03)', {}, [], { encounter: true }),
+  patientEvent('patient.transferred', 'A transfer to another location (HL7 ADT^A02)', {}, [], { encounter: true }),
   patientEvent('patient.registered', 'A registration or a new person (HL7 ADT^A04, ADT^A28)'),
   patientEvent('patient.updated', 'Demographics changed (HL7 ADT^A08, ADT^A31)'),
-  patientEvent('patient.merged', 'Two patient records merged (HL7 ADT^A40); `replaced` is the retired record', { replaced: reference('Patient') }, ['replaced']),
-  patientEvent('result.received', 'A result arrived (HL7 ORU^R01)', { report: reference('DiagnosticReport') }, ['report']),
-  patientEvent('appointment.booked', 'An appointment was booked (HL7 SIU^S12)', { appointment: reference('Appointment') }, ['appointment']),
-  patientEvent('appointment.rescheduled', 'An appointment moved or changed (HL7 SIU^S13, SIU^S14)', { appointment: reference('Appointment') }, ['appointment']),
-  patientEvent('appointment.cancelled', 'An appointment was cancelled (HL7 SIU^S15)', { appointment: reference('Appointment') }, ['appointment']),
-  patientEvent('document.created', 'A clinical document was filed (HL7 MDM^T02)', { document: reference('DocumentReference') }, ['document']),
+  patientEvent('patient.merged', 'Two patient records merged (HL7 ADT^A40); `replaced` is the retired record', { replaced: reference('Patient') }, ['replaced'], {
+    extra: { replaced: 'Patient/9c8b7a6d-5e4f-5a3b-8c2d-1e0f9a8b7c6d' },
+  }),
+  patientEvent('result.received', 'A result arrived (HL7 ORU^R01)', { report: reference('DiagnosticReport') }, ['report'], {
+    extra: { report: 'DiagnosticReport/2b3c4d5e-6f7a-5b8c-9d0e-1f2a3b4c5d6e' },
+  }),
+  patientEvent('appointment.booked', 'An appointment was booked (HL7 SIU^S12)', { appointment: reference('Appointment') }, ['appointment'], {
+    extra: { appointment: 'Appointment/4d5e6f7a-8b9c-5d0e-8f1a-2b3c4d5e6f7a' },
+  }),
+  patientEvent('appointment.rescheduled', 'An appointment moved or changed (HL7 SIU^S13, SIU^S14)', { appointment: reference('Appointment') }, ['appointment'], {
+    extra: { appointment: 'Appointment/4d5e6f7a-8b9c-5d0e-8f1a-2b3c4d5e6f7a' },
+  }),
+  patientEvent('appointment.cancelled', 'An appointment was cancelled (HL7 SIU^S15)', { appointment: reference('Appointment') }, ['appointment'], {
+    extra: { appointment: 'Appointment/4d5e6f7a-8b9c-5d0e-8f1a-2b3c4d5e6f7a' },
+  }),
+  patientEvent('document.created', 'A clinical document was filed (HL7 MDM^T02)', { document: reference('DocumentReference') }, ['document'], {
+    extra: { document: 'DocumentReference/6f7a8b9c-0d1e-5f2a-9b3c-4d5e6f7a8b9c' },
+  }),
   {
     type: 'connection.health_changed',
     version: 1,
     description: 'A connection became healthy or unhealthy',
     emitted: false,
     schema: dataSchema({ connectionId: { type: 'string', format: 'uuid' }, healthy: { type: 'boolean' }, errorCode: { type: ['string', 'null'] } }, ['connectionId', 'healthy']),
+    example: { connectionId: EXAMPLE_IDS.connection, healthy: false, errorCode: 'invalid_client' },
   },
   {
     type: 'export.completed',
@@ -53,6 +83,7 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     description: 'A bulk export finished',
     emitted: false,
     schema: dataSchema({ exportId: { type: 'string' }, status: { type: 'string' } }, ['exportId', 'status']),
+    example: { exportId: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', status: 'completed' },
   },
   {
     type: 'endpoint.test',
@@ -60,6 +91,7 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     description: 'Sent to one endpoint on request, to check it receives and verifies deliveries',
     emitted: true,
     schema: dataSchema({ endpointId: { type: 'string', format: 'uuid' } }, ['endpointId']),
+    example: { endpointId: EXAMPLE_IDS.endpoint },
   },
   {
     type: 'endpoint.disabled',
@@ -67,6 +99,7 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     description: 'An endpoint was disabled: it answered 410, or failed continuously for 5 days',
     emitted: true,
     schema: dataSchema({ endpointId: { type: 'string', format: 'uuid' }, reason: { type: 'string', enum: ['gone', 'failing'] } }, ['endpointId', 'reason']),
+    example: { endpointId: EXAMPLE_IDS.endpoint, reason: 'failing' },
   },
 ];
 
