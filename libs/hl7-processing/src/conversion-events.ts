@@ -11,9 +11,10 @@ const KEY_BY_TYPE: Record<string, string> = {
 
 /**
  * The outbox events of one converted message: references only in `data` (PHI
- * minimization); the resources themselves in `full`, for endpoints that opted in.
+ * minimization); the resources themselves in `full`, for endpoints that opted in;
+ * `sourceMessageId` so the message log can follow a message to its deliveries.
  */
-export function conversionEvents(conversion: Hl7Conversion, tenantId: string, connectionId: string): EventInput[] {
+export function conversionEvents(conversion: Hl7Conversion, tenantId: string, connectionId: string, messageId: string): EventInput[] {
   const patient = conversion.resources.find((r) => r.resourceType === 'Patient');
   if (!patient?.id) return [];
   const patientRef = `Patient/${patient.id}`;
@@ -24,6 +25,6 @@ export function conversionEvents(conversion: Hl7Conversion, tenantId: string, co
     if (key) data[key] = `${event.resourceType}/${event.resourceId}`;
     if (event.type === 'patient.merged' && conversion.merge) data.replaced = `Patient/${conversion.merge.retiredPatientId}`;
     const resources = subject && subject !== patient ? [patient, subject] : [patient];
-    return { tenantId, connectionId, type: event.type, data, full: { resources }, patientRef };
+    return { tenantId, connectionId, type: event.type, data, full: { resources }, patientRef, sourceMessageId: messageId };
   });
 }

@@ -87,7 +87,7 @@ export class Hl7InboundProcessor {
           persist: async (tx, conversion: Hl7Conversion) => {
             await this.store.upsert(tx, connection.tenantId, connection.id, conversion.resources.map((r) => toStoredResource(r as unknown as Record<string, unknown>)), message.id);
             if (conversion.merge) await this.store.mergePatients(tx, connection.tenantId, connection.id, conversion.merge.retiredPatientId, conversion.merge.survivorPatientId);
-            await this.events.append(tx, conversionEvents(conversion, connection.tenantId, connection.id));
+            await this.events.append(tx, conversionEvents(conversion, connection.tenantId, connection.id, message.id));
             await this.inbound.complete(tx, message.id, { status: 'processed', applicationAck, resources: conversion.resources });
           },
           patientRefsOf: (conversion) => conversion.resources.filter((r) => r.resourceType === 'Patient').map((r) => `Patient/${r.id ?? ''}`),

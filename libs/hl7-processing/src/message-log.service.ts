@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { ErrorCode, foundOrFail, SbError, scopesGrant, type Actor } from '@sb/core';
-import { Hl7InboundRepository, Hl7OutboundRepository, type Connection, type Hl7InboundStatus, type Hl7MessageDetail, type Hl7MessageSummary, type Hl7OutboundSummary } from '@sb/db';
+import { ErrorCode, foundOrFail, notFound, SbError, scopesGrant, type Actor } from '@sb/core';
+import { EventRepository, Hl7InboundRepository, Hl7OutboundRepository, type Connection, type Hl7InboundStatus, type Hl7MessageDetail, type Hl7MessageSummary, type Hl7OutboundSummary, type SourcedEvent } from '@sb/db';
 import { deterministicId, hl7ErrorMeaning, PatientIdentifierHasher, patientKeyOf } from '@sb/hl7';
 import { TransactionPipeline } from '@sb/transactions';
 import { z } from 'zod';
 import { dialectOf } from './connection-dialect';
 
 export const MESSAGE_LOG_MAX_PAGE = 200;
+/** Events listed for one message: each processing raises a few, so this covers many reprocessings. */
+export const MESSAGE_EVENTS_MAX = 200;
 
 const receivedAt = z.iso
   .datetime({ offset: true })
@@ -65,6 +67,7 @@ export class Hl7MessageLogService {
   constructor(
     private readonly inbound: Hl7InboundRepository,
     private readonly outbound: Hl7OutboundRepository,
+    private readonly events: EventRepository,
     private readonly pipeline: TransactionPipeline,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -133,6 +136,12 @@ export class Hl7MessageLogService {
     }
     const { raw: _raw, ack: _ack, applicationAck: _app, resources: _resources, ...summary } = foundOrFail(await this.inbound.find(connection.tenantId, connection.id, messageId), 'HL7 message');
     return { ...summary, errorMeaning: hl7ErrorMeaning(summary.errorCode) };
+  }
+
+  /** The events processing this message raised (every processing of it), newest first: metadata, never data. */
+  async eventsOf(connection: Connection, messageId: string): Promise<SourcedEvent[]> {
+    if (!(await this.inbound.exists(connection.tenantId, connection.id, messageId))) throw notFound('HL7 message');
+    return this.events.listBySourceMessage(connection.tenantId, messageId, MESSAGE_EVENTS_MAX);
   }
 
   async listOutbound(connection: Connection, limit: number): Promise<Hl7OutboundSummary[]> {

@@ -2,10 +2,11 @@ import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentActor, RequireScope } from '@sb/auth';
 import { ConnectionService } from '@sb/connections';
-import { ErrorCode, SbError, type Actor } from '@sb/core';
+import { ErrorCode, SbError, scopesGrant, type Actor } from '@sb/core';
 import type { Connection } from '@sb/db';
 import { Hl7MessageLogService, Hl7PreviewService, messageLogQuerySchema, previewRequestSchema, type MessageLogQuery, type PreviewRequest } from '@sb/hl7-processing';
 import { DocumentBody, IdParam, ValidBody, ValidQuery } from '@sb/http';
+import { WebhookEndpointService } from '@sb/webhooks';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 
@@ -19,6 +20,7 @@ export class Hl7MessagesController {
     private readonly connections: ConnectionService,
     private readonly log: Hl7MessageLogService,
     private readonly previews: Hl7PreviewService,
+    private readonly webhooks: WebhookEndpointService,
   ) {}
 
   @Get('messages')
@@ -39,6 +41,26 @@ export class Hl7MessagesController {
   @ApiOperation({ summary: 'One inbound message with its raw text, ACKs, the FHIR resources processing produced and the meaning of its error code (PHI: needs a read scope on MessageHeader; audited)' })
   async read(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
     return this.log.read(actor, await this.hl7Connection(actor, id), messageId);
+  }
+
+  @Get('messages/:messageId/events')
+  @RequireScope({ admin: 'connections:read' })
+  @ApiOperation({
+    summary: 'The events a message raised (every processing of it, newest first) and, per endpoint, its webhook delivery and latest attempts — metadata only',
+    description:
+      'Each event: id (the `webhook-id` of its deliveries), type, timestamp, relayedAt (null while still in the outbox) and `deliveries`: one per endpoint ' +
+      'that subscribes to its type or received it, with the delivery (null when none was made) and up to 5 latest attempts. `deliveries` is null ' +
+      'and `deliveriesHidden` true for callers without `webhooks:read`.',
+  })
+  async events(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
+    const connection = await this.hl7Connection(actor, id);
+    const events = await this.log.eventsOf(connection, messageId);
+    const deliveriesHidden = actor.type === 'operator' || !scopesGrant(actor.scopes, { admin: 'webhooks:read' });
+    const trails = deliveriesHidden ? null : await this.webhooks.deliveryTrails(connection.tenantId, events);
+    return {
+      items: events.map((e) => ({ id: e.id, type: e.type, version: e.version, timestamp: e.timestamp, relayedAt: e.relayedAt, deliveries: trails ? (trails.get(e.id) ?? []) : null })),
+      deliveriesHidden,
+    };
   }
 
   @Post('messages/:messageId/reprocess')

@@ -11,6 +11,8 @@ export interface NewEvent {
   data: Record<string, unknown>;
   full?: Record<string, unknown> | null;
   patientRef?: string | null;
+  /** The inbound HL7 message whose processing raised it. */
+  sourceMessageId?: string | null;
 }
 
 /** An event as the catch-up feed and webhooks carry it. */
@@ -22,6 +24,16 @@ export interface FeedEvent {
   tenantId: string;
   connectionId: string | null;
   data: unknown;
+}
+
+/** An event listed by where it came from: metadata only, never its data. */
+export interface SourcedEvent {
+  id: string;
+  type: string;
+  version: number;
+  timestamp: Date;
+  /** When the relay handed it to webhook delivery; null while still in the outbox. */
+  relayedAt: Date | null;
 }
 
 /**
@@ -36,12 +48,13 @@ export class EventRepository {
   async append(tx: DbTransaction, events: readonly NewEvent[]): Promise<string[]> {
     if (events.length === 0) return [];
     const rows = await unwrapTx(tx).$queryRaw<{ id: string }[]>`
-      INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef")
-      SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.resources, e.patient
+      INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef", "sourceMessageId")
+      SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.resources, e.patient, e.source
       FROM unnest(${events.map((e) => e.tenantId)}::uuid[], ${events.map((e) => e.connectionId)}::uuid[], ${events.map((e) => e.type)}::text[],
                   ${events.map((e) => e.version)}::int[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
-                  ${events.map((e) => (e.full ? JSON.stringify(e.full) : null))}::jsonb[], ${events.map((e) => e.patientRef ?? null)}::text[])
-           WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, n)
+                  ${events.map((e) => (e.full ? JSON.stringify(e.full) : null))}::jsonb[], ${events.map((e) => e.patientRef ?? null)}::text[],
+                  ${events.map((e) => e.sourceMessageId ?? null)}::uuid[])
+           WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, source, n)
       ORDER BY e.n
       RETURNING "id"`;
     // Delivered to listeners when (and only if) the transaction commits.
@@ -69,6 +82,17 @@ export class EventRepository {
       take: limit,
     });
     return rows.map((r) => ({ id: r.id, type: r.type, version: r.version, timestamp: r.occurredAt, tenantId: r.tenantId, connectionId: r.connectionId, data: r.data }));
+  }
+
+  /** The events an inbound HL7 message raised (every processing of it), newest first. */
+  async listBySourceMessage(tenantId: string, messageId: string, limit: number): Promise<SourcedEvent[]> {
+    const rows = await this.prisma.event.findMany({
+      where: { tenantId, sourceMessageId: messageId },
+      select: { id: true, type: true, version: true, occurredAt: true, relayedAt: true },
+      orderBy: [{ occurredAt: 'desc' }, { seq: 'desc' }],
+      take: limit,
+    });
+    return rows.map((r) => ({ id: r.id, type: r.type, version: r.version, timestamp: r.occurredAt, relayedAt: r.relayedAt }));
   }
 
   async find(tenantId: string, id: string): Promise<FeedEvent | null> {

@@ -251,6 +251,11 @@ export class Hl7InboundRepository {
     return row ? { ...row, resources: Array.isArray(row.resources) ? (row.resources as unknown[]) : null } : null;
   }
 
+  /** Whether the connection has this message (no content read). */
+  async exists(tenantId: string, connectionId: string, id: string): Promise<boolean> {
+    return (await this.prisma.hl7InboundMessage.count({ where: { tenantId, connectionId, id } })) > 0;
+  }
+
   /** Sends a processed or failed message through processing again (after a dialect fix, say). */
   async reprocess(tenantId: string, connectionId: string, id: string, keys: { patientKey: string | null; patientIdHashes: string[] }): Promise<boolean> {
     const { count } = await this.prisma.hl7InboundMessage.updateMany({

@@ -67,6 +67,18 @@ export interface WebhookDeliveryRecord {
   completedAt: Date | null;
 }
 
+/**
+ * What became of one event at one endpoint: the endpoint (subscribed now, or delivered
+ * to before), its delivery (null when none was made: the event is not relayed yet, or the
+ * endpoint was disabled or not subscribed then) and its latest attempts, newest first.
+ */
+export interface EventDeliveryTrail {
+  eventId: string;
+  endpoint: { id: string; url: string; description: string | null; status: WebhookEndpointStatus };
+  delivery: Omit<WebhookDeliveryRecord, 'eventType'> | null;
+  latestAttempts: WebhookAttemptRecord[];
+}
+
 /** Keyset position in a newest-first attempt list. */
 export interface AttemptCursor {
   attemptedAt: Date;
@@ -178,6 +190,51 @@ export class WebhookEndpointRepository {
       : [];
     const typeOf = new Map(events.map((e) => [e.id, e.type]));
     return rows.map((r) => ({ ...r, eventType: typeOf.get(r.eventId) ?? null }));
+  }
+
+  /**
+   * For each event, every endpoint that has a delivery of it or subscribes to its type
+   * now, with that delivery and its `attemptsPerDelivery` latest attempts. Endpoints in
+   * creation order. Events of other tenants have no trail.
+   */
+  async deliveryTrails(tenantId: string, events: readonly { id: string; type: string }[], attemptsPerDelivery: number): Promise<EventDeliveryTrail[]> {
+    if (events.length === 0) return [];
+    const [endpoints, deliveries] = await Promise.all([
+      this.prisma.webhookEndpoint.findMany({
+        where: { tenantId },
+        select: { id: true, url: true, description: true, status: true, eventTypes: true },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      }),
+      this.prisma.webhookDelivery.findMany({
+        where: { tenantId, eventId: { in: events.map((e) => e.id) } },
+        select: { id: true, endpointId: true, eventId: true, status: true, attempts: true, nextAttemptAt: true, lastStatusCode: true, lastError: true, createdAt: true, completedAt: true },
+      }),
+    ]);
+    const attempts = deliveries.length
+      ? await this.prisma.$queryRaw<(WebhookAttemptRecord & { rn: bigint })[]>`
+          SELECT * FROM (
+            SELECT a."id"::text AS "id", a."deliveryId"::text AS "deliveryId", a."eventId"::text AS "eventId", a."statusCode", a."durationMs",
+                   a."error", a."attemptedAt",
+                   row_number() OVER (PARTITION BY a."deliveryId" ORDER BY a."attemptedAt" DESC, a."id" DESC) AS rn
+            FROM "WebhookAttempt" a
+            WHERE a."tenantId" = ${tenantId}::uuid AND a."deliveryId" = ANY(${deliveries.map((d) => d.id)}::uuid[])
+          ) ranked
+          WHERE rn <= ${attemptsPerDelivery}
+          ORDER BY "attemptedAt" DESC, "id" DESC`
+      : [];
+    const deliveryOf = new Map(deliveries.map((d) => [`${d.endpointId}|${d.eventId}`, d]));
+    const trails: EventDeliveryTrail[] = [];
+    for (const event of events) {
+      for (const { eventTypes, ...endpoint } of endpoints) {
+        const found = deliveryOf.get(`${endpoint.id}|${event.id}`);
+        const subscribed = eventTypes.includes('*') || eventTypes.includes(event.type);
+        if (!found && !subscribed) continue;
+        const delivery = found ? (({ endpointId: _e, ...d }) => d)(found) : null;
+        const latestAttempts = found ? attempts.filter((a) => a.deliveryId === found.id).map(({ rn: _rn, ...a }) => a) : [];
+        trails.push({ eventId: event.id, endpoint, delivery, latestAttempts });
+      }
+    }
+    return trails;
   }
 
   /**

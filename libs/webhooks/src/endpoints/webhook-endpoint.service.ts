@@ -7,7 +7,7 @@ import { EventWriter } from '@sb/events';
 import type { Resolver } from '@sb/net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AttemptsQuery, CreateEndpointInput, DeliveriesQuery, ReplayInput, UpdateEndpointInput } from './webhook-endpoint.schemas';
-import { webhookAttemptView, type WebhookAttemptView } from './webhook-endpoint.views';
+import { eventDeliveryTrailView, webhookAttemptView, type EventDeliveryTrailView, type WebhookAttemptView } from './webhook-endpoint.views';
 import { validateWebhookUrl, webhookUrlPolicy } from './webhook-url';
 
 /** After a rotation the previous secret keeps signing this long, so receivers can switch over. */
@@ -26,6 +26,9 @@ export interface EndpointWithSecret {
   endpoint: WebhookEndpoint;
   secret: string;
 }
+
+/** Attempts shown per delivery in an event's trail. */
+export const TRAIL_ATTEMPTS_PER_DELIVERY = 5;
 
 export interface AttemptPage {
   data: WebhookAttemptView[];
@@ -138,6 +141,18 @@ export class WebhookEndpointService {
   async listDeliveries(tenantId: string, id: string, query: DeliveriesQuery): Promise<WebhookDeliveryRecord[]> {
     await this.get(tenantId, id);
     return this.endpoints.listDeliveries(tenantId, id, query);
+  }
+
+  /**
+   * Per event, each endpoint that subscribes to its type or received it: the delivery (or
+   * null when none was made) and its latest attempts. Keyed by event id; every event has a list.
+   */
+  async deliveryTrails(tenantId: string, events: readonly { id: string; type: string }[]): Promise<Map<string, EventDeliveryTrailView[]>> {
+    const out = new Map<string, EventDeliveryTrailView[]>(events.map((e) => [e.id, []]));
+    for (const trail of await this.endpoints.deliveryTrails(tenantId, events, TRAIL_ATTEMPTS_PER_DELIVERY)) {
+      out.get(trail.eventId)?.push(eventDeliveryTrailView(trail));
+    }
+    return out;
   }
 
   private validateUrl(raw: string): Promise<string> {

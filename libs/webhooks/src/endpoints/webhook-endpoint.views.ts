@@ -1,4 +1,4 @@
-import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpoint } from '@sb/db';
+import type { EventDeliveryTrail, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpoint } from '@sb/db';
 
 /** Response shapes: explicit fields only, so no secret is ever serialized by accident. */
 export const webhookEndpointView = (e: WebhookEndpoint) => ({
@@ -42,3 +42,11 @@ export const webhookDeliveryView = (d: WebhookDeliveryRecord) => ({
   createdAt: d.createdAt,
   completedAt: d.completedAt,
 });
+
+/** One endpoint's handling of one event: what the console's message trail shows. */
+export const eventDeliveryTrailView = (t: EventDeliveryTrail) => ({
+  endpoint: { id: t.endpoint.id, url: t.endpoint.url, description: t.endpoint.description, status: t.endpoint.status },
+  delivery: t.delivery ? webhookDeliveryView({ ...t.delivery, eventType: null }) : null,
+  latestAttempts: t.latestAttempts.map(webhookAttemptView),
+});
+export type EventDeliveryTrailView = ReturnType<typeof eventDeliveryTrailView>;
