@@ -46,6 +46,17 @@ function dialectIssues(error: unknown): string[] {
   return error.issues.filter((i) => i.path === 'dialect' || i.path.startsWith('dialect.')).map((i) => `${i.path.replace(/^dialect\.?/, '') || '(dialect)'}: ${i.message}`);
 }
 
+/**
+ * JSON with object keys sorted: the API stores dialects as jsonb, which returns keys in
+ * its own order, so "saved" compares content, not the order the user typed.
+ */
+export const canonicalJson = (v: unknown): string =>
+  JSON.stringify(v, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+
 const show = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
 
 function Output({ label, view }: { label: string; view: ConversionView }) {
@@ -197,7 +208,7 @@ function DialectEditor({ connection }: { connection: Connection }) {
   const [localError, setLocalError] = useState<string | null>(null);
   const preview = usePreviewDialect(connection.id);
   const save = useSaveDialect(connection.id);
-  const savedText = useRef(JSON.stringify(connection.dialect ?? {}));
+  const savedText = useRef(canonicalJson(connection.dialect ?? {}));
 
   const replayCount = typeof replay === 'number' && replay > 0 ? Math.min(replay, MAX_REPLAY) : undefined;
 
@@ -235,13 +246,13 @@ function DialectEditor({ connection }: { connection: Connection }) {
       return;
     }
     setLocalError(null);
-    save.mutate(parsed.value, { onSuccess: (c) => (savedText.current = JSON.stringify(c.dialect ?? {})) });
+    save.mutate(parsed.value, { onSuccess: (c) => (savedText.current = canonicalJson(c.dialect ?? {})) });
   };
 
   const issues = [...dialectIssues(preview.error), ...dialectIssues(save.error)];
   const editorError = localError ?? (issues.length > 0 ? issues.join('\n') : undefined);
   const parsedNow = parseDialect(text);
-  const unsaved = !parsedNow.ok || JSON.stringify(parsedNow.value) !== savedText.current;
+  const unsaved = !parsedNow.ok || canonicalJson(parsedNow.value) !== savedText.current;
 
   return (
     <Stack gap="lg">

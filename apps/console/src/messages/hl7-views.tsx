@@ -4,7 +4,8 @@ import { Accordion, Code } from '@mantine/core';
 export function Hl7Text({ text, label }: { text: string; label: string }) {
   const segments = text.split(/\r\n|\r|\n/).filter((s) => s.length > 0);
   return (
-    <Code block aria-label={label} style={{ whiteSpace: 'pre', overflowX: 'auto' }}>
+    // Focusable so keyboard users can scroll long segments (axe: scrollable-region-focusable).
+    <Code block aria-label={label} tabIndex={0} style={{ whiteSpace: 'pre', overflowX: 'auto' }}>
       {segments.join('\n')}
     </Code>
   );
@@ -22,7 +23,7 @@ export function ResourceList({ resources }: { resources: readonly unknown[] }) {
         <Accordion.Item key={resourceTitle(r, i)} value={`${i}`}>
           <Accordion.Control>{resourceTitle(r, i)}</Accordion.Control>
           <Accordion.Panel>
-            <Code block style={{ whiteSpace: 'pre', overflowX: 'auto' }}>
+            <Code block tabIndex={0} style={{ whiteSpace: 'pre', overflowX: 'auto' }}>
               {JSON.stringify(r, null, 2)}
             </Code>
           </Accordion.Panel>
