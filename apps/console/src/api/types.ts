@@ -247,6 +247,33 @@ export interface WebhookAttemptPage {
   next: string | null;
 }
 
+/** One endpoint's handling of one event in a message's trail (`eventDeliveryTrailView`). */
+export interface EventDeliveryTrail {
+  endpoint: Pick<WebhookEndpoint, 'id' | 'url' | 'description' | 'status'>;
+  /** Null when no delivery was made: not relayed yet, or the endpoint was disabled or not subscribed then. */
+  delivery: WebhookDelivery | null;
+  /** Up to 5, newest first. */
+  latestAttempts: WebhookAttempt[];
+}
+
+/** An event a message raised (`GET …/hl7/messages/{mid}/events`): metadata only. */
+export interface MessageEvent {
+  id: string;
+  type: string;
+  version: number;
+  timestamp: IsoDateTime;
+  /** Null while the event waits in the outbox. */
+  relayedAt: IsoDateTime | null;
+  /** Null when the caller may not read webhooks (`deliveriesHidden`). */
+  deliveries: EventDeliveryTrail[] | null;
+}
+
+export interface MessageEventsPage {
+  /** Every processing's events, newest first. */
+  items: MessageEvent[];
+  deliveriesHidden: boolean;
+}
+
 /** `webhookDeliveryView`. */
 export interface WebhookDelivery {
   id: string;

@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { FeedEvent, Role } from '../api/types';
+import type { MessageEventsPage, Role, WebhookAttempt, WebhookDelivery } from '../api/types';
 import { connection, createFakeApi, json, sessionFor, type FakeApi } from '../test/fake-api';
 import { renderConsole } from '../test/render';
 import { detail, HL7_CONNECTION_ID as ID, summary } from './test-fixtures';
@@ -19,12 +19,19 @@ describe('message detail', () => {
     const api = createFakeApi();
     serve(api, 'viewer', false);
     api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1`, json(200, detail()));
+    api.on(
+      'GET',
+      `/v1/connections/${ID}/hl7/messages/m-1/events`,
+      json(200, { deliveriesHidden: false, items: [{ id: 'e-1', type: 'result.received', version: 1, timestamp: '2026-12-02T09:00:01.100Z', relayedAt: '2026-12-02T09:00:01.200Z', deliveries: [] }] }),
+    );
     renderConsole(`/connections/${ID}/messages/m-1`, api);
 
     expect(await screen.findByText(/needs the PHI grant/, undefined, PAGE_LOAD)).toBeInTheDocument();
     expect(screen.queryByText(/MRN-778899/)).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Reprocess' })).not.toBeInTheDocument();
     expect(api.sent('GET', `/v1/connections/${ID}/hl7/messages/m-1`)).toHaveLength(0);
+    // The events trail is metadata: shown without the grant.
+    expect(await screen.findByLabelText('Events from this message')).toHaveTextContent('result.received');
   });
 
   it('shows the raw message one segment per line, the ACK, the FHIR output and what the error code means', async () => {
@@ -58,6 +65,12 @@ describe('message detail', () => {
     let polls = 0;
     api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1`, () => json(200, current));
     api.on('POST', `/v1/connections/${ID}/hl7/messages/m-1/reprocess`, () => json(202, summary({ status: 'received', errorCode: null, processedAt: null, attempts: 0 })));
+    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1/events`, () =>
+      json(200, {
+        deliveriesHidden: false,
+        items: current.status === 'processed' ? [{ id: 'e-after-fix', type: 'result.received', version: 1, timestamp: '2026-12-02T10:00:00.000Z', relayedAt: null, deliveries: [] }] : [],
+      }),
+    );
     api.on('GET', `/v1/connections/${ID}/hl7/messages`, () => {
       polls += 1;
       if (polls < 2) return json(200, { items: [summary({ status: 'received', errorCode: null })], next: null });
@@ -74,54 +87,126 @@ describe('message detail', () => {
     expect(screen.queryByText(/Reprocessing under the current dialect/)).not.toBeInTheDocument();
     // The message is read again: its FHIR output appears.
     expect(await screen.findByRole('button', { name: 'DiagnosticReport/dr-1' })).toBeInTheDocument();
+    // The events are read again with the message: the new processing's event appears.
+    expect(await screen.findByText('e-after-fix')).toBeInTheDocument();
     // Polling used the metadata log by control id, not the PHI read.
     expect(api.sent('GET', `/v1/connections/${ID}/hl7/messages`).every((r) => r.path.includes('controlId=CTRL-0001'))).toBe(true);
     expect(api.sent('POST', `/v1/connections/${ID}/hl7/messages/m-1/reprocess`)[0]?.headers['x-csrf-token']).toBe('csrf-developer');
   });
 
-  it('follows the message’s event to the webhook delivery and its attempt', async () => {
+  it('follows the message’s events (every processing, newest first) to each endpoint’s delivery and attempts', async () => {
     const api = createFakeApi();
     serve(api, 'developer', true);
-    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1`, json(200, detail({ processedAt: '2026-12-02T09:00:01.000Z' })));
-    const event = (position: number, e: Partial<FeedEvent>): FeedEvent & { position: number } => ({
-      position,
-      id: `e-${position}`,
-      type: 'result.received',
-      version: 1,
-      timestamp: '2026-12-02T09:00:01.100Z',
-      tenantId: 't-1',
-      connectionId: ID,
-      data: { patient: 'Patient/p-1', report: 'DiagnosticReport/dr-1' },
-      ...e,
+    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1`, json(200, detail()));
+    const endpoint = (id: string, url: string, status: 'enabled' | 'disabled' = 'enabled') => ({ id, url, description: null, status });
+    const attempt = (id: string, eventId: string, a: Partial<WebhookAttempt>): WebhookAttempt => ({
+      id,
+      eventId,
+      deliveryId: `d-${eventId}`,
+      status: 'succeeded',
+      statusCode: 200,
+      durationMs: 87,
+      error: null,
+      responseExcerpt: null,
+      attemptedAt: '2026-12-02T09:00:02.000Z',
+      ...a,
     });
-    const feed = [
-      event(7, { timestamp: '2026-11-30T10:00:00.000Z' }),
-      event(3_000, { timestamp: '2026-12-02T08:00:00.000Z', data: { patient: 'Patient/p-9' } }),
-      event(40_000, {}),
-      event(40_001, { connectionId: 'c-other', data: { patient: 'Patient/p-1' } }),
-      event(90_000, { timestamp: '2026-12-02T12:00:00.000Z' }),
-    ];
-    api.on('GET', '/v1/events', (req) => {
-      const q = new URL(req.path, 'http://x').searchParams;
-      const after = Number(q.get('after') ?? 0);
-      const page = feed.filter((e) => e.position > after).slice(0, Number(q.get('limit') ?? 100));
-      return json(200, { data: page.map(({ position: _p, ...e }) => e), next: String(page.at(-1)?.position ?? after) });
+    const delivery = (eventId: string, d: Partial<WebhookDelivery>): WebhookDelivery => ({
+      id: `d-${eventId}`,
+      eventId,
+      eventType: null,
+      status: 'succeeded',
+      attempts: 1,
+      nextAttemptAt: '2026-12-02T09:00:01.000Z',
+      lastStatusCode: 200,
+      lastError: null,
+      createdAt: '2026-12-02T09:00:01.000Z',
+      completedAt: '2026-12-02T09:00:02.000Z',
+      ...d,
     });
-    const endpoint = { id: 'w-1', url: 'https://app.example.com/hooks', description: null, eventTypes: ['result.received'], payload: 'thin', orderingKey: 'none', status: 'enabled', disabledReason: null, previousSecretExpiresAt: null, createdAt: '2026-12-01T00:00:00Z', updatedAt: '2026-12-01T00:00:00Z' };
-    api.on('GET', '/v1/webhook-endpoints', json(200, { data: [endpoint, { ...endpoint, id: 'w-2', url: 'https://other.example.com', eventTypes: ['patient.admitted'] }] }));
-    api.on('GET', '/v1/webhook-endpoints/w-1/deliveries', json(200, { data: [{ id: 'd-1', eventId: 'e-40000', eventType: 'result.received', status: 'succeeded', attempts: 1, nextAttemptAt: null, lastStatusCode: 200, lastError: null, createdAt: '2026-12-02T09:00:01Z', completedAt: '2026-12-02T09:00:02Z' }] }));
-    api.on('GET', '/v1/webhook-endpoints/w-1/attempts', json(200, { data: [{ id: 'a-1', eventId: 'e-40000', deliveryId: 'd-1', status: 'succeeded', statusCode: 200, durationMs: 87, error: null, attemptedAt: '2026-12-02T09:00:02Z' }], next: null }));
+    const page: MessageEventsPage = {
+      deliveriesHidden: false,
+      items: [
+        {
+          id: 'e-new',
+          type: 'result.received',
+          version: 1,
+          timestamp: '2026-12-02T10:00:00.000Z',
+          relayedAt: '2026-12-02T10:00:00.050Z',
+          deliveries: [
+            {
+              endpoint: endpoint('w-1', 'https://app.example.com/hooks'),
+              delivery: delivery('e-new', { status: 'pending', attempts: 2, lastStatusCode: 503, completedAt: null }),
+              latestAttempts: [
+                attempt('a-3', 'e-new', { status: 'failed', statusCode: 503, durationMs: 40, error: 'http_503', responseExcerpt: '{"error":"database busy"}' }),
+                attempt('a-2', 'e-new', { status: 'failed', statusCode: null, durationMs: 15000, error: 'timeout' }),
+              ],
+            },
+            { endpoint: endpoint('w-3', 'https://paused.example.com', 'disabled'), delivery: null, latestAttempts: [] },
+          ],
+        },
+        {
+          id: 'e-old',
+          type: 'result.received',
+          version: 1,
+          timestamp: '2026-12-02T09:00:01.100Z',
+          relayedAt: '2026-12-02T09:00:01.200Z',
+          deliveries: [{ endpoint: endpoint('w-1', 'https://app.example.com/hooks'), delivery: delivery('e-old', {}), latestAttempts: [attempt('a-1', 'e-old', {})] }],
+        },
+      ],
+    };
+    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1/events`, json(200, page));
     renderConsole(`/connections/${ID}/messages/m-1`, api);
-    const user = userEvent.setup();
 
-    await user.click(await screen.findByRole('button', { name: 'Find events from this message' }, PAGE_LOAD));
-    const deliveries = await screen.findByRole('table', { name: 'Webhook deliveries' }, { timeout: 5000 });
-    expect(screen.getByText('e-40000')).toBeInTheDocument();
-    for (const other of ['e-7', 'e-3000', 'e-40001', 'e-90000']) expect(screen.queryByText(other)).not.toBeInTheDocument();
-    const row = within(deliveries).getAllByRole('row')[1];
-    expect(within(row as HTMLElement).getByRole('link', { name: 'https://app.example.com/hooks' })).toHaveAttribute('href', '/webhooks/w-1');
-    expect(row).toHaveTextContent('succeeded');
-    expect(row).toHaveTextContent('HTTP 200 · 87 ms');
-    expect(screen.queryByText('https://other.example.com')).not.toBeInTheDocument();
+    const events = await screen.findByLabelText('Events from this message', undefined, PAGE_LOAD);
+    // Newest first, each with its webhook-id.
+    expect(within(events).getAllByText(/^e-(new|old)$/).map((e) => e.textContent)).toEqual(['e-new', 'e-old']);
+    const [newest, oldest] = within(events).getAllByRole('table', { name: 'Webhook deliveries' }) as [HTMLElement, HTMLElement];
+
+    const [, retrying, disabled] = within(newest).getAllByRole('row') as [HTMLElement, HTMLElement, HTMLElement];
+    expect(within(retrying).getByRole('link', { name: 'https://app.example.com/hooks' })).toHaveAttribute('href', '/webhooks/w-1');
+    expect(retrying).toHaveTextContent('pending');
+    expect(retrying).toHaveTextContent('2 attempts');
+    expect(retrying).toHaveTextContent('HTTP 503 · 40 ms');
+    expect(retrying).toHaveTextContent('http_503');
+    expect(retrying).toHaveTextContent('no answer · 15000 ms');
+    expect(within(retrying).getByLabelText('Response excerpt')).toHaveTextContent('{"error":"database busy"}');
+    expect(disabled).toHaveTextContent('disabled');
+    expect(disabled).toHaveTextContent('none: the endpoint is disabled');
+
+    const [, delivered] = within(oldest).getAllByRole('row') as [HTMLElement, HTMLElement];
+    expect(delivered).toHaveTextContent('succeeded');
+    expect(delivered).toHaveTextContent('1 attempt');
+    expect(delivered).toHaveTextContent('HTTP 200 · 87 ms');
+
+    // One request answers it all: no search through the event feed or the endpoints.
+    expect(api.sent('GET', `/v1/connections/${ID}/hl7/messages/m-1/events`)).toHaveLength(1);
+    expect(api.requests.filter((r) => r.path.startsWith('/v1/events') || r.path.startsWith('/v1/webhook-endpoints'))).toEqual([]);
+  });
+
+  it('says when an event waits in the outbox and when the caller may not see deliveries', async () => {
+    const api = createFakeApi();
+    serve(api, 'viewer', true);
+    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1`, json(200, detail()));
+    api.on(
+      'GET',
+      `/v1/connections/${ID}/hl7/messages/m-1/events`,
+      json(200, { deliveriesHidden: true, items: [{ id: 'e-1', type: 'patient.admitted', version: 1, timestamp: '2026-12-02T09:00:01.100Z', relayedAt: null, deliveries: null }] }),
+    );
+    renderConsole(`/connections/${ID}/messages/m-1`, api);
+    const events = await screen.findByLabelText('Events from this message', undefined, PAGE_LOAD);
+    expect(events).toHaveTextContent('patient.admitted');
+    expect(events).toHaveTextContent('waiting to be relayed');
+    expect(screen.getByText(/needs the webhooks:read permission/)).toBeInTheDocument();
+    expect(screen.queryByRole('table', { name: 'Webhook deliveries' })).not.toBeInTheDocument();
+  });
+
+  it('shows an empty state when the message raised no events', async () => {
+    const api = createFakeApi();
+    serve(api, 'developer', true);
+    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1`, json(200, detail()));
+    api.on('GET', `/v1/connections/${ID}/hl7/messages/m-1/events`, json(200, { deliveriesHidden: false, items: [] }));
+    renderConsole(`/connections/${ID}/messages/m-1`, api);
+    expect(await screen.findByText('No events from this message', undefined, PAGE_LOAD)).toBeInTheDocument();
   });
 });

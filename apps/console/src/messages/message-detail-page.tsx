@@ -140,7 +140,7 @@ function MessageView({ connectionId, message }: { connectionId: string; message:
         )}
       </Section>
       <Section title="Events and webhook deliveries">
-        <EventTrail connectionId={connectionId} message={message} />
+        <EventTrail connectionId={connectionId} messageId={message.id} />
       </Section>
     </>
   );
@@ -157,9 +157,14 @@ export default function MessageDetailPage() {
   let content;
   if (!phi.readContent)
     content = (
-      <Alert role="note" color="gray" variant="light" title="Needs the PHI grant">
-        {PHI_NOTE} The message log shows its type, control ID, status and error code.
-      </Alert>
+      <>
+        <Alert role="note" color="gray" variant="light" title="Needs the PHI grant">
+          {PHI_NOTE} The message log shows its type, control ID, status and error code.
+        </Alert>
+        <Section title="Events and webhook deliveries">
+          <EventTrail connectionId={id} messageId={mid} />
+        </Section>
+      </>
     );
   else if (message.isPending) content = <LoadingState label="Loading message…" />;
   else if (message.error)
