@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayKeyService } from '@sb/auth';
 import type { AppConfig } from '@sb/config';
 import { ProblemFilter } from '@sb/http';
 import { requestLogging, type Logger, PinoNestLogger } from '@sb/telemetry';
+import { openApiDocument } from './api-schemas';
 import { AppModule } from './app.module';
 
 /** Request bodies above this are refused with 413 (admin and clinical JSON alike). */
@@ -25,15 +26,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Switchboard API')
-      .setDescription('Admin REST API of the Switchboard healthcare integration gateway. Errors are RFC 7807 problem+json with a stable `code`.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
   await app.get(GatewayKeyService).start();

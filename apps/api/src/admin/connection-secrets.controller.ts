@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import { putSecretSchema, ConnectionService } from '@sb/connections';
 import type { Actor } from '@sb/core';
-import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import { VaultService } from '@sb/vault';
 import type { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { secretView } from './views';
+import { itemsOf, secretSchema } from './response-schemas';
 
 @ApiTags('connections')
 @ApiBearerAuth()
@@ -22,6 +23,7 @@ export class ConnectionSecretsController {
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: 'Set or rotate a secret (write-only: the value is never returned)' })
   @DocumentBody(putSecretSchema)
+  @DocumentResponse(secretSchema)
   async put(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @Param('name') name: string, @ValidBody(putSecretSchema) body: z.infer<typeof putSecretSchema>) {
     const tenantId = tenantOf(actor);
     await this.connections.get(tenantId, id);
@@ -36,6 +38,7 @@ export class ConnectionSecretsController {
   @Get()
   @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: 'Secret metadata (name, version, fingerprint, times) — never values' })
+  @DocumentResponse(itemsOf(secretSchema))
   async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     const tenantId = tenantOf(actor);
     await this.connections.get(tenantId, id);

@@ -12,11 +12,12 @@ import {
   type CreateConnectionInput,
   type UpdateConnectionInput,
 } from '@sb/connections';
-import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import { EchoService } from '@sb/transactions';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { connectionView } from './views';
+import { connectionSchema, createdConnectionSchema, echoResultSchema, itemsOf, testReportSchema } from './response-schemas';
 
 const echoSchema = z.strictObject({
   message: z.string().max(16_384),
@@ -44,6 +45,7 @@ export class ConnectionsController {
     summary: 'Create a connection (starts in draft); a sandbox Epic or Oracle connection without endpoints wires itself to the built-in simulator and goes live',
   })
   @DocumentBody(createConnectionSchema)
+  @DocumentResponse(createdConnectionSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createConnectionSchema) body: CreateConnectionInput) {
     const { connection, provisioning } = await this.provisioner.create(actor, tenantOf(actor), body);
     return { ...connectionView(connection), ...(provisioning ? { provisioning } : {}) };
@@ -52,6 +54,7 @@ export class ConnectionsController {
   @Get()
   @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: "List the tenant's connections" })
+  @DocumentResponse(itemsOf(connectionSchema))
   async list(@CurrentActor() actor: Actor) {
     return { items: (await this.connections.list(tenantOf(actor))).map(connectionView) };
   }
@@ -59,6 +62,7 @@ export class ConnectionsController {
   @Get(':id')
   @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: 'Read a connection, with its health' })
+  @DocumentResponse(connectionSchema)
   async get(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     return connectionView(await this.connections.get(tenantOf(actor), id));
   }
@@ -67,6 +71,7 @@ export class ConnectionsController {
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: "Update a connection's settings (only those of its vendor)" })
   @DocumentBody(updateConnectionSchema)
+  @DocumentResponse(connectionSchema)
   async update(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(updateConnectionSchema) body: UpdateConnectionInput) {
     return connectionView(await this.connections.update(tenantOf(actor), id, body));
   }
@@ -76,6 +81,7 @@ export class ConnectionsController {
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: 'Move through the lifecycle: draft → testing → live → disabled (live needs a passing test)' })
   @DocumentBody(statusChangeSchema)
+  @DocumentResponse(connectionSchema)
   async setStatus(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(statusChangeSchema) body: z.infer<typeof statusChangeSchema>) {
     return connectionView(await this.connections.setStatusAs(actor, tenantOf(actor), id, body.status));
   }
@@ -84,6 +90,7 @@ export class ConnectionsController {
   @HttpCode(200)
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: 'Run a live check (FHIR: discovery, metadata, token; HL7 v2: MLLP session) and report each step' })
+  @DocumentResponse(testReportSchema)
   test(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     return this.tests.run(actor, tenantOf(actor), id);
   }
@@ -93,6 +100,7 @@ export class ConnectionsController {
   @RequireScope({ resourceType: 'Parameters', interaction: 'r' })
   @ApiOperation({ summary: 'Send a message through the transaction pipeline to an echo connection (metered and audited)' })
   @DocumentBody(echoSchema)
+  @DocumentResponse(echoResultSchema)
   echo(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(echoSchema) body: z.infer<typeof echoSchema>) {
     return this.echoes.echo(actor, tenantOf(actor), id, body.message, body.patientRef ?? null);
   }

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorOnly } from '@sb/auth';
 import { ErrorCode, SbError } from '@sb/core';
 import { JobName, QueueService } from '@sb/queue';
+import { DocumentResponse } from '@sb/http';
+import { workerPingSchema } from './response-schemas';
 
 const PING_TIMEOUT_MS = 10_000;
 
@@ -16,6 +18,7 @@ export class DiagnosticsController {
   @HttpCode(200)
   @OperatorOnly()
   @ApiOperation({ summary: 'Round-trip a job through Redis and the worker (operator only)' })
+  @DocumentResponse(workerPingSchema)
   async workerPing() {
     const job = await this.queues.enqueue(JobName.Ping, null, { sentAt: new Date().toISOString() }, { attempts: 1 });
     try {

@@ -4,9 +4,10 @@ import { Authenticated, CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
 import { EventRepository } from '@sb/db';
 import { EVENT_TYPES, isEventType } from '@sb/events';
-import { ValidQuery } from '@sb/http';
+import { ValidQuery, DocumentResponse } from '@sb/http';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
+import { dataOf, eventTypeSchema, feedPageSchema } from './response-schemas';
 
 export const FEED_MAX_PAGE = 500;
 
@@ -29,6 +30,7 @@ export class EventsController {
   @Get('event-types')
   @Authenticated()
   @ApiOperation({ summary: 'The event catalog: every type with its version and the JSON Schema of its data' })
+  @DocumentResponse(dataOf(eventTypeSchema))
   eventTypes() {
     return { data: EVENT_TYPES };
   }
@@ -38,6 +40,7 @@ export class EventsController {
   @ApiOperation({
     summary: 'Catch-up feed: the tenant’s events in commit order after a cursor — exactly the events webhooks carry (each `id` is the `webhook-id` of its deliveries)',
   })
+  @DocumentResponse(feedPageSchema)
   async feed(@CurrentActor() actor: Actor, @ValidQuery(feedQuerySchema) query: z.infer<typeof feedQuerySchema>) {
     const after = query.after ? BigInt(query.after) : 0n;
     const rows = await this.events.feed(tenantOf(actor), { afterPosition: after, types: query.types?.length ? query.types : undefined, limit: query.limit });

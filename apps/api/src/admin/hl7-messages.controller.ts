@@ -5,10 +5,11 @@ import { ConnectionService } from '@sb/connections';
 import { ErrorCode, SbError, scopesGrant, type Actor } from '@sb/core';
 import type { Connection } from '@sb/db';
 import { Hl7MessageLogService, Hl7PreviewService, messageLogQuerySchema, previewRequestSchema, type MessageLogQuery, type PreviewRequest } from '@sb/hl7-processing';
-import { DocumentBody, IdParam, ValidBody, ValidQuery } from '@sb/http';
+import { DocumentBody, IdParam, ValidBody, ValidQuery, DocumentResponse } from '@sb/http';
 import { WebhookEndpointService } from '@sb/webhooks';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
+import { hl7MessageDetailSchema, hl7MessagePageSchema, hl7MessageSummarySchema, hl7OutboundSchema, itemsOf, previewResultSchema } from './response-schemas';
 
 const outboundQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
@@ -32,6 +33,7 @@ export class Hl7MessagesController {
       '(a patient identifier value such as an MRN, any authority). `patientIdentifier` is a patient search: it needs a scope that searches Patient ' +
       '(403 `forbidden` otherwise) and is audited.',
   })
+  @DocumentResponse(hl7MessagePageSchema)
   async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(messageLogQuerySchema) query: MessageLogQuery) {
     return this.log.list(actor, await this.hl7Connection(actor, id), query);
   }
@@ -39,6 +41,7 @@ export class Hl7MessagesController {
   @Get('messages/:messageId')
   @Authenticated()
   @ApiOperation({ summary: 'One inbound message with its raw text, ACKs, the FHIR resources processing produced and the meaning of its error code (PHI: needs a read scope on MessageHeader; audited)' })
+  @DocumentResponse(hl7MessageDetailSchema)
   async read(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
     return this.log.read(actor, await this.hl7Connection(actor, id), messageId);
   }
@@ -67,6 +70,7 @@ export class Hl7MessagesController {
   @HttpCode(202)
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: 'Run a processed or failed message through processing again (e.g. after a dialect change)' })
+  @DocumentResponse(hl7MessageSummarySchema, 202)
   async reprocess(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
     return this.log.reprocess(await this.hl7Connection(actor, id), messageId);
   }
@@ -74,6 +78,7 @@ export class Hl7MessagesController {
   @Get('outbound')
   @RequireScope({ admin: 'connections:read' })
   @ApiOperation({ summary: 'Outbound orders and notes, newest first: status, attempts and the site’s ACK code and error text' })
+  @DocumentResponse(itemsOf(hl7OutboundSchema))
   async outbound(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(outboundQuerySchema) query: z.infer<typeof outboundQuerySchema>) {
     return { items: await this.log.listOutbound(await this.hl7Connection(actor, id), query.limit) };
   }
@@ -83,6 +88,7 @@ export class Hl7MessagesController {
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: 'Dry-run a message and/or a candidate dialect: FHIR output, the diff against the current dialect, and a replay of the last N stored messages' })
   @DocumentBody(previewRequestSchema)
+  @DocumentResponse(previewResultSchema)
   async preview(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(previewRequestSchema) body: PreviewRequest) {
     return this.previews.preview(await this.hl7Connection(actor, id), body);
   }

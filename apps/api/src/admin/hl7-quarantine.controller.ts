@@ -2,8 +2,9 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorOnly } from '@sb/auth';
 import { Hl7InboundRepository } from '@sb/db';
-import { ValidQuery } from '@sb/http';
+import { ValidQuery, DocumentResponse } from '@sb/http';
 import { z } from 'zod';
+import { hl7QuarantinePageSchema } from './response-schemas';
 
 const quarantineQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -19,6 +20,7 @@ export class Hl7QuarantineController {
   @Get()
   @OperatorOnly()
   @ApiOperation({ summary: 'HL7 v2 messages from senders no connection claims, newest first: sender, type, control id, error code, time — never content' })
+  @DocumentResponse(hl7QuarantinePageSchema)
   async list(@ValidQuery(quarantineQuerySchema) query: z.infer<typeof quarantineQuerySchema>) {
     const rows = await this.inbound.listQuarantined(query.limit + 1, query.before !== undefined ? BigInt(query.before) : undefined);
     const page = rows.slice(0, query.limit);

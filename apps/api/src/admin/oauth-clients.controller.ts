@@ -2,10 +2,11 @@ import { Controller, Delete, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
-import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import { createOAuthClientSchema, OAuthClientService, type CreateOAuthClientInput } from '@sb/tenancy';
 import { tenantOf } from './tenant-of';
 import { oauthClientView } from './views';
+import { itemsOf, oauthClientSchema, oauthClientWithSecretSchema } from './response-schemas';
 
 @ApiTags('oauth-clients')
 @ApiBearerAuth()
@@ -17,6 +18,7 @@ export class OAuthClientsController {
   @RequireScope({ admin: 'admin:oauth-clients' })
   @ApiOperation({ summary: 'Register an OAuth client (client secret, or JWKS for private_key_jwt); the secret is in this response only' })
   @DocumentBody(createOAuthClientSchema)
+  @DocumentResponse(oauthClientWithSecretSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createOAuthClientSchema) body: CreateOAuthClientInput) {
     const { client, clientSecret } = await this.clients.create(actor, tenantOf(actor), body);
     return { ...oauthClientView(client), ...(clientSecret ? { clientSecret } : {}) };
@@ -25,6 +27,7 @@ export class OAuthClientsController {
   @Get()
   @RequireScope({ admin: 'admin:oauth-clients' })
   @ApiOperation({ summary: "List the tenant's OAuth clients" })
+  @DocumentResponse(itemsOf(oauthClientSchema))
   async list(@CurrentActor() actor: Actor) {
     return { items: (await this.clients.list(tenantOf(actor))).map(oauthClientView) };
   }
@@ -32,6 +35,7 @@ export class OAuthClientsController {
   @Delete(':id')
   @RequireScope({ admin: 'admin:oauth-clients' })
   @ApiOperation({ summary: 'Revoke an OAuth client; its tokens stop working at once' })
+  @DocumentResponse(oauthClientSchema)
   async revoke(@CurrentActor() actor: Actor, @IdParam('OAuth client') id: string) {
     return oauthClientView(await this.clients.revoke(tenantOf(actor), id));
   }

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, OperatorOnly, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
-import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import {
   ApiKeyService,
   createApiKeySchema,
@@ -14,6 +14,7 @@ import {
   type UpdateTenantInput,
 } from '@sb/tenancy';
 import { apiKeyView, tenantView } from './views';
+import { apiKeyWithSecretSchema, tenantSchema } from './response-schemas';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -28,6 +29,7 @@ export class TenantsController {
   @OperatorOnly()
   @ApiOperation({ summary: 'Create a tenant (operator only), with its built-in echo connection' })
   @DocumentBody(createTenantSchema)
+  @DocumentResponse(tenantSchema, 201)
   async create(@ValidBody(createTenantSchema) body: CreateTenantInput) {
     return tenantView(await this.tenants.create(body));
   }
@@ -35,6 +37,7 @@ export class TenantsController {
   @Get(':id')
   @RequireScope({ admin: 'admin:tenant' }, { operator: true })
   @ApiOperation({ summary: 'Read a tenant' })
+  @DocumentResponse(tenantSchema)
   async get(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string) {
     return tenantView(await this.tenants.getForActor(actor, id));
   }
@@ -43,6 +46,7 @@ export class TenantsController {
   @RequireScope({ admin: 'admin:tenant' }, { operator: true })
   @ApiOperation({ summary: 'Update a tenant (name, plan; status by the operator)' })
   @DocumentBody(updateTenantSchema)
+  @DocumentResponse(tenantSchema)
   async update(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string, @ValidBody(updateTenantSchema) body: UpdateTenantInput) {
     return tenantView(await this.tenants.update(actor, id, body));
   }
@@ -52,6 +56,7 @@ export class TenantsController {
   @RequireScope({ admin: 'admin:api-keys' }, { operator: true })
   @ApiOperation({ summary: 'Create an API key; the key is in this response only' })
   @DocumentBody(createApiKeySchema)
+  @DocumentResponse(apiKeyWithSecretSchema, 201)
   async createApiKey(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string, @ValidBody(createApiKeySchema) body: CreateApiKeyInput) {
     const tenant = await this.tenants.getForActor(actor, id);
     const { apiKey, key } = await this.apiKeys.create(actor, tenant.id, body);

@@ -2,11 +2,12 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
-import { ValidQuery } from '@sb/http';
+import { ValidQuery, DocumentResponse } from '@sb/http';
 import { USAGE_GROUP_BY } from '@sb/db';
 import { MeteringService } from '@sb/metering';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
+import { itemsOf, usageDailySchema, usageEventPageSchema, usageTotalSchema } from './response-schemas';
 
 /** The longest period one usage query covers. */
 export const MAX_USAGE_RANGE_DAYS = 366;
@@ -41,6 +42,7 @@ export class UsageController {
   @Get('events')
   @RequireScope({ admin: 'usage:read' })
   @ApiOperation({ summary: 'Usage events, newest first, with a `next` cursor' })
+  @DocumentResponse(usageEventPageSchema)
   async events(@CurrentActor() actor: Actor, @ValidQuery(listSchema) query: z.infer<typeof listSchema>) {
     const page = await this.metering.list(tenantOf(actor), query);
     return { items: page.items, next: page.nextCursor };
@@ -52,6 +54,7 @@ export class UsageController {
     summary: 'Transaction counts per connection (with its name), vendor, operation and outcome in [from, to)',
     description: `Each item is one connection × vendor × operation × outcome group; sum the items over one dimension for its totals. Range at most ${MAX_USAGE_RANGE_DAYS} days.`,
   })
+  @DocumentResponse(itemsOf(usageTotalSchema))
   async totals(@CurrentActor() actor: Actor, @ValidQuery(rangeSchema) query: z.infer<typeof rangeSchema>) {
     return { items: await this.metering.totals(tenantOf(actor), query) };
   }
@@ -62,6 +65,7 @@ export class UsageController {
     summary: 'Transaction counts per UTC day and connection, vendor, operation or outcome in [from, to), for charts',
     description: `Every day of the range × every key seen in it, zero-filled; \`name\` is the connection name when grouping by connection. \`from\` and \`to\` are required, at most ${MAX_USAGE_RANGE_DAYS} days apart.`,
   })
+  @DocumentResponse(usageDailySchema)
   async daily(@CurrentActor() actor: Actor, @ValidQuery(dailySchema) query: DailyQuery) {
     const days = await this.metering.daily(tenantOf(actor), query);
     return { from: query.from, to: query.to, groupBy: query.groupBy, days };

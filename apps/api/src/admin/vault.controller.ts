@@ -5,6 +5,8 @@ import { notFound } from '@sb/core';
 import { SecretRepository } from '@sb/db';
 import { JobName, QueueName, QueueService } from '@sb/queue';
 import { KMS_PROVIDER, type KmsProvider } from '@sb/vault';
+import { DocumentResponse } from '@sb/http';
+import { kekStatusSchema, rotationJobSchema, rotationStatusSchema } from './response-schemas';
 
 /** One rotation at a time: a second request while one runs returns the same job. */
 const ROTATION_JOB_ID = 'vault-kek-rotation';
@@ -22,6 +24,7 @@ export class VaultController {
   @Get('keks')
   @OperatorOnly()
   @ApiOperation({ summary: 'The primary KEK and how many secret versions each KEK still wraps (operator only)' })
+  @DocumentResponse(kekStatusSchema)
   async keks() {
     const primary = await this.kms.primaryKek();
     return { primary: { provider: this.kms.name, ...primary }, wrapped: await this.secrets.countByKek() };
@@ -31,6 +34,7 @@ export class VaultController {
   @HttpCode(202)
   @OperatorOnly()
   @ApiOperation({ summary: 'Re-wrap every data key under the primary KEK, in the worker (resumable; operator only)' })
+  @DocumentResponse(rotationJobSchema, 202)
   async rotate() {
     const queue = this.queues.queue(QueueName.Maintenance);
     const existing = await queue.getJob(ROTATION_JOB_ID);
@@ -44,6 +48,7 @@ export class VaultController {
   @Get('rotations/current')
   @OperatorOnly()
   @ApiOperation({ summary: 'Progress and result of the latest KEK rotation' })
+  @DocumentResponse(rotationStatusSchema)
   async rotation() {
     const job = await this.queues.queue(QueueName.Maintenance).getJob(ROTATION_JOB_ID);
     if (!job) throw notFound('Rotation');

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
-import { DocumentBody, IdParam, ValidBody, ValidQuery } from '@sb/http';
+import { DocumentBody, IdParam, ValidBody, ValidQuery, DocumentResponse } from '@sb/http';
 import {
   attemptsQuerySchema,
   createEndpointSchema,
@@ -19,6 +19,8 @@ import {
   type UpdateEndpointInput,
 } from '@sb/webhooks';
 import { tenantOf } from './tenant-of';
+import { z } from 'zod';
+import { dataOf, webhookAttemptPageSchema, webhookDeliverySchema, webhookEndpointSchema, webhookEndpointWithSecretSchema } from './response-schemas';
 
 const ADMIN = { admin: 'admin:webhooks' } as const;
 const ENDPOINT = 'Webhook endpoint';
@@ -34,6 +36,7 @@ export class WebhookEndpointsController {
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Register an endpoint; the response carries its whsec_ signing secret, this once' })
   @DocumentBody(createEndpointSchema)
+  @DocumentResponse(webhookEndpointWithSecretSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createEndpointSchema) body: CreateEndpointInput) {
     const { endpoint, secret } = await this.endpoints.create(tenantOf(actor), body);
     return { ...webhookEndpointView(endpoint), secret };
@@ -42,6 +45,7 @@ export class WebhookEndpointsController {
   @Get()
   @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: "List the tenant's endpoints" })
+  @DocumentResponse(dataOf(webhookEndpointSchema))
   async list(@CurrentActor() actor: Actor) {
     return { data: (await this.endpoints.list(tenantOf(actor))).map(webhookEndpointView) };
   }
@@ -49,6 +53,7 @@ export class WebhookEndpointsController {
   @Get(':id')
   @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: 'Read an endpoint (never its secret)' })
+  @DocumentResponse(webhookEndpointSchema)
   async get(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
     return webhookEndpointView(await this.endpoints.get(tenantOf(actor), id));
   }
@@ -57,6 +62,7 @@ export class WebhookEndpointsController {
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Update the URL (validated again), event types, description, payload or ordering' })
   @DocumentBody(updateEndpointSchema)
+  @DocumentResponse(webhookEndpointSchema)
   async update(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidBody(updateEndpointSchema) body: UpdateEndpointInput) {
     return webhookEndpointView(await this.endpoints.update(tenantOf(actor), id, body));
   }
@@ -73,6 +79,7 @@ export class WebhookEndpointsController {
   @HttpCode(200)
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Stop deliveries to the endpoint' })
+  @DocumentResponse(webhookEndpointSchema)
   async disable(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
     return webhookEndpointView(await this.endpoints.disable(tenantOf(actor), id));
   }
@@ -81,6 +88,7 @@ export class WebhookEndpointsController {
   @HttpCode(200)
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Resume deliveries to the endpoint' })
+  @DocumentResponse(webhookEndpointSchema)
   async enable(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
     return webhookEndpointView(await this.endpoints.enable(tenantOf(actor), id));
   }
@@ -89,6 +97,7 @@ export class WebhookEndpointsController {
   @HttpCode(200)
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'New signing secret, in this response only; the previous one also signs for 24 hours' })
+  @DocumentResponse(webhookEndpointWithSecretSchema)
   async rotateSecret(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
     const { endpoint, secret } = await this.endpoints.rotateSecret(tenantOf(actor), id);
     return { ...webhookEndpointView(endpoint), secret };
@@ -98,6 +107,7 @@ export class WebhookEndpointsController {
   @HttpCode(202)
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Send an endpoint.test event to this endpoint only' })
+  @DocumentResponse(z.object({ eventId: z.uuid() }), 202)
   test(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
     return this.endpoints.sendTest(tenantOf(actor), id);
   }
@@ -107,6 +117,7 @@ export class WebhookEndpointsController {
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Deliver again every event since a time (until, eventTypes optional) that the endpoint subscribes to' })
   @DocumentBody(replaySchema)
+  @DocumentResponse(z.object({ scheduled: z.number().int() }), 202)
   replay(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidBody(replaySchema) body: ReplayInput) {
     return this.endpoints.replay(tenantOf(actor), id, body);
   }
@@ -115,6 +126,7 @@ export class WebhookEndpointsController {
   @HttpCode(202)
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Deliver one event again' })
+  @DocumentResponse(z.object({ eventId: z.uuid(), deliveryId: z.uuid() }), 202)
   async replayOne(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @IdParam('Event', 'eventId') eventId: string) {
     return { eventId, ...(await this.endpoints.replayOne(tenantOf(actor), id, eventId)) };
   }
@@ -122,6 +134,7 @@ export class WebhookEndpointsController {
   @Get(':id/attempts')
   @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: 'Delivery attempts, newest first (limit, before = the previous page’s next)' })
+  @DocumentResponse(webhookAttemptPageSchema)
   attempts(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidQuery(attemptsQuerySchema) query: AttemptsQuery) {
     return this.endpoints.listAttempts(tenantOf(actor), id, query);
   }
@@ -129,6 +142,7 @@ export class WebhookEndpointsController {
   @Get(':id/deliveries')
   @RequireScope({ admin: 'webhooks:read' })
   @ApiOperation({ summary: 'Deliveries, newest first; status=failed lists the dead letters' })
+  @DocumentResponse(dataOf(webhookDeliverySchema))
   async deliveries(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidQuery(deliveriesQuerySchema) query: DeliveriesQuery) {
     return { data: (await this.endpoints.listDeliveries(tenantOf(actor), id, query)).map(webhookDeliveryView) };
   }

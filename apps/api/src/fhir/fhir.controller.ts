@@ -6,10 +6,11 @@ import { Authenticated, CurrentActor } from '@sb/auth';
 import { ClinicalService } from '@sb/clinical';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, notFound, SbError, type Actor } from '@sb/core';
-import { IdParam } from '@sb/http';
+import { IdParam, DocumentResponse } from '@sb/http';
 import type { Response } from 'express';
 import { Inject } from '@nestjs/common';
 import { tenantOf } from '../admin/tenant-of';
+import { fhirBundleSchema, fhirResourceSchema } from '../admin/response-schemas';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -44,6 +45,7 @@ export class FhirController {
   @Get(':connectionId/metadata')
   @Authenticated()
   @ApiOperation({ summary: "The connection's CapabilityStatement, computed from its adapter" })
+  @DocumentResponse(fhirResourceSchema)
   async metadata(@CurrentActor() actor: Actor, @IdParam('Connection', 'connectionId') connectionId: string, @Res({ passthrough: true }) res: Response) {
     res.type(FHIR_JSON);
     return this.clinical.capabilityStatement(tenantOf(actor), connectionId);
@@ -52,6 +54,7 @@ export class FhirController {
   @Get(':connectionId/:type/:id')
   @Authenticated()
   @ApiOperation({ summary: 'Read a resource' })
+  @DocumentResponse(fhirResourceSchema)
   async read(
     @CurrentActor() actor: Actor,
     @IdParam('Connection', 'connectionId') connectionId: string,
@@ -68,6 +71,7 @@ export class FhirController {
   @Get(':connectionId/:type')
   @Authenticated()
   @ApiOperation({ summary: 'Search; page with the `next` link (a gateway cursor)' })
+  @DocumentResponse(fhirBundleSchema)
   async search(
     @CurrentActor() actor: Actor,
     @IdParam('Connection', 'connectionId') connectionId: string,
@@ -104,6 +108,7 @@ export class FhirController {
   @HttpCode(201)
   @Authenticated()
   @ApiOperation({ summary: 'Create a resource (e.g. a clinical note); `Idempotency-Key` replays the stored answer' })
+  @DocumentResponse(fhirResourceSchema, 201)
   async create(
     @CurrentActor() actor: Actor,
     @IdParam('Connection', 'connectionId') connectionId: string,

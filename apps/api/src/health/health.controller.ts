@@ -4,6 +4,8 @@ import { Public } from '@sb/auth';
 import { Database } from '@sb/db';
 import { RedisService } from '@sb/queue';
 import type { Response } from 'express';
+import { DocumentResponse } from '@sb/http';
+import { healthSchema } from '../admin/response-schemas';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -35,6 +37,7 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Readiness: 200 when Postgres and Redis answer, 503 otherwise' })
+  @DocumentResponse(healthSchema)
   async health(@Res({ passthrough: true }) res: Response) {
     const [db, redis] = await Promise.all([check(() => this.db.ping()), check(() => this.redis.ping())]);
     const ok = db === 'up' && redis === 'up';
@@ -45,6 +48,7 @@ export class HealthController {
   @Get('ready')
   @Public()
   @ApiOperation({ summary: 'Readiness probe (same as /health)' })
+  @DocumentResponse(healthSchema)
   ready(@Res({ passthrough: true }) res: Response) {
     return this.health(res);
   }
@@ -52,6 +56,7 @@ export class HealthController {
   @Get('live')
   @Public()
   @ApiOperation({ summary: 'Liveness probe: the process is serving' })
+  @DocumentResponse(healthSchema)
   live() {
     return { status: 'ok' };
   }

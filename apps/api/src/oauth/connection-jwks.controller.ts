@@ -4,6 +4,8 @@ import { Public } from '@sb/auth';
 import { ConnectionKeysService } from '@sb/connections';
 import { notFound } from '@sb/core';
 import { ConnectionRepository } from '@sb/db';
+import { DocumentResponse } from '@sb/http';
+import { jwksSchema } from '../admin/response-schemas';
 
 const JWKS_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/i;
 
@@ -19,6 +21,7 @@ export class ConnectionJwksController {
   @Public()
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: "A connection's public keys: the JWKS URL a hospital registers for the app" })
+  @DocumentResponse(jwksSchema)
   async jwks(@Param('file') file: string) {
     const connectionId = JWKS_FILE.exec(file)?.[1]?.toLowerCase();
     if (!connectionId || !(await this.connections.findTenantOfConnection(connectionId))) throw notFound('JWKS');

@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { GatewayKeyService, Public, TokenService, type TokenRequest } from '@sb/auth';
 import { ErrorCode, SbError } from '@sb/core';
 import type { Request } from 'express';
+import { DocumentResponse } from '@sb/http';
+import { jwksSchema, tokenResponseSchema } from '../admin/response-schemas';
 
 const TOKEN_FIELDS = ['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
 
@@ -29,6 +31,7 @@ export class OAuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'OAuth 2.0 client credentials (client_secret_basic, client_secret_post, private_key_jwt)' })
+  @DocumentResponse(tokenResponseSchema)
   token(@Req() req: Request) {
     if (!req.is('application/x-www-form-urlencoded')) {
       throw new SbError(ErrorCode.BadRequest, 'Token requests must be application/x-www-form-urlencoded');
@@ -51,6 +54,7 @@ export class OAuthController {
   @Public()
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: "The gateway's public token-signing keys" })
+  @DocumentResponse(jwksSchema)
   jwks() {
     return this.keys.jwks();
   }

@@ -1,0 +1,351 @@
+import { z } from 'zod';
+
+/**
+ * Response shapes of the REST routes, for the OpenAPI document (and so the console's typed
+ * client). They describe what the views in views.ts and the services return; dates are
+ * ISO 8601 strings on the wire.
+ */
+const isoDateTime = z.iso.datetime({ offset: true });
+const nullableDate = isoDateTime.nullable();
+const uuid = z.uuid();
+const json = z.record(z.string(), z.unknown());
+
+export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+export const dataOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
+
+// ---- tenants, API keys, OAuth clients -------------------------------------------------
+
+export const tenantSchema = z.object({
+  id: uuid,
+  name: z.string(),
+  slug: z.string(),
+  status: z.string(),
+  plan: z.string(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+
+export const apiKeySchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  lastUsedAt: nullableDate,
+  expiresAt: nullableDate,
+  revokedAt: nullableDate,
+  createdAt: isoDateTime,
+});
+export const apiKeyWithSecretSchema = apiKeySchema.extend({ key: z.string().meta({ description: 'The key itself, shown this once' }) });
+
+export const oauthClientSchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  name: z.string(),
+  clientId: z.string(),
+  authMethod: z.string(),
+  jwksUrl: z.string().nullable(),
+  hasInlineJwks: z.boolean(),
+  scopes: z.array(z.string()),
+  revokedAt: nullableDate,
+  createdAt: isoDateTime,
+});
+export const oauthClientWithSecretSchema = oauthClientSchema.extend({ clientSecret: z.string().optional().meta({ description: 'client_secret_basic clients: shown this once' }) });
+
+// ---- connections ------------------------------------------------------------------------
+
+export const testStepSchema = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number(),
+  detail: z.string(),
+  code: z.string().optional(),
+  hint: z.string().optional().meta({ description: 'Failed steps: what to check, in words' }),
+});
+
+export const testReportSchema = z.object({
+  connectionId: uuid,
+  vendor: z.string(),
+  ok: z.boolean(),
+  testedAt: isoDateTime,
+  steps: z.array(testStepSchema),
+});
+
+export const connectionSchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  name: z.string(),
+  vendor: z.enum(['echo', 'epic', 'oracle', 'athena', 'fhir', 'hl7v2']),
+  environment: z.enum(['sandbox', 'production']),
+  status: z.enum(['draft', 'testing', 'live', 'disabled']),
+  fhirBaseUrl: z.string().nullable(),
+  tokenUrl: z.string().nullable(),
+  athenaPracticeId: z.string().nullable(),
+  mllpHost: z.string().nullable(),
+  mllpPort: z.number().int().nullable(),
+  mllpTls: z.boolean(),
+  hl7SendingFacility: z.string().nullable(),
+  hl7SendingApplication: z.string().nullable(),
+  hl7AckMode: z.enum(['original', 'enhanced', 'immediate']),
+  clientId: z.string().nullable(),
+  scopes: z.array(z.string()),
+  authAlg: z.string().nullable(),
+  clientSecretName: z.string().nullable(),
+  dialect: z.unknown().meta({ description: 'The HL7 v2 site dialect (JSON), or null' }),
+  health: z.object({
+    lastTestedAt: nullableDate,
+    lastSuccessAt: nullableDate,
+    lastErrorAt: nullableDate,
+    lastErrorCode: z.string().nullable(),
+    tokenExpiresAt: nullableDate,
+  }),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export const createdConnectionSchema = connectionSchema.extend({ provisioning: testReportSchema.optional().meta({ description: 'Sandbox connections: the report of the test run while wiring it' }) });
+
+export const echoResultSchema = z.object({
+  transactionId: uuid,
+  connectionId: uuid,
+  echo: z.object({ resourceType: z.literal('Parameters'), parameter: z.array(z.object({ name: z.string(), valueString: z.string().optional(), valueDateTime: z.string().optional() })) }),
+});
+
+export const secretSchema = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  fingerprint: z.string(),
+  byteLength: z.number().int(),
+  kms: z.object({ provider: z.string(), kekId: z.string(), kekVersion: z.string() }),
+  createdAt: isoDateTime,
+  lastUsedAt: nullableDate,
+});
+
+export const connectionKeySchema = z.object({
+  kid: z.string(),
+  alg: z.string(),
+  status: z.enum(['active', 'retiring', 'retired']),
+  createdAt: isoDateTime,
+  retiredAt: nullableDate,
+  publicJwk: json,
+  jwksUrl: z.string(),
+});
+
+export const jwksSchema = z.object({ keys: z.array(json) });
+
+// ---- HL7 v2 --------------------------------------------------------------------------
+
+const hl7Status = z.enum(['received', 'processed', 'failed', 'quarantined', 'rejected']);
+export const hl7MessageSummarySchema = z.object({
+  id: uuid,
+  connectionId: uuid.nullable(),
+  controlId: z.string(),
+  messageType: z.string(),
+  version: z.string(),
+  status: hl7Status,
+  ackCode: z.string(),
+  errorCode: z.string().nullable(),
+  errorMeaning: z.string().nullable().meta({ description: 'What the error code means, in words' }),
+  attempts: z.number().int(),
+  receivedAt: isoDateTime,
+  processedAt: nullableDate,
+});
+export const hl7MessagePageSchema = z.object({
+  items: z.array(hl7MessageSummarySchema),
+  next: z.string().nullable().meta({ description: 'Pass as `before` for the next (older) page' }),
+});
+export const hl7MessageDetailSchema = hl7MessageSummarySchema.extend({
+  raw: z.string(),
+  ack: z.string(),
+  applicationAck: z.string().nullable(),
+  resources: z.array(json).nullable().meta({ description: 'The FHIR resources processing produced; null before processing' }),
+});
+export const hl7OutboundSchema = z.object({
+  id: uuid,
+  connectionId: uuid,
+  controlId: z.string(),
+  messageType: z.string(),
+  sourceRef: z.string(),
+  status: z.enum(['pending', 'accepted', 'rejected', 'failed']),
+  attempts: z.number().int(),
+  ackCode: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorText: z.string().nullable(),
+  createdAt: isoDateTime,
+  completedAt: nullableDate,
+});
+export const hl7QuarantinePageSchema = z.object({
+  items: z.array(
+    hl7MessageSummarySchema.omit({ connectionId: true, errorMeaning: true }).extend({ sendingFacility: z.string(), sendingApplication: z.string() }),
+  ),
+  next: z.string().nullable(),
+});
+const conversionViewSchema = z.union([
+  z.object({ ok: z.literal(true), messageType: z.string(), resources: z.array(json) }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), reason: z.string(), location: z.unknown().optional() }) }),
+]);
+export const previewResultSchema = z.object({
+  dialectChanged: z.boolean(),
+  message: z
+    .object({
+      current: conversionViewSchema,
+      candidate: conversionViewSchema,
+      diff: z.array(z.object({ op: z.enum(['add', 'remove', 'change']), path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() })),
+    })
+    .optional(),
+  replay: z
+    .object({
+      replayed: z.number().int(),
+      changed: z.number().int(),
+      nowFailing: z.number().int(),
+      nowSucceeding: z.number().int(),
+      messages: z.array(
+        z.object({
+          messageId: uuid,
+          controlId: z.string(),
+          messageType: z.string(),
+          change: z.enum(['unchanged', 'changed', 'now_fails', 'now_succeeds', 'still_fails']),
+          changedPaths: z.array(z.string()),
+        }),
+      ),
+    })
+    .optional(),
+});
+
+// ---- usage, audit, vault, diagnostics ----------------------------------------------------
+
+export const usageEventSchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  connectionId: uuid,
+  transactionId: uuid,
+  vendor: z.string(),
+  operation: z.string(),
+  resourceType: z.string(),
+  outcome: z.enum(['success', 'error']),
+  durationMs: z.number().int(),
+  occurredAt: isoDateTime,
+});
+export const usageEventPageSchema = z.object({ items: z.array(usageEventSchema), next: z.string().nullable() });
+export const usageTotalSchema = z.object({
+  connectionId: uuid,
+  connectionName: z.string().nullable(),
+  vendor: z.string(),
+  operation: z.string(),
+  outcome: z.enum(['success', 'error']),
+  count: z.number().int(),
+});
+export const usageDailySchema = z.object({
+  from: isoDateTime,
+  to: isoDateTime,
+  groupBy: z.enum(['connection', 'vendor', 'operation', 'outcome']),
+  days: z.array(
+    z.object({
+      date: z.string().meta({ description: 'UTC day, YYYY-MM-DD' }),
+      key: z.string().meta({ description: 'The connection id, vendor, operation or outcome' }),
+      name: z.string().nullable().meta({ description: 'The connection name when grouping by connection' }),
+      count: z.number().int(),
+    }),
+  ),
+});
+
+export const auditRecordSchema = z.object({
+  id: uuid,
+  tenantId: uuid,
+  sequence: z.number().int(),
+  transactionId: uuid,
+  connectionId: uuid.nullable(),
+  actorType: z.string(),
+  actorId: z.string(),
+  operation: z.string(),
+  resourceType: z.string(),
+  patientRef: z.string().nullable(),
+  purpose: z.string().nullable(),
+  objectRef: z.string().nullable().optional(),
+  outcome: z.enum(['success', 'error']),
+  occurredAt: isoDateTime,
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export const auditPageSchema = z.object({ items: z.array(auditRecordSchema), next: z.number().int().nullable() });
+export const auditVerdictSchema = z.union([z.object({ ok: z.literal(true), checked: z.number().int() }), z.object({ ok: z.literal(false), brokenAtSequence: z.number().int() })]);
+
+export const kekStatusSchema = z.object({ primary: z.looseObject({ provider: z.string() }), wrapped: z.unknown() });
+export const rotationJobSchema = z.object({ jobId: z.string().optional(), state: z.string() });
+export const rotationStatusSchema = z.object({
+  jobId: z.string().optional(),
+  state: z.string(),
+  progress: z.unknown().optional(),
+  result: z.unknown().optional(),
+  failedReason: z.string().nullable().optional(),
+});
+export const workerPingSchema = z.object({ jobId: z.string().optional(), result: z.unknown() });
+
+// ---- webhooks and events -------------------------------------------------------------------
+
+export const webhookEndpointSchema = z.object({
+  id: uuid,
+  url: z.string(),
+  description: z.string().nullable(),
+  eventTypes: z.array(z.string()),
+  payload: z.enum(['thin', 'full']),
+  orderingKey: z.enum(['none', 'patient']),
+  status: z.enum(['enabled', 'disabled']),
+  disabledReason: z.string().nullable(),
+  previousSecretExpiresAt: nullableDate,
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export const webhookEndpointWithSecretSchema = webhookEndpointSchema.extend({ secret: z.string().meta({ description: 'The whsec_ signing secret, shown this once' }) });
+export const webhookAttemptPageSchema = z.object({
+  data: z.array(
+    z.object({
+      id: uuid,
+      eventId: z.string(),
+      deliveryId: uuid,
+      status: z.enum(['succeeded', 'failed']),
+      statusCode: z.number().int().nullable(),
+      durationMs: z.number().int(),
+      error: z.string().nullable(),
+      attemptedAt: isoDateTime,
+    }),
+  ),
+  next: z.string().nullable(),
+});
+export const webhookDeliverySchema = z.object({
+  id: uuid,
+  eventId: z.string(),
+  eventType: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  attempts: z.number().int(),
+  nextAttemptAt: nullableDate,
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: isoDateTime,
+  completedAt: nullableDate,
+});
+export const eventTypeSchema = z.object({
+  type: z.string(),
+  version: z.number().int(),
+  description: z.string(),
+  emitted: z.boolean(),
+  schema: json.meta({ description: 'JSON Schema (draft 2020-12) of the event’s data' }),
+  example: json.meta({ description: 'An example data payload, valid against schema' }),
+});
+export const feedEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  version: z.number().int(),
+  timestamp: isoDateTime,
+  tenantId: uuid,
+  connectionId: uuid.nullable(),
+  data: json,
+});
+export const feedPageSchema = z.object({ data: z.array(feedEventSchema), next: z.string() });
+
+// ---- OAuth, health, FHIR ---------------------------------------------------------------------
+
+export const tokenResponseSchema = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int(), scope: z.string() });
+export const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']), db: z.enum(['up', 'down']).optional(), redis: z.enum(['up', 'down']).optional() });
+export const fhirResourceSchema = z.looseObject({ resourceType: z.string(), id: z.string().optional() }).meta({ description: 'A FHIR R4 resource' });
+export const fhirBundleSchema = z.looseObject({ resourceType: z.literal('Bundle'), type: z.string(), entry: z.array(json).optional() }).meta({ description: 'A FHIR R4 searchset Bundle' });
+
