@@ -149,7 +149,7 @@ it('loses no ACKed message and processes each exactly once across a kill -9 of t
   let cursor: string | null = null;
   do {
     const page = await stack.call('GET', `/v1/usage/events?limit=500${cursor ? `&cursor=${cursor}` : ''}`, key);
-    processedEvents += page.body.items.filter((e: { operation: string; connectionId: string }) => e.operation === 'message.in' && e.connectionId === connectionId).length;
+    processedEvents += page.body.items.filter((e: { operation: string; connectionId: string; outcome: string }) => e.operation === 'message.in' && e.connectionId === connectionId && e.outcome === 'success').length;
     cursor = page.body.next ?? null;
   } while (cursor);
   expect(processedEvents).toBe(TOTAL);

@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ConnectionService, ConnectionsModule } from '@sb/connections';
-import { ClinicalStoreRepository, EventRepository, Hl7InboundRepository, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
+import { ClinicalStoreRepository, Database, EventRepository, Hl7InboundRepository, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
 import { parseHeader, segments } from '@sb/hl7';
 import { RedisService } from '@sb/queue';
 import { createTestingApp, Fixtures } from '@sb/testing';
@@ -154,6 +154,23 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     await new Promise((r) => setTimeout(r, 400));
     await drain();
     expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'processed', attempts: 2 });
+  });
+
+  it('refuses the commit of a worker whose lease expired meanwhile, so a slow worker cannot apply a message twice', async () => {
+    const applied = async () =>
+      (await app.get(UsageRepository).list(connection.tenantId, { limit: 500 })).items.filter((u) => u.connectionId === connection.id && u.operation === 'message.in' && u.outcome === 'success').length;
+    const before = await applied();
+    const id = await receive(adt(facility, 'A04', `stale-${randomUUID()}`, 'MRN-301', 'Stale', 'Worker'));
+    // A slow worker claims it; its lease runs out before it commits, and another claim processes it.
+    const [stale] = await inbound.claim(50, 1);
+    expect(stale?.id).toBe(id);
+    await new Promise((r) => setTimeout(r, 20));
+    await drain();
+    expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'processed', attempts: 2 });
+    // The slow worker's completion now changes nothing, so its transaction (usage, audit, events) rolls back.
+    const completed = await app.get(Database).transaction((tx) => inbound.complete(tx, id, stale?.attempts ?? 0, { status: 'processed' }));
+    expect(completed).toBe(false);
+    expect(await applied()).toBe(before + 1);
   });
 
   it('reprocesses a failed message after a fix, and never touches another tenant’s messages', async () => {

@@ -21,6 +21,13 @@ export const INBOUND_RETRY_STEP_MS = 2_000;
 
 type Outcome = { status: 'processed' } | { status: 'failed'; error: Hl7ConversionError };
 
+/** The message's lease expired and a newer claim owns it: this attempt's writes must not commit. */
+class LeaseLost extends Error {
+  constructor() {
+    super('HL7 inbound lease lost');
+  }
+}
+
 class ConversionFailed extends SbError {
   constructor(readonly failure: Hl7ConversionError) {
     super(ErrorCode.ValidationFailed, 'HL7 message could not be converted', { details: { hl7ErrorCode: failure.code } });
@@ -71,6 +78,8 @@ export class Hl7InboundProcessor {
       const outcome = await this.apply(message, connection);
       this.logger.debug({ connectionId: connection.id, status: outcome.status }, 'inbound HL7 message handled');
     } catch (error) {
+      // Another claim took the message after this one's lease expired: it is that claim's to apply.
+      if (error instanceof LeaseLost) return this.logger.warn('inbound HL7 message lease lost before commit; left to the newer claim');
       await this.transientFailure(message, error);
     }
   }
@@ -88,7 +97,7 @@ export class Hl7InboundProcessor {
             await this.store.upsert(tx, connection.tenantId, connection.id, conversion.resources.map((r) => toStoredResource(r as unknown as Record<string, unknown>)), message.id);
             if (conversion.merge) await this.store.mergePatients(tx, connection.tenantId, connection.id, conversion.merge.retiredPatientId, conversion.merge.survivorPatientId);
             await this.events.append(tx, conversionEvents(conversion, connection.tenantId, connection.id, message.id));
-            await this.inbound.complete(tx, message.id, { status: 'processed', applicationAck, resources: conversion.resources });
+            if (!(await this.inbound.complete(tx, message.id, message.attempts, { status: 'processed', applicationAck, resources: conversion.resources }))) throw new LeaseLost();
           },
           patientRefsOf: (conversion) => conversion.resources.filter((r) => r.resourceType === 'Patient').map((r) => `Patient/${r.id ?? ''}`),
         },

@@ -200,17 +200,26 @@ export class Hl7InboundRepository {
       RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts", m."seq"`;
   }
 
-  /** Records the outcome in the caller's transaction (with the data it produced), ending the lease. */
+  /**
+   * Records the outcome in the caller's transaction (with the data it produced), ending
+   * the lease. Fenced by the claim: only the holder of the latest claim (`attempt`, the
+   * message's `attempts` when it was claimed) of a still-unprocessed message may
+   * complete it. False means the lease was lost (it expired and another claim took the
+   * message): the caller must roll its transaction back, or the message would be
+   * applied twice.
+   */
   async complete(
     tx: DbTransaction,
     id: string,
+    attempt: number,
     outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null; resources?: readonly unknown[] | null },
-  ): Promise<void> {
-    await unwrapTx(tx).$executeRaw`
+  ): Promise<boolean> {
+    const updated = await unwrapTx(tx).$executeRaw`
       UPDATE "Hl7InboundMessage" SET "status" = ${outcome.status}::"Hl7InboundStatus", "errorCode" = ${outcome.errorCode ?? null},
         "applicationAck" = ${outcome.applicationAck ?? null}, "resources" = ${outcome.resources ? JSON.stringify(outcome.resources) : null}::jsonb,
         "processedAt" = now(), "leaseUntil" = NULL
-      WHERE "id" = ${id}::uuid`;
+      WHERE "id" = ${id}::uuid AND "status" = 'received' AND "attempts" = ${attempt}`;
+    return updated === 1;
   }
 
   /** A message that cannot be processed (bad content, or retries exhausted): kept with its error code. */
