@@ -49,6 +49,10 @@ async function seed(): Promise<void> {
       const passwordHash = await hashPassword(password);
       await app.get(Database).transaction((tx) => users.setPassword(tx, tenant.id, owner.id, passwordHash));
     }
+    // The demo's data is synthetic, so its owner holds the PHI grant and can open messages and resources.
+    if (owner && owner.tenantId === tenant.id && !owner.phiAccess) {
+      await app.get(Database).transaction((tx) => users.update(tx, tenant.id, owner.id, { phiAccess: true }));
+    }
 
     const url = config.publicUrl;
     process.stdout.write(

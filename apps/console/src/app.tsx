@@ -34,6 +34,8 @@ const theme = createTheme({
     Anchor: { defaultProps: { underline: 'always' } },
     // The eye button's name must not contain the field's label, or "Password" would name two controls.
     PasswordInput: { defaultProps: { visibilityToggleButtonProps: { 'aria-label': 'Show or hide the characters' } } },
+    // A status badge keeps its whole word in a narrow table column instead of "SUCC…".
+    Badge: { styles: { root: { minWidth: 'max-content' } } },
   },
 });
 const contrastVariables: CSSVariablesResolver = (t) => ({
