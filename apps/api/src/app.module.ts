@@ -29,6 +29,7 @@ import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
 import { WebhookEndpointsController } from './admin/webhook-endpoints.controller';
 import { AdminAuditInterceptor } from './console/admin-audit.interceptor';
+import { ConsoleIndexController } from './console/console-index.controller';
 import { ConsoleInvitesController } from './console/console-invites.controller';
 import { ConsoleSessionController } from './console/console-session.controller';
 import { consoleStaticModules } from './console/console-static';
@@ -81,6 +82,7 @@ import { OAuthController } from './oauth/oauth.controller';
     EventsController,
     FhirController,
     ConsoleSessionController,
+    ConsoleIndexController,
     ConsoleInvitesController,
     UsersController,
   ],

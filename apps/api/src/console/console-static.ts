@@ -27,6 +27,8 @@ export function consoleStaticModules(): DynamicModule[] {
       serveRoot: '/console',
       serveStaticOptions: {
         index: 'index.html',
+        // `GET /console` answers the app itself (200), not a redirect to `/console/`.
+        redirect: false,
         setHeaders: (res: ServerResponse, path: string) => {
           res.setHeader('Cache-Control', path.includes(`${join('dist', 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
           res.setHeader('X-Content-Type-Options', 'nosniff');
