@@ -9,7 +9,7 @@ import { DocumentBody, IdParam, ValidBody, ValidQuery, DocumentResponse } from '
 import { WebhookEndpointService } from '@sb/webhooks';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
-import { hl7MessageDetailSchema, hl7MessagePageSchema, hl7MessageSummarySchema, hl7OutboundSchema, itemsOf, previewResultSchema } from './response-schemas';
+import { messageEventsSchema, hl7MessageDetailSchema, hl7MessagePageSchema, hl7MessageSummarySchema, hl7OutboundSchema, itemsOf, previewResultSchema } from './response-schemas';
 
 const outboundQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
@@ -55,6 +55,7 @@ export class Hl7MessagesController {
       'that subscribes to its type or received it, with the delivery (null when none was made) and up to 5 latest attempts. `deliveries` is null ' +
       'and `deliveriesHidden` true for callers without `webhooks:read`.',
   })
+  @DocumentResponse(messageEventsSchema)
   async events(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @IdParam('HL7 message', 'messageId') messageId: string) {
     const connection = await this.hl7Connection(actor, id);
     const events = await this.log.eventsOf(connection, messageId);

@@ -1,3 +1,4 @@
+import { CONSOLE_ROLES } from '@sb/core';
 import { z } from 'zod';
 
 /**
@@ -296,25 +297,25 @@ export const webhookEndpointSchema = z.object({
   updatedAt: isoDateTime,
 });
 export const webhookEndpointWithSecretSchema = webhookEndpointSchema.extend({ secret: z.string().meta({ description: 'The whsec_ signing secret, shown this once' }) });
+export const webhookAttemptSchema = z.object({
+  id: uuid,
+  eventId: z.string(),
+  deliveryId: uuid,
+  status: z.enum(['succeeded', 'failed']),
+  statusCode: z.number().int().nullable(),
+  durationMs: z.number().int(),
+  error: z.string().nullable().meta({ description: 'A code (timeout, connection_refused, …), never a response body' }),
+  responseExcerpt: z.string().nullable().optional().meta({ description: 'The start of the receiver’s answer' }),
+  attemptedAt: isoDateTime,
+});
 export const webhookAttemptPageSchema = z.object({
-  data: z.array(
-    z.object({
-      id: uuid,
-      eventId: z.string(),
-      deliveryId: uuid,
-      status: z.enum(['succeeded', 'failed']),
-      statusCode: z.number().int().nullable(),
-      durationMs: z.number().int(),
-      error: z.string().nullable(),
-      attemptedAt: isoDateTime,
-    }),
-  ),
+  data: z.array(webhookAttemptSchema),
   next: z.string().nullable(),
 });
 export const webhookDeliverySchema = z.object({
   id: uuid,
   eventId: z.string(),
-  eventType: z.string(),
+  eventType: z.string().nullable().meta({ description: 'Null when the event is no longer in the feed' }),
   status: z.enum(['pending', 'succeeded', 'failed']),
   attempts: z.number().int(),
   nextAttemptAt: nullableDate,
@@ -341,6 +342,66 @@ export const feedEventSchema = z.object({
   data: json,
 });
 export const feedPageSchema = z.object({ data: z.array(feedEventSchema), next: z.string() });
+
+/** `GET …/hl7/messages/{messageId}/events`: the events a message raised and, per endpoint, their delivery trail. */
+export const messageEventsSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string().meta({ description: 'The webhook-id of its deliveries' }),
+      type: z.string(),
+      version: z.number().int(),
+      timestamp: isoDateTime,
+      relayedAt: nullableDate.meta({ description: 'Null while the event waits in the outbox' }),
+      deliveries: z
+        .array(
+          z.object({
+            endpoint: webhookEndpointSchema.pick({ id: true, url: true, description: true, status: true }),
+            delivery: webhookDeliverySchema.nullable().meta({ description: 'Null when no delivery was made' }),
+            latestAttempts: z.array(webhookAttemptSchema).meta({ description: 'Up to 5, newest first' }),
+          }),
+        )
+        .nullable()
+        .meta({ description: 'Null when the caller may not read webhooks (deliveriesHidden)' }),
+    }),
+  ),
+  deliveriesHidden: z.boolean(),
+});
+
+// ---- console sign-in, users and invites (apps/api/src/console/console-views.ts) ------------------
+
+const role = z.enum(CONSOLE_ROLES);
+export const consoleSessionSchema = z.object({
+  user: z.object({ id: uuid, email: z.string(), name: z.string().nullable() }),
+  tenant: z.object({ id: uuid, name: z.string(), slug: z.string() }),
+  role,
+  phi: z.boolean().meta({ description: 'The PHI grant' }),
+  scopes: z.array(z.string()),
+  csrfToken: z.string().meta({ description: 'Send as x-csrf-token on every write' }),
+});
+export const inviteDescriptionSchema = z.object({ email: z.string(), tenantName: z.string(), role, phi: z.boolean(), expiresAt: isoDateTime });
+export const acceptedInviteSchema = z.object({ email: z.string() });
+export const consoleUserSchema = z.object({
+  id: uuid,
+  email: z.string(),
+  name: z.string().nullable(),
+  role,
+  phi: z.boolean(),
+  status: z.enum(['active', 'revoked']),
+  lastLoginAt: nullableDate,
+  revokedAt: nullableDate,
+  createdAt: isoDateTime,
+});
+export const inviteSchema = z.object({
+  id: uuid,
+  email: z.string(),
+  role,
+  phi: z.boolean(),
+  status: z.enum(['pending', 'accepted', 'expired', 'revoked']),
+  expiresAt: isoDateTime,
+  acceptedAt: nullableDate,
+  createdAt: isoDateTime,
+});
+export const issuedInviteSchema = inviteSchema.extend({ inviteUrl: z.string().meta({ description: 'The single-use link (its token in the fragment), shown this once' }) });
 
 // ---- OAuth, health, FHIR ---------------------------------------------------------------------
 

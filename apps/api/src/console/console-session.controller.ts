@@ -4,9 +4,10 @@ import { Authenticated, clearedSessionCookie, ConsoleSessionService, CurrentActo
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, SbError, type Actor } from '@sb/core';
 import { TenantRepository } from '@sb/db';
-import { DocumentBody, ValidBody } from '@sb/http';
+import { DocumentBody, DocumentResponse, ValidBody } from '@sb/http';
 import { ConsoleUsersService, signInSchema, type SignInInput } from '@sb/tenancy';
 import type { Request, Response } from 'express';
+import { consoleSessionSchema } from '../admin/response-schemas';
 import { meView } from './console-views';
 
 const userOf = (actor: Actor): UserActor => {
@@ -29,6 +30,7 @@ export class ConsoleSessionController {
   @Public()
   @ApiOperation({ summary: 'Sign in to the console: sets an HttpOnly session cookie and returns the user, role, scopes and CSRF token' })
   @DocumentBody(signInSchema)
+  @DocumentResponse(consoleSessionSchema)
   async signIn(@ValidBody(signInSchema) body: SignInInput, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const signedIn = await this.sessions.signIn(body.email, body.password, req.socket.remoteAddress ?? 'unknown');
     const maxAgeSeconds = Math.floor((signedIn.expiresAt.getTime() - Date.now()) / 1000);
@@ -40,6 +42,7 @@ export class ConsoleSessionController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: 'The signed-in user, tenant, role, PHI grant, scopes and the CSRF token for writes' })
+  @DocumentResponse(consoleSessionSchema)
   async getMe(@CurrentActor() actor: Actor, @Req() req: SessionRequest) {
     const user = userOf(actor);
     return this.me(user, req.consoleCsrfToken ?? '');

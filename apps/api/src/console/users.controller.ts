@@ -2,8 +2,9 @@ import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
-import { DocumentBody, IdParam, ValidBody } from '@sb/http';
+import { DocumentBody, DocumentResponse, IdParam, ValidBody } from '@sb/http';
 import { ConsoleUsersService, createInviteSchema, TenantService, updateUserSchema, type CreateInviteInput, type UpdateUserInput } from '@sb/tenancy';
+import { consoleUserSchema, inviteSchema, issuedInviteSchema, itemsOf } from '../admin/response-schemas';
 import { tenantOf } from '../admin/tenant-of';
 import { consoleUserView, inviteView } from './console-views';
 
@@ -22,6 +23,7 @@ export class UsersController {
   @RequireScope({ admin: 'admin:users' }, { operator: true })
   @ApiOperation({ summary: 'Invite a person to the console with a role and optional PHI grant → a single-use inviteUrl valid 72 h' })
   @DocumentBody(createInviteSchema)
+  @DocumentResponse(issuedInviteSchema, 201)
   async invite(@CurrentActor() actor: Actor, @IdParam('Tenant') id: string, @ValidBody(createInviteSchema) body: CreateInviteInput) {
     const tenant = await this.tenants.getForActor(actor, id);
     const { invite, inviteUrl } = await this.users.invite(actor, tenant.id, body);
@@ -31,6 +33,7 @@ export class UsersController {
   @Get('v1/users')
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: "The tenant's console users: role, PHI grant, status, last sign-in" })
+  @DocumentResponse(itemsOf(consoleUserSchema))
   async list(@CurrentActor() actor: Actor) {
     return { items: (await this.users.list(tenantOf(actor))).map(consoleUserView) };
   }
@@ -39,6 +42,7 @@ export class UsersController {
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: "Change a user's role or PHI grant (admins cannot manage owners; one owner always remains)" })
   @DocumentBody(updateUserSchema)
+  @DocumentResponse(consoleUserSchema)
   async update(@CurrentActor() actor: Actor, @IdParam('User') id: string, @ValidBody(updateUserSchema) body: UpdateUserInput) {
     return consoleUserView(await this.users.update(actor, tenantOf(actor), id, body));
   }
@@ -47,6 +51,7 @@ export class UsersController {
   @HttpCode(200)
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: 'Revoke a user: sign-in refused and every session ended at once' })
+  @DocumentResponse(consoleUserSchema)
   async revoke(@CurrentActor() actor: Actor, @IdParam('User') id: string) {
     return consoleUserView(await this.users.revoke(actor, tenantOf(actor), id));
   }
@@ -54,6 +59,7 @@ export class UsersController {
   @Get('v1/invites')
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: "The tenant's invites and their status (pending, accepted, expired, revoked)" })
+  @DocumentResponse(itemsOf(inviteSchema))
   async listInvites(@CurrentActor() actor: Actor) {
     return { items: (await this.users.listInvites(tenantOf(actor))).map(inviteView) };
   }
@@ -62,6 +68,7 @@ export class UsersController {
   @HttpCode(201)
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: 'A new link for an open invite (the old link stops working)' })
+  @DocumentResponse(issuedInviteSchema, 201)
   async resend(@CurrentActor() actor: Actor, @IdParam('Invite') id: string) {
     const { invite, inviteUrl } = await this.users.resend(actor, tenantOf(actor), id);
     return { ...inviteView(invite), inviteUrl };
@@ -70,6 +77,7 @@ export class UsersController {
   @Delete('v1/invites/:id')
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: 'Revoke an open invite' })
+  @DocumentResponse(inviteSchema)
   async revokeInvite(@CurrentActor() actor: Actor, @IdParam('Invite') id: string) {
     return inviteView(await this.users.revokeInvite(actor, tenantOf(actor), id));
   }

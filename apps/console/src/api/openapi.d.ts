@@ -2384,11 +2384,77 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        deliveriesHidden: boolean;
+                        items: {
+                            /** @description Null when the caller may not read webhooks (deliveriesHidden) */
+                            deliveries: {
+                                /** @description Null when no delivery was made */
+                                delivery: {
+                                    attempts: number;
+                                    /** Format: date-time */
+                                    completedAt: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    eventId: string;
+                                    /** @description Null when the event is no longer in the feed */
+                                    eventType: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    lastError: string | null;
+                                    lastStatusCode: number | null;
+                                    /** Format: date-time */
+                                    nextAttemptAt: string | null;
+                                    /** @enum {string} */
+                                    status: "pending" | "succeeded" | "failed";
+                                } | null;
+                                endpoint: {
+                                    description: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @enum {string} */
+                                    status: "enabled" | "disabled";
+                                    url: string;
+                                };
+                                /** @description Up to 5, newest first */
+                                latestAttempts: {
+                                    /** Format: date-time */
+                                    attemptedAt: string;
+                                    /** Format: uuid */
+                                    deliveryId: string;
+                                    durationMs: number;
+                                    /** @description A code (timeout, connection_refused, …), never a response body */
+                                    error: string | null;
+                                    eventId: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @description The start of the receiver’s answer */
+                                    responseExcerpt?: string | null;
+                                    /** @enum {string} */
+                                    status: "succeeded" | "failed";
+                                    statusCode: number | null;
+                                }[];
+                            }[] | null;
+                            /** @description The webhook-id of its deliveries */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description Null while the event waits in the outbox
+                             */
+                            relayedAt: string | null;
+                            /** Format: date-time */
+                            timestamp: string;
+                            type: string;
+                            version: number;
+                        }[];
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3016,11 +3082,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        phi: boolean;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        tenantName: string;
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3051,11 +3128,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3077,11 +3159,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Send as x-csrf-token on every write */
+                        csrfToken: string;
+                        /** @description The PHI grant */
+                        phi: boolean;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        scopes: string[];
+                        tenant: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            slug: string;
+                        };
+                        user: {
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                        };
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3110,11 +3215,34 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Send as x-csrf-token on every write */
+                        csrfToken: string;
+                        /** @description The PHI grant */
+                        phi: boolean;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        scopes: string[];
+                        tenant: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            slug: string;
+                        };
+                        user: {
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                        };
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3339,11 +3467,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            acceptedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            email: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            phi: boolean;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "expired" | "revoked";
+                        }[];
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3367,11 +3515,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        acceptedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        phi: boolean;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "expired" | "revoked";
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3395,11 +3561,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        acceptedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The single-use link (its token in the fragment), shown this once */
+                        inviteUrl: string;
+                        phi: boolean;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "expired" | "revoked";
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3792,11 +3978,31 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        acceptedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The single-use link (its token in the fragment), shown this once */
+                        inviteUrl: string;
+                        phi: boolean;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /** @enum {string} */
+                        status: "pending" | "accepted" | "expired" | "revoked";
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -3964,11 +4170,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            email: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            lastLoginAt: string | null;
+                            name: string | null;
+                            phi: boolean;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                            /** @enum {string} */
+                            status: "active" | "revoked";
+                        }[];
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -4000,11 +4227,30 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        lastLoginAt: string | null;
+                        name: string | null;
+                        phi: boolean;
+                        /** Format: date-time */
+                        revokedAt: string | null;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /** @enum {string} */
+                        status: "active" | "revoked";
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -4028,11 +4274,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        lastLoginAt: string | null;
+                        name: string | null;
+                        phi: boolean;
+                        /** Format: date-time */
+                        revokedAt: string | null;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /** @enum {string} */
+                        status: "active" | "revoked";
+                    };
+                };
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -4427,10 +4692,13 @@ export interface operations {
                             /** Format: uuid */
                             deliveryId: string;
                             durationMs: number;
+                            /** @description A code (timeout, connection_refused, …), never a response body */
                             error: string | null;
                             eventId: string;
                             /** Format: uuid */
                             id: string;
+                            /** @description The start of the receiver’s answer */
+                            responseExcerpt?: string | null;
                             /** @enum {string} */
                             status: "succeeded" | "failed";
                             statusCode: number | null;
@@ -4478,7 +4746,8 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             eventId: string;
-                            eventType: string;
+                            /** @description Null when the event is no longer in the feed */
+                            eventType: string | null;
                             /** Format: uuid */
                             id: string;
                             lastError: string | null;
