@@ -8,8 +8,8 @@ export interface ReceivedWebhook {
   receivedAtMs: number;
 }
 
-/** What the receiver answers for one request: a status (and headers), after an optional delay; `hang` never answers. */
-export type WebhookReply = { status: number; delayMs?: number; headers?: Record<string, string> } | 'hang';
+/** What the receiver answers for one request: a status (headers, body), after an optional delay; `hang` never answers. */
+export type WebhookReply = { status: number; delayMs?: number; headers?: Record<string, string>; body?: string | Buffer } | 'hang';
 
 export interface WebhookReceiver {
   url: (path: string) => string;
@@ -31,7 +31,7 @@ export async function startWebhookReceiver(reply: (path: string, body: string) =
       received.push({ path, headers: req.headers, body, receivedAtMs: Date.now() });
       const answer = reply(path, body);
       if (answer === 'hang') return;
-      const send = () => res.writeHead(answer.status, answer.headers ?? {}).end();
+      const send = () => res.writeHead(answer.status, answer.headers ?? {}).end(answer.body);
       if (answer.delayMs) setTimeout(send, answer.delayMs);
       else send();
     });

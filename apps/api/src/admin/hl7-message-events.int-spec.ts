@@ -69,7 +69,7 @@ async function pump(done: () => boolean | Promise<boolean>, timeoutMs = 15_000):
 interface TrailEntry {
   endpoint: { id: string; url: string; status: string };
   delivery: { status: string; attempts: number } | null;
-  latestAttempts: { status: string; statusCode: number | null; error: string | null; durationMs: number }[];
+  latestAttempts: { status: string; statusCode: number | null; error: string | null; durationMs: number; responseExcerpt: string | null }[];
 }
 interface EventItem {
   id: string;
@@ -89,7 +89,7 @@ beforeAll(async () => {
   const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, () => Promise.reject(new Error('not in this test'))])) as unknown as JobHandlers;
   handlers[JobName.DeliverWebhook] = (payload) => deliverer.deliver(payload.tenantId ?? '', (payload.data as { deliveryId: string }).deliveryId);
   await app.get(WorkerHost).start(handlers, [QueueName.Webhooks]);
-  receiver = await startWebhookReceiver((path) => ({ status: path === '/failing' ? 500 : 200 }));
+  receiver = await startWebhookReceiver((path) => (path === '/failing' ? { status: 500, body: 'database unavailable' } : { status: 200, body: '{"stored":true}' }));
 
   const fixtures = new Fixtures(moduleRef);
   const [a, b] = [await fixtures.newTenant(), await fixtures.newTenant()];
@@ -151,11 +151,11 @@ describe('GET /v1/connections/{id}/hl7/messages/{mid}/events', () => {
     expect(trailOf(event, endpoint.ok)).toMatchObject({
       endpoint: { url: receiver.url('/ok'), status: 'enabled' },
       delivery: { status: 'succeeded', attempts: 1 },
-      latestAttempts: [{ status: 'succeeded', statusCode: 200, error: null, durationMs: expect.any(Number) }],
+      latestAttempts: [{ status: 'succeeded', statusCode: 200, error: null, durationMs: expect.any(Number), responseExcerpt: '{"stored":true}' }],
     });
     expect(trailOf(event, endpoint.failing)).toMatchObject({
       delivery: { status: 'pending', attempts: 1 },
-      latestAttempts: [{ status: 'failed', statusCode: 500, error: 'http_500' }],
+      latestAttempts: [{ status: 'failed', statusCode: 500, error: 'http_500', responseExcerpt: 'database unavailable' }],
     });
     // Disabled before the message arrived: subscribed, but no delivery was made. That is the answer to "why not".
     expect(trailOf(event, endpoint.disabled)).toEqual({ endpoint: expect.objectContaining({ status: 'disabled' }), delivery: null, latestAttempts: [] });

@@ -16,7 +16,7 @@ registerEnumType(WebhookEndpointStatusEnum, { name: 'WebhookEndpointStatus' });
 registerEnumType(WebhookAttemptStatusEnum, { name: 'WebhookAttemptStatus', description: 'succeeded: a 2xx answer' });
 registerEnumType(WebhookDeliveryStatusEnum, { name: 'WebhookDeliveryStatus', description: 'failed: retries exhausted (a dead letter, replayable)' });
 
-@ObjectType('WebhookAttempt', { description: 'One delivery attempt: never the response body' })
+@ObjectType('WebhookAttempt', { description: 'One delivery attempt: its outcome and the start of the receiver’s answer' })
 export class WebhookAttemptModel {
   @Field(() => ID) id!: string;
   @Field(() => ID) eventId!: string;
@@ -25,6 +25,8 @@ export class WebhookAttemptModel {
   @Field(() => Int, { nullable: true }) statusCode!: number | null;
   @Field(() => Int) durationMs!: number;
   @Field(() => String, { nullable: true, description: 'A code such as timeout or connection_refused' }) error!: string | null;
+  @Field(() => String, { nullable: true, description: 'The first 512 characters of the response body (UTF-8, control characters stripped); null when it had none' })
+  responseExcerpt!: string | null;
   @Field() attemptedAt!: Date;
 }
 

@@ -237,8 +237,8 @@ export interface WebhookAttempt {
   durationMs: number;
   /** A code (`timeout`, `connection_refused`, …), never a response body. */
   error: string | null;
-  /** The start of the receiver's answer, when the API returns it (not stored today). */
-  responseExcerpt?: string | null;
+  /** The start of the receiver's answer: 512 characters at most, control characters stripped; null when it sent no body. */
+  responseExcerpt: string | null;
   attemptedAt: IsoDateTime;
 }
 

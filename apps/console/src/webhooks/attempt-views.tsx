@@ -1,4 +1,4 @@
-import { Badge, Code, Group, SimpleGrid, Text } from '@mantine/core';
+import { Badge, Code, SimpleGrid, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { WebhookAttempt } from '../api/types';
 import { formatDateTime } from '../ui/time';
@@ -24,7 +24,28 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-/** One attempt in full: status, HTTP status code, latency, error and the response excerpt when the API gives one. */
+/** The start of the receiver's answer; `compact` clamps it to two lines for tables. */
+export function ResponseExcerpt({ excerpt, compact = false }: { excerpt: string | null; compact?: boolean }) {
+  if (!excerpt)
+    return (
+      <Text size="sm" c="dimmed">
+        no body
+      </Text>
+    );
+  if (compact)
+    return (
+      <Text size="xs" ff="monospace" lineClamp={2} title={excerpt} style={{ wordBreak: 'break-all' }}>
+        {excerpt}
+      </Text>
+    );
+  return (
+    <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+      {excerpt}
+    </Code>
+  );
+}
+
+/** One attempt in full: status, HTTP status code, latency, error and the start of the receiver's answer. */
 export function AttemptSummary({ attempt }: { attempt: WebhookAttempt }) {
   return (
     <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="sm" aria-label="Test attempt">
@@ -40,17 +61,7 @@ export function AttemptSummary({ attempt }: { attempt: WebhookAttempt }) {
         </Field>
       )}
       <Field label="Response excerpt">
-        {attempt.responseExcerpt ? (
-          <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
-            {attempt.responseExcerpt}
-          </Code>
-        ) : (
-          <Group gap={4}>
-            <Text size="sm" c="dimmed">
-              not recorded by the API
-            </Text>
-          </Group>
-        )}
+        <ResponseExcerpt excerpt={attempt.responseExcerpt} />
       </Field>
     </SimpleGrid>
   );

@@ -2,7 +2,7 @@ import { Badge, Button, Code, Group, Stack, Table, Text } from '@mantine/core';
 import type { WebhookEndpoint } from '../api/types';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
 import { formatDateTime } from '../ui/time';
-import { AttemptStatusBadge } from './attempt-views';
+import { AttemptStatusBadge, ResponseExcerpt } from './attempt-views';
 import { useAttempts, useDeliveries, useReplayOne } from './queries';
 
 /** "Deliver again" for one event, with its outcome next to the button. */
@@ -39,7 +39,7 @@ export function AttemptsPanel({ endpoint, canChange }: { endpoint: WebhookEndpoi
     );
   return (
     <Stack gap="sm">
-      <Table.ScrollContainer minWidth={760}>
+      <Table.ScrollContainer minWidth={960}>
         <Table verticalSpacing="xs" aria-label="Attempts">
           <Table.Thead>
             <Table.Tr>
@@ -49,6 +49,7 @@ export function AttemptsPanel({ endpoint, canChange }: { endpoint: WebhookEndpoi
               <Table.Th scope="col">HTTP</Table.Th>
               <Table.Th scope="col">Latency</Table.Th>
               <Table.Th scope="col">Error</Table.Th>
+              <Table.Th scope="col">Response</Table.Th>
               {canChange && <Table.Th scope="col">Action</Table.Th>}
             </Table.Tr>
           </Table.Thead>
@@ -65,6 +66,9 @@ export function AttemptsPanel({ endpoint, canChange }: { endpoint: WebhookEndpoi
                 <Table.Td>{a.statusCode ?? '—'}</Table.Td>
                 <Table.Td>{a.durationMs} ms</Table.Td>
                 <Table.Td>{a.error ? <Code>{a.error}</Code> : '—'}</Table.Td>
+                <Table.Td maw={280}>
+                  <ResponseExcerpt excerpt={a.responseExcerpt} compact />
+                </Table.Td>
                 {canChange && (
                   <Table.Td>
                     <DeliverAgain endpoint={endpoint} eventId={a.eventId} />

@@ -115,10 +115,20 @@ describe('webhook endpoints', () => {
     expect(window.localStorage.length + window.sessionStorage.length).toBe(0);
   });
 
-  it('sends a test event and shows its attempt: status, HTTP status code and latency', async () => {
+  it('sends a test event and shows its attempt: status, HTTP status code, latency and the receiver’s answer', async () => {
     const api = createFakeApi();
     serve(api, 'developer');
-    const attempt: WebhookAttempt = { id: 'a-1', eventId: 'ev-test', deliveryId: 'd-1', status: 'succeeded', statusCode: 204, durationMs: 42, error: null, attemptedAt: '2026-12-02T10:00:00.000Z' };
+    const attempt: WebhookAttempt = {
+      id: 'a-1',
+      eventId: 'ev-test',
+      deliveryId: 'd-1',
+      status: 'succeeded',
+      statusCode: 202,
+      durationMs: 42,
+      error: null,
+      responseExcerpt: '{"received":"ev-test"}',
+      attemptedAt: '2026-12-02T10:00:00.000Z',
+    };
     let polls = 0;
     api.on('POST', '/v1/webhook-endpoints/w-1/test', json(202, { eventId: 'ev-test' }));
     api.on('GET', '/v1/webhook-endpoints/w-1/attempts', () => {
@@ -131,10 +141,43 @@ describe('webhook endpoints', () => {
     await user.click(await screen.findByRole('button', { name: 'Send test event' }, PAGE_LOAD));
     expect(await screen.findByText(/waiting for the delivery attempt/)).toBeInTheDocument();
     const section = screen.getByRole('region', { name: 'Test event' });
-    await within(section).findByText('204', undefined, { timeout: 5000 });
+    await within(section).findByText('202', undefined, { timeout: 5000 });
     expect(section).toHaveTextContent('succeeded');
     expect(section).toHaveTextContent('42 ms');
+    expect(section).toHaveTextContent('{"received":"ev-test"}');
     expect(screen.queryByText(/waiting for the delivery attempt/)).not.toBeInTheDocument();
+  });
+
+  it('lists attempts with the start of each answer, or that there was none', async () => {
+    const api = createFakeApi();
+    serve(api, 'viewer');
+    const attempt = (id: string, a: Partial<WebhookAttempt>): WebhookAttempt => ({
+      id,
+      eventId: `ev-${id}`,
+      deliveryId: `d-${id}`,
+      status: 'failed',
+      statusCode: 500,
+      durationMs: 12,
+      error: 'http_500',
+      responseExcerpt: null,
+      attemptedAt: '2026-12-02T10:00:00.000Z',
+      ...a,
+    });
+    api.on(
+      'GET',
+      '/v1/webhook-endpoints/w-1/attempts',
+      json(200, { data: [attempt('a-2', { responseExcerpt: 'upstream database unavailable' }), attempt('a-1', { status: 'failed', statusCode: null, error: 'timeout' })], next: null }),
+    );
+    renderConsole('/webhooks/w-1', api);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('tab', { name: 'Attempts' }, PAGE_LOAD));
+    const table = await screen.findByRole('table', { name: 'Attempts' });
+    const [header, withBody, timedOut] = within(table).getAllByRole('row') as [HTMLElement, HTMLElement, HTMLElement];
+    expect(within(header).getByRole('columnheader', { name: 'Response' })).toBeInTheDocument();
+    expect(withBody).toHaveTextContent('upstream database unavailable');
+    expect(timedOut).toHaveTextContent('timeout');
+    expect(timedOut).toHaveTextContent('no body');
   });
 
   it('asks for confirmation naming the endpoint before disabling it', async () => {

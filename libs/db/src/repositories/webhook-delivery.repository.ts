@@ -65,6 +65,8 @@ export interface WebhookAttemptResult {
   durationMs: number;
   /** A code (`timeout`, `connect_failed`, `target_not_allowed`, `http_500`, …), never a body. */
   error: string | null;
+  /** The start of the receiver's answer, as the poster cut and cleaned it; null when none. */
+  responseExcerpt: string | null;
   outcome: WebhookAttemptOutcome;
   /** Endpoints whose run of failures began before this are disabled (`failing`). */
   disableIfFailingSince: Date;
@@ -241,7 +243,7 @@ export class WebhookDeliveryRepository {
     const failed = outcome.kind !== 'succeeded';
     await this.prisma.$transaction([
       this.prisma.webhookAttempt.create({
-        data: { tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error },
+        data: { tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error, responseExcerpt: result.responseExcerpt },
       }),
       this.prisma.webhookDelivery.updateMany({
         where: { id: deliveryId, tenantId },

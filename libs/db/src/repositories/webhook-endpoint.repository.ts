@@ -51,6 +51,8 @@ export interface WebhookAttemptRecord {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  /** The start of the receiver's answer (512 characters at most, control characters stripped). */
+  responseExcerpt: string | null;
   attemptedAt: Date;
 }
 
@@ -171,7 +173,7 @@ export class WebhookEndpointRepository {
         endpointId,
         ...(before ? { OR: [{ attemptedAt: { lt: before.attemptedAt } }, { attemptedAt: before.attemptedAt, id: { lt: before.id } }] } : {}),
       },
-      select: { id: true, deliveryId: true, eventId: true, statusCode: true, durationMs: true, error: true, attemptedAt: true },
+      select: { id: true, deliveryId: true, eventId: true, statusCode: true, durationMs: true, error: true, responseExcerpt: true, attemptedAt: true },
       orderBy: [{ attemptedAt: 'desc' }, { id: 'desc' }],
       take: query.limit,
     });
@@ -214,7 +216,7 @@ export class WebhookEndpointRepository {
       ? await this.prisma.$queryRaw<(WebhookAttemptRecord & { rn: bigint })[]>`
           SELECT * FROM (
             SELECT a."id"::text AS "id", a."deliveryId"::text AS "deliveryId", a."eventId"::text AS "eventId", a."statusCode", a."durationMs",
-                   a."error", a."attemptedAt",
+                   a."error", a."responseExcerpt", a."attemptedAt",
                    row_number() OVER (PARTITION BY a."deliveryId" ORDER BY a."attemptedAt" DESC, a."id" DESC) AS rn
             FROM "WebhookAttempt" a
             WHERE a."tenantId" = ${tenantId}::uuid AND a."deliveryId" = ANY(${deliveries.map((d) => d.id)}::uuid[])

@@ -93,6 +93,7 @@ export class WebhookDeliverer implements OnModuleDestroy {
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       error,
+      responseExcerpt: result.responseExcerpt,
       outcome,
       disableIfFailingSince: new Date(finishedAt.getTime() - WEBHOOK_DISABLE_AFTER_FAILING_MS),
     });

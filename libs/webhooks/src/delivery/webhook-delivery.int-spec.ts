@@ -368,7 +368,7 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
       r.respond = (_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
       expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true })).toMatchObject({ statusCode: 302, error: null });
       r.respond = (_req, res) => res.writeHead(200).end('x'.repeat(1024 * 1024));
-      expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true })).toMatchObject({ statusCode: 200, error: null });
+      expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true })).toMatchObject({ statusCode: 200, error: null, responseExcerpt: 'x'.repeat(512) });
       r.respond = () => undefined;
       expect(await poster.post(r.url, {}, '{}', { policy: LOCAL_DEVELOPMENT_TARGETS, allowHttp: true, timeoutMs: 300 })).toMatchObject({ statusCode: null, error: 'timeout' });
     } finally {

@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { decideOutcome, webhookEnvelope } from './webhook-deliverer';
 import { nextAttemptAt, parseRetryAfter, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_AFTER_MAX_MS, WEBHOOK_RETRY_SCHEDULE_MS } from './webhook-retry';
 import { webhookHeaders } from './webhook-signature';
+import { responseExcerpt, WEBHOOK_RESPONSE_EXCERPT_CHARS } from './webhook-http';
 
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const now = new Date('2026-03-01T10:00:00Z');
@@ -70,5 +71,25 @@ describe('webhook envelope', () => {
     });
     expect(webhookEnvelope({ event, endpoint: { payload: 'full' } as never }).data).toEqual({ patient: 'Patient/1', encounter: { resourceType: 'Encounter' } });
     expect(webhookEnvelope({ event: { ...event, full: null }, endpoint: { payload: 'full' } as never }).data).toEqual({ patient: 'Patient/1' });
+  });
+});
+
+describe('response excerpt', () => {
+  it('keeps the first 512 characters (not bytes, not UTF-16 units) of the body decoded as UTF-8', () => {
+    const body = `${'é'.repeat(300)}${'😀'.repeat(300)}`;
+    const excerpt = responseExcerpt(Buffer.from(body, 'utf8'));
+    expect(Array.from(excerpt ?? '')).toHaveLength(WEBHOOK_RESPONSE_EXCERPT_CHARS);
+    expect(excerpt).toBe(`${'é'.repeat(300)}${'😀'.repeat(212)}`);
+    expect(responseExcerpt(Buffer.from('{"ok":true}'))).toBe('{"ok":true}');
+  });
+
+  it('strips control characters: line breaks and tabs read as one space, the rest and bidi overrides are dropped', () => {
+    expect(responseExcerpt(Buffer.from('line one\r\nline\ttwo\u0000\u0007\u001b[31m red\u007f\u0085 \u202Egnp.exe\u2066x\u2069'))).toBe('line one line two[31m red gnp.exex');
+  });
+
+  it('decodes invalid UTF-8 as replacement characters, and an empty or blank body as null', () => {
+    expect(responseExcerpt(Buffer.from([0x61, 0xff, 0xfe, 0x62]))).toBe('a\uFFFD\uFFFDb');
+    expect(responseExcerpt(Buffer.alloc(0))).toBeNull();
+    expect(responseExcerpt(Buffer.from(' \r\n\u0000 '))).toBeNull();
   });
 });

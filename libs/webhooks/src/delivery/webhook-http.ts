@@ -7,6 +7,8 @@ import { isIP } from 'node:net';
 export const WEBHOOK_TIMEOUT_MS = 15_000;
 /** At most this much of a response body is read (then dropped); the rest is never received. */
 export const WEBHOOK_RESPONSE_BODY_CAP_BYTES = 4 * 1024;
+/** Characters of the response body kept as the attempt's excerpt (Svix and Stripe show the receiver's answer too). */
+export const WEBHOOK_RESPONSE_EXCERPT_CHARS = 512;
 /** Pooled sockets per receiver origin; the claim keeps in-flight deliveries per endpoint at or below the same figure. */
 export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
 /** Pooled agents kept (one per receiver origin); the least recently used beyond this is closed. */
@@ -18,6 +20,23 @@ export interface WebhookPostResult {
   durationMs: number;
   /** A code, never text from the receiver: `timeout`, `connect_failed`, `target_not_allowed`, … */
   error: string | null;
+  /** The start of the receiver's answer (see `responseExcerpt`); null when it sent no body or none arrived. */
+  responseExcerpt: string | null;
+}
+
+// Tab, CR and LF read as spaces; other C0/C1 controls, and the bidirectional overrides that
+// could make the console show the text in another order than it arrived, are dropped.
+const LINE_CONTROLS = /[\t\r\n]+/g;
+const OTHER_CONTROLS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
+ * The first `WEBHOOK_RESPONSE_EXCERPT_CHARS` characters of a response body, decoded as
+ * UTF-8 (invalid sequences become U+FFFD), control characters stripped; null when empty.
+ */
+export function responseExcerpt(body: Buffer): string | null {
+  const text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(body).replace(LINE_CONTROLS, ' ').replace(OTHER_CONTROLS, '');
+  const excerpt = Array.from(text).slice(0, WEBHOOK_RESPONSE_EXCERPT_CHARS).join('').trim();
+  return excerpt === '' ? null : excerpt;
 }
 
 export interface WebhookPostOptions {
@@ -37,11 +56,12 @@ export class WebhookPoster {
 
   async post(url: string, headers: Record<string, string>, body: string, options: WebhookPostOptions): Promise<WebhookPostResult> {
     const started = performance.now();
-    const done = (statusCode: number | null, error: string | null, retryAfter: string | null = null): WebhookPostResult => ({
+    const done = (statusCode: number | null, error: string | null, retryAfter: string | null = null, body: Buffer | null = null): WebhookPostResult => ({
       statusCode,
       error,
       retryAfter,
       durationMs: Math.round(performance.now() - started),
+      responseExcerpt: body ? responseExcerpt(body) : null,
     });
     const parsed = parseOutboundUrl(url, { allowHttp: options.allowHttp });
     if (!parsed.ok) return done(null, parsed.reason);
@@ -83,17 +103,21 @@ export class WebhookPoster {
         const retryAfterHeader = res.headers['retry-after'];
         const retryAfter = typeof retryAfterHeader === 'string' ? retryAfterHeader : null;
         let received = 0;
+        // Only the head of the body is kept (for the excerpt); 512 characters are at most 2 KiB of UTF-8.
+        const head: Buffer[] = [];
+        const body = () => Buffer.concat(head).subarray(0, WEBHOOK_RESPONSE_BODY_CAP_BYTES);
         res.on('data', (chunk: Buffer) => {
+          if (received < WEBHOOK_RESPONSE_BODY_CAP_BYTES) head.push(chunk);
           received += chunk.byteLength;
           if (received > WEBHOOK_RESPONSE_BODY_CAP_BYTES) {
             // Enough: the status is what counts. The socket is dropped rather than drained.
-            finish(done(statusCode, null, retryAfter));
+            finish(done(statusCode, null, retryAfter, body()));
             res.destroy();
           }
         });
-        res.on('end', () => finish(done(statusCode, null, retryAfter)));
-        res.on('error', () => finish(done(statusCode, null, retryAfter)));
-        res.on('close', () => finish(done(statusCode, null, retryAfter)));
+        res.on('end', () => finish(done(statusCode, null, retryAfter, body())));
+        res.on('error', () => finish(done(statusCode, null, retryAfter, body())));
+        res.on('close', () => finish(done(statusCode, null, retryAfter, body())));
       });
       req.end(payload);
     });

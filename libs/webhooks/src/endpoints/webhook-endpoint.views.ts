@@ -26,6 +26,7 @@ export const webhookAttemptView = (a: WebhookAttemptRecord) => ({
   statusCode: a.statusCode,
   durationMs: a.durationMs,
   error: a.error,
+  responseExcerpt: a.responseExcerpt,
   attemptedAt: a.attemptedAt,
 });
 export type WebhookAttemptView = ReturnType<typeof webhookAttemptView>;
