@@ -1,5 +1,5 @@
 /**
- * Seeds the demo tenant (idempotent) and prints a fresh demo API key. Run by
+ * Seeds the demo tenant and the operator user (idempotent) and prints a fresh demo API key. Run by
  * `npm start` after migrations; `npm run db:seed` runs it alone.
  */
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +7,7 @@ import { Module } from '@nestjs/common';
 import { hashPassword, verifyPassword } from '@sb/auth';
 import { ConfigModule, devSecret, loadConfig } from '@sb/config';
 import { ConnectionRepository, ConsoleUserRepository, Database, DbModule, TenantRepository } from '@sb/db';
-import { ApiKeyService, TenancyModule, TenantService } from '@sb/tenancy';
+import { ApiKeyService, generateOperatorPassword, OperatorUsersService, TenancyModule, TenantService } from '@sb/tenancy';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -15,6 +15,9 @@ const DEMO_SLUG = 'demo';
 const DEMO_KEY_NAME = 'demo (npm start)';
 const DEMO_OWNER_EMAIL = 'owner@demo.example';
 const DEMO_OWNER_PASSWORD_FILE = 'demo-owner-password';
+/** The installation's first operator user; more with `npm run operator:add -- <email> <name>`. */
+const OPERATOR_EMAIL = 'operator@switchboard.local';
+const OPERATOR_PASSWORD_FILE = 'operator-password';
 
 @Module({ imports: [ConfigModule, DbModule, TenancyModule] })
 class SeedModule {}
@@ -54,6 +57,10 @@ async function seed(): Promise<void> {
       await app.get(Database).transaction((tx) => users.update(tx, tenant.id, owner.id, { phiAccess: true }));
     }
 
+    // The operator user's console password: generated once into the state directory, like the demo owner's.
+    const operatorPassword = devSecret(config.stateDir, OPERATOR_PASSWORD_FILE, generateOperatorPassword);
+    await app.get(OperatorUsersService).ensure({ email: OPERATOR_EMAIL, name: 'Switchboard operator', password: operatorPassword });
+
     const url = config.publicUrl;
     process.stdout.write(
       [
@@ -66,6 +73,8 @@ async function seed(): Promise<void> {
         `  Console: ${url}/console`,
         `    sign in as     ${DEMO_OWNER_EMAIL}`,
         `    password       ${password}   (kept in ${join(config.stateDir, DEMO_OWNER_PASSWORD_FILE)})`,
+        `    operator       ${OPERATOR_EMAIL} (creates tenants, invites their owners)`,
+        `    password       ${operatorPassword}   (kept in ${join(config.stateDir, OPERATOR_PASSWORD_FILE)})`,
         '',
         '  Try:',
         `    curl -s ${url}/health`,

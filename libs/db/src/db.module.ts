@@ -16,6 +16,7 @@ import { Hl7InboundRepository } from './repositories/hl7-inbound.repository';
 import { Hl7OutboundRepository } from './repositories/hl7-outbound.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
+import { OperatorUserRepository } from './repositories/operator-user.repository';
 import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
@@ -28,6 +29,7 @@ const repositories = [
   ConsoleUserRepository,
   ConsoleSessionRepository,
   ConsoleInviteRepository,
+  OperatorUserRepository,
   ApiKeyRepository,
   OAuthClientRepository,
   SigningKeyRepository,

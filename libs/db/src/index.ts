@@ -16,6 +16,7 @@ export * from './repositories/hl7-inbound.repository';
 export * from './repositories/hl7-outbound.repository';
 export * from './repositories/idempotency.repository';
 export * from './repositories/oauth-client.repository';
+export * from './repositories/operator-user.repository';
 export * from './repositories/secret.repository';
 export * from './repositories/signing-key.repository';
 export * from './repositories/tenant.repository';

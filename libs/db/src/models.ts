@@ -37,10 +37,27 @@ export interface ConsoleUserCredential extends ConsoleUser {
   tenantStatus: TenantStatus;
 }
 
+/** A person who runs the installation (no tenant): creates tenants and invites their owners. */
+export interface OperatorUser {
+  id: string;
+  email: string;
+  name: string;
+  lastLoginAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+/** An operator user with the password hash, for sign-in only. */
+export interface OperatorUserCredential extends OperatorUser {
+  passwordHash: string;
+}
+
+/** A console session: a tenant user's (tenantId, userId) or an operator user's (operatorUserId), never both. */
 export interface ConsoleSession {
   id: string;
-  tenantId: string;
-  userId: string;
+  tenantId: string | null;
+  userId: string | null;
+  operatorUserId: string | null;
   csrfToken: string;
   createdAt: Date;
   lastSeenAt: Date;
@@ -48,11 +65,9 @@ export interface ConsoleSession {
   endedAt: Date | null;
 }
 
-/** A live session with what authorizing its requests needs. */
-export interface ConsoleSessionPrincipal extends ConsoleSession {
-  user: ConsoleUser;
-  tenantStatus: TenantStatus;
-}
+/** A session with what authorizing its requests needs: its tenant user or its operator user. */
+export type ConsoleSessionPrincipal = ConsoleSession &
+  ({ kind: 'user'; user: ConsoleUser; tenantStatus: TenantStatus } | { kind: 'operator'; operatorUser: OperatorUser });
 
 export interface ConsoleInvite {
   id: string;

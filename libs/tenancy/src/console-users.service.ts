@@ -131,7 +131,8 @@ export class ConsoleUsersService {
     const invite = await this.invites.create(tenantId, {
       ...input,
       tokenHash: hashToken(token),
-      invitedBy: actor.type === 'operator' ? 'operator' : actor.id,
+      // `operator` for the admin token; otherwise the inviting user's or operator user's id.
+      invitedBy: actor.id,
       expiresAt: new Date(Date.now() + INVITE_TTL_MS),
     });
     return { invite, inviteUrl: `${this.config.publicUrl}/console/invite#${token}` };

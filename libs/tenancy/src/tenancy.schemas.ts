@@ -94,3 +94,6 @@ export const signInSchema = z.strictObject({
   password: z.string().min(1).max(1024),
 });
 export type SignInInput = z.infer<typeof signInSchema>;
+
+/** `npm run operator:add -- <email> <name>` (operator users are made from the command line only). */
+export const newOperatorUserSchema = z.strictObject({ email: z.email().max(254), name: z.string().trim().min(1).max(200) });

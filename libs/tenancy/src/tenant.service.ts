@@ -30,6 +30,11 @@ export class TenantService {
     });
   }
 
+  /** Every tenant: the operator's view of the installation. */
+  list(): Promise<Tenant[]> {
+    return this.tenants.list();
+  }
+
   /** The tenant if the actor may see it; another tenant's id is "not found", never forbidden. */
   async getForActor(actor: Actor, tenantId: string): Promise<Tenant> {
     if (actor.type !== 'operator' && actor.tenantId !== tenantId) throw notFound('Tenant');

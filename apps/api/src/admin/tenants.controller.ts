@@ -14,7 +14,7 @@ import {
   type UpdateTenantInput,
 } from '@sb/tenancy';
 import { apiKeyView, tenantView } from './views';
-import { apiKeyWithSecretSchema, tenantSchema } from './response-schemas';
+import { apiKeyWithSecretSchema, itemsOf, tenantSchema } from './response-schemas';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -32,6 +32,14 @@ export class TenantsController {
   @DocumentResponse(tenantSchema, 201)
   async create(@ValidBody(createTenantSchema) body: CreateTenantInput) {
     return tenantView(await this.tenants.create(body));
+  }
+
+  @Get()
+  @OperatorOnly()
+  @ApiOperation({ summary: 'Every tenant of the installation, newest first (operator only)' })
+  @DocumentResponse(itemsOf(tenantSchema))
+  async list() {
+    return { items: (await this.tenants.list()).map(tenantView) };
   }
 
   @Get(':id')

@@ -1,19 +1,22 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, clearedSessionCookie, ConsoleSessionService, CurrentActor, Public, sessionCookie, type SessionRequest, type UserActor } from '@sb/auth';
+import { Authenticated, clearedSessionCookie, ConsoleSessionService, CurrentActor, Public, sessionCookie, type SessionActor, type SessionRequest } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, SbError, type Actor } from '@sb/core';
-import { TenantRepository } from '@sb/db';
+import { OperatorUserRepository, TenantRepository } from '@sb/db';
 import { DocumentBody, DocumentResponse, ValidBody } from '@sb/http';
 import { ConsoleUsersService, signInSchema, type SignInInput } from '@sb/tenancy';
 import type { Request, Response } from 'express';
 import { consoleSessionSchema } from '../admin/response-schemas';
-import { meView } from './console-views';
+import { meView, operatorMeView } from './console-views';
 
-const userOf = (actor: Actor): UserActor => {
-  if (actor.type !== 'user') throw new SbError(ErrorCode.Forbidden, 'Only a console session has a signed-in user');
-  return actor;
+/** A tenant user's or an operator user's session; the admin token and API credentials have none. */
+const sessionActorOf = (actor: Actor): SessionActor => {
+  if (actor.type === 'user') return actor;
+  if (actor.type === 'operator' && actor.sessionId !== undefined) return { ...actor, sessionId: actor.sessionId };
+  throw new SbError(ErrorCode.Forbidden, 'Only a console session has a signed-in user');
 };
+const sessionEnded = (): SbError => new SbError(ErrorCode.Unauthenticated, 'Your session has ended; sign in again');
 
 @ApiTags('console')
 @Controller('v1/console')
@@ -23,6 +26,7 @@ export class ConsoleSessionController {
     private readonly sessions: ConsoleSessionService,
     private readonly users: ConsoleUsersService,
     private readonly tenants: TenantRepository,
+    private readonly operatorUsers: OperatorUserRepository,
   ) {}
 
   @Post('session')
@@ -41,11 +45,10 @@ export class ConsoleSessionController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'The signed-in user, tenant, role, PHI grant, scopes and the CSRF token for writes' })
+  @ApiOperation({ summary: 'The signed-in user, tenant, role, PHI grant, scopes and the CSRF token for writes (an operator user: tenant null, role operator)' })
   @DocumentResponse(consoleSessionSchema)
   async getMe(@CurrentActor() actor: Actor, @Req() req: SessionRequest) {
-    const user = userOf(actor);
-    return this.me(user, req.consoleCsrfToken ?? '');
+    return this.me(sessionActorOf(actor), req.consoleCsrfToken ?? '');
   }
 
   @Delete('session')
@@ -53,13 +56,18 @@ export class ConsoleSessionController {
   @Authenticated()
   @ApiOperation({ summary: 'Sign out: ends the session and clears the cookie' })
   async signOut(@CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.sessions.signOut(userOf(actor));
+    await this.sessions.signOut(sessionActorOf(actor));
     res.setHeader('Set-Cookie', clearedSessionCookie(this.config.publicUrl));
   }
 
-  private async me(actor: UserActor, csrfToken: string) {
+  private async me(actor: SessionActor, csrfToken: string) {
+    if (actor.type === 'operator') {
+      const operatorUser = await this.operatorUsers.findById(actor.id);
+      if (!operatorUser) throw sessionEnded();
+      return operatorMeView(operatorUser, csrfToken);
+    }
     const [user, tenant] = await Promise.all([this.users.get(actor.tenantId, actor.id), this.tenants.findById(actor.tenantId)]);
-    if (!tenant) throw new SbError(ErrorCode.Unauthenticated, 'Your session has ended; sign in again');
+    if (!tenant) throw sessionEnded();
     return meView(actor, user, tenant, csrfToken);
   }
 }

@@ -1,5 +1,5 @@
 import type { UserActor } from '@sb/auth';
-import type { ConsoleInvite, ConsoleUser, Tenant } from '@sb/db';
+import type { ConsoleInvite, ConsoleUser, OperatorUser, Tenant } from '@sb/db';
 
 /** Response shapes of the console routes: explicit fields, never hashes or tokens. */
 export const consoleUserView = (u: ConsoleUser) => ({
@@ -34,5 +34,15 @@ export const meView = (actor: UserActor, user: ConsoleUser, tenant: Tenant, csrf
   role: actor.role,
   phi: actor.phi,
   scopes: actor.scopes,
+  csrfToken,
+});
+
+/** An operator user's /me: no tenant, no tenant scopes; the operator routes are theirs. */
+export const operatorMeView = (user: OperatorUser, csrfToken: string) => ({
+  user: { id: user.id, email: user.email, name: user.name },
+  tenant: null,
+  role: 'operator' as const,
+  phi: false,
+  scopes: [] as string[],
   csrfToken,
 });

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, SbError } from '@sb/core';
 import { unwrapTx, type DbTransaction } from '../database';
 import type { ConsoleUser, ConsoleUserCredential, UserRole } from '../models';
 import { isUniqueViolation } from '../prisma-errors';
 import { PrismaService } from '../prisma.service';
+import { claimConsoleEmail, consoleEmailTaken, emailConflict } from './console-emails';
 
 const columns = { id: true, tenantId: true, email: true, name: true, role: true, phiAccess: true, lastLoginAt: true, revokedAt: true, createdAt: true } as const;
 
@@ -20,10 +20,11 @@ export class ConsoleUserRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async create(tx: DbTransaction, tenantId: string, input: NewConsoleUser): Promise<ConsoleUser> {
+    await claimConsoleEmail(unwrapTx(tx), input.email);
     try {
       return await unwrapTx(tx).consoleUser.create({ data: { ...input, email: input.email.toLowerCase(), tenantId }, select: columns });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new SbError(ErrorCode.Conflict, 'A user with this email already exists', { details: { field: 'email' } });
+      if (isUniqueViolation(e)) throw emailConflict();
       throw e;
     }
   }
@@ -47,8 +48,9 @@ export class ConsoleUserRepository {
     return { ...user, tenantStatus: tenant.status };
   }
 
+  /** True when a tenant's user or an operator user has this email (one email, one person). */
   emailTaken(email: string): Promise<boolean> {
-    return this.prisma.consoleUser.count({ where: { email: email.toLowerCase() } }).then((n) => n > 0);
+    return consoleEmailTaken(this.prisma, email);
   }
 
   /** Changes role and/or PHI grant; null when the tenant has no such user. */

@@ -30,6 +30,11 @@ export class TenantRepository {
     }
   }
 
+  /** Every tenant, newest first (the operator's list; an installation has few enough to page later). */
+  list(): Promise<Tenant[]> {
+    return this.prisma.tenant.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
+  }
+
   findById(tenantId: string): Promise<Tenant | null> {
     return this.prisma.tenant.findUnique({ where: { id: tenantId } });
   }
