@@ -305,7 +305,7 @@ export const webhookAttemptSchema = z.object({
   statusCode: z.number().int().nullable(),
   durationMs: z.number().int(),
   error: z.string().nullable().meta({ description: 'A code (timeout, connection_refused, …), never a response body' }),
-  responseExcerpt: z.string().nullable().optional().meta({ description: 'The start of the receiver’s answer' }),
+  responseExcerpt: z.string().nullable().meta({ description: 'The start of the receiver’s answer: its first 512 characters (UTF-8, control characters stripped); null when it sent no body' }),
   attemptedAt: isoDateTime,
 });
 export const webhookAttemptPageSchema = z.object({
@@ -323,6 +323,10 @@ export const webhookDeliverySchema = z.object({
   lastError: z.string().nullable(),
   createdAt: isoDateTime,
   completedAt: nullableDate,
+});
+export const webhookDeliveryPageSchema = z.object({
+  data: z.array(webhookDeliverySchema),
+  next: z.string().nullable().meta({ description: 'Pass as `before` for the next (older) page; null on the last' }),
 });
 export const eventTypeSchema = z.object({
   type: z.string(),

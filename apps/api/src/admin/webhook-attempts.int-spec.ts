@@ -53,7 +53,7 @@ async function testEvent(endpointId: string): Promise<string> {
   const sent = await call('post', `/v1/webhook-endpoints/${endpointId}/test`, keyA);
   expect(sent.status).toBe(202);
   const eventId = sent.body.eventId as string;
-  await pump(async () => ((await call('get', `/v1/webhook-endpoints/${endpointId}/attempts`, keyA)).body.data as { eventId: string }[]).some((a) => a.eventId === eventId));
+  await pump(async () => (await call('get', `/v1/webhook-endpoints/${endpointId}/attempts?eventId=${eventId}`, keyA)).body.data?.length > 0);
   return eventId;
 }
 
@@ -119,5 +119,90 @@ describe('attempt response excerpt', () => {
     const res = await call('get', `/v1/webhook-endpoints/${id}/attempts`, keyB);
     expect([res.status, res.body.code]).toEqual([404, 'not_found']);
     expect(res.text).not.toContain('accepted');
+  });
+});
+
+describe('deliveries paging and the eventId filter', () => {
+  let id: string;
+  /** The test events sent, oldest first. */
+  const sent: string[] = [];
+
+  beforeAll(async () => {
+    id = await newEndpoint(keyA, '/paged');
+    for (let i = 0; i < 5; i++) sent.push(await testEvent(id));
+  }, 60_000);
+
+  it('pages deliveries newest first with `next` as the following page’s `before`', async () => {
+    const seen: string[] = [];
+    let before: string | null = null;
+    const pages: number[] = [];
+    do {
+      const query: string = new URLSearchParams({ limit: '2', ...(before ? { before } : {}) }).toString();
+      const res = await call('get', `/v1/webhook-endpoints/${id}/deliveries?${query}`, keyA);
+      expect(res.status).toBe(200);
+      pages.push(res.body.data.length);
+      seen.push(...(res.body.data as { eventId: string }[]).map((d) => d.eventId));
+      before = res.body.next as string | null;
+    } while (before !== null && pages.length < 10);
+    expect(pages).toEqual([2, 2, 1]);
+    expect(seen).toEqual([...sent].reverse());
+
+    // With a status filter the cursor pages the filtered list.
+    const first = await call('get', `/v1/webhook-endpoints/${id}/deliveries?status=succeeded&limit=4`, keyA);
+    expect(first.body.data).toHaveLength(4);
+    const rest = await call('get', `/v1/webhook-endpoints/${id}/deliveries?status=succeeded&limit=4&before=${first.body.next}`, keyA);
+    expect([rest.body.data.map((d: { eventId: string }) => d.eventId), rest.body.next]).toEqual([[sent[0]], null]);
+    expect((await call('get', `/v1/webhook-endpoints/${id}/deliveries?status=failed`, keyA)).body).toEqual({ data: [], next: null });
+  });
+
+  it('filters deliveries and attempts by event', async () => {
+    const eventId = sent[2]!;
+    const deliveries = await call('get', `/v1/webhook-endpoints/${id}/deliveries?eventId=${eventId.toUpperCase()}`, keyA);
+    expect(deliveries.body).toEqual({ data: [expect.objectContaining({ eventId, eventType: 'endpoint.test', status: 'succeeded', attempts: 1 })], next: null });
+
+    // A second attempt at the same event (delivered again): both are its attempts, newest first; no other event's.
+    expect((await call('post', `/v1/webhook-endpoints/${id}/replay/${eventId}`, keyA)).status).toBe(202);
+    await pump(async () => (await call('get', `/v1/webhook-endpoints/${id}/attempts?eventId=${eventId}`, keyA)).body.data.length === 2);
+    const attempts = await call('get', `/v1/webhook-endpoints/${id}/attempts?eventId=${eventId}&limit=1`, keyA);
+    expect(attempts.body.data.map((a: { eventId: string }) => a.eventId)).toEqual([eventId]);
+    const older = await call('get', `/v1/webhook-endpoints/${id}/attempts?eventId=${eventId}&limit=1&before=${attempts.body.next}`, keyA);
+    expect([older.body.data.map((a: { eventId: string }) => a.eventId), older.body.next]).toEqual([[eventId], null]);
+    expect(Date.parse(older.body.data[0].attemptedAt)).toBeLessThanOrEqual(Date.parse(attempts.body.data[0].attemptedAt));
+
+    // An event this endpoint never had: nothing, not an error.
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await call('get', `/v1/webhook-endpoints/${id}/deliveries?eventId=${unknown}`, keyA)).body).toEqual({ data: [], next: null });
+    expect((await call('get', `/v1/webhook-endpoints/${id}/attempts?eventId=${unknown}`, keyA)).body).toEqual({ data: [], next: null });
+  });
+
+  it('rejects bad cursors, event ids and limits with 400 validation_failed', async () => {
+    const bad: [string, string, string][] = [
+      ['deliveries', 'before=nope', 'before'],
+      ['deliveries', `before=${Buffer.from(JSON.stringify(['2026-01-01T00:00:00Z', 'x'])).toString('base64url')}`, 'before'],
+      ['deliveries', 'eventId=not-a-uuid', 'eventId'],
+      ['deliveries', 'limit=0', 'limit'],
+      ['deliveries', 'limit=101', 'limit'],
+      ['deliveries', 'status=dead', 'status'],
+      ['deliveries', 'after=1', ''],
+      ['attempts', 'eventId=123', 'eventId'],
+      ['attempts', 'before=nope', 'before'],
+    ];
+    for (const [route, query, path] of bad) {
+      const res = await call('get', `/v1/webhook-endpoints/${id}/${route}?${query}`, keyA);
+      expect({ route, query, status: res.status, code: res.body.code }).toEqual({ route, query, status: 400, code: 'validation_failed' });
+      if (path) expect(res.body.issues.map((i: { path: string }) => i.path)).toContain(path);
+    }
+  });
+
+  it('answers another tenant 404 for the endpoint, and nothing of A’s events on its own endpoint', async () => {
+    const eventId = sent[0]!;
+    for (const route of [`deliveries?eventId=${eventId}`, `attempts?eventId=${eventId}`, 'deliveries?limit=1']) {
+      const res = await call('get', `/v1/webhook-endpoints/${id}/${route}`, keyB);
+      expect([res.status, res.body.code]).toEqual([404, 'not_found']);
+      expect(res.text).not.toContain(eventId);
+    }
+    const own = await call('post', '/v1/webhook-endpoints', keyB, { url: receiver.url('/b'), eventTypes: ['*'] });
+    expect((await call('get', `/v1/webhook-endpoints/${own.body.id}/deliveries?eventId=${eventId}`, keyB)).body).toEqual({ data: [], next: null });
+    expect((await call('get', `/v1/webhook-endpoints/${own.body.id}/attempts?eventId=${eventId}`, keyB)).body).toEqual({ data: [], next: null });
   });
 });

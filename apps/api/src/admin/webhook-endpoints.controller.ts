@@ -20,7 +20,7 @@ import {
 } from '@sb/webhooks';
 import { tenantOf } from './tenant-of';
 import { z } from 'zod';
-import { dataOf, webhookAttemptPageSchema, webhookDeliverySchema, webhookEndpointSchema, webhookEndpointWithSecretSchema } from './response-schemas';
+import { dataOf, webhookAttemptPageSchema, webhookDeliveryPageSchema, webhookEndpointSchema, webhookEndpointWithSecretSchema } from './response-schemas';
 
 const ADMIN = { admin: 'admin:webhooks' } as const;
 const ENDPOINT = 'Webhook endpoint';
@@ -133,7 +133,7 @@ export class WebhookEndpointsController {
 
   @Get(':id/attempts')
   @RequireScope({ admin: 'webhooks:read' })
-  @ApiOperation({ summary: 'Delivery attempts, newest first (limit, before = the previous page’s next)' })
+  @ApiOperation({ summary: 'Delivery attempts, newest first (limit, before = the previous page’s next; eventId = only the attempts at that event’s delivery)' })
   @DocumentResponse(webhookAttemptPageSchema)
   attempts(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidQuery(attemptsQuerySchema) query: AttemptsQuery) {
     return this.endpoints.listAttempts(tenantOf(actor), id, query);
@@ -141,9 +141,10 @@ export class WebhookEndpointsController {
 
   @Get(':id/deliveries')
   @RequireScope({ admin: 'webhooks:read' })
-  @ApiOperation({ summary: 'Deliveries, newest first; status=failed lists the dead letters' })
-  @DocumentResponse(dataOf(webhookDeliverySchema))
+  @ApiOperation({ summary: 'Deliveries, newest first (limit, before = the previous page’s next); status=failed lists the dead letters; eventId = that event’s delivery' })
+  @DocumentResponse(webhookDeliveryPageSchema)
   async deliveries(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidQuery(deliveriesQuerySchema) query: DeliveriesQuery) {
-    return { data: (await this.endpoints.listDeliveries(tenantOf(actor), id, query)).map(webhookDeliveryView) };
+    const page = await this.endpoints.listDeliveries(tenantOf(actor), id, query);
+    return { data: page.data.map(webhookDeliveryView), next: page.next };
   }
 }

@@ -138,6 +138,6 @@ export class WebhookEndpointsResolver {
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
   ): Promise<WebhookDeliveryModel[]> {
     const query = new ZodPipe(deliveriesQuerySchema).transform({ status: status ?? undefined, limit: first ?? undefined });
-    return (await this.endpoints.listDeliveries(tenantOf(actor), endpoint.id, query)).map(webhookDeliveryView);
+    return (await this.endpoints.listDeliveries(tenantOf(actor), endpoint.id, query)).data.map(webhookDeliveryView);
   }
 }

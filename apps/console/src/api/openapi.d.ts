@@ -983,7 +983,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Delivery attempts, newest first (limit, before = the previous page’s next) */
+        /** Delivery attempts, newest first (limit, before = the previous page’s next; eventId = only the attempts at that event’s delivery) */
         get: operations["WebhookEndpointsController_attempts"];
         put?: never;
         post?: never;
@@ -1000,7 +1000,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Deliveries, newest first; status=failed lists the dead letters */
+        /** Deliveries, newest first (limit, before = the previous page’s next); status=failed lists the dead letters; eventId = that event’s delivery */
         get: operations["WebhookEndpointsController_deliveries"];
         put?: never;
         post?: never;
@@ -2434,8 +2434,8 @@ export interface operations {
                                     eventId: string;
                                     /** Format: uuid */
                                     id: string;
-                                    /** @description The start of the receiver’s answer */
-                                    responseExcerpt?: string | null;
+                                    /** @description The start of the receiver’s answer: its first 512 characters (UTF-8, control characters stripped); null when it sent no body */
+                                    responseExcerpt: string | null;
                                     /** @enum {string} */
                                     status: "succeeded" | "failed";
                                     statusCode: number | null;
@@ -4669,6 +4669,7 @@ export interface operations {
         parameters: {
             query?: {
                 before?: string;
+                eventId?: string;
                 limit?: number;
             };
             header?: never;
@@ -4697,8 +4698,8 @@ export interface operations {
                             eventId: string;
                             /** Format: uuid */
                             id: string;
-                            /** @description The start of the receiver’s answer */
-                            responseExcerpt?: string | null;
+                            /** @description The start of the receiver’s answer: its first 512 characters (UTF-8, control characters stripped); null when it sent no body */
+                            responseExcerpt: string | null;
                             /** @enum {string} */
                             status: "succeeded" | "failed";
                             statusCode: number | null;
@@ -4721,6 +4722,8 @@ export interface operations {
     WebhookEndpointsController_deliveries: {
         parameters: {
             query?: {
+                before?: string;
+                eventId?: string;
                 limit?: number;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -4757,6 +4760,8 @@ export interface operations {
                             /** @enum {string} */
                             status: "pending" | "succeeded" | "failed";
                         }[];
+                        /** @description Pass as `before` for the next (older) page; null on the last */
+                        next: string | null;
                     };
                 };
             };

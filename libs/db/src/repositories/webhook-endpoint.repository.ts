@@ -87,6 +87,12 @@ export interface AttemptCursor {
   id: string;
 }
 
+/** Keyset position in a newest-first delivery list. */
+export interface DeliveryCursor {
+  createdAt: Date;
+  seq: bigint;
+}
+
 export interface ReplayRange {
   since: Date;
   until?: Date;
@@ -164,13 +170,21 @@ export class WebhookEndpointRepository {
     return rows.length === 0 ? null : this.find(tenantId, id);
   }
 
-  /** Attempts at the endpoint's deliveries, newest first, strictly before `before`. */
-  async listAttempts(tenantId: string, endpointId: string, query: { limit: number; before?: AttemptCursor }): Promise<WebhookAttemptRecord[]> {
+  /** Attempts at the endpoint's deliveries (or at its delivery of `eventId`), newest first, strictly before `before`. */
+  async listAttempts(tenantId: string, endpointId: string, query: { limit: number; before?: AttemptCursor; eventId?: string }): Promise<WebhookAttemptRecord[]> {
     const { before } = query;
+    let deliveryId: string | undefined;
+    if (query.eventId !== undefined) {
+      // One delivery per (endpoint, event): its attempts are found through the delivery index.
+      const delivery = await this.prisma.webhookDelivery.findFirst({ where: { tenantId, endpointId, eventId: query.eventId }, select: { id: true } });
+      if (!delivery) return [];
+      deliveryId = delivery.id;
+    }
     return this.prisma.webhookAttempt.findMany({
       where: {
         tenantId,
         endpointId,
+        ...(deliveryId !== undefined ? { deliveryId } : {}),
         ...(before ? { OR: [{ attemptedAt: { lt: before.attemptedAt } }, { attemptedAt: before.attemptedAt, id: { lt: before.id } }] } : {}),
       },
       select: { id: true, deliveryId: true, eventId: true, statusCode: true, durationMs: true, error: true, responseExcerpt: true, attemptedAt: true },
@@ -179,11 +193,25 @@ export class WebhookEndpointRepository {
     });
   }
 
-  /** The endpoint's deliveries, newest first; `failed` ones are the dead letters. */
-  async listDeliveries(tenantId: string, endpointId: string, query: { status?: WebhookDeliveryStatus; limit: number }): Promise<WebhookDeliveryRecord[]> {
+  /**
+   * The endpoint's deliveries, newest first, strictly before `before`; `failed` ones are
+   * the dead letters. Each row carries its keyset `cursor`.
+   */
+  async listDeliveries(
+    tenantId: string,
+    endpointId: string,
+    query: { status?: WebhookDeliveryStatus; eventId?: string; before?: DeliveryCursor; limit: number },
+  ): Promise<(WebhookDeliveryRecord & { cursor: DeliveryCursor })[]> {
+    const { before } = query;
     const rows = await this.prisma.webhookDelivery.findMany({
-      where: { tenantId, endpointId, ...(query.status ? { status: query.status } : {}) },
-      select: { id: true, eventId: true, status: true, attempts: true, nextAttemptAt: true, lastStatusCode: true, lastError: true, createdAt: true, completedAt: true },
+      where: {
+        tenantId,
+        endpointId,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.eventId !== undefined ? { eventId: query.eventId } : {}),
+        ...(before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, seq: { lt: before.seq } }] } : {}),
+      },
+      select: { id: true, seq: true, eventId: true, status: true, attempts: true, nextAttemptAt: true, lastStatusCode: true, lastError: true, createdAt: true, completedAt: true },
       orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
       take: query.limit,
     });
@@ -191,7 +219,7 @@ export class WebhookEndpointRepository {
       ? await this.prisma.event.findMany({ where: { tenantId, id: { in: rows.map((r) => r.eventId) } }, select: { id: true, type: true } })
       : [];
     const typeOf = new Map(events.map((e) => [e.id, e.type]));
-    return rows.map((r) => ({ ...r, eventType: typeOf.get(r.eventId) ?? null }));
+    return rows.map(({ seq, ...r }) => ({ ...r, eventType: typeOf.get(r.eventId) ?? null, cursor: { createdAt: r.createdAt, seq } }));
   }
 
   /**

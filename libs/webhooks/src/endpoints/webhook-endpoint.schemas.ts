@@ -52,15 +52,26 @@ export type ReplayInput = z.output<typeof replaySchema>;
 export const MAX_PAGE = 100;
 const limit = (fallback: number) => z.coerce.number().int().min(1).max(MAX_PAGE).default(fallback);
 
+const eventId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'an event id (a UUID)')
+  .transform((v) => v.toLowerCase());
+/** The `next` of the previous page (opaque). */
+const cursor = z.string().max(200);
+
 export const attemptsQuerySchema = z.strictObject({
   limit: limit(50),
-  /** The `next` of the previous page. */
-  before: z.string().max(200).optional(),
+  before: cursor.optional(),
+  /** Only the attempts at this event's delivery. */
+  eventId: eventId.optional(),
 });
 export type AttemptsQuery = z.output<typeof attemptsQuerySchema>;
 
 export const deliveriesQuerySchema = z.strictObject({
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
   limit: limit(50),
+  before: cursor.optional(),
+  /** Only this event's delivery. */
+  eventId: eventId.optional(),
 });
 export type DeliveriesQuery = z.output<typeof deliveriesQuerySchema>;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { seal } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, foundOrFail, notFound, SbError } from '@sb/core';
-import { Database, WebhookEndpointRepository, type AttemptCursor, type WebhookDeliveryRecord, type WebhookEndpoint, type WebhookEndpointPatch } from '@sb/db';
+import { Database, WebhookEndpointRepository, type AttemptCursor, type DeliveryCursor, type WebhookDeliveryRecord, type WebhookEndpoint, type WebhookEndpointPatch } from '@sb/db';
 import { EventWriter } from '@sb/events';
 import type { Resolver } from '@sb/net';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,6 +32,12 @@ export const TRAIL_ATTEMPTS_PER_DELIVERY = 5;
 
 export interface AttemptPage {
   data: WebhookAttemptView[];
+  next: string | null;
+}
+
+export interface DeliveryPage {
+  data: WebhookDeliveryRecord[];
+  /** Pass as `before` for the next (older) page; null on the last. */
   next: string | null;
 }
 
@@ -132,15 +138,20 @@ export class WebhookEndpointService {
   async listAttempts(tenantId: string, id: string, query: AttemptsQuery): Promise<AttemptPage> {
     await this.get(tenantId, id);
     const before = query.before === undefined ? undefined : decodeCursor(query.before);
-    const rows = await this.endpoints.listAttempts(tenantId, id, { limit: query.limit + 1, before });
+    const rows = await this.endpoints.listAttempts(tenantId, id, { limit: query.limit + 1, before, eventId: query.eventId });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return { data: page.map(webhookAttemptView), next: rows.length > query.limit && last ? encodeCursor(last) : null };
   }
 
-  async listDeliveries(tenantId: string, id: string, query: DeliveriesQuery): Promise<WebhookDeliveryRecord[]> {
+  /** Deliveries newest first; `next` is the `before` of the following page. */
+  async listDeliveries(tenantId: string, id: string, query: DeliveriesQuery): Promise<DeliveryPage> {
     await this.get(tenantId, id);
-    return this.endpoints.listDeliveries(tenantId, id, query);
+    const before = query.before === undefined ? undefined : decodeDeliveryCursor(query.before);
+    const rows = await this.endpoints.listDeliveries(tenantId, id, { status: query.status, eventId: query.eventId, before, limit: query.limit + 1 });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return { data: page.map(({ cursor: _c, ...d }) => d), next: rows.length > query.limit && last ? encodeDeliveryCursor(last.cursor) : null };
   }
 
   /**
@@ -166,6 +177,23 @@ export class WebhookEndpointService {
 
 export function encodeCursor(c: AttemptCursor): string {
   return Buffer.from(JSON.stringify([c.attemptedAt.toISOString(), c.id])).toString('base64url');
+}
+
+const badCursor = (): SbError => new SbError(ErrorCode.ValidationFailed, 'Request validation failed', { issues: [{ path: 'before', message: 'not a cursor this API returned' }] });
+
+export function encodeDeliveryCursor(c: DeliveryCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.seq.toString()])).toString('base64url');
+}
+
+export function decodeDeliveryCursor(raw: string): DeliveryCursor {
+  try {
+    const [at, seq] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    const createdAt = new Date(typeof at === 'string' ? at : NaN);
+    if (typeof seq === 'string' && /^\d{1,19}$/.test(seq) && !Number.isNaN(createdAt.getTime())) return { createdAt, seq: BigInt(seq) };
+  } catch {
+    // falls through to the validation error
+  }
+  throw badCursor();
 }
 
 export function decodeCursor(raw: string): AttemptCursor {
