@@ -32,8 +32,8 @@ export class AuditService {
     return linked;
   }
 
-  /** The chain in order; what is pending is chained first, so readers see every record. */
-  async list(tenantId: string, query: { afterSequence?: number; limit: number }): Promise<AuditRecord[]> {
+  /** A window of the chain, in order or newest first; what is pending is chained first, so readers see every record. */
+  async list(tenantId: string, query: { afterSequence?: number; beforeSequence?: number; order?: 'asc' | 'desc'; limit: number }): Promise<AuditRecord[]> {
     await this.chain(tenantId);
     return this.records.list(tenantId, query);
   }

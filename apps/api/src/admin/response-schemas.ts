@@ -259,7 +259,8 @@ export const auditRecordSchema = z.object({
   actorId: z.string(),
   operation: z.string(),
   resourceType: z.string(),
-  patientRef: z.string().nullable(),
+  patientRef: z.string().nullable().meta({ description: 'PHI: null for callers without a clinical read scope (see patientRefHidden)' }),
+  patientRefHidden: z.boolean().meta({ description: 'True when the record names a patient the caller may not see' }),
   purpose: z.string().nullable(),
   objectRef: z.string().nullable().optional(),
   outcome: z.enum(['success', 'error']),
@@ -267,7 +268,10 @@ export const auditRecordSchema = z.object({
   prevHash: z.string(),
   hash: z.string(),
 });
-export const auditPageSchema = z.object({ items: z.array(auditRecordSchema), next: z.number().int().nullable() });
+export const auditPageSchema = z.object({
+  items: z.array(auditRecordSchema),
+  next: z.number().int().nullable().meta({ description: 'The next page’s `after` (order=asc) or `before` (order=desc); null at the end' }),
+});
 export const auditVerdictSchema = z.union([z.object({ ok: z.literal(true), checked: z.number().int() }), z.object({ ok: z.literal(false), brokenAtSequence: z.number().int() })]);
 
 export const kekStatusSchema = z.object({ primary: z.looseObject({ provider: z.string() }), wrapped: z.unknown() });

@@ -196,7 +196,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit records in chain order; `after` is the last sequence seen */
+        /**
+         * Audit records in chain order, or newest first with order=desc
+         * @description `order=asc` (default): pass the answer’s `next` as `after`; `order=desc`: pass it as `before`. `after`/`before` bound the window (exclusive) in either order. `patientRef` is null with `patientRefHidden: true` for callers without a clinical read scope (the PHI grant).
+         */
         get: operations["AuditController_list"];
         put?: never;
         post?: never;
@@ -529,7 +532,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user, tenant, role, PHI grant, scopes and the CSRF token for writes */
+        /** The signed-in user, tenant, role, PHI grant, scopes and the CSRF token for writes (an operator user: tenant null, role operator) */
         get: operations["ConsoleSessionController_getMe"];
         put?: never;
         post?: never;
@@ -718,7 +721,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every tenant of the installation, newest first (operator only) */
+        get: operations["TenantsController_list"];
         put?: never;
         /** Create a tenant (operator only), with its built-in echo connection */
         post: operations["TenantsController_create"];
@@ -1604,7 +1608,9 @@ export interface operations {
         parameters: {
             query?: {
                 after?: number;
+                before?: number;
                 limit?: number;
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -1633,7 +1639,10 @@ export interface operations {
                             operation: string;
                             /** @enum {string} */
                             outcome: "success" | "error";
+                            /** @description PHI: null for callers without a clinical read scope (see patientRefHidden) */
                             patientRef: string | null;
+                            /** @description True when the record names a patient the caller may not see */
+                            patientRefHidden: boolean;
                             prevHash: string;
                             purpose: string | null;
                             resourceType: string;
@@ -1643,6 +1652,7 @@ export interface operations {
                             /** Format: uuid */
                             transactionId: string;
                         }[];
+                        /** @description The next page’s `after` (order=asc) or `before` (order=desc); null at the end */
                         next: number | null;
                     };
                 };
@@ -3738,6 +3748,48 @@ export interface operations {
                         scopes: string[];
                         /** Format: uuid */
                         tenantId: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TenantsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            plan: string;
+                            slug: string;
+                            status: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
                     };
                 };
             };

@@ -67,11 +67,14 @@ export class AuditRepository {
     return rows.map((r) => r.tenantId);
   }
 
-  /** The tenant's chained records in chain order, from `afterSequence` on. */
-  async list(tenantId: string, query: { afterSequence?: number; limit: number }): Promise<AuditRecord[]> {
+  /**
+   * The tenant's chained records strictly between `afterSequence` and `beforeSequence`,
+   * in chain order (`asc`) or newest first (`desc`).
+   */
+  async list(tenantId: string, query: { afterSequence?: number; beforeSequence?: number; order?: 'asc' | 'desc'; limit: number }): Promise<AuditRecord[]> {
     const rows = await this.prisma.auditRecord.findMany({
-      where: { tenantId, sequence: { gt: query.afterSequence ?? 0 } },
-      orderBy: { sequence: 'asc' },
+      where: { tenantId, sequence: { gt: query.afterSequence ?? 0, ...(query.beforeSequence !== undefined ? { lt: query.beforeSequence } : {}) } },
+      orderBy: { sequence: query.order ?? 'asc' },
       take: query.limit,
     });
     return rows.map(({ seq: _seq, chainedAt: _chainedAt, ...r }) => r as AuditRecord);
