@@ -41,3 +41,11 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   if (!actor) throw new Error('CurrentActor used on a route without authentication');
   return actor;
 });
+
+export const READ_ONLY_ACTION = 'sb:read-only-action';
+
+/**
+ * A POST that changes nothing (a search with PHI in its body, a dry-run preview):
+ * it is not recorded as an admin action in the audit log.
+ */
+export const ReadOnlyAction = (): MethodDecorator => SetMetadata(READ_ONLY_ACTION, true);

@@ -16,18 +16,33 @@ const receivedAt = z.iso
   .transform((v) => new Date(v))
   .optional();
 
-export const messageLogQuerySchema = z
+const messageLogFilters = {
+  limit: z.coerce.number().int().min(1).max(MESSAGE_LOG_MAX_PAGE).default(50),
+  before: z.string().regex(/^\d{1,19}$/, 'a cursor from a previous page').optional(),
+  status: z.enum(['received', 'processed', 'failed', 'quarantined', 'rejected']).optional(),
+  type: z.string().regex(/^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$/, 'a message type such as ADT^A01').optional(),
+  /** MSH-10, exact. */
+  controlId: z.string().min(1).max(199).optional(),
+  /** Received at or after (ISO 8601 date-time with offset). */
+  from: receivedAt,
+  /** Received at or before. */
+  to: receivedAt,
+};
+
+// Object refinements run even when a field failed (zod 4): `from`/`to` may still be raw strings here.
+const fromNotAfterTo = (q: { from?: unknown; to?: unknown }): boolean => !(q.from instanceof Date && q.to instanceof Date) || q.from.getTime() <= q.to.getTime();
+
+/** `GET …/hl7/messages`: filters that carry no PHI, so they may travel in a URL. */
+export const messageLogQuerySchema = z.strictObject(messageLogFilters).refine(fromNotAfterTo, { path: ['from'], message: 'must not be after `to`' });
+
+/**
+ * `POST …/hl7/messages/search`: the same filters plus `patientIdentifier`, in the body,
+ * because a patient identifier is PHI and must never be in a URL (browsers, proxies
+ * and access logs keep URLs).
+ */
+export const messageSearchSchema = z
   .strictObject({
-    limit: z.coerce.number().int().min(1).max(MESSAGE_LOG_MAX_PAGE).default(50),
-    before: z.string().regex(/^\d{1,19}$/, 'a cursor from a previous page').optional(),
-    status: z.enum(['received', 'processed', 'failed', 'quarantined', 'rejected']).optional(),
-    type: z.string().regex(/^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$/, 'a message type such as ADT^A01').optional(),
-    /** MSH-10, exact. */
-    controlId: z.string().min(1).max(199).optional(),
-    /** Received at or after (ISO 8601 date-time with offset). */
-    from: receivedAt,
-    /** Received at or before. */
-    to: receivedAt,
+    ...messageLogFilters,
     /** A patient identifier value (an MRN, say), any authority. PHI: needs a scope that searches Patient. */
     patientIdentifier: z
       .string()
@@ -36,9 +51,8 @@ export const messageLogQuerySchema = z
       .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters')
       .optional(),
   })
-  // Object refinements run even when a field failed (zod 4): `from`/`to` may still be raw strings here.
-  .refine((q) => !(q.from instanceof Date && q.to instanceof Date) || q.from.getTime() <= q.to.getTime(), { path: ['from'], message: 'must not be after `to`' });
-export type MessageLogQuery = z.infer<typeof messageLogQuerySchema>;
+  .refine(fromNotAfterTo, { path: ['from'], message: 'must not be after `to`' });
+export type MessageLogQuery = z.infer<typeof messageSearchSchema>;
 
 /** A message log row, with what its error code means. */
 export type MessageLogItem = Hl7MessageSummary & { errorMeaning: string | null };

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentActor, RequireScope } from '@sb/auth';
+import { Authenticated, CurrentActor, ReadOnlyAction, RequireScope } from '@sb/auth';
 import { ConnectionService } from '@sb/connections';
 import { ErrorCode, SbError, scopesGrant, type Actor } from '@sb/core';
 import type { Connection } from '@sb/db';
-import { Hl7MessageLogService, Hl7PreviewService, messageLogQuerySchema, previewRequestSchema, type MessageLogQuery, type PreviewRequest } from '@sb/hl7-processing';
+import { Hl7MessageLogService, Hl7PreviewService, messageLogQuerySchema, messageSearchSchema, previewRequestSchema, type MessageLogQuery, type PreviewRequest } from '@sb/hl7-processing';
 import { DocumentBody, IdParam, ValidBody, ValidQuery, DocumentResponse } from '@sb/http';
 import { WebhookEndpointService } from '@sb/webhooks';
 import { z } from 'zod';
@@ -29,13 +29,28 @@ export class Hl7MessagesController {
   @ApiOperation({
     summary: 'Inbound message log, newest first: type, control id, status, error code (and its meaning) and times — never message content',
     description:
-      'Filters: `status`, `type`, `controlId` (MSH-10, exact), `from`/`to` (received at, ISO 8601 date-times, inclusive) and `patientIdentifier` ' +
-      '(a patient identifier value such as an MRN, any authority). `patientIdentifier` is a patient search: it needs a scope that searches Patient ' +
-      '(403 `forbidden` otherwise) and is audited.',
+      'Filters: `status`, `type`, `controlId` (MSH-10, exact), `from`/`to` (received at, ISO 8601 date-times, inclusive). ' +
+      'To find a patient\'s messages by identifier, use `POST …/hl7/messages/search` (a patient identifier is PHI and never goes in a URL).',
   })
   @DocumentResponse(hl7MessagePageSchema)
   async list(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidQuery(messageLogQuerySchema) query: MessageLogQuery) {
     return this.log.list(actor, await this.hl7Connection(actor, id), query);
+  }
+
+  @Post('messages/search')
+  @HttpCode(200)
+  @ReadOnlyAction()
+  @RequireScope({ admin: 'connections:read' })
+  @ApiOperation({
+    summary: 'The message log filtered in the request body, including by `patientIdentifier` (PHI, so never in a URL)',
+    description:
+      'The filters of `GET …/hl7/messages` plus `patientIdentifier` (a patient identifier value such as an MRN, any authority). ' +
+      '`patientIdentifier` is a patient search: it needs a scope that searches Patient (403 `forbidden` otherwise) and is audited.',
+  })
+  @DocumentBody(messageSearchSchema)
+  @DocumentResponse(hl7MessagePageSchema)
+  async search(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(messageSearchSchema) body: MessageLogQuery) {
+    return this.log.list(actor, await this.hl7Connection(actor, id), body);
   }
 
   @Get('messages/:messageId')
@@ -85,6 +100,7 @@ export class Hl7MessagesController {
   }
 
   @Post('preview')
+  @ReadOnlyAction()
   @HttpCode(200)
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({ summary: 'Dry-run a message and/or a candidate dialect: FHIR output, the diff against the current dialect, and a replay of the last N stored messages' })

@@ -52,7 +52,13 @@ async function get(path: string, token: string) {
   bodies.push(res.text);
   return res;
 }
-const messages = (token: string, query: Record<string, string> = {}, connection = connA) => get(`/v1/connections/${connection.id}/hl7/messages?${new URLSearchParams(query).toString()}`, token);
+/** The message log: filters in the query string, or in a search body when a patient identifier (PHI) is among them. */
+async function messages(token: string, query: Record<string, string> = {}, connection = connA) {
+  if (!('patientIdentifier' in query)) return get(`/v1/connections/${connection.id}/hl7/messages?${new URLSearchParams(query).toString()}`, token);
+  const res = await request(app.getHttpServer()).post(`/v1/connections/${connection.id}/hl7/messages/search`).set('authorization', `Bearer ${token}`).send(query);
+  bodies.push(res.text);
+  return res;
+}
 const idsOf = (res: { body: { items: { id: string }[] } }) => res.body.items.map((i) => i.id);
 
 beforeAll(async () => {
@@ -171,6 +177,13 @@ describe('GET /v1/connections/{id}/hl7/messages filters', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.issues.map((i: { path: string }) => i.path)).toContain(path);
+  });
+
+  it('refuses a patient identifier in the URL (PHI never goes in a query string)', async () => {
+    const res = await get(`/v1/connections/${connA.id}/hl7/messages?patientIdentifier=${MRN_1}`, keyA);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.text).not.toContain(MRN_1);
   });
 
   it('validates before the PHI gate, and the gate before any lookup', async () => {

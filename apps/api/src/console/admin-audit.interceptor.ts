@@ -1,7 +1,8 @@
 import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { AuditService } from '@sb/audit';
-import { requestFrom } from '@sb/auth';
+import { Reflector } from '@nestjs/core';
+import { READ_ONLY_ACTION, requestFrom } from '@sb/auth';
 import type { Actor } from '@sb/core';
 import { Database, type TransactionOutcome } from '@sb/db';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -33,10 +34,11 @@ export class AdminAuditInterceptor implements NestInterceptor {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditService,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const action = adminActionOf(ctx);
+    const action = this.reflector.get<boolean | undefined>(READ_ONLY_ACTION, ctx.getHandler()) ? null : adminActionOf(ctx);
     if (!action) return next.handle();
     // The record is written before the answer leaves, so a reader right after sees it.
     return next.handle().pipe(
