@@ -380,10 +380,10 @@ export const messageEventsSchema = z.object({
 const role = z.enum(CONSOLE_ROLES);
 export const consoleSessionSchema = z.object({
   user: z.object({ id: uuid, email: z.string(), name: z.string().nullable() }),
-  tenant: z.object({ id: uuid, name: z.string(), slug: z.string() }),
-  role,
-  phi: z.boolean().meta({ description: 'The PHI grant' }),
-  scopes: z.array(z.string()),
+  tenant: z.object({ id: uuid, name: z.string(), slug: z.string() }).nullable().meta({ description: 'Null for an operator user (who belongs to no tenant)' }),
+  role: z.enum([...CONSOLE_ROLES, 'operator']).meta({ description: "The tenant role, or `operator` for an operator user" }),
+  phi: z.boolean().meta({ description: 'The PHI grant (always false for an operator user)' }),
+  scopes: z.array(z.string()).meta({ description: 'Tenant scopes (none for an operator user, whose routes are the operator routes)' }),
   csrfToken: z.string().meta({ description: 'Send as x-csrf-token on every write' }),
 });
 export const inviteDescriptionSchema = z.object({ email: z.string(), tenantName: z.string(), role, phi: z.boolean(), expiresAt: isoDateTime });

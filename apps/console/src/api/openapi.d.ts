@@ -288,7 +288,7 @@ export interface paths {
         };
         /**
          * Inbound message log, newest first: type, control id, status, error code (and its meaning) and times — never message content
-         * @description Filters: `status`, `type`, `controlId` (MSH-10, exact), `from`/`to` (received at, ISO 8601 date-times, inclusive) and `patientIdentifier` (a patient identifier value such as an MRN, any authority). `patientIdentifier` is a patient search: it needs a scope that searches Patient (403 `forbidden` otherwise) and is audited.
+         * @description Filters: `status`, `type`, `controlId` (MSH-10, exact), `from`/`to` (received at, ISO 8601 date-times, inclusive). To find a patient's messages by identifier, use `POST …/hl7/messages/search` (a patient identifier is PHI and never goes in a URL).
          */
         get: operations["Hl7MessagesController_list"];
         put?: never;
@@ -347,6 +347,26 @@ export interface paths {
         put?: never;
         /** Run a processed or failed message through processing again (e.g. after a dialect change) */
         post: operations["Hl7MessagesController_reprocess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/{id}/hl7/messages/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The message log filtered in the request body, including by `patientIdentifier` (PHI, so never in a URL)
+         * @description The filters of `GET …/hl7/messages` plus `patientIdentifier` (a patient identifier value such as an MRN, any authority). `patientIdentifier` is a patient search: it needs a scope that searches Patient (403 `forbidden` otherwise) and is audited.
+         */
+        post: operations["Hl7MessagesController_search"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2268,7 +2288,6 @@ export interface operations {
                 controlId?: string;
                 from?: string;
                 limit?: number;
-                patientIdentifier?: string;
                 status?: "received" | "processed" | "failed" | "quarantined" | "rejected";
                 to?: string;
                 type?: string;
@@ -2514,6 +2533,77 @@ export interface operations {
                         /** @enum {string} */
                         status: "received" | "processed" | "failed" | "quarantined" | "rejected";
                         version: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    Hl7MessagesController_search: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    before?: string;
+                    controlId?: string;
+                    /** Format: date-time */
+                    from?: string;
+                    /** @default 50 */
+                    limit?: number;
+                    patientIdentifier?: string;
+                    /** @enum {string} */
+                    status?: "received" | "processed" | "failed" | "quarantined" | "rejected";
+                    /** Format: date-time */
+                    to?: string;
+                    type?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            ackCode: string;
+                            attempts: number;
+                            /** Format: uuid */
+                            connectionId: string | null;
+                            controlId: string;
+                            errorCode: string | null;
+                            /** @description What the error code means, in words */
+                            errorMeaning: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            messageType: string;
+                            /** Format: date-time */
+                            processedAt: string | null;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            /** @enum {string} */
+                            status: "received" | "processed" | "failed" | "quarantined" | "rejected";
+                            version: string;
+                        }[];
+                        /** @description Pass as `before` for the next (older) page */
+                        next: string | null;
                     };
                 };
             };
@@ -3178,17 +3268,22 @@ export interface operations {
                     "application/json": {
                         /** @description Send as x-csrf-token on every write */
                         csrfToken: string;
-                        /** @description The PHI grant */
+                        /** @description The PHI grant (always false for an operator user) */
                         phi: boolean;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /**
+                         * @description The tenant role, or `operator` for an operator user
+                         * @enum {string}
+                         */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer" | "operator";
+                        /** @description Tenant scopes (none for an operator user, whose routes are the operator routes) */
                         scopes: string[];
+                        /** @description Null for an operator user (who belongs to no tenant) */
                         tenant: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             slug: string;
-                        };
+                        } | null;
                         user: {
                             email: string;
                             /** Format: uuid */
@@ -3234,17 +3329,22 @@ export interface operations {
                     "application/json": {
                         /** @description Send as x-csrf-token on every write */
                         csrfToken: string;
-                        /** @description The PHI grant */
+                        /** @description The PHI grant (always false for an operator user) */
                         phi: boolean;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /**
+                         * @description The tenant role, or `operator` for an operator user
+                         * @enum {string}
+                         */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer" | "operator";
+                        /** @description Tenant scopes (none for an operator user, whose routes are the operator routes) */
                         scopes: string[];
+                        /** @description Null for an operator user (who belongs to no tenant) */
                         tenant: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             slug: string;
-                        };
+                        } | null;
                         user: {
                             email: string;
                             /** Format: uuid */
