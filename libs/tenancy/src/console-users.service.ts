@@ -21,8 +21,8 @@ export interface IssuedInvite {
 const forbidden = (message: string): SbError => new SbError(ErrorCode.Forbidden, message);
 
 /**
- * Console users of a tenant: invitations, acceptance, roles, the PHI grant and
- * revocation. Owners manage everyone; admins manage everyone but owners; a
+ * Console users of a tenant: invitations, acceptance, roles, the PHI grant,
+ * revocation and reinstatement. Owners manage everyone; admins manage everyone but owners; a
  * tenant always keeps one active owner.
  */
 @Injectable()
@@ -112,6 +112,19 @@ export class ConsoleUsersService {
       const revoked = foundOrFail(await this.users.revoke(tx, tenantId, id, now), 'User');
       await this.sessions.endAllOfUser(tx, tenantId, id, now);
       return revoked;
+    });
+  }
+
+  /**
+   * Reinstates a revoked user: they may sign in again with their password, in the role and
+   * PHI grant they had. The sessions revocation ended stay ended. Same rules as revoking.
+   */
+  async reinstate(actor: Actor, tenantId: string, id: string): Promise<ConsoleUser> {
+    return this.db.transaction(async (tx) => {
+      const user = await this.get(tenantId, id);
+      this.assertMayManage(actor, user.role);
+      if (!user.revokedAt) throw new SbError(ErrorCode.Conflict, 'This user is not revoked');
+      return foundOrFail(await this.users.reinstate(tx, tenantId, id), 'User');
     });
   }
 

@@ -305,6 +305,46 @@ describe('roles and the PHI grant', () => {
     expect((await call('get', '/v1/console/me', as(dev))).status).toBe(401);
     expect((await call('post', '/v1/console/session', {}, { email: dev.me.user.email, password: PASSWORD })).status).toBe(401);
   });
+
+  it('reinstating a revoked user lets them sign in again in their role; the ended sessions stay ended; same rules as revoking; audited', async () => {
+    const owner = await newUser(a, 'owner');
+    const admin = await newUser(a, 'admin');
+    const viewer = await newUser(a, 'viewer');
+    const dev = await newUser(a, 'developer', true);
+    const otherOwner = await newUser(a, 'owner');
+    const reinstate = (who: Session, by: Session) => call('post', `/v1/users/${who.me.user.id}/reinstate`, as(by));
+
+    // Not revoked: nothing to reinstate.
+    expect([(await reinstate(dev, admin)).status, (await reinstate(dev, admin)).body.code]).toEqual([409, 'conflict']);
+
+    expect((await call('post', `/v1/users/${dev.me.user.id}/revoke`, as(owner))).body.status).toBe('revoked');
+    expect((await call('post', '/v1/console/session', {}, { email: dev.me.user.email, password: PASSWORD })).status).toBe(401);
+    // A viewer may not; without the CSRF header nothing happens either.
+    expect((await reinstate(dev, viewer)).status).toBe(403);
+    expect((await call('post', `/v1/users/${dev.me.user.id}/reinstate`, as(admin, false))).status).toBe(403);
+    expect((await call('get', '/v1/users', as(owner))).body.items.find((u: { id: string }) => u.id === dev.me.user.id).status).toBe('revoked');
+
+    const back = await reinstate(dev, admin);
+    expect(back.status).toBe(200);
+    expect(back.body).toMatchObject({ id: dev.me.user.id, status: 'active', revokedAt: null, role: 'developer', phi: true });
+    // The session that revocation ended stays ended; a new sign-in works, with the same role and grant.
+    expect((await call('get', '/v1/console/me', as(dev))).status).toBe(401);
+    const again = await signIn(dev.me.user.email);
+    expect((await call('get', '/v1/console/me', as(again))).body).toMatchObject({ role: 'developer', phi: true, scopes: scopesOfRole('developer', true) });
+
+    // Owners: an admin may neither revoke nor reinstate one; another owner may.
+    expect((await call('post', `/v1/users/${otherOwner.me.user.id}/revoke`, as(owner))).status).toBe(200);
+    expect((await reinstate(otherOwner, admin)).status).toBe(403);
+    expect((await reinstate(otherOwner, owner)).body.status).toBe('active');
+
+    const records = (await call('get', '/v1/audit-records?order=desc&limit=100', as(owner))).body.items as { actorId: string; operation: string; objectRef: string; outcome: string }[];
+    expect(records).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actorId: admin.me.user.id, operation: 'POST /v1/users/:id/reinstate', objectRef: `users/${dev.me.user.id}/reinstate`, outcome: 'success' }),
+        expect.objectContaining({ actorId: admin.me.user.id, operation: 'POST /v1/users/:id/reinstate', objectRef: `users/${otherOwner.me.user.id}/reinstate`, outcome: 'error' }),
+      ]),
+    );
+  });
 });
 
 describe('tenant isolation', () => {
@@ -314,6 +354,7 @@ describe('tenant isolation', () => {
     const inviteRes = await call('post', `/v1/tenants/${a.tenant.id}/invites`, as(ownerA), { email: uniqueEmail('x'), role: 'viewer' });
     expect((await call('patch', `/v1/users/${ownerA.me.user.id}`, as(ownerB), { phi: true })).status).toBe(404);
     expect((await call('post', `/v1/users/${ownerA.me.user.id}/revoke`, as(ownerB))).status).toBe(404);
+    expect((await call('post', `/v1/users/${ownerA.me.user.id}/reinstate`, as(ownerB))).status).toBe(404);
     expect((await call('post', `/v1/invites/${inviteRes.body.id}/resend`, as(ownerB))).status).toBe(404);
     expect((await call('delete', `/v1/invites/${inviteRes.body.id}`, as(ownerB))).status).toBe(404);
     expect((await call('post', `/v1/tenants/${a.tenant.id}/invites`, as(ownerB), { email: uniqueEmail('y'), role: 'owner' })).status).toBe(404);

@@ -56,6 +56,15 @@ export class UsersController {
     return consoleUserView(await this.users.revoke(actor, tenantOf(actor), id));
   }
 
+  @Post('v1/users/:id/reinstate')
+  @HttpCode(200)
+  @RequireScope({ admin: 'admin:users' })
+  @ApiOperation({ summary: 'Reinstate a revoked user: they may sign in again (same role and PHI grant); sessions ended by the revocation stay ended' })
+  @DocumentResponse(consoleUserSchema)
+  async reinstate(@CurrentActor() actor: Actor, @IdParam('User') id: string) {
+    return consoleUserView(await this.users.reinstate(actor, tenantOf(actor), id));
+  }
+
   @Get('v1/invites')
   @RequireScope({ admin: 'admin:users' })
   @ApiOperation({ summary: "The tenant's invites and their status (pending, accepted, expired, revoked)" })

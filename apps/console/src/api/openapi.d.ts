@@ -895,6 +895,23 @@ export interface paths {
         patch: operations["UsersController_update"];
         trace?: never;
     };
+    "/v1/users/{id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reinstate a revoked user: they may sign in again (same role and PHI grant); sessions ended by the revocation stay ended */
+        post: operations["UsersController_reinstate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/revoke": {
         parameters: {
             query?: never;
@@ -3268,22 +3285,17 @@ export interface operations {
                     "application/json": {
                         /** @description Send as x-csrf-token on every write */
                         csrfToken: string;
-                        /** @description The PHI grant (always false for an operator user) */
+                        /** @description The PHI grant */
                         phi: boolean;
-                        /**
-                         * @description The tenant role, or `operator` for an operator user
-                         * @enum {string}
-                         */
-                        role: "owner" | "admin" | "developer" | "finance" | "viewer" | "operator";
-                        /** @description Tenant scopes (none for an operator user, whose routes are the operator routes) */
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
                         scopes: string[];
-                        /** @description Null for an operator user (who belongs to no tenant) */
                         tenant: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             slug: string;
-                        } | null;
+                        };
                         user: {
                             email: string;
                             /** Format: uuid */
@@ -3329,22 +3341,17 @@ export interface operations {
                     "application/json": {
                         /** @description Send as x-csrf-token on every write */
                         csrfToken: string;
-                        /** @description The PHI grant (always false for an operator user) */
+                        /** @description The PHI grant */
                         phi: boolean;
-                        /**
-                         * @description The tenant role, or `operator` for an operator user
-                         * @enum {string}
-                         */
-                        role: "owner" | "admin" | "developer" | "finance" | "viewer" | "operator";
-                        /** @description Tenant scopes (none for an operator user, whose routes are the operator routes) */
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
                         scopes: string[];
-                        /** @description Null for an operator user (who belongs to no tenant) */
                         tenant: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             slug: string;
-                        } | null;
+                        };
                         user: {
                             email: string;
                             /** Format: uuid */
@@ -4378,6 +4385,53 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        email: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        lastLoginAt: string | null;
+                        name: string | null;
+                        phi: boolean;
+                        /** Format: date-time */
+                        revokedAt: string | null;
+                        /** @enum {string} */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /** @enum {string} */
+                        status: "active" | "revoked";
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsersController_reinstate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Success */
             200: {

@@ -68,6 +68,12 @@ export class ConsoleUserRepository {
     return unwrapTx(tx).consoleUser.findFirst({ where: { id, tenantId }, select: columns });
   }
 
+  /** Lets a revoked user sign in again (their ended sessions stay ended). */
+  async reinstate(tx: DbTransaction, tenantId: string, id: string): Promise<ConsoleUser | null> {
+    await unwrapTx(tx).consoleUser.updateMany({ where: { id, tenantId, revokedAt: { not: null } }, data: { revokedAt: null } });
+    return unwrapTx(tx).consoleUser.findFirst({ where: { id, tenantId }, select: columns });
+  }
+
   async recordLogin(tenantId: string, id: string, at: Date): Promise<void> {
     await this.prisma.consoleUser.updateMany({ where: { id, tenantId }, data: { lastLoginAt: at } });
   }
