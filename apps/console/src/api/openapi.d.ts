@@ -3285,17 +3285,22 @@ export interface operations {
                     "application/json": {
                         /** @description Send as x-csrf-token on every write */
                         csrfToken: string;
-                        /** @description The PHI grant */
+                        /** @description The PHI grant (always false for an operator user) */
                         phi: boolean;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /**
+                         * @description The tenant role, or `operator` for an operator user
+                         * @enum {string}
+                         */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer" | "operator";
+                        /** @description Tenant scopes (none for an operator user, whose routes are the operator routes) */
                         scopes: string[];
+                        /** @description Null for an operator user (who belongs to no tenant) */
                         tenant: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             slug: string;
-                        };
+                        } | null;
                         user: {
                             email: string;
                             /** Format: uuid */
@@ -3341,17 +3346,22 @@ export interface operations {
                     "application/json": {
                         /** @description Send as x-csrf-token on every write */
                         csrfToken: string;
-                        /** @description The PHI grant */
+                        /** @description The PHI grant (always false for an operator user) */
                         phi: boolean;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "finance" | "viewer";
+                        /**
+                         * @description The tenant role, or `operator` for an operator user
+                         * @enum {string}
+                         */
+                        role: "owner" | "admin" | "developer" | "finance" | "viewer" | "operator";
+                        /** @description Tenant scopes (none for an operator user, whose routes are the operator routes) */
                         scopes: string[];
+                        /** @description Null for an operator user (who belongs to no tenant) */
                         tenant: {
                             /** Format: uuid */
                             id: string;
                             name: string;
                             slug: string;
-                        };
+                        } | null;
                         user: {
                             email: string;
                             /** Format: uuid */
