@@ -187,8 +187,13 @@ test('without the PHI grant the message log shows metadata only, and the API ref
   // Called anyway: the content read and a patient lookup (any value: it is refused before any match) are 403.
   const answers = await page.evaluate(
     async ({ id, mid }) => {
+      const me = await (await fetch('/v1/console/me')).json();
       const detail = await fetch(`/v1/connections/${id}/hl7/messages/${mid}`);
-      const lookup = await fetch(`/v1/connections/${id}/hl7/messages?patientIdentifier=ANY-MRN-1`);
+      const lookup = await fetch(`/v1/connections/${id}/hl7/messages/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ patientIdentifier: 'ANY-MRN-1' }),
+      });
       return { detail: detail.status, lookup: lookup.status };
     },
     { id: site.body.id as string, mid: messageId },
