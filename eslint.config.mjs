@@ -131,6 +131,7 @@ export default defineConfig(
     '**/node_modules/',
     'libs/db/src/generated/',
     'apps/console/dist/',
+    'apps/console/src/api/gql/',
     'coverage/',
     '.sb/',
   ]),

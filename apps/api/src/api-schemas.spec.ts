@@ -35,6 +35,22 @@ function openApiTypesOf(openapi: string): string {
  */
 const PENDING_RESPONSE_SCHEMAS = new Set<string>([]);
 
+/**
+ * The console's typed GraphQL documents (src/api/gql) as @graphql-codegen would write them now
+ * from the SDL and the console's `gql(…)` documents; run in a plain Node process like the build.
+ */
+function consoleGqlFiles(): { filename: string; content: string }[] {
+  const script = `
+    const { generate, loadContext } = require('@graphql-codegen/cli');
+    (async () => {
+      const context = await loadContext('apps/console/codegen.ts');
+      context.updateConfig({ silent: true });
+      const files = await generate(context, false);
+      process.stdout.write(JSON.stringify(files.map(({ filename, content }) => ({ filename, content }))));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as { filename: string; content: string }[];
+}
+
 type Operation = { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>; parameters?: { name: string; in: string }[] };
 
 describe('API schema files for the console’s typed clients', () => {
@@ -53,6 +69,13 @@ describe('API schema files for the console’s typed clients', () => {
 
   it('the committed OpenAPI types are those of the document (run `npm run api:schemas` and commit)', () => {
     expect(committed(SCHEMA_FILES.openapiTypes) === openApiTypesOf(rendered.openapi)).toBe(true);
+  }, 60_000);
+
+  it('the committed console GraphQL documents are those codegen writes (run `npm run console:gql` and commit)', () => {
+    const files = consoleGqlFiles();
+    expect(files.map((f) => f.filename).sort()).toEqual(['apps/console/src/api/gql/gql.ts', 'apps/console/src/api/gql/graphql.ts', 'apps/console/src/api/gql/index.ts']);
+    const stale = files.filter((f) => committed(f.filename) !== f.content).map((f) => f.filename);
+    expect(stale).toEqual([]);
   }, 60_000);
 
   it('documents a 2xx JSON response schema for every REST route (204 routes excepted) and the problem+json error', () => {

@@ -12,6 +12,7 @@ export const ConnectionStatusEnum = enumOf(['draft', 'testing', 'live', 'disable
 export const KeyAlgorithmEnum = enumOf(ASSERTION_ALGS);
 export const KeyStatusEnum = enumOf(['active', 'retiring', 'retired'] as const);
 export const TestStepStatusEnum = enumOf(['passed', 'failed', 'skipped'] as const);
+export const Hl7AckModeEnum = enumOf(['original', 'enhanced', 'immediate'] as const);
 
 registerEnumType(HospitalVendorEnum, { name: 'HospitalVendor', description: 'Vendors a connection can be created for' });
 registerEnumType(ConnectionVendorEnum, { name: 'ConnectionVendor', description: 'Hospital vendors, plus the built-in echo connection' });
@@ -20,6 +21,7 @@ registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus', description: 
 registerEnumType(KeyAlgorithmEnum, { name: 'KeyAlgorithm' });
 registerEnumType(KeyStatusEnum, { name: 'KeyStatus', description: 'Retiring keys are still published in the JWKS' });
 registerEnumType(TestStepStatusEnum, { name: 'ConnectionTestStepStatus' });
+registerEnumType(Hl7AckModeEnum, { name: 'Hl7AckMode', description: 'HL7 v2 acknowledgment: original or enhanced mode, or immediate (accepted on receipt)' });
 
 @ObjectType('ConnectionHealth')
 export class ConnectionHealthModel {
@@ -46,6 +48,7 @@ export class ConnectionModel {
   @Field() mllpTls!: boolean;
   @Field(() => String, { nullable: true }) hl7SendingFacility!: string | null;
   @Field(() => String, { nullable: true }) hl7SendingApplication!: string | null;
+  @Field(() => Hl7AckModeEnum, { description: 'How the HL7 v2 site acknowledges (hl7v2 connections)' }) hl7AckMode!: string;
   @Field(() => String, { nullable: true }) clientId!: string | null;
   @Field(() => [String]) scopes!: string[];
   @Field(() => String, { nullable: true }) authAlg!: string | null;

@@ -9,6 +9,7 @@ const KEY = 'sb_live_k7Qf2aXp_THISisTHEsecretPART';
 
 const key = (overrides: Partial<ApiKey>): ApiKey => ({
   id: 'k-1',
+  tenantId: 't-1',
   name: 'Billing sync',
   prefix: 'sb_k7Qf2aXp',
   scopes: ['usage:read'],

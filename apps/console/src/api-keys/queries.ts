@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, seg } from '../api/client';
-import type { ApiKey, CreatedApiKey, Items } from '../api/types';
+import { api } from '../api/client';
+import type { ApiKey } from '../api/types';
 
 export const apiKeyKeys = {
   all: ['api-keys'] as const,
@@ -10,7 +10,7 @@ export const apiKeyKeys = {
 export function useApiKeys(enabled = true) {
   return useQuery({
     queryKey: apiKeyKeys.list(),
-    queryFn: ({ signal }) => api.get<Items<ApiKey>>('/v1/api-keys', { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/api-keys', { signal }).then((r) => r.items),
     enabled,
   });
 }
@@ -29,7 +29,7 @@ export interface CreateApiKeyInput {
 export function useCreateApiKey(tenantId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: CreateApiKeyInput) => api.post<CreatedApiKey>(`/v1/tenants/${seg(tenantId)}/api-keys`, input),
+    mutationFn: (input: CreateApiKeyInput) => api.post('/v1/tenants/{id}/api-keys', { params: { id: tenantId }, body: input }),
     onSettled: () => void client.invalidateQueries({ queryKey: apiKeyKeys.list() }),
     gcTime: 0,
   });
@@ -38,7 +38,7 @@ export function useCreateApiKey(tenantId: string) {
 export function useRevokeApiKey() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.delete<ApiKey>(`/v1/api-keys/${seg(id)}`),
+    mutationFn: (id: string) => api.delete('/v1/api-keys/{id}', { params: { id } }),
     onSuccess: (key) => client.setQueryData<ApiKey[]>(apiKeyKeys.list(), (list) => list?.map((k) => (k.id === key.id ? key : k))),
     onSettled: () => void client.invalidateQueries({ queryKey: apiKeyKeys.list() }),
   });

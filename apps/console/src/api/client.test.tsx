@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createFakeApi, json, problem } from '../test/fake-api';
 import { ApiError, api, setCsrfLoader, setCsrfToken } from './client';
 import { graphql } from './graphql';
+import type { Connection, ResponseOf } from './types';
 
 describe('api client', () => {
   afterEach(() => setCsrfToken(null));
@@ -12,35 +13,61 @@ describe('api client', () => {
     vi.stubGlobal('fetch', fake.fetch);
     setCsrfToken('t');
 
-    const error = await api.post('/v1/connections', {}).catch((e: unknown) => e);
+    const error = await api.post('/v1/connections', { body: { vendor: 'fhir', name: '', environment: 'sandbox' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 400, code: 'validation_failed', message: 'Request validation failed', issues: [{ path: 'name', message: 'Required' }] });
   });
 
   it('sends the CSRF token on writes only, fetching it from /me when none is in memory yet', async () => {
     const fake = createFakeApi();
-    fake.on('GET', '/v1/thing', json(200, { ok: true }));
-    fake.on('DELETE', '/v1/thing', json(204));
+    fake.on('GET', '/v1/webhook-endpoints/w%2F1', json(200, { id: 'w/1' }));
+    fake.on('DELETE', '/v1/webhook-endpoints/w%2F1', json(204));
     vi.stubGlobal('fetch', fake.fetch);
     setCsrfToken(null);
     setCsrfLoader(() => Promise.resolve('from-me'));
 
-    await api.get('/v1/thing');
-    await api.delete('/v1/thing');
+    await api.get('/v1/webhook-endpoints/{id}', { params: { id: 'w/1' } });
+    await api.delete('/v1/webhook-endpoints/{id}', { params: { id: 'w/1' } });
 
-    expect(fake.sent('GET', '/v1/thing')[0]?.headers['x-csrf-token']).toBeUndefined();
-    expect(fake.sent('DELETE', '/v1/thing')[0]?.headers['x-csrf-token']).toBe('from-me');
+    expect(fake.sent('GET', '/v1/webhook-endpoints/w%2F1')[0]?.headers['x-csrf-token']).toBeUndefined();
+    expect(fake.sent('DELETE', '/v1/webhook-endpoints/w%2F1')[0]?.headers['x-csrf-token']).toBe('from-me');
   });
 
   it('re-reads the CSRF token from /me once when the api answers csrf_failed', async () => {
     const fake = createFakeApi();
-    fake.on('POST', '/v1/thing', (req) => (req.headers['x-csrf-token'] === 'fresh' ? json(200, { ok: true }) : problem(403, 'csrf_failed', 'Missing or wrong CSRF token')));
+    fake.on('POST', '/v1/webhook-endpoints/w-1/test', (req) => (req.headers['x-csrf-token'] === 'fresh' ? json(200, { ok: true }) : problem(403, 'csrf_failed', 'Missing or wrong CSRF token')));
     vi.stubGlobal('fetch', fake.fetch);
     setCsrfToken('stale');
     setCsrfLoader(() => Promise.resolve('fresh'));
 
-    await expect(api.post('/v1/thing', {})).resolves.toEqual({ ok: true });
-    expect(fake.sent('POST', '/v1/thing').map((r) => r.headers['x-csrf-token'])).toEqual(['stale', 'fresh']);
+    await expect(api.post('/v1/webhook-endpoints/{id}/test', { params: { id: 'w-1' } })).resolves.toEqual({ ok: true });
+    expect(fake.sent('POST', '/v1/webhook-endpoints/w-1/test').map((r) => r.headers['x-csrf-token'])).toEqual(['stale', 'fresh']);
+  });
+
+  it('fills path parameters in, each encoded as one segment, and sends the query', async () => {
+    const fake = createFakeApi();
+    fake.on('GET', '/v1/connections/:id/hl7/messages', json(200, { items: [], next: null }));
+    vi.stubGlobal('fetch', fake.fetch);
+
+    await api.get('/v1/connections/{id}/hl7/messages', { params: { id: 'a b/c' }, query: { controlId: 'MSG 1', limit: 5 } });
+    expect(fake.requests[0]?.path).toBe('/v1/connections/a%20b%2Fc/hl7/messages?controlId=MSG+1&limit=5');
+  });
+
+  it('is typed by the OpenAPI document: unknown paths, missing parameters and wrong bodies do not compile (checked by tsc)', () => {
+    const typeChecks = () => {
+      expectTypeOf(api.get('/v1/connections/{id}', { params: { id: 'c-1' } })).resolves.toEqualTypeOf<Connection>();
+      expectTypeOf(api.delete('/v1/console/session')).resolves.toEqualTypeOf<undefined>();
+      expectTypeOf<ResponseOf<'/v1/connections/{id}/keys', 'post'>['status']>().toEqualTypeOf<'active' | 'retiring' | 'retired'>();
+      // @ts-expect-error not a path of the api
+      void api.get('/v1/no-such-route');
+      // @ts-expect-error {id} needs its parameter
+      void api.get('/v1/connections/{id}');
+      // @ts-expect-error not an algorithm the route accepts
+      void api.post('/v1/connections/{id}/keys', { params: { id: 'c-1' }, body: { alg: 'HS256' } });
+      // @ts-expect-error the route takes no PUT
+      void api.put('/v1/connections/{id}', { params: { id: 'c-1' }, body: {} });
+    };
+    expect(typeChecks).toBeTypeOf('function');
   });
 
   it('reports an unreachable server as network_error', async () => {

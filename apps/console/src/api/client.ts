@@ -3,6 +3,7 @@
  * non-GET request carries the CSRF token from /v1/console/me, which lives only
  * in this module's memory (never storage, never a URL).
  */
+import type { ApiPath, BodyOf, Method, OperationOf, ParamsOf, PathWith, QueryOf, ResponseOf } from './types';
 
 export interface FieldIssue {
   path: string;
@@ -126,12 +127,41 @@ async function send<T>(path: string, options: RequestOptions): Promise<T> {
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+type CallOptions = Pick<RequestOptions, 'signal' | 'csrf'>;
+type IfNever<T, Then, Else> = [T] extends [never] ? Then : Else;
+/** What a call to `M` on `P` takes: its path parameters, query and body, typed from openapi.d.ts. */
+export type CallInit<P extends ApiPath, M extends Method> = CallOptions &
+  IfNever<ParamsOf<P, M>, { params?: undefined }, { params: ParamsOf<P, M> }> &
+  IfNever<QueryOf<P, M>, { query?: undefined }, object extends QueryOf<P, M> ? { query?: QueryOf<P, M> } : { query: QueryOf<P, M> }> &
+  IfNever<BodyOf<P, M>, { body?: undefined }, OperationOf<P, M> extends { requestBody: unknown } ? { body: BodyOf<P, M> } : { body?: BodyOf<P, M> }>;
+/** The init argument: optional when nothing in it is required. */
+type InitArg<P extends ApiPath, M extends Method> = object extends CallInit<P, M> ? [init?: CallInit<P, M>] : [init: CallInit<P, M>];
+
+/** `/v1/connections/{id}` with `{ id }` → `/v1/connections/abc` (each value encoded as one segment). */
+export function pathWith(template: string, params: Record<string, string | number> | undefined): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new Error(`${template}: no value for {${name}}`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+function call<P extends ApiPath, M extends Method>(method: M, path: P, init: Partial<CallInit<P, M>> = {}): Promise<ResponseOf<P, M>> {
+  const { params, query, body, ...options } = init as { params?: Record<string, string>; query?: RequestOptions['query']; body?: unknown } & CallOptions;
+  return apiRequest<ResponseOf<P, M>>(pathWith(path, params), { ...options, method: method.toUpperCase() as HttpMethod, query, body });
+}
+
+/**
+ * The typed REST client: paths as the OpenAPI document writes them, parameters filled in,
+ * e.g. `api.get('/v1/connections/{id}', { params: { id } })`. An unknown path, a missing
+ * parameter or a wrong body does not compile; the answer is typed from the route's schema.
+ */
 export const api = {
-  get: <T>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}) => apiRequest<T>(path, { ...options, method: 'GET' }),
-  post: <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'method' | 'body'> = {}) => apiRequest<T>(path, { ...options, method: 'POST', body }),
-  put: <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'method' | 'body'> = {}) => apiRequest<T>(path, { ...options, method: 'PUT', body }),
-  patch: <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'method' | 'body'> = {}) => apiRequest<T>(path, { ...options, method: 'PATCH', body }),
-  delete: <T = void>(path: string, options: Omit<RequestOptions, 'method' | 'body'> = {}) => apiRequest<T>(path, { ...options, method: 'DELETE' }),
+  get: <P extends PathWith<'get'>>(path: P, ...[init]: InitArg<P, 'get'>) => call('get', path, init),
+  post: <P extends PathWith<'post'>>(path: P, ...[init]: InitArg<P, 'post'>) => call('post', path, init),
+  put: <P extends PathWith<'put'>>(path: P, ...[init]: InitArg<P, 'put'>) => call('put', path, init),
+  patch: <P extends PathWith<'patch'>>(path: P, ...[init]: InitArg<P, 'patch'>) => call('patch', path, init),
+  delete: <P extends PathWith<'delete'>>(path: P, ...[init]: InitArg<P, 'delete'>) => call('delete', path, init),
 };
 
 /** Encodes one path segment (ids, secret names, invite tokens). */

@@ -6,6 +6,9 @@ import { createFakeApi, json, problem, sessionFor, type FakeApi } from '../test/
 import { renderConsole } from '../test/render';
 
 const record = (sequence: number, overrides: Partial<AuditRecord> = {}): AuditRecord => ({
+  id: `a-${sequence}`,
+  tenantId: 't-1',
+  transactionId: `tx-${sequence}`,
   sequence,
   occurredAt: new Date(Date.UTC(2026, 11, 1, 10, 0, sequence)).toISOString(),
   actorType: 'user',
@@ -14,9 +17,11 @@ const record = (sequence: number, overrides: Partial<AuditRecord> = {}): AuditRe
   resourceType: 'Connection',
   objectRef: `Connection/c-${sequence}`,
   patientRef: null,
+  patientRefHidden: false,
   purpose: null,
   outcome: 'success',
   connectionId: null,
+  prevHash: `${String(sequence - 1).padStart(4, '0')}abcdef0123456789`,
   hash: `${String(sequence).padStart(4, '0')}abcdef0123456789`,
   ...overrides,
 });

@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Code, Group, Loader, Stack, Table, Text, To
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api } from '../api/client';
-import type { AuditRecord, Connection, Items } from '../api/types';
+import type { AuditRecord } from '../api/types';
 import { useApiKeys } from '../api-keys/queries';
 import { useCan, useSession } from '../auth/session';
 import { connectionKeys } from '../connections/queries';
@@ -57,7 +57,7 @@ function useActorNames() {
   const canReadConnections = useCan('connections:read');
   const connections = useQuery({
     queryKey: connectionKeys.list(),
-    queryFn: ({ signal }) => api.get<Items<Connection>>('/v1/connections', { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/connections', { signal }).then((r) => r.items),
     enabled: canReadConnections,
   });
   return useMemo(() => {

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
-import type { AuditPage, AuditRecord, ChainVerdict } from '../api/types';
+import type { AuditPage, AuditRecord } from '../api/types';
 
 export const auditKeys = {
   all: ['audit'] as const,
@@ -13,7 +13,7 @@ export const AUDIT_PAGE = 50;
 /** What one answer of the API may hold; a chain this short is read in one request. */
 const SCAN = 500;
 
-const fetchPage = (after: number, limit: number, signal: AbortSignal) => api.get<AuditPage>('/v1/audit-records', { query: { after, limit }, signal });
+const fetchPage = (after: number, limit: number, signal: AbortSignal) => api.get('/v1/audit-records', { query: { after, limit }, signal });
 
 /** A window of the chain, newest record first; `olderEnd` is the last sequence of the next older window (null at the start). */
 export interface AuditWindow {
@@ -71,7 +71,7 @@ export function useAuditLog() {
 export function useVerifyChain() {
   return useQuery({
     queryKey: auditKeys.verify(),
-    queryFn: ({ signal }) => api.get<ChainVerdict>('/v1/audit-records/verify', { signal }),
+    queryFn: ({ signal }) => api.get('/v1/audit-records/verify', { signal }),
     staleTime: 0,
   });
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, seg, setCsrfLoader, setCsrfToken } from '../api/client';
-import type { ConsoleSession, InviteView } from '../api/types';
+import { api, setCsrfLoader, setCsrfToken } from '../api/client';
+import type { ConsoleSession } from '../api/types';
 
 export const authKeys = {
   me: ['console', 'me'] as const,
@@ -9,7 +9,7 @@ export const authKeys = {
 
 /** Reads /me and remembers its CSRF token (memory only). */
 export async function fetchMe(signal?: AbortSignal): Promise<ConsoleSession> {
-  const me = await api.get<ConsoleSession>('/v1/console/me', { signal });
+  const me = await api.get('/v1/console/me', { signal });
   setCsrfToken(me.csrfToken);
   return me;
 }
@@ -38,7 +38,7 @@ export interface SignInInput {
 export function useSignIn() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: SignInInput) => api.post<ConsoleSession>('/v1/console/session', input, { csrf: false }),
+    mutationFn: (input: SignInInput) => api.post('/v1/console/session', { body: input, csrf: false }),
     onSuccess: (session) => {
       setCsrfToken(session.csrfToken);
       client.clear();
@@ -61,7 +61,7 @@ export function useSignOut() {
 export function useInvite(token: string | null) {
   return useQuery({
     queryKey: authKeys.invite(token ?? ''),
-    queryFn: ({ signal }) => api.get<InviteView>(`/v1/console/invites/${seg(token ?? '')}`, { signal }),
+    queryFn: ({ signal }) => api.get('/v1/console/invites/{token}', { params: { token: token ?? '' }, signal }),
     enabled: Boolean(token),
     retry: false,
   });
@@ -74,6 +74,6 @@ export interface AcceptInviteInput {
 
 export function useAcceptInvite(token: string | null) {
   return useMutation({
-    mutationFn: (input: AcceptInviteInput) => api.post<{ email: string }>(`/v1/console/invites/${seg(token ?? '')}/accept`, input, { csrf: false }),
+    mutationFn: (input: AcceptInviteInput) => api.post('/v1/console/invites/{token}/accept', { params: { token: token ?? '' }, body: input, csrf: false }),
   });
 }

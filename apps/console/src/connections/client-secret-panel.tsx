@@ -1,21 +1,18 @@
 import { Button, Group, PasswordInput, Stack, Text } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { Connection } from '../api/types';
-import { ErrorState, LoadingState } from '../ui/states';
+import { ErrorState } from '../ui/states';
 import { formatRelative } from '../ui/time';
-import { useConnectionSecrets, usePutSecret } from './queries';
+import { usePutSecret, type SecretSummary } from './queries';
 
 /** The client secret: write-only. Shown as "set · version N · updated …", never its value; Rotate reopens the field. */
-export function ClientSecretPanel({ connection, canEdit }: { connection: Connection; canEdit: boolean }) {
+export function ClientSecretPanel({ connection, secrets, canEdit }: { connection: Pick<Connection, 'id' | 'clientSecretName'>; secrets: readonly SecretSummary[]; canEdit: boolean }) {
   const name = connection.clientSecretName ?? 'client_secret';
-  const secrets = useConnectionSecrets(connection.id);
   const put = usePutSecret(connection.id);
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState('');
 
-  if (secrets.isPending) return <LoadingState label="Loading secret metadata…" />;
-  if (secrets.error) return <ErrorState title="Could not load the secret metadata" error={secrets.error} onRetry={() => void secrets.refetch()} />;
-  const meta = secrets.data.find((s) => s.name === name);
+  const meta = secrets.find((s) => s.name === name);
   const open = editing || (!meta && canEdit);
 
   const save = (e: FormEvent) => {

@@ -2,21 +2,69 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Connection, TestReport } from '../api/types';
-import { connection, createFakeApi, json, sessionFor, type FakeApi } from '../test/fake-api';
+import { connection, createFakeApi, json, secretSummary, serveConnectionDetail, sessionFor, type FakeApi } from '../test/fake-api';
 import { renderConsole } from '../test/render';
+import { ConnectionDetailDocument } from './queries';
 
 const ID = 'c-1';
 
 function serve(api: FakeApi, role: Parameters<typeof sessionFor>[0], c: Connection) {
   let current = c;
   api.on('GET', '/v1/console/me', json(200, sessionFor(role)));
-  api.on('GET', `/v1/connections/${ID}`, () => json(200, current));
-  api.on('GET', `/v1/connections/${ID}/keys`, json(200, { items: [] }));
+  serveConnectionDetail(api, () => ({ connection: current }));
   api.on('POST', `/v1/connections/${ID}/status`, (req) => {
     current = { ...current, status: (req.body as { status: Connection['status'] }).status };
     return json(200, current);
   });
 }
+
+describe('connection detail data', () => {
+  it('reads the connection, its secrets’ metadata and its keys in one typed GraphQL query, and renders that result', async () => {
+    const api = createFakeApi();
+    api.on('GET', '/v1/console/me', json(200, sessionFor('developer')));
+    serveConnectionDetail(api, (id) => ({
+      connection: connection({ id, vendor: 'athena', name: 'Valley Athena', athenaPracticeId: '195900', clientSecretName: 'athena_secret' }),
+      secrets: [secretSummary({ name: 'athena_secret', version: 4 })],
+    }));
+    renderConsole(`/connections/${ID}`, api);
+
+    expect(await screen.findByRole('heading', { name: 'Valley Athena' })).toBeInTheDocument();
+    expect(screen.getByText('195900')).toBeInTheDocument();
+    expect(screen.getByText(/Client secret: set · version 4/)).toBeInTheDocument();
+    // The generated document, as codegen wrote it, with the route's id as its variable.
+    const sent = api.operationsSent('ConnectionDetail');
+    expect(sent).toEqual([{ query: ConnectionDetailDocument.toString(), variables: { id: ID } }]);
+    expect(sent[0]?.query).toMatch(/secrets \{[^}]*version[^}]*\}\s*keys \{[^}]*kid/);
+    // No REST read of the connection or its credentials.
+    expect(api.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/connections'))).toEqual([]);
+  });
+
+  it('shows the signing keys from the same query', async () => {
+    const api = createFakeApi();
+    api.on('GET', '/v1/console/me', json(200, sessionFor('viewer')));
+    serveConnectionDetail(api, (id) => ({
+      connection: connection({ id }),
+      keys: [{ kid: 'kid-7', alg: 'ES384', status: 'retiring', createdAt: '2026-11-01T10:00:00.000Z', retiredAt: null, jwksUrl: 'https://sb.example/.well-known/jwks/c-1.json' }],
+    }));
+    renderConsole(`/connections/${ID}`, api);
+
+    const table = await screen.findByRole('table', { name: 'Signing keys' });
+    expect(within(table).getByText('kid-7')).toBeInTheDocument();
+    expect(within(table).getByText('ES384')).toBeInTheDocument();
+    expect(within(table).getByText('retiring')).toBeInTheDocument();
+    expect(screen.getByRole('textbox', { name: 'JWKS URL' })).toHaveValue('https://sb.example/.well-known/jwks/c-1.json');
+  });
+
+  it('says so when the connection does not exist (GraphQL not_found)', async () => {
+    const api = createFakeApi();
+    api.on('GET', '/v1/console/me', json(200, sessionFor('viewer')));
+    api.on('POST', '/graphql', json(200, { data: null, errors: [{ message: 'Connection not found', extensions: { code: 'not_found' } }] }));
+    renderConsole(`/connections/${ID}`, api);
+
+    expect(await screen.findByText('No such connection')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Back to connections' })).toBeInTheDocument();
+  });
+});
 
 describe('connection test report', () => {
   it('runs the test with a progress indicator, then shows each step with its code and a hint for failures', async () => {

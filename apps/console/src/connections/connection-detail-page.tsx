@@ -10,7 +10,7 @@ import { ErrorState, LoadingState } from '../ui/states';
 import { formatDateTime } from '../ui/time';
 import { EnvironmentBadge, HealthSummary, StatusBadge } from './badges';
 import { ClientSecretPanel } from './client-secret-panel';
-import { useConnection, useGenerateKey, useLastTestReport, useRunTest, useSetStatus } from './queries';
+import { assertionAlgOf, useConnectionOverview, useGenerateKey, useLastTestReport, useRunTest, useSetStatus } from './queries';
 import { SigningKeysPanel } from './signing-keys-panel';
 import { DisableDialog, GoLiveDialog } from './status-dialogs';
 import { TestReportView } from './test-report';
@@ -103,7 +103,7 @@ function TestSection({ connection, canEdit }: { connection: Connection; canEdit:
           renderAction={(step) =>
             canEdit && step.code === 'missing_signing_key' ? (
               <Group>
-                <Button size="xs" variant="light" loading={generateKey.isPending} onClick={() => generateKey.mutate(connection.authAlg ?? 'RS384')}>
+                <Button size="xs" variant="light" loading={generateKey.isPending} onClick={() => generateKey.mutate(assertionAlgOf(connection.authAlg))}>
                   Generate key
                 </Button>
               </Group>
@@ -118,7 +118,7 @@ function TestSection({ connection, canEdit }: { connection: Connection; canEdit:
 /** One hospital connection: settings, credentials, the live test and its lifecycle. */
 export default function ConnectionDetailPage() {
   const { id = '' } = useParams();
-  const connection = useConnection(id);
+  const connection = useConnectionOverview(id);
   const canEdit = useCan('admin:connections');
   const canGoLiveProduction = useCan('connections:go-live');
   const setStatus = useSetStatus(id);
@@ -127,7 +127,7 @@ export default function ConnectionDetailPage() {
 
   if (connection.isPending) return <LoadingState label="Loading connection…" />;
   if (connection.error) {
-    const missing = isApiError(connection.error) && connection.error.status === 404;
+    const missing = isApiError(connection.error) && (connection.error.status === 404 || connection.error.code === 'not_found');
     return (
       <Stack>
         <ErrorState
@@ -191,12 +191,12 @@ export default function ConnectionDetailPage() {
 
       {usesSigningKeys(c) && (
         <Section title="Signing keys (JWKS)">
-          <SigningKeysPanel connection={c} canEdit={canEdit} />
+          <SigningKeysPanel connection={c} keys={c.keys} canEdit={canEdit} />
         </Section>
       )}
       {usesClientSecret(c) && (
         <Section title="Client secret">
-          <ClientSecretPanel connection={c} canEdit={canEdit} />
+          <ClientSecretPanel connection={c} secrets={c.secrets} canEdit={canEdit} />
         </Section>
       )}
 

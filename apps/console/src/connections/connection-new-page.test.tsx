@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../api/types';
-import { connection, createFakeApi, json, sessionFor, type SeenRequest } from '../test/fake-api';
+import { connection, createFakeApi, json, serveConnectionDetail, sessionFor, type SeenRequest } from '../test/fake-api';
 import { renderConsole } from '../test/render';
 
 type User = ReturnType<typeof userEvent.setup>;
@@ -20,9 +20,8 @@ function serveCreate(made: (req: SeenRequest) => Connection & { provisioning?: u
     created = c;
     return json(201, c);
   });
-  api.on('GET', '/v1/connections/:id', () => json(200, created));
-  api.on('GET', '/v1/connections/:id/keys', json(200, { items: [] }));
-  api.on('GET', '/v1/connections/:id/secrets', json(200, { items: [] }));
+  // The detail page it lands on reads the connection (with its secrets and keys) over GraphQL.
+  serveConnectionDetail(api, () => ({ connection: created ?? connection() }));
   api.on('PUT', '/v1/connections/:id/secrets/:name', json(200, { name: 'client_secret', version: 1 }));
   return api;
 }

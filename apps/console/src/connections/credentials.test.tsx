@@ -1,29 +1,28 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { connection, createFakeApi, json, sessionFor } from '../test/fake-api';
+import { connection, createFakeApi, json, secretSummary, serveConnectionDetail, sessionFor } from '../test/fake-api';
+import type { SigningKey } from './queries';
 import { renderConsole } from '../test/render';
 
 describe('connection credentials', () => {
   it('generates a signing key and shows the JWKS URL to register, with a copy button', async () => {
     const api = createFakeApi();
     const c = connection({ id: 'c-epic' });
-    let keys: unknown[] = [];
+    let keys: SigningKey[] = [];
     api.on('GET', '/v1/console/me', json(200, sessionFor('admin')));
-    api.on('GET', '/v1/connections/c-epic', json(200, c));
-    api.on('GET', '/v1/connections/c-epic/keys', () => json(200, { items: keys }));
+    serveConnectionDetail(api, () => ({ connection: c, keys }));
     api.on('POST', '/v1/connections/c-epic/keys', (req) => {
-      const key = {
+      const key: SigningKey = {
         kid: 'kid-1',
         alg: (req.body as { alg: string }).alg,
         status: 'active',
         createdAt: '2026-12-02T10:00:00.000Z',
         retiredAt: null,
-        publicJwk: { kty: 'RSA' },
         jwksUrl: 'https://switchboard.example/.well-known/jwks/c-epic.json',
       };
       keys = [key];
-      return json(201, key);
+      return json(201, { ...key, publicJwk: { kty: 'RSA' } });
     });
     renderConsole('/connections/c-epic', api);
     const user = userEvent.setup();
@@ -43,22 +42,10 @@ describe('connection credentials', () => {
     const api = createFakeApi();
     let version = 2;
     api.on('GET', '/v1/console/me', json(200, sessionFor('developer')));
-    api.on('GET', '/v1/connections/c-ora', json(200, connection({ id: 'c-ora', vendor: 'oracle', clientSecretName: 'client_secret', authAlg: null })));
-    api.on('GET', '/v1/connections/c-ora/secrets', () =>
-      json(200, {
-        items: [
-          {
-            name: 'client_secret',
-            version,
-            fingerprint: 'sha256:ab12',
-            byteLength: 12,
-            kms: { provider: 'local', kekId: 'k', kekVersion: 1 },
-            createdAt: new Date(Date.now() - 5 * 60_000).toISOString(),
-            lastUsedAt: null,
-          },
-        ],
-      }),
-    );
+    serveConnectionDetail(api, () => ({
+      connection: connection({ id: 'c-ora', vendor: 'oracle', clientSecretName: 'client_secret', authAlg: null }),
+      secrets: [secretSummary({ version, createdAt: new Date(Date.now() - 5 * 60_000).toISOString() })],
+    }));
     api.on('PUT', '/v1/connections/c-ora/secrets/client_secret', () => {
       version = 3;
       return json(200, {});

@@ -1,43 +1,96 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, seg } from '../api/client';
-import type { AssertionAlg, Connection, ConnectionKey, ConnectionStatus, CreatedConnection, Items, SecretMetadata, TestReport } from '../api/types';
+import { api } from '../api/client';
+import { gql } from '../api/gql';
+import type { ConnectionDetailQuery } from '../api/gql/graphql';
+import { graphql } from '../api/graphql';
+import type { AssertionAlg, BodyOf, ConnectionStatus, TestReport } from '../api/types';
 
 export const connectionKeys = {
   all: ['connections'] as const,
   list: () => [...connectionKeys.all, 'list'] as const,
   detail: (id: string) => [...connectionKeys.all, 'detail', id] as const,
-  secrets: (id: string) => [...connectionKeys.detail(id), 'secrets'] as const,
-  keys: (id: string) => [...connectionKeys.detail(id), 'keys'] as const,
+  /** The detail page's one GraphQL read: the connection with its secrets' metadata and signing keys. */
+  overview: (id: string) => [...connectionKeys.detail(id), 'overview'] as const,
   /** The last report this browser saw (the API keeps only the health summary). */
   lastTest: (id: string) => [...connectionKeys.detail(id), 'last-test'] as const,
 };
 
-const path = (id: string, rest = '') => `/v1/connections/${seg(id)}${rest}`;
-
 export function useConnections() {
   return useQuery({
     queryKey: connectionKeys.list(),
-    queryFn: ({ signal }) => api.get<Items<Connection>>('/v1/connections', { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/connections', { signal }).then((r) => r.items),
   });
 }
 
 export function useConnection(id: string) {
-  return useQuery({ queryKey: connectionKeys.detail(id), queryFn: ({ signal }) => api.get<Connection>(path(id), { signal }) });
+  return useQuery({ queryKey: connectionKeys.detail(id), queryFn: ({ signal }) => api.get('/v1/connections/{id}', { params: { id }, signal }) });
 }
 
-export function useConnectionSecrets(id: string, enabled = true) {
-  return useQuery({
-    queryKey: connectionKeys.secrets(id),
-    queryFn: ({ signal }) => api.get<Items<SecretMetadata>>(path(id, '/secrets'), { signal }).then((r) => r.items),
-    enabled,
-  });
-}
+/**
+ * The connection detail page's data in one GraphQL request: the connection, its secrets
+ * (metadata only: never a value) and its signing keys. Typed by codegen (src/api/gql).
+ */
+export const ConnectionDetailDocument = gql(`
+  query ConnectionDetail($id: ID!) {
+    connection(id: $id) {
+      id
+      tenantId
+      name
+      vendor
+      environment
+      status
+      fhirBaseUrl
+      tokenUrl
+      athenaPracticeId
+      mllpHost
+      mllpPort
+      mllpTls
+      hl7SendingFacility
+      hl7SendingApplication
+      hl7AckMode
+      clientId
+      scopes
+      authAlg
+      clientSecretName
+      dialect
+      health {
+        lastTestedAt
+        lastSuccessAt
+        lastErrorAt
+        lastErrorCode
+        tokenExpiresAt
+      }
+      createdAt
+      updatedAt
+      secrets {
+        name
+        version
+        fingerprint
+        createdAt
+        lastUsedAt
+      }
+      keys {
+        kid
+        alg
+        status
+        createdAt
+        retiredAt
+        jwksUrl
+      }
+    }
+  }
+`);
 
-export function useConnectionSigningKeys(id: string, enabled = true) {
+export type ConnectionOverview = ConnectionDetailQuery['connection'];
+/** A connection's client-assertion algorithm (the api stores it as text; RS384 unless ES384). */
+export const assertionAlgOf = (alg: string | null | undefined): AssertionAlg => (alg === 'ES384' ? 'ES384' : 'RS384');
+export type SecretSummary = ConnectionOverview['secrets'][number];
+export type SigningKey = ConnectionOverview['keys'][number];
+
+export function useConnectionOverview(id: string) {
   return useQuery({
-    queryKey: connectionKeys.keys(id),
-    queryFn: ({ signal }) => api.get<Items<ConnectionKey>>(path(id, '/keys'), { signal }).then((r) => r.items),
-    enabled,
+    queryKey: connectionKeys.overview(id),
+    queryFn: ({ signal }) => graphql(ConnectionDetailDocument, { id }, signal).then((r) => r.connection),
   });
 }
 
@@ -76,11 +129,12 @@ export function useCreateConnection() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async ({ input, clientSecret }: { input: CreateConnectionInput; clientSecret?: string }) => {
-      const created = await api.post<CreatedConnection>('/v1/connections', input);
+      const created = await api.post('/v1/connections', { body: input });
       let secretError: unknown;
       if (clientSecret) {
         // The connection exists now: a failed secret write is reported, not thrown, so a retry does not create a second one.
-        await api.put<SecretMetadata>(path(created.id, `/secrets/${seg(created.clientSecretName ?? 'client_secret')}`), { value: clientSecret }).catch((e: unknown) => {
+        const name = created.clientSecretName ?? 'client_secret';
+        await api.put('/v1/connections/{id}/secrets/{name}', { params: { id: created.id, name }, body: { value: clientSecret } }).catch((e: unknown) => {
           secretError = e;
         });
       }
@@ -98,10 +152,11 @@ export function useCreateConnection() {
 export function useUpdateConnection(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (patch: Partial<Pick<Connection, 'name' | 'fhirBaseUrl' | 'tokenUrl' | 'clientId' | 'scopes' | 'mllpHost' | 'mllpPort' | 'mllpTls'>>) =>
-      api.patch<Connection>(path(id), patch),
+    mutationFn: (patch: Pick<BodyOf<'/v1/connections/{id}', 'patch'>, 'name' | 'fhirBaseUrl' | 'tokenUrl' | 'clientId' | 'scopes' | 'mllpHost' | 'mllpPort' | 'mllpTls'>) =>
+      api.patch('/v1/connections/{id}', { params: { id }, body: patch }),
     onSuccess: (connection) => {
       client.setQueryData(connectionKeys.detail(id), connection);
+      void client.invalidateQueries({ queryKey: connectionKeys.overview(id) });
       void client.invalidateQueries({ queryKey: connectionKeys.list() });
     },
   });
@@ -110,26 +165,27 @@ export function useUpdateConnection(id: string) {
 export function usePutSecret(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ name, value }: { name: string; value: string }) => api.put<SecretMetadata>(path(id, `/secrets/${seg(name)}`), { value }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: connectionKeys.secrets(id) }),
+    mutationFn: ({ name, value }: { name: string; value: string }) => api.put('/v1/connections/{id}/secrets/{name}', { params: { id, name }, body: { value } }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: connectionKeys.overview(id) }),
   });
 }
 
 export function useGenerateKey(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (alg: AssertionAlg) => api.post<ConnectionKey>(path(id, '/keys'), { alg }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: connectionKeys.keys(id) }),
+    mutationFn: (alg: AssertionAlg) => api.post('/v1/connections/{id}/keys', { params: { id }, body: { alg } }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: connectionKeys.overview(id) }),
   });
 }
 
 export function useRunTest(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => api.post<TestReport>(path(id, '/test')),
+    mutationFn: () => api.post('/v1/connections/{id}/test', { params: { id } }),
     onSuccess: (report) => {
       client.setQueryData(connectionKeys.lastTest(id), report);
       void client.invalidateQueries({ queryKey: connectionKeys.detail(id), exact: true });
+      void client.invalidateQueries({ queryKey: connectionKeys.overview(id) });
       void client.invalidateQueries({ queryKey: connectionKeys.list() });
     },
   });
@@ -143,12 +199,13 @@ export function useSetStatus(id: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: async ({ from, to }: { from: ConnectionStatus; to: ConnectionStatus }) => {
-      if (to === 'live' && (from === 'draft' || from === 'disabled')) await api.post<Connection>(path(id, '/status'), { status: 'testing' });
-      return api.post<Connection>(path(id, '/status'), { status: to });
+      if (to === 'live' && (from === 'draft' || from === 'disabled')) await api.post('/v1/connections/{id}/status', { params: { id }, body: { status: 'testing' } });
+      return api.post('/v1/connections/{id}/status', { params: { id }, body: { status: to } });
     },
     onSuccess: (connection) => client.setQueryData(connectionKeys.detail(id), connection),
     onSettled: () => {
       void client.invalidateQueries({ queryKey: connectionKeys.detail(id), exact: true });
+      void client.invalidateQueries({ queryKey: connectionKeys.overview(id) });
       void client.invalidateQueries({ queryKey: connectionKeys.list() });
     },
   });

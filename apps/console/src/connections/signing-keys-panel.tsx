@@ -1,9 +1,9 @@
 import { Badge, Button, Code, CopyButton, Group, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 import type { AssertionAlg, Connection } from '../api/types';
-import { ErrorState, LoadingState } from '../ui/states';
+import { ErrorState } from '../ui/states';
 import { formatDateTime } from '../ui/time';
-import { useConnectionSigningKeys, useGenerateKey } from './queries';
+import { assertionAlgOf, useGenerateKey, type SigningKey } from './queries';
 
 /** Where the hospital fetches this connection's public keys. */
 export const jwksUrlOf = (connectionId: string, origin: string = window.location.origin): string => `${origin}/.well-known/jwks/${connectionId}.json`;
@@ -29,14 +29,11 @@ export function JwksUrl({ url }: { url: string }) {
 }
 
 /** SMART Backend Services keys: generate one, then register the JWKS URL with the hospital. */
-export function SigningKeysPanel({ connection, canEdit }: { connection: Connection; canEdit: boolean }) {
-  const keys = useConnectionSigningKeys(connection.id);
+export function SigningKeysPanel({ connection, keys, canEdit }: { connection: Pick<Connection, 'id' | 'authAlg'>; keys: readonly SigningKey[]; canEdit: boolean }) {
   const generate = useGenerateKey(connection.id);
-  const [alg, setAlg] = useState<AssertionAlg>(connection.authAlg ?? 'RS384');
+  const [alg, setAlg] = useState<AssertionAlg>(assertionAlgOf(connection.authAlg));
 
-  if (keys.isPending) return <LoadingState label="Loading keys…" />;
-  if (keys.error) return <ErrorState title="Could not load the signing keys" error={keys.error} onRetry={() => void keys.refetch()} />;
-  const published = keys.data.filter((k) => k.status !== 'retired');
+  const published = keys.filter((k) => k.status !== 'retired');
   const url = published[0]?.jwksUrl ?? jwksUrlOf(connection.id);
 
   return (
@@ -46,7 +43,7 @@ export function SigningKeysPanel({ connection, canEdit }: { connection: Connecti
       ) : (
         <Text size="sm">No signing key yet. Generate one, then register the JWKS URL with the hospital’s app.</Text>
       )}
-      {keys.data.length > 0 && (
+      {keys.length > 0 && (
         <Table aria-label="Signing keys" verticalSpacing="xs">
           <Table.Thead>
             <Table.Tr>
@@ -57,7 +54,7 @@ export function SigningKeysPanel({ connection, canEdit }: { connection: Connecti
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {keys.data.map((k) => (
+            {keys.map((k) => (
               <Table.Tr key={k.kid}>
                 <Table.Td>
                   <Code>{k.kid}</Code>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, seg } from '../api/client';
-import type { EventDeliveryTrail, MessageEvent, MessageEventsPage } from '../api/types';
+import { api } from '../api/client';
+import type { EventDeliveryTrail, MessageEvent } from '../api/types';
 import { messageKeys } from './queries';
 
 /**
@@ -17,7 +17,7 @@ export const messageEventsKey = (connectionId: string, messageId: string) => [..
 export function useMessageEvents(connectionId: string, messageId: string) {
   return useQuery({
     queryKey: messageEventsKey(connectionId, messageId),
-    queryFn: ({ signal }) => api.get<MessageEventsPage>(`/v1/connections/${seg(connectionId)}/hl7/messages/${seg(messageId)}/events`, { signal }),
+    queryFn: ({ signal }) => api.get('/v1/connections/{id}/hl7/messages/{messageId}/events', { params: { id: connectionId, messageId }, signal }),
   });
 }
 

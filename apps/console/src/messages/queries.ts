@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, seg } from '../api/client';
-import type { Connection, DialectPreview, Hl7MessageDetail, Hl7MessagePage, Hl7MessageStatus, Hl7MessageSummary } from '../api/types';
+import { api } from '../api/client';
+import type { Hl7MessageStatus, Hl7MessageSummary } from '../api/types';
 import { connectionKeys } from '../connections/queries';
 
 /** Message log filters, as the API names them (`patientIdentifier` is PHI: memory only, never a URL). */
@@ -23,7 +23,6 @@ export const messageKeys = {
   status: (connectionId: string, messageId: string) => [...messageKeys.all(connectionId), 'status', messageId] as const,
 };
 
-const base = (connectionId: string) => `/v1/connections/${seg(connectionId)}/hl7`;
 
 /** The log, newest first; "Load more" follows the `next` cursor. */
 export function useMessageLog(connectionId: string, filters: MessageFilters) {
@@ -31,7 +30,7 @@ export function useMessageLog(connectionId: string, filters: MessageFilters) {
     queryKey: messageKeys.log(connectionId, filters),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam, signal }) =>
-      api.get<Hl7MessagePage>(`${base(connectionId)}/messages`, { signal, query: { limit: MESSAGE_PAGE_SIZE, before: pageParam, ...filters } }),
+      api.get('/v1/connections/{id}/hl7/messages', { params: { id: connectionId }, signal, query: { limit: MESSAGE_PAGE_SIZE, before: pageParam, ...filters } }),
     getNextPageParam: (last) => last.next ?? undefined,
   });
 }
@@ -40,7 +39,7 @@ export function useMessageLog(connectionId: string, filters: MessageFilters) {
 export function useMessage(connectionId: string, messageId: string, enabled: boolean) {
   return useQuery({
     queryKey: messageKeys.detail(connectionId, messageId),
-    queryFn: ({ signal }) => api.get<Hl7MessageDetail>(`${base(connectionId)}/messages/${seg(messageId)}`, { signal }),
+    queryFn: ({ signal }) => api.get('/v1/connections/{id}/hl7/messages/{messageId}', { params: { id: connectionId, messageId }, signal }),
     enabled,
     staleTime: 60_000,
   });
@@ -58,7 +57,7 @@ export function useMessageStatus(connectionId: string, message: Pick<Hl7MessageS
   return useQuery({
     queryKey: messageKeys.status(connectionId, message?.id ?? ''),
     queryFn: async ({ signal }) => {
-      const page = await api.get<Hl7MessagePage>(`${base(connectionId)}/messages`, { signal, query: { controlId: message?.controlId, limit: 20 } });
+      const page = await api.get('/v1/connections/{id}/hl7/messages', { params: { id: connectionId }, signal, query: { controlId: message?.controlId, limit: 20 } });
       return page.items.find((m) => m.id === message?.id) ?? null;
     },
     enabled: polling && message !== undefined,
@@ -69,7 +68,7 @@ export function useMessageStatus(connectionId: string, message: Pick<Hl7MessageS
 export function useReprocess(connectionId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (messageId: string) => api.post<Hl7MessageSummary>(`${base(connectionId)}/messages/${seg(messageId)}/reprocess`),
+    mutationFn: (messageId: string) => api.post('/v1/connections/{id}/hl7/messages/{messageId}/reprocess', { params: { id: connectionId, messageId } }),
     onSuccess: (summary) => client.setQueryData(messageKeys.status(connectionId, summary.id), summary),
   });
 }
@@ -82,14 +81,14 @@ export interface PreviewInput {
 
 export function usePreviewDialect(connectionId: string) {
   return useMutation({
-    mutationFn: (input: PreviewInput) => api.post<DialectPreview>(`${base(connectionId)}/preview`, input),
+    mutationFn: (input: PreviewInput) => api.post('/v1/connections/{id}/hl7/preview', { params: { id: connectionId }, body: input }),
   });
 }
 
 export function useSaveDialect(connectionId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (dialect: Record<string, unknown>) => api.patch<Connection>(`/v1/connections/${seg(connectionId)}`, { dialect }),
+    mutationFn: (dialect: Record<string, unknown>) => api.patch('/v1/connections/{id}', { params: { id: connectionId }, body: { dialect } }),
     onSuccess: (connection) => {
       client.setQueryData(connectionKeys.detail(connectionId), connection);
       void client.invalidateQueries({ queryKey: connectionKeys.list() });

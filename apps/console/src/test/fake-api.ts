@@ -1,4 +1,5 @@
 import type { ConsoleSession, Connection, Role } from '../api/types';
+import type { SecretSummary, SigningKey } from '../connections/queries';
 
 /** A request the console sent, as the fake server saw it. */
 export interface SeenRequest {
@@ -53,7 +54,33 @@ export function createFakeApi() {
     });
   };
 
-  return { on, fetch, requests, sent: (method: string, path: string) => requests.filter((r) => r.method === method && r.path.split('?')[0] === path) };
+  /** GraphQL operations by name, answered on POST /graphql as `{ data }` (an unknown operation: a GraphQL error). */
+  const operations = new Map<string, (variables: Record<string, unknown>) => unknown>();
+  const onOperation = (name: string, handler: (variables: Record<string, unknown>) => unknown) => {
+    if (operations.size === 0) {
+      on('POST', '/graphql', (req) => {
+        const { query, variables } = req.body as { query: string; variables?: Record<string, unknown> };
+        const name = /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? '';
+        const handle = operations.get(name);
+        return handle ? json(200, { data: handle(variables ?? {}) }) : json(200, { data: null, errors: [{ message: `No such operation ${name}`, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+      });
+    }
+    operations.set(name, handler);
+  };
+
+  return {
+    on,
+    onOperation,
+    fetch,
+    requests,
+    sent: (method: string, path: string) => requests.filter((r) => r.method === method && r.path.split('?')[0] === path),
+    /** The variables of each GraphQL request for `operation`. */
+    operationsSent: (operation: string) =>
+      requests
+        .filter((r) => r.method === 'POST' && r.path === '/graphql')
+        .map((r) => r.body as { query: string; variables: Record<string, unknown> })
+        .filter((b) => new RegExp(`^\\s*(?:query|mutation)\\s+${operation}\\b`).test(b.query)),
+  };
 }
 export type FakeApi = ReturnType<typeof createFakeApi>;
 
@@ -94,7 +121,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     mllpTls: false,
     hl7SendingFacility: null,
     hl7SendingApplication: null,
-    hl7AckMode: null,
+    hl7AckMode: 'original',
     clientId: 'client-123',
     scopes: ['system/Patient.rs'],
     authAlg: 'RS384',
@@ -105,4 +132,25 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     updatedAt: '2026-12-01T10:00:00.000Z',
     ...overrides,
   };
+}
+
+/** A secret's metadata as the GraphQL `Connection.secrets` field answers it. */
+export const secretSummary = (overrides: Partial<SecretSummary> = {}): SecretSummary => ({
+  name: 'client_secret',
+  version: 1,
+  fingerprint: 'sha256:ab12',
+  createdAt: '2026-12-01T10:00:00.000Z',
+  lastUsedAt: null,
+  ...overrides,
+});
+
+/**
+ * Answers the detail page's `ConnectionDetail` GraphQL query (connection, secrets, keys) from
+ * fixtures; `read` runs per request, so a test can change what the next read returns.
+ */
+export function serveConnectionDetail(api: FakeApi, read: (id: string) => { connection: Connection; secrets?: SecretSummary[]; keys?: SigningKey[] }) {
+  api.onOperation('ConnectionDetail', (variables) => {
+    const { connection: c, secrets = [], keys = [] } = read(String(variables.id));
+    return { connection: { ...c, dialect: c.dialect ?? {}, secrets, keys } };
+  });
 }

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client';
-import type { Items, UsageDaily, UsageGroupBy, UsageTotal } from '../api/types';
+import type { UsageGroupBy } from '../api/types';
 
 export const usageKeys = {
   all: ['usage'] as const,
@@ -12,7 +12,7 @@ export const usageKeys = {
 export function useUsageTotals(from: string, to: string) {
   return useQuery({
     queryKey: usageKeys.totals(from, to),
-    queryFn: ({ signal }) => api.get<Items<UsageTotal>>('/v1/usage/totals', { query: { from, to }, signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/usage/totals', { query: { from, to }, signal }).then((r) => r.items),
     placeholderData: (previous) => previous,
   });
 }
@@ -21,7 +21,7 @@ export function useUsageTotals(from: string, to: string) {
 export function useUsageDaily(from: string, to: string, groupBy: UsageGroupBy) {
   return useQuery({
     queryKey: usageKeys.daily(from, to, groupBy),
-    queryFn: ({ signal }) => api.get<UsageDaily>('/v1/usage/daily', { query: { from, to, groupBy }, signal }),
+    queryFn: ({ signal }) => api.get('/v1/usage/daily', { query: { from, to, groupBy }, signal }),
     placeholderData: (previous) => previous,
   });
 }

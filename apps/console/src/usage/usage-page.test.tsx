@@ -10,10 +10,10 @@ const EPIC = '11111111-0000-4000-8000-000000000001';
 const HL7 = '11111111-0000-4000-8000-000000000002';
 
 const totals: UsageTotal[] = [
-  { connectionId: EPIC, vendor: 'epic', operation: 'read', outcome: 'success', count: 1200 },
-  { connectionId: EPIC, vendor: 'epic', operation: 'read', outcome: 'error', count: 30 },
-  { connectionId: EPIC, vendor: 'epic', operation: 'search', outcome: 'success', count: 300 },
-  { connectionId: HL7, vendor: 'hl7v2', operation: 'hl7.inbound', outcome: 'success', count: 45 },
+  { connectionId: EPIC, connectionName: null, vendor: 'epic', operation: 'read', outcome: 'success', count: 1200 },
+  { connectionId: EPIC, connectionName: null, vendor: 'epic', operation: 'read', outcome: 'error', count: 30 },
+  { connectionId: EPIC, connectionName: null, vendor: 'epic', operation: 'search', outcome: 'success', count: 300 },
+  { connectionId: HL7, connectionName: null, vendor: 'hl7v2', operation: 'hl7.inbound', outcome: 'success', count: 45 },
 ];
 
 const daily = (from: string, to: string, groupBy: string): UsageDaily => ({
@@ -23,16 +23,16 @@ const daily = (from: string, to: string, groupBy: string): UsageDaily => ({
   days:
     groupBy === 'outcome'
       ? [
-          { date: '2026-12-01', key: 'success', count: 900 },
-          { date: '2026-12-01', key: 'error', count: 10 },
-          { date: '2026-12-02', key: 'success', count: 645 },
-          { date: '2026-12-02', key: 'error', count: 20 },
+          { date: '2026-12-01', key: 'success', name: null, count: 900 },
+          { date: '2026-12-01', key: 'error', name: null, count: 10 },
+          { date: '2026-12-02', key: 'success', name: null, count: 645 },
+          { date: '2026-12-02', key: 'error', name: null, count: 20 },
         ]
       : [
-          { date: '2026-12-01', key: EPIC, count: 880 },
-          { date: '2026-12-01', key: HL7, count: 30 },
-          { date: '2026-12-02', key: EPIC, count: 650 },
-          { date: '2026-12-02', key: HL7, count: 15 },
+          { date: '2026-12-01', key: EPIC, name: null, count: 880 },
+          { date: '2026-12-01', key: HL7, name: null, count: 30 },
+          { date: '2026-12-02', key: EPIC, name: null, count: 650 },
+          { date: '2026-12-02', key: HL7, name: null, count: 15 },
         ],
 });
 

@@ -2,7 +2,7 @@ import { Button, Card, Code, Group, SegmentedControl, SimpleGrid, Stack, Table, 
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { api } from '../api/client';
-import type { Connection, Items, UsageGroupBy, UsageTotal } from '../api/types';
+import type { UsageGroupBy, UsageTotal } from '../api/types';
 import { useCan } from '../auth/session';
 import { connectionKeys } from '../connections/queries';
 import { Page } from '../ui/page';
@@ -26,7 +26,7 @@ function useNameOf(totals: readonly UsageTotal[] | undefined): NameOf {
   const canRead = useCan('connections:read');
   const connections = useQuery({
     queryKey: connectionKeys.list(),
-    queryFn: ({ signal }) => api.get<Items<Connection>>('/v1/connections', { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/connections', { signal }).then((r) => r.items),
     enabled: canRead,
   });
   return useMemo(() => {

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, seg } from '../api/client';
-import type { ConsoleUser, Invite, IssuedInvite, Items, Role } from '../api/types';
+import { api } from '../api/client';
+import type { ConsoleUser, Role } from '../api/types';
 
 export const userKeys = {
   all: ['users'] as const,
@@ -11,7 +11,7 @@ export const userKeys = {
 export function useUsers(enabled = true) {
   return useQuery({
     queryKey: userKeys.list(),
-    queryFn: ({ signal }) => api.get<Items<ConsoleUser>>('/v1/users', { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/users', { signal }).then((r) => r.items),
     enabled,
   });
 }
@@ -19,14 +19,14 @@ export function useUsers(enabled = true) {
 export function useInvites() {
   return useQuery({
     queryKey: userKeys.invites(),
-    queryFn: ({ signal }) => api.get<Items<Invite>>('/v1/invites', { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api.get('/v1/invites', { signal }).then((r) => r.items),
   });
 }
 
 export function useUpdateUser() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, patch }: { id: string; patch: { role?: Role; phi?: boolean } }) => api.patch<ConsoleUser>(`/v1/users/${seg(id)}`, patch),
+    mutationFn: ({ id, patch }: { id: string; patch: { role?: Role; phi?: boolean } }) => api.patch('/v1/users/{id}', { params: { id }, body: patch }),
     onSuccess: (user) => client.setQueryData<ConsoleUser[]>(userKeys.list(), (list) => list?.map((u) => (u.id === user.id ? user : u))),
     onSettled: () => void client.invalidateQueries({ queryKey: userKeys.list() }),
   });
@@ -35,7 +35,7 @@ export function useUpdateUser() {
 export function useRevokeUser() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.post<ConsoleUser>(`/v1/users/${seg(id)}/revoke`),
+    mutationFn: (id: string) => api.post('/v1/users/{id}/revoke', { params: { id } }),
     onSettled: () => void client.invalidateQueries({ queryKey: userKeys.list() }),
   });
 }
@@ -48,7 +48,7 @@ export function useRevokeUser() {
 export function useCreateInvite(tenantId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: { email: string; role: Role; phi: boolean }) => api.post<IssuedInvite>(`/v1/tenants/${seg(tenantId)}/invites`, input),
+    mutationFn: (input: { email: string; role: Role; phi: boolean }) => api.post('/v1/tenants/{id}/invites', { params: { id: tenantId }, body: input }),
     onSettled: () => void client.invalidateQueries({ queryKey: userKeys.invites() }),
     gcTime: 0,
   });
@@ -57,7 +57,7 @@ export function useCreateInvite(tenantId: string) {
 export function useResendInvite() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.post<IssuedInvite>(`/v1/invites/${seg(id)}/resend`),
+    mutationFn: (id: string) => api.post('/v1/invites/{id}/resend', { params: { id } }),
     onSettled: () => void client.invalidateQueries({ queryKey: userKeys.invites() }),
     gcTime: 0,
   });
@@ -66,7 +66,7 @@ export function useResendInvite() {
 export function useRevokeInvite() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.delete<Invite>(`/v1/invites/${seg(id)}`),
+    mutationFn: (id: string) => api.delete('/v1/invites/{id}', { params: { id } }),
     onSettled: () => void client.invalidateQueries({ queryKey: userKeys.invites() }),
   });
 }

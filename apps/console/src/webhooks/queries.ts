@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, seg } from '../api/client';
-import type { EventTypeDefinition, WebhookAttempt, WebhookAttemptPage, WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret, WebhookOrderingMode, WebhookPayloadMode } from '../api/types';
+import { api } from '../api/client';
+import type { WebhookAttempt, WebhookDelivery, WebhookOrderingMode, WebhookPayloadMode } from '../api/types';
 
 export const webhookKeys = {
   all: ['webhooks'] as const,
@@ -12,25 +12,24 @@ export const webhookKeys = {
   eventTypes: ['event-types'] as const,
 };
 
-const path = (id: string, rest = '') => `/v1/webhook-endpoints/${seg(id)}${rest}`;
 export const ATTEMPTS_PAGE_SIZE = 25;
 
 export function useWebhookEndpoints() {
   return useQuery({
     queryKey: webhookKeys.list(),
-    queryFn: ({ signal }) => api.get<{ data: WebhookEndpoint[] }>('/v1/webhook-endpoints', { signal }).then((r) => r.data),
+    queryFn: ({ signal }) => api.get('/v1/webhook-endpoints', { signal }).then((r) => r.data),
   });
 }
 
 export function useWebhookEndpoint(id: string) {
-  return useQuery({ queryKey: webhookKeys.detail(id), queryFn: ({ signal }) => api.get<WebhookEndpoint>(path(id), { signal }) });
+  return useQuery({ queryKey: webhookKeys.detail(id), queryFn: ({ signal }) => api.get('/v1/webhook-endpoints/{id}', { params: { id }, signal }) });
 }
 
 /** The event catalog: type, version, description, JSON Schema (and an example, when the API gives one). */
 export function useEventTypes() {
   return useQuery({
     queryKey: webhookKeys.eventTypes,
-    queryFn: ({ signal }) => api.get<{ data: EventTypeDefinition[] }>('/v1/event-types', { signal }).then((r) => r.data),
+    queryFn: ({ signal }) => api.get('/v1/event-types', { signal }).then((r) => r.data),
     staleTime: 5 * 60_000,
   });
 }
@@ -39,7 +38,7 @@ export function useAttempts(id: string) {
   return useInfiniteQuery({
     queryKey: webhookKeys.attempts(id),
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) => api.get<WebhookAttemptPage>(path(id, '/attempts'), { signal, query: { limit: ATTEMPTS_PAGE_SIZE, before: pageParam } }),
+    queryFn: ({ pageParam, signal }) => api.get('/v1/webhook-endpoints/{id}/attempts', { params: { id }, signal, query: { limit: ATTEMPTS_PAGE_SIZE, before: pageParam } }),
     getNextPageParam: (last) => last.next ?? undefined,
   });
 }
@@ -47,7 +46,7 @@ export function useAttempts(id: string) {
 export function useDeliveries(id: string, status: WebhookDelivery['status'] | undefined, enabled = true) {
   return useQuery({
     queryKey: webhookKeys.deliveries(id, status),
-    queryFn: ({ signal }) => api.get<{ data: WebhookDelivery[] }>(path(id, '/deliveries'), { signal, query: { status, limit: 100 } }).then((r) => r.data),
+    queryFn: ({ signal }) => api.get('/v1/webhook-endpoints/{id}/deliveries', { params: { id }, signal, query: { status, limit: 100 } }).then((r) => r.data),
     enabled,
   });
 }
@@ -61,7 +60,7 @@ export function useTestAttempt(id: string, eventId: string | null, startedAt: nu
   return useQuery({
     queryKey: webhookKeys.testAttempt(id, eventId ?? ''),
     queryFn: async ({ signal }): Promise<WebhookAttempt | null> => {
-      const page = await api.get<WebhookAttemptPage>(path(id, '/attempts'), { signal, query: { limit: 20 } });
+      const page = await api.get('/v1/webhook-endpoints/{id}/attempts', { params: { id }, signal, query: { limit: 20 } });
       return page.data.find((a) => a.eventId === eventId) ?? null;
     },
     enabled: eventId !== null,
@@ -80,7 +79,7 @@ export interface EndpointInput {
 export function useCreateEndpoint() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: EndpointInput) => api.post<WebhookEndpointWithSecret>('/v1/webhook-endpoints', input),
+    mutationFn: (input: EndpointInput) => api.post('/v1/webhook-endpoints', { body: { ...input, description: input.description ?? undefined } }),
     // The answer holds the signing secret: do not keep it in the mutation cache once the page lets go of it.
     gcTime: 0,
     onSuccess: ({ secret: _secret, ...endpoint }) => {
@@ -107,19 +106,19 @@ function useEndpointMutation<T, V = void>(id: string, fn: (v: V) => Promise<T>, 
 
 export function useUpdateEndpoint(id: string) {
   const client = useQueryClient();
-  return useEndpointMutation(id, (patch: Partial<EndpointInput>) => api.patch<WebhookEndpoint>(path(id), patch), (e) => client.setQueryData(webhookKeys.detail(id), e));
+  return useEndpointMutation(id, (patch: Partial<EndpointInput>) => api.patch('/v1/webhook-endpoints/{id}', { params: { id }, body: patch }), (e) => client.setQueryData(webhookKeys.detail(id), e));
 }
 
 export function useSetEndpointEnabled(id: string) {
   const client = useQueryClient();
-  return useEndpointMutation(id, (enabled: boolean) => api.post<WebhookEndpoint>(path(id, enabled ? '/enable' : '/disable')), (e) => client.setQueryData(webhookKeys.detail(id), e));
+  return useEndpointMutation(id, (enabled: boolean) => (enabled ? api.post('/v1/webhook-endpoints/{id}/enable', { params: { id } }) : api.post('/v1/webhook-endpoints/{id}/disable', { params: { id } })), (e) => client.setQueryData(webhookKeys.detail(id), e));
 }
 
 export function useRotateSecret(id: string) {
   const client = useQueryClient();
   return useEndpointMutation(
     id,
-    () => api.post<WebhookEndpointWithSecret>(path(id, '/rotate-secret')),
+    () => api.post('/v1/webhook-endpoints/{id}/rotate-secret', { params: { id } }),
     ({ secret: _secret, ...e }) => client.setQueryData(webhookKeys.detail(id), e),
   );
 }
@@ -127,7 +126,7 @@ export function useRotateSecret(id: string) {
 export function useDeleteEndpoint(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => api.delete(path(id)),
+    mutationFn: () => api.delete('/v1/webhook-endpoints/{id}', { params: { id } }),
     onSuccess: () => {
       client.removeQueries({ queryKey: webhookKeys.detail(id) });
       void client.invalidateQueries({ queryKey: webhookKeys.list() });
@@ -136,7 +135,7 @@ export function useDeleteEndpoint(id: string) {
 }
 
 export function useSendTest(id: string) {
-  return useMutation({ mutationFn: () => api.post<{ eventId: string }>(path(id, '/test')) });
+  return useMutation({ mutationFn: () => api.post('/v1/webhook-endpoints/{id}/test', { params: { id } }) });
 }
 
 export interface ReplayInput {
@@ -148,7 +147,7 @@ export interface ReplayInput {
 export function useReplay(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: ReplayInput) => api.post<{ scheduled: number }>(path(id, '/replay'), input),
+    mutationFn: (input: ReplayInput) => api.post('/v1/webhook-endpoints/{id}/replay', { params: { id }, body: input }),
     onSuccess: () => void client.invalidateQueries({ queryKey: webhookKeys.detail(id) }),
   });
 }
@@ -156,7 +155,7 @@ export function useReplay(id: string) {
 export function useReplayOne(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (eventId: string) => api.post<{ eventId: string; deliveryId: string }>(path(id, `/replay/${seg(eventId)}`)),
+    mutationFn: (eventId: string) => api.post('/v1/webhook-endpoints/{id}/replay/{eventId}', { params: { id, eventId } }),
     onSuccess: () => void client.invalidateQueries({ queryKey: webhookKeys.detail(id) }),
   });
 }

@@ -17,7 +17,7 @@ const CATALOG: EventTypeDefinition[] = [
     schema: { type: 'object', properties: { patient: { type: 'string' } }, required: ['patient'] },
     example: { patient: 'Patient/123', encounter: 'Encounter/456' },
   },
-  { type: 'result.received', version: 1, description: 'A result arrived (HL7 ORU^R01)', emitted: true, schema: { type: 'object' } },
+  { type: 'result.received', version: 1, description: 'A result arrived (HL7 ORU^R01)', emitted: true, schema: { type: 'object' }, example: {} },
 ];
 
 function endpoint(overrides: Partial<WebhookEndpoint> = {}): WebhookEndpoint {

@@ -1,0 +1,114 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ConnectionEnvironment =
+  | 'production'
+  | 'sandbox';
+
+/** Lifecycle: draft → testing → live → disabled */
+export type ConnectionStatus =
+  | 'disabled'
+  | 'draft'
+  | 'live'
+  | 'testing';
+
+/** Hospital vendors, plus the built-in echo connection */
+export type ConnectionVendor =
+  | 'athena'
+  | 'echo'
+  | 'epic'
+  | 'fhir'
+  | 'hl7v2'
+  | 'oracle';
+
+/** HL7 v2 acknowledgment: original or enhanced mode, or immediate (accepted on receipt) */
+export type Hl7AckMode =
+  | 'enhanced'
+  | 'immediate'
+  | 'original';
+
+/** Retiring keys are still published in the JWKS */
+export type KeyStatus =
+  | 'active'
+  | 'retired'
+  | 'retiring';
+
+export type ConnectionDetailQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConnectionDetailQuery = { connection: { id: string, tenantId: string, name: string, vendor: ConnectionVendor, environment: ConnectionEnvironment, status: ConnectionStatus, fhirBaseUrl: string | null, tokenUrl: string | null, athenaPracticeId: string | null, mllpHost: string | null, mllpPort: number | null, mllpTls: boolean, hl7SendingFacility: string | null, hl7SendingApplication: string | null, hl7AckMode: Hl7AckMode, clientId: string | null, scopes: Array<string>, authAlg: string | null, clientSecretName: string | null, dialect: Record<string, unknown>, createdAt: string, updatedAt: string, health: { lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null }, secrets: Array<{ name: string, version: number, fingerprint: string, createdAt: string, lastUsedAt: string | null }>, keys: Array<{ kid: string, alg: string, status: KeyStatus, createdAt: string, retiredAt: string | null, jwksUrl: string }> } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const ConnectionDetailDocument = new TypedDocumentString(`
+    query ConnectionDetail($id: ID!) {
+  connection(id: $id) {
+    id
+    tenantId
+    name
+    vendor
+    environment
+    status
+    fhirBaseUrl
+    tokenUrl
+    athenaPracticeId
+    mllpHost
+    mllpPort
+    mllpTls
+    hl7SendingFacility
+    hl7SendingApplication
+    hl7AckMode
+    clientId
+    scopes
+    authAlg
+    clientSecretName
+    dialect
+    health {
+      lastTestedAt
+      lastSuccessAt
+      lastErrorAt
+      lastErrorCode
+      tokenExpiresAt
+    }
+    createdAt
+    updatedAt
+    secrets {
+      name
+      version
+      fingerprint
+      createdAt
+      lastUsedAt
+    }
+    keys {
+      kid
+      alg
+      status
+      createdAt
+      retiredAt
+      jwksUrl
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConnectionDetailQuery, ConnectionDetailQueryVariables>;
