@@ -95,8 +95,9 @@ export function AttemptsPanel({ endpoint, canChange }: { endpoint: WebhookEndpoi
 export function DeadLettersPanel({ endpoint, canChange }: { endpoint: WebhookEndpoint; canChange: boolean }) {
   const deliveries = useDeliveries(endpoint.id, 'failed');
   if (deliveries.isPending) return <LoadingState label="Loading dead letters…" />;
-  if (deliveries.error) return <ErrorState title="Could not load dead letters" error={deliveries.error} onRetry={() => void deliveries.refetch()} />;
-  if (deliveries.data.length === 0)
+  if (deliveries.error && !deliveries.data) return <ErrorState title="Could not load dead letters" error={deliveries.error} onRetry={() => void deliveries.refetch()} />;
+  const rows = deliveries.data.pages.flatMap((p) => p.data);
+  if (rows.length === 0)
     return (
       <EmptyState title="No dead letters">
         <Text size="sm" c="dimmed">
@@ -107,7 +108,7 @@ export function DeadLettersPanel({ endpoint, canChange }: { endpoint: WebhookEnd
   return (
     <Stack gap="xs">
       <Text size="sm" c="dimmed">
-        The newest 100 deliveries that failed after every retry. Deliver one again, or replay a time range.
+        Deliveries that failed after every retry, newest first. Deliver one again, or replay a time range.
       </Text>
       <Table.ScrollContainer minWidth={760}>
         <Table verticalSpacing="xs" aria-label="Dead letters">
@@ -122,7 +123,7 @@ export function DeadLettersPanel({ endpoint, canChange }: { endpoint: WebhookEnd
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {deliveries.data.map((d) => (
+            {rows.map((d) => (
               <Table.Tr key={d.id}>
                 <Table.Td>{formatDateTime(d.createdAt)}</Table.Td>
                 <Table.Td>{d.eventType ? <Badge variant="outline">{d.eventType}</Badge> : '—'}</Table.Td>
@@ -143,6 +144,14 @@ export function DeadLettersPanel({ endpoint, canChange }: { endpoint: WebhookEnd
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {deliveries.hasNextPage && (
+        <Group justify="center">
+          <Button variant="default" onClick={() => void deliveries.fetchNextPage()} loading={deliveries.isFetchingNextPage}>
+            Load more
+          </Button>
+        </Group>
+      )}
+      {deliveries.isFetchNextPageError && <ErrorState title="Could not load more dead letters" error={deliveries.error} />}
     </Stack>
   );
 }

@@ -43,11 +43,15 @@ export function useAttempts(id: string) {
   });
 }
 
-export function useDeliveries(id: string, status: WebhookDelivery['status'] | undefined, enabled = true) {
-  return useQuery({
+export const DELIVERIES_PAGE_SIZE = 50;
+
+/** Deliveries newest first (`failed`: the dead letters); "Load more" follows the `next` cursor. */
+export function useDeliveries(id: string, status: WebhookDelivery['status'] | undefined) {
+  return useInfiniteQuery({
     queryKey: webhookKeys.deliveries(id, status),
-    queryFn: ({ signal }) => api.get('/v1/webhook-endpoints/{id}/deliveries', { params: { id }, signal, query: { status, limit: 100 } }).then((r) => r.data),
-    enabled,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) => api.get('/v1/webhook-endpoints/{id}/deliveries', { params: { id }, signal, query: { status, limit: DELIVERIES_PAGE_SIZE, before: pageParam } }),
+    getNextPageParam: (last) => last.next ?? undefined,
   });
 }
 
@@ -55,13 +59,14 @@ export const TEST_POLL_MS = 750;
 /** Give up waiting for the test attempt after this long (the delivery may still be retried). */
 export const TEST_WAIT_MS = 30_000;
 
-/** The attempt of a test event: polls the newest attempts until one carries `eventId`. */
+/** The attempt of a test event: polls the attempts at its delivery until there is one. */
 export function useTestAttempt(id: string, eventId: string | null, startedAt: number) {
   return useQuery({
     queryKey: webhookKeys.testAttempt(id, eventId ?? ''),
     queryFn: async ({ signal }): Promise<WebhookAttempt | null> => {
-      const page = await api.get('/v1/webhook-endpoints/{id}/attempts', { params: { id }, signal, query: { limit: 20 } });
-      return page.data.find((a) => a.eventId === eventId) ?? null;
+      if (eventId === null) return null;
+      const page = await api.get('/v1/webhook-endpoints/{id}/attempts', { params: { id }, signal, query: { eventId, limit: 1 } });
+      return page.data[0] ?? null;
     },
     enabled: eventId !== null,
     refetchInterval: (query) => (query.state.data || Date.now() - startedAt > TEST_WAIT_MS ? false : TEST_POLL_MS),

@@ -145,6 +145,8 @@ describe('webhook endpoints', () => {
     expect(section).toHaveTextContent('succeeded');
     expect(section).toHaveTextContent('42 ms');
     expect(section).toHaveTextContent('{"received":"ev-test"}');
+    // The attempt is looked up by its event, not searched for among the newest.
+    expect(api.sent('GET', '/v1/webhook-endpoints/w-1/attempts').every((r) => new URL(r.path, 'http://x').searchParams.get('eventId') === 'ev-test')).toBe(true);
     expect(screen.queryByText(/waiting for the delivery attempt/)).not.toBeInTheDocument();
   });
 
@@ -178,6 +180,30 @@ describe('webhook endpoints', () => {
     expect(withBody).toHaveTextContent('upstream database unavailable');
     expect(timedOut).toHaveTextContent('timeout');
     expect(timedOut).toHaveTextContent('no body');
+  });
+
+  it('pages the dead letters with Load more, following the API’s cursor', async () => {
+    const api = createFakeApi();
+    serve(api, 'viewer');
+    const dead = (n: number) => ({ id: `d-${n}`, eventId: `ev-dead-${n}`, eventType: 'patient.admitted', status: 'failed', attempts: 13, nextAttemptAt: null, lastStatusCode: 503, lastError: 'http_503', createdAt: '2026-11-28T10:00:00Z', completedAt: '2026-12-01T10:00:00Z' });
+    api.on('GET', '/v1/webhook-endpoints/w-1/deliveries', (req) => {
+      const before = new URL(req.path, 'http://x').searchParams.get('before');
+      return before === null ? json(200, { data: [dead(3), dead(2)], next: 'cursor-2' }) : json(200, { data: [dead(1)], next: null });
+    });
+    renderConsole('/webhooks/w-1', api);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('tab', { name: 'Dead letters' }, PAGE_LOAD));
+    const table = await screen.findByRole('table', { name: 'Dead letters' });
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    await within(table).findByText('ev-dead-1');
+    expect(within(table).getAllByRole('row').slice(1).map((r) => within(r).getByText(/^ev-dead-/).textContent)).toEqual(['ev-dead-3', 'ev-dead-2', 'ev-dead-1']);
+    expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
+    const [first, second] = api.sent('GET', '/v1/webhook-endpoints/w-1/deliveries').map((r) => new URL(r.path, 'http://x').searchParams);
+    expect(first?.get('status')).toBe('failed');
+    expect(first?.get('before')).toBeNull();
+    expect([second?.get('status'), second?.get('before')]).toEqual(['failed', 'cursor-2']);
   });
 
   it('asks for confirmation naming the endpoint before disabling it', async () => {
