@@ -38,16 +38,24 @@ const DEV: ConsoleUser = {
   createdAt: '2026-11-01T10:00:00.000Z',
 };
 
-/** Serves a chain of records like the api: oldest first, `after` = last sequence seen, `next` when the page is full. */
+/**
+ * Serves a chain of records like the api: `order=desc` newest first below `before` (else chain
+ * order above `after`), `next` when there is more; without the PHI grant the api withholds
+ * patient references (null, `patientRefHidden`).
+ */
 function serve(api: FakeApi, role: Role, chain: AuditRecord[], verdict: ChainVerdict = { ok: true, checked: chain.length }, phi = false) {
   const session = sessionFor(role);
   api.on('GET', '/v1/console/me', json(200, phi ? { ...session, phi: true, scopes: [...session.scopes, 'system/*.cruds'] } : session));
   api.on('GET', '/v1/audit-records', (req) => {
     const q = new URL(req.path, 'http://x').searchParams;
-    const after = Number(q.get('after') ?? 0);
     const limit = Number(q.get('limit') ?? 100);
-    const items = chain.filter((r) => r.sequence > after).slice(0, limit);
-    return json(200, { items, next: items.length === limit ? (items.at(-1)?.sequence ?? null) : null });
+    const desc = q.get('order') === 'desc';
+    const before = Number(q.get('before') ?? Infinity);
+    const after = Number(q.get('after') ?? 0);
+    const window = chain.filter((r) => r.sequence > after && r.sequence < before);
+    const ordered = desc ? [...window].reverse() : window;
+    const items = ordered.slice(0, limit).map((r) => (phi ? r : { ...r, patientRef: null, patientRefHidden: r.patientRef !== null }));
+    return json(200, { items, next: ordered.length > limit ? (items.at(-1)?.sequence ?? null) : null });
   });
   api.on('GET', '/v1/audit-records/verify', json(200, verdict));
   api.on('GET', '/v1/users', json(200, { items: [DEV] }));
@@ -98,7 +106,7 @@ describe('audit page', () => {
     expect(api.sent('GET', '/v1/audit-records/verify')).toHaveLength(2);
   });
 
-  it('hides patient references from a user without the PHI grant', async () => {
+  it('says a patient reference is hidden when the API withheld it (no PHI grant), and shows none where there was none', async () => {
     const api = createFakeApi();
     serve(api, 'admin', [record(1, { operation: 'read', resourceType: 'Patient', patientRef: 'Patient/mrn-445566' }), record(2)]);
     renderConsole('/audit', api);
@@ -118,7 +126,7 @@ describe('audit page', () => {
     expect(table).not.toHaveTextContent('hidden (needs PHI access)');
   });
 
-  it('opens a long chain at its newest record without reading it all, and pages to older records', async () => {
+  it('opens a long chain at its newest record in one request (order=desc), and pages to older records with the API’s cursor', async () => {
     const api = createFakeApi();
     const chain = Array.from({ length: 1234 }, (_, i) => record(i + 1));
     serve(api, 'owner', chain);
@@ -127,15 +135,24 @@ describe('audit page', () => {
 
     const table = await screen.findByRole('table', { name: 'Audit records, newest first' });
     expect(sequences(table)).toEqual(Array.from({ length: 50 }, (_, i) => 1234 - i));
-    const reads = api.sent('GET', '/v1/audit-records');
-    // One 500-record read, then one-row probes (doubling and bisecting), then the newest window.
-    expect(reads.length).toBeLessThan(25);
-    expect(reads.at(-1)?.path).toBe('/v1/audit-records?after=1184&limit=50');
+    expect(api.sent('GET', '/v1/audit-records').map((r) => r.path)).toEqual(['/v1/audit-records?order=desc&limit=50']);
 
     await u.click(screen.getByRole('button', { name: 'Show older records' }));
     await waitFor(() => expect(sequences(table)).toHaveLength(100));
     expect(sequences(table).slice(48, 52)).toEqual([1186, 1185, 1184, 1183]);
-    expect(api.sent('GET', '/v1/audit-records').at(-1)?.path).toBe('/v1/audit-records?after=1134&limit=50');
+    expect(api.sent('GET', '/v1/audit-records').at(-1)?.path).toBe('/v1/audit-records?order=desc&limit=50&before=1185');
+  });
+
+  it('pages down to the start of the chain and says so', async () => {
+    const api = createFakeApi();
+    serve(api, 'owner', Array.from({ length: 60 }, (_, i) => record(i + 1)));
+    renderConsole('/audit', api);
+    const table = await screen.findByRole('table', { name: 'Audit records, newest first' });
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Show older records' }));
+    await waitFor(() => expect(sequences(table)).toHaveLength(60));
+    expect(sequences(table).at(-1)).toBe(1);
+    expect(screen.getByText('Start of the chain (record 1).')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Show older records' })).not.toBeInTheDocument();
   });
 
   it('shows the API’s error when the log cannot load, and an empty state for a new tenant', async () => {

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { api } from '../api/client';
 import type { AuditRecord } from '../api/types';
 import { useApiKeys } from '../api-keys/queries';
-import { useCan, useSession } from '../auth/session';
+import { useCan } from '../auth/session';
 import { connectionKeys } from '../connections/queries';
 import { Page } from '../ui/page';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
@@ -79,7 +79,6 @@ function useActorNames() {
 const shortId = (id: string) => (id.length > 13 ? `${id.slice(0, 8)}…` : id);
 
 function AuditTable({ records }: { records: AuditRecord[] }) {
-  const { phi } = useSession();
   const names = useActorNames();
   return (
     <Card withBorder padding={0}>
@@ -134,14 +133,15 @@ function AuditTable({ records }: { records: AuditRecord[] }) {
                   </Table.Td>
                   <Table.Td>{r.objectRef ? <Code>{r.objectRef}</Code> : '—'}</Table.Td>
                   <Table.Td>
-                    {!r.patientRef ? (
-                      '—'
-                    ) : phi ? (
+                    {/* The API withholds the reference from users without the PHI grant: the browser never has it. */}
+                    {r.patientRef ? (
                       <Code>{r.patientRef}</Code>
-                    ) : (
+                    ) : r.patientRefHidden ? (
                       <Text size="sm" c="dimmed" fs="italic">
                         hidden (needs PHI access)
                       </Text>
+                    ) : (
+                      '—'
                     )}
                   </Table.Td>
                   <Table.Td>
@@ -168,7 +168,7 @@ function AuditTable({ records }: { records: AuditRecord[] }) {
 export default function AuditPage() {
   const log = useAuditLog();
   const client = useQueryClient();
-  const records = useMemo(() => log.data?.pages.flatMap((p) => p.records) ?? [], [log.data]);
+  const records = useMemo(() => log.data?.pages.flatMap((p) => p.items) ?? [], [log.data]);
 
   let content;
   if (log.isPending) content = <LoadingState label="Loading audit records…" />;
