@@ -40,6 +40,15 @@ export function useRevokeUser() {
   });
 }
 
+/** Lets a revoked user sign in again (same role and PHI grant; their old sessions stay ended). */
+export function useReinstateUser() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.post('/v1/users/{id}/reinstate', { params: { id } }),
+    onSettled: () => void client.invalidateQueries({ queryKey: userKeys.list() }),
+  });
+}
+
 /**
  * Invite and resend answer with the invite link (its token is in the fragment).
  * The page moves it into component state and resets the mutation; `gcTime: 0`

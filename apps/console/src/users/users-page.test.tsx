@@ -164,6 +164,8 @@ describe('users page', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Revoke Dana Dev?' });
     expect(dialog).toHaveTextContent('dana@mercy.example');
     expect(dialog).toHaveTextContent('signed out everywhere at once');
+    expect(dialog).toHaveTextContent('You can reinstate them later');
+    expect(dialog).not.toHaveTextContent('cannot be undone');
 
     await u.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(api.sent('POST', '/v1/users/u-dev/revoke')).toHaveLength(0);
@@ -175,6 +177,61 @@ describe('users page', () => {
     await waitFor(() => expect(row).toHaveTextContent('revoked'));
     expect(screen.queryByRole('button', { name: 'Revoke Dana Dev' })).not.toBeInTheDocument();
     expect(screen.getByLabelText('Role of dana@mercy.example')).toBeDisabled();
+  });
+
+  it('reinstates a revoked user after a confirmation naming them, their role and PHI access', async () => {
+    const api = createFakeApi();
+    const revokedDev = { ...DEV, status: 'revoked' as const, revokedAt: '2026-12-02T11:00:00.000Z', phi: true };
+    const state = serve(api, 'owner', [ME, revokedDev, OWNER2]);
+    api.on('POST', '/v1/users/:id/reinstate', () => {
+      const active = { ...revokedDev, status: 'active' as const, revokedAt: null };
+      state.users = state.users.map((x) => (x.id === DEV.id ? active : x));
+      return json(200, active);
+    });
+    renderConsole('/users', api);
+    const u = userEvent.setup();
+
+    await screen.findByRole('table', { name: 'Users' });
+    expect(screen.queryByRole('button', { name: 'Revoke Dana Dev' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Reinstate Olga Owner' })).not.toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'Reinstate Dana Dev' }));
+    let dialog = await screen.findByRole('dialog', { name: 'Reinstate Dana Dev?' });
+    expect(dialog).toHaveTextContent('dana@mercy.example');
+    expect(dialog).toHaveTextContent('as Developer with PHI access');
+    expect(dialog).toHaveTextContent('sessions ended by the revocation stay ended');
+    await u.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(api.sent('POST', '/v1/users/u-dev/reinstate')).toHaveLength(0);
+
+    await u.click(screen.getByRole('button', { name: 'Reinstate Dana Dev' }));
+    dialog = await screen.findByRole('dialog', { name: 'Reinstate Dana Dev?' });
+    await u.click(within(dialog).getByRole('button', { name: 'Reinstate Dana Dev' }));
+    await waitFor(() => expect(api.sent('POST', '/v1/users/u-dev/reinstate')).toHaveLength(1));
+    expect(api.sent('POST', '/v1/users/u-dev/reinstate')[0]?.headers['x-csrf-token']).toBe('csrf-owner');
+    const row = (await screen.findByText('dana@mercy.example')).closest('tr') as HTMLElement;
+    await waitFor(() => expect(row).toHaveTextContent('active'));
+    expect(within(row).getByRole('button', { name: 'Revoke Dana Dev' })).toBeInTheDocument();
+    expect(within(row).queryByRole('button', { name: 'Reinstate Dana Dev' })).not.toBeInTheDocument();
+  });
+
+  it('offers an admin no reinstatement of an owner, and shows the API’s refusal in the dialog', async () => {
+    const api = createFakeApi();
+    const revokedOwner = { ...OWNER2, status: 'revoked' as const, revokedAt: '2026-12-02T11:00:00.000Z' };
+    const revokedDev = { ...DEV, status: 'revoked' as const, revokedAt: '2026-12-02T11:00:00.000Z' };
+    serve(api, 'admin', [user({ id: 'u-1', email: 'admin@mercy.example', role: 'admin' }), revokedDev, revokedOwner]);
+    api.on('POST', '/v1/users/:id/reinstate', problem(409, 'conflict', 'This user is not revoked'));
+    renderConsole('/users', api);
+    const u = userEvent.setup();
+
+    await screen.findByRole('table', { name: 'Users' });
+    expect(screen.queryByRole('button', { name: 'Reinstate Olga Owner' })).not.toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'Reinstate Dana Dev' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Reinstate Dana Dev?' });
+    expect(dialog).toHaveTextContent('without PHI access');
+    await u.click(within(dialog).getByRole('button', { name: 'Reinstate Dana Dev' }));
+    const alert = await within(dialog).findByRole('alert');
+    expect(alert).toHaveTextContent('Could not reinstate');
+    expect(alert).toHaveTextContent('This user is not revoked');
+    expect(within(alert).getByText('conflict')).toBeInTheDocument();
   });
 
   it('issues a new link for a pending invite (shown once) and revokes an invite after confirming', async () => {

@@ -6,14 +6,14 @@ import { Page } from '../ui/page';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
 import { formatDateTime, formatRelative } from '../ui/time';
 import { ConfirmDialog, InviteDialog, InviteLink } from './dialogs';
-import { useCreateInvite, useInvites, useResendInvite, useRevokeInvite, useRevokeUser, useUpdateUser, useUsers } from './queries';
+import { useCreateInvite, useInvites, useReinstateUser, useResendInvite, useRevokeInvite, useRevokeUser, useUpdateUser, useUsers } from './queries';
 import { manageableRoles, PHI_GRANT_DESCRIPTION, roleLabel, ROLES } from './roles';
 
 const who = (u: { name?: string | null; email: string }) => u.name || u.email;
 
 const INVITE_COLORS: Record<Invite['status'], string> = { pending: 'blue', accepted: 'green', expired: 'gray', revoked: 'red' };
 
-function UsersTable({ users, onRevoke }: { users: ConsoleUser[]; onRevoke: (u: ConsoleUser) => void }) {
+function UsersTable({ users, onRevoke, onReinstate }: { users: ConsoleUser[]; onRevoke: (u: ConsoleUser) => void; onReinstate: (u: ConsoleUser) => void }) {
   const session = useSession();
   const update = useUpdateUser();
   const roles = manageableRoles(session.role);
@@ -105,6 +105,11 @@ function UsersTable({ users, onRevoke }: { users: ConsoleUser[]; onRevoke: (u: C
                           Revoke
                         </Button>
                       )}
+                      {revoked && mayManage && (
+                        <Button size="xs" variant="light" onClick={() => onReinstate(u)} aria-label={`Reinstate ${who(u)}`}>
+                          Reinstate
+                        </Button>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 );
@@ -181,6 +186,7 @@ export default function UsersPage() {
   const createInvite = useCreateInvite(session.tenant.id);
   const resendInvite = useResendInvite();
   const revokeUser = useRevokeUser();
+  const reinstateUser = useReinstateUser();
   const revokeInvite = useRevokeInvite();
 
   const [inviting, setInviting] = useState(false);
@@ -188,6 +194,7 @@ export default function UsersPage() {
   const [issued, setIssued] = useState<IssuedInvite | null>(null);
   const [resent, setResent] = useState<IssuedInvite | null>(null);
   const [userToRevoke, setUserToRevoke] = useState<ConsoleUser | null>(null);
+  const [userToReinstate, setUserToReinstate] = useState<ConsoleUser | null>(null);
   const [inviteToRevoke, setInviteToRevoke] = useState<Invite | null>(null);
 
   const roles = manageableRoles(session.role);
@@ -202,7 +209,7 @@ export default function UsersPage() {
   if (users.isPending) people = <LoadingState label="Loading users…" />;
   else if (users.error) people = <ErrorState title="Could not load users" error={users.error} onRetry={() => void users.refetch()} />;
   else if (users.data.length === 0) people = <EmptyState title="No users yet" />;
-  else people = <UsersTable users={users.data} onRevoke={setUserToRevoke} />;
+  else people = <UsersTable users={users.data} onRevoke={setUserToRevoke} onReinstate={setUserToReinstate} />;
 
   let invitesContent;
   if (invites.isPending) invitesContent = <LoadingState label="Loading invites…" />;
@@ -287,7 +294,35 @@ export default function UsersPage() {
       >
         {userToRevoke && (
           <Text size="sm">
-            {who(userToRevoke)} ({userToRevoke.email}, {roleLabel(userToRevoke.role)}) is signed out everywhere at once and can no longer sign in. This cannot be undone: the API has no way to restore a revoked user, and their email cannot be invited again.
+            {who(userToRevoke)} ({userToRevoke.email}, {roleLabel(userToRevoke.role)}) is signed out everywhere at once and can no longer sign in. You can reinstate them
+            later from this page; the sessions ended now stay ended.
+          </Text>
+        )}
+      </ConfirmDialog>
+
+      <ConfirmDialog
+        opened={userToReinstate !== null}
+        title={userToReinstate ? `Reinstate ${who(userToReinstate)}?` : ''}
+        confirmLabel={userToReinstate ? `Reinstate ${who(userToReinstate)}` : 'Reinstate'}
+        confirmColor="blue"
+        pending={reinstateUser.isPending}
+        error={reinstateUser.error}
+        errorTitle="Could not reinstate"
+        onClose={() => {
+          setUserToReinstate(null);
+          reinstateUser.reset();
+        }}
+        onConfirm={() =>
+          userToReinstate &&
+          reinstateUser.mutate(userToReinstate.id, {
+            onSuccess: () => setUserToReinstate(null),
+          })
+        }
+      >
+        {userToReinstate && (
+          <Text size="sm">
+            {who(userToReinstate)} ({userToReinstate.email}) can sign in again with their password, as {roleLabel(userToReinstate.role)}
+            {userToReinstate.phi ? ' with' : ' without'} PHI access. They sign in afresh: sessions ended by the revocation stay ended.
           </Text>
         )}
       </ConfirmDialog>
