@@ -6,8 +6,10 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test as base, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -102,6 +104,24 @@ export async function newUser(tenantId: string, role: string, phi = false): Prom
   const accepted = await api('POST', `/v1/console/invites/${token}/accept`, { body: { name: `Pat ${role}`, password: PASSWORD } });
   expect(accepted.status).toBe(200);
   return { email, password: PASSWORD };
+}
+
+/**
+ * An operator user made as an installation's admin makes one: `npm run operator:add -- <email> <name>`
+ * (its compiled form, on the stack's database), which prints a generated password once.
+ */
+export function newOperatorUser(): { email: string; password: string } {
+  const email = `${unique('operator')}@journeys.example`;
+  const output = execFileSync(process.execPath, [resolve(__dirname, '..', '..', '..', 'dist', 'scripts', 'operator-add.js'), email, 'Journey Operator'], {
+    // The journeys' process has the stack's database and state dir (set by global-setup).
+    env: { ...process.env, SB_PUBLIC_URL: stack.base, SB_ADMIN_TOKEN: stack.adminToken, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const password = /^password: (\S+)$/m.exec(output)?.[1];
+  if (!password) throw new Error('operator:add printed no password');
+  recordNeedle(password);
+  return { email, password };
 }
 
 export async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {

@@ -1,9 +1,10 @@
-import { hasScope } from './auth/scopes';
+import { accessOf, hasScope, OPERATOR_ACCESS } from './auth/scopes';
 
 /**
  * The navigation, in order: one entry per feature page, with the scope that
  * shows it. A user sees only the entries their scopes allow; the first one they
- * may see is where sign-in lands (Connections for most, Usage for finance).
+ * may see is where sign-in lands (Connections for most, Usage for finance, Tenants
+ * for an operator user, who sees nothing else).
  * Adding a page: one entry here and one in routes.tsx.
  */
 export interface NavItem {
@@ -20,10 +21,12 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Users', path: '/users', scope: 'admin:users' },
   { label: 'API keys', path: '/api-keys', scope: 'admin:api-keys' },
   { label: 'Audit', path: '/audit', scope: 'audit:read' },
+  { label: 'Tenants', path: '/tenants', scope: OPERATOR_ACCESS },
 ];
 
-export const visibleNav = (scopes: readonly string[], items: readonly NavItem[] = NAV_ITEMS): NavItem[] =>
-  items.filter((item) => hasScope(scopes, item.scope));
+/** The entries a session may open: its tenant scopes, or operator access for an operator user. */
+export const visibleNav = (session: { role: string; scopes: readonly string[] }, items: readonly NavItem[] = NAV_ITEMS): NavItem[] =>
+  items.filter((item) => hasScope(accessOf(session), item.scope));
 
-/** Where a user lands after signing in. */
-export const homePath = (scopes: readonly string[]): string => visibleNav(scopes)[0]?.path ?? '/no-access';
+/** Where a session lands after signing in. */
+export const homePath = (session: { role: string; scopes: readonly string[] }): string => visibleNav(session)[0]?.path ?? '/no-access';

@@ -1,13 +1,15 @@
 import { lazy, Suspense, type ComponentType } from 'react';
 import { Navigate, type RouteObject } from 'react-router';
 import { LoginPage } from './auth/login-page';
-import { RequireScope, RequireSession, useSession } from './auth/session';
+import { OPERATOR_ACCESS } from './auth/scopes';
+import { RequireScope, RequireSession, useConsoleSession } from './auth/session';
 import { homePath } from './nav';
 import { ConsoleShell } from './ui/app-shell';
 import { ErrorState, LoadingState } from './ui/states';
 
 /**
- * Every signed-in page: its path under /console, the scope it needs, and its
+ * Every signed-in page: its path under /console, the scope it needs (operator pages:
+ * OPERATOR_ACCESS, which only an operator user has), and its
  * component (lazy, so each feature is its own chunk). Adding a page: one entry
  * here, and one in nav.ts when it belongs in the navigation.
  */
@@ -31,12 +33,13 @@ export const FEATURE_ROUTES: readonly FeatureRoute[] = [
   { path: 'users', scope: 'admin:users', Page: lazy(() => import('./users/users-page')) },
   { path: 'api-keys', scope: 'admin:api-keys', Page: lazy(() => import('./api-keys/api-keys-page')) },
   { path: 'audit', scope: 'audit:read', Page: lazy(() => import('./audit/audit-page')) },
+  { path: 'tenants', scope: OPERATOR_ACCESS, Page: lazy(() => import('./tenants/tenants-page')) },
 ];
 
 const AcceptInvitePage = lazy(() => import('./auth/accept-invite-page').then((m) => ({ default: m.AcceptInvitePage })));
 
 function HomeRedirect() {
-  return <Navigate to={homePath(useSession().scopes)} replace />;
+  return <Navigate to={homePath(useConsoleSession())} replace />;
 }
 
 function NoAccess() {

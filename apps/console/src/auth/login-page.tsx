@@ -26,7 +26,7 @@ export function LoginPage() {
       {
         onSuccess: (session) => {
           setPassword('');
-          void navigate(homePath(session.scopes), { replace: true });
+          void navigate(homePath(session), { replace: true });
         },
       },
     );

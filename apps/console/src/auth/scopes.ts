@@ -33,3 +33,14 @@ export function hasScope(scopes: readonly string[], required: string): boolean {
   if (required.startsWith('system/')) return scopes.some((s) => clinicalGrants(s, required));
   return false;
 }
+
+/**
+ * The console's name for an operator user's access: /me says `role: 'operator'` with no
+ * tenant scopes; the operator's pages require this instead of a tenant scope, so tenant
+ * users never reach them and operators see none of a tenant's pages.
+ */
+export const OPERATOR_ACCESS = 'operator';
+
+/** What a session may open: its tenant scopes, or operator access for an operator user. */
+export const accessOf = (session: { role: string; scopes: readonly string[] }): readonly string[] =>
+  session.role === 'operator' ? [OPERATOR_ACCESS] : session.scopes;

@@ -1,23 +1,30 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { isApiError } from '../api/client';
-import type { ConsoleSession } from '../api/types';
+import type { ConsoleSession, TenantSession } from '../api/types';
 import { ErrorState, LoadingState } from '../ui/states';
 import { useMe } from './queries';
-import { hasScope } from './scopes';
+import { accessOf, hasScope } from './scopes';
 
 const SessionContext = createContext<ConsoleSession | null>(null);
 
-/** The signed-in user, tenant, role and scopes (inside RequireSession only). */
-export function useSession(): ConsoleSession {
+/** Whoever is signed in: a tenant's user or an operator user (inside RequireSession only). */
+export function useConsoleSession(): ConsoleSession {
   const session = useContext(SessionContext);
-  if (!session) throw new Error('useSession outside RequireSession');
+  if (!session) throw new Error('useConsoleSession outside RequireSession');
   return session;
 }
 
-/** True when the signed-in user's scopes allow `scope`. */
+/** The signed-in tenant user, tenant, role and scopes: for tenant pages, which operator users never reach. */
+export function useSession(): TenantSession {
+  const session = useConsoleSession();
+  if (session.tenant === null || session.role === 'operator') throw new Error('useSession in an operator session');
+  return { ...session, tenant: session.tenant, role: session.role };
+}
+
+/** True when the signed-in person may open what `scope` guards (a tenant scope, or operator access). */
 export function useCan(scope: string): boolean {
-  return hasScope(useSession().scopes, scope);
+  return hasScope(accessOf(useConsoleSession()), scope);
 }
 
 /** Renders its children for a signed-in user; a 401 from /me sends the browser to the login page. */

@@ -105,6 +105,19 @@ export function sessionFor(role: Role, overrides: Partial<ConsoleSession> = {}):
   };
 }
 
+/** What /me answers for an operator user: no tenant, no tenant scopes. */
+export function operatorSession(overrides: Partial<ConsoleSession> = {}): ConsoleSession {
+  return {
+    user: { id: 'op-1', email: 'operator@switchboard.local', name: 'Switchboard operator' },
+    tenant: null,
+    role: 'operator',
+    phi: false,
+    scopes: [],
+    csrfToken: 'csrf-operator',
+    ...overrides,
+  };
+}
+
 export function connection(overrides: Partial<Connection> = {}): Connection {
   return {
     id: '3f1c2a9e-0000-4000-8000-000000000001',

@@ -3,18 +3,18 @@ import { useDisclosure } from '@mantine/hooks';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useSignOut } from '../auth/queries';
-import { useSession } from '../auth/session';
+import { useConsoleSession } from '../auth/session';
 import { visibleNav } from '../nav';
 import { LoadingState } from './states';
 
-/** Header (tenant, user, role, sign-out) and the navigation the user's scopes allow. */
+/** Header (tenant, or Operator; user, role, sign-out) and the navigation the session allows. */
 export function ConsoleShell() {
-  const session = useSession();
+  const session = useConsoleSession();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const navigate = useNavigate();
   const signOut = useSignOut();
-  const items = visibleNav(session.scopes);
+  const items = visibleNav(session);
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -26,7 +26,7 @@ export function ConsoleShell() {
               Switchboard
             </Title>
             <Text c="dimmed" size="sm" visibleFrom="xs">
-              {session.tenant.name}
+              {session.tenant?.name ?? 'Operator'}
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">

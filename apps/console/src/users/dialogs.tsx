@@ -73,6 +73,7 @@ export interface InviteInput {
 /** Invite form, then the link. The link lives in this dialog's state only and is gone when it closes. */
 export function InviteDialog({
   opened,
+  title = 'Invite a person',
   roles,
   pending,
   error,
@@ -81,6 +82,8 @@ export function InviteDialog({
   onClose,
 }: {
   opened: boolean;
+  /** The form's title (the link's names the invitee). */
+  title?: string;
   roles: Role[];
   pending: boolean;
   error: unknown;
@@ -88,12 +91,13 @@ export function InviteDialog({
   onSubmit: (input: InviteInput) => void;
   onClose: () => void;
 }) {
+  const defaultRole: Role = roles.includes('viewer') ? 'viewer' : (roles[0] ?? 'viewer');
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
+  const [role, setRole] = useState<Role>(defaultRole);
   const [phi, setPhi] = useState(false);
   const close = () => {
     setEmail('');
-    setRole('viewer');
+    setRole(defaultRole);
     setPhi(false);
     onClose();
   };
@@ -104,7 +108,7 @@ export function InviteDialog({
   const options = ROLES.filter((r) => roles.includes(r.value));
 
   return (
-    <Modal opened={opened} onClose={close} title={issued ? `Invite link for ${issued.email}` : 'Invite a person'} centered size="lg">
+    <Modal opened={opened} onClose={close} title={issued ? `Invite link for ${issued.email}` : title} centered size="lg">
       {issued ? (
         <Stack>
           <InviteLink invite={issued} />
