@@ -163,6 +163,3 @@ export const api = {
   patch: <P extends PathWith<'patch'>>(path: P, ...[init]: InitArg<P, 'patch'>) => call('patch', path, init),
   delete: <P extends PathWith<'delete'>>(path: P, ...[init]: InitArg<P, 'delete'>) => call('delete', path, init),
 };
-
-/** Encodes one path segment (ids, secret names, invite tokens). */
-export const seg = (value: string): string => encodeURIComponent(value);
