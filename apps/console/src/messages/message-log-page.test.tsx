@@ -33,14 +33,15 @@ describe('message log', () => {
     expect(screen.queryByLabelText(/Patient identifier/)).not.toBeInTheDocument();
   });
 
-  it('sends every filter to the API, keeps the patient identifier out of the URL, and pages with the cursor', async () => {
+  it('sends every filter to the API, the patient identifier only in a search body (never a URL), and pages with the cursor', async () => {
     const api = createFakeApi();
     serve(api, 'developer', true);
-    api.on('GET', `/v1/connections/${ID}/hl7/messages`, (req) => {
-      const q = query(req.path);
-      if (q.before === '41') return json(200, { items: [summary({ id: 'm-old', controlId: 'CTRL-OLD', status: 'failed' })], next: null });
-      if (q.patientIdentifier) return json(200, { items: [summary({ id: 'm-2', controlId: 'CTRL-0002', status: 'failed' })], next: '41' });
-      return json(200, { items: [summary()], next: null });
+    api.on('GET', `/v1/connections/${ID}/hl7/messages`, json(200, { items: [summary()], next: null }));
+    // With a patient identifier the log is searched with a POST body.
+    api.on('POST', `/v1/connections/${ID}/hl7/messages/search`, (req) => {
+      const body = req.body as { before?: string };
+      if (body.before === '41') return json(200, { items: [summary({ id: 'm-old', controlId: 'CTRL-OLD', status: 'failed' })], next: null });
+      return json(200, { items: [summary({ id: 'm-2', controlId: 'CTRL-0002', status: 'failed' })], next: '41' });
     });
     const { router } = renderConsole(`/connections/${ID}/messages`, api);
     const user = userEvent.setup();
@@ -57,9 +58,9 @@ describe('message log', () => {
 
     const table = await screen.findByRole('table', { name: 'Messages' });
     await within(table).findByText('CTRL-0002');
-    const sent = api.sent('GET', `/v1/connections/${ID}/hl7/messages`).at(-1);
-    expect(query(sent?.path ?? '')).toEqual({
-      limit: '50',
+    const sent = api.sent('POST', `/v1/connections/${ID}/hl7/messages/search`).at(-1);
+    expect(sent?.body).toEqual({
+      limit: 50,
       status: 'failed',
       type: 'ADT^A01',
       controlId: 'CTRL-0002',
@@ -67,6 +68,8 @@ describe('message log', () => {
       to: new Date('2026-12-02T18:30').toISOString(),
       patientIdentifier: 'MRN-778899',
     });
+    // The patient identifier (PHI) is in no request URL at all.
+    expect(api.requests.some((r) => r.path.includes('MRN-778899'))).toBe(false);
     // Filters that are not PHI are in the address bar; the patient identifier is not.
     expect(router.state.location.search).toContain('controlId=CTRL-0002');
     expect(router.state.location.search).not.toContain('MRN');
@@ -78,7 +81,7 @@ describe('message log', () => {
     await user.click(screen.getByRole('button', { name: 'Load more' }));
     expect(await within(table).findByText('CTRL-OLD')).toBeInTheDocument();
     expect(within(table).getByText('CTRL-0002')).toBeInTheDocument();
-    expect(query(api.sent('GET', `/v1/connections/${ID}/hl7/messages`).at(-1)?.path ?? '')).toMatchObject({ before: '41', patientIdentifier: 'MRN-778899' });
+    expect(api.sent('POST', `/v1/connections/${ID}/hl7/messages/search`).at(-1)?.body).toMatchObject({ before: '41', patientIdentifier: 'MRN-778899' });
     expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
   });
 

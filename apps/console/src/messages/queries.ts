@@ -29,8 +29,14 @@ export function useMessageLog(connectionId: string, filters: MessageFilters) {
   return useInfiniteQuery({
     queryKey: messageKeys.log(connectionId, filters),
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) =>
-      api.get('/v1/connections/{id}/hl7/messages', { params: { id: connectionId }, signal, query: { limit: MESSAGE_PAGE_SIZE, before: pageParam, ...filters } }),
+    queryFn: ({ pageParam, signal }) => {
+      const { patientIdentifier, ...rest } = filters;
+      const page = { limit: MESSAGE_PAGE_SIZE, before: pageParam, ...rest };
+      // A patient identifier is PHI: it travels in a POST body, never in a URL.
+      return patientIdentifier
+        ? api.post('/v1/connections/{id}/hl7/messages/search', { params: { id: connectionId }, signal, body: { ...page, patientIdentifier } })
+        : api.get('/v1/connections/{id}/hl7/messages', { params: { id: connectionId }, signal, query: page });
+    },
     getNextPageParam: (last) => last.next ?? undefined,
   });
 }
