@@ -1,5 +1,5 @@
 import { lazy, Suspense, type ComponentType } from 'react';
-import { Navigate, type RouteObject } from 'react-router';
+import { Navigate, useRouteError, type RouteObject } from 'react-router';
 import { LoginPage } from './auth/login-page';
 import { OPERATOR_ACCESS } from './auth/scopes';
 import { RequireScope, RequireSession, useConsoleSession } from './auth/session';
@@ -46,6 +46,23 @@ function NoAccess() {
   return <ErrorState title="Nothing to show yet" error={{ code: 'forbidden', message: 'Your role has no console pages. Ask an owner or admin of your organization.' }} />;
 }
 
+/**
+ * A page that failed to load or render. After a deploy the page chunks an open
+ * console still refers to are gone, so that case asks for a reload; the error
+ * itself is not logged (it may carry data from the page).
+ */
+function PageError() {
+  const error = useRouteError();
+  const stale = error instanceof TypeError && /dynamically imported module|Importing a module script failed/i.test(error.message);
+  return (
+    <ErrorState
+      title={stale ? 'The console was updated' : 'This page failed'}
+      error={{ code: stale ? 'console_updated' : 'page_error', message: stale ? 'A newer version is available: reload to continue.' : 'Something on this page failed to show. Reload to try again.' }}
+      onRetry={() => window.location.reload()}
+    />
+  );
+}
+
 function NotFound() {
   return <ErrorState title="Page not found" error={{ code: 'not_found', message: 'There is no console page at this address.' }} />;
 }
@@ -73,6 +90,7 @@ export function buildRoutes(routes: readonly FeatureRoute[] = FEATURE_ROUTES): R
         { path: 'no-access', element: <NoAccess /> },
         ...routes.map(({ path, scope, Page }) => ({
           path,
+          errorElement: <PageError />,
           element: (
             <RequireScope scope={scope}>
               <Page />

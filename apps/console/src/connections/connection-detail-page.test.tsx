@@ -79,7 +79,14 @@ describe('connection test report', () => {
       steps: [
         { name: 'smart-configuration', status: 'passed', durationMs: 41.2, detail: 'token endpoint ehr.example/oauth2/token' },
         { name: 'capability-statement', status: 'passed', durationMs: 80, detail: 'CapabilityStatement, FHIR 4.0.1' },
-        { name: 'access-token', status: 'failed', durationMs: 120.4, detail: 'token request refused (HTTP 401, invalid_client)', code: 'invalid_client' },
+        {
+          name: 'access-token',
+          status: 'failed',
+          durationMs: 120.4,
+          detail: 'token request refused (HTTP 401, invalid_client)',
+          code: 'invalid_client',
+          hint: 'The hospital does not trust this client yet: check the client ID and the JWKS URL registered with it',
+        },
       ],
     };
     api.on('POST', `/v1/connections/${ID}/test`, () => new Promise((resolve) => (finish = () => resolve(json(200, report)))));
@@ -103,7 +110,7 @@ describe('connection test report', () => {
     expect(api.sent('POST', `/v1/connections/${ID}/test`)[0]?.headers['x-csrf-token']).toBe('csrf-developer');
   });
 
-  it('shows a generic hint for server errors and none for a code the catalog does not know', async () => {
+  it('shows the hint the API gives a failed step, and none where it gives none', async () => {
     const api = createFakeApi();
     serve(api, 'owner', connection({ id: ID }));
     api.on(
@@ -115,7 +122,7 @@ describe('connection test report', () => {
         ok: false,
         testedAt: '2026-12-02T10:00:00.000Z',
         steps: [
-          { name: 'capability-statement', status: 'failed', durationMs: 12, detail: 'GET /metadata answered HTTP 502', code: 'http_502' },
+          { name: 'capability-statement', status: 'failed', durationMs: 12, detail: 'GET /metadata answered HTTP 502', code: 'http_502', hint: 'The hospital’s server failed: try again later.' },
           { name: 'access-token', status: 'failed', durationMs: 3, detail: 'token request refused', code: 'something_new' },
         ],
       }),
@@ -124,7 +131,7 @@ describe('connection test report', () => {
 
     await userEvent.setup().click(await screen.findByRole('button', { name: 'Run test' }));
     const rows = within(await screen.findByRole('table', { name: 'Test steps' })).getAllByRole('row').slice(1);
-    expect(rows[0]).toHaveTextContent('The server answered with an error (HTTP 502)');
+    expect(rows[0]).toHaveTextContent('The hospital’s server failed: try again later.');
     expect(rows[1]).toHaveTextContent('something_new');
     expect(within(rows[1]).getAllByText(/./).map((e) => e.textContent).join(' ')).not.toMatch(/check|try again/i);
   });

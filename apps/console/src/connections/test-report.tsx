@@ -2,7 +2,6 @@ import { Alert, Badge, Code, Stack, Table, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { StepStatus, TestReport, TestStep } from '../api/types';
 import { formatDateTime } from '../ui/time';
-import { hintFor } from './test-hints';
 
 const STEP_COLORS: Record<StepStatus, string> = { passed: 'green', failed: 'red', skipped: 'gray' };
 
@@ -34,7 +33,8 @@ export function TestReportView({ report, renderAction }: { report: TestReport; r
           </Table.Thead>
           <Table.Tbody>
             {report.steps.map((step, i) => {
-              const hint = step.status === 'failed' ? hintFor(step.code) : undefined;
+              // What to check comes from the API's one catalog of hints (libs/connections), keyed by code and step.
+              const hint = step.status === 'failed' ? step.hint : undefined;
               return (
                 <Table.Tr key={`${step.name}-${i}`}>
                   <Table.Td>{STEP_LABELS[step.name] ?? step.name}</Table.Td>

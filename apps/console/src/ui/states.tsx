@@ -6,6 +6,9 @@ import { isApiError } from '../api/client';
 export function describeError(error: unknown): { code: string; message: string } {
   if (isApiError(error)) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: 'client_error', message: error.message };
+  // The console's own notices (no access, not found, page errors) come as { code, message }.
+  const notice = error as { code?: unknown; message?: unknown } | null;
+  if (typeof notice?.code === 'string' && typeof notice.message === 'string') return { code: notice.code, message: notice.message };
   return { code: 'client_error', message: 'Something went wrong' };
 }
 
