@@ -69,7 +69,7 @@ test('an owner adds an Oracle Health connection: the client secret is entered on
   // The stored secret works: every step of the live test passes against the hospital.
   await page.getByRole('button', { name: 'Run test' }).click();
   const steps = page.getByRole('table', { name: 'Test steps' });
-  await expect(page.getByText('Test passed')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Test passed', { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(steps.getByText(/^failed$/)).toHaveCount(0);
   await expectAccessible(page, 'Oracle Health connection detail');
   await snap(page, '03-oracle-secret-set');
@@ -81,7 +81,7 @@ test('an owner adds an Oracle Health connection: the client secret is entered on
   const newSecret = rotated.body.clientSecret as string;
   recordNeedle(newSecret);
   await page.getByRole('button', { name: 'Run test' }).click();
-  await expect(page.getByText('Test failed')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Test failed', { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(steps.getByText('invalid_client').first()).toBeVisible();
 
   await secretSection.getByRole('button', { name: 'Rotate' }).click();
@@ -94,7 +94,7 @@ test('an owner adds an Oracle Health connection: the client secret is entered on
   await expect(secretSection.getByLabel('Client secret')).toHaveCount(0);
 
   await page.getByRole('button', { name: 'Run test' }).click();
-  await expect(page.getByText('Test passed')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('Test passed', { exact: true })).toBeVisible({ timeout: 30_000 });
   await snap(page, '03-oracle-rotated');
 
   // A reload reads everything from the API again: still only the version.
