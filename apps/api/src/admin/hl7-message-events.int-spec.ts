@@ -126,6 +126,11 @@ beforeAll(async () => {
   await processAll();
   // The result reaches /ok and /failing; the admission reaches /failing and /admissions.
   await pump(() => receiver.received.filter((r) => r.path === '/ok').length === 1 && receiver.received.filter((r) => r.path === '/failing').length === 2);
+  // The receiver sees a request before the worker records its outcome: wait until every delivery counts its attempt.
+  await pump(async () => {
+    const items = ((await eventsOf(messageId.result)).body.items ?? []) as EventItem[];
+    return items.length === 1 && [endpoint.ok, endpoint.failing].every((id) => (trailOf(items[0]!, id)?.delivery?.attempts ?? 0) >= 1);
+  });
 }, 60_000);
 
 afterAll(async () => {
