@@ -1,4 +1,4 @@
-import { Anchor, Breadcrumbs, Button, Card, Code, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Breadcrumbs, Button, Code, Group, Loader, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
@@ -14,20 +14,8 @@ import { assertionAlgOf, useConnectionOverview, useGenerateKey, useLastTestRepor
 import { SigningKeysPanel } from './signing-keys-panel';
 import { DisableDialog, GoLiveDialog } from './status-dialogs';
 import { TestReportView } from './test-report';
+import { Section } from '../ui/section';
 import { describeScopes, isFhirVendor, usesClientSecret, usesSigningKeys, VENDOR_LABELS } from './vendors';
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Card withBorder component="section" aria-label={title}>
-      <Stack gap="sm">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Card>
-  );
-}
 
 function Field({ label, value }: { label: string; value: ReactNode }) {
   return (

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Breadcrumbs, Button, Card, Code, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Breadcrumbs, Button, Code, Group, Loader, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
@@ -13,20 +13,8 @@ import { MessageStatusBadge } from './badges';
 import { Hl7Text, ResourceList } from './hl7-views';
 import { EventTrail } from './event-trail-panel';
 import { PHI_NOTE, usePhiAccess } from './phi';
+import { Section } from '../ui/section';
 import { IN_PROGRESS, messageKeys, useMessage, useMessageStatus, useReprocess } from './queries';
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Card withBorder component="section" aria-label={title}>
-      <Stack gap="sm">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Card>
-  );
-}
 
 function Field({ label, value }: { label: string; value: ReactNode }) {
   return (
