@@ -5,7 +5,7 @@
  */
 import type { DocumentReference, Resource } from '@medplum/fhirtypes';
 import { ADAPTER_FACTORIES } from '@sb/adapters';
-import { CLINICAL_RESOURCE_TYPES, CursorCodec, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
+import { EHR_RECORD_TYPES, CursorCodec, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
 import type { Connection } from '@sb/db';
 import { validateFhirResource } from '@sb/fhir';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -55,6 +55,10 @@ export function connectionFor(vendor: 'epic' | 'oracle', fields: Partial<Connect
     fhirBaseUrl: null,
     tokenUrl: null,
     athenaPracticeId: null,
+    athenaBaseUrl: null,
+    athenaDepartmentIds: [],
+    athenaPollSeconds: null,
+    athenaReplayMinutes: null,
     mllpHost: null,
     mllpPort: null,
     mllpTls: false,
@@ -103,9 +107,9 @@ export function describeAdapterContract(name: string, makeSetup: () => Promise<C
     afterEach(() => fetch(`${setup.sandboxUrl}/_sandbox/faults?vendor=${setup.vendor}`, { method: 'DELETE' }));
 
     it('declares read and search for every clinical type, and says so in its CapabilityStatement', () => {
-      for (const type of CLINICAL_RESOURCE_TYPES) expect(adapter.capabilities()[type]?.interactions).toEqual(expect.arrayContaining(['read', 'search']));
+      for (const type of EHR_RECORD_TYPES) expect(adapter.capabilities()[type]?.interactions).toEqual(expect.arrayContaining(['read', 'search']));
       const statement = adapter.capabilityStatement();
-      expect(statement.rest?.[0]?.resource?.map((r) => r.type)).toEqual(expect.arrayContaining([...CLINICAL_RESOURCE_TYPES]));
+      expect(statement.rest?.[0]?.resource?.map((r) => r.type)).toEqual(expect.arrayContaining([...EHR_RECORD_TYPES]));
     });
 
     it('reads patients, stamped with the connection as their source', async () => {

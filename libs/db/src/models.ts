@@ -131,6 +131,10 @@ export interface ConnectionSettings {
   fhirBaseUrl: string | null;
   tokenUrl: string | null;
   athenaPracticeId: string | null;
+  athenaBaseUrl: string | null;
+  athenaDepartmentIds: string[];
+  athenaPollSeconds: number | null;
+  athenaReplayMinutes: number | null;
   mllpHost: string | null;
   mllpPort: number | null;
   mllpTls: boolean;

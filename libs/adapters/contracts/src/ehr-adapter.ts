@@ -31,6 +31,12 @@ export interface EhrAdapter {
   read(type: ClinicalResourceType, id: string): Promise<Resource>;
   search(type: ClinicalResourceType, params: SearchParams, cursor?: string): Promise<SearchPage>;
   create(type: ClinicalResourceType, resource: Resource): Promise<CreateResult>;
+  /**
+   * Replaces a resource (FHIR `PUT [type]/[id]`), for the changes a vendor allows —
+   * e.g. cancelling an Appointment by its status. Adapters without updates leave it out
+   * and do not list `update` in their capabilities.
+   */
+  update?(type: ClinicalResourceType, id: string, resource: Resource): Promise<Resource>;
 }
 
 export type { Bundle };

@@ -23,6 +23,7 @@ export const SEARCH_PARAMS: Record<ClinicalResourceType, readonly string[]> = {
   Location: ['identifier', 'name'],
   Immunization: ['patient', 'date', 'status'],
   ServiceRequest: ['patient', 'status', 'category', 'code'],
+  Slot: ['start', 'schedule', 'status'],
 };
 
 export const MAX_PAGE_SIZE = 200;

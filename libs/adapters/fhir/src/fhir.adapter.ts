@@ -1,7 +1,7 @@
 import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import {
   capabilityStatementFor,
-  CLINICAL_RESOURCE_TYPES,
+  EHR_RECORD_TYPES,
   COMMON_SEARCH_PARAMS,
   SEARCH_PARAMS,
   toQueryString,
@@ -29,7 +29,7 @@ export interface FhirAdapterOptions {
 
 /** Read and search every clinical type; create notes and appointments (what a SMART server commonly allows). */
 export const GENERIC_CAPABILITIES: AdapterCapabilities = Object.fromEntries(
-  CLINICAL_RESOURCE_TYPES.map((type) => [
+  EHR_RECORD_TYPES.map((type) => [
     type,
     {
       interactions: type === 'DocumentReference' || type === 'Appointment' ? ['read', 'search', 'create'] : ['read', 'search'],

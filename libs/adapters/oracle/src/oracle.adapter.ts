@@ -1,9 +1,9 @@
-import { CLINICAL_RESOURCE_TYPES, type AdapterContext } from '@sb/adapters/contracts';
+import { EHR_RECORD_TYPES, type AdapterContext } from '@sb/adapters/contracts';
 import { FhirAdapter, GENERIC_CAPABILITIES } from '@sb/adapters/fhir';
 
 /** SMART v1 scope syntax, which Oracle Health system accounts use (`system/Patient.read`). */
 export const ORACLE_DEFAULT_SCOPES: readonly string[] = [
-  ...CLINICAL_RESOURCE_TYPES.map((t) => `system/${t}.read`),
+  ...EHR_RECORD_TYPES.map((t) => `system/${t}.read`),
   'system/DocumentReference.write',
   'system/Appointment.write',
 ];
