@@ -9,7 +9,7 @@ import { EventWriter } from '@sb/events';
 import { validateFhirResource } from '@sb/fhir';
 import { TransactionPipeline, type Operation } from '@sb/transactions';
 import { VaultService } from '@sb/vault';
-import { createdEvents } from './created-events';
+import { createdEvents, updatedEvents } from './created-events';
 import { IdempotentCreates } from './idempotent-creates';
 import { patientRefOf } from './patient-ref';
 
@@ -71,6 +71,35 @@ export class ClinicalService {
       const { result } = await this.run<CreateResult>(actor, tenantId, connectionId, 'create', type, patientRefOf(resource), (adapter) => adapter.create(type, resource), persistWithEvents);
       return { id: result.id, resource: result.resource, replayed: false };
     });
+  }
+
+  /**
+   * Replaces a resource where the vendor allows it (cancelling an Appointment by its
+   * status); the change's event commits with its usage and audit records.
+   */
+  async update(actor: Actor, tenantId: string, connectionId: string, type: ClinicalResourceType, id: string, resource: Resource): Promise<Resource> {
+    if (resource.resourceType !== type) {
+      throw new SbError(ErrorCode.ValidationFailed, 'Resource type does not match the URL', { issues: [{ path: 'resourceType', message: `must be ${type}` }] });
+    }
+    if (resource.id !== id) throw new SbError(ErrorCode.ValidationFailed, 'Resource id does not match the URL', { issues: [{ path: 'id', message: 'must equal the id in the URL' }] });
+    const issues = validateFhirResource(resource);
+    if (issues.length > 0) throw new SbError(ErrorCode.ValidationFailed, 'Resource is not valid FHIR R4', { issues });
+    const { result } = await this.run<Resource>(
+      actor,
+      tenantId,
+      connectionId,
+      'update',
+      type,
+      patientRefOf(resource),
+      (adapter) => {
+        if (!adapter.update) throw new SbError(ErrorCode.NotSupported, 'This connection does not support that interaction', { details: { resourceType: type, interaction: 'update' } });
+        return adapter.update(type, id, resource);
+      },
+      async (tx, updated) => {
+        await this.events.append(tx, updatedEvents(type, updated, tenantId, connectionId));
+      },
+    );
+    return result;
   }
 
   private async run<R>(

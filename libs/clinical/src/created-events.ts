@@ -17,3 +17,12 @@ export function createdEvents(type: ClinicalResourceType, result: CreateResult, 
   const resource = result.resource ?? { ...sent, id: result.id };
   return [{ tenantId, connectionId, type: created.type, data: { patient, [created.key]: `${type}/${result.id}` }, full: { resources: [resource] }, patientRef: patient }];
 }
+
+/** Updates that are facts a tenant subscribes to: today an Appointment whose new status is cancelled. */
+export function updatedEvents(type: ClinicalResourceType, updated: Resource, tenantId: string, connectionId: string): EventInput[] {
+  if (type !== 'Appointment' || updated.resourceType !== 'Appointment' || !updated.id) return [];
+  if (updated.status !== 'cancelled' && updated.status !== 'noshow') return [];
+  const patient = patientRefOf(updated);
+  if (!patient) return [];
+  return [{ tenantId, connectionId, type: 'appointment.cancelled', data: { patient, appointment: `Appointment/${updated.id}` }, full: { resources: [updated] }, patientRef: patient }];
+}

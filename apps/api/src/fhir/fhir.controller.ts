@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { isClinicalResourceType, parseSearchParams, type ClinicalResourceType } from '@sb/adapters/contracts';
@@ -118,15 +118,38 @@ export class FhirController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const type = resourceTypeOf(rawType);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new SbError(ErrorCode.ValidationFailed, 'Resource is not valid FHIR R4', { issues: [{ path: type, message: 'a JSON resource is required' }] });
-    }
-    const created = await this.clinical.create(actor, tenantOf(actor), connectionId, type, body as Resource, idempotencyKey);
+    const created = await this.clinical.create(actor, tenantOf(actor), connectionId, type, asResourceBody(type, body), idempotencyKey);
     res.location(`${this.baseOf(connectionId)}/${type}/${created.id}`);
     if (created.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.type(FHIR_JSON);
     return created.resource ?? { resourceType: type, id: created.id };
   }
+
+  @Put(':connectionId/:type/:id')
+  @Authenticated()
+  @ApiOperation({ summary: 'Update a resource where the EHR allows it (e.g. cancel an Appointment by setting its status)' })
+  @DocumentResponse(fhirResourceSchema)
+  async update(
+    @CurrentActor() actor: Actor,
+    @IdParam('Connection', 'connectionId') connectionId: string,
+    @Param('type') rawType: string,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const type = resourceTypeOf(rawType);
+    if (!FHIR_ID.test(id)) throw notFound('Resource');
+    const updated = await this.clinical.update(actor, tenantOf(actor), connectionId, type, id, asResourceBody(type, body));
+    res.type(FHIR_JSON);
+    return updated;
+  }
 }
+
+const asResourceBody = (type: ClinicalResourceType, body: unknown): Resource => {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new SbError(ErrorCode.ValidationFailed, 'Resource is not valid FHIR R4', { issues: [{ path: type, message: 'a JSON resource is required' }] });
+  }
+  return body as Resource;
+};
 
 const flatten = (params: Record<string, string[]>): [string, string][] => Object.entries(params).flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]));

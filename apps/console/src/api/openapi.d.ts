@@ -62,7 +62,8 @@ export interface paths {
         };
         /** Read a resource */
         get: operations["FhirController_read"];
-        put?: never;
+        /** Update a resource where the EHR allows it (e.g. cancel an Appointment by setting its status) */
+        put: operations["FhirController_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1368,6 +1369,44 @@ export interface operations {
             };
         };
     };
+    FhirController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                id: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id?: string;
+                        resourceType: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     FhirController_metadata: {
         parameters: {
             query?: never;
@@ -1901,26 +1940,20 @@ export interface operations {
                     /** @enum {string} */
                     vendor: "oracle";
                 } | {
-                    athenaPracticeId: string;
+                    athenaBaseUrl?: string;
+                    athenaPracticeId?: string;
+                    changePollSeconds?: number;
+                    changeReplayMinutes?: number;
                     clientId?: string;
                     /** @default client_secret */
                     clientSecretName?: string;
-                    dialect?: {
-                        identifierSystems?: {
-                            mrn?: string;
-                            other?: {
-                                [key: string]: string;
-                            };
-                        };
-                    };
+                    departmentIds?: string[];
                     /**
                      * @default sandbox
                      * @enum {string}
                      */
                     environment?: "sandbox" | "production";
-                    fhirBaseUrl?: string;
                     name: string;
-                    scopes?: string[];
                     tokenUrl?: string;
                     /** @enum {string} */
                     vendor: "athena";
@@ -2160,11 +2193,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    athenaBaseUrl?: string | null;
                     athenaPracticeId?: string;
                     /** @enum {string} */
                     authAlg?: "RS384" | "ES384";
+                    changePollSeconds?: number | null;
+                    changeReplayMinutes?: number | null;
                     clientId?: string | null;
                     clientSecretName?: string;
+                    departmentIds?: string[];
                     dialect?: {
                         [key: string]: unknown;
                     };
