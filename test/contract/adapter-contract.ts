@@ -5,7 +5,7 @@
  */
 import type { DocumentReference, Resource } from '@medplum/fhirtypes';
 import { ADAPTER_FACTORIES } from '@sb/adapters';
-import { EHR_RECORD_TYPES, CursorCodec, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
+import { EHR_RECORD_TYPES, CursorCodec, InMemoryRequestBudget, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
 import type { Connection } from '@sb/db';
 import { validateFhirResource } from '@sb/fhir';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -37,6 +37,7 @@ export function buildAdapter(setup: ContractSetup): { adapter: EhrAdapter; http:
     tokens: new TokenCache(),
     credentials: setup.credentials,
     cursors: new CursorCodec(randomBytes(32)),
+    budget: new InMemoryRequestBudget(),
     // FHIR vendors are served by the EHR itself: touching the gateway's store or HL7 outbox is a bug.
     store: { find: unused, search: unused, save: unused },
     hl7Outbox: { enqueue: unused },

@@ -1,9 +1,22 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CursorCodec, TokenCache, VendorHttpClient, type ConnectionStore, type CredentialSource, type EhrAdapter, type Hl7Outbox } from '@sb/adapters/contracts';
+import { athenaEndpoints } from '@sb/adapters/athena';
+import {
+  CursorCodec,
+  TokenCache,
+  VendorHttpClient,
+  type AdapterContext,
+  type ConnectionStore,
+  type CredentialSource,
+  type EhrAdapter,
+  type Hl7Outbox,
+  type RequestBudget,
+} from '@sb/adapters/contracts';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { outboundPolicyFor } from '@sb/connections';
 import { ClinicalStoreRepository, Database, Hl7OutboundRepository, type Connection } from '@sb/db';
+import { RedisService } from '@sb/queue';
 import { ADAPTER_FACTORIES } from './adapter-registry';
+import { RedisRequestBudget } from './redis-request-budget';
 
 /** Idle per-connection clients are closed after this long. */
 const CLIENT_IDLE_MS = 10 * 60_000;
@@ -23,6 +36,8 @@ interface ClientEntry {
 export class AdapterRuntime implements OnModuleDestroy {
   readonly tokens = new TokenCache();
   private readonly cursors: CursorCodec;
+  /** Vendor rate budgets in Redis, shared with every other api and worker process. */
+  readonly budget: RequestBudget;
   private readonly clients = new Map<string, ClientEntry>();
 
   constructor(
@@ -30,20 +45,28 @@ export class AdapterRuntime implements OnModuleDestroy {
     private readonly clinicalStore: ClinicalStoreRepository,
     private readonly outbound: Hl7OutboundRepository,
     private readonly db: Database,
+    redis: RedisService,
   ) {
     this.cursors = new CursorCodec(config.vaultMasterKey);
+    this.budget = new RedisRequestBudget(redis.client, redis.prefix);
   }
 
   adapterFor(connection: Connection, credentials: CredentialSource): EhrAdapter {
-    return ADAPTER_FACTORIES[connection.vendor]({
+    return ADAPTER_FACTORIES[connection.vendor](this.contextFor(connection, credentials));
+  }
+
+  /** Everything an adapter (or a vendor-specific client such as athena's change feeds) needs for one call on one connection. */
+  contextFor(connection: Connection, credentials: CredentialSource): AdapterContext {
+    return {
       connection,
       http: this.clientFor(connection),
       tokens: this.tokens,
       credentials,
       cursors: this.cursors,
+      budget: this.budget,
       store: this.storeFor(connection),
       hl7Outbox: this.outboxFor(connection),
-    });
+    };
   }
 
   private storeFor({ tenantId, id }: Connection): ConnectionStore {
@@ -75,12 +98,7 @@ export class AdapterRuntime implements OnModuleDestroy {
     entry?.client.close();
     if (entry) this.tokens.invalidateConnection(connection.id);
     const outbound = outboundPolicyFor(this.config, connection.environment);
-    const client = new VendorHttpClient({
-      baseUrl: connection.fhirBaseUrl ?? 'http://invalid.invalid',
-      extraOrigins: connection.tokenUrl ? [connection.tokenUrl] : [],
-      policy: outbound.policy,
-      allowHttp: outbound.allowHttp,
-    });
+    const client = new VendorHttpClient({ ...originsOf(connection), policy: outbound.policy, allowHttp: outbound.allowHttp });
     this.clients.set(connection.id, { version, client, lastUsedMs: now });
     this.evictIdle(now);
     return client;
@@ -99,4 +117,13 @@ export class AdapterRuntime implements OnModuleDestroy {
     for (const entry of this.clients.values()) entry.client.close();
     this.clients.clear();
   }
+}
+
+/** The origins a connection's client may call: its API base and its token endpoint (athena's by environment when not set). */
+function originsOf(connection: Connection): { baseUrl: string; extraOrigins: string[] } {
+  if (connection.vendor === 'athena') {
+    const { baseUrl, tokenUrl } = athenaEndpoints(connection);
+    return { baseUrl, extraOrigins: [tokenUrl] };
+  }
+  return { baseUrl: connection.fhirBaseUrl ?? 'http://invalid.invalid', extraOrigins: connection.tokenUrl ? [connection.tokenUrl] : [] };
 }

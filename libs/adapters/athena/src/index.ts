@@ -1,1 +1,2 @@
 export * from './athena-ids';
+export * from './athena-endpoints';

@@ -1,6 +1,7 @@
 import type { ClinicalQuery, Connection, Hl7OutboundSummary, NewOutboundMessage, StoredResource } from '@sb/db';
 import type { CryptoKey } from 'jose';
 import type { CursorCodec } from './cursor-codec';
+import type { RequestBudget } from './request-budget';
 import type { TokenCache } from './http/token-cache';
 import type { VendorHttpClient } from './http/vendor-http-client';
 
@@ -32,4 +33,6 @@ export interface AdapterContext {
   tokens: TokenCache;
   credentials: CredentialSource;
   cursors: CursorCodec;
+  /** Request budgets shared by every process of the deployment (vendor rate limits, e.g. athena's per-practice rate). */
+  budget: RequestBudget;
 }
