@@ -1,2 +1,5 @@
 export * from './athena-ids';
 export * from './athena-endpoints';
+export { ATHENA_SCOPE } from './client/athena-auth';
+export { AthenaHttp, type AthenaPage, type AthenaQuery, type AthenaForm } from './client/athena-http';
+export { athenaChangesClient, formatEastern, type AthenaChangesClient, type AthenaFeed, type ChangePollOptions } from './client/changes';
