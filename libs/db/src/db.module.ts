@@ -3,6 +3,7 @@ import { Database } from './database';
 import { OutboxNotifications } from './outbox-notifications';
 import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { AthenaChangeRepository } from './repositories/athena-change.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
@@ -46,6 +47,7 @@ const repositories = [
   CallRecordRepository,
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
+  AthenaChangeRepository,
 ];
 
 @Global()

@@ -3,6 +3,7 @@ export * from './db.module';
 export * from './models';
 export * from './outbox-notifications';
 export * from './repositories/api-key.repository';
+export * from './repositories/athena-change.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/call-record.repository';
 export * from './repositories/connection-key.repository';
