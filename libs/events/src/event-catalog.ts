@@ -50,20 +50,20 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
   patientEvent('patient.discharged', 'A discharge (HL7 ADT^A03)', {}, [], { encounter: true }),
   patientEvent('patient.transferred', 'A transfer to another location (HL7 ADT^A02)', {}, [], { encounter: true }),
   patientEvent('patient.registered', 'A registration or a new person (HL7 ADT^A04, ADT^A28)'),
-  patientEvent('patient.updated', 'Demographics changed (HL7 ADT^A08, ADT^A31)'),
+  patientEvent('patient.updated', 'Demographics changed (HL7 ADT^A08, ADT^A31; athenaOne: a patient on the patients change feed whose demographics differ from its last known state)'),
   patientEvent('patient.merged', 'Two patient records merged (HL7 ADT^A40); `replaced` is the retired record', { replaced: reference('Patient') }, ['replaced'], {
     extra: { replaced: 'Patient/9c8b7a6d-5e4f-5a3b-8c2d-1e0f9a8b7c6d' },
   }),
   patientEvent('result.received', 'A result arrived (HL7 ORU^R01)', { report: reference('DiagnosticReport') }, ['report'], {
     extra: { report: 'DiagnosticReport/2b3c4d5e-6f7a-5b8c-9d0e-1f2a3b4c5d6e' },
   }),
-  patientEvent('appointment.booked', 'An appointment was booked (HL7 SIU^S12)', { appointment: reference('Appointment') }, ['appointment'], {
+  patientEvent('appointment.booked', 'An appointment was booked (HL7 SIU^S12; athenaOne: the appointments change feed, status f with a patient; or booked through the gateway)', { appointment: reference('Appointment') }, ['appointment'], {
     extra: { appointment: 'Appointment/4d5e6f7a-8b9c-5d0e-8f1a-2b3c4d5e6f7a' },
   }),
-  patientEvent('appointment.rescheduled', 'An appointment moved or changed (HL7 SIU^S13, SIU^S14)', { appointment: reference('Appointment') }, ['appointment'], {
+  patientEvent('appointment.rescheduled', 'An appointment moved or changed (HL7 SIU^S13, SIU^S14; athenaOne: the appointments change feed, a new date, start time, duration, provider or department)', { appointment: reference('Appointment') }, ['appointment'], {
     extra: { appointment: 'Appointment/4d5e6f7a-8b9c-5d0e-8f1a-2b3c4d5e6f7a' },
   }),
-  patientEvent('appointment.cancelled', 'An appointment was cancelled (HL7 SIU^S15)', { appointment: reference('Appointment') }, ['appointment'], {
+  patientEvent('appointment.cancelled', 'An appointment was cancelled (HL7 SIU^S15; athenaOne: the appointments change feed, status x, told once; or cancelled through the gateway)', { appointment: reference('Appointment') }, ['appointment'], {
     extra: { appointment: 'Appointment/4d5e6f7a-8b9c-5d0e-8f1a-2b3c4d5e6f7a' },
   }),
   patientEvent('document.created', 'A clinical document was filed (HL7 MDM^T02)', { document: reference('DocumentReference') }, ['document'], {
