@@ -5,6 +5,7 @@ import { requestLogging, type Logger } from '@sb/telemetry';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { adminRoutes } from './admin/admin-routes';
+import { athenaServerRoutes } from './athena/athena-routes';
 import { epicRoutes } from './epic/epic-routes';
 import { hl7Routes } from './hl7/hl7-routes';
 import { Hl7Site } from './hl7/hl7-site';
@@ -36,7 +37,7 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-/** The express app serving both simulated EHRs, the `_sandbox` admin routes and, given the HL7 site, its `/_sandbox/hl7` routes. */
+/** The express app serving the simulated EHRs (Epic, Oracle, athena), the `_sandbox` admin routes and, given the HL7 site, its `/_sandbox/hl7` routes. */
 export function createSandboxApp(state: SandboxState, logger: Logger, hl7?: Hl7Site): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -47,8 +48,9 @@ export function createSandboxApp(state: SandboxState, logger: Logger, hl7?: Hl7S
   app.use(adminRoutes(state));
   app.use(epicRoutes(state));
   app.use(oracleRoutes(state));
+  app.use(athenaServerRoutes(state));
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: 'not_found', message: 'No such route. The EHRs live under /epic/api/FHIR/R4 and /oracle/r4/{tenantId}.' });
+    res.status(404).json({ error: 'not_found', message: 'No such route. The EHRs live under /epic/api/FHIR/R4, /oracle/r4/{tenantId} and /athena/v1/{practiceid}.' });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status;

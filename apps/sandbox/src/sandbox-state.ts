@@ -1,5 +1,6 @@
 import type { Logger } from '@sb/telemetry';
 import { ClientRegistry } from './admin/client-registry';
+import { AthenaSimulator, type AthenaSettings } from './athena/athena-simulator';
 import { AccessTokens } from './auth/access-tokens';
 import { generateDataset } from './dataset/generate-dataset';
 import type { SynthDataset } from './dataset/dataset.types';
@@ -19,6 +20,8 @@ export interface SandboxStateOptions {
   patientCount?: number;
   /** The clock for tokens and search sessions (tests move it). */
   now?: () => number;
+  /** The athena simulator's token quota and subscription delay (defaults 5 a minute, 10 s). */
+  athena?: Partial<AthenaSettings>;
 }
 
 export interface PatientListing {
@@ -29,7 +32,7 @@ export interface PatientListing {
   birthDate: string;
 }
 
-/** Everything the two simulated EHRs share at run time. */
+/** Everything the simulated EHRs share at run time. */
 export class SandboxState {
   readonly dataset: SynthDataset;
   readonly epicStore: LayeredStore;
@@ -39,6 +42,7 @@ export class SandboxState {
   readonly tokens: AccessTokens;
   readonly faults = new FaultQueue();
   readonly sessions: SearchSessions;
+  readonly athena: AthenaSimulator;
   readonly timers = new SandboxTimers();
   readonly logger: Logger;
   readonly now: () => number;
@@ -55,6 +59,7 @@ export class SandboxState {
     this.clients = new ClientRegistry(options.stateDir);
     this.tokens = new AccessTokens(this.now);
     this.sessions = new SearchSessions(this.now);
+    this.athena = new AthenaSimulator(this.dataset, this.now, options.athena);
   }
 
   get epicBase(): string {
@@ -63,6 +68,15 @@ export class SandboxState {
 
   get epicTokenUrl(): string {
     return `${this.publicUrl}/epic/oauth2/token`;
+  }
+
+  /** A connection's athenaBaseUrl: the host root, under which /oauth2/v1/token and /v1/{practiceid} live. */
+  get athenaBase(): string {
+    return `${this.publicUrl}/athena`;
+  }
+
+  get athenaTokenUrl(): string {
+    return `${this.athenaBase}/oauth2/v1/token`;
   }
 
   oracleBase(tenantId: string): string {
@@ -82,6 +96,7 @@ export class SandboxState {
 
   /** The test-patient list a vendor publishes for its sandbox. */
   patients(vendor: Vendor): PatientListing[] {
+    if (vendor === 'athena') return this.athena.patientListing();
     const dialect: VendorDialect = vendor === 'epic' ? epicDialect : oracleDialect;
     return this.dataset.patients.map((p) => ({
       id: dialect.id('Patient', p.key),

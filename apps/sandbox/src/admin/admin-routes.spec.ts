@@ -31,9 +31,15 @@ describe('_sandbox admin routes', () => {
     expect(oracle[0]?.mrn).not.toBe(epic[0]?.mrn);
   });
 
+  it('lists the athena test patients with athena FHIR ids and the patientid as mrn', async () => {
+    const patients = (await (await fetch(`${sandbox.url}/_sandbox/patients?vendor=athena`)).json()) as Record<string, string>[];
+    expect(patients).toHaveLength(60);
+    expect(patients[0]).toMatchObject({ id: 'a-195900.E-7001', mrn: '7001' });
+  });
+
   it('refuses a missing or unknown vendor', async () => {
     expect((await fetch(`${sandbox.url}/_sandbox/patients`)).status).toBe(400);
-    expect((await fetch(`${sandbox.url}/_sandbox/patients?vendor=athena`)).status).toBe(400);
+    expect((await fetch(`${sandbox.url}/_sandbox/patients?vendor=cerner`)).status).toBe(400);
   });
 
   it('answers health', async () => {

@@ -14,11 +14,21 @@ const oracleClientSchema = z.object({
   tenantId: z.string(),
   createdAt: z.string(),
 });
-const fileSchema = z.object({ version: z.literal(1), clients: z.array(z.discriminatedUnion('vendor', [epicClientSchema, oracleClientSchema])) });
+const athenaClientSchema = z.object({
+  vendor: z.literal('athena'),
+  clientId: z.string(),
+  /** As for Oracle: only the secret's SHA-256 is kept. */
+  secretSha256: z.string(),
+  /** The practices the app is granted (athena answers 401 "Incorrect permissions." for any other). */
+  practiceIds: z.array(z.string()).min(1),
+  createdAt: z.string(),
+});
+const fileSchema = z.object({ version: z.literal(1), clients: z.array(z.discriminatedUnion('vendor', [epicClientSchema, oracleClientSchema, athenaClientSchema])) });
 
 export type EpicClient = z.infer<typeof epicClientSchema>;
 export type OracleClient = z.infer<typeof oracleClientSchema>;
-export type SandboxClient = EpicClient | OracleClient;
+export type AthenaClient = z.infer<typeof athenaClientSchema>;
+export type SandboxClient = EpicClient | OracleClient | AthenaClient;
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -60,6 +70,16 @@ export class ClientRegistry {
     return { client, clientSecret };
   }
 
+  /** A new secret every time; the grants are replaced by `practiceIds`. */
+  registerAthena(options: { clientId?: string; practiceIds: string[] }): { client: AthenaClient; clientSecret: string } {
+    const clientId = options.clientId ?? randomUUID();
+    const clientSecret = randomBytes(32).toString('base64url');
+    const client: AthenaClient = { vendor: 'athena', clientId, secretSha256: sha256(clientSecret), practiceIds: [...new Set(options.practiceIds)], createdAt: new Date().toISOString() };
+    this.clients.set(clientId, client);
+    this.save();
+    return { client, clientSecret };
+  }
+
   get(clientId: string): SandboxClient | undefined {
     return this.clients.get(clientId);
   }
@@ -80,7 +100,7 @@ export class ClientRegistry {
   }
 
   /** Constant-time comparison of a presented secret with the stored hash. */
-  static secretMatches(client: OracleClient, secret: string): boolean {
+  static secretMatches(client: OracleClient | AthenaClient, secret: string): boolean {
     const presented = Buffer.from(sha256(secret), 'hex');
     const stored = Buffer.from(client.secretSha256, 'hex');
     return presented.length === stored.length && timingSafeEqual(presented, stored);

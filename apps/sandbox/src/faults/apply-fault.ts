@@ -48,5 +48,10 @@ export async function faultBeforeHandling(fault: Fault, ctx: FaultContext): Prom
     case 'malformed-json':
     case 'foreign-next-link':
       return undefined;
+    case 'throttle-403':
+    case 'soft-failure':
+    case 'subscription-not-ready':
+      // athena-only kinds (refused for other vendors at injection): played by athena/athena-faults.ts.
+      return undefined;
   }
 }
