@@ -5,14 +5,28 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { CONNECTION_TEST_HINTS, connectionTestHint, OAUTH_TOKEN_ERRORS } from './connection-test-hints';
 
-const SOURCE = join(__dirname, 'connection-test.service.ts');
+/** The files whose steps fail (or warn) with codes. */
+const SOURCES = ['connection-test.service.ts', 'athena-connection-test.ts'].map((f) => join(__dirname, f));
 
-/** The second argument (the code) of every `new StepFailure(detail, code)` in the test service, as source text. */
+/** The second argument (the code) of every `new StepFailure(detail, code)` in the test services, and every warning's code, as source text. */
 function stepFailureCodes(): { literals: string[]; expressions: string[] } {
-  const file = ts.createSourceFile(SOURCE, readFileSync(SOURCE, 'utf8'), ts.ScriptTarget.ES2022, true);
   const literals: string[] = [];
   const expressions: string[] = [];
+  for (const source of SOURCES) visitCodes(source, literals, expressions);
+  return { literals, expressions };
+}
+
+function visitCodes(source: string, literals: string[], expressions: string[]): void {
+  const file = ts.createSourceFile(source, readFileSync(source, 'utf8'), ts.ScriptTarget.ES2022, true);
   const visit = (node: ts.Node) => {
+    // { warning: '…', code: '…' }: a warning step's outcome
+    if (ts.isObjectLiteralExpression(node) && node.properties.some((p) => p.name?.getText(file) === 'warning')) {
+      const code = node.properties.find((p) => p.name?.getText(file) === 'code');
+      if (code && ts.isPropertyAssignment(code)) {
+        if (ts.isStringLiteral(code.initializer)) literals.push(code.initializer.text);
+        else expressions.push(code.initializer.getText(file));
+      }
+    }
     if (ts.isNewExpression(node) && node.expression.getText(file) === 'StepFailure') {
       const code = node.arguments?.[1];
       if (!code) throw new Error('StepFailure without a code');
@@ -29,7 +43,6 @@ function stepFailureCodes(): { literals: string[]; expressions: string[] } {
     node.forEachChild(visit);
   };
   visit(file);
-  return { literals, expressions };
 }
 
 /** Where each dynamic code of the test service comes from, and every value it can take. */
@@ -48,7 +61,7 @@ describe('connection test hints', () => {
   const { literals, expressions } = stepFailureCodes();
 
   it('finds the codes in the source (the parser still sees the call sites)', () => {
-    expect(literals).toEqual(expect.arrayContaining(['missing_fhir_base_url', 'missing_signing_key', 'test_incomplete']));
+    expect(literals).toEqual(expect.arrayContaining(['missing_fhir_base_url', 'missing_signing_key', 'test_incomplete', 'practice_not_found', 'change_feed_pending']));
     expect(expressions.length).toBeGreaterThan(0);
   });
 
@@ -77,6 +90,14 @@ describe('connection test hints', () => {
     expect(connectionTestHint('invalid_scope', 'access-token')).toMatch(/scopes/);
     expect(connectionTestHint('dependency_unavailable', 'smart-configuration')).toMatch(/smart-configuration/);
     expect(connectionTestHint('dependency_unavailable', 'capability-statement')).not.toMatch(/smart-configuration/);
+  });
+
+  it('tells athena practice refusals apart, and explains athena token limits and change-feed warnings', () => {
+    expect(connectionTestHint('practice_not_found', 'practice-access')).toMatch(/Invalid practice/);
+    expect(connectionTestHint('practice_not_permitted', 'practice-access')).toMatch(/Incorrect permissions/);
+    expect(connectionTestHint('http_429', 'token')).toMatch(/tokens a minute/);
+    expect(connectionTestHint('http_429', 'access-token')).not.toMatch(/tokens a minute/);
+    expect(connectionTestHint('change_feed_not_subscribed', 'change-feed')).toMatch(/subscribes/);
   });
 
   it('always gives some hint', () => {

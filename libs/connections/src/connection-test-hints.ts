@@ -48,6 +48,19 @@ const STEP_HINTS: Record<string, string> = {
   timeout: OUTBOUND_HINTS.timeout,
   internal_error: INTERNAL_HINT,
   test_incomplete: 'The test did not complete a single check: fill in the connection settings it needs and run it again.',
+  // athenaOne (athena-connection-test.ts)
+  missing_practice_id: 'Set the athenaOne practice id (the number in every API path, /v1/{practiceid}); the shared preview sandbox practice is 195900.',
+  missing_client_id: 'Set the client ID of the athena app (from the athena Developer Portal; preview and production apps have different ones).',
+  practice_not_found:
+    'athena does not know this practice id (“Invalid practice”): check the number; a preview app reaches only preview practices (e.g. 195900), a production app only production ones.',
+  practice_not_permitted:
+    'The app is not granted this practice (“Incorrect permissions”): the practice has to enable your app in athena Marketplace (or athena has to grant it for preview) before it can be used.',
+  unknown_department: 'A configured department id is not one of the practice’s departments: remove it, or ask the practice for the right id (see the department list).',
+  malformed_response: 'The server answered in a shape athena does not use: check that the base URL is the athenaOne API host (e.g. https://api.platform.athenahealth.com), not a portal page.',
+  change_feed_not_subscribed:
+    'Nothing to do: the change poller subscribes to the appointments feed when the connection goes live; athena then takes a few minutes (up to 15 in preview) to activate it.',
+  change_feed_partial: 'The appointments feed is subscribed for some events only: changes of the other kinds will not arrive as events; the change poller subscribes to all of them.',
+  change_feed_pending: 'The subscription is made but athena has not activated it yet (up to 5 minutes in production, 15 in preview): events start once it is active; test again later.',
 };
 
 /** Gateway error codes a step can end with when a dependency (vault, key store, discovery) fails. */
@@ -68,6 +81,15 @@ const STEP_SPECIFIC: Record<string, Record<string, string>> = {
   'smart-configuration': {
     [ErrorCode.DependencyUnavailable]:
       'The server does not publish a usable .well-known/smart-configuration under the FHIR base URL: check the base URL, or set the token URL by hand.',
+  },
+  token: {
+    invalid_client: 'athena does not accept this client ID and secret: check both against the app in the athena Developer Portal; a preview and a production app have different credentials.',
+    http_401: 'athena does not accept this client ID and secret: check both against the app in the athena Developer Portal; a preview and a production app have different credentials.',
+    http_404: 'The token URL does not exist: clear it to use the default for the environment ({base}/oauth2/v1/token), or check it.',
+    http_429: 'athena issues only a few new tokens a minute per app (5 in preview, 50 in production) and refuses the rest of the minute: wait a minute and test again.',
+  },
+  'practice-access': {
+    http_403: 'athena is throttling the app’s requests: wait a little and test again.',
   },
 };
 

@@ -8,43 +8,27 @@ import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { SignJWT } from 'jose';
 import { ConnectionKeysService } from './connection-keys.service';
+import { AthenaConnectionTest } from './athena-connection-test';
 import { connectionTestHint } from './connection-test-hints';
+import {
+  asFailure,
+  elapsed,
+  expiresInSeconds,
+  fetchOptions,
+  STEP_TIMEOUT_MS,
+  StepFailure,
+  type RunStep,
+  type SkipStep,
+  type StepOutcome,
+  type TestReport,
+  type TestState,
+  type TestStep,
+} from './connection-test-steps';
 import { ConnectionService } from './connection.service';
 import type { OutboundPolicy } from './outbound-policy';
 import { discoverTokenUrl } from './smart-discovery';
 
-export type StepStatus = 'passed' | 'failed' | 'skipped';
-
-export interface TestStep {
-  name: string;
-  status: StepStatus;
-  durationMs: number;
-  /** Plain-language outcome: never response bodies, tokens or secret values. */
-  detail: string;
-  code?: string;
-  /** Failed steps: what to check, in words (see connection-test-hints.ts). */
-  hint?: string;
-}
-
-export interface TestReport {
-  connectionId: string;
-  vendor: string;
-  ok: boolean;
-  testedAt: Date;
-  steps: TestStep[];
-}
-
-const STEP_TIMEOUT_MS = 10_000;
 const ASSERTION_LIFETIME_SECONDS = 240;
-
-class StepFailure extends Error {
-  constructor(
-    readonly detail: string,
-    readonly code: string,
-  ) {
-    super(detail);
-  }
-}
 
 /** Runs the live check that fits a connection's vendor and records its health. */
 @Injectable()
@@ -54,18 +38,20 @@ export class ConnectionTestService {
     private readonly repository: ConnectionRepository,
     private readonly keys: ConnectionKeysService,
     private readonly vault: VaultService,
+    private readonly athena: AthenaConnectionTest,
   ) {}
 
   async run(actor: Actor, tenantId: string, connectionId: string): Promise<TestReport> {
     const connection = await this.connections.get(tenantId, connectionId);
     const outbound = this.connections.outboundPolicy(connection);
     const steps: TestStep[] = [];
-    const state: { tokenUrl: string | null; tokenExpiresAt?: Date } = { tokenUrl: connection.tokenUrl };
-    const step = async (name: string, work: () => Promise<string>): Promise<boolean> => {
+    const state: TestState = { tokenUrl: connection.tokenUrl };
+    const step: RunStep = async (name: string, work: () => Promise<StepOutcome>): Promise<boolean> => {
       const started = performance.now();
       try {
-        const detail = await work();
-        steps.push({ name, status: 'passed', durationMs: elapsed(started), detail });
+        const outcome = await work();
+        if (typeof outcome === 'string') steps.push({ name, status: 'passed', durationMs: elapsed(started), detail: outcome });
+        else steps.push({ name, status: 'warning', durationMs: elapsed(started), detail: outcome.warning, code: outcome.code, hint: connectionTestHint(outcome.code, name) });
         return true;
       } catch (e) {
         const failure = asFailure(e);
@@ -73,7 +59,7 @@ export class ConnectionTestService {
         return false;
       }
     };
-    const skip = (name: string, detail: string) => steps.push({ name, status: 'skipped', durationMs: 0, detail });
+    const skip: SkipStep = (name, detail) => steps.push({ name, status: 'skipped', durationMs: 0, detail });
 
     switch (connection.vendor) {
       case 'echo':
@@ -82,8 +68,10 @@ export class ConnectionTestService {
       case 'epic':
       case 'fhir':
       case 'oracle':
-      case 'athena':
         await this.fhirChecks(actor, connection, outbound, state, step, skip);
+        break;
+      case 'athena':
+        await this.athena.run(actor, connection, outbound, state, step, skip);
         break;
       case 'hl7v2':
         await step('mllp-session', () => this.mllpSession(connection, outbound));
@@ -105,9 +93,9 @@ export class ConnectionTestService {
     actor: Actor,
     connection: Connection,
     outbound: OutboundPolicy,
-    state: { tokenUrl: string | null; tokenExpiresAt?: Date },
-    step: (name: string, work: () => Promise<string>) => Promise<boolean>,
-    skip: (name: string, detail: string) => void,
+    state: TestState,
+    step: RunStep,
+    skip: SkipStep,
   ): Promise<void> {
     const base = connection.fhirBaseUrl;
     if (!base) {
@@ -168,7 +156,7 @@ export class ConnectionTestService {
         const error = typeof body?.error === 'string' ? body.error.slice(0, 64) : `http_${res.status}`;
         throw new StepFailure(`token request refused (HTTP ${res.status}, ${error})`, error);
       }
-      const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : null;
+      const expiresIn = expiresInSeconds(body.expires_in);
       if (expiresIn) state.tokenExpiresAt = new Date(Date.now() + expiresIn * 1000);
       return `access token issued${expiresIn ? `, expires in ${expiresIn} s` : ''}`;
     });
@@ -202,16 +190,4 @@ export class ConnectionTestService {
     });
     return `${connection.mllpTls ? 'TLS' : 'TCP'} session to port ${port} opened and closed`;
   }
-}
-
-const fetchOptions = (outbound: OutboundPolicy) => ({ allowHttp: outbound.allowHttp, timeoutMs: STEP_TIMEOUT_MS, maxBodyBytes: 1024 * 1024 });
-const elapsed = (started: number): number => Math.round((performance.now() - started) * 10) / 10;
-
-function asFailure(e: unknown): StepFailure {
-  if (e instanceof StepFailure) return e;
-  if (isSbError(e)) {
-    const reason = typeof e.details?.reason === 'string' ? e.details.reason : e.code;
-    return new StepFailure(e.message, reason);
-  }
-  return new StepFailure('unexpected error', 'internal_error');
 }

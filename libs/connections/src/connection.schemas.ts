@@ -19,15 +19,33 @@ const identifierSystems = z.strictObject({
 
 const fhirDialect = z.strictObject({ identifierSystems: identifierSystems.optional() });
 
+/**
+ * athena: the per-connection rate overrides the adapter reads (athenaLimits in
+ * libs/adapters/athena; the environment's defaults when absent).
+ */
+const athenaDialect = z.strictObject({
+  identifierSystems: identifierSystems.optional(),
+  requestsPerSecond: z.number().positive().max(10_000).optional(),
+  tokensPerMinute: z.number().positive().max(1_000).optional(),
+  maxBudgetWaitMs: z.number().positive().max(120_000).optional(),
+});
+
 /** HL7 v2 site dialect: owned by the converter in libs/hl7, which gives every rule its meaning. */
 const hl7Dialect = hl7DialectSchema;
+
+/** athenaOne ids: practices and departments are numeric. */
+const athenaPracticeId = z.string().regex(/^\d{1,12}$/, 'digits only');
+const departmentIds = z.array(z.string().regex(/^\d{1,12}$/, 'digits only')).max(200, 'at most 200 departments');
+const changePollSeconds = z.number().int().min(5, 'at least 5 seconds').max(3600, 'at most 3600 seconds');
+const changeReplayMinutes = z.number().int().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes (athena keeps processed changes only briefly)');
+const clientId = z.string().trim().min(1).max(256);
 
 const common = { name, environment: z.enum(['sandbox', 'production']).default('sandbox') };
 
 const fhirSettings = {
   fhirBaseUrl: url.optional(),
   tokenUrl: url.optional(),
-  clientId: z.string().trim().min(1).max(256).optional(),
+  clientId: clientId.optional(),
   scopes: scopes.optional(),
 };
 
@@ -36,14 +54,26 @@ export const createConnectionSchema = z.discriminatedUnion('vendor', [
   z.strictObject({ ...common, vendor: z.literal('epic'), ...fhirSettings, authAlg: z.enum(ASSERTION_ALGS).default('RS384'), dialect: fhirDialect.optional() }),
   z.strictObject({ ...common, vendor: z.literal('fhir'), ...fhirSettings, authAlg: z.enum(ASSERTION_ALGS).default('RS384'), dialect: fhirDialect.optional() }),
   z.strictObject({ ...common, vendor: z.literal('oracle'), ...fhirSettings, clientSecretName: secretName.default('client_secret'), dialect: fhirDialect.optional() }),
-  z.strictObject({
-    ...common,
-    vendor: z.literal('athena'),
-    ...fhirSettings,
-    athenaPracticeId: z.string().regex(/^\d{1,12}$/, 'digits only'),
-    clientSecretName: secretName.default('client_secret'),
-    dialect: fhirDialect.optional(),
-  }),
+  z
+    .strictObject({
+      ...common,
+      vendor: z.literal('athena'),
+      athenaPracticeId: athenaPracticeId.optional(),
+      clientId: clientId.optional(),
+      athenaBaseUrl: url.optional(),
+      tokenUrl: url.optional(),
+      departmentIds: departmentIds.optional(),
+      changePollSeconds: changePollSeconds.optional(),
+      changeReplayMinutes: changeReplayMinutes.optional(),
+      clientSecretName: secretName.default('client_secret'),
+      dialect: athenaDialect.optional(),
+    })
+    .superRefine((input, ctx) => {
+      // A sandbox connection without credentials or endpoints is wired to the simulator (SandboxProvisioner); any other needs both.
+      if (athenaWantsProvisioning(input)) return;
+      if (!input.athenaPracticeId) ctx.addIssue({ code: 'custom', path: ['athenaPracticeId'], message: 'required (the athenaOne practice id)' });
+      if (!input.clientId) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required (the client id of the athena app)' });
+    }),
   z.strictObject({
     ...common,
     vendor: z.literal('hl7v2'),
@@ -57,6 +87,16 @@ export const createConnectionSchema = z.discriminatedUnion('vendor', [
   }),
 ]);
 export type CreateConnectionInput = z.infer<typeof createConnectionSchema>;
+export type CreateAthenaConnectionInput = Extract<CreateConnectionInput, { vendor: 'athena' }>;
+
+/**
+ * An athena sandbox connection given neither credentials nor endpoints is wired to the
+ * built-in simulator in one click (SandboxProvisioner); a practice id alone picks the
+ * simulated practice to grant.
+ */
+export function athenaWantsProvisioning(input: Pick<CreateAthenaConnectionInput, 'environment' | 'clientId' | 'athenaBaseUrl' | 'tokenUrl'>): boolean {
+  return input.environment === 'sandbox' && !input.clientId && !input.athenaBaseUrl && !input.tokenUrl;
+}
 
 /** Every settable field; which apply is checked against the stored connection's vendor. */
 export const updateConnectionSchema = z
@@ -64,11 +104,15 @@ export const updateConnectionSchema = z
     name: name.optional(),
     fhirBaseUrl: url.nullable().optional(),
     tokenUrl: url.nullable().optional(),
-    clientId: z.string().trim().min(1).max(256).nullable().optional(),
+    clientId: clientId.nullable().optional(),
     scopes: scopes.optional(),
     authAlg: z.enum(ASSERTION_ALGS).optional(),
     clientSecretName: secretName.optional(),
-    athenaPracticeId: z.string().regex(/^\d{1,12}$/, 'digits only').optional(),
+    athenaPracticeId: athenaPracticeId.optional(),
+    athenaBaseUrl: url.nullable().optional(),
+    departmentIds: departmentIds.optional(),
+    changePollSeconds: changePollSeconds.nullable().optional(),
+    changeReplayMinutes: changeReplayMinutes.nullable().optional(),
     mllpHost: z.string().trim().min(1).max(253).nullable().optional(),
     mllpPort: z.number().int().min(1).max(65535).nullable().optional(),
     mllpTls: z.boolean().optional(),
@@ -88,7 +132,7 @@ for (const option of createConnectionSchema.options) {
   );
 }
 
-export const dialectSchemaFor = (vendor: HospitalVendor) => (vendor === 'hl7v2' ? hl7Dialect : fhirDialect);
+export const dialectSchemaFor = (vendor: HospitalVendor) => (vendor === 'hl7v2' ? hl7Dialect : vendor === 'athena' ? athenaDialect : fhirDialect);
 
 /** Largest dialect accepted, serialized. */
 export const MAX_DIALECT_BYTES = 64 * 1024;

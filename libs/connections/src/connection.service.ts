@@ -14,8 +14,22 @@ import { assertTransition } from './lifecycle';
 import { invalidField, outboundPolicyFor, validateConnectionUrl, type OutboundPolicy } from './outbound-policy';
 import { discoverTokenUrl } from './smart-discovery';
 
-const URL_FIELDS = ['fhirBaseUrl', 'tokenUrl'] as const;
-const FHIR_VENDORS: readonly string[] = ['epic', 'oracle', 'fhir', 'athena'];
+const URL_FIELDS = ['fhirBaseUrl', 'tokenUrl', 'athenaBaseUrl'] as const;
+/** Vendors whose token URL SMART discovery finds from the FHIR base URL. */
+const FHIR_VENDORS: readonly string[] = ['epic', 'oracle', 'fhir'];
+
+/** API names of athena's settings → their Connection columns. */
+const ATHENA_COLUMNS = { departmentIds: 'athenaDepartmentIds', changePollSeconds: 'athenaPollSeconds', changeReplayMinutes: 'athenaReplayMinutes' } as const;
+
+/** A create or update body as Connection columns (athena's settings have API names of their own). */
+function toColumns(input: Record<string, unknown>): ConnectionPatch {
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key === 'vendor' || key === 'environment' || value === undefined) continue;
+    settings[key in ATHENA_COLUMNS ? ATHENA_COLUMNS[key as keyof typeof ATHENA_COLUMNS] : key] = value;
+  }
+  return settings as ConnectionPatch;
+}
 
 @Injectable()
 export class ConnectionService {
@@ -35,9 +49,7 @@ export class ConnectionService {
   async create(tenantId: string, input: CreateConnectionInput): Promise<Connection> {
     if (input.vendor === 'hl7v2' && input.hl7SendingFacility) await this.assertRouteFree(input.hl7SendingFacility, input.hl7SendingApplication ?? null);
     const outbound = outboundPolicyFor(this.config, input.environment);
-    const settings: ConnectionPatch = { ...input };
-    delete (settings as { vendor?: unknown }).vendor;
-    delete (settings as { environment?: unknown }).environment;
+    const settings = toColumns(input);
     await this.validateUrls(settings, outbound);
     if (input.dialect) checkDialectSize(input.dialect);
     if (FHIR_VENDORS.includes(input.vendor) && settings.fhirBaseUrl && !settings.tokenUrl) {
@@ -74,7 +86,7 @@ export class ConnectionService {
       if (!parsed.success) throw invalidField(`dialect.${parsed.error.issues[0]?.path.join('.') ?? ''}`, parsed.error.issues[0]?.message ?? 'invalid');
       checkDialectSize(parsed.data);
     }
-    const settings = { ...patch } as ConnectionPatch;
+    const settings = toColumns(patch);
     if (vendor === 'hl7v2' && (patch.hl7SendingFacility !== undefined || patch.hl7SendingApplication !== undefined)) {
       const facility = patch.hl7SendingFacility === undefined ? connection.hl7SendingFacility : patch.hl7SendingFacility;
       const application = patch.hl7SendingApplication === undefined ? connection.hl7SendingApplication : patch.hl7SendingApplication;

@@ -1,5 +1,7 @@
 export * from './connection-keys.service';
+export * from './athena-connection-test';
 export * from './connection-test-hints';
+export * from './connection-test-steps';
 export * from './connection-test.service';
 export * from './connection.schemas';
 export * from './connection.service';

@@ -6,9 +6,10 @@ import { guardedFetch } from '@sb/net';
 import { VaultService } from '@sb/vault';
 import { z } from 'zod';
 import { ConnectionKeysService } from './connection-keys.service';
-import { ConnectionTestService, type TestReport } from './connection-test.service';
+import { ConnectionTestService } from './connection-test.service';
+import type { TestReport } from './connection-test-steps';
 import { ConnectionService } from './connection.service';
-import type { CreateConnectionInput } from './connection.schemas';
+import { athenaWantsProvisioning, type CreateConnectionInput } from './connection.schemas';
 
 const registration = z.object({
   clientId: z.string().min(1),
@@ -17,8 +18,16 @@ const registration = z.object({
   clientSecret: z.string().min(1).optional(),
 });
 
+/** The athena simulator's answer (apps/sandbox: `POST /_sandbox/clients {vendor: "athena"}`). */
+const athenaRegistration = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  athenaBaseUrl: z.string().min(1),
+  tokenUrl: z.string().min(1),
+  practiceId: z.string().regex(/^\d{1,12}$/),
+});
+
 const SANDBOX_VENDORS = ['epic', 'oracle'] as const;
-type SandboxVendor = (typeof SANDBOX_VENDORS)[number];
 
 export interface CreatedConnection {
   connection: Connection;
@@ -27,10 +36,11 @@ export interface CreatedConnection {
 }
 
 /**
- * The one-click start: a sandbox Epic or Oracle connection created without
+ * The one-click start: a sandbox Epic, Oracle or athena connection created without
  * endpoints wires itself to the built-in simulator — client registered there,
- * key generated and vaulted (Epic) or client secret vaulted (Oracle), a live test
- * run — and goes live when the test passes.
+ * key generated and vaulted (Epic) or client secret vaulted (Oracle, athena; athena
+ * also gets the simulator's practice), a live test run — and goes live when the
+ * test passes.
  */
 @Injectable()
 export class SandboxProvisioner {
@@ -45,25 +55,33 @@ export class SandboxProvisioner {
   ) {}
 
   static wantsProvisioning(input: CreateConnectionInput): boolean {
+    if (input.vendor === 'athena') return athenaWantsProvisioning(input);
     return input.environment === 'sandbox' && (SANDBOX_VENDORS as readonly string[]).includes(input.vendor) && !('fhirBaseUrl' in input && input.fhirBaseUrl);
   }
 
   async create(actor: Actor, tenantId: string, input: CreateConnectionInput): Promise<CreatedConnection> {
     if (!SandboxProvisioner.wantsProvisioning(input)) return { connection: await this.connections.create(tenantId, input) };
-    const vendor = input.vendor as SandboxVendor;
+    const vendor = input.vendor;
     const draft = await this.connections.create(tenantId, input);
     const connectionId = draft.id;
-    if (vendor === 'epic') {
+    if (vendor === 'athena') {
+      const reg = athenaRegistration.safeParse(await this.register({ vendor, ...(input.athenaPracticeId ? { practiceIds: [input.athenaPracticeId] } : {}) }));
+      if (!reg.success) throw sandboxUnavailable();
+      await this.storeSecret(actor, tenantId, connectionId, draft.clientSecretName ?? 'client_secret', reg.data.clientSecret);
+      const { athenaBaseUrl, tokenUrl, clientId, practiceId } = reg.data;
+      await this.connections.update(tenantId, connectionId, { athenaBaseUrl, tokenUrl, clientId, athenaPracticeId: practiceId });
+    } else if (vendor === 'epic') {
       await this.keys.create(actor, tenantId, connectionId, { alg: draft.authAlg === 'ES384' ? 'ES384' : 'RS384' });
-      const reg = await this.register({ vendor, clientId: `switchboard-${connectionId}`, jwksUrl: this.keys.jwksUrl(connectionId) });
-      await this.connections.update(tenantId, connectionId, { fhirBaseUrl: reg.fhirBaseUrl, tokenUrl: reg.tokenUrl, clientId: reg.clientId });
+      const reg = registration.safeParse(await this.register({ vendor, clientId: `switchboard-${connectionId}`, jwksUrl: this.keys.jwksUrl(connectionId) }));
+      if (!reg.success) throw sandboxUnavailable();
+      const { fhirBaseUrl, tokenUrl, clientId } = reg.data;
+      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId });
     } else {
-      const reg = await this.register({ vendor });
-      if (!reg.clientSecret) throw sandboxUnavailable();
-      const secret = Buffer.from(reg.clientSecret, 'utf8');
-      await this.vault.put(actor, { tenantId, connectionId, name: draft.clientSecretName ?? 'client_secret' }, secret);
-      secret.fill(0);
-      await this.connections.update(tenantId, connectionId, { fhirBaseUrl: reg.fhirBaseUrl, tokenUrl: reg.tokenUrl, clientId: reg.clientId });
+      const reg = registration.safeParse(await this.register({ vendor }));
+      if (!reg.success || !reg.data.clientSecret) throw sandboxUnavailable();
+      await this.storeSecret(actor, tenantId, connectionId, draft.clientSecretName ?? 'client_secret', reg.data.clientSecret);
+      const { fhirBaseUrl, tokenUrl, clientId } = reg.data;
+      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId });
     }
     await this.connections.setStatus(tenantId, connectionId, 'testing');
     const report = await this.tests.run(actor, tenantId, connectionId);
@@ -72,7 +90,17 @@ export class SandboxProvisioner {
     return { connection: await this.connections.get(tenantId, connectionId), provisioning: report };
   }
 
-  private async register(body: Record<string, string>): Promise<z.infer<typeof registration>> {
+  private async storeSecret(actor: Actor, tenantId: string, connectionId: string, name: string, value: string): Promise<void> {
+    const secret = Buffer.from(value, 'utf8');
+    try {
+      await this.vault.put(actor, { tenantId, connectionId, name }, secret);
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  /** The simulator's registration answer (checked by the caller for its vendor's shape). */
+  private async register(body: Record<string, unknown>): Promise<unknown> {
     const base = this.config.sandboxUrl;
     let res: Response;
     try {
@@ -85,9 +113,9 @@ export class SandboxProvisioner {
     } catch (e) {
       throw sandboxUnavailable(e);
     }
-    const parsed = registration.safeParse(await res.json().catch(() => null));
-    if (res.status !== 201 || !parsed.success) throw sandboxUnavailable();
-    return parsed.data;
+    const answer: unknown = await res.json().catch(() => null);
+    if (res.status !== 201) throw sandboxUnavailable();
+    return answer;
   }
 }
 

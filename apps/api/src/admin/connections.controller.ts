@@ -42,7 +42,7 @@ export class ConnectionsController {
   @Post()
   @RequireScope({ admin: 'admin:connections' })
   @ApiOperation({
-    summary: 'Create a connection (starts in draft); a sandbox Epic or Oracle connection without endpoints wires itself to the built-in simulator and goes live',
+    summary: 'Create a connection (starts in draft); a sandbox Epic, Oracle or athena connection without endpoints wires itself to the built-in simulator and goes live',
   })
   @DocumentBody(createConnectionSchema)
   @DocumentResponse(createdConnectionSchema, 201)
@@ -89,7 +89,7 @@ export class ConnectionsController {
   @Post(':id/test')
   @HttpCode(200)
   @RequireScope({ admin: 'admin:connections' })
-  @ApiOperation({ summary: 'Run a live check (FHIR: discovery, metadata, token; HL7 v2: MLLP session) and report each step' })
+  @ApiOperation({ summary: 'Run a live check (FHIR: discovery, metadata, token; athena: token, practice access, departments, change feed; HL7 v2: MLLP session) and report each step' })
   @DocumentResponse(testReportSchema)
   test(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
     return this.tests.run(actor, tenantOf(actor), id);

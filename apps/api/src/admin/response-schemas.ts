@@ -57,11 +57,11 @@ export const oauthClientWithSecretSchema = oauthClientSchema.extend({ clientSecr
 
 export const testStepSchema = z.object({
   name: z.string(),
-  status: z.enum(['passed', 'failed', 'skipped']),
+  status: z.enum(['passed', 'warning', 'failed', 'skipped']).meta({ description: 'warning: the check found something to act on that does not stop the connection working' }),
   durationMs: z.number(),
   detail: z.string(),
   code: z.string().optional(),
-  hint: z.string().optional().meta({ description: 'Failed steps: what to check, in words' }),
+  hint: z.string().optional().meta({ description: 'Failed and warning steps: what to check, in words' }),
 });
 
 export const testReportSchema = z.object({
@@ -82,6 +82,14 @@ export const connectionSchema = z.object({
   fhirBaseUrl: z.string().nullable(),
   tokenUrl: z.string().nullable(),
   athenaPracticeId: z.string().nullable(),
+  athenaBaseUrl: z.string().nullable().meta({ description: 'athena: the API host set on the connection (null: the default for its environment)' }),
+  departmentIds: z.array(z.string()).meta({ description: 'athena: the departments served and polled (empty: all)' }),
+  changePollSeconds: z.number().int().nullable().meta({ description: 'athena: how often the change feeds are polled (null: the default)' }),
+  changeReplayMinutes: z.number().int().nullable().meta({ description: 'athena: the window of processed changes replayed when polling starts (null: the default)' }),
+  athenaEndpoints: z
+    .object({ baseUrl: z.string(), tokenUrl: z.string() })
+    .nullable()
+    .meta({ description: 'athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors' }),
   mllpHost: z.string().nullable(),
   mllpPort: z.number().int().nullable(),
   mllpTls: z.boolean(),

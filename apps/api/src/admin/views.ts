@@ -1,3 +1,4 @@
+import { athenaEndpoints } from '@sb/adapters/athena';
 import type { ApiKey, Connection, OAuthClient, SecretMetadata, Tenant } from '@sb/db';
 
 /** Response shapes: explicit fields only, so nothing secret or internal is serialized by accident. */
@@ -46,6 +47,11 @@ export const connectionView = (c: Connection) => ({
   fhirBaseUrl: c.fhirBaseUrl,
   tokenUrl: c.tokenUrl,
   athenaPracticeId: c.athenaPracticeId,
+  athenaBaseUrl: c.athenaBaseUrl,
+  departmentIds: c.athenaDepartmentIds,
+  changePollSeconds: c.athenaPollSeconds,
+  changeReplayMinutes: c.athenaReplayMinutes,
+  athenaEndpoints: athenaEndpointsView(c),
   mllpHost: c.mllpHost,
   mllpPort: c.mllpPort,
   mllpTls: c.mllpTls,
@@ -67,6 +73,13 @@ export const connectionView = (c: Connection) => ({
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });
+
+/** Where an athena connection's calls go: the URLs set on it, else the defaults for its environment. */
+function athenaEndpointsView(c: Connection): { baseUrl: string; tokenUrl: string } | null {
+  if (c.vendor !== 'athena') return null;
+  const { baseUrl, tokenUrl } = athenaEndpoints(c);
+  return { baseUrl, tokenUrl };
+}
 
 export const secretView = (s: SecretMetadata) => ({
   name: s.name,

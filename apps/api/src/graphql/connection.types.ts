@@ -11,7 +11,7 @@ export const ConnectionEnvironmentEnum = enumOf(['sandbox', 'production'] as con
 export const ConnectionStatusEnum = enumOf(['draft', 'testing', 'live', 'disabled'] as const);
 export const KeyAlgorithmEnum = enumOf(ASSERTION_ALGS);
 export const KeyStatusEnum = enumOf(['active', 'retiring', 'retired'] as const);
-export const TestStepStatusEnum = enumOf(['passed', 'failed', 'skipped'] as const);
+export const TestStepStatusEnum = enumOf(['passed', 'warning', 'failed', 'skipped'] as const);
 export const Hl7AckModeEnum = enumOf(['original', 'enhanced', 'immediate'] as const);
 
 registerEnumType(HospitalVendorEnum, { name: 'HospitalVendor', description: 'Vendors a connection can be created for' });
@@ -20,7 +20,10 @@ registerEnumType(ConnectionEnvironmentEnum, { name: 'ConnectionEnvironment' });
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus', description: 'Lifecycle: draft → testing → live → disabled' });
 registerEnumType(KeyAlgorithmEnum, { name: 'KeyAlgorithm' });
 registerEnumType(KeyStatusEnum, { name: 'KeyStatus', description: 'Retiring keys are still published in the JWKS' });
-registerEnumType(TestStepStatusEnum, { name: 'ConnectionTestStepStatus' });
+registerEnumType(TestStepStatusEnum, {
+  name: 'ConnectionTestStepStatus',
+  description: 'warning: the check found something to act on that does not stop the connection working',
+});
 registerEnumType(Hl7AckModeEnum, { name: 'Hl7AckMode', description: 'HL7 v2 acknowledgment: original or enhanced mode, or immediate (accepted on receipt)' });
 
 @ObjectType('ConnectionHealth')
@@ -30,6 +33,12 @@ export class ConnectionHealthModel {
   @Field(() => Date, { nullable: true }) lastErrorAt!: Date | null;
   @Field(() => String, { nullable: true }) lastErrorCode!: string | null;
   @Field(() => Date, { nullable: true }) tokenExpiresAt!: Date | null;
+}
+
+@ObjectType('AthenaEndpoints', { description: 'Where an athena connection’s calls go: the URLs set on it, else the defaults for its environment' })
+export class AthenaEndpointsModel {
+  @Field({ description: 'The API host root; calls go to {baseUrl}/v1/{practiceId}/…' }) baseUrl!: string;
+  @Field() tokenUrl!: string;
 }
 
 @ObjectType('Connection', { description: 'A connection to a hospital site' })
@@ -43,6 +52,11 @@ export class ConnectionModel {
   @Field(() => String, { nullable: true }) fhirBaseUrl!: string | null;
   @Field(() => String, { nullable: true }) tokenUrl!: string | null;
   @Field(() => String, { nullable: true }) athenaPracticeId!: string | null;
+  @Field(() => String, { nullable: true, description: 'athena: the API host set on the connection (null: the default for its environment)' }) athenaBaseUrl!: string | null;
+  @Field(() => [String], { description: 'athena: the departments served and polled (empty: all)' }) departmentIds!: string[];
+  @Field(() => Int, { nullable: true, description: 'athena: how often the change feeds are polled, in seconds (null: the default)' }) changePollSeconds!: number | null;
+  @Field(() => Int, { nullable: true, description: 'athena: minutes of processed changes replayed when polling starts (null: the default)' }) changeReplayMinutes!: number | null;
+  @Field(() => AthenaEndpointsModel, { nullable: true, description: 'athena connections only' }) athenaEndpoints!: AthenaEndpointsModel | null;
   @Field(() => String, { nullable: true }) mllpHost!: string | null;
   @Field(() => Int, { nullable: true }) mllpPort!: number | null;
   @Field() mllpTls!: boolean;
@@ -90,7 +104,7 @@ export class ConnectionTestStepModel {
   @Field(() => Float) durationMs!: number;
   @Field() detail!: string;
   @Field(() => String, { nullable: true }) code?: string;
-  @Field(() => String, { nullable: true, description: 'Failed steps: what to check, in words' }) hint?: string;
+  @Field(() => String, { nullable: true, description: 'Failed and warning steps: what to check, in words' }) hint?: string;
 }
 
 @ObjectType('ConnectionTestReport')

@@ -19,7 +19,8 @@ const SECRET_VALUE = `s3cr3t-${randomBytes(12).toString('hex')}`;
 /** Every response body, to prove the secret value never comes back. */
 const bodies: string[] = [];
 
-const CONNECTION_FIELDS = `id tenantId name vendor environment status fhirBaseUrl tokenUrl athenaPracticeId mllpHost mllpPort mllpTls
+const CONNECTION_FIELDS = `id tenantId name vendor environment status fhirBaseUrl tokenUrl athenaPracticeId athenaBaseUrl departmentIds changePollSeconds
+  changeReplayMinutes athenaEndpoints { baseUrl tokenUrl } mllpHost mllpPort mllpTls
   hl7SendingFacility hl7SendingApplication clientId scopes authAlg clientSecretName dialect createdAt updatedAt
   health { lastTestedAt lastSuccessAt lastErrorAt lastErrorCode tokenExpiresAt }`;
 const SECRET_FIELDS = 'name version fingerprint byteLength kmsProvider kekId kekVersion createdAt lastUsedAt';
@@ -86,6 +87,9 @@ describe('GraphQL connections, secrets and keys', () => {
       authAlg: 'RS384',
       mllpTls: false,
       scopes: [],
+      athenaBaseUrl: null,
+      departmentIds: [],
+      athenaEndpoints: null,
       dialect: {},
       health: { lastTestedAt: null, lastSuccessAt: null, lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
     });
@@ -150,6 +154,45 @@ describe('GraphQL connections, secrets and keys', () => {
     const STATUS = `mutation($id: ID!, $status: ConnectionStatus!) { setConnectionStatus(id: $id, status: $status) { status health { lastErrorCode } } }`;
     expect((await ok(keyA, STATUS, { id, status: 'testing' })).setConnectionStatus).toEqual({ status: 'testing', health: { lastErrorCode: 'missing_fhir_base_url' } });
     expect((await failure(keyA, STATUS, { id, status: 'live' })).extensions.code).toBe('conflict');
+  });
+
+  it('creates a production athena connection with its practice, client id, departments and poll settings, with the endpoints by environment', async () => {
+    const input = { name: 'Valley Clinic', vendor: 'athena', environment: 'production', athenaPracticeId: '1959222', clientId: 'athena-app', departmentIds: ['1', '150'], changePollSeconds: 60 };
+    const { createConnection: created } = await ok(keyA, CREATE, { input });
+    expect(created).toMatchObject({
+      vendor: 'athena',
+      status: 'draft',
+      athenaPracticeId: '1959222',
+      clientId: 'athena-app',
+      clientSecretName: 'client_secret',
+      athenaBaseUrl: null,
+      tokenUrl: null,
+      fhirBaseUrl: null,
+      departmentIds: ['1', '150'],
+      changePollSeconds: 60,
+      changeReplayMinutes: null,
+      athenaEndpoints: { baseUrl: 'https://api.platform.athenahealth.com', tokenUrl: 'https://api.platform.athenahealth.com/oauth2/v1/token' },
+    });
+
+    const UPDATE = `mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { athenaBaseUrl departmentIds changePollSeconds changeReplayMinutes athenaEndpoints { baseUrl tokenUrl } } }`;
+    const { updateConnection } = await ok(keyA, UPDATE, {
+      id: created.id,
+      input: { athenaBaseUrl: 'https://athena.example.org/', departmentIds: [], changePollSeconds: null, changeReplayMinutes: 15 },
+    });
+    expect(updateConnection).toEqual({
+      athenaBaseUrl: 'https://athena.example.org',
+      departmentIds: [],
+      changePollSeconds: null,
+      changeReplayMinutes: 15,
+      athenaEndpoints: { baseUrl: 'https://athena.example.org', tokenUrl: 'https://athena.example.org/oauth2/v1/token' },
+    });
+
+    const missing = await failure(keyA, CREATE, { input: { name: 'x', vendor: 'athena', environment: 'production' } });
+    expect(missing.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'athenaPracticeId' }, { path: 'clientId' }] });
+    const fhirOnly = await failure(keyA, UPDATE, { id: created.id, input: { fhirBaseUrl: 'https://fhir.example.org/r4' } });
+    expect(fhirOnly.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'fhirBaseUrl', message: 'not a setting of athena connections' }] });
+    const withCredentials = await failure(keyA, UPDATE, { id: created.id, input: { athenaBaseUrl: 'https://user:pw@athena.example.org' } });
+    expect(withCredentials.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'athenaBaseUrl', message: expect.stringContaining('credentials_in_url') }] });
   });
 
   it('refuses invalid input with the REST field issues', async () => {

@@ -237,7 +237,7 @@ export interface paths {
         /** List the tenant's connections */
         get: operations["ConnectionsController_list"];
         put?: never;
-        /** Create a connection (starts in draft); a sandbox Epic or Oracle connection without endpoints wires itself to the built-in simulator and goes live */
+        /** Create a connection (starts in draft); a sandbox Epic, Oracle or athena connection without endpoints wires itself to the built-in simulator and goes live */
         post: operations["ConnectionsController_create"];
         delete?: never;
         options?: never;
@@ -504,7 +504,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run a live check (FHIR: discovery, metadata, token; HL7 v2: MLLP session) and report each step */
+        /** Run a live check (FHIR: discovery, metadata, token; athena: token, practice access, departments, change feed; HL7 v2: MLLP session) and report each step */
         post: operations["ConnectionsController_test"];
         delete?: never;
         options?: never;
@@ -1798,12 +1798,25 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description athena: the API host set on the connection (null: the default for its environment) */
+                            athenaBaseUrl: string | null;
+                            /** @description athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors */
+                            athenaEndpoints: {
+                                baseUrl: string;
+                                tokenUrl: string;
+                            } | null;
                             athenaPracticeId: string | null;
                             authAlg: string | null;
+                            /** @description athena: how often the change feeds are polled (null: the default) */
+                            changePollSeconds: number | null;
+                            /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
+                            changeReplayMinutes: number | null;
                             clientId: string | null;
                             clientSecretName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description athena: the departments served and polled (empty: all) */
+                            departmentIds: string[];
                             /** @description The HL7 v2 site dialect (JSON), or null */
                             dialect: unknown;
                             /** @enum {string} */
@@ -1948,6 +1961,17 @@ export interface operations {
                     /** @default client_secret */
                     clientSecretName?: string;
                     departmentIds?: string[];
+                    dialect?: {
+                        identifierSystems?: {
+                            mrn?: string;
+                            other?: {
+                                [key: string]: string;
+                            };
+                        };
+                        maxBudgetWaitMs?: number;
+                        requestsPerSecond?: number;
+                        tokensPerMinute?: number;
+                    };
                     /**
                      * @default sandbox
                      * @enum {string}
@@ -2032,12 +2056,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description athena: the API host set on the connection (null: the default for its environment) */
+                        athenaBaseUrl: string | null;
+                        /** @description athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors */
+                        athenaEndpoints: {
+                            baseUrl: string;
+                            tokenUrl: string;
+                        } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description athena: how often the change feeds are polled (null: the default) */
+                        changePollSeconds: number | null;
+                        /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
+                        changeReplayMinutes: number | null;
                         clientId: string | null;
                         clientSecretName: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description athena: the departments served and polled (empty: all) */
+                        departmentIds: string[];
                         /** @description The HL7 v2 site dialect (JSON), or null */
                         dialect: unknown;
                         /** @enum {string} */
@@ -2073,11 +2110,14 @@ export interface operations {
                                 code?: string;
                                 detail: string;
                                 durationMs: number;
-                                /** @description Failed steps: what to check, in words */
+                                /** @description Failed and warning steps: what to check, in words */
                                 hint?: string;
                                 name: string;
-                                /** @enum {string} */
-                                status: "passed" | "failed" | "skipped";
+                                /**
+                                 * @description warning: the check found something to act on that does not stop the connection working
+                                 * @enum {string}
+                                 */
+                                status: "passed" | "warning" | "failed" | "skipped";
                             }[];
                             /** Format: date-time */
                             testedAt: string;
@@ -2125,12 +2165,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description athena: the API host set on the connection (null: the default for its environment) */
+                        athenaBaseUrl: string | null;
+                        /** @description athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors */
+                        athenaEndpoints: {
+                            baseUrl: string;
+                            tokenUrl: string;
+                        } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description athena: how often the change feeds are polled (null: the default) */
+                        changePollSeconds: number | null;
+                        /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
+                        changeReplayMinutes: number | null;
                         clientId: string | null;
                         clientSecretName: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description athena: the departments served and polled (empty: all) */
+                        departmentIds: string[];
                         /** @description The HL7 v2 site dialect (JSON), or null */
                         dialect: unknown;
                         /** @enum {string} */
@@ -2227,12 +2280,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description athena: the API host set on the connection (null: the default for its environment) */
+                        athenaBaseUrl: string | null;
+                        /** @description athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors */
+                        athenaEndpoints: {
+                            baseUrl: string;
+                            tokenUrl: string;
+                        } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description athena: how often the change feeds are polled (null: the default) */
+                        changePollSeconds: number | null;
+                        /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
+                        changeReplayMinutes: number | null;
                         clientId: string | null;
                         clientSecretName: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description athena: the departments served and polled (empty: all) */
+                        departmentIds: string[];
                         /** @description The HL7 v2 site dialect (JSON), or null */
                         dialect: unknown;
                         /** @enum {string} */
@@ -3121,12 +3187,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description athena: the API host set on the connection (null: the default for its environment) */
+                        athenaBaseUrl: string | null;
+                        /** @description athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors */
+                        athenaEndpoints: {
+                            baseUrl: string;
+                            tokenUrl: string;
+                        } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description athena: how often the change feeds are polled (null: the default) */
+                        changePollSeconds: number | null;
+                        /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
+                        changeReplayMinutes: number | null;
                         clientId: string | null;
                         clientSecretName: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description athena: the departments served and polled (empty: all) */
+                        departmentIds: string[];
                         /** @description The HL7 v2 site dialect (JSON), or null */
                         dialect: unknown;
                         /** @enum {string} */
@@ -3202,11 +3281,14 @@ export interface operations {
                             code?: string;
                             detail: string;
                             durationMs: number;
-                            /** @description Failed steps: what to check, in words */
+                            /** @description Failed and warning steps: what to check, in words */
                             hint?: string;
                             name: string;
-                            /** @enum {string} */
-                            status: "passed" | "failed" | "skipped";
+                            /**
+                             * @description warning: the check found something to act on that does not stop the connection working
+                             * @enum {string}
+                             */
+                            status: "passed" | "warning" | "failed" | "skipped";
                         }[];
                         /** Format: date-time */
                         testedAt: string;

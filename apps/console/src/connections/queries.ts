@@ -42,6 +42,14 @@ export const ConnectionDetailDocument = gql(`
       fhirBaseUrl
       tokenUrl
       athenaPracticeId
+      athenaBaseUrl
+      departmentIds
+      changePollSeconds
+      changeReplayMinutes
+      athenaEndpoints {
+        baseUrl
+        tokenUrl
+      }
       mllpHost
       mllpPort
       mllpTls

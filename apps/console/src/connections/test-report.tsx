@@ -3,7 +3,9 @@ import type { ReactNode } from 'react';
 import type { StepStatus, TestReport, TestStep } from '../api/types';
 import { formatDateTime } from '../ui/time';
 
-const STEP_COLORS: Record<StepStatus, string> = { passed: 'green', failed: 'red', skipped: 'gray' };
+const STEP_COLORS: Record<StepStatus, string> = { passed: 'green', warning: 'yellow', failed: 'red', skipped: 'gray' };
+/** Hint text colour: a failure is red, a warning (something to act on that does not stop the connection) is a darker yellow for contrast. */
+const HINT_COLORS: Partial<Record<StepStatus, string>> = { failed: 'red.8', warning: 'yellow.9' };
 
 const STEP_LABELS: Record<string, string> = {
   configuration: 'Configuration',
@@ -12,13 +14,20 @@ const STEP_LABELS: Record<string, string> = {
   'access-token': 'Access token',
   'mllp-session': 'MLLP session',
   echo: 'Echo',
+  // athenaOne
+  token: 'Access token',
+  'practice-access': 'Practice access',
+  departments: 'Departments',
+  'change-feed': 'Change feed',
 };
 
 /** The steps of one connection test: what ran, how it went, and what to check when it failed. */
 export function TestReportView({ report, renderAction }: { report: TestReport; renderAction?: (step: TestStep) => ReactNode }) {
+  const warnings = report.steps.filter((s) => s.status === 'warning').length;
+  const title = !report.ok ? 'Test failed' : warnings > 0 ? `Test passed with ${warnings === 1 ? 'a warning' : `${warnings} warnings`}` : 'Test passed';
   return (
     <Stack gap="sm">
-      <Alert color={report.ok ? 'green' : 'red'} variant="light" title={report.ok ? 'Test passed' : 'Test failed'}>
+      <Alert color={!report.ok ? 'red' : warnings > 0 ? 'yellow' : 'green'} variant="light" title={title}>
         <Text size="sm">Tested {formatDateTime(report.testedAt)}</Text>
       </Alert>
       <Table.ScrollContainer minWidth={560}>
@@ -34,7 +43,8 @@ export function TestReportView({ report, renderAction }: { report: TestReport; r
           <Table.Tbody>
             {report.steps.map((step, i) => {
               // What to check comes from the API's one catalog of hints (libs/connections), keyed by code and step.
-              const hint = step.status === 'failed' ? step.hint : undefined;
+              const hintColor = HINT_COLORS[step.status];
+              const hint = hintColor ? step.hint : undefined;
               return (
                 <Table.Tr key={`${step.name}-${i}`}>
                   <Table.Td>{STEP_LABELS[step.name] ?? step.name}</Table.Td>
@@ -50,7 +60,7 @@ export function TestReportView({ report, renderAction }: { report: TestReport; r
                         {step.detail} {step.code ? <Code>{step.code}</Code> : null}
                       </Text>
                       {hint && (
-                        <Text size="sm" c="red.8">
+                        <Text size="sm" c={hintColor}>
                           {hint}
                         </Text>
                       )}
