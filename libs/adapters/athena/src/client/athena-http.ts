@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { athenaEndpoints, athenaLimits, type AthenaEndpoints, type AthenaLimits } from '../athena-endpoints';
 import { AthenaAuth } from './athena-auth';
 import { athenaError, isIncorrectPermissions, retryAfterSecondsOf, softFailure } from './athena-errors';
-import { isSoftFailure, parseAthenaJson } from './athena-json';
+import { athenaFailure } from '../wire/athena-failure';
+import { parseAthenaJson } from './athena-json';
 
 /** Query values: repeated for arrays, blanks and undefined dropped. */
 export type AthenaQuery = Record<string, string | number | boolean | readonly string[] | undefined | null>;
@@ -132,7 +133,7 @@ export class AthenaHttp {
     }
     if (res.status < 200 || res.status >= 300) throw athenaError(res);
     const json = parseAthenaJson(res.text);
-    if (isSoftFailure(json)) throw softFailure(method !== 'GET');
+    if (athenaFailure(json) !== null) throw softFailure(method !== 'GET');
     return json;
   }
 

@@ -28,14 +28,3 @@ export function tryParseAthenaJson(text: string): unknown {
   }
 }
 
-/**
- * A 200 whose body is a failure (/work/shared/notes/athena.md §8, §12.5):
- * `{"success":"false"|false,…}` or a bare JSON string such as "Invalid PROVIDERID input".
- * (Interim twin of the mappers' `athenaFailure` in wire/, until that is committed.)
- */
-export function isSoftFailure(body: unknown): boolean {
-  if (typeof body === 'string') return true;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
-  const success = (body as Record<string, unknown>).success;
-  return success === false || (typeof success === 'string' && success.trim().toLowerCase() === 'false');
-}
