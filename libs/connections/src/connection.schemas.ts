@@ -91,8 +91,8 @@ export type CreateAthenaConnectionInput = Extract<CreateConnectionInput, { vendo
 
 /**
  * An athena sandbox connection given neither credentials nor endpoints is wired to the
- * built-in simulator in one click (SandboxProvisioner); a practice id alone picks the
- * simulated practice to grant.
+ * built-in simulator in one click (SandboxProvisioner); without a practice id it gets
+ * the simulator's granted practice.
  */
 export function athenaWantsProvisioning(input: Pick<CreateAthenaConnectionInput, 'environment' | 'clientId' | 'athenaBaseUrl' | 'tokenUrl'>): boolean {
   return input.environment === 'sandbox' && !input.clientId && !input.athenaBaseUrl && !input.tokenUrl;

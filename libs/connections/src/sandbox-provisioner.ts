@@ -65,11 +65,12 @@ export class SandboxProvisioner {
     const draft = await this.connections.create(tenantId, input);
     const connectionId = draft.id;
     if (vendor === 'athena') {
-      const reg = athenaRegistration.safeParse(await this.register({ vendor, ...(input.athenaPracticeId ? { practiceIds: [input.athenaPracticeId] } : {}) }));
+      // The simulator grants its default practice; a practice id given is kept, so the test shows what athena answers for it.
+      const reg = athenaRegistration.safeParse(await this.register({ vendor }));
       if (!reg.success) throw sandboxUnavailable();
       await this.storeSecret(actor, tenantId, connectionId, draft.clientSecretName ?? 'client_secret', reg.data.clientSecret);
       const { athenaBaseUrl, tokenUrl, clientId, practiceId } = reg.data;
-      await this.connections.update(tenantId, connectionId, { athenaBaseUrl, tokenUrl, clientId, athenaPracticeId: practiceId });
+      await this.connections.update(tenantId, connectionId, { athenaBaseUrl, tokenUrl, clientId, athenaPracticeId: input.athenaPracticeId ?? practiceId });
     } else if (vendor === 'epic') {
       await this.keys.create(actor, tenantId, connectionId, { alg: draft.authAlg === 'ES384' ? 'ES384' : 'RS384' });
       const reg = registration.safeParse(await this.register({ vendor, clientId: `switchboard-${connectionId}`, jwksUrl: this.keys.jwksUrl(connectionId) }));
