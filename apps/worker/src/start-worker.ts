@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AthenaChangePoller } from '@sb/athena-changes';
 import { Hl7WorkerLoops } from '@sb/hl7-processing';
 import { CHAIN_AUDIT_EVERY_MS, JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
 import { PinoNestLogger, type Logger } from '@sb/telemetry';
@@ -7,7 +8,7 @@ import { WebhookRelay } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 import { WorkerModule } from './worker.module';
 
-/** Boots the worker: processors for every queue plus the repeatable maintenance jobs. */
+/** Boots the worker: processors for every queue, the repeatable maintenance jobs, the HL7 loops and the athena change poller. */
 export async function startWorker(logger: Logger): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new PinoNestLogger(logger) });
   await app.get(WorkerHost).start(app.get(WorkerJobHandlers).handlers);
@@ -17,6 +18,8 @@ export async function startWorker(logger: Logger): Promise<INestApplicationConte
   await scheduled(JobName.PruneAssertionJtis, PRUNE_JTIS_EVERY_MS);
   await scheduled(JobName.ChainAudit, CHAIN_AUDIT_EVERY_MS);
   app.get(Hl7WorkerLoops).start();
+  // athena change feeds → events; stopped (leases released) by app.close().
+  app.get(AthenaChangePoller).start();
   app.get(WebhookRelay).start();
   return app;
 }

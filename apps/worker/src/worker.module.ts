@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AthenaChangesModule } from '@sb/athena-changes';
 import { AuditModule } from '@sb/audit';
 import { ConfigModule } from '@sb/config';
 import { DbModule } from '@sb/db';
@@ -9,7 +10,7 @@ import { WebhookDeliveryModule } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, WebhookDeliveryModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

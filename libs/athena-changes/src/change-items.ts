@@ -24,6 +24,8 @@ export interface AppointmentChange {
   scheduledAt: Date | null;
   /** `cancelleddatetime` (Eastern): when it was cancelled. */
   cancelledAt: Date | null;
+  /** `rescheduledappointmentid`: the booking this one replaces (athena reschedules into a new appointment id); '' if none. */
+  rescheduledFrom: string;
 }
 
 export interface PatientChange {
@@ -115,6 +117,7 @@ export function appointmentChangeOf(item: unknown): AppointmentChange | null {
     modifiedAt: parseAthenaTimestamp(r.lastmodified) ?? parseAthenaTimestamp(r.lastmodifieddatetime),
     scheduledAt: parseAthenaTimestamp(r.scheduleddatetime),
     cancelledAt: parseAthenaTimestamp(r.cancelleddatetime),
+    rescheduledFrom: ID.test(text(r.rescheduledappointmentid)) ? text(r.rescheduledappointmentid) : '',
   };
 }
 

@@ -23,18 +23,18 @@ const appointment = (fields: Record<string, unknown> = {}) => ({
 
 type Known = Parameters<typeof deriveAppointment>[0];
 
-/** Feeds items one after another through the derivation, as the processor does. */
-function runAppointments(items: Record<string, unknown>[], start: Known = null): { events: string[][]; sightings: string[]; known: Known } {
-  let known = start;
+/** Feeds items one after another through the derivation, as the processor does (one known state per appointment). */
+function runAppointments(items: Record<string, unknown>[], start: Map<string, NonNullable<Known>> = new Map()): { events: string[][]; sightings: string[]; known: Map<string, NonNullable<Known>> } {
+  const known = new Map(start);
   const events: string[][] = [];
   const sightings: string[] = [];
   for (const item of items) {
     const change = appointmentChangeOf(item);
     if (!change) throw new Error('unparseable test item');
-    const result: Derivation = deriveAppointment(known, change, fingerprints.appointment(TENANT, change), ctx);
+    const result: Derivation = deriveAppointment(known.get(change.appointmentId) ?? null, change, fingerprints.appointment(TENANT, change), ctx);
     events.push(result.events.map((e) => `${e.type} ${e.patientId}/${e.appointmentId ?? ''}`));
     sightings.push(result.sighting);
-    if (result.next) known = result.next;
+    if (result.next) known.set(change.appointmentId, result.next);
   }
   return { events, sightings, known };
 }
@@ -73,6 +73,11 @@ describe('athena appointment changes → events', () => {
       [appointment(), appointment({ patientid: '8000', lastmodified: '03/01/2026 12:00:00' })],
       [['appointment.booked 7965/1050322'], ['appointment.cancelled 7965/1050322', 'appointment.booked 8000/1050322']],
     ],
+    [
+      "athena's reschedule: a new appointment id replacing the old booking, which is cancelled",
+      [appointment(), appointment({ appointmentid: '1050400', rescheduledappointmentid: '1050322', date: '03/12/2026' }), appointment({ appointmentstatus: 'x', cancelreasonname: 'RESCHEDULED' })],
+      [['appointment.booked 7965/1050322'], ['appointment.rescheduled 7965/1050400'], ['appointment.cancelled 7965/1050322']],
+    ],
     ['a change that is not about the schedule (notes, type)', [appointment(), appointment({ appointmenttypeid: '99', appointmentnotes: [{ text: 'x' }], lastmodified: '03/01/2026 12:00:00' })], [['appointment.booked 7965/1050322'], []]],
   ])('%s', (_name, items, expected) => {
     expect(runAppointments(items).events).toEqual(expected);
@@ -95,6 +100,14 @@ describe('athena appointment changes → events', () => {
     const first = runAppointments(items);
     expect(first.events.flat()).toEqual(['appointment.booked 7965/1050322', 'appointment.rescheduled 7965/1050322', 'appointment.cancelled 7965/1050322']);
     expect(runAppointments(items, first.known).events.flat()).toEqual([]);
+  });
+
+  it('two changes within one second (same lastmodified) replayed are still recognized', () => {
+    const at = { lastmodified: '03/01/2026 12:00:00' };
+    const items = [appointment(at), appointment({ ...at, starttime: '11:00' })];
+    const first = runAppointments(items);
+    expect(first.events.flat()).toEqual(['appointment.booked 7965/1050322', 'appointment.rescheduled 7965/1050322']);
+    expect(runAppointments(items, first.known).sightings).toEqual(['stale', 'duplicate']);
   });
 
   it('a lost read replayed after a crash still tells what was not yet told', () => {

@@ -40,8 +40,9 @@ type Known = Pick<AthenaRecordState, 'fingerprint' | 'status' | 'patientId' | 's
 function sightingOf(known: Known | null, fingerprint: string, modifiedAt: Date | null): Sighting {
   if (!known) return 'first';
   if (known.fingerprint === fingerprint) return 'duplicate';
-  // With athena's modification times the order is known; without them, an earlier state seen again is a replay.
-  if (modifiedAt && known.modifiedAt) return modifiedAt.getTime() < known.modifiedAt.getTime() ? 'stale' : 'changed';
+  // athena's modification times order snapshots (to the second); within one second, or without them,
+  // an earlier state seen again is a replay.
+  if (modifiedAt && known.modifiedAt && modifiedAt.getTime() !== known.modifiedAt.getTime()) return modifiedAt.getTime() < known.modifiedAt.getTime() ? 'stale' : 'changed';
   return known.previous.includes(fingerprint) ? 'stale' : 'changed';
 }
 
@@ -63,7 +64,9 @@ const isBooked = (status: string | null, patientId: string | null): boolean => !
 /**
  * Events from an appointments-feed item:
  * - booked (`f` with a patient) where there was no current booking of that patient → appointment.booked
- *   (a first sighting only when it was booked while the feed was followed, by `scheduleddatetime`);
+ *   (a first sighting only when it was booked while the feed was followed, by `scheduleddatetime`) —
+ *   or appointment.rescheduled when it carries `rescheduledappointmentid` (athena's reschedule books a new
+ *   appointment id and cancels the old one, whose cancellation is told as appointment.cancelled);
  * - still `f`, same patient, and date, start time, duration, provider or department changed → appointment.rescheduled;
  * - `x` → appointment.cancelled, once (a first sighting only when cancelled while followed);
  * - a booking that became an open slot (no patient) → appointment.cancelled for the patient it had;
@@ -101,7 +104,9 @@ export function deriveAppointment(known: Known | null, item: AppointmentChange, 
   if (item.status === 'f') {
     if (hadBooking && known.patientId !== item.patientId) events.push({ type: 'appointment.cancelled', patientId: known.patientId as string, appointmentId });
     if (!hadBooking || known.patientId !== item.patientId) {
-      if (known || withinFeed(item.scheduledAt, ctx)) events.push({ type: 'appointment.booked', patientId: item.patientId, appointmentId });
+      // athena moves a booking into a new appointment id (the old one is cancelled): the new one is the move.
+      const type = item.rescheduledFrom ? 'appointment.rescheduled' : 'appointment.booked';
+      if (known || withinFeed(item.scheduledAt, ctx)) events.push({ type, patientId: item.patientId, appointmentId });
     } else if (known.status === 'f' && known.scheduleHash !== hashes.scheduleHash) {
       events.push({ type: 'appointment.rescheduled', patientId: item.patientId, appointmentId });
     }

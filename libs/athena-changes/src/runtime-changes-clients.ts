@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AdapterRuntime } from '@sb/adapters';
+import { athenaChangesClient } from '@sb/adapters/athena';
 import type { CredentialSource } from '@sb/adapters/contracts';
-import { ErrorCode, SbError, type Actor } from '@sb/core';
+import type { Actor } from '@sb/core';
 import type { Connection } from '@sb/db';
 import { VaultService } from '@sb/vault';
 import type { AthenaChangesClient, AthenaChangesClients } from './changes-client';
@@ -22,9 +23,7 @@ export class RuntimeAthenaChangesClients implements AthenaChangesClients {
   ) {}
 
   clientFor(connection: Connection): AthenaChangesClient {
-    const context = this.runtime.contextFor(connection, this.credentialsFor(connection));
-    void context;
-    throw new SbError(ErrorCode.NotSupported, 'The athena change-feed client is not available yet');
+    return athenaChangesClient(this.runtime.contextFor(connection, this.credentialsFor(connection)));
   }
 
   private credentialsFor(connection: Connection): CredentialSource {
