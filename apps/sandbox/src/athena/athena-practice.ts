@@ -1,10 +1,11 @@
-import type { SynthDataset } from '../dataset/dataset.types';
+import type { SynthDataset, SynthPatient } from '../dataset/dataset.types';
 import type { AppointmentRecord } from './athena-appointment';
-import { buildCharts, type PatientChart } from './athena-chart';
+import { buildChart, seededDocuments, type ChartContext, type PatientChart } from './athena-chart';
+import { encounterIdOfKey, IdSequence, patientIndexOfEncounterId, UPLOADED_DOCUMENT_ID_BASE } from './athena-chart-ids';
 import { DEPARTMENTS } from './athena-directory';
 import type { ClinicalDocument } from './athena-documents';
 import { patientIdOf, patientRecordOf, type PatientRecord } from './athena-patients';
-import { openSlots, seededAppointments } from './athena-schedule-seed';
+import { openSlots, seededAppointments, SLOT_ID_BASE } from './athena-schedule-seed';
 
 /**
  * One athenaOne practice's data: the shared dataset rendered the athena way,
@@ -15,12 +16,12 @@ import { openSlots, seededAppointments } from './athena-schedule-seed';
 export class AthenaPractice {
   readonly patients = new Map<string, PatientRecord>();
   readonly appointments = new Map<string, AppointmentRecord>();
-  readonly charts: ReadonlyMap<string, PatientChart>;
-  /** Encounter id → patient id, for /chart/encounter/{id}. */
-  readonly encounterPatients = new Map<string, string>();
+  private readonly synthPatients = new Map<string, SynthPatient>();
+  private readonly charts = new Map<string, PatientChart>();
+  private readonly chartContext: ChartContext;
   private readonly documents = new Map<string, ClinicalDocument[]>();
+  private readonly documentIds = new IdSequence(UPLOADED_DOCUMENT_ID_BASE);
   private nextSlotId: number;
-  private readonly takeDocumentId: () => number;
   private noteId = 43_001;
 
   constructor(
@@ -31,38 +32,53 @@ export class AthenaPractice {
     for (const p of dataset.patients) {
       const record = patientRecordOf(p, seededMs);
       this.patients.set(record.patientid, record);
+      this.synthPatients.set(record.patientid, p);
     }
-    const built = buildCharts(dataset, patientIdOf);
-    const booked = seededAppointments(dataset, (key) => built.encounterIds.get(key));
-    // Past visits link both ways: the appointment names its encounter, the encounter its appointment.
-    const appointmentOfEncounter = new Map(booked.filter((a) => a.encounterid).map((a) => [a.encounterid as string, a.appointmentid]));
-    for (const chart of built.charts.values()) {
-      for (const e of chart.encounters) {
-        const appointmentid = appointmentOfEncounter.get(e.encounterid as string);
-        if (appointmentid) e.appointmentid = appointmentid;
-      }
-    }
-    this.charts = built.charts;
-    for (const [patientid, chart] of built.charts) for (const e of chart.encounters) this.encounterPatients.set(e.encounterid as string, patientid);
+    const booked = seededAppointments(dataset, encounterIdOfKey);
     const slots = openSlots(dataset.anchor, booked, seededMs);
     for (const a of [...booked, ...slots]) this.appointments.set(a.appointmentid, a);
-    this.nextSlotId = Math.max(...slots.map((s) => Number(s.appointmentid)), 0) + 1;
-    for (const d of built.documents) this.documentsOf(d.patientid).push(d);
-    this.takeDocumentId = built.nextDocumentId;
+    this.nextSlotId = Math.max(...slots.map((s) => Number(s.appointmentid)), SLOT_ID_BASE) + 1;
+    // Past visits link both ways: the appointment names its encounter, the encounter its appointment.
+    this.chartContext = {
+      practitioners: new Map(dataset.practitioners.map((p) => [p.key, p])),
+      appointmentOfEncounter: new Map(booked.filter((a) => a.encounterid).map((a) => [a.encounterid as string, a.appointmentid])),
+    };
+  }
+
+  /** The patient's chart, built on first read. */
+  chart(patientid: string): PatientChart | undefined {
+    const cached = this.charts.get(patientid);
+    if (cached) return cached;
+    const p = this.synthPatients.get(patientid);
+    if (!p) return undefined;
+    const chart = buildChart(p, patientid, this.chartContext);
+    this.charts.set(patientid, chart);
+    return chart;
+  }
+
+  /** The patient an encounter id belongs to, if it is one of the dataset's encounters. */
+  patientOfEncounter(encounterid: string): string | undefined {
+    const index = patientIndexOfEncounterId(encounterid);
+    const p = index === undefined ? undefined : this.dataset.patients[index];
+    return p && p.encounters.some((e) => encounterIdOfKey(e.key) === encounterid) ? patientIdOf(p) : undefined;
   }
 
   hasDepartment(departmentid: string): boolean {
     return DEPARTMENTS.some((d) => d.departmentid === departmentid);
   }
 
+  /** The patient's clinical documents: the seeded visit notes, then what was uploaded. */
   documentsOf(patientid: string): ClinicalDocument[] {
     let list = this.documents.get(patientid);
-    if (!list) this.documents.set(patientid, (list = []));
+    if (!list) {
+      const p = this.synthPatients.get(patientid);
+      this.documents.set(patientid, (list = p ? seededDocuments(p, patientid) : []));
+    }
     return list;
   }
 
   newDocumentId(): number {
-    return this.takeDocumentId();
+    return this.documentIds.take();
   }
 
   newSlotId(): string {

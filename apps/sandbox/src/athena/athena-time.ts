@@ -37,18 +37,47 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The wall-clock reading of an instant in a zone. */
-export function wallTime(ms: number, zone: string): WallTime {
+const utcOf = (w: WallTime): number => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+
+function intlWallTime(ms: number, zone: string): WallTime {
   const parts: Record<string, number> = {};
   for (const p of formatterFor(zone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return { year: parts.year as number, month: parts.month as number, day: parts.day as number, hour: (parts.hour as number) % 24, minute: parts.minute as number, second: parts.second as number };
 }
 
-const utcOf = (w: WallTime): number => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+const DAY_MS = 86_400_000;
+const QUARTER_HOUR_MS = 900_000;
+/** (zone, UTC day) → the offset for the whole day, or null when it changes that day. */
+const dayOffsets = new Map<string, number | null>();
+/** (zone, quarter hour) → offset, for days with a transition (offsets change on quarter hours). */
+const quarterOffsets = new Map<string, number>();
 
-/** The zone's offset from UTC at an instant, in ms (−5 h → −18 000 000). */
+const intlOffset = (ms: number, zone: string): number => utcOf(intlWallTime(ms, zone)) - ms;
+
+function remember<V>(map: Map<string, V>, key: string, compute: () => V): V {
+  if (map.has(key)) return map.get(key) as V;
+  if (map.size > 50_000) map.clear();
+  const value = compute();
+  map.set(key, value);
+  return value;
+}
+
+/** The zone's offset from UTC at an instant, in ms (−5 h → −18 000 000). Intl is asked about twice per zone and day. */
 export function offsetMs(ms: number, zone: string): number {
-  return utcOf(wallTime(ms, zone)) - Math.floor(ms / 1000) * 1000;
+  const day = Math.floor(ms / DAY_MS) * DAY_MS;
+  const whole = remember(dayOffsets, `${zone}|${day}`, () => {
+    const start = intlOffset(day, zone);
+    return start === intlOffset(day + DAY_MS - QUARTER_HOUR_MS, zone) ? start : null;
+  });
+  if (whole !== null) return whole;
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  return remember(quarterOffsets, `${zone}|${quarter}`, () => intlOffset(quarter, zone));
+}
+
+/** The wall-clock reading of an instant in a zone. */
+export function wallTime(ms: number, zone: string): WallTime {
+  const d = new Date(Math.floor(ms / 1000) * 1000 + offsetMs(ms, zone));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /**

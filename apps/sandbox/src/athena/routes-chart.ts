@@ -16,7 +16,7 @@ export function chartOf(call: AthenaCall): PatientChart | Reply {
   const missing = call.params.missing(['departmentid']);
   if (missing.length > 0) return ATHENA_ERRORS.missingFields(missing);
   if (!call.practice.hasDepartment(call.params.get('departmentid') as string)) return ATHENA_ERRORS.invalidFields('The department ID is invalid.', ['departmentid']);
-  return call.practice.charts.get(call.path.patientid ?? '') ?? ATHENA_ERRORS.notFound('The patient ID is invalid.');
+  return call.practice.chart(call.path.patientid ?? '') ?? ATHENA_ERRORS.notFound('The patient ID is invalid.');
 }
 
 const isChart = (x: PatientChart | Reply): x is PatientChart => 'encounters' in x;
@@ -36,8 +36,8 @@ export function chartRoutes(r: AthenaRoutes): void {
   );
   r.get('/chart/encounter/:encounterid', (call) => {
     const id = call.path.encounterid ?? '';
-    const patientid = call.practice.encounterPatients.get(id);
-    const encounter = patientid ? call.practice.charts.get(patientid)?.encounters.find((e) => e.encounterid === id) : undefined;
+    const patientid = call.practice.patientOfEncounter(id);
+    const encounter = patientid ? call.practice.chart(patientid)?.encounters.find((e) => e.encounterid === id) : undefined;
     return encounter ? athenaJson(200, [encounter]) : ATHENA_ERRORS.notFound('The encounter ID is invalid.');
   });
   r.get(
