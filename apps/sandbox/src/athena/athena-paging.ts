@@ -45,7 +45,9 @@ export function pageLink(o: LinkOptions, offset: number): string {
   const query = new URLSearchParams(kept.map(([name, value]): [string, string] => [o.upperCaseNames ? name.toUpperCase() : name, value]));
   query.set('offset', String(offset));
   if (o.window.limitGiven) query.set('limit', String(o.window.limit));
-  return `${o.foreignOrigin ?? ''}/v1/${o.practiceId}${o.path}?${query.toString()}`;
+  // Slashes and colons may stay literal in a query (RFC 3986): dates read 01/01/2023 as athena echoes them.
+  const text = query.toString().replace(/%2F/gi, '/').replace(/%3A/gi, ':');
+  return `${o.foreignOrigin ?? ''}/v1/${o.practiceId}${o.path}?${text}`;
 }
 
 /** `{<collection>: [...], totalcount, next?, previous?}` for one page of `items`. */
