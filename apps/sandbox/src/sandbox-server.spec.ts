@@ -19,6 +19,7 @@ describe('startSandbox', () => {
     expect(sandbox.url).toBe(`http://127.0.0.1:${sandbox.port}`);
     const res = await fetch(`${sandbox.url}/nowhere`);
     expect(res.status).toBe(404);
+    expect(((await res.json()) as { message: string }).message).toContain('/athena/v1/{practiceid}');
     await sandbox.dispose();
     await expect(fetch(`${sandbox.url}/_sandbox/health`)).rejects.toThrow();
   });

@@ -1,5 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { athenaToken } from '../athena/testing/athena-session';
 import { oracleToken, postJson, startTestSandbox, type TestSandbox } from '../testing/sandbox-harness';
 import { CLIENTS_FILE } from './client-registry';
 
@@ -87,5 +89,51 @@ describe('_sandbox admin routes', () => {
     const second = (await (await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'oracle', clientId: 'again' })).json()) as { tenantId: string; clientSecret: string };
     expect(second.tenantId).toBe(first.tenantId);
     expect(second.clientSecret).not.toBe(first.clientSecret);
+  });
+
+  it('persists athena registrations (hashed secret, granted practices) across restarts', async () => {
+    const reg = (await (await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'athena', clientId: 'persisted-athena', practiceIds: ['195901'] })).json()) as {
+      clientSecret: string;
+      tokenUrl: string;
+      athenaBaseUrl: string;
+      practiceId: string;
+    };
+    expect(reg).toMatchObject({ practiceId: '195901', athenaBaseUrl: `${sandbox.url}/athena`, tokenUrl: `${sandbox.url}/athena/oauth2/v1/token` });
+    expect(readFileSync(join(sandbox.stateDir, CLIENTS_FILE), 'utf8')).not.toContain(reg.clientSecret);
+    const restarted = await startTestSandbox({ stateDir: sandbox.stateDir });
+    try {
+      const clients = (await (await fetch(`${restarted.url}/_sandbox/clients`)).json()) as { clientId: string; practiceIds?: string[] }[];
+      expect(clients.find((c) => c.clientId === 'persisted-athena')?.practiceIds).toEqual(['195901']);
+      expect((await athenaToken(`${restarted.url}/athena/oauth2/v1/token`, 'persisted-athena', reg.clientSecret)).status).toBe(200);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('loads a client file written before athena existed', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'sb-sandbox-old-'));
+    const old = {
+      version: 1,
+      clients: [
+        { vendor: 'epic', clientId: 'old-epic', jwksUrl: 'http://127.0.0.1:1/jwks.json', createdAt: '2026-01-01T00:00:00.000Z' },
+        { vendor: 'oracle', clientId: 'old-oracle', secretSha256: 'a'.repeat(64), tenantId: '7e1b7a52-9a3e-4b8e-8d55-1f0f3c1c2b11', createdAt: '2026-01-01T00:00:00.000Z' },
+      ],
+    };
+    writeFileSync(join(stateDir, CLIENTS_FILE), JSON.stringify(old), { mode: 0o600 });
+    const started = await startTestSandbox({ stateDir });
+    try {
+      const clients = (await (await fetch(`${started.url}/_sandbox/clients`)).json()) as { clientId: string }[];
+      expect(clients.map((c) => c.clientId).sort()).toEqual(['old-epic', 'old-oracle']);
+    } finally {
+      await started.dispose();
+    }
+  });
+
+  it('takes athena settings and validates them', async () => {
+    const put = (body: unknown) => fetch(`${sandbox.url}/_sandbox/athena/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put({ subscriptionDelayMs: 2500 })).status).toBe(200);
+    expect(await (await fetch(`${sandbox.url}/_sandbox/athena/settings`)).json()).toEqual({ tokensPerMinute: 5, subscriptionDelayMs: 2500 });
+    expect((await put({ tokensPerMinute: 0 })).status).toBe(400);
+    expect((await put({ other: 1 })).status).toBe(400);
   });
 });
