@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { athenaEndpoints } from '@sb/adapters/athena';
+import { ATHENA_SCOPE, athenaEndpoints } from '@sb/adapters/athena';
 import { isSbError, type Actor } from '@sb/core';
 import type { Connection } from '@sb/db';
 import { guardedFetch } from '@sb/net';
 import { VaultService } from '@sb/vault';
 import { expiresInSeconds, fetchOptions, StepFailure, type RunStep, type SkipStep, type StepOutcome, type TestState } from './connection-test-steps';
 import type { OutboundPolicy } from './outbound-policy';
-
-/** The one scope athena's proprietary API takes (athena docs, "Authentication"). */
-const ATHENA_SCOPE = 'athena/service/Athenanet.MDP.*';
 
 interface AthenaTarget {
   baseUrl: string;
@@ -22,6 +19,8 @@ interface AthenaTarget {
  * under the practice (Invalid practice vs Incorrect permissions told apart), the
  * department list against the configured departments, and the appointments change
  * feed's subscription (not yet active is a warning: the change poller subscribes).
+ * It makes its own calls rather than the adapter's (whose runtime depends on this
+ * library): each answer's status is what the step reports, and nothing is retried.
  */
 @Injectable()
 export class AthenaConnectionTest {

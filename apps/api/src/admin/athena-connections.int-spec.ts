@@ -27,7 +27,7 @@ interface Step {
   detail: string;
 }
 
-async function call(token: string, method: 'get' | 'post' | 'patch' | 'put', path: string, body?: unknown) {
+async function call(token: string, method: 'get' | 'post' | 'patch' | 'put', path: string, body?: object) {
   const res = await request(app.getHttpServer())[method](path).set('authorization', `Bearer ${token}`).send(body);
   bodies.push(res.text);
   return res;
