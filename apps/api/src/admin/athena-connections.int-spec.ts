@@ -210,6 +210,22 @@ describe('athena connections', () => {
   });
 });
 
+describe('athena scheduling over GraphQL: tenant isolation', () => {
+  it("answers not_found to tenant B's openSlots and bookAppointment on tenant A's athena connection", async () => {
+    const created = await call(keyA, 'post', '/v1/connections', { name: 'athena isolation', vendor: 'athena', environment: 'sandbox' });
+    expect(created.body.status).toBe('live');
+    const id = created.body.id as string;
+    for (const query of [
+      `query($c: ID!) { openSlots(connectionId: $c, from: "2026-01-01", to: "2026-01-15") { id } }`,
+      `mutation($c: ID!) { bookAppointment(connectionId: $c, slotId: "a-195900.slot-1", patientId: "a-195900.E-1") { id } }`,
+    ]) {
+      const res = await call(keyB, 'post', '/graphql', { query, variables: { c: id } });
+      expect(res.status).toBe(200);
+      expect({ query, code: res.body.errors?.[0]?.extensions?.code, data: res.body.data }).toEqual({ query, code: 'not_found', data: null });
+    }
+  });
+});
+
 async function tokenFor(clientId: string, secret: string): Promise<string> {
   const res = await fetch(`${sandbox.url}/athena/oauth2/v1/token`, {
     method: 'POST',

@@ -16,6 +16,7 @@ import type {
   Quantity,
   Reference,
   Resource,
+  Slot,
 } from '@medplum/fhirtypes';
 import type {
   AllergyIntoleranceModel,
@@ -29,6 +30,7 @@ import type {
   MedicationRequestModel,
   ObservationModel,
   PatientModel,
+  SlotModel,
 } from './clinical.types';
 
 // FHIR R4 (https://hl7.org/fhir/R4/) → the friendly GraphQL fields. Pure functions:
@@ -257,6 +259,29 @@ export function toAppointment(connectionId: string, a: Appointment): Appointment
   };
 }
 
+/**
+ * The department of an athena Slot's schedule: the athena adapter names schedules
+ * `a-{practice}.schedule-{department}[-{provider}]` (libs/adapters/athena scheduling
+ * mapper); null for any other schedule.
+ */
+export function athenaDepartmentOfSchedule(reference: string | undefined): string | null {
+  return /^(?:Schedule\/)?a-\d+\.schedule-(\d+)(?:-\d+)?$/.exec(reference ?? '')?.[1] ?? null;
+}
+
+export function toSlot(connectionId: string, s: Slot): SlotModel {
+  const minutes = s.start && s.end ? Math.round((Date.parse(s.end) - Date.parse(s.start)) / 60_000) : NaN;
+  return {
+    ...base(connectionId, s),
+    status: s.status ?? UNKNOWN,
+    start: orNull(s.start),
+    end: orNull(s.end),
+    minutesDuration: Number.isFinite(minutes) && minutes >= 0 ? minutes : null,
+    appointmentType: conceptText(s.appointmentType) ?? conceptText(s.serviceType?.[0]),
+    schedule: referenceText(s.schedule),
+    comment: orNull(s.comment),
+  };
+}
+
 /** The text of an inline `text/plain` attachment (any charset parameter is taken as UTF-8). */
 export function attachmentText(attachment: { contentType?: string; data?: string } | undefined): string | null {
   if (!attachment?.data || !/^text\/plain\s*(;|$)/i.test(attachment.contentType ?? '')) return null;
@@ -345,19 +370,25 @@ export function buildNote(input: NoteInput): DocumentReference {
 
 export interface AppointmentInput {
   patientId: string;
-  start: string;
-  end: string;
+  /** A free Slot to book (its time, and on athena its department and type, come from it). */
+  slotId?: string;
+  start?: string;
+  end?: string;
   description?: string;
   practitionerId?: string;
 }
 
-/** A booked Appointment (https://hl7.org/fhir/R4/appointment.html) with the patient (and practitioner) accepted. */
+/**
+ * A booked Appointment (https://hl7.org/fhir/R4/appointment.html) with the patient (and
+ * practitioner) accepted: at a time, or in a slot (`slot`).
+ */
 export function buildAppointment(input: AppointmentInput): Appointment {
   return {
     resourceType: 'Appointment',
     status: 'booked',
-    start: input.start,
-    end: input.end,
+    ...(input.start ? { start: input.start } : {}),
+    ...(input.end ? { end: input.end } : {}),
+    ...(input.slotId ? { slot: [{ reference: `Slot/${input.slotId}` }] } : {}),
     ...(input.description ? { description: input.description } : {}),
     participant: [
       { actor: { reference: `Patient/${input.patientId}` }, required: 'required', status: 'accepted' },

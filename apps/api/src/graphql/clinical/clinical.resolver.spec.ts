@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { Test } from '@nestjs/testing';
-import type { CapabilityStatement, DocumentReference, Resource } from '@medplum/fhirtypes';
+import type { CapabilityStatement, DocumentReference, Resource, Slot } from '@medplum/fhirtypes';
 import type { ClinicalResourceType, SearchPage, SearchParams } from '@sb/adapters/contracts';
 import { ClinicalService, type CreateOutcome } from '@sb/clinical';
 import { buildConfig } from '@sb/config';
@@ -32,6 +32,11 @@ interface Call {
   tenantId: string;
 }
 
+function slot(id: string, start: string, schedule: string): Slot {
+  const end = new Date(Date.parse(start) + 20 * 60_000).toISOString().replace('.000', '');
+  return { resourceType: 'Slot', id, status: 'free', start, end, schedule: { reference: `Schedule/${schedule}` }, appointmentType: { text: 'Telehealth 20' } };
+}
+
 class FakeClinical {
   readonly calls: Call[] = [];
   readonly created: Resource[] = [];
@@ -40,6 +45,11 @@ class FakeClinical {
     { resourceType: 'Patient', id: 'p2', name: [{ family: 'Jones', given: ['Al'] }] },
     { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'Heart rate' }, subject: { reference: 'Patient/p1' }, valueQuantity: { value: 72, unit: '/min' } },
     { resourceType: 'Observation', id: 'o9', status: 'final', code: { text: 'Heart rate' }, subject: { reference: 'Patient/p2' }, valueQuantity: { value: 90, unit: '/min' } },
+    // athena-shaped open slots: schedules a-{practice}.schedule-{department}-{provider}, listed out of order
+    slot('a-1.slot-3', '2025-03-02T16:00:00Z', 'a-1.schedule-150-7'),
+    slot('a-1.slot-1', '2025-03-01T14:00:00Z', 'a-1.schedule-1-7'),
+    slot('a-1.slot-2', '2025-03-01T15:00:00Z', 'a-1.schedule-1'),
+    { ...slot('a-1.slot-4', '2025-03-01T17:00:00Z', 'a-1.schedule-1-7'), status: 'busy-unavailable' } as Resource,
   ];
 
   capabilityStatement(): Promise<CapabilityStatement> {
@@ -223,6 +233,59 @@ describe('ClinicalResolver', () => {
       { c: CONN },
     );
     expect(res.data?.bookAppointment).toEqual({ id: 'new-1', status: 'booked', start: '2025-03-01T14:30:00Z', participants: ['Patient/p1', 'Practitioner/dr1'] });
+  });
+
+  it('openSlots searches Slot from…to, earliest first, free slots only, at most first', async () => {
+    const res = await gql(`query($c: ID!) { openSlots(connectionId: $c, from: "2025-03-01", to: "2025-03-15", first: 2) { id status start end minutesDuration appointmentType schedule } }`, {
+      c: CONN,
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.openSlots).toEqual([
+      { id: 'a-1.slot-1', status: 'free', start: '2025-03-01T14:00:00Z', end: '2025-03-01T14:20:00Z', minutesDuration: 20, appointmentType: 'Telehealth 20', schedule: 'Schedule/a-1.schedule-1-7' },
+      { id: 'a-1.slot-2', status: 'free', start: '2025-03-01T15:00:00Z', end: '2025-03-01T15:20:00Z', minutesDuration: 20, appointmentType: 'Telehealth 20', schedule: 'Schedule/a-1.schedule-1' },
+    ]);
+    expect(fake.calls).toEqual([{ op: 'search', type: 'Slot', params: { start: ['ge2025-03-01', 'lt2025-03-15'], _count: ['2'] }, actor: ACTOR, tenantId: 't1' }]);
+  });
+
+  it('openSlots for a department keeps that department’s slots (any provider), and validates its arguments before any call', async () => {
+    const res = await gql(`query($c: ID!) { openSlots(connectionId: $c, from: "2025-03-01T00:00:00Z", to: "2025-03-15", departmentId: "150") { id } }`, { c: CONN });
+    expect(res.data?.openSlots).toEqual([{ id: 'a-1.slot-3' }]);
+    const one = await gql(`query($c: ID!) { openSlots(connectionId: $c, from: "2025-03-01", to: "2025-03-15", departmentId: "1") { id } }`, { c: CONN });
+    expect(one.data?.openSlots).toEqual([{ id: 'a-1.slot-1' }, { id: 'a-1.slot-2' }]);
+    fake.calls.length = 0;
+    for (const [args, path] of [
+      ['from: "2025-03-10", to: "2025-03-01"', 'to'],
+      ['from: "March 1", to: "2025-03-15"', 'from'],
+      ['from: "2025-03-01", to: "2025-03-15T10:00"', 'to'],
+      ['from: "2025-03-01", to: "2025-03-15", departmentId: "east"', 'departmentId'],
+      ['from: "2025-03-01", to: "2025-03-15", first: 500', 'first'],
+    ]) {
+      const bad = await gql(`query($c: ID!) { openSlots(connectionId: $c, ${args}) { id } }`, { c: CONN });
+      expect([args, bad.errors?.[0]?.extensions]).toEqual([args, expect.objectContaining({ code: 'validation_failed', issues: [expect.objectContaining({ path })] })]);
+    }
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('bookAppointment books a slot for a patient (time from the slot), idempotently with a key', async () => {
+    const q = `mutation($c: ID!) { bookAppointment(connectionId: $c, slotId: "a-1.slot-1", patientId: "a-1.E-5", idempotencyKey: "book-1") { id status } }`;
+    const res = await gql(q, { c: CONN });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.bookAppointment).toEqual({ id: 'new-1', status: 'booked' });
+    expect(fake.created[0]).toEqual({
+      resourceType: 'Appointment',
+      status: 'booked',
+      slot: [{ reference: 'Slot/a-1.slot-1' }],
+      participant: [{ actor: { reference: 'Patient/a-1.E-5' }, required: 'required', status: 'accepted' }],
+    });
+    expect(fake.calls).toMatchObject([{ op: 'create:key', type: 'Appointment', actor: ACTOR, tenantId: 't1' }]);
+
+    const neither = await gql(`mutation($c: ID!) { bookAppointment(connectionId: $c, patientId: "p1") { id } }`, { c: CONN });
+    expect(neither.errors?.[0]?.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'start', message: 'required without slotId' }] });
+    const badSlot = await gql(`mutation($c: ID!) { bookAppointment(connectionId: $c, slotId: "a/b", patientId: "p1") { id } }`, { c: CONN });
+    expect(badSlot.errors?.[0]?.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'slotId' }] });
+    const halfTime = await gql(`mutation($c: ID!) { bookAppointment(connectionId: $c, slotId: "s1", patientId: "p1", start: "2025-03-01T14:00:00Z") { id } }`, { c: CONN });
+    expect(halfTime.errors?.[0]?.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'end' }] });
+    expect(fake.created).toHaveLength(1);
   });
 
   it('refuses fan-out beyond the complexity limit before any call', async () => {

@@ -12,6 +12,7 @@ import type {
   Observation,
   Patient,
   Resource,
+  Slot,
 } from '@medplum/fhirtypes';
 import { parseSearchParams, type ClinicalResourceType, type SearchPage } from '@sb/adapters/contracts';
 import { Authenticated, CurrentActor } from '@sb/auth';
@@ -35,6 +36,8 @@ import {
   toMedicationRequest,
   toObservation,
   toPatient,
+  athenaDepartmentOfSchedule,
+  toSlot,
 } from './clinical.mappers';
 import {
   AllergyIntoleranceConnection,
@@ -50,6 +53,7 @@ import {
   ObservationConnection,
   PatientConnection,
   PatientModel,
+  SlotModel,
   type Page,
 } from './clinical.types';
 
@@ -58,7 +62,11 @@ const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** https://hl7.org/fhir/R4/datatypes.html#instant */
 const FHIR_INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/;
 
+/** https://hl7.org/fhir/R4/datatypes.html#date (full dates only) */
+const FHIR_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
 export const DEFAULT_PAGE_SIZE = 20;
+export const DEFAULT_SLOTS = 50;
 export const MAX_PAGE_SIZE = 100;
 const MAX_NOTE_CHARS = 100_000;
 const MAX_TEXT_CHARS = 1_000;
@@ -90,6 +98,12 @@ function fhirIdOrFail(value: string | null | undefined, path: string): string | 
   return value;
 }
 
+/** An athena department id (athena's departmentid: digits). */
+function departmentIdOrFail(value: string): string {
+  if (!/^\d{1,12}$/.test(value)) throw invalid('departmentId', 'an athena department id (digits)');
+  return value;
+}
+
 function textOrFail(value: string | null | undefined, path: string, max: number): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (value.trim().length === 0 || value.length > max) throw invalid(path, `1–${max} characters, not only blanks`);
@@ -99,6 +113,12 @@ function textOrFail(value: string | null | undefined, path: string, max: number)
 function instantOrFail(value: string, path: string): string {
   if (!FHIR_INSTANT.test(value) || Number.isNaN(Date.parse(value))) throw invalid(path, 'an instant with a time zone, e.g. 2025-03-01T14:30:00Z');
   return value;
+}
+
+function dayOrInstantOrFail(value: string, path: string): string {
+  if (FHIR_DATE.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  if (FHIR_INSTANT.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw invalid(path, 'a date (2025-03-01) or an instant with a time zone (2025-03-01T14:30:00Z)');
 }
 
 /** Search criteria as a query string would give them: absent and null arguments left out. */
@@ -196,24 +216,63 @@ export class ClinicalResolver {
     return toDocumentReference(connectionId, created as DocumentReference);
   }
 
-  @Mutation(() => AppointmentModel, { description: 'Book an appointment (status booked; the patient and practitioner accepted)' })
+  @Query(() => [SlotModel], {
+    complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) => 10 + Math.max(1, typeof args.first === 'number' ? args.first : DEFAULT_SLOTS) * Math.max(1, childComplexity),
+    description: `Open slots (FHIR Slot, status free) from \`from\` up to \`to\`, earliest first: at most \`first\` (default ${DEFAULT_SLOTS}, at most ${MAX_PAGE_SIZE}). Book one with bookAppointment(slotId).`,
+  })
+  @Authenticated()
+  async openSlots(
+    @Context('req') req: Request,
+    @CurrentActor() actor: Actor,
+    @ConnectionId() connectionId: string,
+    @Args('from', { description: 'A date (2025-03-01) or an instant; slots starting at or after it' }) from: string,
+    @Args('to', { description: 'A date or an instant; slots starting before it' }) to: string,
+    @Args('departmentId', { type: () => ID, nullable: true, description: 'athena: only this department’s slots' }) departmentId: string | null | undefined,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: DEFAULT_SLOTS, description: `1–${MAX_PAGE_SIZE}` }) first: number | null | undefined,
+  ): Promise<SlotModel[]> {
+    const start = dayOrInstantOrFail(from, 'from');
+    const end = dayOrInstantOrFail(to, 'to');
+    if (Date.parse(end) <= Date.parse(start)) throw invalid('to', 'must be after from');
+    const department = departmentId === null || departmentId === undefined ? undefined : departmentIdOrFail(departmentId);
+    const size = pageSizeOf(first ?? DEFAULT_SLOTS);
+    // athena lists one department's open slots or all of them; a department is picked out of the page by its schedule.
+    const query = { start: [`ge${start}`, `lt${end}`], _count: String(department ? MAX_PAGE_SIZE : size) };
+    const page = await this.loaders(req, actor).search(connectionId, 'Slot', parseSearchParams('Slot', query));
+    return page.resources
+      .filter((r): r is Slot => r.resourceType === 'Slot' && r.status === 'free')
+      .filter((r) => department === undefined || athenaDepartmentOfSchedule(r.schedule.reference) === department)
+      .map((r) => toSlot(connectionId, r))
+      .sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''))
+      .slice(0, size);
+  }
+
+  @Mutation(() => AppointmentModel, {
+    description:
+      'Book an appointment (status booked; the patient and practitioner accepted): into an open slot (slotId, from openSlots), or at a time (start and end). With idempotencyKey a retry replays the stored answer.',
+  })
   @Authenticated()
   async bookAppointment(
     @Context('req') req: Request,
     @CurrentActor() actor: Actor,
     @ConnectionId() connectionId: string,
     @Args('patientId', { type: () => ID }) patientId: string,
-    @Args('start', { description: 'FHIR instant, e.g. 2025-03-01T14:30:00Z' }) start: string,
-    @Args('end') end: string,
+    @Args('slotId', { type: () => ID, nullable: true, description: 'A free Slot (openSlots); its time comes from it' }) slotId: string | null | undefined,
+    @OptionalString('start', 'FHIR instant, e.g. 2025-03-01T14:30:00Z (required without slotId)') start: string | null | undefined,
+    @OptionalString('end', 'FHIR instant (required without slotId)') end: string | null | undefined,
     @OptionalString('description') description: string | null | undefined,
     @Args('practitionerId', { type: () => ID, nullable: true }) practitionerId: string | null | undefined,
     @OptionalString('idempotencyKey') idempotencyKey: string | null | undefined,
   ): Promise<AppointmentModel> {
-    const from = instantOrFail(start, 'start');
-    const to = instantOrFail(end, 'end');
-    if (Date.parse(to) <= Date.parse(from)) throw invalid('end', 'must be after start');
+    const slot = fhirIdOrFail(slotId, 'slotId');
+    if (!slot && (start === null || start === undefined)) throw invalid('start', 'required without slotId');
+    if (!slot && (end === null || end === undefined)) throw invalid('end', 'required without slotId');
+    const from = start === null || start === undefined ? undefined : instantOrFail(start, 'start');
+    const to = end === null || end === undefined ? undefined : instantOrFail(end, 'end');
+    if (from && to && Date.parse(to) <= Date.parse(from)) throw invalid('end', 'must be after start');
+    if (!from !== !to) throw invalid(from ? 'end' : 'start', 'give start and end together');
     const appointment = buildAppointment({
       patientId: fhirIdOrFail(patientId, 'patientId') ?? '',
+      slotId: slot,
       start: from,
       end: to,
       description: textOrFail(description, 'description', MAX_TEXT_CHARS),

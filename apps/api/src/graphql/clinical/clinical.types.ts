@@ -100,6 +100,17 @@ export class AppointmentModel extends ClinicalModel {
   @Field(() => [String], { description: 'Participants: display, else reference' }) participants!: string[];
 }
 
+@ObjectType('Slot', { description: 'A FHIR Slot: open time in a schedule that an appointment can be booked into' })
+export class SlotModel extends ClinicalModel {
+  @Field({ description: 'free, busy, …' }) status!: string;
+  @Field(() => String, { nullable: true }) start!: string | null;
+  @Field(() => String, { nullable: true }) end!: string | null;
+  @Field(() => Int, { nullable: true, description: 'From start and end' }) minutesDuration!: number | null;
+  @Field(() => String, { nullable: true, description: 'The appointment type (or service type) the slot is for' }) appointmentType!: string | null;
+  @Field(() => String, { nullable: true, description: 'The schedule: display, else reference' }) schedule!: string | null;
+  @Field(() => String, { nullable: true }) comment!: string | null;
+}
+
 @ObjectType('DocumentReference', { description: 'A FHIR DocumentReference (clinical note, document)' })
 export class DocumentReferenceModel extends ClinicalModel {
   @Field() status!: string;
