@@ -29,6 +29,8 @@ export const CHART_ID_BLOCKS = {
 
 /** Documents written through the API are numbered from here. */
 export const UPLOADED_DOCUMENT_ID_BASE = 500_001;
+/** Vitals written through the API are numbered from here. */
+export const UPLOADED_VITAL_ID_BASE = 9_000_001;
 
 export type ChartSequences = { [K in keyof typeof CHART_ID_BLOCKS]: IdSequence };
 

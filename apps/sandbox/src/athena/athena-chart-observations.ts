@@ -28,6 +28,24 @@ const VITAL_SPECS: Record<Exclude<VitalKind, 'blood-pressure'>, VitalSpec> = {
   bmi: { key: 'BMI', abbreviation: 'BMI', element: 'VITALS.BMI', unit: 'kg/m2', value: (v) => v.toFixed(1) },
   'pulse-oximetry': { key: 'O2SATURATION', abbreviation: 'SpO2', element: 'VITALS.O2SATURATION', unit: '%', value: (v) => String(v) },
 };
+export interface VitalElement {
+  key: string;
+  abbreviation: string;
+  unit: string;
+  code: string;
+  codedescription: string;
+}
+
+/** Every clinicalelementid the practice records, with its vital key, unit and LOINC code (for writes). */
+export const VITAL_ELEMENTS: ReadonlyMap<string, VitalElement> = new Map([
+  ['VITALS.BLOODPRESSURE.SYSTOLIC', { key: 'BLOODPRESSURE', abbreviation: 'BP', unit: 'mmHg', code: SYSTOLIC.code, codedescription: SYSTOLIC.display }],
+  ['VITALS.BLOODPRESSURE.DIASTOLIC', { key: 'BLOODPRESSURE', abbreviation: 'BP', unit: 'mmHg', code: DIASTOLIC.code, codedescription: DIASTOLIC.display }],
+  ...Object.entries(VITAL_SPECS).map(([kind, spec]): [string, VitalElement] => {
+    const coding = VITALS[kind as VitalKind].codings[kind === 'pulse-oximetry' ? 1 : 0] ?? VITALS[kind as VitalKind].codings[0];
+    return [spec.element, { key: spec.key, abbreviation: spec.abbreviation, unit: spec.unit, code: coding?.code ?? '', codedescription: coding?.display ?? '' }];
+  }),
+]);
+
 const ORDER: VitalKind[] = ['blood-pressure', 'heart-rate', 'respiratory-rate', 'body-temperature', 'body-height', 'body-weight', 'bmi', 'pulse-oximetry'];
 
 /**

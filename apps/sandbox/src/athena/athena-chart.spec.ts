@@ -108,4 +108,33 @@ describe('athena chart', () => {
     const { analytes } = await chart<{ analytes: Json[] }>(patients[0] as string, 'analytes');
     expect(analytes.filter((a) => a.labresultid === r.labresultid)).toHaveLength((r.analytes as Json[]).length);
   });
+
+  it('records device vitals sent as JSON inside a form field, and shows them with the chart', async () => {
+    const pid = patients[2] as string;
+    const vitals = JSON.stringify([
+      [
+        { clinicalelementid: 'VITALS.BLOODPRESSURE.SYSTOLIC', value: 128, readingtaken: '11/03/2026' },
+        { clinicalelementid: 'VITALS.BLOODPRESSURE.DIASTOLIC', value: '82', readingtaken: '11/03/2026' },
+      ],
+      [{ clinicalelementid: 'VITALS.WEIGHT', value: '81000', readingtaken: '11/03/2026 08:00:00' }],
+    ]);
+    const res = await app.send('POST', `/chart/${pid}/vitals`, { departmentid: '1', source: 'DEVICEGENERATED', returnvitalids: 'true', vitals });
+    expect(res.status).toBe(200);
+    const created = await body<{ success: boolean; vitalids: { vitalid: number; clinicalelementid: string }[] }>(res);
+    expect(created.success).toBe(true);
+    expect(created.vitalids.map((v) => v.clinicalelementid)).toEqual(['VITALS.BLOODPRESSURE.SYSTOLIC', 'VITALS.BLOODPRESSURE.DIASTOLIC', 'VITALS.WEIGHT']);
+    const { vitals: after } = await chart<{ vitals: { key: string; readings: Reading[][] }[] }>(pid, 'vitals');
+    const bp = after.find((v) => v.key === 'BLOODPRESSURE')?.readings.at(-1) as Reading[];
+    expect(bp.map((r) => [r.value, r.source])).toEqual([
+      ['128', 'DEVICEGENERATED'],
+      ['82', 'DEVICEGENERATED'],
+    ]);
+    expect(bp[0]?.readingid).toBe(bp[1]?.readingid);
+    expect(after.find((v) => v.key === 'WEIGHT')?.readings.at(-1)?.[0]).toMatchObject({ value: '81000', unit: 'g' });
+    const send = (form: Record<string, string>) => app.send('POST', `/chart/${pid}/vitals`, { departmentid: '1', source: 'DEVICEGENERATED', ...form });
+    expect((await send({ vitals: '[[{"clinicalelementid":' })).status).toBe(400);
+    expect((await send({ vitals: '[{"clinicalelementid":"VITALS.WEIGHT","value":1,"readingtaken":"11/03/2026"}]' })).status).toBe(400);
+    const wrongSource = await send({ vitals, source: 'patient' });
+    expect(await body(wrongSource)).toMatchObject({ detailedmessage: "The value 'patient' did not match any of the enum values for SOURCE." });
+  });
 });

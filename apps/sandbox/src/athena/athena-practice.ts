@@ -1,7 +1,7 @@
 import type { SynthDataset, SynthPatient } from '../dataset/dataset.types';
 import type { AppointmentRecord } from './athena-appointment';
 import { buildChart, seededDocuments, type ChartContext, type PatientChart } from './athena-chart';
-import { encounterIdOfKey, IdSequence, patientIndexOfEncounterId, UPLOADED_DOCUMENT_ID_BASE } from './athena-chart-ids';
+import { encounterIdOfKey, IdSequence, patientIndexOfEncounterId, UPLOADED_DOCUMENT_ID_BASE, UPLOADED_VITAL_ID_BASE } from './athena-chart-ids';
 import { DEPARTMENTS } from './athena-directory';
 import type { ClinicalDocument } from './athena-documents';
 import { patientIdOf, patientRecordOf, type PatientRecord } from './athena-patients';
@@ -21,6 +21,7 @@ export class AthenaPractice {
   private readonly chartContext: ChartContext;
   private readonly documents = new Map<string, ClinicalDocument[]>();
   private readonly documentIds = new IdSequence(UPLOADED_DOCUMENT_ID_BASE);
+  private readonly vitalIds = new IdSequence(UPLOADED_VITAL_ID_BASE);
   private nextSlotId: number;
   private noteId = 43_001;
 
@@ -79,6 +80,10 @@ export class AthenaPractice {
 
   newDocumentId(): number {
     return this.documentIds.take();
+  }
+
+  newVitalId(): number {
+    return this.vitalIds.take();
   }
 
   newSlotId(): string {

@@ -9,6 +9,7 @@ import { athenaTokenRoute } from './athena-token';
 import { appointmentRoutes } from './routes-appointments';
 import { changeRoutes } from './routes-changes';
 import { chartRoutes } from './routes-chart';
+import { chartWriteRoutes } from './routes-chart-writes';
 import { directoryRoutes } from './routes-directory';
 import { documentRoutes } from './routes-documents';
 import { patientRoutes } from './routes-patients';
@@ -39,6 +40,7 @@ export function athenaServerRoutes(state: SandboxState): Router {
   documentRoutes(table, state.timers);
   appointmentRoutes(table);
   chartRoutes(table);
+  chartWriteRoutes(table);
   api.use((_req: Request, res: Response) => {
     const locals = res.locals.athena as AthenaLocals | undefined;
     sendReply(res, ATHENA_ERRORS.noSuchEndpoint(), state.timers, locals?.fault);

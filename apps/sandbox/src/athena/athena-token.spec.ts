@@ -1,4 +1,4 @@
-import { startTestSandbox, type TestSandbox } from '../testing/sandbox-harness';
+import { postJson, startTestSandbox, type TestSandbox } from '../testing/sandbox-harness';
 import { athenaToken, body, manualClock, registerAthena, type AthenaRegistration } from './testing/athena-session';
 
 describe('athena token endpoint', () => {
@@ -34,6 +34,8 @@ describe('athena token endpoint', () => {
   it('refuses a wrong secret, an unknown client and a client of another vendor with 401', async () => {
     expect((await athenaToken(app.tokenUrl, app.clientId, 'wrong')).status).toBe(401);
     expect((await athenaToken(app.tokenUrl, 'nobody', app.clientSecret)).status).toBe(401);
+    const oracle = (await (await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'oracle' })).json()) as { clientId: string; clientSecret: string };
+    expect((await athenaToken(app.tokenUrl, oracle.clientId, oracle.clientSecret)).status).toBe(401);
     const noAuth = await fetch(app.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'athena/service/Athenanet.MDP.*' }) });
     expect(noAuth.status).toBe(401);
     expect(((await body(noAuth)) as { error: string }).error).toBe('invalid_client');
