@@ -44,7 +44,7 @@ function Settings({ connection: c }: { connection: Connection }) {
           <Field label="Scopes" value={c.scopes.length ? describeScopes(c.scopes).join(', ') : 'none requested'} />
         </>
       )}
-      {c.vendor === 'athena' && <Field label="Practice ID" value={c.athenaPracticeId} />}
+      {c.vendor === 'athena' && <AthenaSettings connection={c} />}
       {c.vendor === 'hl7v2' && (
         <>
           <Field label="MLLP endpoint" value={c.mllpHost ? `${c.mllpHost}:${c.mllpPort ?? '?'}${c.mllpTls ? ' (TLS)' : ''}` : 'none (inbound only)'} />
@@ -59,6 +59,30 @@ function Settings({ connection: c }: { connection: Connection }) {
   );
 }
 
+/** Where calls go comes from the API (athenaEndpoints): the URL set, else athena's host for the environment. */
+function AthenaSettings({ connection: c }: { connection: Connection }) {
+  const endpoint = (set: string | null, effective: string | undefined) => (effective ? `${effective}${set ? '' : ` (default for ${c.environment})`}` : set);
+  return (
+    <>
+      <Field label="Practice ID" value={c.athenaPracticeId} />
+      <Field label="Client ID" value={c.clientId} />
+      <Field label="API base URL" value={endpoint(c.athenaBaseUrl, c.athenaEndpoints?.baseUrl)} />
+      <Field label="Token URL" value={endpoint(c.tokenUrl, c.athenaEndpoints?.tokenUrl)} />
+      <Field label="Departments" value={c.departmentIds.length > 0 ? c.departmentIds.join(', ') : 'all of the practice’s departments'} />
+      <Field
+        label="Change feeds"
+        value={`polled ${c.changePollSeconds ? `every ${c.changePollSeconds} s` : 'at the default interval'}, replaying ${c.changeReplayMinutes ? `${c.changeReplayMinutes} min` : 'the default window'} on start`}
+      />
+    </>
+  );
+}
+
+const TEST_DESCRIPTIONS: Partial<Record<Connection['vendor'], string>> = {
+  athena: 'Gets an access token, then checks access to the practice, its departments and the change feed’s subscription, live against athena.',
+  hl7v2: 'Opens an MLLP session to the hospital’s interface engine.',
+  echo: 'Answers locally.',
+};
+
 function TestSection({ connection, canEdit }: { connection: Connection; canEdit: boolean }) {
   const run = useRunTest(connection.id);
   const generateKey = useGenerateKey(connection.id);
@@ -66,9 +90,7 @@ function TestSection({ connection, canEdit }: { connection: Connection; canEdit:
   return (
     <Section title="Connection test">
       <Text size="sm" c="dimmed">
-        {isFhirVendor(connection.vendor)
-          ? 'Checks SMART discovery, the FHIR metadata and an access token, live against the hospital.'
-          : 'Opens an MLLP session to the hospital’s interface engine.'}
+        {TEST_DESCRIPTIONS[connection.vendor] ?? 'Checks SMART discovery, the FHIR metadata and an access token, live against the hospital.'}
       </Text>
       <HealthSummary connection={connection} />
       {canEdit && (

@@ -5,13 +5,15 @@ import { Link, useNavigate } from 'react-router';
 import type { AckMode, AssertionAlg, Environment } from '../api/types';
 import { Page } from '../ui/page';
 import { ErrorState, describeError } from '../ui/states';
+import { AthenaFields, athenaErrors, athenaInput, EMPTY_ATHENA, type AthenaFieldErrors, type AthenaFormValues } from './athena-fields';
 import { useCreateConnection, type CreateConnectionInput } from './queries';
 import { ScopePicker } from './scope-picker';
-import { FORM_VENDORS, SANDBOX_VENDORS, VENDOR_LABELS, type FormVendor } from './vendors';
+import { FORM_VENDORS, SANDBOX_VENDORS, usesClientSecret, VENDOR_LABELS, type FormVendor } from './vendors';
 
 const VENDOR_HELP: Record<FormVendor, string> = {
   epic: 'SMART Backend Services with a key pair: you register a JWKS URL with the hospital’s Epic app.',
   oracle: 'Oracle Health (Cerner) system account with a client ID and secret.',
+  athena: 'athenaOne practice through athena’s API: practice ID, client ID and secret; scheduling and change feeds included.',
   hl7v2: 'An HL7 v2 interface over MLLP: ADT, ORU and more from the hospital’s interface engine.',
   fhir: 'Any SMART-on-FHIR server that accepts a signed client assertion.',
 };
@@ -37,10 +39,12 @@ export default function ConnectionNewPage() {
   const [facility, setFacility] = useState('');
   const [application, setApplication] = useState('');
   const [ackMode, setAckMode] = useState<AckMode>('original');
+  const [athena, setAthena] = useState<AthenaFormValues>(EMPTY_ATHENA);
+  const [athenaIssues, setAthenaIssues] = useState<AthenaFieldErrors>({});
   const [nameError, setNameError] = useState<string | null>(null);
 
   const sandboxable = environment === 'sandbox' && SANDBOX_VENDORS.includes(vendor);
-  const fhirVendor = vendor !== 'hl7v2';
+  const fhirVendor = vendor === 'epic' || vendor === 'oracle' || vendor === 'fhir';
 
   const done = ({ created, secretError }: { created: { id: string }; secretError?: unknown }) => {
     setClientSecret('');
@@ -67,6 +71,8 @@ export default function ConnectionNewPage() {
         };
       case 'oracle':
         return { ...common, vendor, fhirBaseUrl: blank(fhirBaseUrl), clientId: blank(clientId), ...(scopes.length ? { scopes } : {}) };
+      case 'athena':
+        return { ...common, vendor, ...athenaInput(athena) };
       case 'hl7v2':
         return {
           ...common,
@@ -83,15 +89,18 @@ export default function ConnectionNewPage() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const issues = vendor === 'athena' ? athenaErrors(athena, environment) : {};
+    setAthenaIssues(issues);
     if (!name.trim()) return setNameError('Name the connection (the hospital, as your team calls it).');
     setNameError(null);
-    const secret = vendor === 'oracle' ? blank(clientSecret) : undefined;
+    if (Object.keys(issues).length > 0) return;
+    const secret = usesClientSecret({ vendor }) ? blank(clientSecret) : undefined;
     create.mutate({ input: buildInput(), clientSecret: secret }, { onSuccess: done });
   };
 
   const connectSandbox = () => {
     const label = name.trim() || `${VENDOR_LABELS[vendor]} sandbox`;
-    create.mutate({ input: { name: label, vendor: vendor as 'epic' | 'oracle', environment: 'sandbox' } }, { onSuccess: done });
+    create.mutate({ input: { name: label, vendor: vendor as 'epic' | 'oracle' | 'athena', environment: 'sandbox' } }, { onSuccess: done });
   };
 
   return (
@@ -200,6 +209,19 @@ export default function ConnectionNewPage() {
               )}
               <ScopePicker vendor={vendor} value={scopes} onChange={setScopes} />
             </Stack>
+          )}
+
+          {vendor === 'athena' && (
+            <AthenaFields
+              value={athena}
+              onChange={(next) => {
+                setAthena(next);
+                setAthenaIssues({});
+              }}
+              errors={athenaIssues}
+              clientSecret={clientSecret}
+              onClientSecret={setClientSecret}
+            />
           )}
 
           {vendor === 'hl7v2' && (

@@ -113,10 +113,25 @@ export function useLastTestReport(id: string): TestReport | undefined {
   }).data ?? undefined;
 }
 
+/** athena's create body: practice and client id are needed unless a sandbox connection is left to the one-click wiring. */
+export interface AthenaCreateInput {
+  vendor: 'athena';
+  name: string;
+  environment: 'sandbox' | 'production';
+  athenaPracticeId?: string;
+  clientId?: string;
+  athenaBaseUrl?: string;
+  tokenUrl?: string;
+  departmentIds?: string[];
+  changePollSeconds?: number;
+  changeReplayMinutes?: number;
+}
+
 /** Create body per vendor, as libs/connections' createConnectionSchema accepts it. */
 export type CreateConnectionInput =
   | { vendor: 'epic' | 'fhir'; name: string; environment: 'sandbox' | 'production'; fhirBaseUrl?: string; tokenUrl?: string; clientId?: string; scopes?: string[]; authAlg?: AssertionAlg }
   | { vendor: 'oracle'; name: string; environment: 'sandbox' | 'production'; fhirBaseUrl?: string; clientId?: string; scopes?: string[]; clientSecretName?: string }
+  | AthenaCreateInput
   | {
       vendor: 'hl7v2';
       name: string;
@@ -130,7 +145,7 @@ export type CreateConnectionInput =
     };
 
 /**
- * Creates a connection; an Oracle client secret is then written to the vault
+ * Creates a connection; an Oracle or athena client secret is then written to the vault
  * (`PUT …/secrets/{clientSecretName}`) and dropped from memory.
  */
 export function useCreateConnection() {

@@ -10,17 +10,18 @@ export const VENDOR_LABELS: Record<Vendor, string> = {
 };
 
 /** Vendors the guided form sets up. */
-export const FORM_VENDORS = ['epic', 'oracle', 'hl7v2', 'fhir'] as const;
+export const FORM_VENDORS = ['epic', 'oracle', 'athena', 'hl7v2', 'fhir'] as const;
 export type FormVendor = (typeof FORM_VENDORS)[number];
 
 /** Vendors the sandbox EHR simulates: a sandbox connection without endpoints wires itself. */
-export const SANDBOX_VENDORS: readonly Vendor[] = ['epic', 'oracle'];
+export const SANDBOX_VENDORS: readonly Vendor[] = ['epic', 'oracle', 'athena'];
 
 /** Authenticates with a signed JWT (SMART Backend Services, private_key_jwt) and needs a key pair. */
 export const usesSigningKeys = (c: Pick<Connection, 'vendor'>): boolean => c.vendor === 'epic' || c.vendor === 'fhir';
 /** Authenticates with a client secret kept in the vault. */
 export const usesClientSecret = (c: Pick<Connection, 'vendor'>): boolean => c.vendor === 'oracle' || c.vendor === 'athena';
-export const isFhirVendor = (v: Vendor): boolean => v === 'epic' || v === 'oracle' || v === 'athena' || v === 'fhir';
+/** Configured by FHIR base URL, SMART discovery and scopes (athena is configured by practice, through its own API). */
+export const isFhirVendor = (v: Vendor): boolean => v === 'epic' || v === 'oracle' || v === 'fhir';
 
 /**
  * What the app may do at the hospital, in words, and the SMART scope each asks
