@@ -32,7 +32,7 @@ export interface AppointmentRecord {
   cancelledMs?: number;
   cancelledby?: string;
   cancelreason?: CancelReason;
-  /** Minutes after the start when check-in started/finished (statuses 2, 3, 4). */
+  /** Checked in (statuses 2, 3, 4): startcheckin/stopcheckin are shown. */
   checkedIn?: boolean;
   encounterid?: string;
   rescheduledappointmentid?: string;

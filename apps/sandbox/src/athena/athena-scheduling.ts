@@ -1,8 +1,7 @@
 import type { Reply } from '../fhir/reply';
 import { CANCEL_REASONS, renderAppointment, type AppointmentRecord, type CancelReason } from './athena-appointment';
 import type { AthenaCall } from './athena-call';
-import { APPOINTMENT_TYPES, appointmentTypeById } from './athena-directory';
-import { providerIdOf } from './athena-directory';
+import { APPOINTMENT_TYPES, appointmentTypeById, providerIdOf } from './athena-directory';
 import { athenaJson, ATHENA_ERRORS, bareString } from './athena-reply';
 
 // The appointment writes: book a slot, cancel, reschedule, edit a booking.
