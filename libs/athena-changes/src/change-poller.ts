@@ -61,7 +61,7 @@ export class AthenaChangePoller implements OnModuleDestroy {
   async stop(): Promise<void> {
     await this.loop.stop();
     // If this fails (the database is gone), the leases simply expire.
-    await this.repository.releaseAll(this.owner).catch((e: unknown) => this.logger.warn({ err: e }, 'athena change feed leases not released'));
+    await this.repository.releaseAll(this.owner).catch((e: unknown) => this.logger.warn({ event: 'athena_feed_leases_not_released', err: e }));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -110,16 +110,16 @@ export class AthenaChangePoller implements OnModuleDestroy {
       const more = await this.readNew(lease, connection, client, settings, ctx);
       await end({ nextPollInMs: more ? 0 : settings.pollMs, failures: 0, lastErrorCode: null, subscription: 'active', polled: true, replayed: replay });
     } catch (error) {
-      if (error instanceof LeaseLost) return this.logger.warn(log, 'athena change feed lease lost; left to its new holder');
+      if (error instanceof LeaseLost) return this.logger.warn({ event: 'athena_feed_lease_lost', ...log }); // left to its new holder
       const failures = lease.failures + 1;
       const nextPollInMs = backoffMs(settings.pollMs, failures, this.options.maxBackoffMs);
       if (isSubscriptionPending(error)) {
-        this.logger.log({ ...log, failures }, 'athena change feed subscription not set up yet; waiting');
+        this.logger.log({ event: 'athena_feed_subscription_pending', ...log, failures });
         await end({ nextPollInMs, failures, lastErrorCode: null, subscription: 'pending' }).catch(() => undefined);
         return;
       }
       const code = isSbError(error) ? error.code : 'internal';
-      this.logger.warn({ ...log, code, failures, err: isSbError(error) ? undefined : error }, 'athena change feed cycle failed; will retry');
+      this.logger.warn({ event: 'athena_feed_cycle_failed', ...log, code, failures, err: isSbError(error) ? undefined : error });
       await end({ nextPollInMs, failures, lastErrorCode: code, subscription }).catch(() => undefined);
     }
   }
@@ -143,7 +143,7 @@ export class AthenaChangePoller implements OnModuleDestroy {
     const recentlySubscribed = lease.subscription === 'pending' && lease.subscribedAt !== null && Date.now() - lease.subscribedAt.getTime() < this.options.resubscribeAfterMs;
     if (recentlySubscribed) return { active: false };
     await client.subscribe(lease.feed);
-    this.logger.log({ connectionId: lease.connectionId, feed: lease.feed }, 'subscribed to athena change feed');
+    this.logger.log({ event: 'athena_feed_subscribed', connectionId: lease.connectionId, feed: lease.feed });
     return { active: false, subscribedAt: new Date() };
   }
 
@@ -151,11 +151,14 @@ export class AthenaChangePoller implements OnModuleDestroy {
     const window = replayWindow(lease, settings, new Date(), this.options.clockSkewMs);
     const options: ChangePollOptions = { showProcessedFrom: window.from, showProcessedTo: window.to, ...this.departments(settings) };
     let next: string | undefined;
+    let items = 0;
     for (let reads = 0; reads < this.options.maxReadsPerCycle; reads++) {
       const page = await this.read(lease, connection, client, options, next, true, ctx);
-      if (!page.next) return;
+      items += page.items.length;
+      if (!page.next) break;
       next = page.next;
     }
+    this.logger.log({ event: 'athena_feed_replayed', connectionId: lease.connectionId, feed: lease.feed, from: window.from.toISOString(), to: window.to.toISOString(), items });
   }
 
   /**

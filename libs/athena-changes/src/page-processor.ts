@@ -75,7 +75,7 @@ export class AthenaPageProcessor {
 
   private async apply(tx: DbTransaction, feed: AthenaFeedName, connection: Connection, practiceId: string, parsed: readonly (ParsedItem | null)[]): Promise<EventInput[]> {
     const skipped = parsed.filter((p) => p === null).length;
-    if (skipped > 0) this.logger.warn({ connectionId: connection.id, feed, skipped }, 'athena change items without a usable id skipped');
+    if (skipped > 0) this.logger.warn({ event: 'athena_change_items_skipped', connectionId: connection.id, feed, skipped }); // no usable id
 
     const ids = [...new Set(parsed.flatMap((p) => (p ? [p.recordId] : [])))];
     const known = new Map<string, Known & { updatedAt: Date | null }>();
