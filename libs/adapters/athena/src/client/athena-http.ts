@@ -84,6 +84,24 @@ export class AthenaHttp {
     return this.pageAt(this.practicePath(`/v1/${this.practiceId}${next}`), options);
   }
 
+  /**
+   * A binary body (a document page) at a practice-relative path or one of athena's
+   * `/v1/{practiceid}/…` hrefs, as base64 with its content type.
+   */
+  async attachment(href: string): Promise<{ contentType: string; base64: string }> {
+    const path = href.startsWith(`/v1/`) || /^[a-z]+:/i.test(href) ? this.practicePath(href) : href;
+    if (!path.startsWith('/') || path.startsWith('//')) throw foreignLink();
+    const url = `${this.endpoints.baseUrl}/v1/${this.practiceId}${path}`;
+    let res = await this.once('GET', url, undefined, true, 'binary');
+    if (res.status === 401 && !isIncorrectPermissions(res)) {
+      this.auth.invalidate(res.token);
+      res = await this.once('GET', url, undefined, true, 'binary');
+    }
+    if (res.status !== 200) throw athenaError(res);
+    const contentType = (res.headers.get('content-type') ?? 'application/octet-stream').replace(/;.*$/, '').trim().toLowerCase();
+    return { contentType, base64: res.text };
+  }
+
   /** A form-encoded write, sent exactly once (a 401 is the only answer that is retried: athena refused it unread). */
   async write(method: 'POST' | 'PUT', path: string, form: AthenaForm = {}): Promise<unknown> {
     return this.send(method, path, formBody(form));
@@ -137,19 +155,21 @@ export class AthenaHttp {
     return json;
   }
 
-  private async once(method: 'GET' | 'POST' | 'PUT', url: string, body: URLSearchParams | undefined, idempotent: boolean): Promise<VendorResponse & { token: string }> {
-    await this.ctx.budget.acquire(this.budgetKey, { ratePerSecond: this.limits.requestsPerSecond, maxWaitMs: this.limits.maxWaitMs });
+  private async once(method: 'GET' | 'POST' | 'PUT', url: string, body: URLSearchParams | undefined, idempotent: boolean, accept: 'json' | 'binary' = 'json'): Promise<VendorResponse & { token: string }> {
+    // The token first: concurrent callers share one token request (single flight), then queue for the practice's budget.
     const token = await this.auth.bearer();
+    await this.ctx.budget.acquire(this.budgetKey, { ratePerSecond: this.limits.requestsPerSecond, maxWaitMs: this.limits.maxWaitMs });
     const res = await this.ctx.http.request({
       method,
       url,
       idempotent,
       headers: {
         authorization: `Bearer ${token}`,
-        accept: 'application/json',
+        accept: accept === 'json' ? 'application/json' : '*/*',
         ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body,
+      ...(accept === 'binary' ? { binary: true } : {}),
     });
     return { ...res, token };
   }

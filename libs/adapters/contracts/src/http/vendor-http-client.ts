@@ -22,6 +22,8 @@ export interface VendorRequest {
   body?: string | URLSearchParams;
   /** Only idempotent requests are ever retried. */
   idempotent: boolean;
+  /** The body is binary (a document page): `VendorResponse.text` then holds it base64-encoded. */
+  binary?: boolean;
 }
 
 export interface VendorResponse {
@@ -123,7 +125,8 @@ export class VendorHttpClient {
       maxBodyBytes: this.settings.maxBodyBytes ?? 8 * 1024 * 1024,
       agent: this.agent,
     });
-    return { status: res.status, headers: res.headers, text: await res.text() };
+    const text = req.binary ? Buffer.from(await res.arrayBuffer()).toString('base64') : await res.text();
+    return { status: res.status, headers: res.headers, text };
   }
 }
 
