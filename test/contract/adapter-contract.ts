@@ -5,28 +5,53 @@
  */
 import type { DocumentReference, Resource } from '@medplum/fhirtypes';
 import { ADAPTER_FACTORIES } from '@sb/adapters';
-import { EHR_RECORD_TYPES, CursorCodec, InMemoryRequestBudget, TokenCache, VendorHttpClient, type CredentialSource, type EhrAdapter } from '@sb/adapters/contracts';
+import { athenaEndpoints } from '@sb/adapters/athena';
+import {
+  EHR_RECORD_TYPES,
+  CursorCodec,
+  InMemoryRequestBudget,
+  TokenCache,
+  VendorHttpClient,
+  type ClinicalResourceType,
+  type CredentialSource,
+  type EhrAdapter,
+  type RequestBudget,
+} from '@sb/adapters/contracts';
 import type { Connection } from '@sb/db';
 import { validateFhirResource } from '@sb/fhir';
 import { randomBytes, randomUUID } from 'node:crypto';
 
+export type ContractVendor = 'epic' | 'oracle' | 'athena';
+
 export interface ContractSetup {
-  vendor: 'epic' | 'oracle';
+  vendor: ContractVendor;
   sandboxUrl: string;
   connection: Connection;
   credentials: CredentialSource;
   /** How many times the adapter asked for credentials (one per token request). */
   credentialUses: () => number;
+  /** The record types the adapter serves (default: every EHR record type). */
+  recordTypes?: readonly ClinicalResourceType[];
+  /** The request budget the adapter gets (default: a fresh in-memory one per adapter). */
+  budget?: RequestBudget;
 }
 
 export const CONTRACT_TIMEOUT_MS = 1_000;
 
 const unused = (): Promise<never> => Promise.reject(new Error('a FHIR vendor adapter used the gateway store'));
 
+/** The origins a connection's client is pinned to, as the gateway's AdapterRuntime decides them. */
+function originsOf(connection: Connection): { baseUrl: string; extraOrigins: string[] } {
+  if (connection.vendor === 'athena') {
+    const { baseUrl, tokenUrl } = athenaEndpoints(connection);
+    return { baseUrl, extraOrigins: [tokenUrl] };
+  }
+  return { baseUrl: connection.fhirBaseUrl ?? '', extraOrigins: connection.tokenUrl ? [connection.tokenUrl] : [] };
+}
+
 export function buildAdapter(setup: ContractSetup): { adapter: EhrAdapter; http: VendorHttpClient } {
   const http = new VendorHttpClient({
-    baseUrl: setup.connection.fhirBaseUrl ?? '',
-    extraOrigins: setup.connection.tokenUrl ? [setup.connection.tokenUrl] : [],
+    ...originsOf(setup.connection),
     policy: { allowPrivate: false, allowLoopback: true },
     allowHttp: true,
     timeoutMs: CONTRACT_TIMEOUT_MS,
@@ -37,7 +62,7 @@ export function buildAdapter(setup: ContractSetup): { adapter: EhrAdapter; http:
     tokens: new TokenCache(),
     credentials: setup.credentials,
     cursors: new CursorCodec(randomBytes(32)),
-    budget: new InMemoryRequestBudget(),
+    budget: setup.budget ?? new InMemoryRequestBudget(),
     // FHIR vendors are served by the EHR itself: touching the gateway's store or HL7 outbox is a bug.
     store: { find: unused, search: unused, save: unused },
     hl7Outbox: { enqueue: unused },
@@ -45,7 +70,7 @@ export function buildAdapter(setup: ContractSetup): { adapter: EhrAdapter; http:
   return { adapter, http };
 }
 
-export function connectionFor(vendor: 'epic' | 'oracle', fields: Partial<Connection>): Connection {
+export function connectionFor(vendor: ContractVendor, fields: Partial<Connection>): Connection {
   return {
     id: randomUUID(),
     tenantId: randomUUID(),
@@ -82,7 +107,7 @@ export function connectionFor(vendor: 'epic' | 'oracle', fields: Partial<Connect
   };
 }
 
-async function injectFault(sandboxUrl: string, fault: Record<string, unknown>): Promise<void> {
+export async function injectFault(sandboxUrl: string, fault: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
   if (res.status >= 300) throw new Error(`fault injection refused: ${res.status}`);
 }
@@ -108,9 +133,10 @@ export function describeAdapterContract(name: string, makeSetup: () => Promise<C
     afterEach(() => fetch(`${setup.sandboxUrl}/_sandbox/faults?vendor=${setup.vendor}`, { method: 'DELETE' }));
 
     it('declares read and search for every clinical type, and says so in its CapabilityStatement', () => {
-      for (const type of EHR_RECORD_TYPES) expect(adapter.capabilities()[type]?.interactions).toEqual(expect.arrayContaining(['read', 'search']));
+      const types = setup.recordTypes ?? EHR_RECORD_TYPES;
+      for (const type of types) expect(adapter.capabilities()[type]?.interactions).toEqual(expect.arrayContaining(['read', 'search']));
       const statement = adapter.capabilityStatement();
-      expect(statement.rest?.[0]?.resource?.map((r) => r.type)).toEqual(expect.arrayContaining([...EHR_RECORD_TYPES]));
+      expect(statement.rest?.[0]?.resource?.map((r) => r.type)).toEqual(expect.arrayContaining([...types]));
     });
 
     it('reads patients, stamped with the connection as their source', async () => {
