@@ -6,7 +6,7 @@ import {
   offsetMinutesAt,
   parseAthenaDate,
   parseEasternDateTime,
-  parseFlexibleDateTime,
+  parseDateOrEasternDateTime,
   parseIsoWithOffset,
   parseLocalDateTime,
   resolveDateTime,
@@ -86,9 +86,15 @@ describe('athena date parsers', () => {
     expect(parseIsoWithOffset('2018-11-26T09:30:00')).toBeUndefined();
   });
 
-  it('keeps zone-less date-times as wall clock until a zone is known', () => {
+  it('reads clinical dates as dates and clinical date-times as Eastern server time', () => {
+    expect(parseDateOrEasternDateTime('08/10/2023')).toBe('2023-08-10');
+    expect(parseDateOrEasternDateTime('08/10/2023 14:59:00')).toBe('2023-08-10T14:59:00-04:00');
+    expect(parseDateOrEasternDateTime('2023-08-10T14:59:00-05:00')).toBe('2023-08-10T14:59:00-05:00');
+    expect(parseDateOrEasternDateTime('08/10/2023 2:59 PM')).toBeUndefined();
+  });
+
+  it('keeps department wall-clock values until their zone is known', () => {
     expect(parseLocalDateTime('08/10/2023 14:59:00')).toBe('2023-08-10T14:59:00');
-    expect(parseFlexibleDateTime('08/10/2023')).toBe('2023-08-10');
     expect(resolveDateTime('2023-08-10T14:59:00', 'America/Chicago')).toBe('2023-08-10T14:59:00-05:00');
     expect(resolveDateTime('2023-08-10T14:59:00', undefined)).toBe('2023-08-10');
     expect(resolveDateTime('2023-08-10', 'America/Chicago')).toBe('2023-08-10');

@@ -3,8 +3,8 @@
  * (https://hl7.org/fhir/R4/datatypes.html#dateTime). athena mixes four forms
  * (/work/shared/notes/athena.md §12.2):
  * - `MM/DD/YYYY` dates (dob, problem and allergy dates, readingtaken…);
- * - `MM/DD/YYYY HH:mm:ss` stamps written by athena's servers in US Eastern time
- *   (appointment `scheduleddatetime`, `cancelleddatetime`, `lastmodified`, `createddatetime`…);
+ * - `MM/DD/YYYY HH:mm:ss` date-times, athena's server time in US Eastern (appointment
+ *   `scheduleddatetime`, `cancelleddatetime`, `lastmodified`; `createddatetime`, `labresultdatetime`…);
  * - a department-local `date` + `starttime` (`HH:mm`) on appointments and slots, whose zone is the
  *   department's `timezonename` (IANA, or legacy `US/Eastern`-style names);
  * - ISO-8601 with an offset on newer fields (`lastmodifieddatetime`, `appointmentstartdate`).
@@ -175,24 +175,13 @@ export function parseIsoWithOffset(text: string): string | undefined {
   return `${date}T${time}${zone === '-00:00' ? '+00:00' : zone}`;
 }
 
-/**
- * A date-time without a zone: `MM/DD/YYYY HH:mm[:ss]` → `YYYY-MM-DDTHH:mm:ss` (wall clock, zone unknown
- * until the caller supplies one, see {@link resolveDateTime}).
- */
+/** A date-time without a zone: `MM/DD/YYYY HH:mm[:ss]` → `YYYY-MM-DDTHH:mm:ss` (wall clock; the caller knows its zone). */
 export function parseLocalDateTime(text: string): string | undefined {
   const [datePart, timePart, ...rest] = text.trim().split(/\s+/);
   if (rest.length || !datePart || !timePart) return undefined;
   const date = parseAthenaDate(datePart);
   const time = parseAthenaTime(timePart);
   return date && time ? `${date}T${time}` : undefined;
-}
-
-/**
- * An athena date/time field whose zone is not fixed by the field, kept as sent: `YYYY-MM-DD` (a date),
- * `YYYY-MM-DDTHH:mm:ss` (wall clock, zone to be supplied) or a dateTime with offset.
- */
-export function parseFlexibleDateTime(text: string): string | undefined {
-  return parseIsoWithOffset(text) ?? parseLocalDateTime(text) ?? parseAthenaDate(text);
 }
 
 /** An athena server stamp (`MM/DD/YYYY HH:mm:ss` in US Eastern, or ISO with offset) → dateTime with offset. */
@@ -204,8 +193,18 @@ export function parseEasternDateTime(text: string): string | undefined {
 }
 
 /**
- * FHIR dateTime for a value from {@link parseFlexibleDateTime}: offsets are kept, a wall-clock value is
- * placed in `zone` — or reduced to its date when the zone is unknown (a date is true; a guessed instant is not).
+ * A clinical date or date-time field (`readingtaken`, `labresultdatetime`, `analytedate`…): a date stays
+ * a date (`YYYY-MM-DD`); `MM/DD/YYYY HH:mm:ss` is athena's server time (US Eastern, like every athena
+ * stamp of that form); ISO keeps its offset.
+ */
+export function parseDateOrEasternDateTime(text: string): string | undefined {
+  return parseEasternDateTime(text) ?? parseAthenaDate(text);
+}
+
+/**
+ * FHIR dateTime for a date, a dateTime with offset, or a department wall-clock value
+ * (`YYYY-MM-DDTHH:mm:ss`): offsets are kept, a wall-clock value is placed in `zone` — or reduced to
+ * its date when the zone is unknown (a date is true; a guessed instant is not).
  */
 export function resolveDateTime(value: string, zone: string | undefined): string {
   if (value.length === 10 || /(Z|[+-]\d{2}:\d{2})$/.test(value)) return value;

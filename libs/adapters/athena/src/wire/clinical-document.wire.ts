@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseAthenaDate, parseAthenaTime } from './athena-time';
 import { malformedResponse, parseOrFail } from './wire-errors';
-import { compact, list, optEasternDateTime, optFlexibleDateTime, optId, optText } from './wire-primitives';
+import { compact, list, optEasternDateTime, optDateOrDateTime, optId, optText } from './wire-primitives';
 import { parseSingle, type AthenaPage } from './wire-records';
 
 /** athena's `attachmenttype` / `contenttype` spellings → MIME types. */
@@ -51,7 +51,7 @@ export interface AthenaClinicalDocument {
   status?: string;
   encounterId?: string;
   providerId?: string;
-  /** When the observation was made: ISO with offset, or a wall-clock value of the department, or a date. */
+  /** When the observation was made: `observationdatetime` (ISO with offset), else `observationdate` + `observationtime`, department-local (`YYYY-MM-DDTHH:mm:ss`, placed by `resolveDateTime`), else a date. */
   observedAt?: string;
   /** `createddatetime` (ISO, or a US Eastern server stamp). */
   createdAt?: string;
@@ -77,7 +77,7 @@ export const clinicalDocumentSchema = z
     status: optText,
     encounterid: optId,
     providerid: optId,
-    observationdatetime: optFlexibleDateTime,
+    observationdatetime: optDateOrDateTime,
     observationdate: optText,
     observationtime: optText,
     createddatetime: optEasternDateTime,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compact, list, optEasternDateTime, optFlag, optFlexibleDateTime, optId, optText, reqId } from './wire-primitives';
+import { compact, list, optEasternDateTime, optFlag, optDateOrDateTime, optId, optText, reqId } from './wire-primitives';
 import { parsePage, parseSingle, type AthenaPage } from './wire-records';
 
 /**
@@ -18,7 +18,7 @@ export interface AthenaAnalyte {
   resultStatus?: string;
   note?: string;
   description?: string;
-  /** `analytedatetime` or `analytedate`: a date, or a wall-clock date-time (zone: the chart's department). */
+  /** `analytedatetime` or `analytedate`: a date, or a dateTime with offset (`MM/DD/YYYY HH:mm:ss` read as US Eastern). */
   observedAt?: string;
 }
 
@@ -54,8 +54,8 @@ export const analyteSchema = z
     resultstatus: optText,
     note: optText,
     description: optText,
-    analytedatetime: optFlexibleDateTime,
-    analytedate: optFlexibleDateTime,
+    analytedatetime: optDateOrDateTime,
+    analytedate: optDateOrDateTime,
   })
   .transform(
     (a): AthenaAnalyte =>
@@ -78,8 +78,8 @@ export const labResultSchema = z
   .object({
     labresultid: reqId,
     departmentid: optId,
-    labresultdatetime: optFlexibleDateTime,
-    labresultdate: optFlexibleDateTime,
+    labresultdatetime: optDateOrDateTime,
+    labresultdate: optDateOrDateTime,
     labresultloinc: optText,
     description: optText,
     resultstatus: optText,

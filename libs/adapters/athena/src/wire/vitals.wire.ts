@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compact, list, optEasternDateTime, optFlexibleDateTime, optId, optNumber, optText, reqId } from './wire-primitives';
+import { compact, list, optEasternDateTime, optDateOrDateTime, optId, optNumber, optText, reqId } from './wire-primitives';
 import { parseOrFail } from './wire-errors';
 import type { AthenaPage } from './wire-records';
 
@@ -22,7 +22,7 @@ export interface AthenaVitalReading {
   codeset?: string;
   code?: string;
   codeDescription?: string;
-  /** `readingtaken`: a date, or a wall-clock date-time of the department (see `resolveDateTime`). */
+  /** `readingtaken`: a date (`YYYY-MM-DD`), or a dateTime with offset (`MM/DD/YYYY HH:mm:ss` read as US Eastern). */
   readingTaken?: string;
   source?: string;
   sourceId?: string;
@@ -39,7 +39,7 @@ const readingSchema = z.object({
   codeset: optText,
   code: optText,
   codedescription: optText,
-  readingtaken: optFlexibleDateTime,
+  readingtaken: optDateOrDateTime,
   source: optText,
   sourceid: optId,
   createddate: optEasternDateTime,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseAthenaDate, parseAthenaTime, parseEasternDateTime, parseFlexibleDateTime, parseIsoWithOffset } from './athena-time';
+import { parseAthenaDate, parseAthenaTime, parseDateOrEasternDateTime, parseEasternDateTime, parseIsoWithOffset } from './athena-time';
 
 /**
  * zod building blocks for athena's unstable typing (/work/shared/notes/athena.md §12.3–4): ids and
@@ -68,8 +68,8 @@ export const reqTime = z.preprocess(textish, converted(parseAthenaTime, 'expecte
 export const optEasternDateTime = z.preprocess(textish, converted(parseEasternDateTime, 'expected MM/DD/YYYY HH:mm:ss').optional());
 /** ISO-8601 with offset → dateTime with offset. */
 export const optIsoDateTime = z.preprocess(textish, converted(parseIsoWithOffset, 'expected an ISO-8601 date-time with offset').optional());
-/** A clinical date or date-time whose zone the field does not fix (see `parseFlexibleDateTime`). */
-export const optFlexibleDateTime = z.preprocess(textish, converted(parseFlexibleDateTime, 'expected a date or date-time').optional());
+/** A clinical date (kept a date) or date-time (`MM/DD/YYYY HH:mm:ss` in US Eastern, or ISO with offset). */
+export const optDateOrDateTime = z.preprocess(textish, converted(parseDateOrEasternDateTime, 'expected a date or date-time').optional());
 
 /** A list that may be absent, `null`, a single object, or arrays of arrays (flattened one level). */
 export function list<T extends z.ZodType>(item: T) {

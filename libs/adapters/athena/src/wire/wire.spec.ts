@@ -86,7 +86,7 @@ describe('athena wire: type drift is normalized', () => {
     expect(meds.medications[1].fdbMedicationId).toBe('226373');
     const vitals = parseVitals(F.VITALS).items;
     expect(vitals).toHaveLength(15);
-    expect(vitals[1]).toMatchObject({ key: 'BLOODPRESSURE', vitalId: '25968', readingId: '1', value: '123', readingTaken: '2024-03-10T09:15:00', createdAt: '2024-03-10T09:20:18-04:00' });
+    expect(vitals[1]).toMatchObject({ key: 'BLOODPRESSURE', vitalId: '25968', readingId: '1', value: '123', readingTaken: '2024-03-10T09:15:00-04:00', createdAt: '2024-03-10T09:20:18-04:00' });
   });
 
   it('reads problems, allergies (nkda as "false" or true), encounters and lab results', () => {
@@ -102,7 +102,7 @@ describe('athena wire: type drift is normalized', () => {
     expect(encounters[0]).toMatchObject({ encounterId: '35713', appointmentId: '1027094', appointmentStart: '2018-11-26T09:30:00-05:00', status: 'CLOSED' });
     expect(encounters[0].diagnoses[0]).toEqual({ diagnosisId: '14864', snomedCode: '278862001', description: 'Acute low back pain', icdCodes: [{ codeset: 'ICD10', code: 'M54.5', description: 'Low back pain' }] });
     const labs = parseLabResultPage(F.LAB_RESULTS).items;
-    expect(labs[0]).toMatchObject({ labResultId: '1083579', observedAt: '2023-08-10T14:59:00', createdAt: '2023-08-10T14:56:52-04:00', isReviewedByProvider: true });
+    expect(labs[0]).toMatchObject({ labResultId: '1083579', observedAt: '2023-08-10T14:59:00-04:00', createdAt: '2023-08-10T14:56:52-04:00', isReviewedByProvider: true });
     expect(labs[0].analytes.map((a) => a.analyteId)).toEqual(['907435', '907436', '907437']);
   });
 

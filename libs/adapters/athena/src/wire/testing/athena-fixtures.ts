@@ -171,12 +171,12 @@ export const BOOKED_APPOINTMENT = [
   },
 ];
 
-/** `GET /appointments/open` ([EH] ListOpenAppointmentSlots.json: numeric ids, `reasonid` list). */
+/** `GET /appointments/open` ([EH] ListOpenAppointmentSlots.json: numeric ids, `reasonid` list); the second slot spans the 2024 spring DST change in Chicago. */
 export const OPEN_SLOTS = {
   totalcount: 2,
   appointments: [
     { date: '03/10/2024', appointmentid: 2204083, departmentid: 1, localproviderid: 20, appointmenttype: 'Telehealth Visit', providerid: 20, starttime: '09:00', duration: 30, appointmenttypeid: 44, reasonid: ['-1'], patientappointmenttypename: 'Video visit' },
-    { date: '03/09/2024', appointmentid: '2204084', departmentid: '150', providerid: '20', starttime: '23:30', duration: '60', appointmenttypeid: '44', appointmenttype: 'Telehealth Visit', reasonid: '-1' },
+    { date: '03/10/2024', appointmentid: '2204084', departmentid: '150', providerid: '20', starttime: '01:30', duration: '60', appointmenttypeid: '44', appointmenttype: 'Telehealth Visit', reasonid: '-1' },
   ],
 };
 
