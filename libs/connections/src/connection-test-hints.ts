@@ -58,7 +58,7 @@ const STEP_HINTS: Record<string, string> = {
   unknown_department: 'A configured department id is not one of the practice’s departments: remove it, or ask the practice for the right id (see the department list).',
   malformed_response: 'The server answered in a shape athena does not use: check that the base URL is the athenaOne API host (e.g. https://api.platform.athenahealth.com), not a portal page.',
   change_feed_not_subscribed:
-    'Nothing to do: the change poller subscribes to the appointments feed when the connection goes live; athena then takes a few minutes (up to 15 in preview) to activate it.',
+    'Nothing to do: once the connection is live, the change poller subscribes to the appointments feed; athena then takes a few minutes (up to 15 in preview) to activate it.',
   change_feed_partial: 'The appointments feed is subscribed for some events only: changes of the other kinds will not arrive as events; the change poller subscribes to all of them.',
   change_feed_pending: 'The subscription is made but athena has not activated it yet (up to 5 minutes in production, 15 in preview): events start once it is active; test again later.',
 };

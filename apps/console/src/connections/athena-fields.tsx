@@ -37,6 +37,9 @@ export function athenaErrors(v: AthenaFormValues, environment: Environment): Ath
   return errors;
 }
 
+/** Tags as typed or pasted ("1, 150" taken on blur becomes two), trimmed, each once. */
+const departmentIdsOf = (tags: readonly string[]): string[] => [...new Set(tags.flatMap((t) => t.split(/[\s,]+/)).filter(Boolean))];
+
 /** The create body's athena settings: only what was filled in, under the API's field names. */
 export function athenaInput(v: AthenaFormValues): Omit<AthenaCreateInput, 'vendor' | 'name' | 'environment'> {
   return {
@@ -115,7 +118,7 @@ export function AthenaFields({
         splitChars={[',', ' ']}
         value={value.departmentIds}
         error={errors.departmentIds}
-        onChange={(ids) => set('departmentIds', ids.map((id) => id.trim()).filter(Boolean))}
+        onChange={(ids) => set('departmentIds', departmentIdsOf(ids))}
       />
       <Group grow align="flex-start">
         <NumberInput

@@ -4,8 +4,8 @@ import type { StepStatus, TestReport, TestStep } from '../api/types';
 import { formatDateTime } from '../ui/time';
 
 const STEP_COLORS: Record<StepStatus, string> = { passed: 'green', warning: 'yellow', failed: 'red', skipped: 'gray' };
-/** Hint text colour: a failure is red, a warning (something to act on that does not stop the connection) is a darker yellow for contrast. */
-const HINT_COLORS: Partial<Record<StepStatus, string>> = { failed: 'red.8', warning: 'yellow.9' };
+/** Hint text colour: a failure's is red; a warning's (something to act on that does not stop the connection) keeps the body colour, as yellow text on white is not legible enough. */
+const HINT_COLORS: Partial<Record<StepStatus, string>> = { failed: 'red.8', warning: 'dark.7' };
 
 const STEP_LABELS: Record<string, string> = {
   configuration: 'Configuration',
