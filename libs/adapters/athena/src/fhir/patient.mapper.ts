@@ -45,7 +45,7 @@ export function toPatient(p: AthenaPatient, ctx: AthenaMapContext): Patient & { 
   const patient: Patient & { id: string } = {
     resourceType: 'Patient',
     id: athenaFhirId(ctx.practiceId, 'patient', p.patientId),
-    meta: metaOf(ctx, 'us-core-patient'),
+    meta: metaOf(ctx, 'us-core-patient', p.lastUpdated),
     identifier: [
       {
         use: 'usual',

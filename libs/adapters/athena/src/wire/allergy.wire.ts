@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOrFail } from './wire-errors';
-import { compact, list, optDate, optFlag, optText, reqId } from './wire-primitives';
+import { compact, list, optDate, optDateOrDateTime, optFlag, optText, reqId } from './wire-primitives';
 
 export interface AthenaAllergyReaction {
   reactionName?: string;
@@ -27,7 +27,7 @@ export interface AthenaAllergyList {
   allergies: AthenaAllergy[];
   /** `nkda` (`"true"`/`"false"` or a boolean). */
   nkda?: boolean;
-  /** `YYYY-MM-DD`. */
+  /** A date, or a dateTime with offset (`MM/DD/YYYY HH:mm:ss` read as US Eastern). */
   lastUpdated?: string;
 }
 
@@ -55,7 +55,7 @@ const allergySchema = z
   );
 
 export const allergyListSchema = z
-  .object({ allergies: list(allergySchema), nkda: optFlag, lastupdated: optDate })
+  .object({ allergies: list(allergySchema), nkda: optFlag, lastupdated: optDateOrDateTime })
   .transform((l): AthenaAllergyList => compact({ allergies: l.allergies, nkda: l.nkda, lastUpdated: l.lastupdated }));
 
 /** `GET /chart/{patientid}/allergies` → `{allergies: […], nkda, lastupdated}`. */

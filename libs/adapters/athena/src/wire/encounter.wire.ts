@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compact, list, optDate, optId, optIsoDateTime, optText, reqId } from './wire-primitives';
+import { compact, list, optDate, optDateOrDateTime, optId, optIsoDateTime, optText, reqId } from './wire-primitives';
 import { parsePage, parseSingle, type AthenaPage } from './wire-records';
 
 export interface AthenaIcdCode {
@@ -38,7 +38,7 @@ export interface AthenaEncounter {
   status?: string;
   stage?: string;
   diagnoses: AthenaDiagnosis[];
-  /** `YYYY-MM-DD`. */
+  /** A date, or a dateTime with offset (`MM/DD/YYYY HH:mm:ss` read as US Eastern). */
   lastUpdated?: string;
 }
 
@@ -73,7 +73,7 @@ export const encounterSchema = z
     status: optText,
     stage: optText,
     diagnoses: list(diagnosisSchema),
-    lastupdated: optDate,
+    lastupdated: optDateOrDateTime,
   })
   .transform(
     (e): AthenaEncounter =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOrFail } from './wire-errors';
-import { compact, list, optDate, optFlag, optNumber, optText, reqId } from './wire-primitives';
+import { compact, list, optDate, optDateOrDateTime, optFlag, optId, optNumber, optText, reqId } from './wire-primitives';
 
 /** One dated event of a medication entry: START, END, ENTER, HIDE… (`YYYY-MM-DD`). */
 export interface AthenaMedicationEvent {
@@ -47,7 +47,7 @@ export interface AthenaMedication {
 export interface AthenaMedicationList {
   medications: AthenaMedication[];
   noMedicationsReported?: boolean;
-  /** `YYYY-MM-DD`. */
+  /** A date, or a dateTime with offset (`MM/DD/YYYY HH:mm:ss` read as US Eastern). */
   lastUpdated?: string;
 }
 
@@ -70,7 +70,7 @@ export const medicationSchema = z
     isdiscontinued: optFlag,
     source: optText,
     prescribedby: optText,
-    providerid: optText,
+    providerid: optId,
     orderingmode: optText,
     providernote: optText,
     stopreason: optText,
@@ -99,7 +99,7 @@ export const medicationSchema = z
 
 /** `medications` is an array of arrays (one inner array per medication); flattened here. */
 export const medicationListSchema = z
-  .object({ medications: list(medicationSchema), nomedicationsreported: optFlag, lastupdated: optDate })
+  .object({ medications: list(medicationSchema), nomedicationsreported: optFlag, lastupdated: optDateOrDateTime })
   .transform((l): AthenaMedicationList => compact({ medications: l.medications, noMedicationsReported: l.nomedicationsreported, lastUpdated: l.lastupdated }));
 
 /** `GET /chart/{patientid}/medications` → `{medications: [[…]], nomedicationsreported, lastupdated}`. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compact, list, optDate, optNumber, optText, reqId } from './wire-primitives';
+import { compact, list, optDate, optDateOrDateTime, optId, optNumber, optText, reqId } from './wire-primitives';
 import { parsePage, parseSingle, type AthenaPage } from './wire-records';
 
 /**
@@ -47,6 +47,8 @@ export interface AthenaPatient {
   status?: string;
   /** `YYYY-MM-DD`. */
   deceasedDate?: string;
+  /** `lastupdated`: a date, or a dateTime with offset (`MM/DD/YYYY HH:mm:ss` read as US Eastern). */
+  lastUpdated?: string;
   /** enhancedbestmatch only. */
   score?: number;
 }
@@ -80,11 +82,12 @@ export const patientSchema = z
     ethnicityname: optText,
     language6392code: optText,
     maritalstatus: optText,
-    departmentid: optText,
-    primarydepartmentid: optText,
-    primaryproviderid: optText,
+    departmentid: optId,
+    primarydepartmentid: optId,
+    primaryproviderid: optId,
     status: optText,
     deceaseddate: optDate,
+    lastupdated: optDateOrDateTime,
     score: optNumber,
   })
   .transform(
@@ -120,6 +123,7 @@ export const patientSchema = z
         primaryProviderId: p.primaryproviderid,
         status: p.status?.toLowerCase(),
         deceasedDate: p.deceaseddate,
+        lastUpdated: p.lastupdated,
         score: p.score,
       }),
   );

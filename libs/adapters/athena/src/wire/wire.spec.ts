@@ -48,6 +48,8 @@ describe('athena wire: type drift is normalized', () => {
     expect(p).not.toHaveProperty('suffix');
     expect(p).not.toHaveProperty('workPhone');
     expect(JSON.stringify(p)).not.toContain('0000');
+    expect(parsePatient([{ ...F.PATIENT[0], lastupdated: '06/02/2020 09:06:50', primaryproviderid: 20 }])).toMatchObject({ lastUpdated: '2020-06-02T09:06:50-04:00', primaryProviderId: '20' });
+    expect(parsePatient([{ ...F.PATIENT[0], lastupdated: '06/02/2020' }]).lastUpdated).toBe('2020-06-02');
     const page = parsePatientPage(F.PATIENT_PAGE);
     expect(page.items.map((x) => x.patientId)).toEqual(['5309', '5310']);
     expect(page).toMatchObject({ totalCount: 83, next: '/v1/195900/patients?DEPARTMENTID=1&offset=2' });
