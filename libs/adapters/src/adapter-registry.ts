@@ -1,3 +1,4 @@
+import { AthenaAdapter } from '@sb/adapters/athena';
 import type { AdapterContext, EhrAdapter } from '@sb/adapters/contracts';
 import { EpicAdapter } from '@sb/adapters/epic';
 import { Hl7v2Adapter } from '@sb/adapters/hl7v2';
@@ -20,7 +21,7 @@ export const ADAPTER_FACTORIES: Record<ConnectionVendor, AdapterFactory> = {
   epic: (ctx) => new EpicAdapter(ctx),
   oracle: (ctx) => new OracleAdapter(ctx),
   fhir: (ctx) => new FhirAdapter(ctx, { auth: { kind: 'private_key_jwt' }, scopes: ctx.connection.scopes, capabilities: GENERIC_CAPABILITIES }),
-  athena: notYet('athena'),
+  athena: (ctx) => new AthenaAdapter(ctx),
   hl7v2: (ctx) => new Hl7v2Adapter(ctx),
   echo: notYet('echo'),
 };

@@ -3,3 +3,5 @@ export * from './athena-endpoints';
 export { ATHENA_SCOPE } from './client/athena-auth';
 export { AthenaHttp, type AthenaPage, type AthenaQuery, type AthenaForm } from './client/athena-http';
 export { athenaChangesClient, formatEastern, type AthenaChangesClient, type AthenaFeed, type ChangePollOptions } from './client/changes';
+export { AthenaAdapter, ATHENA_CAPABILITIES } from './athena.adapter';
+export { ATHENA_SEARCH_PARAMS } from './adapter/search-plans';

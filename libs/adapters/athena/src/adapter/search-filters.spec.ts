@@ -1,8 +1,10 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Observation, Resource } from '@medplum/fhirtypes';
 import { athenaDay, dateCriterion, dateFilter, dateMatches, dayWindow, stringFilter, tokenFilter } from './search-filters';
 
 const obs = (effectiveDateTime: string, code = '8867-4'): Resource =>
   ({ resourceType: 'Observation', effectiveDateTime, code: { coding: [{ system: 'http://loinc.org', code }] } }) as Resource;
+
+const codings = (r: Resource) => (r as Observation).code.coding ?? [];
 
 describe('FHIR search semantics on mapped resources', () => {
   it('compares days in the resource’s own zone, instants as instants', () => {
@@ -34,12 +36,12 @@ describe('FHIR search semantics on mapped resources', () => {
 
   it('matches tokens (system|code, code, any-of with commas, all-of when repeated) and strings by prefix', () => {
     const hr = obs('2026-03-05', '8867-4');
-    expect(tokenFilter(['http://loinc.org|8867-4'], (r) => (r as { code: { coding: [] } }).code.coding)(hr)).toBe(true);
-    expect(tokenFilter(['8480-6,8867-4'], (r) => (r as { code: { coding: [] } }).code.coding)(hr)).toBe(true);
-    expect(tokenFilter(['http://snomed.info/sct|8867-4'], (r) => (r as { code: { coding: [] } }).code.coding)(hr)).toBe(false);
-    expect(tokenFilter(['8867-4', '8480-6'], (r) => (r as { code: { coding: [] } }).code.coding)(hr)).toBe(false);
+    expect(tokenFilter(['http://loinc.org|8867-4'], codings)(hr)).toBe(true);
+    expect(tokenFilter(['8480-6,8867-4'], codings)(hr)).toBe(true);
+    expect(tokenFilter(['http://snomed.info/sct|8867-4'], codings)(hr)).toBe(false);
+    expect(tokenFilter(['8867-4', '8480-6'], codings)(hr)).toBe(false);
     expect(stringFilter(['jose'], () => ['José'])(hr)).toBe(true);
     expect(stringFilter(['ose'], () => ['José'])(hr)).toBe(false);
-    expect(dateFilter('date', ['ge2026-03-01', 'le2026-03-31'], (r) => (r as { effectiveDateTime: string }).effectiveDateTime)(hr)).toBe(true);
+    expect(dateFilter('date', ['ge2026-03-01', 'le2026-03-31'], (r) => (r as Observation).effectiveDateTime)(hr)).toBe(true);
   });
 });
