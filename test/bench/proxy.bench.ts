@@ -2,7 +2,9 @@
  * `npm run bench -- proxy`: what the gateway adds to a Patient read and an
  * Observation search, against the same sandbox EHR called directly, at a fixed
  * concurrency. The api, worker and sandbox run as real processes on a fresh
- * database; the direct client uses its own SMART Backend Services token.
+ * database; the direct client uses its own SMART Backend Services token. The
+ * athena part compares a Patient read and an Appointment search through the
+ * gateway (JSON normalized and mapped to FHIR) with the athenaOne calls they make.
  */
 import { startE2eStack } from '@sb/testing';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -46,6 +48,24 @@ async function directEpicToken(sandboxUrl: string): Promise<{ base: string; toke
   return { base: reg.fhirBaseUrl, token, close: () => new Promise((r) => jwks.close(() => r())) };
 }
 
+/** A second app registered at the simulated athena practice, with its own token: the direct baseline. */
+async function directAthena(sandboxUrl: string): Promise<{ base: string; token: string; departmentIds: string[] }> {
+  const reg = (await (
+    await fetch(`${sandboxUrl}/_sandbox/clients`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vendor: 'athena' }) })
+  ).json()) as { clientId: string; clientSecret: string; athenaBaseUrl: string; tokenUrl: string; practiceId: string };
+  const res = await fetch(reg.tokenUrl, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${reg.clientId}:${reg.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'athena/service/Athenanet.MDP.*' }),
+  });
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  const base = `${reg.athenaBaseUrl}/v1/${reg.practiceId}`;
+  const departments = (await (await fetch(`${base}/departments`, { headers: { authorization: `Bearer ${token}` } })).json()) as { departments: { departmentid: string | number }[] };
+  return { base, token, departmentIds: departments.departments.map((d) => String(d.departmentid)) };
+}
+
+const usDay = (d: Date): string => `${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/${d.getUTCFullYear()}`;
+
 async function measure(label: string, make: (i: number) => LoadRequest): Promise<LoadResult> {
   await runLoad(make, WARMUP, CONCURRENCY);
   const result = await runLoad(make, REQUESTS, CONCURRENCY);
@@ -83,6 +103,35 @@ export async function run(): Promise<Record<string, unknown>> {
     const restSearch = await measure('gateway REST Observation search', (i) => ({ method: 'GET', url: `${stack.base}/fhir/r4/${cid}/Observation?${obsQuery(i)}`, headers: gatewayHeaders }));
     await direct.close();
 
+    // athena: the per-practice budget is lifted for the bench (the default, 5 requests a second, is athena preview's).
+    const athenaConnection = await stack.call('POST', '/v1/connections', key, {
+      name: 'athena sandbox',
+      vendor: 'athena',
+      environment: 'sandbox',
+      dialect: { requestsPerSecond: 10_000 },
+    });
+    if (athenaConnection.body.status !== 'live') throw new Error('the athena bench connection did not go live');
+    const aid = athenaConnection.body.id as string;
+    const athenaPatients = (await (await fetch(`${stack.sandboxUrl}/_sandbox/patients?vendor=athena`)).json()) as { id: string; mrn: string }[];
+    const athena = await directAthena(stack.sandboxUrl);
+    const athenaHeaders = { authorization: `Bearer ${athena.token}` };
+    const ap = (i: number) => athenaPatients[i % athenaPatients.length]!;
+    const apptWindow = `startdate=${usDay(new Date(Date.UTC(2000, 0, 1)))}&enddate=${usDay(new Date(Date.UTC(2100, 0, 1)))}`;
+    const directAthenaRead = await measure('direct athena patient read', (i) => ({ method: 'GET', url: `${athena.base}/patients/${ap(i).mrn}`, headers: athenaHeaders }));
+    const restAthenaRead = await measure('gateway REST athena Patient read', (i) => ({ method: 'GET', url: `${stack.base}/fhir/r4/${aid}/Patient/${ap(i).id}`, headers: gatewayHeaders }));
+    const directAthenaAppts = await measure('direct athena booked appointments', (i) => ({
+      method: 'GET',
+      url: `${athena.base}/appointments/booked/multipledepartment?departmentid=${athena.departmentIds.join(',')}&${apptWindow}&patientid=${ap(i).mrn}&showcancelled=true`,
+      headers: athenaHeaders,
+    }));
+    const restAthenaAppts = await measure('gateway REST athena Appointment search', (i) => ({
+      method: 'GET',
+      url: `${stack.base}/fhir/r4/${aid}/Appointment?patient=${ap(i).id}`,
+      headers: gatewayHeaders,
+    }));
+    const athenaP99AddedMs = Math.max(restAthenaRead.p99Ms - directAthenaRead.p99Ms, restAthenaAppts.p99Ms - directAthenaAppts.p99Ms);
+    const athenaThroughputRatio = Math.min(restAthenaRead.throughputPerSec / directAthenaRead.throughputPerSec, restAthenaAppts.throughputPerSec / directAthenaAppts.throughputPerSec);
+
     const p99AddedMs = Math.max(restRead.p99Ms - directRead.p99Ms, restSearch.p99Ms - directSearch.p99Ms);
     const throughputRatio = Math.min(restRead.throughputPerSec / directRead.throughputPerSec, restSearch.throughputPerSec / directSearch.throughputPerSec);
     const graphqlP99OverRest = gqlRead.p99Ms / restRead.p99Ms;
@@ -92,6 +141,7 @@ export async function run(): Promise<Record<string, unknown>> {
       throughputRatio: throughputRatio >= TARGETS.throughputRatio,
       graphqlP99OverRest: graphqlP99OverRest <= TARGETS.graphqlP99OverRest,
     };
+    console.log(`  athena: p99 added ${round(athenaP99AddedMs)} ms, throughput ${round(athenaThroughputRatio)}× direct`);
     console.log(`  p99 added ${round(p99AddedMs)} ms (target ≤ ${TARGETS.p99AddedMs}), throughput ${round(throughputRatio)}× direct (target ≥ ${TARGETS.throughputRatio}), GraphQL p99 ${round(graphqlP99OverRest)}× REST (target ≤ ${TARGETS.graphqlP99OverRest})`);
     return {
       bench: 'proxy',
@@ -100,6 +150,12 @@ export async function run(): Promise<Record<string, unknown>> {
       direct: { patientRead: directRead, observationSearch: directSearch },
       gatewayRest: { patientRead: restRead, observationSearch: restSearch },
       gatewayGraphql: { patientRead: gqlRead },
+      athena: {
+        direct: { patientRead: directAthenaRead, appointmentSearch: directAthenaAppts },
+        gatewayRest: { patientRead: restAthenaRead, appointmentSearch: restAthenaAppts },
+        p99AddedMs: round(athenaP99AddedMs),
+        throughputRatio: round(athenaThroughputRatio),
+      },
       p99AddedMs: round(p99AddedMs),
       throughputRatio: round(throughputRatio),
       graphqlP99OverRest: round(graphqlP99OverRest),
