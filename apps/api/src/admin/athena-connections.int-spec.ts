@@ -3,6 +3,8 @@ import { ApiKeyService } from '@sb/tenancy';
 import { VaultService } from '@sb/vault';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix } from '@sb/testing';
 import request from 'supertest';
+import { OPEN_SCHEDULE_DAYS } from '../../../sandbox/src/athena/athena-schedule-seed';
+import { DEFAULT_ANCHOR } from '../../../sandbox/src/dataset/generate-dataset';
 import { startTestSandbox, type TestSandbox } from '../../../sandbox/src/testing/sandbox-harness';
 import { AppModule } from '../app.module';
 
@@ -208,6 +210,78 @@ describe('athena connections', () => {
     const after = (await call(keyA, 'get', `/v1/connections/${oneClickId}`)).body;
     expect({ ...after, updatedAt: before.updatedAt }).toEqual(before);
   });
+});
+
+describe('athena over GraphQL: the clinical schema, open slots and booking', () => {
+  let cid: string;
+  let patientId: string;
+  // The simulator's open schedule covers the OPEN_SCHEDULE_DAYS after the dataset's anchor day.
+  const isoDay = (offsetDays: number): string => new Date(Date.parse(DEFAULT_ANCHOR) + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  const gql = async (query: string, variables: Record<string, unknown>) => {
+    const res = await call(keyA, 'post', '/graphql', { query, variables });
+    expect(res.status).toBe(200);
+    return res.body as { data?: Record<string, any> | null; errors?: { message: string; extensions: { code: string } }[] };
+  };
+
+  beforeAll(async () => {
+    const created = await call(keyA, 'post', '/v1/connections', {
+      name: 'athena graphql',
+      vendor: 'athena',
+      environment: 'sandbox',
+      // The preview budget (5 requests a second per practice) is athena's, not this test's subject.
+      dialect: { requestsPerSecond: 1000 },
+    });
+    expect(created.body.status).toBe('live');
+    cid = created.body.id as string;
+    const patients = (await (await fetch(`${sandbox.url}/_sandbox/patients?vendor=athena`)).json()) as { id: string }[];
+    patientId = patients[3]!.id;
+  });
+
+  it('reads an athena patient and its problems and allergies through the existing resolvers', async () => {
+    const res = await gql(`query($c: ID!, $p: ID!) { patient(connectionId: $c, id: $p) { id name birthDate conditions { nodes { id display } } allergies { nodes { id } } } }`, {
+      c: cid,
+      p: patientId,
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.patient).toMatchObject({ id: patientId, name: expect.any(String), birthDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+  });
+
+  it('lists open slots earliest first (one department when asked), books one once per idempotency key, and refuses it to a second booking', async () => {
+    const all = await gql(`query($c: ID!, $from: String!, $to: String!) { openSlots(connectionId: $c, from: $from, to: $to, first: 100) { id status start end schedule } }`, {
+      c: cid,
+      from: isoDay(0),
+      to: isoDay(OPEN_SCHEDULE_DAYS + 1),
+    });
+    expect(all.errors).toBeUndefined();
+    const slots = all.data!.openSlots as { id: string; status: string; start: string; schedule: string }[];
+    expect(slots.length).toBeGreaterThan(0);
+    expect(slots.every((s) => s.status === 'free')).toBe(true);
+    expect(slots.map((s) => s.start)).toEqual([...slots.map((s) => s.start)].sort());
+
+    const department = /\.schedule-(\d+)/.exec(slots[0]!.schedule)![1]!;
+    const one = await gql(`query($c: ID!, $from: String!, $to: String!, $d: ID) { openSlots(connectionId: $c, from: $from, to: $to, departmentId: $d) { id schedule } }`, {
+      c: cid,
+      from: isoDay(0),
+      to: isoDay(OPEN_SCHEDULE_DAYS + 1),
+      d: department,
+    });
+    expect(one.errors).toBeUndefined();
+    expect((one.data!.openSlots as { schedule: string }[]).length).toBeGreaterThan(0);
+    expect((one.data!.openSlots as { schedule: string }[]).every((s) => s.schedule.includes(`.schedule-${department}`))).toBe(true);
+
+    const slot = slots.at(-1)!;
+    const BOOK = `mutation($c: ID!, $s: ID!, $p: ID!, $k: String) { bookAppointment(connectionId: $c, slotId: $s, patientId: $p, idempotencyKey: $k) { id status start } }`;
+    const booked = await gql(BOOK, { c: cid, s: slot.id, p: patientId, k: 'gql-book-1' });
+    expect(booked.errors).toBeUndefined();
+    expect(booked.data!.bookAppointment).toMatchObject({ status: 'booked', start: slot.start });
+    const replay = await gql(BOOK, { c: cid, s: slot.id, p: patientId, k: 'gql-book-1' });
+    expect(replay.data!.bookAppointment.id).toBe(booked.data!.bookAppointment.id);
+    const again = await gql(BOOK, { c: cid, s: slot.id, p: patientId, k: 'gql-book-2' });
+    expect(again.errors?.[0]?.extensions.code).toBe('conflict');
+
+    const after = await gql(`query($c: ID!, $from: String!, $to: String!) { openSlots(connectionId: $c, from: $from, to: $to, first: 100) { id } }`, { c: cid, from: isoDay(0), to: isoDay(OPEN_SCHEDULE_DAYS + 1) });
+    expect((after.data!.openSlots as { id: string }[]).map((s) => s.id)).not.toContain(slot.id);
+  }, 60_000);
 });
 
 describe('athena scheduling over GraphQL: tenant isolation', () => {
