@@ -5,3 +5,4 @@ export { AthenaHttp, type AthenaPage, type AthenaQuery, type AthenaForm } from '
 export { athenaChangesClient, formatEastern, type AthenaChangesClient, type AthenaFeed, type ChangePollOptions } from './client/changes';
 export { AthenaAdapter, ATHENA_CAPABILITIES } from './athena.adapter';
 export { ATHENA_SEARCH_PARAMS } from './adapter/search-plans';
+export { parseEasternDateTime } from './wire/athena-time';

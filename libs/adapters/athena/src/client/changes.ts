@@ -1,6 +1,7 @@
 import type { AdapterContext } from '@sb/adapters/contracts';
 import { malformedAthenaBody } from './athena-json';
 import { AthenaHttp } from './athena-http';
+import { ATHENA_SERVER_ZONE, formatAthenaDate, formatInZone } from '../wire/athena-time';
 
 export type AthenaFeed = 'appointments' | 'patients';
 
@@ -20,21 +21,10 @@ export interface AthenaChangesClient {
   pollPage(feed: AthenaFeed, options: ChangePollOptions, next?: string): Promise<{ items: unknown[]; next: string | null }>;
 }
 
-const EASTERN = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** `MM/DD/YYYY HH:mm:ss` in America/New_York — athena's `showprocessed*datetime` format (never UTC). */
 export function formatEastern(date: Date): string {
-  const parts = Object.fromEntries(EASTERN.formatToParts(date).map((p) => [p.type, p.value]));
-  return `${parts.month}/${parts.day}/${parts.year} ${parts.hour}:${parts.minute}:${parts.second}`;
+  const local = formatInZone(date.getTime(), ATHENA_SERVER_ZONE);
+  return `${formatAthenaDate(date.getTime(), ATHENA_SERVER_ZONE)} ${local.slice(11, 19)}`;
 }
 
 const STATUSES = { active: 'active', inactive: 'inactive', partial: 'partial' } as const;
