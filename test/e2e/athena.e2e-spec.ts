@@ -234,6 +234,13 @@ describe('athenahealth through the FHIR facade', () => {
     });
     expect(slots.body.errors).toBeUndefined();
     for (const s of slots.body.data.openSlots) returned.push(s.resource);
+    const central = await stack.call('POST', '/graphql', a.key, {
+      query: `query($c: ID!, $from: String!, $to: String!) { openSlots(connectionId: $c, from: $from, to: $to, departmentId: "150") { id resource } }`,
+      variables: { c: cid, from: isoDay(0), to: isoDay(30) },
+    });
+    expect(central.body.errors).toBeUndefined();
+    expect(central.body.data.openSlots.length).toBeGreaterThan(0);
+    for (const s of central.body.data.openSlots) expect(s.resource.schedule.reference).toMatch(/^Schedule\/a-195900\.schedule-150-/);
     const slot = slots.body.data.openSlots.at(-1);
     const booked = await stack.call('POST', '/graphql', a.key, {
       query: `mutation($c: ID!, $s: ID!, $p: ID!) { bookAppointment(connectionId: $c, slotId: $s, patientId: $p) { id status resource } }`,

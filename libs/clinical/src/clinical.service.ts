@@ -37,6 +37,11 @@ export class ClinicalService {
     private readonly events: EventWriter,
   ) {}
 
+  /** The tenant's connection (404 for another tenant's), for callers that shape a query by vendor. */
+  connection(tenantId: string, connectionId: string): Promise<Connection> {
+    return this.connections.get(tenantId, connectionId);
+  }
+
   /** The connection's CapabilityStatement, computed from its adapter (no call to the EHR). */
   async capabilityStatement(tenantId: string, connectionId: string): Promise<CapabilityStatement> {
     const connection = await this.connections.get(tenantId, connectionId);

@@ -6,3 +6,4 @@ export { athenaChangesClient, formatEastern, type AthenaChangesClient, type Athe
 export { AthenaAdapter, ATHENA_CAPABILITIES } from './athena.adapter';
 export { ATHENA_SEARCH_PARAMS } from './adapter/search-plans';
 export { parseEasternDateTime } from './wire/athena-time';
+export { athenaScheduleId } from './fhir/scheduling.mapper';

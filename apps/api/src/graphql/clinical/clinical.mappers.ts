@@ -259,15 +259,6 @@ export function toAppointment(connectionId: string, a: Appointment): Appointment
   };
 }
 
-/**
- * The department of an athena Slot's schedule: the athena adapter names schedules
- * `a-{practice}.schedule-{department}[-{provider}]` (libs/adapters/athena scheduling
- * mapper); null for any other schedule.
- */
-export function athenaDepartmentOfSchedule(reference: string | undefined): string | null {
-  return /^(?:Schedule\/)?a-\d+\.schedule-(\d+)(?:-\d+)?$/.exec(reference ?? '')?.[1] ?? null;
-}
-
 export function toSlot(connectionId: string, s: Slot): SlotModel {
   const minutes = s.start && s.end ? Math.round((Date.parse(s.end) - Date.parse(s.start)) / 60_000) : NaN;
   return {

@@ -106,6 +106,13 @@ beforeAll(async () => {
         provide: ClinicalService,
         useValue: {
           capabilityStatement: () => fake.capabilityStatement(),
+          // CONN is an athena practice's connection (practice 1); any other id an Epic one.
+          connection: (_tenantId: string, id: string) =>
+            Promise.resolve(
+              id === CONN
+                ? { id, vendor: 'athena', environment: 'sandbox', athenaPracticeId: '1', athenaBaseUrl: null, tokenUrl: null }
+                : { id, vendor: 'epic', environment: 'sandbox', athenaPracticeId: null, athenaBaseUrl: null, tokenUrl: null },
+            ),
           read: (...a: Parameters<FakeClinical['read']>) => fake.read(...a),
           search: (...a: Parameters<FakeClinical['search']>) => fake.search(...a),
           create: (...a: Parameters<FakeClinical['create']>) => fake.create(...a),
@@ -247,11 +254,16 @@ describe('ClinicalResolver', () => {
     expect(fake.calls).toEqual([{ op: 'search', type: 'Slot', params: { start: ['ge2025-03-01', 'lt2025-03-15'], _count: ['2'] }, actor: ACTOR, tenantId: 't1' }]);
   });
 
-  it('openSlots for a department keeps that department’s slots (any provider), and validates its arguments before any call', async () => {
+  it('openSlots for a department asks the EHR for that department’s schedule (every provider in it), and validates its arguments before any call', async () => {
     const res = await gql(`query($c: ID!) { openSlots(connectionId: $c, from: "2025-03-01T00:00:00Z", to: "2025-03-15", departmentId: "150") { id } }`, { c: CONN });
-    expect(res.data?.openSlots).toEqual([{ id: 'a-1.slot-3' }]);
-    const one = await gql(`query($c: ID!) { openSlots(connectionId: $c, from: "2025-03-01", to: "2025-03-15", departmentId: "1") { id } }`, { c: CONN });
-    expect(one.data?.openSlots).toEqual([{ id: 'a-1.slot-1' }, { id: 'a-1.slot-2' }]);
+    expect(res.errors).toBeUndefined();
+    expect(fake.calls).toEqual([
+      { op: 'search', type: 'Slot', params: { start: ['ge2025-03-01T00:00:00Z', 'lt2025-03-15'], _count: ['50'], schedule: ['a-1.schedule-150'] }, actor: ACTOR, tenantId: 't1' },
+    ]);
+    const epic = await gql(`query($c: ID!) { openSlots(connectionId: $c, from: "2025-03-01", to: "2025-03-15", departmentId: "1") { id } }`, {
+      c: '0b9a3a52-7d3e-4c4e-8f6a-2a1b3c4d5e6f',
+    });
+    expect(epic.errors?.[0]?.extensions).toMatchObject({ code: 'validation_failed', issues: [{ path: 'departmentId' }] });
     fake.calls.length = 0;
     for (const [args, path] of [
       ['from: "2025-03-10", to: "2025-03-01"', 'to'],

@@ -14,6 +14,7 @@ import type {
   Resource,
   Slot,
 } from '@medplum/fhirtypes';
+import { athenaEndpoints, athenaScheduleId } from '@sb/adapters/athena';
 import { parseSearchParams, type ClinicalResourceType, type SearchPage } from '@sb/adapters/contracts';
 import { Authenticated, CurrentActor } from '@sb/auth';
 import { ClinicalService, patientRefOf } from '@sb/clinical';
@@ -36,7 +37,6 @@ import {
   toMedicationRequest,
   toObservation,
   toPatient,
-  athenaDepartmentOfSchedule,
   toSlot,
 } from './clinical.mappers';
 import {
@@ -235,15 +235,22 @@ export class ClinicalResolver {
     if (Date.parse(end) <= Date.parse(start)) throw invalid('to', 'must be after from');
     const department = departmentId === null || departmentId === undefined ? undefined : departmentIdOrFail(departmentId);
     const size = pageSizeOf(first ?? DEFAULT_SLOTS);
-    // athena lists one department's open slots or all of them; a department is picked out of the page by its schedule.
-    const query = { start: [`ge${start}`, `lt${end}`], _count: String(department ? MAX_PAGE_SIZE : size) };
+    // An athena department is a schedule holding every provider's (a-{practice}.schedule-{department}): athena lists its slots alone.
+    const schedule = department === undefined ? undefined : await this.departmentSchedule(actor, connectionId, department);
+    const query = { start: [`ge${start}`, `lt${end}`], _count: String(size), ...(schedule ? { schedule } : {}) };
     const page = await this.loaders(req, actor).search(connectionId, 'Slot', parseSearchParams('Slot', query));
     return page.resources
       .filter((r): r is Slot => r.resourceType === 'Slot' && r.status === 'free')
-      .filter((r) => department === undefined || athenaDepartmentOfSchedule(r.schedule.reference) === department)
       .map((r) => toSlot(connectionId, r))
       .sort((a, b) => (a.start ?? '').localeCompare(b.start ?? ''))
       .slice(0, size);
+  }
+
+  private async departmentSchedule(actor: Actor, connectionId: string, departmentId: string): Promise<string> {
+    const connection = await this.clinical.connection(tenantOf(actor), connectionId);
+    const practiceId = connection.vendor === 'athena' ? athenaEndpoints(connection).practiceId : null;
+    if (!practiceId) throw invalid('departmentId', 'departments are athena practices’ (this connection has none)');
+    return athenaScheduleId(practiceId, departmentId);
   }
 
   @Mutation(() => AppointmentModel, {

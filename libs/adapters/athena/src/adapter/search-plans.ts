@@ -340,11 +340,14 @@ function filterOf(type: ClinicalResourceType, name: string, values: string[]): R
       return dateFilter(name, values, (r) => field<string>(r, 'start'));
     case 'Slot.start':
       return dateFilter(name, values, (r) => field<string>(r, 'start'));
-    case 'Slot.schedule':
-      return tokenFilter(
-        values.map((v) => v.split(',').map((x) => x.replace(/^Schedule\//, '')).join(',')),
-        (r) => [field<{ reference?: string }>(r, 'schedule')?.reference?.replace(/^Schedule\//, '')],
-      );
+    case 'Slot.schedule': {
+      // A department's schedule (`a-{pid}.schedule-{dept}`) holds every provider's (`…-{dept}-{provider}`).
+      const groups = values.map((v) => v.split(',').map((x) => x.replace(/^Schedule\//, '')));
+      return (r) => {
+        const own = field<{ reference?: string }>(r, 'schedule')?.reference?.replace(/^Schedule\//, '');
+        return own !== undefined && groups.every((anyOf) => anyOf.some((id) => own === id || own.startsWith(`${id}-`)));
+      };
+    }
     default:
       throw invalidParam(name, `not searchable on ${type} for athena connections`);
   }
