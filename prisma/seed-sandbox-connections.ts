@@ -12,6 +12,7 @@ import { ClinicalStoreRepository, DbModule, TenantRepository, type Connection } 
 const DEMO_CONNECTIONS = [
   { name: 'Epic sandbox', vendor: 'epic' },
   { name: 'Oracle Health sandbox', vendor: 'oracle' },
+  { name: 'athenahealth sandbox', vendor: 'athena' },
 ] as const;
 
 /** An HL7 v2 site: the sandbox's simulated hospital streams ADT/ORU/SIU/MDM to the mllp listener and takes orders back. */
@@ -53,6 +54,12 @@ async function seedHl7Site(connections: ConnectionService, store: ClinicalStoreR
   ];
 }
 
+/** The sandbox dataset's "today": its booked appointments and open slots lie after it. */
+async function sandboxAnchor(sandboxUrl: string): Promise<string> {
+  const health = (await (await fetch(`${sandboxUrl}/_sandbox/health`)).json()) as { anchor?: string };
+  return health.anchor ?? '2026-11-02';
+}
+
 @Module({ imports: [ConfigModule, DbModule, ConnectionsModule] })
 class SeedConnectionsModule {}
 
@@ -80,6 +87,8 @@ async function seedConnections(): Promise<void> {
       lines.push(
         `    ${demo.name.padEnd(22)} ${connection.id} (${connection.status})`,
         `      curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/fhir/r4/${connection.id}/Patient/${patients[0]?.id ?? '<id>'}`,
+        // athena's simulated practice books into open slots; its schedule follows the sandbox dataset's anchor date.
+        ...(demo.vendor === 'athena' ? [`      curl -s -H "Authorization: Bearer $KEY" '${config.publicUrl}/fhir/r4/${connection.id}/Slot?start=ge${await sandboxAnchor(config.sandboxUrl)}'`] : []),
       );
     }
     lines.push(...(await seedHl7Site(connections, app.get(ClinicalStoreRepository), tenant.id, existing.find((c) => c.name === HL7_DEMO.name))));
