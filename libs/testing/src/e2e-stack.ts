@@ -73,14 +73,21 @@ export async function startE2eStack(
   if (sandbox) await waitForOk(`${sandboxUrl}/_sandbox/health`, sandbox, 60_000);
 
   const call: E2eStack['call'] = async (method, path, token, body, headers = {}) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    const send = () =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    // A pooled keep-alive socket the api closed as it was reused (a loaded test process sees the close late):
+    // the request never reached the api, so a GET is sent again, as HTTP clients do for idempotent requests.
+    const res = await send().catch((e: unknown) => {
+      if (method === 'GET' && (e as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return send();
+      throw e;
     });
     const text = await res.text();
     let parsed: unknown = text;
