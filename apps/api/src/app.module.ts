@@ -9,6 +9,7 @@ import { ConnectionsModule } from '@sb/connections';
 import { DbModule } from '@sb/db';
 import { Hl7ProcessingModule } from '@sb/hl7-processing';
 import { ProblemFilter } from '@sb/http';
+import { BillingModule, UsageAdjustmentsModule, UsageAlertsModule, UsageReportsModule } from '@sb/billing';
 import { MeteringModule } from '@sb/metering';
 import { QueueModule } from '@sb/queue';
 import { TenancyModule } from '@sb/tenancy';
@@ -28,6 +29,11 @@ import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
 import { WebhookEndpointsController } from './admin/webhook-endpoints.controller';
+import { InvoicesController } from './billing/invoices.controller';
+import { PlansController } from './billing/plans.controller';
+import { TenantBillingController } from './billing/tenant-billing.controller';
+import { UsageAdjustmentsController } from './billing/usage-adjustments.controller';
+import { UsageAlertRulesController } from './billing/usage-alerts.controller';
 import { AdminAuditInterceptor } from './console/admin-audit.interceptor';
 import { ConsoleIndexController } from './console/console-index.controller';
 import { ConsoleInvitesController } from './console/console-invites.controller';
@@ -57,6 +63,10 @@ import { OAuthController } from './oauth/oauth.controller';
     ClinicalModule,
     Hl7ProcessingModule,
     MeteringModule,
+    BillingModule,
+    UsageReportsModule,
+    UsageAdjustmentsModule,
+    UsageAlertsModule,
     AuditModule,
     WebhookEndpointsModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
@@ -76,6 +86,11 @@ import { OAuthController } from './oauth/oauth.controller';
     ConnectionJwksController,
     VaultController,
     UsageController,
+    PlansController,
+    TenantBillingController,
+    InvoicesController,
+    UsageAdjustmentsController,
+    UsageAlertRulesController,
     AuditController,
     DiagnosticsController,
     WebhookEndpointsController,

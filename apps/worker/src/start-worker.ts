@@ -1,6 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AthenaChangePoller } from '@sb/athena-changes';
+import { InvoiceCloser, UsageAlertEvaluator } from '@sb/billing';
+import { UsageRollupLoop } from '@sb/metering';
 import { Hl7WorkerLoops } from '@sb/hl7-processing';
 import { CHAIN_AUDIT_EVERY_MS, JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
 import { PinoNestLogger, type Logger } from '@sb/telemetry';
@@ -21,5 +23,9 @@ export async function startWorker(logger: Logger): Promise<INestApplicationConte
   // athena change feeds → events; stopped (leases released) by app.close().
   app.get(AthenaChangePoller).start();
   app.get(WebhookRelay).start();
+  // usage → 15-minute rollups and period totals; ended periods → invoices; rules → usage.threshold_crossed.
+  app.get(UsageRollupLoop).start();
+  app.get(InvoiceCloser).start();
+  app.get(UsageAlertEvaluator).start();
   return app;
 }

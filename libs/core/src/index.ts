@@ -4,3 +4,4 @@ export * from './scopes';
 export * from './roles';
 export * from './request-context';
 export * from './shutdown';
+export * from './usage-classes';

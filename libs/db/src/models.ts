@@ -214,10 +214,20 @@ export interface UsageEventInput {
   outcome: TransactionOutcome;
   durationMs: number;
   occurredAt: Date;
+  /** The connection's environment: sandbox traffic is never billable. */
+  environment: ConnectionEnvironment;
+  /** Billable units (default 1): a bulk export counts the resources it exported. */
+  units?: number;
+  /** A resend or replay of work already done: counted, never billable. */
+  duplicate?: boolean;
 }
 
-export interface UsageEvent extends UsageEventInput {
+export interface UsageEvent extends Omit<UsageEventInput, 'duplicate' | 'units'> {
   id: string;
+  class: string | null;
+  units: number;
+  billable: boolean;
+  nonBillableReason: string | null;
 }
 
 export interface AuditEntryInput {

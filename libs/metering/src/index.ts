@@ -1,2 +1,3 @@
 export * from './metering.module';
 export * from './metering.service';
+export * from './rollup';

@@ -120,6 +120,7 @@ export class TransactionPipeline {
       outcome,
       durationMs: occurredAt.getTime() - startedAt,
       occurredAt,
+      environment: ctx.connection.environment,
     };
     const audit = {
       tenantId: req.tenantId,

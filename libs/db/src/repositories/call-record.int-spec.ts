@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CallRecordRepository } from './call-record.repository';
 import { UsageRepository } from './usage.repository';
 import { AuditRepository } from './audit.repository';
+import { PrismaService } from '../prisma.service';
 
 describe('CallRecordRepository (real Postgres)', () => {
   let app: TestingModule;
@@ -18,7 +19,7 @@ describe('CallRecordRepository (real Postgres)', () => {
     const { tenant, echo } = await new Fixtures(app).newTenant();
     const transactionId = randomUUID();
     const occurredAt = new Date();
-    const usage = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 3, occurredAt };
+    const usage = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 3, occurredAt, environment: 'sandbox' as const };
     const audit = { tenantId: tenant.id, transactionId, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'read', resourceType: 'Patient', purpose: null, outcome: 'success' as const, occurredAt };
     const calls = app.get(CallRecordRepository);
     await calls.record(usage, audit, ['Patient/1']);
@@ -28,12 +29,42 @@ describe('CallRecordRepository (real Postgres)', () => {
     expect(await app.get(AuditRepository).countByTransaction(tenant.id, transactionId)).toBe(2);
   });
 
+  it('stores what the call bills, and queues it for the rollup once', async () => {
+    const { tenant, echo } = await new Fixtures(app).newTenant();
+    const calls = app.get(CallRecordRepository);
+    const prisma = app.get(PrismaService);
+    const occurredAt = new Date();
+    const write = async (operation: string, outcome: 'success' | 'error', environment: 'sandbox' | 'production', duplicate = false) => {
+      const transactionId = randomUUID();
+      const usage = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation, resourceType: 'Patient', outcome, durationMs: 1, occurredAt, environment, duplicate };
+      const audit = { tenantId: tenant.id, transactionId, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt };
+      await calls.record(usage, audit, []);
+      await calls.record(usage, audit, []);
+      return prisma.usageEvent.findUniqueOrThrow({ where: { transactionId }, select: { id: true, class: true, billable: true, nonBillableReason: true } });
+    };
+    const rows = [
+      await write('read', 'success', 'production'),
+      await write('search', 'error', 'production'),
+      await write('create', 'success', 'sandbox'),
+      await write('message.in', 'success', 'production', true),
+      await write('echo', 'success', 'production'),
+    ];
+    expect(rows.map(({ id: _id, ...r }) => r)).toEqual([
+      { class: 'fhir.read', billable: true, nonBillableReason: null },
+      { class: 'fhir.search', billable: false, nonBillableReason: 'failed' },
+      { class: 'fhir.write', billable: false, nonBillableReason: 'sandbox' },
+      { class: 'hl7.in', billable: false, nonBillableReason: 'duplicate' },
+      { class: null, billable: false, nonBillableReason: 'unclassified' },
+    ]);
+    expect(await prisma.usageRollupQueue.count({ where: { usageId: { in: rows.map((r) => r.id) } } })).toBe(rows.length);
+  });
+
   it('audits a call once per distinct patient it touched, or once without a patient', async () => {
     const { tenant, echo } = await new Fixtures(app).newTenant();
     const occurredAt = new Date();
     const calls = app.get(CallRecordRepository);
     const base = { tenantId: tenant.id, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'search', resourceType: 'Observation', purpose: null, outcome: 'success' as const, occurredAt };
-    const usage = (transactionId: string) => ({ ...base, transactionId, vendor: 'echo' as const, durationMs: 1 });
+    const usage = (transactionId: string) => ({ ...base, transactionId, vendor: 'echo' as const, durationMs: 1, environment: 'sandbox' as const });
     const many = randomUUID();
     await calls.record(usage(many), { ...base, transactionId: many }, ['Patient/1', 'Patient/2', 'Patient/1']);
     const none = randomUUID();

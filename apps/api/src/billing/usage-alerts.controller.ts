@@ -1,0 +1,6 @@
+import { Controller } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+
+@ApiTags('billing')
+@Controller('v1/usage/alerts')
+export class UsageAlertRulesController {}

@@ -1,0 +1,2 @@
+export * from './usage-alerts.module';
+export * from './usage-alert-evaluator';

@@ -1,0 +1,2 @@
+export * from './usage-rollup.module';
+export * from './usage-rollup.loop';
