@@ -1,4 +1,4 @@
-export { Database, type DbTransaction } from './database';
+export { Database, unwrapTx, type DbTransaction } from './database';
 export * from './db.module';
 export * from './models';
 export * from './outbox-notifications';
