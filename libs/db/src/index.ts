@@ -1,4 +1,6 @@
 export { Database, unwrapTx, type DbTransaction } from './database';
+export { PrismaService } from './prisma.service';
+export { Prisma } from './generated/prisma/client';
 export * from './db.module';
 export * from './models';
 export * from './outbox-notifications';

@@ -30,6 +30,8 @@ export interface E2eStack {
   call: (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => Promise<CallResult>;
   /** A new tenant and API key (the key joins `secrets`, so leak scans look for it). */
   newTenant: (slug: string) => Promise<E2eTenant>;
+  /** The process id of one of the stack's apps (benchmarks read its CPU time and memory from /proc). */
+  pidOf: (app: string) => number;
   /** Stops the apps (flushing their spans) and returns everything they emitted. */
   stopAndCollect: () => Promise<{ logs: string; spans: string }>;
   close: () => Promise<void>;
@@ -123,6 +125,11 @@ export async function startE2eStack(
     secrets,
     call,
     newTenant,
+    pidOf: (app) => {
+      const pid = running.find((r) => r.name === app)?.process.pid;
+      if (pid === undefined) throw new Error(`${app} is not running in this stack`);
+      return pid;
+    },
     stopAndCollect: async () => {
       await stopAll();
       return {
