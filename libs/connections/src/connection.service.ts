@@ -118,7 +118,10 @@ export class ConnectionService {
   async setStatus(tenantId: string, id: string, status: ConnectionStatus): Promise<Connection> {
     const connection = await this.get(tenantId, id);
     assertTransition(connection, status);
-    return foundOrFail(await this.connections.update(tenantId, id, { status }), 'Connection');
+    const updated = foundOrFail(await this.connections.update(tenantId, id, { status }), 'Connection');
+    // The first go-live of a production connection is billed once (setup fee), whatever happens after.
+    if (status === 'live' && connection.environment === 'production') await this.connections.markWentLive(tenantId, id, new Date());
+    return updated;
   }
 
   /**

@@ -5,6 +5,7 @@ import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AthenaChangeRepository } from './repositories/athena-change.repository';
 import { AuditRepository } from './repositories/audit.repository';
+import { BillingPlanRepository } from './repositories/billing-plan.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
 import { ConnectionRepository } from './repositories/connection.repository';
@@ -16,6 +17,7 @@ import { EventRepository } from './repositories/event.repository';
 import { Hl7InboundRepository } from './repositories/hl7-inbound.repository';
 import { Hl7OutboundRepository } from './repositories/hl7-outbound.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { InvoiceRepository } from './repositories/invoice.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
 import { OperatorUserRepository } from './repositories/operator-user.repository';
 import { SecretRepository } from './repositories/secret.repository';
@@ -48,6 +50,8 @@ const repositories = [
   WebhookDeliveryRepository,
   WebhookEndpointRepository,
   AthenaChangeRepository,
+  BillingPlanRepository,
+  InvoiceRepository,
 ];
 
 @Global()

@@ -47,6 +47,14 @@ export class ConnectionRepository {
     return count === 0 ? null : this.findById(tenantId, id);
   }
 
+  /**
+   * Stamps the first time a production connection goes live (the `connectionGoLive` setup
+   * fee counts it in that period); a later go-live never moves it.
+   */
+  async markWentLive(tenantId: string, id: string, at: Date): Promise<void> {
+    await this.prisma.connection.updateMany({ where: { id, tenantId, environment: 'production', wentLiveAt: null }, data: { wentLiveAt: at } });
+  }
+
   async recordHealth(tenantId: string, id: string, health: Partial<ConnectionHealth>): Promise<void> {
     await this.prisma.connection.updateMany({ where: { id, tenantId }, data: health });
   }
