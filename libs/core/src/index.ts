@@ -5,3 +5,4 @@ export * from './roles';
 export * from './request-context';
 export * from './shutdown';
 export * from './usage-classes';
+export * from './billing-period';
