@@ -18,6 +18,12 @@ export const ErrorCode = {
   CsrfFailed: 'csrf_failed',
   NotFound: 'not_found',
   Conflict: 'conflict',
+  /** A billing currency that is not the plan's. */
+  CurrencyMismatch: 'currency_mismatch',
+  /** A billing period that has not ended cannot be finalized. */
+  PeriodOpen: 'period_open',
+  /** A billing period that already has its invoice. */
+  AlreadyClosed: 'already_closed',
   InviteExpired: 'invite_expired',
   PayloadTooLarge: 'payload_too_large',
   RateLimited: 'rate_limited',
@@ -44,6 +50,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   csrf_failed: 403,
   not_found: 404,
   conflict: 409,
+  currency_mismatch: 400,
+  period_open: 409,
+  already_closed: 409,
   invite_expired: 410,
   payload_too_large: 413,
   rate_limited: 429,
