@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { UsageRollupLoop } from './usage-rollup.loop';
+import { UsageRollupService } from './usage-rollup.service';
 
 /** The usage rollup: 15-minute buckets, period totals and distinct patients, maintained incrementally. */
-@Module({ providers: [UsageRollupLoop], exports: [UsageRollupLoop] })
+@Module({ providers: [UsageRollupService, UsageRollupLoop], exports: [UsageRollupService, UsageRollupLoop] })
 export class UsageRollupModule {}
