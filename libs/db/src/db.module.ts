@@ -24,6 +24,7 @@ import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { UsageReportRepository } from './repositories/usage-report.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
@@ -45,6 +46,7 @@ const repositories = [
   Hl7OutboundRepository,
   ClinicalStoreRepository,
   UsageRepository,
+  UsageReportRepository,
   AuditRepository,
   CallRecordRepository,
   WebhookDeliveryRepository,

@@ -26,5 +26,6 @@ export * from './repositories/secret.repository';
 export * from './repositories/signing-key.repository';
 export * from './repositories/tenant.repository';
 export * from './repositories/usage.repository';
+export * from './repositories/usage-report.repository';
 export * from './repositories/webhook-delivery.repository';
 export * from './repositories/webhook-endpoint.repository';

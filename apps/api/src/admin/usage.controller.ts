@@ -5,9 +5,11 @@ import type { Actor } from '@sb/core';
 import { ValidQuery, DocumentResponse } from '@sb/http';
 import { USAGE_GROUP_BY } from '@sb/db';
 import { MeteringService } from '@sb/metering';
+import { MAX_15M_RANGE_DAYS, MAX_USAGE_LIMIT, MAX_USAGE_QUERY_DAYS, UsageQueryService, usageQuerySchema, UsageTenantResolver, type UsageQueryInput } from '@sb/billing';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { itemsOf, usageDailySchema, usageEventPageSchema, usageTotalSchema } from './response-schemas';
+import { usagePageSchema } from './usage-schemas';
 
 /** The longest period one usage query covers. */
 export const MAX_USAGE_RANGE_DAYS = 366;
@@ -37,7 +39,27 @@ type DailyQuery = z.infer<typeof dailySchema>;
 @ApiBearerAuth()
 @Controller('v1/usage')
 export class UsageController {
-  constructor(private readonly metering: MeteringService) {}
+  constructor(
+    private readonly metering: MeteringService,
+    private readonly usage: UsageQueryService,
+    private readonly tenants: UsageTenantResolver,
+  ) {}
+
+  @Get()
+  @RequireScope({ admin: 'usage:read' }, { operator: true })
+  @ApiOperation({
+    summary: 'Usage over time from the rollups: windows in a timezone, grouped by any dimensions, with cursor paging and `dataRefreshedAt`',
+    description:
+      `Windows (\`15m\`, \`hour\`, \`day\`, \`week\` = ISO week from Monday, \`month\`) are cut in \`timezone\` (default: the tenant's billing timezone, else UTC); ` +
+      `windows without transactions are left out. \`groupBy\` is a comma-separated list of connection, vendor, operation, resourceType, class, environment, outcome, billable. ` +
+      `Range at most ${MAX_USAGE_QUERY_DAYS} days (${MAX_15M_RANGE_DAYS} for 15m windows), widened to 15-minute boundaries; \`limit\` up to ${MAX_USAGE_LIMIT} rows. ` +
+      'The operator names the tenant with `tenantId`.',
+  })
+  @DocumentResponse(usagePageSchema)
+  async query(@CurrentActor() actor: Actor, @ValidQuery(usageQuerySchema) query: UsageQueryInput) {
+    const { tenantId, ...rest } = query;
+    return this.usage.query(await this.tenants.resolve(actor, tenantId), rest);
+  }
 
   @Get('events')
   @RequireScope({ admin: 'usage:read' })

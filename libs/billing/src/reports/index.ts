@@ -1,1 +1,5 @@
 export * from './usage-reports.module';
+export * from './usage-query.schema';
+export * from './usage-query.service';
+export * from './usage-cursor';
+export * from './usage-tenant';
