@@ -15,9 +15,9 @@ async function navLinks(role: Role, path: string) {
 }
 
 describe('navigation by scope', () => {
-  it('shows a finance user Usage and nothing else, and lands them there', async () => {
+  it('shows a finance user the usage and billing pages and nothing else, and lands them on Usage', async () => {
     const { names, router, api } = await navLinks('finance', '/');
-    expect(names).toEqual(['Usage']);
+    expect(names).toEqual(['Usage', 'Billing', 'Invoices', 'Adjustments', 'Usage alerts']);
     expect(await screen.findByRole('heading', { name: 'Usage' })).toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/usage');
     expect(api.sent('GET', '/v1/connections')).toHaveLength(0);

@@ -207,12 +207,12 @@ describe('usage page', () => {
 });
 
 describe('navigation for finance', () => {
-  it('shows a finance user only Usage', async () => {
+  it('shows a finance user only the usage and billing pages, landing on Usage', async () => {
     const api = createFakeApi();
     serve(api, 'finance');
     renderConsole('/', api);
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Usage']);
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Usage', 'Billing', 'Invoices', 'Adjustments', 'Usage alerts']);
     expect(await screen.findByRole('heading', { name: 'Usage', level: 1 })).toBeInTheDocument();
   });
 });

@@ -1,0 +1,66 @@
+import { Card, SimpleGrid, Text } from '@mantine/core';
+import { useMemo } from 'react';
+import { formatMoney } from './money';
+import { samePointRanges } from './periods';
+import { useUsageWindows } from './queries';
+import type { InvoicePreview, UsageWindowPage } from './types';
+import { amountOf } from './usage-series';
+
+const num = (n: number) => n.toLocaleString();
+/** Billable units of a span: the sum of the API's billable rows (grouped by `billable`). */
+const sumUnits = (page: UsageWindowPage | undefined): number | null => (page ? page.data.filter((r) => r.billable === true).reduce((s, r) => s + amountOf(r), 0) : null);
+const change = (p: number | null) => (p === null ? '' : p === 0 ? ' (no change)' : ` (${p > 0 ? '+' : ''}${p}%)`);
+
+
+function Figure({ label, value, detail }: { label: string; value: string; detail?: string }) {
+  return (
+    <Card withBorder padding="sm" component="section" aria-label={label}>
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Text size="xl" fw={600}>
+        {value}
+      </Text>
+      {detail && (
+        <Text size="xs" c="dimmed">
+          {detail}
+        </Text>
+      )}
+    </Card>
+  );
+}
+
+/**
+ * The current period at a glance: spend to date (the draft invoice's total) against the last
+ * period's, billable units to date against the same point of the last period (two usage
+ * queries over equally long spans), active connections and distinct patients.
+ */
+export function PeriodSummary({ current, last, now }: { current: InvoicePreview; last: InvoicePreview | null; now: Date }) {
+  const spans = useMemo(() => (last ? samePointRanges(current.period, last.period, now) : null), [current.period, last, now]);
+  const zone = current.period.timezone;
+  const thisSpan = useUsageWindows(spans ? { ...spans.current, window: 'month', groupBy: 'billable', timezone: zone } : null);
+  const lastSpan = useUsageWindows(spans ? { ...spans.last, window: 'month', groupBy: 'billable', timezone: zone } : null);
+  const unitsNow = sumUnits(thisSpan.data);
+  const unitsThen = sumUnits(lastSpan.data);
+  const active = current.quantities.activeConnections ?? null;
+  const patients = current.quantities.distinctPatients ?? null;
+
+  return (
+    <SimpleGrid cols={{ base: 1, xs: 2, lg: 4 }}>
+      <Figure
+        label="Spend to date"
+        value={formatMoney(current.total, current.currency)}
+        detail={last ? `Last period in total: ${formatMoney(last.total, last.currency)}` : 'No earlier period to compare with'}
+      />
+      <Figure
+        label="Billable units to date"
+        value={unitsNow === null ? '…' : num(unitsNow)}
+        detail={
+          !spans ? 'No earlier period to compare with' : unitsThen === null ? 'Loading the last period…' : `Same point last period: ${num(unitsThen)}${change(unitsNow === null || unitsThen === 0 ? null : Math.round(((unitsNow - unitsThen) / unitsThen) * 100))}`
+        }
+      />
+      <Figure label="Active connections" value={active === null ? '—' : num(active)} detail="With billable traffic this period" />
+      <Figure label="Distinct patients" value={patients === null ? '—' : num(patients)} detail="Counted without storing who they are" />
+    </SimpleGrid>
+  );
+}
