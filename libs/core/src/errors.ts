@@ -32,6 +32,8 @@ export const ErrorCode = {
   VendorError: 'vendor_error',
   VendorTimeout: 'vendor_timeout',
   DependencyUnavailable: 'dependency_unavailable',
+  /** An `Idempotency-Key` already used for a request with a different body. */
+  IdempotencyKeyReused: 'idempotency_key_reused',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -61,6 +63,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   vendor_error: 502,
   vendor_timeout: 504,
   dependency_unavailable: 503,
+  idempotency_key_reused: 409,
   internal_error: 500,
 };
 

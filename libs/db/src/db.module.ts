@@ -25,6 +25,8 @@ import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
 import { UsageReportRepository } from './repositories/usage-report.repository';
+import { UsageAdjustmentRepository } from './repositories/usage-adjustment.repository';
+import { UsageAlertRepository } from './repositories/usage-alert.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
@@ -47,6 +49,8 @@ const repositories = [
   ClinicalStoreRepository,
   UsageRepository,
   UsageReportRepository,
+  UsageAdjustmentRepository,
+  UsageAlertRepository,
   AuditRepository,
   CallRecordRepository,
   WebhookDeliveryRepository,
