@@ -6,6 +6,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 describe('event catalog examples', () => {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   ajv.addFormat('uuid', UUID);
+  ajv.addFormat('date-time', (v: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)));
 
   it.each(EVENT_TYPES.map((t) => [t.type, t] as const))('%s has an example valid against its own schema', (_type, definition) => {
     const validate = ajv.compile(definition.schema);
@@ -23,10 +24,41 @@ describe('event catalog examples', () => {
   });
 
   it('examples carry references and ids only, never a name, date of birth or identifier value', () => {
-    for (const { example } of EVENT_TYPES) {
+    // usage.threshold_crossed carries usage figures, not patient data: checked on its own below.
+    for (const { example } of EVENT_TYPES.filter((t) => t.type !== 'usage.threshold_crossed')) {
       for (const value of Object.values(example)) {
         if (typeof value === 'string') expect(value).toMatch(/^([A-Za-z]+\/)?[0-9a-f-]{36}$|^[a-z_]+$/);
       }
     }
+  });
+
+  describe('usage.threshold_crossed', () => {
+    const crossed = EVENT_TYPES.find((t) => t.type === 'usage.threshold_crossed')!;
+    const validate = ajv.compile(crossed.schema);
+
+    it('carries usage figures of a rule and its period, nothing about a patient', () => {
+      expect(Object.keys((crossed.schema as { properties: object }).properties).sort()).toEqual(
+        ['class', 'connectionId', 'metric', 'period', 'ruleId', 'ruleName', 'threshold', 'value'].sort(),
+      );
+      expect(JSON.stringify(crossed.schema)).not.toMatch(/Patient|patient/);
+    });
+
+    it('accepts a tenant-wide rule without connection or class', () => {
+      const { connectionId: _c, class: _k, ...tenantWide } = crossed.example;
+      expect(validate(tenantWide)).toBe(true);
+    });
+
+    it.each([
+      ['a missing period', (e: Record<string, unknown>) => ({ ...e, period: undefined })],
+      ['a period without an end', (e: Record<string, unknown>) => ({ ...e, period: { id: '2026-03', start: '2026-03-01T05:00:00.000Z' } })],
+      ['a period id that is not YYYY-MM[-DD]', (e: Record<string, unknown>) => ({ ...e, period: { ...(e.period as object), id: 'March' } })],
+      ['a numeric value', (e: Record<string, unknown>) => ({ ...e, value: 80.01 })],
+      ['a value in exponent form', (e: Record<string, unknown>) => ({ ...e, value: '8e1' })],
+      ['an unknown metric', (e: Record<string, unknown>) => ({ ...e, metric: 'calls' })],
+      ['an unknown class', (e: Record<string, unknown>) => ({ ...e, class: 'fhir.everything' })],
+      ['an extra field', (e: Record<string, unknown>) => ({ ...e, patient: 'Patient/1' })],
+    ])('refuses %s', (_name, change) => {
+      expect(validate(JSON.parse(JSON.stringify(change(crossed.example))))).toBe(false);
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { TRANSACTION_CLASSES } from '@sb/core';
+
 /**
  * The events a tenant can subscribe to: typed, versioned, each with the JSON Schema
  * (draft 2020-12) of its `data`. `data` is PHI-minimized — FHIR references and the
@@ -21,6 +23,9 @@ const EXAMPLE_IDS = {
   connection: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b',
   endpoint: '5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e',
 };
+
+const DECIMAL_PATTERN = '^\\d+(\\.\\d+)?$';
+const SIGNED_DECIMAL_PATTERN = '^-?\\d+(\\.\\d+)?$';
 
 const reference = (type: string) => ({ type: 'string', pattern: `^${type}/[A-Za-z0-9\\-.]{1,64}$`, description: `A FHIR reference, ${type}/<id>, readable through /fhir/r4/{connectionId}/` });
 const dataSchema = (properties: Record<string, unknown>, required: string[]) => ({
@@ -100,6 +105,46 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     emitted: true,
     schema: dataSchema({ endpointId: { type: 'string', format: 'uuid' }, reason: { type: 'string', enum: ['gone', 'failing'] } }, ['endpointId', 'reason']),
     example: { endpointId: EXAMPLE_IDS.endpoint, reason: 'failing' },
+  },
+  {
+    type: 'usage.threshold_crossed',
+    version: 1,
+    description:
+      'A usage alert rule reached its threshold in the current billing period: units, amount, percent of included units or projected spend, for the tenant, one connection or one class. Sent once per rule and period.',
+    emitted: true,
+    schema: dataSchema(
+      {
+        ruleId: { type: 'string', format: 'uuid' },
+        ruleName: { type: 'string', maxLength: 100, description: 'The label the tenant gave the rule' },
+        metric: { type: 'string', enum: ['units', 'amount', 'includedPercent', 'projectedSpend'] },
+        threshold: { type: 'string', pattern: DECIMAL_PATTERN, description: 'Units, an amount in the billing currency, or a percentage' },
+        value: { type: 'string', pattern: SIGNED_DECIMAL_PATTERN, description: 'The value measured when the threshold was reached (≥ threshold)' },
+        period: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'The billing period, [start, end), in the tenant’s billing timezone',
+          properties: {
+            id: { type: 'string', pattern: '^\\d{4}-\\d{2}(-\\d{2})?$' },
+            start: { type: 'string', format: 'date-time' },
+            end: { type: 'string', format: 'date-time' },
+          },
+          required: ['id', 'start', 'end'],
+        },
+        connectionId: { type: 'string', format: 'uuid', description: 'Present when the rule watches one connection' },
+        class: { type: 'string', enum: [...TRANSACTION_CLASSES], description: 'Present when the rule watches one transaction class' },
+      },
+      ['ruleId', 'ruleName', 'metric', 'threshold', 'value', 'period'],
+    ),
+    example: {
+      ruleId: '8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968',
+      ruleName: 'FHIR reads at 80% of included',
+      metric: 'includedPercent',
+      threshold: '80',
+      value: '80.01',
+      period: { id: '2026-03', start: '2026-03-01T05:00:00.000Z', end: '2026-04-01T04:00:00.000Z' },
+      connectionId: EXAMPLE_IDS.connection,
+      class: 'fhir.read',
+    },
   },
 ];
 
