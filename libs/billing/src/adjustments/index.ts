@@ -1,1 +1,2 @@
 export * from './usage-adjustments.module';
+export * from './usage-adjustments.service';
