@@ -44,6 +44,7 @@ import { ClinicalResolver } from './graphql/clinical/clinical.resolver';
 import { ConnectionsResolver } from './graphql/connections.resolver';
 import { EventsResolver } from './graphql/events.resolver';
 import { graphqlOptions } from './graphql/graphql-options';
+import { UsageResolver } from './graphql/usage.resolver';
 import { ViewerResolver } from './graphql/viewer.resolver';
 import { WebhookEndpointsResolver } from './graphql/webhook-endpoints.resolver';
 import { FhirController } from './fhir/fhir.controller';
@@ -101,7 +102,7 @@ import { OAuthController } from './oauth/oauth.controller';
     ConsoleInvitesController,
     UsersController,
   ],
-  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, { provide: APP_FILTER, useClass: ProblemFilter },
+  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, UsageResolver, { provide: APP_FILTER, useClass: ProblemFilter },
     { provide: APP_INTERCEPTOR, useClass: AdminAuditInterceptor },
   ],
 })

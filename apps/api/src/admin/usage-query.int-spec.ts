@@ -272,3 +272,52 @@ describe('GET /v1/usage: bad input', () => {
     expect((await usage(keyA, { from: '2025-06-01T00:00:00Z', to: '2026-06-02T00:00:00Z' })).status).toBe(200);
   });
 });
+
+describe('GraphQL usage', () => {
+  const USAGE = `query Usage($from: String!, $to: String!, $window: String, $groupBy: [UsageDimension!], $timezone: String, $first: Int, $after: String, $tenantId: ID) {
+    usage(from: $from, to: $to, window: $window, groupBy: $groupBy, timezone: $timezone, first: $first, after: $after, tenantId: $tenantId) {
+      data { start end connectionId connectionName operation class outcome billable count units }
+      next dataRefreshedAt timezone window from to
+    }
+  }`;
+  const gql = (token: string, variables: Record<string, unknown>) =>
+    request(app.getHttpServer()).post('/graphql').set('authorization', `Bearer ${token}`).send({ query: USAGE, variables });
+  const rest = { ...NY_DST, window: 'hour', groupBy: 'operation,outcome' };
+  const vars = { ...NY_DST, window: 'hour', groupBy: ['operation', 'outcome'] };
+
+  it('answers the same rows as REST, page by page, with dataRefreshedAt', async () => {
+    const expected = (await usage(keyA, rest)).body.data as Row[];
+    const rows: Row[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const res = await gql(keyA, { ...vars, first: 2, after });
+      expect(res.body.errors).toBeUndefined();
+      const page = res.body.data.usage;
+      expect(Date.parse(page.dataRefreshedAt)).not.toBeNaN();
+      for (const r of page.data) {
+        expect(r).toMatchObject({ connectionId: null, connectionName: null, class: null, billable: null });
+        rows.push({ start: r.start, end: r.end, operation: r.operation, outcome: r.outcome, count: r.count, units: r.units });
+      }
+      after = page.next;
+      if (!after) break;
+    }
+    expect(rows).toEqual(expected);
+  });
+
+  it('refuses a cursor of another tenant and bad arguments with validation_failed, and needs tenantId from the operator', async () => {
+    const first = await gql(keyA, { ...vars, first: 1 });
+    const stolen = await gql(keyB, { ...vars, first: 1, after: first.body.data.usage.next });
+    expect(stolen.body.data).toBeNull();
+    expect(stolen.body.errors[0].extensions.code).toBe('validation_failed');
+    const badZone = await gql(keyA, { ...vars, timezone: 'EST5EDT' });
+    expect(badZone.body.errors[0].extensions.code).toBe('validation_failed');
+    const operator = await gql(operatorToken, vars);
+    expect(operator.body.errors[0].extensions.code).toBe('validation_failed');
+    const named = await gql(operatorToken, { ...vars, tenantId: b.tenant.id, groupBy: null, window: 'day' });
+    expect(named.body.data.usage.data).toEqual([
+      { start: '2026-03-08T05:00:00.000Z', end: '2026-03-09T04:00:00.000Z', connectionId: null, connectionName: null, operation: null, class: null, outcome: null, billable: null, count: 5, units: 5 },
+    ]);
+    const crossTenant = await gql(keyB, { ...vars, tenantId: a.tenant.id });
+    expect(crossTenant.body.errors[0].extensions.code).toBe('not_found');
+  });
+});
