@@ -1,5 +1,5 @@
 import { ErrorCode, notFound, SbError, TRANSACTION_CLASSES, type Actor } from '@sb/core';
-import { MAX_ALERT_RULE_NAME_CHARS, USAGE_ALERT_METRICS } from '@sb/billing';
+import { MAX_ALERT_RULE_NAME_CHARS, USAGE_ALERT_METRICS, type AdjustmentTarget } from '@sb/billing';
 import { z } from 'zod';
 
 /**
@@ -43,6 +43,14 @@ export const createAdjustmentSchema = z
     if (b.action === 'void' && b.units !== undefined) ctx.addIssue({ code: 'custom', path: ['units'], message: 'only for amend' });
   });
 export type CreateAdjustmentBody = z.output<typeof createAdjustmentSchema>;
+
+/** The validated body's target: the listed transactions, or one connection's [from, to). */
+export function adjustmentTargetOf(body: CreateAdjustmentBody): AdjustmentTarget {
+  if (body.transactionIds) return { transactionIds: body.transactionIds };
+  if (body.connectionId && body.from && body.to) return { connectionId: body.connectionId, from: body.from, to: body.to };
+  // Unreachable after the schema's refinements; kept so a schema change cannot pass an empty target.
+  throw new SbError(ErrorCode.ValidationFailed, 'Request validation failed', { issues: [{ path: 'transactionIds', message: 'transactionIds, or connectionId + from + to, is required' }] });
+}
 
 export const listAdjustmentsSchema = z
   .strictObject({

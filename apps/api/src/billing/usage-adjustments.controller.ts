@@ -7,6 +7,7 @@ import { DocumentBody, DocumentResponse, ValidBody, ValidQuery } from '@sb/http'
 import type { Response } from 'express';
 import {
   actingTenant,
+  adjustmentTargetOf,
   adjustmentAnswerSchema,
   adjustmentPageSchema,
   createAdjustmentSchema,
@@ -47,8 +48,7 @@ export class UsageAdjustmentsController {
     if (idempotencyKey === undefined || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new SbError(ErrorCode.ValidationFailed, 'Request validation failed', { issues: [{ path: 'Idempotency-Key', message: 'required: 1–255 visible ASCII characters' }] });
     }
-    const target = body.transactionIds ? { transactionIds: body.transactionIds } : { connectionId: body.connectionId!, from: body.from!, to: body.to! };
-    const answer = await this.adjustments.adjust(actor, { tenantId: body.tenantId, target, action: body.action, units: body.units, reason: body.reason }, idempotencyKey);
+    const answer = await this.adjustments.adjust(actor, { tenantId: body.tenantId, target: adjustmentTargetOf(body), action: body.action, units: body.units, reason: body.reason }, idempotencyKey);
     if (answer.replayed) res.status(200);
     return answer;
   }

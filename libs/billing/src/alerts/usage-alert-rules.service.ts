@@ -17,7 +17,8 @@ export interface NewAlertRuleInput {
   class?: string;
 }
 
-export type AlertRuleView = UsageAlertRule & { lastFiring: UsageAlertFiring | null };
+/** A rule as the API shows it, with its latest firing (one per billing period at most). */
+export type AlertRuleView = UsageAlertRule & { lastFiring: Omit<UsageAlertFiring, 'ruleId'> | null };
 
 /**
  * A tenant's usage alert rules: created, listed and soft-deleted, always within the tenant
@@ -49,8 +50,8 @@ export class UsageAlertRulesService {
     return { ...rule, lastFiring: null };
   }
 
-  list(tenantId: string): Promise<AlertRuleView[]> {
-    return this.rules.list(tenantId);
+  async list(tenantId: string): Promise<AlertRuleView[]> {
+    return (await this.rules.list(tenantId)).map((rule) => ({ ...rule, lastFiring: rule.lastFiring && withoutRuleId(rule.lastFiring) }));
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
@@ -74,3 +75,5 @@ export class UsageAlertRulesService {
     }
   }
 }
+
+const withoutRuleId = ({ ruleId: _ruleId, ...firing }: UsageAlertFiring): Omit<UsageAlertFiring, 'ruleId'> => firing;

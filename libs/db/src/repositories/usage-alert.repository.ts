@@ -52,7 +52,9 @@ export class UsageAlertRepository {
       INSERT INTO "UsageAlertRule" AS r ("id", "tenantId", "name", "metric", "threshold", "connectionId", "class")
       VALUES (gen_random_uuid(), ${tenantId}::uuid, ${rule.name}, ${rule.metric}, ${rule.threshold}, ${rule.connectionId}::uuid, ${rule.class})
       RETURNING ${ruleColumns}`;
-    return rows[0]!;
+    const created = rows[0];
+    if (!created) throw new Error('the alert rule was not inserted');
+    return created;
   }
 
   /** The tenant's rules in force, oldest first, each with its latest firing. */
