@@ -1,18 +1,16 @@
-import { amountValue, formatRatio, includedPercentValue, minimumElapsedForProjectionMs, parseDecimal, projectedSpendValue, reached, sumDecimals, unitsValue } from './alert-values';
+import { amountValue, formatRatio, includedPercentValue, minimumElapsedForProjectionMs, projectedSpendValue, reached, sumAmounts, unitsValue } from './alert-values';
 
 const DAY = 86_400_000;
 
 describe('alert values', () => {
-  it('parses decimal strings exactly and refuses anything else', () => {
-    expect(parseDecimal('12.50')).toEqual({ digits: 1250n, scale: 2 });
-    expect(parseDecimal('-0.001')).toEqual({ digits: -1n, scale: 3 });
-    for (const bad of ['', '1e3', ' 1', '1.', '.5', '1,5', 'NaN']) expect(() => parseDecimal(bad)).toThrow();
-  });
-
   it('units reach a threshold at equality, not one below', () => {
     expect(reached(unitsValue(1000), '1000')).toBe(true);
     expect(reached(unitsValue(999), '1000')).toBe(false);
     expect(reached(unitsValue(1001), '1000')).toBe(true);
+  });
+
+  it('refuses a value that is not a decimal string', () => {
+    for (const bad of ['', '1e3', ' 1', '1.', '.5', '1,5', 'NaN']) expect(() => amountValue(bad)).toThrow();
   });
 
   it('amounts compare exactly whatever their decimals', () => {
@@ -50,10 +48,10 @@ describe('alert values', () => {
     expect(formatRatio(1n, 200n, 2)).toBe('0.00');
   });
 
-  it('sums decimals exactly at the largest scale', () => {
-    expect(sumDecimals(['0.10', '0.2', '1'])).toBe('1.30');
-    expect(sumDecimals(['10.005', '-0.005'])).toBe('10.000');
-    expect(sumDecimals([])).toBe('0');
+  it('sums amounts exactly at the largest scale', () => {
+    expect(sumAmounts(['0.10', '0.2', '1'])).toBe('1.30');
+    expect(sumAmounts(['10.005', '-0.005'])).toBe('10.000');
+    expect(sumAmounts([])).toBe('0');
   });
 
   it('waits a day before projecting, or half of a shorter period', () => {

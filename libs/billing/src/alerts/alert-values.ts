@@ -1,29 +1,13 @@
 /**
- * The arithmetic of usage alerts, exact: decimal strings become scaled BigInts (never a JS
- * float), and "value ≥ threshold" is decided by cross-multiplying, so a ratio such as a
- * percentage or a projection is compared before any rounding. Pure, for the evaluator and specs.
+ * The arithmetic of usage alerts, exact: decimal strings become scaled BigInts (the rating
+ * module's decimals, never a JS float), and "value ≥ threshold" is decided by cross-multiplying,
+ * so a ratio such as a percentage or a projection is compared before any rounding. Pure.
  */
+import { formatDecimal, parseDecimal, sumDecimals } from '../rating/decimal';
 
 /** What a usage alert rule measures over the current billing period. */
 export const USAGE_ALERT_METRICS = ['units', 'amount', 'includedPercent', 'projectedSpend'] as const;
 export type UsageAlertMetricName = (typeof USAGE_ALERT_METRICS)[number];
-
-/** A decimal as an integer and a power of ten: 12.50 → { digits: 1250n, scale: 2 }. */
-export interface ScaledDecimal {
-  digits: bigint;
-  scale: number;
-}
-
-const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
-
-/** Parses `-12.50`-style decimal strings; throws on anything else (exponents, spaces, empty). */
-export function parseDecimal(value: string): ScaledDecimal {
-  const m = DECIMAL.exec(value);
-  if (!m) throw new Error('not a decimal string');
-  const fraction = m[3] ?? '';
-  const digits = BigInt(`${m[2]}${fraction}`);
-  return { digits: m[1] ? -digits : digits, scale: fraction.length };
-}
 
 const pow10 = (n: number): bigint => 10n ** BigInt(n);
 
@@ -59,7 +43,7 @@ export interface AlertValue {
 /** Whether the value has reached the threshold (a decimal string): value ≥ threshold, exactly. */
 export function reached(value: AlertValue, threshold: string): boolean {
   const t = parseDecimal(threshold);
-  return compareFractions(value.numerator, value.denominator, t.digits, pow10(t.scale)) >= 0;
+  return compareFractions(value.numerator, value.denominator, t.coefficient, pow10(t.scale)) >= 0;
 }
 
 /** A whole number of units. */
@@ -68,7 +52,7 @@ export const unitsValue = (units: number): AlertValue => ({ numerator: BigInt(un
 /** A money amount as the preview states it (a decimal string). */
 export function amountValue(amount: string): AlertValue {
   const d = parseDecimal(amount);
-  return { numerator: d.digits, denominator: pow10(d.scale), display: amount };
+  return { numerator: d.coefficient, denominator: pow10(d.scale), display: amount };
 }
 
 /** billable units / included units × 100, shown with 2 decimals. */
@@ -86,18 +70,13 @@ export function includedPercentValue(units: number, includedUnits: number): Aler
 export function projectedSpendValue(amount: string, elapsedMs: number, periodMs: number): AlertValue {
   if (elapsedMs <= 0 || periodMs <= 0) throw new Error('elapsed and period must be positive');
   const d = parseDecimal(amount);
-  const numerator = d.digits * BigInt(Math.round(periodMs));
+  const numerator = d.coefficient * BigInt(Math.round(periodMs));
   const denominator = pow10(d.scale) * BigInt(Math.round(elapsedMs));
   return { numerator, denominator, display: formatRatio(numerator, denominator, d.scale) };
 }
 
-/** Sums decimal strings exactly; the result keeps the largest scale among them. */
-export function sumDecimals(values: readonly string[]): string {
-  const parsed = values.map(parseDecimal);
-  const scale = Math.max(0, ...parsed.map((p) => p.scale));
-  const total = parsed.reduce((sum, p) => sum + p.digits * pow10(scale - p.scale), 0n);
-  return formatRatio(total, pow10(scale), scale);
-}
+/** Sums amount strings exactly (a class's lines); the result keeps the largest scale among them. */
+export const sumAmounts = (values: readonly string[]): string => formatDecimal(sumDecimals(values.map(parseDecimal)));
 
 /**
  * A projection this early says little (one call in the first minute would "project" a

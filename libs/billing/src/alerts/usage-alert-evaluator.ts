@@ -9,7 +9,7 @@ import {
   minimumElapsedForProjectionMs,
   projectedSpendValue,
   reached,
-  sumDecimals,
+  sumAmounts,
   unitsValue,
   type AlertValue,
   type UsageAlertMetricName,
@@ -33,9 +33,9 @@ export interface CurrentSpend {
   lines: readonly { class: string | null; amount: string }[];
 }
 
-/** Where spend comes from (the invoice preview); absent, amount rules are not evaluated. */
+/** Where spend comes from (the invoice preview of the period containing `now`); absent, amount rules are not evaluated. */
 export interface AlertSpendSource {
-  currentSpend(tenantId: string): Promise<CurrentSpend>;
+  currentSpend(tenantId: string, now: Date): Promise<CurrentSpend>;
 }
 export const ALERT_SPEND_SOURCE = Symbol('ALERT_SPEND_SOURCE');
 
@@ -114,7 +114,7 @@ export class UsageAlertEvaluator implements OnModuleDestroy {
     const terms = await this.plans.terms(tenantId);
     const period = billingPeriodAt(terms, now);
     let spend: Promise<CurrentSpend> | undefined;
-    const spendOnce = (): Promise<CurrentSpend> | null => (this.spend ? (spend ??= this.spend.currentSpend(tenantId)) : null);
+    const spendOnce = (): Promise<CurrentSpend> | null => (this.spend ? (spend ??= this.spend.currentSpend(tenantId, now)) : null);
     const round: EvaluationRound = { evaluated: 0, fired: 0 };
     for (const rule of rules) {
       // Already fired this period (the common case once crossed): nothing to compute.
@@ -152,7 +152,7 @@ export class UsageAlertEvaluator implements OnModuleDestroy {
         if (!pending) return null;
         const current = await pending;
         const spendPeriod: BillingPeriod = { id: current.period.id, start: new Date(current.period.start), end: new Date(current.period.end) };
-        const amount = rule.class ? sumDecimals(current.lines.filter((l) => l.class === rule.class).map((l) => l.amount)) : current.total;
+        const amount = rule.class ? sumAmounts(current.lines.filter((l) => l.class === rule.class).map((l) => l.amount)) : current.total;
         if (metric === 'amount') return { period: spendPeriod, value: amountValue(amount) };
         const periodMs = spendPeriod.end.getTime() - spendPeriod.start.getTime();
         const elapsedMs = Math.min(now.getTime(), spendPeriod.end.getTime()) - spendPeriod.start.getTime();
