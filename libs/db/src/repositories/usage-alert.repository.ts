@@ -79,12 +79,18 @@ export class UsageAlertRepository {
     return n === 1;
   }
 
-  /** Every rule in force (all tenants), with its latest firing's period: the evaluator's work list. */
+  /**
+   * Every rule in force (all tenants), with its latest firing's period: the evaluator's work list.
+   * Rules have no foreign keys; a rule whose tenant or connection no longer exists is left out
+   * (its event could not be stored, and it has nothing left to measure).
+   */
   async activeRules(): Promise<UsageAlertRuleState[]> {
     return this.prisma.$queryRaw<UsageAlertRuleState[]>`
       SELECT ${ruleColumns}, (SELECT max(f."periodStart") FROM "UsageAlertFiring" f WHERE f."ruleId" = r."id") AS "lastFiredPeriodStart"
       FROM "UsageAlertRule" r
       WHERE r."deletedAt" IS NULL
+        AND EXISTS (SELECT 1 FROM "Tenant" t WHERE t."id" = r."tenantId")
+        AND (r."connectionId" IS NULL OR EXISTS (SELECT 1 FROM "Connection" c WHERE c."id" = r."connectionId" AND c."tenantId" = r."tenantId"))
       ORDER BY r."tenantId", r."createdAt", r."id"`;
   }
 
