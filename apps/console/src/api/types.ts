@@ -143,3 +143,30 @@ export type AuditPage = ResponseOf<'/v1/audit-records'>;
 export type AuditRecord = AuditPage['items'][number];
 /** `GET /v1/audit-records/verify`. */
 export type ChainVerdict = ResponseOf<'/v1/audit-records/verify'>;
+
+// ---- metering and billing (finance pages) ----------------------------------------------------
+
+/** `GET /v1/usage?from&to&window&groupBy&timezone&cursor`: usage per window of the rollups. */
+export type UsageWindowPage = ResponseOf<'/v1/usage'>;
+export type UsageWindowRow = UsageWindowPage['data'][number];
+export type UsageWindowQuery = QueryOf<'/v1/usage', 'get'>;
+export type UsageWindow = NonNullable<UsageWindowQuery['window']>;
+
+/** `GET /v1/tenants/{id}/billing`: terms in force, upcoming, history and the current period. */
+export type TenantBillingView = ResponseOf<'/v1/tenants/{id}/billing'>;
+
+/** `GET /v1/billing/invoices/preview?period=`: a period's draft (or, once closed, final) invoice. */
+export type InvoiceView = ResponseOf<'/v1/billing/invoices/preview'>;
+export type RatedLine = InvoiceView['lines'][number];
+export type RatedTier = RatedLine['tiers'][number];
+/** `GET /v1/billing/invoices`: finalized invoices. */
+export type InvoiceSummary = ResponseOf<'/v1/billing/invoices'>['items'][number];
+
+/** `GET /v1/usage/adjustments`: signed corrections of billable units. */
+export type UsageAdjustmentPage = ResponseOf<'/v1/usage/adjustments'>;
+export type UsageAdjustment = UsageAdjustmentPage['data'][number];
+
+/** `GET /v1/usage/alerts` rules; `POST /v1/usage/alerts` body. */
+export type UsageAlertRule = ResponseOf<'/v1/usage/alerts'>['data'][number];
+export type AlertMetric = UsageAlertRule['metric'];
+export type NewUsageAlertRule = BodyOf<'/v1/usage/alerts', 'post'>;

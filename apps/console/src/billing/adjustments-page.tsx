@@ -1,4 +1,4 @@
-import { Badge, Card, Code, Table, Text } from '@mantine/core';
+import { Badge, Button, Card, Code, Group, Table, Text } from '@mantine/core';
 import { useMemo } from 'react';
 import { Page } from '../ui/page';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
@@ -21,11 +21,12 @@ export default function AdjustmentsPage() {
   const range = useMemo(() => lastYearRange(), []);
   const { nameOf } = useConnectionNames(range);
   const numberOf = (id: string) => invoices.data?.find((i) => i.id === id)?.number ?? id;
+  const rows = useMemo(() => adjustments.data?.pages.flatMap((p) => p.data) ?? [], [adjustments.data]);
 
   let content;
   if (adjustments.isPending) content = <LoadingState label="Loading adjustments…" />;
   else if (adjustments.error) content = <ErrorState title="Could not load adjustments" error={adjustments.error} onRetry={() => void adjustments.refetch()} />;
-  else if (adjustments.data.length === 0)
+  else if (rows.length === 0)
     content = (
       <EmptyState title="No adjustments">
         <Text c="dimmed" ta="center" maw={460} size="sm">
@@ -53,7 +54,7 @@ export default function AdjustmentsPage() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {adjustments.data.map((a) => (
+              {rows.map((a) => (
                 <Table.Tr key={a.id}>
                   <Table.Th scope="row" fw={400}>
                     {formatDateTime(a.createdAt)}
@@ -73,12 +74,19 @@ export default function AdjustmentsPage() {
                   </Table.Td>
                   <Table.Td ta="right">{signed(a.unitsDelta)}</Table.Td>
                   <Table.Td>{a.reason}</Table.Td>
-                  <Table.Td>{a.invoiceId ? `On invoice ${numberOf(a.invoiceId)}` : 'Not invoiced yet'}</Table.Td>
+                  <Table.Td>{a.environment === 'sandbox' ? 'Sandbox: never billed' : a.invoiceId ? `On invoice ${numberOf(a.invoiceId)}` : 'Not invoiced yet'}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
+        {adjustments.hasNextPage && (
+          <Group justify="center" p="sm">
+            <Button variant="default" onClick={() => void adjustments.fetchNextPage()} loading={adjustments.isFetchingNextPage}>
+              Show older adjustments
+            </Button>
+          </Group>
+        )}
       </Card>
     );
 

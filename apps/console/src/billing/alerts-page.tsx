@@ -7,32 +7,55 @@ import { formatDateTime } from '../ui/time';
 import { useConnectionNames, type KnownConnections } from './connection-names';
 import { useAlertRules, useCreateAlertRule, useDeleteAlertRule } from './queries';
 import { lastYearRange } from './recent-range';
-import type { AlertMetric, NewUsageAlertRule, UsageAlertRule } from './types';
+import type { AlertMetric, NewUsageAlertRule, UsageAlertRule } from '../api/types';
 import { classLabel, CLASS_LABELS } from './usage-series';
 
-/** What each metric measures, and what its threshold is written in. */
-export const METRICS: Record<AlertMetric, { label: string; unit: string; pattern: RegExp; hint: string }> = {
-  units: { label: 'Billable units', unit: 'units', pattern: /^\d+$/, hint: 'A whole number of units, e.g. 10000' },
-  amount: { label: 'Amount so far', unit: 'amount', pattern: /^\d+(\.\d+)?$/, hint: 'An amount in your billing currency, e.g. 500.00' },
-  includedPercent: { label: '% of included units', unit: '%', pattern: /^\d+(\.\d+)?$/, hint: 'A percentage, e.g. 80' },
-  projectedSpend: { label: 'Projected spend', unit: 'amount', pattern: /^\d+(\.\d+)?$/, hint: 'The period’s projected total, e.g. 2000.00' },
+type TransactionClass = NonNullable<NewUsageAlertRule['class']>;
+
+/** A positive decimal as the API takes it: up to 15 integer digits and 6 decimals. */
+const DECIMAL = /^(0|[1-9]\d{0,14})(\.\d{1,6})?$/;
+const WHOLE = /^[1-9]\d{0,14}$/;
+
+/**
+ * What each metric measures and what its threshold is written in, with the API's rules:
+ * amounts are priced per tenant (no connection), a percentage of included units needs a class.
+ */
+export const METRICS: Record<AlertMetric, { label: string; unit: 'units' | 'amount' | '%'; pattern: RegExp; hint: string; perConnection: boolean; needsClass: boolean }> = {
+  units: { label: 'Billable units', unit: 'units', pattern: WHOLE, hint: 'A whole number of units, e.g. 10000', perConnection: true, needsClass: false },
+  amount: { label: 'Amount so far', unit: 'amount', pattern: DECIMAL, hint: 'An amount in your billing currency, e.g. 500.00', perConnection: false, needsClass: false },
+  includedPercent: { label: '% of included units', unit: '%', pattern: DECIMAL, hint: 'A percentage of the class’s included units, e.g. 80', perConnection: true, needsClass: true },
+  projectedSpend: { label: 'Projected spend', unit: 'amount', pattern: DECIMAL, hint: 'The period’s projected total, e.g. 2000.00', perConnection: false, needsClass: false },
 };
 const METRIC_KEYS = Object.keys(METRICS) as AlertMetric[];
-const TRANSACTION_CLASSES = ['fhir.read', 'fhir.search', 'fhir.write', 'hl7.in', 'hl7.out', 'bulk.resource', 'smart.launch'];
+const TRANSACTION_CLASSES: TransactionClass[] = ['fhir.read', 'fhir.search', 'fhir.write', 'hl7.in', 'hl7.out', 'bulk.resource', 'smart.launch'];
+const positive = (t: string) => !/^0(\.0+)?$/.test(t);
 
-const thresholdText = (r: UsageAlertRule) => (METRICS[r.metric]?.unit === '%' ? `${r.threshold}%` : METRICS[r.metric]?.unit === 'units' ? `${Number(r.threshold).toLocaleString()} units` : r.threshold);
+/** A threshold or a measured value in the metric's unit ("10,000 units", "80%", "500.00"). */
+const thresholdValue = (r: UsageAlertRule, value: string) => {
+  const unit = METRICS[r.metric].unit;
+  return unit === '%' ? `${value}%` : unit === 'units' && /^\d+$/.test(value) ? `${BigInt(value).toLocaleString()} units` : value;
+};
+const thresholdText = (r: UsageAlertRule) => thresholdValue(r, r.threshold);
 
 function RuleForm({ connections, pending, error, onSubmit, onCancel }: { connections: KnownConnections['list']; pending: boolean; error: unknown; onSubmit: (r: NewUsageAlertRule) => void; onCancel: () => void }) {
   const [name, setName] = useState('');
   const [metric, setMetric] = useState<AlertMetric>('units');
   const [threshold, setThreshold] = useState('');
   const [connectionId, setConnectionId] = useState('');
-  const [klass, setKlass] = useState('');
-  const valid = METRICS[metric].pattern.test(threshold.trim());
+  const [klass, setKlass] = useState<TransactionClass | ''>('');
+  const rules = METRICS[metric];
+  const valid = rules.pattern.test(threshold.trim()) && positive(threshold.trim());
+  const complete = valid && !!name.trim() && (!rules.needsClass || klass !== '');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!valid) return;
-    onSubmit({ name: name.trim(), metric, threshold: threshold.trim(), ...(connectionId ? { connectionId } : {}), ...(klass ? { class: klass } : {}) });
+    if (!complete) return;
+    onSubmit({
+      name: name.trim(),
+      metric,
+      threshold: threshold.trim(),
+      ...(connectionId && rules.perConnection ? { connectionId } : {}),
+      ...(klass ? { class: klass } : {}),
+    });
   };
   return (
     <form onSubmit={submit} noValidate>
@@ -51,23 +74,26 @@ function RuleForm({ connections, pending, error, onSubmit, onCancel }: { connect
         />
         <NativeSelect
           label="Connection"
-          description="Leave on all connections to watch the whole tenant"
-          data={[{ value: '', label: 'All connections' }, ...connections.map((c) => ({ value: c.id, label: c.name }))]}
-          value={connectionId}
+          description={rules.perConnection ? 'Leave on all connections to watch the whole tenant' : 'Amounts are priced for the whole tenant (tiers span every connection)'}
+          data={[{ value: '', label: 'All connections' }, ...(rules.perConnection ? connections.map((c) => ({ value: c.id, label: c.name })) : [])]}
+          value={rules.perConnection ? connectionId : ''}
+          disabled={!rules.perConnection}
           onChange={(e) => setConnectionId(e.currentTarget.value)}
         />
         <NativeSelect
           label="Class"
-          data={[{ value: '', label: 'All classes' }, ...TRANSACTION_CLASSES.map((c) => ({ value: c, label: CLASS_LABELS[c] ?? c }))]}
+          description={rules.needsClass ? 'Included units are per class: pick one' : undefined}
+          data={[{ value: '', label: rules.needsClass ? 'Pick a class' : 'All classes' }, ...TRANSACTION_CLASSES.map((c) => ({ value: c, label: CLASS_LABELS[c] ?? c }))]}
           value={klass}
-          onChange={(e) => setKlass(e.currentTarget.value)}
+          onChange={(e) => setKlass(e.currentTarget.value as TransactionClass | '')}
+          required={rules.needsClass}
         />
         {Boolean(error) && <ErrorState title="Could not create the alert" error={error} />}
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>
             Cancel
           </Button>
-          <Button type="submit" loading={pending} disabled={!name.trim() || !valid}>
+          <Button type="submit" loading={pending} disabled={!complete}>
             Create alert
           </Button>
         </Group>
@@ -110,7 +136,7 @@ export default function AlertsPage() {
   else
     content = (
       <Card withBorder padding={0}>
-        <Table.ScrollContainer minWidth={760}>
+        <Table.ScrollContainer minWidth={860}>
           <Table aria-label="Usage alerts" verticalSpacing="xs">
             <Table.Thead>
               <Table.Tr>
@@ -120,6 +146,7 @@ export default function AlertsPage() {
                   Threshold
                 </Table.Th>
                 <Table.Th scope="col">Applies to</Table.Th>
+                <Table.Th scope="col">Last fired</Table.Th>
                 <Table.Th scope="col">Created</Table.Th>
                 <Table.Th scope="col">
                   <VisuallyHidden>Actions</VisuallyHidden>
@@ -132,7 +159,7 @@ export default function AlertsPage() {
                   <Table.Th scope="row" fw={500}>
                     {r.name}
                   </Table.Th>
-                  <Table.Td>{METRICS[r.metric]?.label ?? r.metric}</Table.Td>
+                  <Table.Td>{METRICS[r.metric].label}</Table.Td>
                   <Table.Td ta="right">{thresholdText(r)}</Table.Td>
                   <Table.Td>
                     <Group gap={4}>
@@ -141,6 +168,7 @@ export default function AlertsPage() {
                       {r.class && <Badge variant="outline" tt="none">{classLabel(r.class)}</Badge>}
                     </Group>
                   </Table.Td>
+                  <Table.Td>{r.lastFiring ? `${formatDateTime(r.lastFiring.firedAt)} (at ${thresholdValue(r, r.lastFiring.value)})` : 'Not yet'}</Table.Td>
                   <Table.Td>{formatDateTime(r.createdAt)}</Table.Td>
                   <Table.Td>
                     <Button size="xs" variant="light" color="red" onClick={() => setToDelete(r)} aria-label={`Delete ${r.name}`}>

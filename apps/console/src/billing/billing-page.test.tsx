@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEC, lastPreview, NOV, preview, serveUsage } from '../test/billing';
+import { DEC, lastPreview, NOV, page, preview, serveUsage, usageByConnection } from '../test/billing';
 import { createFakeApi, json, problem, sessionFor, type FakeApi } from '../test/fake-api';
 import { renderConsole } from '../test/render';
 
@@ -116,13 +116,13 @@ describe('billing page', () => {
   it('reads every page of a long answer', async () => {
     const api = createFakeApi();
     serve(api);
-    const [first, ...rest] = (await import('../test/billing')).usageByConnection;
+    const [first, ...rest] = usageByConnection;
     api.on('GET', '/v1/usage', (req) => {
       const q = query(req.path);
-      if (q.groupBy !== 'connection,billable') return json(200, { data: [], next: null, dataRefreshedAt: '2026-12-15T09:00:00.000Z' });
+      if (q.groupBy !== 'connection,billable') return json(200, page([]));
       return q.cursor === 'p2'
-        ? json(200, { data: rest, next: null, dataRefreshedAt: '2026-12-15T09:29:00.000Z' })
-        : json(200, { data: [first], next: 'p2', dataRefreshedAt: '2026-12-15T09:28:00.000Z' });
+        ? json(200, page(rest))
+        : json(200, page(first ? [first] : [], 'p2'));
     });
     renderConsole('/billing', api);
     const table = await screen.findByRole('table', { name: 'Billable units per day by connection' });
@@ -147,8 +147,8 @@ describe('billing page', () => {
     expect(alert).toHaveTextContent('Could not load the billing period');
     expect(within(alert).getByText('unavailable')).toBeInTheDocument();
 
-    answer = json(200, preview({ plan: null, lines: [], subtotal: '0.00', total: '0.00', quantities: { usage: {}, activeConnections: 0, distinctPatients: 0 } }));
-    api.on('GET', '/v1/usage', json(200, { data: [], next: null, dataRefreshedAt: '2026-12-15T09:00:00.000Z' }));
+    answer = json(200, preview({ plan: null, lines: [], subtotal: '0.00', total: '0.00', quantities: { usage: {}, activeConnections: 0, distinctPatients: 0, newLiveConnections: 0 } }));
+    api.on('GET', '/v1/usage', json(200, page([])));
     const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
     await user.click(within(alert).getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText(/No plan assigned yet/)).toBeInTheDocument();

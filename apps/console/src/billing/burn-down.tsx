@@ -4,7 +4,7 @@ import type { ChartSeries } from '../usage/summaries';
 import { ErrorState, LoadingState } from '../ui/states';
 import { useUsageWindows } from './queries';
 import { windowLabel } from './time-zones';
-import type { InvoicePreview, RatedLine } from './types';
+import type { InvoiceView, RatedLine } from '../api/types';
 import { amountOf, classLabel } from './usage-series';
 
 const BurnDownChart = lazy(() => import('./burn-down-chart'));
@@ -12,7 +12,7 @@ const num = (n: number) => n.toLocaleString();
 const COLORS = ['indigo.6', 'teal.6', 'orange.6', 'grape.6', 'cyan.6', 'pink.6', 'lime.7'];
 
 /** Usage lines whose class has included (free) units in the plan. */
-export const includedLines = (preview: InvoicePreview): (RatedLine & { class: string; includedUnits: number })[] =>
+export const includedLines = (preview: InvoiceView): (RatedLine & { class: string; includedUnits: number })[] =>
   preview.lines.filter((l): l is RatedLine & { class: string; includedUnits: number } => l.kind === 'usage' && !!l.class && (l.includedUnits ?? 0) > 0);
 
 /**
@@ -20,7 +20,7 @@ export const includedLines = (preview: InvoicePreview): (RatedLine & { class: st
  * preview's quantity) and, day by day in the billing zone, how many remained at the end of the
  * day (included − units used so far, from /v1/usage per day and class).
  */
-export function BurnDown({ preview }: { preview: InvoicePreview }) {
+export function BurnDown({ preview }: { preview: InvoiceView }) {
   const lines = useMemo(() => includedLines(preview), [preview]);
   const zone = preview.period.timezone;
   const daily = useUsageWindows(lines.length > 0 ? { from: preview.period.start, to: preview.period.end, window: 'day', groupBy: 'class,billable', timezone: zone } : null);

@@ -9,7 +9,7 @@ import { formatMoney } from './money';
 import { previousPeriodId } from './periods';
 import { useInvoicePreview, useInvoices } from './queries';
 import { describePeriod } from './time-zones';
-import type { InvoicePreview, InvoiceSummary } from './types';
+import type { InvoiceSummary, InvoiceView } from '../api/types';
 
 /** The CSV export of a period, downloaded by the browser with the session cookie (no secret in the link). */
 export const exportHref = (kind: 'summary' | 'detail', period: { start: string; end: string }): string =>
@@ -17,7 +17,7 @@ export const exportHref = (kind: 'summary' | 'detail', period: { start: string; 
 
 export const pdfHref = (invoiceId: string): string => `/v1/billing/invoices/${encodeURIComponent(invoiceId)}/pdf`;
 
-function PreviewLines({ preview, invoices }: { preview: InvoicePreview; invoices: readonly InvoiceSummary[] }) {
+function PreviewLines({ preview, invoices }: { preview: InvoiceView; invoices: readonly InvoiceSummary[] }) {
   const money = (a: string) => formatMoney(a, preview.currency);
   if (preview.lines.length === 0)
     return (
@@ -75,7 +75,7 @@ function PreviewLines({ preview, invoices }: { preview: InvoicePreview; invoices
   );
 }
 
-function PreviewFacts({ preview }: { preview: InvoicePreview }) {
+function PreviewFacts({ preview }: { preview: InvoiceView }) {
   const facts: [string, string][] = [
     ['Plan', preview.plan ? `${preview.plan.name} (version ${preview.plan.version})` : 'None assigned'],
     ['Period', `${preview.period.id}: ${describePeriod(preview.period, preview.period.timezone)}`],
@@ -123,9 +123,9 @@ function PastInvoices({ invoices }: { invoices: ReturnType<typeof useInvoices> }
                 {inv.number}
               </Table.Th>
               <Table.Td>
-                {inv.periodId}
+                {inv.period.id}
                 <Text size="xs" c="dimmed">
-                  {describePeriod({ start: inv.periodStart, end: inv.periodEnd }, inv.timezone)}
+                  {describePeriod(inv.period, inv.period.timezone)}
                 </Text>
               </Table.Td>
               <Table.Td ta="right">{formatMoney(inv.total, inv.currency)}</Table.Td>
@@ -151,7 +151,7 @@ export default function InvoicesPage() {
   const [period, setPeriod] = useState('current');
   const current = useInvoicePreview('current');
   const lastId = current.data ? previousPeriodId(current.data.period.id) : null;
-  const preview = useInvoicePreview(period === 'current' ? 'current' : period);
+  const preview = useInvoicePreview(period);
   const invoices = useInvoices();
   const shown = preview.data;
 
@@ -166,11 +166,18 @@ export default function InvoicesPage() {
           <Stack gap="sm">
             <Group justify="space-between">
               <Title order={2} size="h4" id="invoice-lines-title">
-                Draft invoice {preview.data.period.id}
+                {preview.data.invoice ? `Invoice ${preview.data.invoice.number}` : 'Draft invoice'} {preview.data.period.id}
               </Title>
-              <Badge variant="light" color="gray">
-                {preview.data.status}
-              </Badge>
+              <Group gap="sm">
+                {preview.data.invoice && (
+                  <Anchor href={pdfHref(preview.data.invoice.id)} download={`invoice-${preview.data.invoice.number}.pdf`}>
+                    Download PDF
+                  </Anchor>
+                )}
+                <Badge variant="light" color={preview.data.status === 'final' ? 'green' : 'gray'}>
+                  {preview.data.status}
+                </Badge>
+              </Group>
             </Group>
             <PreviewLines preview={preview.data} invoices={invoices.data ?? []} />
           </Stack>

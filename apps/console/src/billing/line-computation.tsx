@@ -1,6 +1,6 @@
 import { Anchor, List, Text } from '@mantine/core';
 import { formatMoney } from './money';
-import type { InvoiceSummary, RatedLine, RatedTier } from './types';
+import type { InvoiceSummary, RatedLine, RatedTier } from '../api/types';
 import { classLabel } from './usage-series';
 
 const num = (n: number) => n.toLocaleString();
@@ -51,7 +51,7 @@ export function lineTitle(line: RatedLine): string {
  */
 export function LineComputation({ line, currency, invoices }: { line: RatedLine; currency: string; invoices: readonly InvoiceSummary[] }) {
   const original = line.kind === 'correction' && line.invoiceId ? invoices.find((i) => i.id === line.invoiceId) : undefined;
-  const number = line.invoiceNumber ?? original?.number;
+  const number = original?.number;
   return (
     <>
       {line.kind !== 'usage' && line.description && (

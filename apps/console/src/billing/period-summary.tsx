@@ -3,12 +3,12 @@ import { useMemo } from 'react';
 import { formatMoney } from './money';
 import { samePointRanges } from './periods';
 import { useUsageWindows } from './queries';
-import type { InvoicePreview, UsageWindowPage } from './types';
+import type { InvoiceView, UsageWindowRow } from '../api/types';
 import { amountOf } from './usage-series';
 
 const num = (n: number) => n.toLocaleString();
 /** Billable units of a span: the sum of the API's billable rows (grouped by `billable`). */
-const sumUnits = (page: UsageWindowPage | undefined): number | null => (page ? page.data.filter((r) => r.billable === true).reduce((s, r) => s + amountOf(r), 0) : null);
+const sumUnits = (page: { data: UsageWindowRow[] } | undefined): number | null => (page ? page.data.filter((r) => r.billable === true).reduce((s, r) => s + amountOf(r), 0) : null);
 const change = (p: number | null) => (p === null ? '' : p === 0 ? ' (no change)' : ` (${p > 0 ? '+' : ''}${p}%)`);
 
 
@@ -35,15 +35,15 @@ function Figure({ label, value, detail }: { label: string; value: string; detail
  * period's, billable units to date against the same point of the last period (two usage
  * queries over equally long spans), active connections and distinct patients.
  */
-export function PeriodSummary({ current, last, now }: { current: InvoicePreview; last: InvoicePreview | null; now: Date }) {
+export function PeriodSummary({ current, last, now }: { current: InvoiceView; last: InvoiceView | null; now: Date }) {
   const spans = useMemo(() => (last ? samePointRanges(current.period, last.period, now) : null), [current.period, last, now]);
   const zone = current.period.timezone;
   const thisSpan = useUsageWindows(spans ? { ...spans.current, window: 'month', groupBy: 'billable', timezone: zone } : null);
   const lastSpan = useUsageWindows(spans ? { ...spans.last, window: 'month', groupBy: 'billable', timezone: zone } : null);
   const unitsNow = sumUnits(thisSpan.data);
   const unitsThen = sumUnits(lastSpan.data);
-  const active = current.quantities.activeConnections ?? null;
-  const patients = current.quantities.distinctPatients ?? null;
+  const active = current.quantities.activeConnections;
+  const patients = current.quantities.distinctPatients;
 
   return (
     <SimpleGrid cols={{ base: 1, xs: 2, lg: 4 }}>
@@ -59,8 +59,8 @@ export function PeriodSummary({ current, last, now }: { current: InvoicePreview;
           !spans ? 'No earlier period to compare with' : unitsThen === null ? 'Loading the last period…' : `Same point last period: ${num(unitsThen)}${change(unitsNow === null || unitsThen === 0 ? null : Math.round(((unitsNow - unitsThen) / unitsThen) * 100))}`
         }
       />
-      <Figure label="Active connections" value={active === null ? '—' : num(active)} detail="With billable traffic this period" />
-      <Figure label="Distinct patients" value={patients === null ? '—' : num(patients)} detail="Counted without storing who they are" />
+      <Figure label="Active connections" value={num(active)} detail="With billable traffic this period" />
+      <Figure label="Distinct patients" value={num(patients)} detail="Counted without storing who they are" />
     </SimpleGrid>
   );
 }

@@ -6,8 +6,7 @@ import { formatDateTime } from '../ui/time';
 import { useConnectionNames } from './connection-names';
 import { useUsageWindows } from './queries';
 import { describePeriod, timeZoneOptions, type UsageWindow } from './time-zones';
-import type { UsageSeriesGroup } from './types';
-import { groupByParam, pivotWindows, SERIES_LABELS } from './usage-series';
+import { groupByParam, pivotWindows, SERIES_LABELS, type UsageSeriesGroup } from './usage-series';
 
 /** recharts is its own chunk (shared with the Usage page's chart), loaded when a chart shows. */
 const StackedChart = lazy(() => import('../usage/daily-chart'));

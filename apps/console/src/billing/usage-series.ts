@@ -1,12 +1,15 @@
 import type { ChartSeries } from '../usage/summaries';
 import { windowLabel, type UsageWindow } from './time-zones';
-import type { UsageSeriesGroup, UsageWindowRow } from './types';
+import type { UsageWindowRow } from '../api/types';
 
 /**
  * Pivots /v1/usage rows (window × connection or class) into chart rows and a table: nothing
  * is counted here, every figure is one the API returned. Windows are labelled on the wall
  * clock of the zone the API was asked for.
  */
+
+/** What a chart stacks by. */
+export type UsageSeriesGroup = 'connection' | 'class';
 
 export const SERIES_LABELS: Record<UsageSeriesGroup, string> = { connection: 'Connection', class: 'Class' };
 
@@ -58,7 +61,7 @@ export function pivotWindows(rows: readonly UsageWindowRow[], groupBy: UsageSeri
       fieldOf.set(key, field);
       series.push({ name: field, key, label: groupBy === 'connection' ? r.connectionName || connectionName(key) : classLabel(key), color: PALETTE[series.length % PALETTE.length] ?? 'gray.6' });
     }
-    const row = byStart.get(r.start) ?? { date: windowLabel(r.start, window, zone), start: r.start };
+    const row: Record<string, string | number> = byStart.get(r.start) ?? { date: windowLabel(r.start, window, zone), start: r.start };
     row[field] = Number(row[field] ?? 0) + amountOf(r);
     byStart.set(r.start, row);
   }

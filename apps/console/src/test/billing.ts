@@ -3,7 +3,7 @@
  * Asia/Kathmandu, period 2026-12 (local midnight of Dec 1 = 2026-11-30T18:15Z), and its
  * previous period 2026-11.
  */
-import type { InvoicePreview, InvoiceSummary, UsageAdjustment, UsageAlertRule, UsageWindowPage, UsageWindowRow } from '../billing/types';
+import type { InvoiceSummary, InvoiceView, UsageAdjustment, UsageAlertRule, UsageWindowPage, UsageWindowRow } from '../api/types';
 import { json, type FakeApi } from './fake-api';
 
 export const EPIC = '11111111-0000-4000-8000-000000000001';
@@ -14,10 +14,11 @@ export const INV_OCT = '22222222-0000-4000-8000-000000000010';
 export const DEC = { id: '2026-12', start: '2026-11-30T18:15:00.000Z', end: '2026-12-31T18:15:00.000Z', timezone: 'Asia/Kathmandu' };
 export const NOV = { id: '2026-11', start: '2026-10-31T18:15:00.000Z', end: '2026-11-30T18:15:00.000Z', timezone: 'Asia/Kathmandu' };
 
-export function preview(overrides: Partial<InvoicePreview> = {}): InvoicePreview {
+export function preview(overrides: Partial<InvoiceView> = {}): InvoiceView {
   return {
     tenantId: 't-1',
     status: 'draft',
+    invoice: null,
     period: DEC,
     plan: { id: 'p-1', name: 'Growth', version: 2 },
     currency: 'USD',
@@ -66,12 +67,23 @@ export function preview(overrides: Partial<InvoicePreview> = {}): InvoicePreview
   };
 }
 
-export const lastPreview = (): InvoicePreview =>
-  preview({ period: NOV, quantities: { usage: { 'fhir.read': 9000 }, activeConnections: 1, distinctPatients: 200 }, lines: [], subtotal: '410.00', total: '410.00', dataRefreshedAt: '2026-12-15T09:29:58.000Z' });
+export const lastPreview = (): InvoiceView =>
+  preview({ period: NOV, quantities: { usage: { 'fhir.read': 9000 }, activeConnections: 1, distinctPatients: 200, newLiveConnections: 0 }, lines: [], subtotal: '410.00', total: '410.00', dataRefreshedAt: '2026-12-15T09:29:58.000Z' });
 
 export const invoices: InvoiceSummary[] = [
-  { id: INV_NOV, number: 'SB-000007', periodId: '2026-11', periodStart: NOV.start, periodEnd: NOV.end, timezone: 'Asia/Kathmandu', currency: 'USD', total: '410.00', planId: 'p-1', planVersion: 2, finalizedAt: '2026-11-30T19:15:00.000Z' },
-  { id: INV_OCT, number: 'SB-000003', periodId: '2026-10', periodStart: '2026-09-30T18:15:00.000Z', periodEnd: NOV.start, timezone: 'Asia/Kathmandu', currency: 'USD', total: '50.00', planId: 'p-1', planVersion: 1, finalizedAt: '2026-10-31T19:15:00.000Z' },
+  { id: INV_NOV, tenantId: 't-1', number: 'SB-000007', period: NOV, currency: 'USD', total: '410.00', planId: 'p-1', planVersion: 2, sha256: 'ab'.repeat(32), finalizedAt: '2026-11-30T19:15:00.000Z' },
+  {
+    id: INV_OCT,
+    tenantId: 't-1',
+    number: 'SB-000003',
+    period: { id: '2026-10', start: '2026-09-30T18:15:00.000Z', end: NOV.start, timezone: 'Asia/Kathmandu' },
+    currency: 'USD',
+    total: '50.00',
+    planId: 'p-1',
+    planVersion: 1,
+    sha256: 'cd'.repeat(32),
+    finalizedAt: '2026-10-31T19:15:00.000Z',
+  },
 ];
 
 /** Three Kathmandu days of billable usage on two connections (what /v1/usage answers by connection,billable). */
@@ -91,15 +103,27 @@ export const usageByClass: UsageWindowRow[] = [
   { start: '2026-12-02T18:15:00.000Z', end: '2026-12-03T18:15:00.000Z', class: 'hl7.in', billable: true, count: 1160, units: 1160 },
 ];
 
-export const page = (data: UsageWindowRow[], next: string | null = null): UsageWindowPage => ({ data, next, dataRefreshedAt: '2026-12-15T09:29:58.000Z' });
+export const page = (data: UsageWindowRow[], next: string | null = null, timezone = 'Asia/Kathmandu'): UsageWindowPage => ({
+  data,
+  next,
+  dataRefreshedAt: '2026-12-15T09:29:58.000Z',
+  timezone,
+  window: 'day',
+  from: data[0]?.start ?? DEC.start,
+  to: data.at(-1)?.end ?? DEC.end,
+});
 
 export const adjustments: UsageAdjustment[] = [
   {
     id: 'a-2',
+    tenantId: 't-1',
     requestId: 'r-2',
     transactionId: '33333333-0000-4000-8000-000000000002',
     connectionId: EPIC,
     class: 'fhir.read',
+    environment: 'production',
+    actorType: 'operator',
+    actorId: 'op-1',
     action: 'amend',
     unitsDelta: -2,
     reason: 'Duplicate page counted twice',
@@ -110,10 +134,14 @@ export const adjustments: UsageAdjustment[] = [
   },
   {
     id: 'a-1',
+    tenantId: 't-1',
     requestId: 'r-1',
     transactionId: '33333333-0000-4000-8000-000000000001',
     connectionId: HL7,
     class: 'hl7.in',
+    environment: 'production',
+    actorType: 'operator',
+    actorId: 'op-1',
     action: 'void',
     unitsDelta: -1,
     reason: 'Test message sent to production',
@@ -125,8 +153,18 @@ export const adjustments: UsageAdjustment[] = [
 ];
 
 export const alertRules: UsageAlertRule[] = [
-  { id: 'al-1', name: 'FHIR reads over 10k', metric: 'units', threshold: '10000', connectionId: null, class: 'fhir.read', createdAt: '2026-12-01T10:00:00.000Z' },
-  { id: 'al-2', name: 'Epic spend', metric: 'amount', threshold: '500.00', connectionId: EPIC, class: null, createdAt: '2026-12-02T10:00:00.000Z' },
+  {
+    id: 'al-1',
+    tenantId: 't-1',
+    name: 'FHIR reads over 10k',
+    metric: 'units',
+    threshold: '10000',
+    connectionId: null,
+    class: 'fhir.read',
+    createdAt: '2026-12-01T10:00:00.000Z',
+    lastFiring: { periodStart: DEC.start, value: '10004', eventId: '44444444-0000-4000-8000-000000000001', firedAt: '2026-12-09T06:00:00.000Z' },
+  },
+  { id: 'al-2', tenantId: 't-1', name: 'Epic HL7 at 80%', metric: 'includedPercent', threshold: '80', connectionId: HL7, class: 'hl7.in', createdAt: '2026-12-02T10:00:00.000Z', lastFiring: null },
 ];
 
 const query = (path: string) => new URL(path, 'http://x').searchParams;
