@@ -25,6 +25,7 @@ import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
 import { UsageReportRepository } from './repositories/usage-report.repository';
+import { UsageReconciliationRepository } from './repositories/usage-reconciliation.repository';
 import { UsageAdjustmentRepository } from './repositories/usage-adjustment.repository';
 import { UsageAlertRepository } from './repositories/usage-alert.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
@@ -49,6 +50,7 @@ const repositories = [
   ClinicalStoreRepository,
   UsageRepository,
   UsageReportRepository,
+  UsageReconciliationRepository,
   UsageAdjustmentRepository,
   UsageAlertRepository,
   AuditRepository,

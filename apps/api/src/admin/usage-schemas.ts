@@ -53,21 +53,25 @@ export const reconciliationSchema = z.object({
   auditTransactions: count.meta({ description: 'Pipeline transactions in the audit trail in the range' }),
   buckets: count.meta({ description: 'Rollup buckets compared' }),
   periods: z.array(z.object({ id: z.string(), start: isoDateTime, end: isoDateTime })).meta({ description: 'Billing periods overlapping the range, compared whole' }),
-  pending: z.object({ count, transactionIds: z.array(uuid) }).meta({ description: 'Usage events not yet rolled up: left out of every comparison' }),
-  adjustments: z
+  pending: z.object({ count, transactionIds: z.array(uuid) }).meta({ description: 'Usage events not yet rolled up: left out of both sides of every comparison' }),
+  explained: z
     .array(
       z.object({
         id: uuid,
-        transactionId: uuid,
+        periodId: z.string(),
         periodStart: isoDateTime,
+        transactionId: uuid,
+        connectionId: uuid,
         class: z.string(),
+        environment: z.enum(['sandbox', 'production']),
         action: z.string(),
         unitsDelta: z.number().int(),
         reason: z.string(),
+        invoiceId: uuid.nullable().meta({ description: 'The invoice that carries it; null while outstanding' }),
         createdAt: isoDateTime,
       }),
     )
-    .meta({ description: 'Corrections of the periods compared: explained differences between raw usage and billed quantities, not errors' }),
+    .meta({ description: 'Adjustments of the periods compared, with their reasons: explained differences between raw usage and billed quantities, not errors' }),
   differences: z.object({
     missingUsage: z.array(uuid).meta({ description: 'Transactions in the audit trail without their usage event' }),
     extraUsage: z.array(uuid).meta({ description: 'Usage events without any audit record of their transaction' }),
@@ -83,16 +87,16 @@ export const reconciliationSchema = z.object({
         recount: figures,
       }),
     ),
-    periodTotals: z.array(z.object({ periodId: z.string(), periodStart: isoDateTime, ...bucketKey, stored: figures, recount: figures })),
+    periodTotals: z.array(z.object({ periodId: z.string(), periodStart: isoDateTime, ...bucketKey, stored: figures, recount: figures })).meta({ description: 'Period totals (UsagePeriodTotal) that differ from the recount of the whole period' }),
     distinctPatients: z.array(z.object({ periodId: z.string(), stored: count, recount: count })),
     preview: z.array(
       z.object({
         periodId: z.string(),
         quantity: z.string().meta({ description: 'A class (fhir.read, …) or a per-period count (activeConnection, distinctPatient, connectionGoLive)' }),
         preview: z.number().nullable(),
-        expected: z.number().meta({ description: 'From the recount, plus the period’s adjustments for a class' }),
+        expected: z.number().meta({ description: 'From the recount, plus the adjustments the preview counts' }),
       }),
-    ),
+    ).meta({ description: 'Quantities the invoice preview (or the final invoice) bills that differ from the recount' }),
     truncated: z.boolean().meta({ description: 'Some list was cut at 1,000 entries' }),
   }),
 });

@@ -1,15 +1,32 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
 import type { Actor } from '@sb/core';
 import { ValidQuery, DocumentResponse } from '@sb/http';
 import { USAGE_GROUP_BY } from '@sb/db';
 import { MeteringService } from '@sb/metering';
-import { MAX_15M_RANGE_DAYS, MAX_USAGE_LIMIT, MAX_USAGE_QUERY_DAYS, UsageQueryService, usageQuerySchema, UsageTenantResolver, type UsageQueryInput } from '@sb/billing';
+import {
+  DETAIL_EXPORT_COLUMNS,
+  MAX_15M_RANGE_DAYS,
+  MAX_EXPORT_DAYS,
+  MAX_RECONCILIATION_DAYS,
+  MAX_USAGE_LIMIT,
+  MAX_USAGE_QUERY_DAYS,
+  reconciliationQuerySchema,
+  UsageQueryService,
+  usageQuerySchema,
+  UsageExportService,
+  usageExportQuerySchema,
+  UsageReconciliationService,
+  UsageTenantResolver,
+  type UsageExportQueryInput,
+  type ReconciliationQueryInput,
+  type UsageQueryInput,
+} from '@sb/billing';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { itemsOf, usageDailySchema, usageEventPageSchema, usageTotalSchema } from './response-schemas';
-import { usagePageSchema } from './usage-schemas';
+import { reconciliationSchema, usagePageSchema } from './usage-schemas';
 
 /** The longest period one usage query covers. */
 export const MAX_USAGE_RANGE_DAYS = 366;
@@ -43,6 +60,8 @@ export class UsageController {
     private readonly metering: MeteringService,
     private readonly usage: UsageQueryService,
     private readonly tenants: UsageTenantResolver,
+    private readonly reconciliation: UsageReconciliationService,
+    private readonly exports: UsageExportService,
   ) {}
 
   @Get()
@@ -59,6 +78,35 @@ export class UsageController {
   async query(@CurrentActor() actor: Actor, @ValidQuery(usageQuerySchema) query: UsageQueryInput) {
     const { tenantId, ...rest } = query;
     return this.usage.query(await this.tenants.resolve(actor, tenantId), rest);
+  }
+
+  @Get('reconciliation')
+  @RequireScope({ admin: 'usage:read' }, { operator: true })
+  @ApiOperation({
+    summary: 'Recompute usage from raw usage events and audit records and compare every derived figure: rollups, period totals, distinct patients, invoice preview quantities',
+    description:
+      'Lists exactly the transactions (usage without audit, audit without usage, disagreeing), rollup buckets, period totals and preview quantities that differ; ' +
+      'events not yet rolled up are reported as `pending` and left out; adjustments are listed as explained differences. ' +
+      `Range at most ${MAX_RECONCILIATION_DAYS} days (widened to 15-minute boundaries); the billing periods it overlaps are compared whole. The operator names the tenant with \`tenantId\`.`,
+  })
+  @DocumentResponse(reconciliationSchema)
+  async reconcile(@CurrentActor() actor: Actor, @ValidQuery(reconciliationQuerySchema) query: ReconciliationQueryInput) {
+    return this.reconciliation.reconcile(await this.tenants.resolve(actor, query.tenantId), query);
+  }
+
+  @Get('export.csv')
+  @RequireScope({ admin: 'usage:read' }, { operator: true })
+  @ApiOperation({
+    summary: 'CSV export: `detail` (one row per billable transaction, streamed) or `summary` (period × price component, amounts summing to the invoice)',
+    description:
+      `RFC 4180 with a header row, as an attachment. \`detail\` columns: ${DETAIL_EXPORT_COLUMNS.join(', ')}; \`time\` is the commit time in the tenant's billing timezone with its offset; no patient data. ` +
+      `Range at most ${MAX_EXPORT_DAYS} days. Each export is recorded in the tenant's audit trail (\`billing.export\`). The operator names the tenant with \`tenantId\`.`,
+  })
+  @ApiProduces('text/csv')
+  @ApiResponse({ status: 200, description: 'The CSV file', content: { 'text/csv': { schema: { type: 'string' } } } })
+  async export(@CurrentActor() actor: Actor, @ValidQuery(usageExportQuerySchema) query: UsageExportQueryInput): Promise<StreamableFile> {
+    const file = await this.exports.export(actor, await this.tenants.resolve(actor, query.tenantId), query);
+    return new StreamableFile(file.body, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${file.filename}"` });
   }
 
   @Get('events')

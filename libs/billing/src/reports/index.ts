@@ -3,3 +3,6 @@ export * from './usage-query.schema';
 export * from './usage-query.service';
 export * from './usage-cursor';
 export * from './usage-tenant';
+export * from './usage-reconciliation.service';
+export * from './usage-export.service';
+export * from './zoned-timestamp';

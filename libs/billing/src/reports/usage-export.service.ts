@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@sb/audit';
+import type { Actor } from '@sb/core';
+import { Database, UsageReportRepository, type BillableTransactionRow } from '@sb/db';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { BillingSummaryExport, csvField } from '../invoices/billing-summary-export';
+import { UsageQueryService } from './usage-query.service';
+import { ZonedTimestampFormatter } from './zoned-timestamp';
+
+/** The detail export's columns, in order. No patient data: transactions are named by id only. */
+export const DETAIL_EXPORT_COLUMNS = ['transaction_id', 'time', 'connection_id', 'connection_name', 'class', 'operation', 'resource_type', 'environment', 'units'] as const;
+/** Rows per keyset page: large enough that a page's round trip is small per row, small enough to hold two pages. */
+export const DETAIL_EXPORT_PAGE_ROWS = 10_000;
+
+export type UsageExportKind = 'detail' | 'summary';
+
+/** A CSV export ready to send: its file name and its body, produced as the client reads it. */
+export interface UsageExport {
+  filename: string;
+  body: Readable;
+}
+
+/**
+ * A name a person typed, safe to open in a spreadsheet: one that would start a formula
+ * (`=`, `+`, `-`, `@`, tab, CR) gets a leading apostrophe (OWASP's CSV injection advice).
+ */
+export function spreadsheetSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const compact = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/**
+ * The CSV exports of usage. `detail`: one row per billable transaction in [from, to), times in
+ * the tenant's billing timezone with their offset, streamed in keyset pages (ordered by commit
+ * time then id) as the client reads them — one page in flight and one being sent, whatever the
+ * size of the export. `summary`: the billing summary per period and price component (see
+ * {@link BillingSummaryExport}). Each export is an audit record (`billing.export`) in the
+ * tenant's chain.
+ */
+@Injectable()
+export class UsageExportService {
+  constructor(
+    private readonly reports: UsageReportRepository,
+    private readonly usage: UsageQueryService,
+    private readonly summaries: BillingSummaryExport,
+    private readonly db: Database,
+    private readonly audit: AuditService,
+  ) {}
+
+  async export(actor: Actor, tenantId: string, query: { kind: UsageExportKind; from: Date; to: Date }): Promise<UsageExport> {
+    const filename = `usage-${query.kind}-${compact(query.from)}-${compact(query.to)}.csv`;
+    if (query.kind === 'summary') {
+      const csv = await this.summaries.csv(tenantId, { from: query.from, to: query.to });
+      await this.record(actor, tenantId, query);
+      return { filename, body: Readable.from([csv]) };
+    }
+    const [timezone, names] = await Promise.all([this.usage.billingTimezone(tenantId), this.reports.connectionNames(tenantId)]);
+    await this.record(actor, tenantId, query);
+    return { filename, body: Readable.from(this.detailChunks(tenantId, query, timezone, names), { objectMode: false }) };
+  }
+
+  /** The header, then one chunk per page; the next page is read while this one is sent. */
+  private async *detailChunks(tenantId: string, range: { from: Date; to: Date }, timezone: string, names: Map<string, string>): AsyncGenerator<string> {
+    yield DETAIL_EXPORT_COLUMNS.join(',') + '\r\n';
+    const time = new ZonedTimestampFormatter(timezone);
+    const nameField = new Map([...names].map(([id, name]) => [id, csvField(spreadsheetSafe(name))]));
+    const read = (after?: BillableTransactionRow) => {
+      const page = this.reports.billablePage(tenantId, { ...range, after: after && { occurredAt: after.occurredAt, id: after.id }, limit: DETAIL_EXPORT_PAGE_ROWS });
+      page.catch(() => undefined); // a client that leaves early never awaits the read ahead
+      return page;
+    };
+    let next: Promise<BillableTransactionRow[]> | null = read();
+    while (next) {
+      const page: BillableTransactionRow[] = await next;
+      next = page.length === DETAIL_EXPORT_PAGE_ROWS ? read(page[page.length - 1]) : null;
+      let chunk = '';
+      for (const r of page) {
+        chunk += `${r.transactionId},${time.format(r.occurredAt)},${r.connectionId},${nameField.get(r.connectionId) ?? ''},${r.class ?? ''},${csvField(r.operation)},${csvField(r.resourceType)},${r.environment},${r.units}\r\n`;
+      }
+      if (chunk) yield chunk;
+    }
+  }
+
+  private async record(actor: Actor, tenantId: string, query: { kind: UsageExportKind; from: Date; to: Date }): Promise<void> {
+    await this.db.transaction((tx) =>
+      this.audit.append(tx, {
+        tenantId,
+        transactionId: randomUUID(),
+        connectionId: null,
+        actorType: actor.type,
+        actorId: actor.id,
+        operation: 'billing.export',
+        resourceType: 'billing',
+        patientRef: null,
+        purpose: 'billing',
+        objectRef: `billing/exports/${query.kind}?from=${query.from.toISOString()}&to=${query.to.toISOString()}`,
+        outcome: 'success',
+        occurredAt: new Date(),
+      }),
+    );
+  }
+}
