@@ -1,1 +1,3 @@
-export {};
+export * from './canonical-json';
+export * from './pdf-writer';
+export * from './invoice-pdf';
