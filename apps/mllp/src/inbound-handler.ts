@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { ConnectionRepository, Hl7InboundRepository, type InboundRoute, type NewInboundMessage } from '@sb/db';
+import type { Actor } from '@sb/core';
+import { ConnectionRepository, Hl7InboundRepository, type Connection, type InboundRoute, type NewInboundMessage } from '@sb/db';
 import {
   ackFallback,
   buildAck,
@@ -18,6 +19,7 @@ import {
   type Hl7ValidationProblem,
   type ParsedHeader,
 } from '@sb/hl7';
+import { TransactionPipeline } from '@sb/transactions';
 import { ackControlId, refusalAck, refusalCode } from './inbound-acks';
 import { ApplicationAckRelay } from './application-ack-relay';
 import type { MllpFrameHandler, MllpPeer } from './mllp-server';
@@ -49,7 +51,12 @@ interface RouteSettings {
   readonly tlsRequired: boolean;
   /** The site dialect, validated; `{}` when the stored one does not validate. One object per version, so derived caches hold. */
   readonly dialect: Hl7Dialect;
+  /** The connection as read with these settings (its environment decides what usage bills); null when it vanished. */
+  readonly connection: Connection | null;
 }
+
+/** The actor a resend's usage is recorded for: the connection's own feed, like the worker's processing of its messages. */
+const feedActor = (connection: Connection): Actor => ({ type: 'system', id: `hl7v2:${connection.id}`, tenantId: connection.tenantId, scopes: ['system/*.cruds'] });
 /** Sender names kept for an unreadable frame (operator display only). */
 const MAX_LOOSE_NAME = 180;
 
@@ -60,7 +67,8 @@ const MAX_LOOSE_NAME = 180;
  * one that fails {@link validateMessage}, is kept as `rejected`
  * with its error code and answered AE/AR (CE/CR) with an ERR segment; unknown
  * senders and unreadable headers get AR and the message is quarantined; a resend
- * of a stored message gets the ACK it got the first time and is not stored again.
+ * of a stored message gets the ACK it got the first time and is not stored again, and is
+ * metered as a duplicate (non-billable usage with its audit record).
  */
 @Injectable()
 export class InboundHandler implements MllpFrameHandler {
@@ -73,6 +81,7 @@ export class InboundHandler implements MllpFrameHandler {
     private readonly inbound: Hl7InboundRepository,
     private readonly connections: ConnectionRepository,
     private readonly applicationAcks: ApplicationAckRelay,
+    private readonly pipeline: TransactionPipeline,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.hasher = new PatientIdentifierHasher(config.vaultMasterKey);
@@ -142,7 +151,10 @@ export class InboundHandler implements MllpFrameHandler {
     const patientKey = this.patientKey(raw, settings.dialect, route);
     try {
       const outcome = await this.inbound.store(route, message(ack, code, { patientKey: patientKey === null ? null : pgText(patientKey), patientIdHashes: this.patientIdHashes(raw, settings.dialect, route) }));
-      if (!outcome.stored) return outcome.ack;
+      if (!outcome.stored) {
+        await this.meterResend(settings, pgText([header.messageType.code, header.messageType.trigger].filter(Boolean).join('^')));
+        return outcome.ack;
+      }
       if (peer && awaitsApplicationAck(header, route)) this.applicationAcks.expect(outcome.id, route.connectionId, peer);
       return ack;
     } catch (e) {
@@ -190,6 +202,28 @@ export class InboundHandler implements MllpFrameHandler {
   }
 
   /**
+   * A resend (same connection and MSH-10) is counted, never billed: one usage event marked
+   * duplicate and its audit record, before the stored ACK goes back. Metering must not cost
+   * the sender its ACK: a failure here is logged and the ACK is still sent.
+   */
+  private async meterResend(settings: RouteSettings, messageType: string): Promise<void> {
+    const connection = settings.connection;
+    if (!connection) return;
+    try {
+      await this.pipeline.recordDuplicate({
+        tenantId: connection.tenantId,
+        connectionId: connection.id,
+        operation: 'message.in',
+        resourceType: messageType,
+        actor: feedActor(connection),
+        connection,
+      });
+    } catch (e) {
+      this.logger.error({ err: e, connectionId: connection.id }, 'HL7 resend could not be metered');
+    }
+  }
+
+  /**
    * The connection's settings the handler needs beyond the route, read and parsed once per
    * settings version (findRoute does not carry `mllpTls`). A connection that vanished is treated as
    * requiring TLS: refusing is the safe side, and its messages could not be stored anyway.
@@ -200,7 +234,7 @@ export class InboundHandler implements MllpFrameHandler {
     const connection = await this.connections.findById(route.tenantId, route.connectionId);
     const parsed = hl7DialectSchema.safeParse(route.dialect ?? {});
     if (!parsed.success) this.logger.warn({ connectionId: route.connectionId }, 'stored HL7 dialect does not validate; patient keys use the default dialect');
-    const settings: RouteSettings = { version: route.version, tlsRequired: connection?.mllpTls ?? true, dialect: parsed.success ? parsed.data : {} };
+    const settings: RouteSettings = { version: route.version, tlsRequired: connection?.mllpTls ?? true, dialect: parsed.success ? parsed.data : {}, connection };
     this.settings.delete(route.connectionId);
     if (this.settings.size >= MAX_CACHED_SETTINGS) this.settings.delete(this.settings.keys().next().value as string);
     this.settings.set(route.connectionId, settings);

@@ -42,6 +42,17 @@ describe('TransactionPipeline (real Postgres)', () => {
     expect(record).toMatchObject({ patientRef: 'Patient/p1', actorType: 'api-key', outcome: 'success' });
   });
 
+  it('records a duplicate as non-billable usage with its audit record, without calling anything', async () => {
+    const req = { tenantId: a.tenant.id, connectionId: a.echo.id, operation: 'create' as const, resourceType: 'DocumentReference', actor: a.actor() };
+    const transactionId = await pipeline.recordDuplicate(req, ['Patient/p7']);
+    const events = await usageOf(a.tenant.id, transactionId);
+    expect(events).toEqual([expect.objectContaining({ operation: 'create', class: 'fhir.write', outcome: 'success', billable: false, nonBillableReason: 'duplicate' })]);
+    const [record] = (await app.get(AuditService).list(a.tenant.id, { limit: 500 })).filter((r) => r.transactionId === transactionId);
+    expect(record).toMatchObject({ operation: 'create', resourceType: 'DocumentReference', patientRef: 'Patient/p7', outcome: 'success' });
+    // Authorized like any call: another tenant's credentials cannot record on this connection.
+    await expect(pipeline.recordDuplicate({ ...req, tenantId: b.tenant.id, actor: b.actor() })).rejects.toMatchObject({ code: ErrorCode.NotFound });
+  });
+
   it('records a failed call once, as an error, and rethrows it', async () => {
     let transactionId = '';
     await expect(

@@ -83,6 +83,19 @@ export class TransactionPipeline {
     });
   }
 
+  /**
+   * Records a resend or replay of work already done — an HL7 message sent again after a lost
+   * ACK, an `Idempotency-Key` replay — as what it is: one usage event marked duplicate (counted,
+   * never billable) and its audit record per patient disclosed, in one statement, with no call
+   * to the EHR. Authorized like {@link run}. Returns the duplicate's own transaction id.
+   */
+  async recordDuplicate(req: TransactionRequest, patientRefs: readonly string[] = []): Promise<string> {
+    const connection = await this.authorize(req);
+    const ctx: TransactionContext = { transactionId: randomUUID(), connection };
+    await this.commit(req, ctx, 'success', Date.now(), [...patientRefs], undefined, true);
+    return ctx.transactionId;
+  }
+
   private async authorize(req: TransactionRequest): Promise<Connection> {
     const { actor } = req;
     if (actor.type === 'operator' || actor.tenantId !== req.tenantId) {
@@ -108,6 +121,7 @@ export class TransactionPipeline {
     startedAt: number,
     learnedPatientRefs: string[],
     persist: ((tx: DbTransaction) => Promise<void>) | undefined,
+    duplicate = false,
   ): Promise<void> {
     const occurredAt = new Date();
     const usage = {
@@ -121,6 +135,7 @@ export class TransactionPipeline {
       durationMs: occurredAt.getTime() - startedAt,
       occurredAt,
       environment: ctx.connection.environment,
+      duplicate,
     };
     const audit = {
       tenantId: req.tenantId,
