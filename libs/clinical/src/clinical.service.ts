@@ -67,7 +67,7 @@ export class ClinicalService {
     }
     const issues = validateFhirResource(resource);
     if (issues.length > 0) throw new SbError(ErrorCode.ValidationFailed, 'Resource is not valid FHIR R4', { issues });
-    return this.idempotent.run({ tenantId, connectionId, key: idempotencyKey, request: { type, resource } }, async (persist) => {
+    return this.idempotent.run({ tenantId, connectionId, key: idempotencyKey, request: { type, resource }, actor, resourceType: type }, async (persist) => {
       // The create's event (a note filed, an appointment booked) commits with its usage and audit records.
       const persistWithEvents = async (tx: DbTransaction, result: CreateResult) => {
         await persist?.(tx, result);
