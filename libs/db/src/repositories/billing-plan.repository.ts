@@ -102,6 +102,16 @@ export class BillingPlanRepository {
     });
   }
 
+  /**
+   * Holds the plan row (shared) until the end of the transaction: an assignment reading the
+   * latest version and a new version re-pinning the plan's tenants never interleave. Take it
+   * before any tenant lock (a new version holds the plan, then tenants).
+   */
+  async sharePlan(tx: DbTransaction, planId: string): Promise<boolean> {
+    const rows = await unwrapTx(tx).$queryRaw<{ id: string }[]>`SELECT "id"::text FROM "BillingPlan" WHERE "id" = ${planId}::uuid FOR SHARE`;
+    return rows.length === 1;
+  }
+
   /** Takes the tenant's billing lock until the end of the caller's transaction. */
   async lockTenant(tx: DbTransaction, tenantId: string): Promise<void> {
     await unwrapTx(tx).$executeRaw`SELECT pg_advisory_xact_lock(${BILLING_LOCK_CLASS}::int, hashtext(${tenantId}))`;

@@ -36,6 +36,12 @@ export interface PeriodUsageRow {
   units: number;
 }
 
+/** A period's billable units per class and its active connections (billable units > 0). */
+export interface PeriodTotals {
+  byClass: Record<string, number>;
+  activeConnections: number;
+}
+
 /** Summed unit deltas of production adjustments of one period, connection and class. */
 export interface AdjustmentTotal {
   periodStart: Date;
@@ -72,18 +78,45 @@ const db = (prisma: PrismaService, tx?: DbTransaction) => (tx ? unwrapTx(tx) : p
 export class InvoiceRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Billable units per connection and class of the tenant's period starting at `periodStart`. */
-  periodUsage(tenantId: string, periodStart: Date, tx?: DbTransaction): Promise<PeriodUsageRow[]> {
+  /**
+   * Billable units per class of the tenant's period starting at `periodStart`, and how many
+   * connections have billable units in it: one aggregate in SQL over the period's totals.
+   */
+  async periodTotals(tenantId: string, periodStart: Date, tx?: DbTransaction): Promise<PeriodTotals> {
+    const rows = await db(this.prisma, tx).$queryRaw<{ class: string | null; units: number | null; active: number | null }[]>`
+      WITH per_connection AS (
+        SELECT "connectionId", "class", sum("units") AS "units"
+        FROM "UsagePeriodTotal"
+        WHERE "tenantId" = ${tenantId}::uuid AND "periodStart" = ${periodStart} AND "billable"
+        GROUP BY "connectionId", "class"
+      )
+      SELECT "class", sum("units")::int AS "units", NULL::int AS "active" FROM per_connection GROUP BY "class"
+      UNION ALL
+      SELECT NULL, NULL, count(*)::int FROM (SELECT 1 FROM per_connection GROUP BY "connectionId" HAVING sum("units") > 0) AS active`;
+    const byClass: Record<string, number> = {};
+    let activeConnections = 0;
+    for (const r of rows) {
+      if (r.class === null) activeConnections = r.active ?? 0;
+      else byClass[r.class] = r.units ?? 0;
+    }
+    return { byClass, activeConnections };
+  }
+
+  /** Billable units per class of some connections of the period (those an adjustment touches). */
+  periodUsageOf(tenantId: string, periodStart: Date, connectionIds: readonly string[], tx?: DbTransaction): Promise<PeriodUsageRow[]> {
+    if (connectionIds.length === 0) return Promise.resolve([]);
     return db(this.prisma, tx).$queryRaw<PeriodUsageRow[]>`
       SELECT "connectionId"::text AS "connectionId", "class", sum("units")::int AS "units"
       FROM "UsagePeriodTotal"
-      WHERE "tenantId" = ${tenantId}::uuid AND "periodStart" = ${periodStart} AND "billable"
+      WHERE "tenantId" = ${tenantId}::uuid AND "periodStart" = ${periodStart} AND "billable" AND "connectionId" = ANY(${[...connectionIds]}::uuid[])
       GROUP BY "connectionId", "class"`;
   }
 
   /** Distinct patient tokens of the period. */
   async distinctPatients(tenantId: string, periodStart: Date, tx?: DbTransaction): Promise<number> {
-    return db(this.prisma, tx).usagePeriodPatient.count({ where: { tenantId, periodStart } });
+    const [row] = await db(this.prisma, tx).$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS "n" FROM "UsagePeriodPatient" WHERE "tenantId" = ${tenantId}::uuid AND "periodStart" = ${periodStart}`;
+    return row?.n ?? 0;
   }
 
   /** Production connections whose first go-live falls in [start, end). */
