@@ -58,9 +58,10 @@ export class AthenaPageProcessor {
       {
         // The page was read from athena and stored already: what crosses into processing is the stored page.
         call: async () => (await this.repository.pageItems(page.id)).map((item) => deriver.parse(item)),
-        persist: async (tx, parsed) => {
+        persist: async (tx, parsed, ctx) => {
           if (!(await this.repository.lockFeed(tx, fence))) throw new LeaseLost();
-          if (!(await this.repository.lockUnprocessedPage(tx, page.id))) return; // an earlier attempt committed it
+          // An earlier attempt committed it: this one is metered as a duplicate.
+          if (!(await this.repository.lockUnprocessedPage(tx, page.id))) return ctx.alreadyDone();
           const events = await this.apply(tx, fence.feed, connection, practiceId, parsed);
           await this.events.append(tx, events);
           await this.repository.completePage(tx, page.id, events.length);

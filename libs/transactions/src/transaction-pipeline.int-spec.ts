@@ -53,6 +53,18 @@ describe('TransactionPipeline (real Postgres)', () => {
     await expect(pipeline.recordDuplicate({ ...req, tenantId: b.tenant.id, actor: b.actor() })).rejects.toMatchObject({ code: ErrorCode.NotFound });
   });
 
+  it('meters a retry whose work an earlier attempt had done (persist says alreadyDone) as a duplicate', async () => {
+    const run = (done: boolean) =>
+      pipeline.run(
+        { tenantId: a.tenant.id, connectionId: a.echo.id, operation: 'message.in', resourceType: 'Patient', actor: a.actor() },
+        { call: () => Promise.resolve('page'), persist: async (_tx, _page, ctx) => (done ? ctx.alreadyDone() : undefined) },
+      );
+    const first = await run(false);
+    const retry = await run(true);
+    expect((await usageOf(a.tenant.id, first.transactionId)).map((e) => e.nonBillableReason)).toEqual(['sandbox']);
+    expect((await usageOf(a.tenant.id, retry.transactionId)).map((e) => [e.class, e.billable, e.nonBillableReason])).toEqual([['hl7.in', false, 'duplicate']]);
+  });
+
   it('records a failed call once, as an error, and rethrows it', async () => {
     let transactionId = '';
     await expect(

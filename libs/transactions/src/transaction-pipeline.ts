@@ -22,12 +22,18 @@ export interface TransactionRequest {
 export interface TransactionContext {
   transactionId: string;
   connection: Connection;
+  /** Says, from `persist`, that an earlier attempt had done this work: the call is metered as a duplicate. */
+  alreadyDone: () => void;
 }
 
 export interface TransactionWork<R> {
   /** The call across the trust boundary. Runs outside any database transaction. */
   call: (ctx: TransactionContext) => Promise<R>;
-  /** The work's own writes; committed in one transaction with the usage event and audit record. */
+  /**
+   * The work's own writes; committed in one transaction with the usage event and audit record.
+   * When it finds the work already done by an earlier attempt (a job retry), it calls
+   * `ctx.alreadyDone()`: the call is then metered as a duplicate, counted and never billable.
+   */
   persist?: (tx: DbTransaction, result: R, ctx: TransactionContext) => Promise<void>;
   /** The patients whose data the result holds (a search may hold several): one audit record each. */
   patientRefsOf?: (result: R) => string[];
@@ -55,7 +61,8 @@ export class TransactionPipeline {
 
   async run<R>(req: TransactionRequest, work: TransactionWork<R>): Promise<TransactionResult<R>> {
     const connection = await this.authorize(req);
-    const ctx: TransactionContext = { transactionId: randomUUID(), connection };
+    let alreadyDone = false;
+    const ctx: TransactionContext = { transactionId: randomUUID(), connection, alreadyDone: () => (alreadyDone = true) };
     return tracer.startActiveSpan(`sb.transaction ${req.operation}`, async (span) => {
       setSafeSpanAttributes(span, {
         transactionId: ctx.transactionId,
@@ -70,7 +77,14 @@ export class TransactionPipeline {
       try {
         const result = await work.call(ctx);
         const persist = work.persist;
-        await this.commit(req, ctx, 'success', startedAt, work.patientRefsOf?.(result) ?? [], persist ? (tx) => persist(tx, result, ctx) : undefined);
+        const write = persist
+          ? async (tx: DbTransaction) => {
+              alreadyDone = false; // a retried database transaction starts over
+              await persist(tx, result, ctx);
+              return alreadyDone;
+            }
+          : undefined;
+        await this.commit(req, ctx, 'success', startedAt, work.patientRefsOf?.(result) ?? [], write);
         setSafeSpanAttributes(span, { outcome: 'success' });
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
@@ -91,7 +105,7 @@ export class TransactionPipeline {
    */
   async recordDuplicate(req: TransactionRequest, patientRefs: readonly string[] = []): Promise<string> {
     const connection = await this.authorize(req);
-    const ctx: TransactionContext = { transactionId: randomUUID(), connection };
+    const ctx: TransactionContext = { transactionId: randomUUID(), connection, alreadyDone: () => undefined };
     await this.commit(req, ctx, 'success', Date.now(), [...patientRefs], undefined, true);
     return ctx.transactionId;
   }
@@ -120,7 +134,8 @@ export class TransactionPipeline {
     outcome: TransactionOutcome,
     startedAt: number,
     learnedPatientRefs: string[],
-    persist: ((tx: DbTransaction) => Promise<void>) | undefined,
+    /** The work's writes; resolves whether an earlier attempt had done the work (then metered as a duplicate). */
+    persist: ((tx: DbTransaction) => Promise<boolean>) | undefined,
     duplicate = false,
   ): Promise<void> {
     const occurredAt = new Date();
@@ -152,8 +167,8 @@ export class TransactionPipeline {
     const patientRefs = [...(req.patientRef ? [req.patientRef] : []), ...learnedPatientRefs];
     if (!persist) return this.calls.record(usage, audit, patientRefs);
     await this.db.transaction(async (tx) => {
-      await persist(tx);
-      await this.calls.record(usage, audit, patientRefs, tx);
+      const done = await persist(tx);
+      await this.calls.record(done ? { ...usage, duplicate: true } : usage, audit, patientRefs, tx);
     });
   }
 
