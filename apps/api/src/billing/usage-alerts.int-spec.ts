@@ -312,6 +312,20 @@ describe('UsageAlertEvaluator', () => {
       ]);
     });
 
+    it('with the real invoice preview: 9 reads at $0.50 ($4.50) are below $5, the 10th reaches it', async () => {
+      const t = await fixtures.newTenant();
+      await withPlan(t, [{ class: 'fhir.read', model: 'unit', unitPrice: '0.50' }]);
+      const ruleId = await newRule(t, { name: 'Five dollars', metric: 'amount', threshold: '5' });
+      await usage(t.echo, '2026-03-10T10:00:00Z', { times: 9 });
+      await app.get(UsageAlertEvaluator).evaluateOnce(MID_MARCH);
+      expect(await crossedEvents(t.tenant.id)).toEqual([]);
+      await usage(t.echo, '2026-03-10T11:00:00Z');
+      await app.get(UsageAlertEvaluator).evaluateOnce(MID_MARCH);
+      expect((await crossedEvents(t.tenant.id)).map((e) => e.data)).toEqual([
+        { ruleId, ruleName: 'Five dollars', metric: 'amount', threshold: '5', value: '5.00', period: MARCH },
+      ]);
+    });
+
     it('without a spend source, amount rules wait (nothing fires)', async () => {
       const t = await fixtures.newTenant();
       await newRule(t, { name: 'Spend', metric: 'amount', threshold: '0.01' });
