@@ -5,4 +5,3 @@ export * from './usage-cursor';
 export * from './usage-tenant';
 export * from './usage-reconciliation.service';
 export * from './usage-export.service';
-export * from './zoned-timestamp';

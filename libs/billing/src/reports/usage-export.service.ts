@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@sb/audit';
 import type { Actor } from '@sb/core';
-import { Database, UsageReportRepository, type BillableTransactionRow } from '@sb/db';
+import { Database, UsageReportRepository, type BillableCsvPage } from '@sb/db';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BillingSummaryExport, csvField } from '../invoices/billing-summary-export';
 import { UsageQueryService } from './usage-query.service';
-import { ZonedTimestampFormatter } from './zoned-timestamp';
 
 /** The detail export's columns, in order. No patient data: transactions are named by id only. */
 export const DETAIL_EXPORT_COLUMNS = ['transaction_id', 'time', 'connection_id', 'connection_name', 'class', 'operation', 'resource_type', 'environment', 'units'] as const;
@@ -64,22 +63,17 @@ export class UsageExportService {
   /** The header, then one chunk per page; the next page is read while this one is sent. */
   private async *detailChunks(tenantId: string, range: { from: Date; to: Date }, timezone: string, names: Map<string, string>): AsyncGenerator<string> {
     yield DETAIL_EXPORT_COLUMNS.join(',') + '\r\n';
-    const time = new ZonedTimestampFormatter(timezone);
-    const nameField = new Map([...names].map(([id, name]) => [id, csvField(spreadsheetSafe(name))]));
-    const read = (after?: BillableTransactionRow) => {
-      const page = this.reports.billablePage(tenantId, { ...range, after: after && { occurredAt: after.occurredAt, id: after.id }, limit: DETAIL_EXPORT_PAGE_ROWS });
+    const connectionNames = new Map([...names].map(([id, name]) => [id, csvField(spreadsheetSafe(name))]));
+    const read = (after?: BillableCsvPage['last']) => {
+      const page = this.reports.billableCsvPage(tenantId, { ...range, after: after ?? undefined, limit: DETAIL_EXPORT_PAGE_ROWS, timezone, connectionNames });
       page.catch(() => undefined); // a client that leaves early never awaits the read ahead
       return page;
     };
-    let next: Promise<BillableTransactionRow[]> | null = read();
+    let next: Promise<BillableCsvPage> | null = read();
     while (next) {
-      const page: BillableTransactionRow[] = await next;
-      next = page.length === DETAIL_EXPORT_PAGE_ROWS ? read(page[page.length - 1]) : null;
-      let chunk = '';
-      for (const r of page) {
-        chunk += `${r.transactionId},${time.format(r.occurredAt)},${r.connectionId},${nameField.get(r.connectionId) ?? ''},${r.class ?? ''},${csvField(r.operation)},${csvField(r.resourceType)},${r.environment},${r.units}\r\n`;
-      }
-      if (chunk) yield chunk;
+      const page: BillableCsvPage = await next;
+      next = page.rows === DETAIL_EXPORT_PAGE_ROWS ? read(page.last) : null;
+      if (page.rows > 0) yield page.csv;
     }
   }
 
