@@ -44,12 +44,12 @@ describe('billing page', () => {
     expect(screen.getByRole('region', { name: 'Active connections' })).toHaveTextContent('2');
     expect(screen.getByRole('region', { name: 'Distinct patients' })).toHaveTextContent('340');
 
-    // The two spans are equally long, in whole 15-minute buckets: 14 days 15:15 into each period.
+    // The two spans are equally long, in whole 15-minute buckets up to the one holding now (09:30 starts one): 14 days 15:30 into each period.
     const spans = usageQueries(api).filter((q) => q.groupBy === 'billable');
     expect(spans).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ from: DEC.start, to: '2026-12-15T09:30:00.000Z', timezone: 'Asia/Kathmandu' }),
-        expect.objectContaining({ from: NOV.start, to: '2026-11-15T09:30:00.000Z', timezone: 'Asia/Kathmandu' }),
+        expect.objectContaining({ from: DEC.start, to: '2026-12-15T09:45:00.000Z', timezone: 'Asia/Kathmandu' }),
+        expect.objectContaining({ from: NOV.start, to: '2026-11-15T09:45:00.000Z', timezone: 'Asia/Kathmandu' }),
       ]),
     );
   });
@@ -106,11 +106,16 @@ describe('billing page', () => {
     expect(within(section).getByText('200 units over, billed at the plan’s prices')).toBeInTheDocument();
     const table = await within(section).findByRole('table', { name: 'Included units remaining by day' });
     expect(headers(table)).toEqual(['Day (Asia/Kathmandu)', 'HL7 in']);
-    expect(bodyRows(table)).toEqual([
+    // Every day of the period so far on Kathmandu's calendar (Dec 15, 15:15 there), days without usage included.
+    const rows = bodyRows(table);
+    expect(rows).toHaveLength(15);
+    expect(rows.slice(0, 4)).toEqual([
       ['2026-12-01', '960'],
       ['2026-12-02', '960'],
       ['2026-12-03', '0'],
+      ['2026-12-04', '0'],
     ]);
+    expect(rows.at(-1)).toEqual(['2026-12-15', '0']);
   });
 
   it('reads every page of a long answer', async () => {
@@ -153,6 +158,8 @@ describe('billing page', () => {
     await user.click(within(alert).getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText(/No plan assigned yet/)).toBeInTheDocument();
     expect(await screen.findByRole('heading', { name: 'No billable usage in this period' })).toBeInTheDocument();
+    // A first period: units to date still shown, nothing earlier to compare with.
+    expect(screen.getByRole('region', { name: 'Billable units to date' })).toHaveTextContent('0No earlier period to compare with');
     expect(screen.queryByRole('region', { name: 'Included units' })).not.toBeInTheDocument();
   });
 });

@@ -51,7 +51,7 @@ export default function BillingPage() {
         {formatDateTime(preview.dataRefreshedAt)}
       </Text>
       <PeriodSummary current={preview} last={lastPreview} now={now} />
-      <BurnDown preview={preview} />
+      <BurnDown preview={preview} now={now} />
       {settled ? <UsageOverTime key={ranges.map((r) => r.value).join()} ranges={ranges} billingTimeZone={preview.period.timezone} /> : <LoadingState label="Loading the periods…" />}
     </Page>
   );

@@ -3,7 +3,7 @@ import { lazy, Suspense, useMemo } from 'react';
 import type { ChartSeries } from '../usage/summaries';
 import { ErrorState, LoadingState } from '../ui/states';
 import { useUsageWindows } from './queries';
-import { windowLabel } from './time-zones';
+import { daysBetween, windowLabel } from './time-zones';
 import type { InvoiceView, RatedLine } from '../api/types';
 import { amountOf, classLabel } from './usage-series';
 
@@ -20,7 +20,7 @@ export const includedLines = (preview: InvoiceView): (RatedLine & { class: strin
  * preview's quantity) and, day by day in the billing zone, how many remained at the end of the
  * day (included − units used so far, from /v1/usage per day and class).
  */
-export function BurnDown({ preview }: { preview: InvoiceView }) {
+export function BurnDown({ preview, now }: { preview: InvoiceView; now: Date }) {
   const lines = useMemo(() => includedLines(preview), [preview]);
   const zone = preview.period.timezone;
   const daily = useUsageWindows(lines.length > 0 ? { from: preview.period.start, to: preview.period.end, window: 'day', groupBy: 'class,billable', timezone: zone } : null);
@@ -28,20 +28,23 @@ export function BurnDown({ preview }: { preview: InvoiceView }) {
   const pivot = useMemo(() => {
     if (!daily.data) return null;
     const series: ChartSeries[] = lines.map((l, i) => ({ name: `s${i}`, key: l.class, label: classLabel(l.class), color: COLORS[i % COLORS.length] ?? 'gray.6' }));
-    const starts = [...new Set(daily.data.data.map((r) => r.start))].sort((a, b) => new Date(a).getTime() - new Date(b).getTime());
+    // Every day of the period so far (the API leaves out days without usage), on the billing zone's calendar.
+    const endMs = Math.min(now.getTime(), new Date(preview.period.end).getTime() - 1);
+    const days = daysBetween(preview.period.start, new Date(Math.max(endMs, new Date(preview.period.start).getTime())).toISOString(), zone);
+    const billable = daily.data.data.filter((r) => r.billable === true);
     const used = new Map<string, number>();
-    const rows = starts.map((start) => {
-      const row: Record<string, string | number> = { date: windowLabel(start, 'day', zone), start };
+    const rows = days.map((day) => {
+      const row: Record<string, string | number> = { date: day, start: day };
       lines.forEach((l, i) => {
-        const today = daily.data.data.filter((r) => r.start === start && r.billable === true && (r.class ?? '') === l.class).reduce((s, r) => s + amountOf(r), 0);
-        const so = (used.get(l.class) ?? 0) + today;
-        used.set(l.class, so);
-        row[`s${i}`] = Math.max(0, l.includedUnits - so);
+        const today = billable.filter((r) => windowLabel(r.start, 'day', zone) === day && (r.class ?? '') === l.class).reduce((s, r) => s + amountOf(r), 0);
+        const soFar = (used.get(l.class) ?? 0) + today;
+        used.set(l.class, soFar);
+        row[`s${i}`] = Math.max(0, l.includedUnits - soFar);
       });
       return row;
     });
     return { rows, series };
-  }, [daily.data, lines, zone]);
+  }, [daily.data, lines, zone, now, preview.period]);
 
   if (lines.length === 0) return null;
   return (

@@ -41,7 +41,7 @@ function PreviewLines({ preview, invoices }: { preview: InvoiceView; invoices: r
         </Table.Thead>
         <Table.Tbody>
           {preview.lines.map((line, i) => (
-            <Table.Tr key={`${line.kind}-${line.class ?? ''}-${line.invoiceId ?? ''}-${i}`}>
+            <Table.Tr key={`${line.kind}-${line.class ?? ''}-${line.invoiceId ?? ''}-${i}`} style={{ verticalAlign: 'top' }}>
               <Table.Th scope="row" fw={500}>
                 {lineTitle(line)}
               </Table.Th>

@@ -36,10 +36,10 @@ function Figure({ label, value, detail }: { label: string; value: string; detail
  * queries over equally long spans), active connections and distinct patients.
  */
 export function PeriodSummary({ current, last, now }: { current: InvoiceView; last: InvoiceView | null; now: Date }) {
-  const spans = useMemo(() => (last ? samePointRanges(current.period, last.period, now) : null), [current.period, last, now]);
+  const spans = useMemo(() => samePointRanges(current.period, last?.period ?? null, now), [current.period, last, now]);
   const zone = current.period.timezone;
   const thisSpan = useUsageWindows(spans ? { ...spans.current, window: 'month', groupBy: 'billable', timezone: zone } : null);
-  const lastSpan = useUsageWindows(spans ? { ...spans.last, window: 'month', groupBy: 'billable', timezone: zone } : null);
+  const lastSpan = useUsageWindows(spans?.last ? { ...spans.last, window: 'month', groupBy: 'billable', timezone: zone } : null);
   const unitsNow = sumUnits(thisSpan.data);
   const unitsThen = sumUnits(lastSpan.data);
   const active = current.quantities.activeConnections;
@@ -54,9 +54,13 @@ export function PeriodSummary({ current, last, now }: { current: InvoiceView; la
       />
       <Figure
         label="Billable units to date"
-        value={unitsNow === null ? '…' : num(unitsNow)}
+        value={!spans ? '0' : unitsNow === null ? '…' : num(unitsNow)}
         detail={
-          !spans ? 'No earlier period to compare with' : unitsThen === null ? 'Loading the last period…' : `Same point last period: ${num(unitsThen)}${change(unitsNow === null || unitsThen === 0 ? null : Math.round(((unitsNow - unitsThen) / unitsThen) * 100))}`
+          !spans?.last
+            ? 'No earlier period to compare with'
+            : unitsThen === null
+              ? 'Loading the last period…'
+              : `Same point last period: ${num(unitsThen)}${change(unitsNow === null || unitsThen === 0 ? null : Math.round(((unitsNow - unitsThen) / unitsThen) * 100))}`
         }
       />
       <Figure label="Active connections" value={num(active)} detail="With billable traffic this period" />

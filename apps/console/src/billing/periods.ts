@@ -17,18 +17,19 @@ export function previousPeriodId(id: string): string | null {
 export const BUCKET_MS = 15 * 60_000;
 
 /**
- * [start, start + elapsed) of the last period, where `elapsed` is how far the current period
- * has run at `now`, in whole 15-minute buckets (and never past the last period's end).
+ * How far the current period has run at `now`, as [start, start + elapsed) in whole 15-minute
+ * buckets (the bucket holding `now` included), and the same span from the last period's start
+ * (never past its end) when there is one; null before the period starts.
  */
-export function samePointRanges(current: { start: string }, last: { start: string; end: string }, now: Date): { current: { from: string; to: string }; last: { from: string; to: string } } | null {
+export function samePointRanges(
+  current: { start: string },
+  last: { start: string; end: string } | null,
+  now: Date,
+): { current: { from: string; to: string }; last: { from: string; to: string } | null } | null {
   const curStart = new Date(current.start).getTime();
-  const lastStart = new Date(last.start).getTime();
-  const lastEnd = new Date(last.end).getTime();
-  const elapsed = Math.floor((now.getTime() - curStart) / BUCKET_MS) * BUCKET_MS;
-  if (elapsed <= 0) return null;
-  const lastTo = Math.min(lastStart + elapsed, lastEnd);
-  return {
-    current: { from: new Date(curStart).toISOString(), to: new Date(curStart + elapsed).toISOString() },
-    last: { from: new Date(lastStart).toISOString(), to: new Date(lastTo).toISOString() },
-  };
+  // Up to the end of the bucket holding `now`: what was just committed counts (the API widens ranges to buckets anyway).
+  if (now.getTime() < curStart) return null;
+  const elapsed = (Math.floor((now.getTime() - curStart) / BUCKET_MS) + 1) * BUCKET_MS;
+  const span = (start: number, end: number) => ({ from: new Date(start).toISOString(), to: new Date(Math.min(start + elapsed, end)).toISOString() });
+  return { current: span(curStart, Number.POSITIVE_INFINITY), last: last ? span(new Date(last.start).getTime(), new Date(last.end).getTime()) : null };
 }

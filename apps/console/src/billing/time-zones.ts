@@ -96,6 +96,23 @@ export function windowLabel(startIso: string, window: UsageWindow, zone: string)
   }
 }
 
+/**
+ * Every calendar day (`YYYY-MM-DD` in `zone`) from the one containing `from` to the one
+ * containing `to`, both included: counted on dates, so a 23- or 25-hour DST day is one day.
+ */
+export function daysBetween(from: string, to: string, zone: string): string[] {
+  const first = windowLabel(from, 'day', zone);
+  const last = windowLabel(to, 'day', zone);
+  const days: string[] = [];
+  const [y, m, d] = first.split('-').map(Number) as [number, number, number];
+  for (let i = 0; days.length < 400; i++) {
+    const day = new Date(Date.UTC(y, m - 1, d + i)).toISOString().slice(0, 10);
+    if (day > last) break;
+    days.push(day);
+  }
+  return days;
+}
+
 /** `2026-12-15 14:00` in `zone`. */
 export const localDateTime = (iso: string, zone: string): string => windowLabel(iso, 'hour', zone);
 

@@ -82,7 +82,7 @@ export function UsageOverTime({ ranges, billingTimeZone }: { ranges: NamedRange[
         <Table.ScrollContainer minWidth={360}>
           <Table aria-label={`${what} per ${per} by ${by}`} verticalSpacing={4} striped>
             <Table.Caption>
-              {what} per {per} (starting at, in {zone}){billableOnly ? '' : ', billable or not'}
+              {what} per {per}{billableOnly ? '' : ', billable or not'}, each {per} named by its start in {zone}; {per}s without usage are not listed
             </Table.Caption>
             <Table.Thead>
               <Table.Tr>

@@ -14,6 +14,7 @@ export default function DailyChart({ rows, series, description }: { rows: Record
         data={rows}
         dataKey="date"
         type="stacked"
+        maxBarWidth={56}
         series={series.map((s) => ({ name: s.name, label: s.label, color: s.color }))}
         withLegend
         legendProps={{ verticalAlign: 'bottom' }}
