@@ -12,7 +12,9 @@
  * page, whose table equals GET /v1/usage for the same filters in Kathmandu (per
  * day, by connection) and in UTC (per hour, by class), the period's spend,
  * active connections and distinct patients as the preview has them, the
- * invoice preview with each line's computation, and downloads the summary CSV.
+ * invoice preview with each line's computation, and downloads the summary CSV;
+ * then the operator's correction on the read-only Adjustments page, and a usage
+ * alert created and deleted.
  */
 import type { Locator, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -310,4 +312,47 @@ test('a finance user reads billable usage over time in two time zones, the invoi
   expect(cents).toBe(500n);
   expect(csv.slice(1).every((r) => r.startsWith(`${preview.period.id},`))).toBe(true);
   expect(download.suggestedFilename()).toMatch(/\.csv$/);
+
+  // The operator voids one result sent by mistake: the finance user sees the correction, read-only, with its reason.
+  const events = (await api('GET', '/v1/usage/events?limit=100', { token: tenant.key })).body.items as { transactionId: string; connectionId: string }[];
+  const voided = events.find((e) => e.connectionId === feed.body.id)!;
+  const adjusted = await fetch(`${stack.base}/v1/usage/adjustments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json', 'idempotency-key': unique('void') },
+    body: JSON.stringify({ tenantId: tenant.id, transactionIds: [voided.transactionId], action: 'void', reason: 'Test result sent to production' }),
+  });
+  expect(adjusted.status).toBe(201);
+  await page.getByRole('navigation').getByRole('link', { name: 'Adjustments' }).click();
+  const corrections = page.getByRole('table', { name: 'Adjustments' });
+  await expect(corrections.getByRole('row')).toHaveCount(2);
+  await expect(corrections).toContainText(voided.transactionId);
+  await expect(corrections).toContainText('Test result sent to production');
+  await expect(corrections).toContainText(feed.body.name as string);
+  await expect(corrections).toContainText('Not invoiced yet');
+  await expect(page.getByRole('button', { name: /void|amend|adjust/i })).toHaveCount(0);
+  await expectAccessible(page, 'adjustments');
+  await snap(page, '06-adjustments');
+
+  // A usage alert at 80% of the included HL7 units, created and then deleted (after a confirmation naming it).
+  await page.getByRole('navigation').getByRole('link', { name: 'Usage alerts' }).click();
+  await expect(page.getByRole('heading', { name: 'No usage alerts yet' })).toBeVisible();
+  await page.getByRole('button', { name: 'Create alert' }).click();
+  const form = page.getByRole('dialog', { name: 'Create a usage alert' });
+  await form.getByLabel('Name').fill('HL7 included at 80%');
+  await form.getByLabel('Metric').selectOption('includedPercent');
+  await form.getByLabel('Threshold').fill('80');
+  await form.getByLabel('Class').selectOption('hl7.in');
+  await form.getByRole('button', { name: 'Create alert' }).click();
+  await expect(form).toHaveCount(0);
+  const rules = page.getByRole('table', { name: 'Usage alerts' });
+  await expect(rules.getByRole('rowheader', { name: 'HL7 included at 80%' })).toBeVisible();
+  await expect(rules).toContainText('80%');
+  const listed = (await api('GET', '/v1/usage/alerts', { token: tenant.key })).body.data as { name: string; metric: string; threshold: string; class: string | null }[];
+  expect(listed.map((r) => [r.name, r.metric, r.threshold, r.class])).toEqual([['HL7 included at 80%', 'includedPercent', '80', 'hl7.in']]);
+  await expectAccessible(page, 'usage alerts');
+  await snap(page, '06-usage-alerts');
+  await page.getByRole('button', { name: 'Delete HL7 included at 80%' }).click();
+  await page.getByRole('dialog', { name: 'Delete HL7 included at 80%?' }).getByRole('button', { name: 'Delete HL7 included at 80%' }).click();
+  await expect(page.getByRole('heading', { name: 'No usage alerts yet' })).toBeVisible();
+  expect((await api('GET', '/v1/usage/alerts', { token: tenant.key })).body.data).toEqual([]);
 });
