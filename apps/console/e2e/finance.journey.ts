@@ -97,12 +97,12 @@ test('a finance user reads usage by connection, vendor, operation and outcome, a
   await expect(page.getByRole('heading', { name: 'Usage', level: 1 })).toBeVisible();
   await expect(page.getByRole('radio', { name: 'This month' })).toBeChecked();
 
-  // Totals by each dimension: billable (success), errors and total per row, as the API groups them.
+  // Totals by each dimension: successful, errors and total per row, as the API groups them.
   const expectTotals = async (dimension: string, keyOf: (t: (typeof totals)[number]) => string, label: (key: string) => string) => {
     const expected: Record<string, Record<string, number>> = {};
     for (const t of totals) {
-      const row = (expected[label(keyOf(t))] ??= { Billable: 0, Errors: 0, Total: 0 });
-      row[t.outcome === 'success' ? 'Billable' : 'Errors']! += t.count;
+      const row = (expected[label(keyOf(t))] ??= { Successful: 0, Errors: 0, Total: 0 });
+      row[t.outcome === 'success' ? 'Successful' : 'Errors']! += t.count;
       row.Total! += t.count;
     }
     await expect.poll(() => readTable(page.getByRole('table', { name: `Totals by ${dimension}` }))).toEqual(expected);
@@ -110,8 +110,8 @@ test('a finance user reads usage by connection, vendor, operation and outcome, a
   await expectTotals('connection', (t) => t.connectionId, nameOf);
   await expectTotals('vendor', (t) => t.vendor, (v) => v);
   await expectTotals('operation', (t) => t.operation, (o) => o);
-  await expectTotals('outcome', (t) => t.outcome, (o) => (o === 'success' ? 'Billable' : 'Errors'));
-  await expect(page.getByText('Billable transactions').locator('..')).toContainText(String(totals.filter((t) => t.outcome === 'success').reduce((s, t) => s + t.count, 0)));
+  await expectTotals('outcome', (t) => t.outcome, (o) => (o === 'success' ? 'Successful' : 'Errors'));
+  await expect(page.getByText('Successful transactions').locator('..')).toContainText(String(totals.filter((t) => t.outcome === 'success').reduce((s, t) => s + t.count, 0)));
 
   // The daily chart: SVG bars, and next to it a table with the API's numbers, day by day.
   const chart = page.getByRole('img', { name: /Stacked bar chart of transactions per day by connection/ });
@@ -129,7 +129,7 @@ test('a finance user reads usage by connection, vendor, operation and outcome, a
   const byOutcome = page.getByRole('table', { name: 'Transactions per day by outcome' });
   await expect
     .poll(() => readTable(byOutcome))
-    .toEqual(await apiDaily(tenant.key, monthStart, tomorrow, 'outcome', (k) => (k === 'success' ? 'Billable' : 'Errors')));
+    .toEqual(await apiDaily(tenant.key, monthStart, tomorrow, 'outcome', (k) => (k === 'success' ? 'Successful' : 'Errors')));
   await expect(page.getByRole('img', { name: /by outcome/ }).locator('svg path.recharts-rectangle').first()).toBeVisible();
 
   // Another period: the last 7 days (seven rows, the same numbers as the API's for that range).

@@ -35,12 +35,12 @@ test('a viewer sees connections but no button that changes anything, and the API
   expect(list.body.items.map((c: { name: string }) => c.name)).not.toContain('Sneaky');
 });
 
-test('a finance user sees Usage and nothing else', async ({ guardedPage: page }) => {
+test('a finance user sees the usage and billing pages and nothing else', async ({ guardedPage: page }) => {
   const tenant = await newTenant('Finance');
   await signIn(page, await newUser(tenant.id, 'finance'));
   await expect(page).toHaveURL(/\/console\/usage/);
   const nav = page.getByRole('navigation');
-  await expect(nav.getByRole('link')).toHaveText(['Usage']);
+  await expect(nav.getByRole('link')).toHaveText(['Usage', 'Billing', 'Invoices', 'Adjustments', 'Usage alerts']);
   await page.goto(`${stack.base}/console/connections`);
   await expect(page.getByText(/not available to your role/i).first()).toBeVisible();
   const status = await page.evaluate(async () => (await fetch('/v1/connections')).status);

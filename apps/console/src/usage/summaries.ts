@@ -14,13 +14,16 @@ export const GROUP_LABELS: Record<UsageGroupBy, string> = {
   outcome: 'Outcome',
 };
 
-/** `success` transactions are billable; `error` ones are not charged and are listed as errors. */
-export const OUTCOME_LABELS: Record<string, string> = { success: 'Billable', error: 'Errors' };
+/**
+ * Outcomes as this page names them. A successful transaction is not necessarily billable
+ * (sandbox traffic, echo calls and duplicates never are): billable usage is on the Billing page.
+ */
+export const OUTCOME_LABELS: Record<string, string> = { success: 'Successful', error: 'Errors' };
 
 export interface DimensionRow {
   key: string;
   label: string;
-  billable: number;
+  successful: number;
   errors: number;
   total: number;
 }
@@ -30,13 +33,13 @@ export type NameOf = (dimension: UsageGroupBy, key: string) => string;
 const keyOf = (t: UsageTotal, dimension: UsageGroupBy): string =>
   dimension === 'connection' ? t.connectionId : dimension === 'vendor' ? t.vendor : dimension === 'operation' ? t.operation : t.outcome;
 
-/** One row per connection (vendor, operation, outcome) with billable, error and total counts; largest first. */
+/** One row per connection (vendor, operation, outcome) with successful, error and total counts; largest first. */
 export function byDimension(totals: readonly UsageTotal[], dimension: UsageGroupBy, nameOf: NameOf): DimensionRow[] {
   const rows = new Map<string, DimensionRow>();
   for (const t of totals) {
     const key = keyOf(t, dimension);
-    const row = rows.get(key) ?? { key, label: nameOf(dimension, key), billable: 0, errors: 0, total: 0 };
-    if (t.outcome === 'success') row.billable += t.count;
+    const row = rows.get(key) ?? { key, label: nameOf(dimension, key), successful: 0, errors: 0, total: 0 };
+    if (t.outcome === 'success') row.successful += t.count;
     else row.errors += t.count;
     row.total += t.count;
     rows.set(key, row);

@@ -79,10 +79,10 @@ describe('usage page', () => {
       ['hl7.inbound', '45', '0', '45'],
     ]);
     expect(bodyRows(screen.getByRole('table', { name: 'Totals by outcome' }))).toEqual([
-      ['Billable', '1,545', '0', '1,545'],
+      ['Successful', '1,545', '0', '1,545'],
       ['Errors', '0', '30', '30'],
     ]);
-    expect(screen.getByText('Billable transactions').nextSibling).toHaveTextContent('1,545');
+    expect(screen.getByText('Successful transactions').nextSibling).toHaveTextContent('1,545');
 
     // The range sent is this month in whole UTC days; finance cannot read connections, so none were asked for.
     expect(sentQuery(api, '/v1/usage/totals', 0)).toEqual({ from: '2026-12-01T00:00:00.000Z', to: '2026-12-16T00:00:00.000Z' });
@@ -106,7 +106,7 @@ describe('usage page', () => {
 
     await user.click(screen.getByRole('radio', { name: 'Outcome' }));
     const byOutcome = await screen.findByRole('table', { name: 'Transactions per day by outcome' });
-    expect(within(byOutcome).getAllByRole('columnheader').map((c) => c.textContent)).toEqual(['Day (UTC)', 'Billable', 'Errors']);
+    expect(within(byOutcome).getAllByRole('columnheader').map((c) => c.textContent)).toEqual(['Day (UTC)', 'Successful', 'Errors']);
     expect(bodyRows(byOutcome)).toEqual([
       ['2026-12-01', '900', '10'],
       ['2026-12-02', '645', '20'],
@@ -173,8 +173,8 @@ describe('usage page', () => {
     await user.click(screen.getByRole('button', { name: 'Export CSV' }));
     expect(click).toHaveBeenCalled();
     const lines = (await (blob ?? new Blob()).text()).trim().split('\r\n');
-    expect(lines[0]).toBe('from,to,connection_id,connection,vendor,operation,outcome,billable,count');
-    expect(lines).toContain(`2026-12-01T00:00:00.000Z,2026-12-16T00:00:00.000Z,${EPIC},St. Mary’s Epic,epic,read,error,no,30`);
+    expect(lines[0]).toBe('from,to,connection_id,connection,vendor,operation,outcome,count');
+    expect(lines).toContain(`2026-12-01T00:00:00.000Z,2026-12-16T00:00:00.000Z,${EPIC},St. Mary’s Epic,epic,read,error,30`);
     expect(lines).toHaveLength(5);
   });
 

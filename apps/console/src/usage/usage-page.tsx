@@ -69,7 +69,7 @@ function DimensionTable({ dimension, rows }: { dimension: UsageGroupBy; rows: Di
             <Table.Tr>
               <Table.Th scope="col">{label}</Table.Th>
               <Table.Th scope="col" ta="right">
-                Billable
+                Successful
               </Table.Th>
               <Table.Th scope="col" ta="right">
                 Errors
@@ -85,7 +85,7 @@ function DimensionTable({ dimension, rows }: { dimension: UsageGroupBy; rows: Di
                 <Table.Th scope="row" fw={400}>
                   {dimension === 'connection' && r.label === r.key ? <Code>{r.key}</Code> : r.label}
                 </Table.Th>
-                <Table.Td ta="right">{num(r.billable)}</Table.Td>
+                <Table.Td ta="right">{num(r.successful)}</Table.Td>
                 <Table.Td ta="right">{num(r.errors)}</Table.Td>
                 <Table.Td ta="right">{num(r.total)}</Table.Td>
               </Table.Tr>
@@ -202,8 +202,8 @@ export default function UsagePage() {
   const nameOf = useNameOf(totals.data);
   const tables = useMemo(() => (totals.data ? GROUPS.map((g) => ({ dimension: g, rows: byDimension(totals.data, g, nameOf) })) : []), [totals.data, nameOf]);
   const sum = useMemo(() => {
-    const s = { billable: 0, errors: 0 };
-    for (const t of totals.data ?? []) s[t.outcome === 'success' ? 'billable' : 'errors'] += t.count;
+    const s = { successful: 0, errors: 0 };
+    for (const t of totals.data ?? []) s[t.outcome === 'success' ? 'successful' : 'errors'] += t.count;
     return s;
   }, [totals.data]);
 
@@ -213,8 +213,8 @@ export default function UsagePage() {
     downloadCsv(
       `usage-${days.first}-to-${days.last}.csv`,
       toCsv([
-        ['from', 'to', 'connection_id', 'connection', 'vendor', 'operation', 'outcome', 'billable', 'count'],
-        ...totals.data.map((t) => [range.from, range.to, t.connectionId, nameOf('connection', t.connectionId), t.vendor, t.operation, t.outcome, t.outcome === 'success' ? 'yes' : 'no', t.count]),
+        ['from', 'to', 'connection_id', 'connection', 'vendor', 'operation', 'outcome', 'count'],
+        ...totals.data.map((t) => [range.from, range.to, t.connectionId, nameOf('connection', t.connectionId), t.vendor, t.operation, t.outcome, t.count]),
       ]),
     );
   };
@@ -228,9 +228,9 @@ export default function UsagePage() {
       <Stack gap="md">
         <SimpleGrid cols={{ base: 1, xs: 3 }}>
           {[
-            ['Billable transactions', sum.billable],
+            ['Successful transactions', sum.successful],
             ['Errors', sum.errors],
-            ['All transactions', sum.billable + sum.errors],
+            ['All transactions', sum.successful + sum.errors],
           ].map(([label, value]) => (
             <Card withBorder key={label} padding="sm">
               <Text size="sm" c="dimmed">
@@ -261,7 +261,7 @@ export default function UsagePage() {
     >
       <PeriodPicker kind={kind} onKind={setKind} custom={custom} onCustom={setCustom} />
       <Text c="dimmed" size="sm" aria-live="polite">
-        {describeRange(range)} (UTC days). Successful transactions count as billable; errors are counted apart.
+        {describeRange(range)} (UTC days). Every transaction, successful or not; what is billable, and its price, is on the Billing page.
         {totals.isFetching && !totals.isPending ? ' Updating…' : ''}
       </Text>
       {content}
