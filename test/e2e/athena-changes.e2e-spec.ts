@@ -6,9 +6,13 @@
  * worker killed with SIGKILL twice — once while it polls, once while athena is
  * still sending it pages it has already marked processed (a slow drip) — then
  * restarted. Every change must arrive as exactly one event in the catch-up feed:
- * none lost to the destructive reads, none told twice by the replays.
+ * none lost to the destructive reads, none told twice by the replays. Each page the
+ * feed processed is metered once (a retry of a committed page as a duplicate), and
+ * the usage rollups hold every usage event once.
  */
-import { startBuiltApp, startE2eStack, type E2eStack, type E2eTenant, type RunningApp } from '@sb/testing';
+import type { TestingModule } from '@nestjs/testing';
+import { Database, unwrapTx } from '@sb/db';
+import { createTestingApp, startBuiltApp, startE2eStack, type E2eStack, type E2eTenant, type RunningApp } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 
 const PRACTICE = '195900';
@@ -18,6 +22,7 @@ const LEASE_EXPIRY_MS = 40_000;
 
 let stack: E2eStack;
 let worker: RunningApp | null = null;
+let db: TestingModule;
 /** What every worker process wrote (scanned for PHI at the end). */
 const workerOutput: string[] = [];
 
@@ -134,12 +139,46 @@ beforeAll(async () => {
   const settings = await fetch(`${stack.sandboxUrl}/_sandbox/athena/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ subscriptionDelayMs: 300 }) });
   expect(settings.status).toBe(200);
   worker = startBuiltApp('worker', stack.env);
+  db = await createTestingApp([]);
 }, 120_000);
 
 afterAll(async () => {
   await worker?.stop();
   await stack?.close();
+  await db?.close();
 });
+
+interface FeedUsage {
+  /** Pages the connection's feeds processed (each one committed once). */
+  pages: number;
+  /** Inbound (message.in) usage events of the connection by kind, and events still waiting for the rollup. */
+  firstTime: number;
+  duplicates: number;
+  failed: number;
+  queued: number;
+  raw: number;
+  rollupCount: number;
+  periodCount: number;
+}
+
+/** The feed's pages and usage, read straight from the tables. */
+async function feedUsage(connectionId: string): Promise<FeedUsage> {
+  const [row] = await db.get(Database).transaction((tx) =>
+    unwrapTx(tx).$queryRaw<FeedUsage[]>`
+      SELECT
+        (SELECT count(*)::int FROM "AthenaChangePage" WHERE "connectionId" = ${connectionId}::uuid AND "processedAt" IS NOT NULL) AS "pages",
+        (SELECT count(*)::int FROM "UsageEvent" WHERE "connectionId" = ${connectionId}::uuid AND "operation" = 'message.in' AND "outcome" = 'success'
+           AND "nonBillableReason" IS DISTINCT FROM 'duplicate') AS "firstTime",
+        (SELECT count(*)::int FROM "UsageEvent" WHERE "connectionId" = ${connectionId}::uuid AND "operation" = 'message.in' AND "nonBillableReason" = 'duplicate') AS "duplicates",
+        (SELECT count(*)::int FROM "UsageEvent" WHERE "connectionId" = ${connectionId}::uuid AND "operation" = 'message.in' AND "outcome" = 'error') AS "failed",
+        (SELECT count(*)::int FROM "UsageRollupQueue" q JOIN "UsageEvent" e ON e."id" = q."usageId" WHERE e."connectionId" = ${connectionId}::uuid) AS "queued",
+        (SELECT count(*)::int FROM "UsageEvent" WHERE "connectionId" = ${connectionId}::uuid) AS "raw",
+        (SELECT COALESCE(sum("count"), 0)::int FROM "UsageRollup" WHERE "connectionId" = ${connectionId}::uuid) AS "rollupCount",
+        (SELECT COALESCE(sum("count"), 0)::int FROM "UsagePeriodTotal" WHERE "connectionId" = ${connectionId}::uuid) AS "periodCount"`,
+  );
+  if (!row) throw new Error('no usage figures');
+  return row;
+}
 
 it('tells every change made in athena exactly once across two kill -9s of the worker, one in the middle of a consumed read', async () => {
   const tenant = await stack.newTenant(`athena-changes-${randomUUID().slice(0, 6)}`);
@@ -227,4 +266,12 @@ it('tells every change made in athena exactly once across two kill -9s of the wo
   expect(logs).toContain('"event":"athena_feed_subscribed"');
   expect(logs).toContain('"event":"athena_feed_replayed"');
   for (const phone of ['6175550101', '6175550102', '6175550103', '6175550104']) expect(logs).not.toContain(phone);
+
+  // Usage across the kills: one inbound transaction per processed page (a sandbox connection: counted, never
+  // billed), every retry of a committed page a duplicate; and the rollups, once caught up, hold every event once.
+  let usage = await feedUsage(connectionId);
+  await waitFor('the usage rollup', async () => (usage = await feedUsage(connectionId)).queued === 0, 30_000);
+  expect(usage.pages).toBeGreaterThan(0);
+  expect(usage.firstTime).toBe(usage.pages);
+  expect({ rollup: usage.rollupCount, period: usage.periodCount }).toEqual({ rollup: usage.raw, period: usage.raw });
 }, 420_000);
