@@ -227,6 +227,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Finalized invoices, newest period first (a tenant’s own; the operator: one tenant’s or all) */
+        get: operations["InvoicesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finalized invoice with its document (lines with their computation) */
+        get: operations["InvoicesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as finalized, as a PDF */
+        get: operations["InvoicesController_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finalize an ended period now, grace or not (operator)
+         * @description 409 `period_open` before the period ends, 409 `already_closed` when it has its invoice, 409 `conflict` when it has no billing terms or its usage is still being rolled up (retry).
+         */
+        post: operations["InvoicesController_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The draft invoice of a period (the finalized one once closed)
+         * @description Usage from the period totals plus outstanding adjustments, rated with the plan version of the period’s terms, plus correction lines for adjustments of closed periods. The operator names `tenantId`. A tenant without billing terms gets `plan: null`, no lines and total "0" in USD.
+         */
+        get: operations["InvoicesController_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/connections": {
         parameters: {
             query?: never;
@@ -735,6 +826,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every plan with its latest version number (operator) */
+        get: operations["PlansController_list"];
+        put?: never;
+        /**
+         * Create a priced plan and its version 1 (operator)
+         * @description Components per class (unit, graduated, volume, package), included units, minimum commitment, cap. Invalid definitions are a 400 naming each path; nothing is written.
+         */
+        post: operations["PlansController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan with every version, oldest first (operator) */
+        get: operations["PlansController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a hypothetical period under the plan (operator); nothing is written
+         * @description Each line shows its computation (tiers, quantities, unit prices).
+         */
+        post: operations["PlansController_quote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write the plan’s next version (operator)
+         * @description Versions never change. Tenants on the plan keep their version for the period under way and move to the new one from their next period (one audit record each).
+         */
+        post: operations["PlansController_addVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -788,6 +957,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{id}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant’s billing terms: in force, upcoming, history, and the current period */
+        get: operations["TenantBillingController_view"];
+        /**
+         * Assign a plan, billing timezone, anchor day and currency to a tenant (operator)
+         * @description A tenant’s first terms apply from the start of the current period under the new schedule; any later change applies from the next period. Unknown plan: 404; currency not the plan’s: 400 `currency_mismatch`; timezone not IANA: 400.
+         */
+        put: operations["TenantBillingController_assign"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{id}/invites": {
         parameters: {
             query?: never;
@@ -800,6 +990,85 @@ export interface paths {
         /** Invite a person to the console with a role and optional PHI grant → a single-use inviteUrl valid 72 h */
         post: operations["UsersController_invite"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage over time from the rollups: windows in a timezone, grouped by any dimensions, with cursor paging and `dataRefreshedAt`
+         * @description Windows (`15m`, `hour`, `day`, `week` = ISO week from Monday, `month`) are cut in `timezone` (default: the tenant's billing timezone, else UTC); windows without transactions are left out. `groupBy` is a comma-separated list of connection, vendor, operation, resourceType, class, environment, outcome, billable. Range at most 366 days (31 for 15m windows), widened to 15-minute boundaries; `limit` up to 10000 rows. The operator names the tenant with `tenantId`.
+         */
+        get: operations["UsageController_query"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage adjustments written in [from, to), newest first, with a `next` cursor (the operator names `tenantId`; a tenant sees its own) */
+        get: operations["UsageAdjustmentsController_list"];
+        put?: never;
+        /**
+         * Correct billable usage: void or amend transactions (listed, or one connection’s in [from, to)) with signed adjustment rows (operator only)
+         * @description Each billable usage event gets one row whose `unitsDelta` brings its effective units (its units plus earlier deltas) to 0 (void) or to `units` (amend); non-billable events and events already at that value are listed in `skipped`. Before its period closes a row changes the draft; after, it is a correction line on the next invoice. A transaction the tenant does not have is a 404 and nothing is written. `Idempotency-Key` is required: a repeat with the same body answers 200 with the first answer and `replayed: true`; with another body 409 `idempotency_key_reused`.
+         */
+        post: operations["UsageAdjustmentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s usage alert rules, each with its latest firing */
+        get: operations["UsageAlertRulesController_list"];
+        put?: never;
+        /**
+         * Create a usage alert rule: `usage.threshold_crossed` is sent once per billing period when the metric reaches the threshold
+         * @description `units`: billable units (with adjustments); `amount`: the draft invoice’s total, or one class’s lines; `includedPercent`: billable units ÷ the plan’s included units of `class` × 100; `projectedSpend`: the amount to date ÷ the elapsed fraction of the period (evaluated after the first day). Optional `connectionId` (units and includedPercent) and `class` narrow it.
+         */
+        post: operations["UsageAlertRulesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a usage alert rule (it stops firing; its past firings stay) */
+        delete: operations["UsageAlertRulesController_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -834,6 +1103,46 @@ export interface paths {
         };
         /** Usage events, newest first, with a `next` cursor */
         get: operations["UsageController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * CSV export: `detail` (one row per billable transaction, streamed) or `summary` (period × price component, amounts summing to the invoice)
+         * @description RFC 4180 with a header row, as an attachment. `detail` columns: transaction_id, time, connection_id, connection_name, class, operation, resource_type, environment, units; `time` is the commit time in the tenant's billing timezone with its offset; no patient data. Range at most 366 days. Each export is recorded in the tenant's audit trail (`billing.export`). The operator names the tenant with `tenantId`.
+         */
+        get: operations["UsageController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recompute usage from raw usage events and audit records and compare every derived figure: rollups, period totals, distinct patients, invoice preview quantities
+         * @description Lists exactly the transactions (usage without audit, audit without usage, disagreeing), rollup buckets, period totals and preview quantities that differ; events not yet rolled up are reported as `pending` and left out; adjustments are listed as explained differences. Range at most 62 days (widened to 15-minute boundaries); the billing periods it overlaps are compared whole. The operator names the tenant with `tenantId`.
+         */
+        get: operations["UsageController_reconcile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1161,7 +1470,7 @@ export interface components {
         /** @description RFC 9457 (7807) problem details with Switchboard’s stable `code`; extra members carry details, never PHI. */
         Problem: {
             /** @enum {string} */
-            code: "bad_request" | "validation_failed" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "invalid_client" | "invalid_grant" | "invalid_scope" | "unsupported_grant_type" | "forbidden" | "csrf_failed" | "not_found" | "conflict" | "invite_expired" | "payload_too_large" | "rate_limited" | "too_many_attempts" | "not_supported" | "vendor_error" | "vendor_timeout" | "dependency_unavailable" | "internal_error";
+            code: "bad_request" | "validation_failed" | "malformed_json" | "unauthenticated" | "invalid_credentials" | "invalid_client" | "invalid_grant" | "invalid_scope" | "unsupported_grant_type" | "forbidden" | "csrf_failed" | "not_found" | "conflict" | "currency_mismatch" | "period_open" | "already_closed" | "invite_expired" | "payload_too_large" | "rate_limited" | "too_many_attempts" | "not_supported" | "vendor_error" | "vendor_timeout" | "dependency_unavailable" | "idempotency_key_reused" | "internal_error";
             detail?: string;
             /** @description Internal errors: the id the logs can find */
             errorId?: string;
@@ -1767,6 +2076,389 @@ export interface operations {
                         brokenAtSequence: number;
                         /** @enum {boolean} */
                         ok: false;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    InvoicesController_list: {
+        parameters: {
+            query?: {
+                /** @description The operator: one tenant’s invoices (default every tenant’s); a tenant credential may name only its own */
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            currency: string;
+                            /** Format: date-time */
+                            finalizedAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @example SB-000001 */
+                            number: string;
+                            period: {
+                                /** Format: date-time */
+                                end: string;
+                                id: string;
+                                /** Format: date-time */
+                                start: string;
+                                timezone: string;
+                            };
+                            /** Format: uuid */
+                            planId: string;
+                            planVersion: number;
+                            /** @description SHA-256 (hex) of `document` (the canonical JSON) */
+                            sha256: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                            /**
+                             * @description A decimal string
+                             * @example 600.00
+                             */
+                            total: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    InvoicesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        /** @description The canonical JSON the sha256 covers */
+                        document: string;
+                        /** Format: date-time */
+                        finalizedAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        lines: {
+                            /**
+                             * @description Rounded half-even to the currency's minor unit
+                             * @example 600.00
+                             */
+                            amount: string;
+                            class: string | null;
+                            description: string;
+                            includedUnits?: number;
+                            invoiceId?: string;
+                            /** @enum {string} */
+                            kind: "usage" | "minimumTrueUp" | "cap" | "correction";
+                            model?: string;
+                            period?: string;
+                            quantity: number;
+                            tiers: {
+                                /**
+                                 * @description Exact, unrounded
+                                 * @example 600.00
+                                 */
+                                amount: string;
+                                from: number;
+                                quantity: number;
+                                /**
+                                 * @description A decimal string
+                                 * @example 600.00
+                                 */
+                                unitPrice: string;
+                                upTo: number | null;
+                            }[];
+                        }[];
+                        /** @example SB-000001 */
+                        number: string;
+                        period: {
+                            /** Format: date-time */
+                            end: string;
+                            id: string;
+                            /** Format: date-time */
+                            start: string;
+                            timezone: string;
+                        };
+                        /** Format: uuid */
+                        planId: string;
+                        planVersion: number;
+                        quantities: {
+                            activeConnections: number;
+                            distinctPatients: number;
+                            newLiveConnections: number;
+                            /** @description Billable units per transaction class, adjustments included */
+                            usage: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @description SHA-256 (hex) of `document` (the canonical JSON) */
+                        sha256: string;
+                        /**
+                         * @description A decimal string
+                         * @example 600.00
+                         */
+                        subtotal: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                        /**
+                         * @description A decimal string
+                         * @example 600.00
+                         */
+                        total: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    InvoicesController_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    InvoicesController_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 2026-03 */
+                    period: string;
+                    /** Format: uuid */
+                    tenantId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        /** Format: date-time */
+                        finalizedAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @example SB-000001 */
+                        number: string;
+                        period: {
+                            /** Format: date-time */
+                            end: string;
+                            id: string;
+                            /** Format: date-time */
+                            start: string;
+                            timezone: string;
+                        };
+                        /** Format: uuid */
+                        planId: string;
+                        planVersion: number;
+                        /** @description SHA-256 (hex) of `document` (the canonical JSON) */
+                        sha256: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                        /**
+                         * @description A decimal string
+                         * @example 600.00
+                         */
+                        total: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    InvoicesController_preview: {
+        parameters: {
+            query?: {
+                /** @description `current`, `YYYY-MM` (a natural period) or a period id */
+                period?: string;
+                /** @description Required for the operator; a tenant credential may name only its own */
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        /** Format: date-time */
+                        dataRefreshedAt: string;
+                        invoice: {
+                            /** Format: date-time */
+                            finalizedAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            number: string;
+                            sha256: string;
+                        } | null;
+                        lines: {
+                            /**
+                             * @description Rounded half-even to the currency's minor unit
+                             * @example 600.00
+                             */
+                            amount: string;
+                            class: string | null;
+                            description: string;
+                            includedUnits?: number;
+                            invoiceId?: string;
+                            /** @enum {string} */
+                            kind: "usage" | "minimumTrueUp" | "cap" | "correction";
+                            model?: string;
+                            period?: string;
+                            quantity: number;
+                            tiers: {
+                                /**
+                                 * @description Exact, unrounded
+                                 * @example 600.00
+                                 */
+                                amount: string;
+                                from: number;
+                                quantity: number;
+                                /**
+                                 * @description A decimal string
+                                 * @example 600.00
+                                 */
+                                unitPrice: string;
+                                upTo: number | null;
+                            }[];
+                        }[];
+                        period: {
+                            /** Format: date-time */
+                            end: string;
+                            id: string;
+                            /** Format: date-time */
+                            start: string;
+                            timezone: string;
+                        };
+                        /** @description null: the tenant had no billing terms in the period (no lines, total "0", currency USD) */
+                        plan: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            version: number;
+                        } | null;
+                        quantities: {
+                            activeConnections: number;
+                            distinctPatients: number;
+                            newLiveConnections: number;
+                            /** @description Billable units per transaction class, adjustments included */
+                            usage: {
+                                [key: string]: number;
+                            };
+                        };
+                        /**
+                         * @description `final` once the period is closed (the stored invoice, never recomputed)
+                         * @enum {string}
+                         */
+                        status: "draft" | "final";
+                        /**
+                         * @description A decimal string
+                         * @example 600.00
+                         */
+                        subtotal: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                        /**
+                         * @description A decimal string
+                         * @example 600.00
+                         */
+                        total: string;
                     };
                 };
             };
@@ -3998,6 +4690,402 @@ export interface operations {
             };
         };
     };
+    PlansController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            currency: string;
+                            /** Format: uuid */
+                            id: string;
+                            latestVersion: number;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PlansController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A non-negative decimal string, at most 6 fractional digits
+                     * @example 0.10
+                     */
+                    cap?: string;
+                    components: {
+                        /** @enum {string} */
+                        class: "fhir.read" | "fhir.search" | "fhir.write" | "hl7.in" | "hl7.out" | "bulk.resource" | "smart.launch" | "activeConnection" | "distinctPatient" | "connectionGoLive";
+                        includedUnits?: number;
+                        /** @enum {string} */
+                        model: "unit" | "graduated" | "volume" | "package";
+                        packageSize?: number;
+                        tiers?: {
+                            /**
+                             * @description A non-negative decimal string, at most 6 fractional digits
+                             * @example 0.10
+                             */
+                            unitPrice: string;
+                            upTo: number | null;
+                        }[];
+                        /**
+                         * @description A non-negative decimal string, at most 6 fractional digits
+                         * @example 0.10
+                         */
+                        unitPrice?: string;
+                    }[];
+                    /**
+                     * @description ISO 4217 code
+                     * @example USD
+                     */
+                    currency: string;
+                    /**
+                     * @description A non-negative decimal string, at most 6 fractional digits
+                     * @example 0.10
+                     */
+                    minimumCommitment?: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        definition: {
+                            /**
+                             * @description A decimal string
+                             * @example 600.00
+                             */
+                            cap?: string;
+                            components: {
+                                class: string;
+                                includedUnits?: number;
+                                /** @enum {string} */
+                                model: "unit" | "graduated" | "volume" | "package";
+                                packageSize?: number;
+                                tiers?: {
+                                    /**
+                                     * @description A decimal string
+                                     * @example 600.00
+                                     */
+                                    unitPrice: string;
+                                    upTo: number | null;
+                                }[];
+                                /**
+                                 * @description A decimal string
+                                 * @example 600.00
+                                 */
+                                unitPrice?: string;
+                            }[];
+                            currency: string;
+                            /**
+                             * @description A decimal string
+                             * @example 600.00
+                             */
+                            minimumCommitment?: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PlansController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        currency: string;
+                        /** Format: uuid */
+                        id: string;
+                        latestVersion: number;
+                        name: string;
+                        versions: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            definition: {
+                                /**
+                                 * @description A decimal string
+                                 * @example 600.00
+                                 */
+                                cap?: string;
+                                components: {
+                                    class: string;
+                                    includedUnits?: number;
+                                    /** @enum {string} */
+                                    model: "unit" | "graduated" | "volume" | "package";
+                                    packageSize?: number;
+                                    tiers?: {
+                                        /**
+                                         * @description A decimal string
+                                         * @example 600.00
+                                         */
+                                        unitPrice: string;
+                                        upTo: number | null;
+                                    }[];
+                                    /**
+                                     * @description A decimal string
+                                     * @example 600.00
+                                     */
+                                    unitPrice?: string;
+                                }[];
+                                currency: string;
+                                /**
+                                 * @description A decimal string
+                                 * @example 600.00
+                                 */
+                                minimumCommitment?: string;
+                            };
+                            /** @description SHA-256 (hex) of the definition’s canonical JSON */
+                            definitionHash: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PlansController_quote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    activeConnections?: number;
+                    distinctPatients?: number;
+                    newLiveConnections?: number;
+                    /** @default {} */
+                    usage?: {
+                        [key: string]: number;
+                    };
+                    /** @description The plan version to price with (default: the latest) */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency: string;
+                        lines: {
+                            /**
+                             * @description Rounded half-even to the currency's minor unit
+                             * @example 600.00
+                             */
+                            amount: string;
+                            class: string | null;
+                            description: string;
+                            includedUnits?: number;
+                            invoiceId?: string;
+                            /** @enum {string} */
+                            kind: "usage" | "minimumTrueUp" | "cap" | "correction";
+                            model?: string;
+                            period?: string;
+                            quantity: number;
+                            tiers: {
+                                /**
+                                 * @description Exact, unrounded
+                                 * @example 600.00
+                                 */
+                                amount: string;
+                                from: number;
+                                quantity: number;
+                                /**
+                                 * @description A decimal string
+                                 * @example 600.00
+                                 */
+                                unitPrice: string;
+                                upTo: number | null;
+                            }[];
+                        }[];
+                        /** Format: uuid */
+                        planId: string;
+                        /**
+                         * @description Usage lines, before the minimum commitment and the cap
+                         * @example 600.00
+                         */
+                        subtotal: string;
+                        /**
+                         * @description Exact sum of the lines
+                         * @example 600.00
+                         */
+                        total: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PlansController_addVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A non-negative decimal string, at most 6 fractional digits
+                     * @example 0.10
+                     */
+                    cap?: string;
+                    components: {
+                        /** @enum {string} */
+                        class: "fhir.read" | "fhir.search" | "fhir.write" | "hl7.in" | "hl7.out" | "bulk.resource" | "smart.launch" | "activeConnection" | "distinctPatient" | "connectionGoLive";
+                        includedUnits?: number;
+                        /** @enum {string} */
+                        model: "unit" | "graduated" | "volume" | "package";
+                        packageSize?: number;
+                        tiers?: {
+                            /**
+                             * @description A non-negative decimal string, at most 6 fractional digits
+                             * @example 0.10
+                             */
+                            unitPrice: string;
+                            upTo: number | null;
+                        }[];
+                        /**
+                         * @description A non-negative decimal string, at most 6 fractional digits
+                         * @example 0.10
+                         */
+                        unitPrice?: string;
+                    }[];
+                    /**
+                     * @description ISO 4217 code
+                     * @example USD
+                     */
+                    currency: string;
+                    /**
+                     * @description A non-negative decimal string, at most 6 fractional digits
+                     * @example 0.10
+                     */
+                    minimumCommitment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     TenantsController_list: {
         parameters: {
             query?: never;
@@ -4244,6 +5332,174 @@ export interface operations {
             };
         };
     };
+    TenantBillingController_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The terms in force now (null: none yet) */
+                        current: {
+                            anchorDay: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currency: string;
+                            /** Format: date-time */
+                            effectiveFrom: string;
+                            graceMinutes: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            planId: string;
+                            planVersion: number;
+                            /** Format: uuid */
+                            tenantId: string;
+                            timezone: string;
+                        } | null;
+                        currentPeriod: {
+                            /** Format: date-time */
+                            end: string;
+                            id: string;
+                            /** Format: date-time */
+                            start: string;
+                            timezone: string;
+                        };
+                        history: {
+                            anchorDay: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currency: string;
+                            /** Format: date-time */
+                            effectiveFrom: string;
+                            graceMinutes: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            planId: string;
+                            planVersion: number;
+                            /** Format: uuid */
+                            tenantId: string;
+                            timezone: string;
+                        }[];
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** @description Terms taking effect from the next period, if any */
+                        upcoming: {
+                            anchorDay: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currency: string;
+                            /** Format: date-time */
+                            effectiveFrom: string;
+                            graceMinutes: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            planId: string;
+                            planVersion: number;
+                            /** Format: uuid */
+                            tenantId: string;
+                            timezone: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    TenantBillingController_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Day of month a period starts (clamped to short months) */
+                    anchorDay: number;
+                    /**
+                     * @description ISO 4217 code; must be the plan’s currency
+                     * @example USD
+                     */
+                    currency: string;
+                    /**
+                     * @description Minutes after a period ends before it is finalized
+                     * @default 60
+                     */
+                    graceMinutes?: number;
+                    /** Format: uuid */
+                    planId: string;
+                    /**
+                     * @description IANA time zone that cuts the billing periods
+                     * @example America/New_York
+                     */
+                    timezone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        anchorDay: number;
+                        currency: string;
+                        /**
+                         * Format: date-time
+                         * @description First terms: the start of the current period under the new schedule; later changes: the start of the next period
+                         */
+                        effectiveFrom: string;
+                        graceMinutes: number;
+                        /** Format: uuid */
+                        planId: string;
+                        planVersion: number;
+                        /** Format: uuid */
+                        tenantId: string;
+                        timezone: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     UsersController_invite: {
         parameters: {
             query?: never;
@@ -4291,6 +5547,398 @@ export interface operations {
                         status: "pending" | "accepted" | "expired" | "revoked";
                     };
                 };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageController_query: {
+        parameters: {
+            query: {
+                cursor?: string;
+                from: string;
+                groupBy?: string | string[];
+                limit?: number;
+                tenantId?: string;
+                timezone?: string;
+                to: string;
+                window?: "15m" | "hour" | "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Windows in time order; windows without transactions are left out. Only the grouped dimensions are present. */
+                        data: {
+                            billable?: boolean;
+                            /** @description Billable class (fhir.read, hl7.in, …); null for traffic no class covers */
+                            class?: string | null;
+                            /** Format: uuid */
+                            connectionId?: string;
+                            /** @description The connection’s current name, when grouped by connection */
+                            connectionName?: string | null;
+                            /** @description Transactions */
+                            count: number;
+                            /**
+                             * Format: date-time
+                             * @description Window end (exclusive), clipped to the range
+                             */
+                            end: string;
+                            /** @enum {string} */
+                            environment?: "sandbox" | "production";
+                            /** @description As usage events name it: read, search, create, message.in, … */
+                            operation?: string;
+                            /** @enum {string} */
+                            outcome?: "success" | "error";
+                            resourceType?: string;
+                            /**
+                             * Format: date-time
+                             * @description Window start (inclusive), clipped to the range
+                             */
+                            start: string;
+                            /** @description Units (1 per transaction; a bulk export counts its resources) */
+                            units: number;
+                            vendor?: string;
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description Every transaction committed before this instant is counted
+                         */
+                        dataRefreshedAt: string;
+                        /**
+                         * Format: date-time
+                         * @description The range counted: the query’s, widened to 15-minute boundaries
+                         */
+                        from: string;
+                        /** @description Pass as `cursor` (with the same query) for the next page; null on the last page */
+                        next: string | null;
+                        /** @description The IANA zone the windows were cut in */
+                        timezone: string;
+                        /** Format: date-time */
+                        to: string;
+                        /** @enum {string} */
+                        window: "15m" | "hour" | "day" | "week" | "month";
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageAdjustmentsController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                from?: string;
+                limit?: number;
+                /** @description Required for the operator; a tenant credential may name only its own */
+                tenantId?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            action: "void" | "amend";
+                            actorId: string;
+                            actorType: string;
+                            class: string;
+                            /** Format: uuid */
+                            connectionId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "sandbox" | "production";
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            invoiceId: string | null;
+                            /** Format: date-time */
+                            occurredAt: string;
+                            /** Format: date-time */
+                            periodStart: string;
+                            reason: string;
+                            /** Format: uuid */
+                            requestId: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            transactionId: string;
+                            unitsDelta: number;
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageAdjustmentsController_create: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 1–255 visible ASCII characters, unique per correction */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "void" | "amend";
+                    /** Format: uuid */
+                    connectionId?: string;
+                    /** Format: date-time */
+                    from?: string;
+                    reason: string;
+                    /** Format: uuid */
+                    tenantId: string;
+                    /** Format: date-time */
+                    to?: string;
+                    transactionIds?: string[];
+                    /** @description The corrected units of each targeted event (amend only) */
+                    units?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        adjustments: {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description `draft`: the period is still open; `next-invoice`: a correction line on the next invoice
+                             * @enum {string}
+                             */
+                            lands: "draft" | "next-invoice";
+                            /** Format: date-time */
+                            periodStart: string;
+                            /** Format: uuid */
+                            transactionId: string;
+                            unitsDelta: number;
+                        }[];
+                        /** @description True when this is the stored answer to an earlier request with the same Idempotency-Key */
+                        replayed: boolean;
+                        /** Format: uuid */
+                        requestId: string;
+                        skipped: {
+                            /** @enum {string} */
+                            reason: "failed" | "sandbox" | "duplicate" | "unclassified" | "unchanged";
+                            /** Format: uuid */
+                            transactionId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageAlertRulesController_list: {
+        parameters: {
+            query?: {
+                /** @description Required for the operator; a tenant credential may name only its own */
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            class: string | null;
+                            /** Format: uuid */
+                            connectionId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The latest `usage.threshold_crossed` of this rule (one per billing period at most) */
+                            lastFiring: {
+                                /** Format: uuid */
+                                eventId: string;
+                                /** Format: date-time */
+                                firedAt: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                value: string;
+                            } | null;
+                            /** @enum {string} */
+                            metric: "units" | "amount" | "includedPercent" | "projectedSpend";
+                            name: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                            threshold: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageAlertRulesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    class?: "fhir.read" | "fhir.search" | "fhir.write" | "hl7.in" | "hl7.out" | "bulk.resource" | "smart.launch";
+                    /** Format: uuid */
+                    connectionId?: string;
+                    /** @enum {string} */
+                    metric: "units" | "amount" | "includedPercent" | "projectedSpend";
+                    name: string;
+                    /**
+                     * Format: uuid
+                     * @description Required for the operator; a tenant credential may name only its own
+                     */
+                    tenantId?: string;
+                    threshold: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        class: string | null;
+                        /** Format: uuid */
+                        connectionId: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description The latest `usage.threshold_crossed` of this rule (one per billing period at most) */
+                        lastFiring: {
+                            /** Format: uuid */
+                            eventId: string;
+                            /** Format: date-time */
+                            firedAt: string;
+                            /** Format: date-time */
+                            periodStart: string;
+                            value: string;
+                        } | null;
+                        /** @enum {string} */
+                        metric: "units" | "amount" | "includedPercent" | "projectedSpend";
+                        name: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                        threshold: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageAlertRulesController_remove: {
+        parameters: {
+            query?: {
+                /** @description Required for the operator; a tenant credential may name only its own */
+                tenantId?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error: problem+json with a stable `code` */
             default: {
@@ -4392,6 +6040,197 @@ export interface operations {
                             vendor: string;
                         }[];
                         next: string | null;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageController_export: {
+        parameters: {
+            query: {
+                from: string;
+                kind: "detail" | "summary";
+                tenantId?: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    UsageController_reconcile: {
+        parameters: {
+            query: {
+                from: string;
+                tenantId?: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Pipeline transactions in the audit trail in the range */
+                        auditTransactions: number;
+                        /** @description Rollup buckets compared */
+                        buckets: number;
+                        /** Format: date-time */
+                        dataRefreshedAt: string;
+                        differences: {
+                            buckets: {
+                                billable: boolean;
+                                /** Format: date-time */
+                                bucketStart: string;
+                                class: string | null;
+                                /** Format: uuid */
+                                connectionId: string;
+                                /** @enum {string} */
+                                environment: "sandbox" | "production";
+                                operation: string;
+                                /** @enum {string} */
+                                outcome: "success" | "error";
+                                recount: {
+                                    count: number;
+                                    units: number;
+                                };
+                                resourceType: string;
+                                rollup: {
+                                    count: number;
+                                    units: number;
+                                };
+                            }[];
+                            distinctPatients: {
+                                periodId: string;
+                                recount: number;
+                                stored: number;
+                            }[];
+                            /** @description Usage events without any audit record of their transaction */
+                            extraUsage: string[];
+                            /** @description Usage events whose audit records disagree on tenant, connection, operation or outcome */
+                            mismatched: string[];
+                            /** @description Transactions in the audit trail without their usage event */
+                            missingUsage: string[];
+                            /** @description Period totals (UsagePeriodTotal) that differ from the recount of the whole period */
+                            periodTotals: {
+                                billable: boolean;
+                                class: string | null;
+                                /** Format: uuid */
+                                connectionId: string;
+                                /** @enum {string} */
+                                environment: "sandbox" | "production";
+                                periodId: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                recount: {
+                                    count: number;
+                                    units: number;
+                                };
+                                stored: {
+                                    count: number;
+                                    units: number;
+                                };
+                            }[];
+                            /** @description Quantities the invoice preview (or the final invoice) bills that differ from the recount */
+                            preview: {
+                                /** @description From the recount, plus the adjustments the preview counts */
+                                expected: number;
+                                periodId: string;
+                                preview: number | null;
+                                /** @description A class (fhir.read, …) or a per-period count (activeConnection, distinctPatient, connectionGoLive) */
+                                quantity: string;
+                            }[];
+                            /** @description Some list was cut at 1,000 entries */
+                            truncated: boolean;
+                        };
+                        /** @description Adjustments of the periods compared, with their reasons: explained differences between raw usage and billed quantities, not errors */
+                        explained: {
+                            action: string;
+                            class: string;
+                            /** Format: uuid */
+                            connectionId: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @enum {string} */
+                            environment: "sandbox" | "production";
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description The invoice that carries it; null while outstanding
+                             */
+                            invoiceId: string | null;
+                            periodId: string;
+                            /** Format: date-time */
+                            periodStart: string;
+                            reason: string;
+                            /** Format: uuid */
+                            transactionId: string;
+                            unitsDelta: number;
+                        }[];
+                        /**
+                         * Format: date-time
+                         * @description The range recomputed: the query’s, widened to 15-minute boundaries
+                         */
+                        from: string;
+                        /** @description Usage events not yet rolled up: left out of both sides of every comparison */
+                        pending: {
+                            count: number;
+                            transactionIds: string[];
+                        };
+                        /** @description Billing periods overlapping the range, compared whole */
+                        periods: {
+                            /** Format: date-time */
+                            end: string;
+                            id: string;
+                            /** Format: date-time */
+                            start: string;
+                        }[];
+                        /** @enum {string} */
+                        status: "balanced" | "unbalanced";
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: date-time */
+                        to: string;
+                        /** @description Usage events in the range */
+                        usageEvents: number;
                     };
                 };
             };
