@@ -1,0 +1,109 @@
+/**
+ * What metering costs a request: the api's CPU per call (echo calls through the running api,
+ * read from /proc) against the CPU metering adds to the call's one write — the hot path's
+ * statement (usage event + rollup queue entry + audit record) against the same write without
+ * metering (the audit record alone), timed in this process, interleaved rounds, medians.
+ */
+import type { TestingModule } from '@nestjs/testing';
+import { CallRecordRepository, Prisma, PrismaService } from '@sb/db';
+import type { E2eStack } from '@sb/testing';
+import { randomUUID } from 'node:crypto';
+import { runLoad } from './load';
+import { createConnections } from './metering-data';
+import { cpuMsOf } from './proc-stats';
+
+const API_CALLS = 3_000;
+const WRITES_PER_ROUND = 2_000;
+const ROUNDS = 5;
+const CONCURRENCY = 8;
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+export interface RequestCost {
+  apiCpuMsPerCall: number;
+  apiCallsPerSec: number;
+  writeCpuMsWithMetering: number;
+  writeCpuMsWithoutMetering: number;
+  meteringCpuMsPerCall: number;
+  meteringCpuShare: number;
+}
+
+async function apiCpuPerCall(stack: E2eStack): Promise<{ msPerCall: number; perSec: number }> {
+  const tenant = await stack.newTenant(`bench-meter-cpu-${randomUUID().slice(0, 6)}`);
+  const list = await stack.call('GET', '/v1/connections', tenant.key);
+  const echo = (list.body.items as { id: string; vendor: string }[]).find((c) => c.vendor === 'echo');
+  if (!echo) throw new Error('the tenant has no echo connection');
+  const call = (i: number) => ({
+    method: 'POST' as const,
+    url: `${stack.base}/v1/connections/${echo.id}/echo`,
+    headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ message: `bench ${i}` }),
+  });
+  await runLoad(call, 300, CONCURRENCY);
+  const pid = stack.pidOf('api');
+  const before = cpuMsOf(pid);
+  const load = await runLoad(call, API_CALLS, CONCURRENCY);
+  if (load.errors > 0) throw new Error(`${load.errors} echo calls failed`);
+  return { msPerCall: (cpuMsOf(pid) - before) / API_CALLS, perSec: load.throughputPerSec };
+}
+
+/** This process's CPU milliseconds per write over `count` writes with `CONCURRENCY` in flight. */
+async function cpuPerWrite(write: (i: number) => Promise<unknown>, count: number): Promise<number> {
+  let next = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await write(next++);
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / count;
+}
+
+export async function measureRequestCost(stack: E2eStack, app: TestingModule): Promise<RequestCost> {
+  const api = await apiCpuPerCall(stack);
+  const prisma = app.get(PrismaService);
+  const tenant = await stack.newTenant(`bench-meter-write-${randomUUID().slice(0, 6)}`);
+  const [connectionId] = await createConnections(prisma, tenant.id, 1, 'Write cost');
+  if (!connectionId) throw new Error('no connection created');
+  const records = app.get(CallRecordRepository);
+  const call = (i: number) => {
+    const transactionId = randomUUID();
+    const occurredAt = new Date();
+    return {
+      usage: { tenantId: tenant.id, connectionId, transactionId, vendor: 'fhir' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 12, occurredAt, environment: 'production' as const },
+      audit: { tenantId: tenant.id, transactionId, connectionId, actorType: 'api-key', actorId: 'bench', operation: 'read', resourceType: 'Patient', purpose: null, outcome: 'success' as const, occurredAt },
+      patients: [`Patient/bench-${i % 5_000}`],
+    };
+  };
+  const withMetering = (i: number) => {
+    const c = call(i);
+    return records.record(c.usage, c.audit, c.patients);
+  };
+  // The same call's write as it would be without metering: its audit record alone, in one statement.
+  const withoutMetering = (i: number) => {
+    const { audit: a, patients } = call(i);
+    return prisma.$executeRaw(Prisma.sql`
+      INSERT INTO "AuditRecord" ("id", "tenantId", "transactionId", "connectionId", "actorType", "actorId", "operation", "resourceType", "patientRef", "purpose", "outcome", "occurredAt")
+      SELECT gen_random_uuid(), ${a.tenantId}::uuid, ${a.transactionId}::uuid, ${a.connectionId}::uuid, ${a.actorType}, ${a.actorId},
+             ${a.operation}, ${a.resourceType}, patient.ref, ${a.purpose}, ${a.outcome}::"TransactionOutcome", ${a.occurredAt}
+      FROM unnest(${patients}::text[]) WITH ORDINALITY AS patient(ref, n) ORDER BY patient.n`);
+  };
+  await cpuPerWrite(withMetering, 500);
+  await cpuPerWrite(withoutMetering, 500);
+  const withCpu: number[] = [];
+  const withoutCpu: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    withCpu.push(await cpuPerWrite(withMetering, WRITES_PER_ROUND));
+    withoutCpu.push(await cpuPerWrite(withoutMetering, WRITES_PER_ROUND));
+  }
+  const meteringCpuMsPerCall = Math.max(0, median(withCpu) - median(withoutCpu));
+  return {
+    apiCpuMsPerCall: api.msPerCall,
+    apiCallsPerSec: api.perSec,
+    writeCpuMsWithMetering: median(withCpu),
+    writeCpuMsWithoutMetering: median(withoutCpu),
+    meteringCpuMsPerCall,
+    meteringCpuShare: meteringCpuMsPerCall / api.msPerCall,
+  };
+}
