@@ -5,11 +5,13 @@
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { hashPassword, verifyPassword } from '@sb/auth';
+import { BillingModule } from '@sb/billing';
 import { ConfigModule, devSecret, loadConfig } from '@sb/config';
 import { ConnectionRepository, ConsoleUserRepository, Database, DbModule, TenantRepository } from '@sb/db';
 import { ApiKeyService, generateOperatorPassword, OperatorUsersService, TenancyModule, TenantService } from '@sb/tenancy';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { seedDemoBilling } from './seed-demo-billing';
 
 const DEMO_SLUG = 'demo';
 const DEMO_KEY_NAME = 'demo (npm start)';
@@ -19,7 +21,7 @@ const DEMO_OWNER_PASSWORD_FILE = 'demo-owner-password';
 const OPERATOR_EMAIL = 'operator@switchboard.local';
 const OPERATOR_PASSWORD_FILE = 'operator-password';
 
-@Module({ imports: [ConfigModule, DbModule, TenancyModule] })
+@Module({ imports: [ConfigModule, DbModule, TenancyModule, BillingModule] })
 class SeedModule {}
 
 async function seed(): Promise<void> {
@@ -43,6 +45,7 @@ async function seed(): Promise<void> {
     }
     const { key } = await apiKeys.create({ type: 'operator', id: 'operator' }, tenant.id, { name: DEMO_KEY_NAME });
     const echo = await app.get(ConnectionRepository).findFirstByVendor(tenant.id, 'echo');
+    await seedDemoBilling(app, tenant.id);
 
     // The demo owner's console password: generated once into the state directory, like the admin token.
     const password = devSecret(config.stateDir, DEMO_OWNER_PASSWORD_FILE, () => randomBytes(18).toString('base64url'));
