@@ -79,6 +79,7 @@ async function measure(databaseUrl: string, events: number): Promise<Record<stri
       csvRatioVsCopy: round(period.csvRowsPerSec / period.copyRowsPerSec, 2),
       exportStartRssMb: round(period.exportStartRssMb),
       exportPeakRssMb: round(period.exportPeakRssMb),
+      exportRssIncreaseMb: round(period.exportPeakRssMb - period.exportStartRssMb),
       targets: {
         rollupTxPerSec: rollup.rollupTxPerSec >= 10_000,
         lagP99Ms: rollup.lagP99Ms <= 5_000,

@@ -24,6 +24,7 @@ import { SecretRepository } from './repositories/secret.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { BillableCsvExport } from './repositories/billable-csv-export';
 import { UsageReportRepository } from './repositories/usage-report.repository';
 import { UsageReconciliationRepository } from './repositories/usage-reconciliation.repository';
 import { UsageAdjustmentRepository } from './repositories/usage-adjustment.repository';
@@ -50,6 +51,7 @@ const repositories = [
   ClinicalStoreRepository,
   UsageRepository,
   UsageReportRepository,
+  BillableCsvExport,
   UsageReconciliationRepository,
   UsageAdjustmentRepository,
   UsageAlertRepository,

@@ -27,6 +27,7 @@ export * from './repositories/signing-key.repository';
 export * from './repositories/tenant.repository';
 export * from './repositories/usage.repository';
 export * from './repositories/usage-report.repository';
+export * from './repositories/billable-csv-export';
 export * from './repositories/usage-reconciliation.repository';
 export * from './repositories/usage-adjustment.repository';
 export * from './repositories/usage-alert.repository';

@@ -1,11 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
-import { BillingSummaryExport, DETAIL_EXPORT_PAGE_ROWS, PlansService, TenantBillingService } from '@sb/billing';
+import { BillingSummaryExport, PlansService, TenantBillingService } from '@sb/billing';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionService } from '@sb/connections';
 import { CallRecordRepository, PrismaService, type Connection } from '@sb/db';
 import { ApiKeyService } from '@sb/tenancy';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix, type TenantFixture } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
+import { get, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { AppModule } from '../app.module';
 
@@ -118,12 +120,12 @@ describe('GET /v1/usage/export.csv?kind=detail', () => {
     });
   });
 
-  it('streams every row of a multi-page export exactly once, in time order, ties broken by id, across a DST change', async () => {
+  it('streams every row of a large export exactly once (rows split across many socket chunks), in time order, across a DST change', async () => {
     const conn = await app.get(ConnectionService).create(c.tenant.id, { name: 'Bulk', vendor: 'hl7v2', environment: 'production', hl7SendingFacility: `BULK-${randomUUID().slice(0, 8)}`, mllpTls: false, hl7AckMode: 'original' });
     const plan = await app.get(PlansService).create(OPERATOR, { name: `Bulk ${randomUUID().slice(0, 6)}`, currency: 'USD', components: [{ class: 'hl7.in', model: 'unit', unitPrice: '0.01' }] });
     await app.get(TenantBillingService).assign(OPERATOR, c.tenant.id, { planId: plan.id, timezone: 'America/New_York', anchorDay: 1, currency: 'USD', graceMinutes: 60 }, new Date('2026-11-01T12:00:00Z'));
-    const rows = 2 * DETAIL_EXPORT_PAGE_ROWS + 1;
-    // Three instants only (01:30 EDT, then 01:00 and 01:30 EST), so pages end in the middle of equal times.
+    const rows = 20_001;
+    // Three instants only (01:30 EDT, then 01:00 and 01:30 EST), with thousands of rows at each.
     await prisma.$executeRaw`
       INSERT INTO "UsageEvent" ("id", "tenantId", "connectionId", "transactionId", "vendor", "operation", "resourceType", "outcome", "durationMs", "occurredAt", "environment", "class", "units", "billable")
       SELECT gen_random_uuid(), ${c.tenant.id}::uuid, ${conn.id}::uuid, gen_random_uuid(), 'hl7v2', 'message.in', 'ADT', 'success', 1,
@@ -138,11 +140,40 @@ describe('GET /v1/usage/export.csv?kind=detail', () => {
     expect(new Set(data.map((d) => d[0])).size).toBe(rows);
     const count = (time: string) => data.filter((d) => d[1] === time).length;
     // 20,001 rows = 3 × 6,667: i % 3 = 0, 1, 2 each 6,667 times.
-    expect(rows).toBe(20_001);
     expect([count('2026-11-01T01:30:00.000-04:00'), count('2026-11-01T01:00:00.000-05:00'), count('2026-11-01T01:30:00.000-05:00')]).toEqual([6667, 6667, 6667]);
     // In time order: every EDT row, then the EST rows in their order.
     const order = data.map((d) => ['2026-11-01T01:30:00.000-04:00', '2026-11-01T01:00:00.000-05:00', '2026-11-01T01:30:00.000-05:00'].indexOf(d[1] as string));
     expect(order.every((v, i) => v >= 0 && (i === 0 || v >= (order[i - 1] as number)))).toBe(true);
+  });
+
+  it('a client that stops reading holds the COPY back, and one that leaves ends its database connection', async () => {
+    const conn = await app.get(ConnectionService).create(c.tenant.id, { name: 'Slow reader', vendor: 'hl7v2', environment: 'production', hl7SendingFacility: `SLOW-${randomUUID().slice(0, 8)}`, mllpTls: false, hl7AckMode: 'original' });
+    await prisma.$executeRaw`
+      INSERT INTO "UsageEvent" ("id", "tenantId", "connectionId", "transactionId", "vendor", "operation", "resourceType", "outcome", "durationMs", "occurredAt", "environment", "class", "units", "billable")
+      SELECT gen_random_uuid(), ${c.tenant.id}::uuid, ${conn.id}::uuid, gen_random_uuid(), 'hl7v2', 'message.in', 'ADT', 'success', 1,
+             TIMESTAMPTZ '2026-12-10 00:00:00+00' + i * interval '1 second', 'production', 'hl7.in', 1, true
+      FROM generate_series(1, 300000) i`;
+    const exporting = () =>
+      prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM pg_stat_activity WHERE "query" LIKE 'COPY (%sb_export_names%' AND "pid" <> pg_backend_pid()`;
+    const server = app.getHttpServer() as Server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const query = new URLSearchParams({ kind: 'detail', from: '2026-12-10T00:00:00Z', to: '2026-12-20T00:00:00Z' }).toString();
+      const req = get({ host: '127.0.0.1', port, path: `/v1/usage/export.csv?${query}`, headers: { authorization: `Bearer ${keyC}` } });
+      const res = await new Promise<IncomingMessage>((resolve) => req.once('response', resolve));
+      expect(res.statusCode).toBe(200);
+      await new Promise((resolve) => res.once('data', resolve));
+      res.pause(); // ~45 MB of CSV cannot all fit in socket buffers: the COPY waits for the reader
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await exporting())[0]?.n).toBe(1);
+      req.destroy();
+      const deadline = Date.now() + 5_000;
+      while ((await exporting())[0]?.n !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect((await exporting())[0]?.n).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@sb/audit';
 import type { Actor } from '@sb/core';
-import { Database, UsageReportRepository, type BillableCsvPage } from '@sb/db';
+import { BillableCsvExport, Database, UsageReportRepository } from '@sb/db';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BillingSummaryExport, csvField } from '../invoices/billing-summary-export';
@@ -9,8 +9,6 @@ import { UsageQueryService } from './usage-query.service';
 
 /** The detail export's columns, in order. No patient data: transactions are named by id only. */
 export const DETAIL_EXPORT_COLUMNS = ['transaction_id', 'time', 'connection_id', 'connection_name', 'class', 'operation', 'resource_type', 'environment', 'units'] as const;
-/** Rows per keyset page: large enough that a page's round trip is small per row, small enough to hold two pages. */
-export const DETAIL_EXPORT_PAGE_ROWS = 10_000;
 
 export type UsageExportKind = 'detail' | 'summary';
 
@@ -32,9 +30,8 @@ const compact = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{
 
 /**
  * The CSV exports of usage. `detail`: one row per billable transaction in [from, to), times in
- * the tenant's billing timezone with their offset, streamed in keyset pages (ordered by commit
- * time then id) as the client reads them — one page in flight and one being sent, whatever the
- * size of the export. `summary`: the billing summary per period and price component (see
+ * the tenant's billing timezone with their offset, ordered by commit time then id, streamed from
+ * one Postgres COPY as the client reads them (memory stays flat whatever the size of the export). `summary`: the billing summary per period and price component (see
  * {@link BillingSummaryExport}). Each export is an audit record (`billing.export`) in the
  * tenant's chain.
  */
@@ -42,6 +39,7 @@ const compact = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{
 export class UsageExportService {
   constructor(
     private readonly reports: UsageReportRepository,
+    private readonly rows: BillableCsvExport,
     private readonly usage: UsageQueryService,
     private readonly summaries: BillingSummaryExport,
     private readonly db: Database,
@@ -57,24 +55,10 @@ export class UsageExportService {
     }
     const [timezone, names] = await Promise.all([this.usage.billingTimezone(tenantId), this.reports.connectionNames(tenantId)]);
     await this.record(actor, tenantId, query);
-    return { filename, body: Readable.from(this.detailChunks(tenantId, query, timezone, names), { objectMode: false }) };
-  }
-
-  /** The header, then one chunk per page; the next page is read while this one is sent. */
-  private async *detailChunks(tenantId: string, range: { from: Date; to: Date }, timezone: string, names: Map<string, string>): AsyncGenerator<string> {
-    yield DETAIL_EXPORT_COLUMNS.join(',') + '\r\n';
     const connectionNames = new Map([...names].map(([id, name]) => [id, csvField(spreadsheetSafe(name))]));
-    const read = (after?: BillableCsvPage['last']) => {
-      const page = this.reports.billableCsvPage(tenantId, { ...range, after: after ?? undefined, limit: DETAIL_EXPORT_PAGE_ROWS, timezone, connectionNames });
-      page.catch(() => undefined); // a client that leaves early never awaits the read ahead
-      return page;
-    };
-    let next: Promise<BillableCsvPage> | null = read();
-    while (next) {
-      const page: BillableCsvPage = await next;
-      next = page.rows === DETAIL_EXPORT_PAGE_ROWS ? read(page.last) : null;
-      if (page.rows > 0) yield page.csv;
-    }
+    const lines = await this.rows.stream(tenantId, { from: query.from, to: query.to, timezone, connectionNames });
+    const header = DETAIL_EXPORT_COLUMNS.join(',') + '\r\n';
+    return { filename, body: Readable.from(withHeader(header, lines), { objectMode: false }) };
   }
 
   private async record(actor: Actor, tenantId: string, query: { kind: UsageExportKind; from: Date; to: Date }): Promise<void> {
@@ -95,4 +79,9 @@ export class UsageExportService {
       }),
     );
   }
+}
+
+async function* withHeader(header: string, lines: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield Buffer.from(header, 'utf8');
+  yield* lines;
 }

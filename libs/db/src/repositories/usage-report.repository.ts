@@ -64,21 +64,8 @@ export interface UsageWindowRow {
   units: number;
 }
 
-/** One keyset page of a detail export, already CSV: one string rather than thousands of row objects. */
-export interface BillableCsvPage {
-  rows: number;
-  /** The page's CSV lines, each ending in CRLF. */
-  csv: string;
-  /** The sort key of the page's last row (the next page starts after it); null for an empty page. */
-  last: { occurredAt: Date; id: string } | null;
-}
-
-/** Fields quoted per RFC 4180 when they hold a comma, quote or line break (fixed SQL). */
-const csvQuoted = (column: Prisma.Sql) => Prisma.sql`CASE WHEN strpos(${column}, ',') + strpos(${column}, '"') + strpos(${column}, E'\n') + strpos(${column}, E'\r') = 0
-  THEN ${column} ELSE '"' || replace(${column}, '"', '""') || '"' END`;
-
 /**
- * Reads for usage reports: windows over the 15-minute rollups (never raw usage) and keyset pages of billable transactions for exports.
+ * Reads for usage reports: windows over the 15-minute rollups (never raw usage); the detail export's rows are {@link BillableCsvExport}'s.
  */
 @Injectable()
 export class UsageReportRepository {
@@ -159,48 +146,5 @@ export class UsageReportRepository {
   async connectionNames(tenantId: string): Promise<Map<string, string>> {
     const rows = await this.prisma.connection.findMany({ where: { tenantId }, select: { id: true, name: true } });
     return new Map(rows.map((r) => [r.id, r.name]));
-  }
-
-  /**
-   * One keyset page of the tenant's billable transactions in [from, to), ordered by commit
-   * time then id, after `after` (exclusive), as CSV lines: transaction id, commit time as the
-   * wall clock of `timezone` with its offset (`2026-03-08T01:59:59.999-05:00`), connection id,
-   * the connection's name as given in `connectionNames` (already a CSV field), class,
-   * operation, resource type, environment, units. Postgres formats it (in a transaction whose
-   * TimeZone is `timezone`), so the process sending it does no per-row work.
-   */
-  async billableCsvPage(
-    tenantId: string,
-    q: { from: Date; to: Date; after?: { occurredAt: Date; id: string }; limit: number; timezone: string; connectionNames: ReadonlyMap<string, string> },
-  ): Promise<BillableCsvPage> {
-    // Instants go in as ISO strings with their Z and come out as epoch milliseconds: inside this
-    // transaction the session's TimeZone is the export's, which must not shift them.
-    const at = (d: Date) => Prisma.sql`${d.toISOString()}::timestamptz`;
-    const after = q.after
-      ? Prisma.sql`AND e."occurredAt" >= ${at(q.after.occurredAt)} AND (e."occurredAt", e."id") > (${at(q.after.occurredAt)}, ${q.after.id}::uuid)`
-      : Prisma.empty;
-    const ids = [...q.connectionNames.keys()];
-    const names = [...q.connectionNames.values()];
-    const [row] = await this.prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT set_config('TimeZone', ${q.timezone}, true)`;
-      return tx.$queryRaw<{ rows: number; csv: string | null; lastAtMs: number | null; lastId: string | null }[]>`
-        WITH page AS MATERIALIZED (
-          SELECT e."id", e."transactionId", e."occurredAt", e."connectionId", e."class", e."operation", e."resourceType", e."environment", e."units"
-          FROM "UsageEvent" e
-          WHERE e."tenantId" = ${tenantId}::uuid AND e."billable" AND e."occurredAt" >= ${at(q.from)} AND e."occurredAt" < ${at(q.to)} ${after}
-          ORDER BY e."occurredAt", e."id"
-          LIMIT ${q.limit}
-        )
-        SELECT count(*)::int AS "rows",
-               string_agg(p."transactionId"::text || ',' || to_char(p."occurredAt", 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') || ',' || p."connectionId"::text || ',' ||
-                          COALESCE(n."name", '') || ',' || COALESCE(p."class", '') || ',' || ${csvQuoted(Prisma.sql`p."operation"`)} || ',' ||
-                          ${csvQuoted(Prisma.sql`p."resourceType"`)} || ',' || p."environment"::text || ',' || p."units"::text || E'\r\n', '' ORDER BY p."occurredAt", p."id") AS "csv",
-               (SELECT floor(extract(epoch FROM l."occurredAt") * 1000)::float8 FROM page l ORDER BY l."occurredAt" DESC, l."id" DESC LIMIT 1) AS "lastAtMs",
-               (SELECT l."id"::text FROM page l ORDER BY l."occurredAt" DESC, l."id" DESC LIMIT 1) AS "lastId"
-        FROM page p LEFT JOIN unnest(${ids}::uuid[], ${names}::text[]) AS n("id", "name") ON n."id" = p."connectionId"`;
-    });
-    const lastAtMs = row?.lastAtMs ?? null;
-    const last = lastAtMs !== null && row?.lastId ? { occurredAt: new Date(lastAtMs), id: row.lastId } : null;
-    return { rows: row?.rows ?? 0, csv: row?.csv ?? '', last };
   }
 }
