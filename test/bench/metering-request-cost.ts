@@ -71,18 +71,17 @@ export async function measureRequestCost(stack: E2eStack, app: TestingModule): P
     const transactionId = randomUUID();
     const occurredAt = new Date();
     return {
-      usage: { tenantId: tenant.id, connectionId, transactionId, vendor: 'fhir' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 12, occurredAt, environment: 'production' as const },
-      audit: { tenantId: tenant.id, transactionId, connectionId, actorType: 'api-key', actorId: 'bench', operation: 'read', resourceType: 'Patient', purpose: null, outcome: 'success' as const, occurredAt },
+      call: { tenantId: tenant.id, connectionId, transactionId, vendor: 'fhir' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 12, occurredAt, environment: 'production' as const, actorType: 'api-key', actorId: 'bench', purpose: null },
       patients: [`Patient/bench-${i % 5_000}`],
     };
   };
   const withMetering = (i: number) => {
     const c = call(i);
-    return records.record(c.usage, c.audit, c.patients);
+    return records.record(c.call, c.patients);
   };
   // The same call's write as it would be without metering: its audit record alone, in one statement.
   const withoutMetering = (i: number) => {
-    const { audit: a, patients } = call(i);
+    const { call: a, patients } = call(i);
     return prisma.$executeRaw(Prisma.sql`
       INSERT INTO "AuditRecord" ("id", "tenantId", "transactionId", "connectionId", "actorType", "actorId", "operation", "resourceType", "patientRef", "purpose", "outcome", "occurredAt")
       SELECT gen_random_uuid(), ${a.tenantId}::uuid, ${a.transactionId}::uuid, ${a.connectionId}::uuid, ${a.actorType}, ${a.actorId},

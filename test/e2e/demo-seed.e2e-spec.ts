@@ -4,12 +4,14 @@
  * something to price from the first start; a second run (every later `npm start`) changes
  * neither.
  */
+import type { TestingModule } from '@nestjs/testing';
 import { processEnv } from '@sb/config';
+import { PrismaService } from '@sb/db';
+import { createTestingApp } from '@sb/testing';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { databaseName, dropDatabase, withDatabase } from '../../libs/db/src/migrate/database-admin';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,15 +29,8 @@ function runBuilt(script: string): void {
   if (run.status !== 0) throw new Error(`${script} exited ${run.status}: ${run.stderr}`);
 }
 
-async function query<T>(sql: string): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+let db: TestingModule;
+const query = <T>(sql: string): Promise<T[]> => db.get(PrismaService).$queryRawUnsafe<T[]>(sql);
 
 const billingOfDemo = () =>
   query<{ name: string; planVersion: number; timezone: string; anchorDay: number; currency: string; components: number; minimum: string }>(`
@@ -45,11 +40,13 @@ const billingOfDemo = () =>
     JOIN "BillingPlanVersion" v ON v."planId" = p."id" AND v."version" = b."planVersion"
     WHERE t."slug" = 'demo'`);
 
-beforeAll(() => {
+beforeAll(async () => {
   runBuilt('scripts/db-migrate.js');
+  db = await createTestingApp([], { DATABASE_URL: url });
 }, 180_000);
 
 afterAll(async () => {
+  await db?.close();
   await dropDatabase(runUrl, database);
   rmSync(stateDir, { recursive: true, force: true });
 });

@@ -139,7 +139,7 @@ export class TransactionPipeline {
     duplicate = false,
   ): Promise<void> {
     const occurredAt = new Date();
-    const usage = {
+    const call = {
       tenantId: req.tenantId,
       connectionId: ctx.connection.id,
       transactionId: ctx.transactionId,
@@ -151,24 +151,15 @@ export class TransactionPipeline {
       occurredAt,
       environment: ctx.connection.environment,
       duplicate,
-    };
-    const audit = {
-      tenantId: req.tenantId,
-      transactionId: ctx.transactionId,
-      connectionId: ctx.connection.id,
       actorType: req.actor.type,
       actorId: req.actor.id,
-      operation: req.operation,
-      resourceType: req.resourceType,
       purpose: req.purpose ?? null,
-      outcome,
-      occurredAt,
     };
     const patientRefs = [...(req.patientRef ? [req.patientRef] : []), ...learnedPatientRefs];
-    if (!persist) return this.calls.record(usage, audit, patientRefs);
+    if (!persist) return this.calls.record(call, patientRefs);
     await this.db.transaction(async (tx) => {
       const done = await persist(tx);
-      await this.calls.record(done ? { ...usage, duplicate: true } : usage, audit, patientRefs, tx);
+      await this.calls.record(done ? { ...call, duplicate: true } : call, patientRefs, tx);
     });
   }
 

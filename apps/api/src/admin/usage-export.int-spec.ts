@@ -31,8 +31,7 @@ async function record(connection: Connection, at: string, operation: string, out
   const transactionId = randomUUID();
   const occurredAt = new Date(at);
   await app.get(CallRecordRepository).record(
-    { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome, durationMs: 5, occurredAt, environment: connection.environment },
-    { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'export-test', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt },
+    { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome, durationMs: 5, occurredAt, environment: connection.environment, actorType: 'system', actorId: 'export-test', purpose: null },
     patientRefs,
   );
   return transactionId;

@@ -28,8 +28,7 @@ async function record(connection: Connection, at: string, operation: string, out
     const transactionId = randomUUID();
     const occurredAt = new Date(at);
     await calls.record(
-      { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome, durationMs: 5, occurredAt, environment: connection.environment },
-      { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'usage-test', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt },
+      { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome, durationMs: 5, occurredAt, environment: connection.environment, actorType: 'system', actorId: 'usage-test', purpose: null },
       [],
     );
   }

@@ -39,8 +39,7 @@ async function record(connection: Connection, at: string, operation: string, opt
   const occurredAt = new Date(at);
   const outcome = options.outcome ?? 'success';
   await app.get(CallRecordRepository).record(
-    { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome, durationMs: 5, occurredAt, environment: connection.environment },
-    { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'billing-test', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt },
+    { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome, durationMs: 5, occurredAt, environment: connection.environment, actorType: 'system', actorId: 'billing-test', purpose: null },
     options.patients ?? [],
   );
   return transactionId;

@@ -141,8 +141,7 @@ describe('PUT /v1/tenants/{id}/billing', () => {
 async function read(connection: Connection, occurredAt: Date): Promise<void> {
   const transactionId = randomUUID();
   await app.get(CallRecordRepository).record(
-    { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation: 'read', resourceType: 'Patient', outcome: 'success', durationMs: 5, occurredAt, environment: connection.environment },
-    { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'billing-test', operation: 'read', resourceType: 'Patient', purpose: null, outcome: 'success', occurredAt },
+    { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation: 'read', resourceType: 'Patient', outcome: 'success', durationMs: 5, occurredAt, environment: connection.environment, actorType: 'system', actorId: 'billing-test', purpose: null },
     [],
   );
 }

@@ -39,8 +39,10 @@ async function usage(connection: Connection, at: string, options: { operation?: 
       occurredAt,
       environment: options.environment ?? 'production',
       units: options.units,
+      actorType: 'system',
+      actorId: 'adjustment-test',
+      purpose: null,
     },
-    { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'adjustment-test', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt },
     [],
   );
   return transactionId;

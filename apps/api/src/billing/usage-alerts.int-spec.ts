@@ -35,8 +35,7 @@ async function usage(connection: Connection, at: string, options: { operation?: 
     const occurredAt = new Date(at);
     const operation = options.operation ?? 'read';
     await app.get(CallRecordRepository).record(
-      { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome: 'success', durationMs: 5, occurredAt, environment: options.environment ?? 'production' },
-      { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'alert-test', operation, resourceType: 'Patient', purpose: null, outcome: 'success', occurredAt },
+      { tenantId: connection.tenantId, connectionId: connection.id, transactionId, vendor: connection.vendor, operation, resourceType: 'Patient', outcome: 'success', durationMs: 5, occurredAt, environment: options.environment ?? 'production', actorType: 'system', actorId: 'alert-test', purpose: null },
       [],
     );
     ids.push(transactionId);

@@ -19,11 +19,10 @@ describe('CallRecordRepository (real Postgres)', () => {
     const { tenant, echo } = await new Fixtures(app).newTenant();
     const transactionId = randomUUID();
     const occurredAt = new Date();
-    const usage = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 3, occurredAt, environment: 'sandbox' as const };
-    const audit = { tenantId: tenant.id, transactionId, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'read', resourceType: 'Patient', purpose: null, outcome: 'success' as const, occurredAt };
+    const call = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 3, occurredAt, environment: 'sandbox' as const, actorType: 'api-key', actorId: 'k', purpose: null };
     const calls = app.get(CallRecordRepository);
-    await calls.record(usage, audit, ['Patient/1']);
-    await calls.record(usage, audit, ['Patient/1']);
+    await calls.record(call, ['Patient/1']);
+    await calls.record(call, ['Patient/1']);
     const events = (await app.get(UsageRepository).list(tenant.id, { limit: 100 })).items.filter((e) => e.transactionId === transactionId);
     expect(events).toEqual([expect.objectContaining({ operation: 'read', resourceType: 'Patient', vendor: 'echo', outcome: 'success', durationMs: 3 })]);
     expect(await app.get(AuditRepository).countByTransaction(tenant.id, transactionId)).toBe(2);
@@ -36,10 +35,9 @@ describe('CallRecordRepository (real Postgres)', () => {
     const occurredAt = new Date();
     const write = async (operation: string, outcome: 'success' | 'error', environment: 'sandbox' | 'production', duplicate = false) => {
       const transactionId = randomUUID();
-      const usage = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation, resourceType: 'Patient', outcome, durationMs: 1, occurredAt, environment, duplicate };
-      const audit = { tenantId: tenant.id, transactionId, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt };
-      await calls.record(usage, audit, []);
-      await calls.record(usage, audit, []);
+      const call = { tenantId: tenant.id, connectionId: echo.id, transactionId, vendor: 'echo' as const, operation, resourceType: 'Patient', outcome, durationMs: 1, occurredAt, environment, duplicate, actorType: 'api-key', actorId: 'k', purpose: null };
+      await calls.record(call, []);
+      await calls.record(call, []);
       return prisma.usageEvent.findUniqueOrThrow({ where: { transactionId }, select: { id: true, class: true, billable: true, nonBillableReason: true } });
     };
     const rows = [
@@ -64,11 +62,11 @@ describe('CallRecordRepository (real Postgres)', () => {
     const occurredAt = new Date();
     const calls = app.get(CallRecordRepository);
     const base = { tenantId: tenant.id, connectionId: echo.id, actorType: 'api-key', actorId: 'k', operation: 'search', resourceType: 'Observation', purpose: null, outcome: 'success' as const, occurredAt };
-    const usage = (transactionId: string) => ({ ...base, transactionId, vendor: 'echo' as const, durationMs: 1, environment: 'sandbox' as const });
+    const call = (transactionId: string) => ({ ...base, transactionId, vendor: 'echo' as const, durationMs: 1, environment: 'sandbox' as const });
     const many = randomUUID();
-    await calls.record(usage(many), { ...base, transactionId: many }, ['Patient/1', 'Patient/2', 'Patient/1']);
+    await calls.record(call(many), ['Patient/1', 'Patient/2', 'Patient/1']);
     const none = randomUUID();
-    await calls.record(usage(none), { ...base, transactionId: none }, []);
+    await calls.record(call(none), []);
     const records = await app.get(AuditService).list(tenant.id, { limit: 100 });
     expect(records.filter((r) => r.transactionId === many).map((r) => r.patientRef).sort()).toEqual(['Patient/1', 'Patient/2']);
     expect(records.filter((r) => r.transactionId === none).map((r) => r.patientRef)).toEqual([null]);

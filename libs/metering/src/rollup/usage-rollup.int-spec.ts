@@ -47,8 +47,10 @@ async function record(connection: Connection, call: Call): Promise<string> {
       occurredAt,
       environment: call.environment ?? 'production',
       units: call.units,
+      actorType: 'system',
+      actorId: 'rollup-test',
+      purpose: null,
     },
-    { tenantId: connection.tenantId, transactionId, connectionId: connection.id, actorType: 'system', actorId: 'rollup-test', operation, resourceType: 'Patient', purpose: null, outcome, occurredAt },
     call.patients ?? [],
   );
   return transactionId;
