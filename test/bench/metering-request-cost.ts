@@ -13,8 +13,8 @@ import { createConnections } from './metering-data';
 import { cpuMsOf } from './proc-stats';
 
 const API_CALLS = 3_000;
-const WRITES_PER_ROUND = 2_000;
-const ROUNDS = 5;
+const WRITES_PER_ROUND = 3_000;
+const ROUNDS = 9;
 const CONCURRENCY = 8;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
