@@ -76,6 +76,24 @@ describe('aggregateBatch', () => {
     ]);
   });
 
+  it('stamps each patient with the earliest occurredAt of the batch, whatever order the events came in', () => {
+    const at = (iso: string) => new Date(iso);
+    const { patients } = aggregateBatch(
+      [
+        event({ occurredAt: at('2026-05-10T10:00:00Z'), patientRefs: ['Patient/1'] }),
+        event({ occurredAt: at('2026-05-10T09:00:00Z'), patientRefs: ['Patient/1', 'Patient/2'] }),
+        event({ occurredAt: at('2026-05-10T08:00:00Z'), billable: false, outcome: 'error', patientRefs: ['Patient/1'] }), // not billable: not seen
+        event({ occurredAt: at('2026-05-10T11:00:00Z'), patientRefs: ['Patient/2'] }),
+      ],
+      new PeriodStarts(new Map()),
+      token,
+    );
+    expect(patients.map((p) => [p.patientToken, p.firstSeenAt.toISOString()])).toEqual([
+      [token('t1', 'Patient/1'), '2026-05-10T09:00:00.000Z'],
+      [token('t1', 'Patient/2'), '2026-05-10T09:00:00.000Z'],
+    ]);
+  });
+
   it('reads the claim statement’s JSON rows', () => {
     const [e] = parseClaimedEvents(
       JSON.stringify([['t', 'c', 'x', 'hl7v2', 'message.in', 'ADT^A01', 'hl7.in', 'production', 'success', true, 1, '2026-05-10T10:00:00.123+00:00', ['Patient/1']]]),

@@ -82,6 +82,8 @@ export interface PeriodPatient {
   tenantId: string;
   periodStart: Date;
   patientToken: string;
+  /** The earliest occurredAt of the patient's billable events (in this batch, or in the period once stored). */
+  firstSeenAt: Date;
 }
 
 export interface BatchIncrements {
@@ -117,7 +119,8 @@ const SEP = '\u0000';
  * distinct-patient tokens: one row per key, so one upsert statement touches each row once.
  * Every event counts in the rollups and period totals (billable or not, class '' when it has
  * none); only billable events count their patients, each reference turned into its keyed
- * token by `tokenOf`.
+ * token by `tokenOf`, with the earliest occurredAt of the batch (events arrive in queue order,
+ * not in the order they occurred).
  */
 export function aggregateBatch(events: readonly ClaimedUsage[], periods: PeriodStarts, tokenOf: (tenantId: string, patientRef: string) => string): BatchIncrements {
   const rollups = new Map<string, RollupIncrement>();
@@ -159,7 +162,10 @@ export function aggregateBatch(events: readonly ClaimedUsage[], periods: PeriodS
     if (!e.billable) continue;
     for (const ref of e.patientRefs ?? []) {
       const patientToken = tokenOf(e.tenantId, ref);
-      patients.set([e.tenantId, periodStart.getTime(), patientToken].join(SEP), { tenantId: e.tenantId, periodStart, patientToken });
+      const patientKey = [e.tenantId, periodStart.getTime(), patientToken].join(SEP);
+      const seen = patients.get(patientKey);
+      if (!seen) patients.set(patientKey, { tenantId: e.tenantId, periodStart, patientToken, firstSeenAt: e.occurredAt });
+      else if (e.occurredAt < seen.firstSeenAt) seen.firstSeenAt = e.occurredAt;
     }
   }
   return { rollups: [...rollups.values()], periods: [...totals.values()], patients: [...patients.values()] };

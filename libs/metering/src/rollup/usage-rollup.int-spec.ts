@@ -82,7 +82,7 @@ async function periodTotalsOf(tenantId: string) {
 
 async function patientsOf(tenantId: string) {
   const rows = await db.transaction((tx) => unwrapTx(tx).usagePeriodPatient.findMany({ where: { tenantId } }));
-  return sorted(rows.map(({ periodStart, patientToken }) => ({ period: periodStart.toISOString(), patientToken })));
+  return sorted(rows.map(({ periodStart, patientToken, firstSeenAt }) => ({ period: periodStart.toISOString(), patientToken, firstSeenAt: firstSeenAt.toISOString() })));
 }
 
 async function queuedOf(tenantId: string): Promise<number> {
@@ -199,12 +199,12 @@ describe('UsageRollupService (real Postgres)', () => {
     const july = '2026-07-01T00:00:00.000Z';
     const token = (tenantId: string, ref: string) => rollup.patientToken(tenantId, ref);
     const expected = sorted([
-      { period: june, patientToken: token(a.tenant.id, 'Patient/1') },
-      { period: june, patientToken: token(a.tenant.id, 'Patient/2') },
-      { period: july, patientToken: token(a.tenant.id, 'Patient/1') },
+      { period: june, patientToken: token(a.tenant.id, 'Patient/1'), firstSeenAt: '2026-06-02T09:00:00.000Z' },
+      { period: june, patientToken: token(a.tenant.id, 'Patient/2'), firstSeenAt: '2026-06-20T09:00:00.000Z' },
+      { period: july, patientToken: token(a.tenant.id, 'Patient/1'), firstSeenAt: '2026-07-01T00:00:00.000Z' },
     ]);
     expect(await patientsOf(a.tenant.id)).toEqual(expected);
-    expect(await patientsOf(b.tenant.id)).toEqual([{ period: june, patientToken: token(b.tenant.id, 'Patient/1') }]);
+    expect(await patientsOf(b.tenant.id)).toEqual([{ period: june, patientToken: token(b.tenant.id, 'Patient/1'), firstSeenAt: '2026-06-02T09:00:00.000Z' }]);
     // Same reference, two tenants: unrelated tokens; and no token is, or holds, the reference.
     expect(token(a.tenant.id, 'Patient/1')).not.toBe(token(b.tenant.id, 'Patient/1'));
     const [stored] = await db.transaction((tx) =>
@@ -249,10 +249,11 @@ describe('UsageRollupService (real Postgres)', () => {
     const t = (ref: string) => rollup.patientToken(tenant.id, ref);
     expect(rebuilt.patients).toEqual(
       sorted([
-        { period: '2026-08-01T00:00:00.000Z', patientToken: t('Patient/9') },
-        { period: '2026-09-01T00:00:00.000Z', patientToken: t('Patient/1') },
-        { period: '2026-09-09T18:30:00.000Z', patientToken: t('Patient/1') },
-        { period: '2026-09-09T18:30:00.000Z', patientToken: t('Patient/2') },
+        { period: '2026-08-01T00:00:00.000Z', patientToken: t('Patient/9'), firstSeenAt: '2026-08-31T23:59:59.999Z' },
+        { period: '2026-09-01T00:00:00.000Z', patientToken: t('Patient/1'), firstSeenAt: '2026-09-01T00:00:00.000Z' },
+        // Patient/1 again after the cut: first seen in the new period on the 20th, not the 1st.
+        { period: '2026-09-09T18:30:00.000Z', patientToken: t('Patient/1'), firstSeenAt: '2026-09-20T12:00:00.000Z' },
+        { period: '2026-09-09T18:30:00.000Z', patientToken: t('Patient/2'), firstSeenAt: '2026-09-10T12:00:00.000Z' },
       ]),
     );
 
@@ -266,6 +267,28 @@ describe('UsageRollupService (real Postgres)', () => {
     });
     await rollup.drainAll();
     expect({ totals: await periodTotalsOf(tenant.id), patients: await patientsOf(tenant.id) }).toEqual(rebuilt);
+  });
+
+  it('keeps the earliest first-seen instant across batches (a late-queued earlier event lowers it, a later one never raises it), as a rebuild does', async () => {
+    const { echo, tenant } = await fixtures().newTenant();
+    const t = rollup.patientToken(tenant.id, 'Patient/1');
+    const seen = async () => (await patientsOf(tenant.id)).map((p) => [p.patientToken, p.firstSeenAt]);
+    await record(echo, { at: '2026-10-10T10:00:00Z', patients: ['Patient/1'] });
+    await rollup.drainAll();
+    expect(await seen()).toEqual([[t, '2026-10-10T10:00:00.000Z']]);
+
+    await record(echo, { at: '2026-10-05T08:30:00Z', patients: ['Patient/1'] }); // committed late, occurred earlier
+    await rollup.drainAll();
+    expect(await seen()).toEqual([[t, '2026-10-05T08:30:00.000Z']]);
+
+    await record(echo, { at: '2026-10-20T10:00:00Z', patients: ['Patient/1'] });
+    await record(echo, { at: '2026-10-01T00:00:00Z', outcome: 'error', patients: ['Patient/1'] }); // not billable: not seen
+    await rollup.drainAll();
+    expect(await seen()).toEqual([[t, '2026-10-05T08:30:00.000Z']]);
+
+    const incremental = await patientsOf(tenant.id);
+    await rollup.rebuildFrom(tenant.id, new Date('2026-10-01T00:00:00Z'));
+    expect(await patientsOf(tenant.id)).toEqual(incremental);
   });
 
   it('says how fresh the rollups are: the oldest queued event, or now', async () => {

@@ -175,13 +175,19 @@ export class UsageRollupService {
     if (patients.length > 0) await this.insertPatients(tx, patients);
   }
 
+  /**
+   * New patients of a period are inserted; a patient already stored keeps the earlier of the two
+   * first-seen instants (a late-queued event may have occurred before the one stored). The
+   * `WHERE` leaves rows that would not change unwritten: most repeat patients write nothing.
+   */
   private async insertPatients(tx: DbTransaction, patients: BatchIncrements['patients']): Promise<void> {
-    const rows = JSON.stringify(patients.map((p) => [p.tenantId, p.periodStart, p.patientToken]));
+    const rows = JSON.stringify(patients.map((p) => [p.tenantId, p.periodStart, p.patientToken, p.firstSeenAt]));
     await unwrapTx(tx).$executeRaw`
-      INSERT INTO "UsagePeriodPatient" ("tenantId", "periodStart", "patientToken")
-      SELECT (p->>0)::uuid, (p->>1)::timestamptz, p->>2 FROM json_array_elements(${rows}::json) AS p
+      INSERT INTO "UsagePeriodPatient" ("tenantId", "periodStart", "patientToken", "firstSeenAt")
+      SELECT (p->>0)::uuid, (p->>1)::timestamptz, p->>2, (p->>3)::timestamptz FROM json_array_elements(${rows}::json) AS p
       ORDER BY 1, 2, 3
-      ON CONFLICT DO NOTHING`;
+      ON CONFLICT ("tenantId", "periodStart", "patientToken")
+      DO UPDATE SET "firstSeenAt" = EXCLUDED."firstSeenAt" WHERE EXCLUDED."firstSeenAt" < "UsagePeriodPatient"."firstSeenAt"`;
   }
 
   private async rebuild(tx: DbTransaction, tenantId: string, from: Date): Promise<void> {
@@ -214,16 +220,19 @@ export class UsageRollupService {
       WHERE r."tenantId" = ${tenantId}::uuid AND r."bucketStart" >= ${rebuildStart}
       GROUP BY r."tenantId", p.s, r."connectionId", r."class", r."environment", r."billable"
       ORDER BY p.s, r."connectionId", r."class", r."environment", r."billable"`;
-    const refs = await db.$queryRaw<{ periodStart: Date; patientRef: string }[]>`
-      SELECT DISTINCT p.s AS "periodStart", a."patientRef"
+    const refs = await db.$queryRaw<{ periodStart: Date; patientRef: string; firstSeenAt: Date }[]>`
+      SELECT p.s AS "periodStart", a."patientRef", min(u."occurredAt") AS "firstSeenAt"
       FROM "UsageEvent" u
       JOIN unnest(${starts}::timestamptz[], ${ends}::timestamptz[]) AS p(s, e) ON u."occurredAt" >= p.s AND u."occurredAt" < p.e
       JOIN "AuditRecord" a ON a."transactionId" = u."transactionId" AND a."tenantId" = u."tenantId"
-      WHERE u."tenantId" = ${tenantId}::uuid AND u."occurredAt" >= ${rebuildStart} AND u."billable" AND a."patientRef" IS NOT NULL`;
+      WHERE u."tenantId" = ${tenantId}::uuid AND u."occurredAt" >= ${rebuildStart} AND u."billable" AND a."patientRef" IS NOT NULL
+      GROUP BY p.s, a."patientRef"`;
     const patients = new Map<string, BatchIncrements['patients'][number]>();
     for (const r of refs) {
       const patientToken = this.tokens.token(tenantId, r.patientRef);
-      patients.set(`${r.periodStart.getTime()}/${patientToken}`, { tenantId, periodStart: r.periodStart, patientToken });
+      const key = `${r.periodStart.getTime()}/${patientToken}`;
+      const seen = patients.get(key);
+      if (!seen || r.firstSeenAt < seen.firstSeenAt) patients.set(key, { tenantId, periodStart: r.periodStart, patientToken, firstSeenAt: r.firstSeenAt });
     }
     if (patients.size > 0) await this.insertPatients(tx, [...patients.values()]);
     this.logger.log({ periods: starts.length, patients: patients.size }, 'usage period totals rebuilt');
