@@ -2,11 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { BillingSummaryExport, PlansService, TenantBillingService } from '@sb/billing';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionService } from '@sb/connections';
-import { CallRecordRepository, PrismaService, type Connection } from '@sb/db';
+import { CallRecordRepository, MAX_CONCURRENT_EXPORTS, PrismaService, type Connection } from '@sb/db';
 import { ApiKeyService } from '@sb/tenancy';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix, type TenantFixture } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
-import { get, type IncomingMessage, type Server } from 'node:http';
+import { Agent, get, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { AppModule } from '../app.module';
@@ -145,34 +145,61 @@ describe('GET /v1/usage/export.csv?kind=detail', () => {
     expect(order.every((v, i) => v >= 0 && (i === 0 || v >= (order[i - 1] as number)))).toBe(true);
   });
 
-  it('a client that stops reading holds the COPY back, and one that leaves ends its database connection', async () => {
+  it('a client that stops reading holds the COPY back, one that leaves ends its connection, and a fifth export at once is refused until one ends', async () => {
     const conn = await app.get(ConnectionService).create(c.tenant.id, { name: 'Slow reader', vendor: 'hl7v2', environment: 'production', hl7SendingFacility: `SLOW-${randomUUID().slice(0, 8)}`, mllpTls: false, hl7AckMode: 'original' });
     await prisma.$executeRaw`
       INSERT INTO "UsageEvent" ("id", "tenantId", "connectionId", "transactionId", "vendor", "operation", "resourceType", "outcome", "durationMs", "occurredAt", "environment", "class", "units", "billable")
       SELECT gen_random_uuid(), ${c.tenant.id}::uuid, ${conn.id}::uuid, gen_random_uuid(), 'hl7v2', 'message.in', 'ADT', 'success', 1,
              TIMESTAMPTZ '2026-12-10 00:00:00+00' + i * interval '1 second', 'production', 'hl7.in', 1, true
       FROM generate_series(1, 300000) i`;
-    const exporting = () =>
-      prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM pg_stat_activity WHERE "query" LIKE 'COPY (%sb_export_names%' AND "pid" <> pg_backend_pid()`;
+    const exporting = async () =>
+      (await prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM pg_stat_activity WHERE "query" LIKE 'COPY (%sb_export_names%' AND "pid" <> pg_backend_pid()`)[0]?.n;
+    const audited = async () => (await exportsOf(c.tenant.id)).length;
     const server = app.getHttpServer() as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const agent = new Agent({ keepAlive: false });
+    const open: ClientRequest[] = [];
     try {
       const { port } = server.address() as AddressInfo;
       const query = new URLSearchParams({ kind: 'detail', from: '2026-12-10T00:00:00Z', to: '2026-12-20T00:00:00Z' }).toString();
-      const req = get({ host: '127.0.0.1', port, path: `/v1/usage/export.csv?${query}`, headers: { authorization: `Bearer ${keyC}` } });
-      const res = await new Promise<IncomingMessage>((resolve) => req.once('response', resolve));
-      expect(res.statusCode).toBe(200);
-      await new Promise((resolve) => res.once('data', resolve));
-      res.pause(); // ~45 MB of CSV cannot all fit in socket buffers: the COPY waits for the reader
+      /** An export whose reader takes one chunk and stops: ~45 MB of CSV cannot all fit in socket buffers, so its COPY waits. */
+      const pausedExport = async () => {
+        const req = get({ host: '127.0.0.1', port, agent, path: `/v1/usage/export.csv?${query}`, headers: { authorization: `Bearer ${keyC}` } });
+        open.push(req);
+        const res = await new Promise<IncomingMessage>((resolve) => req.once('response', resolve));
+        if (res.statusCode === 200) {
+          await new Promise((resolve) => res.once('data', resolve));
+          res.pause();
+        }
+        return { req, res };
+      };
+      const before = await audited();
+      const first = await pausedExport();
+      expect(first.res.statusCode).toBe(200);
       await new Promise((r) => setTimeout(r, 500));
-      expect((await exporting())[0]?.n).toBe(1);
-      req.destroy();
+      expect(await exporting()).toBe(1);
+      for (let i = 0; i < MAX_CONCURRENT_EXPORTS - 1; i++) expect((await pausedExport()).res.statusCode).toBe(200);
+      expect(await exporting()).toBe(MAX_CONCURRENT_EXPORTS);
+      expect(await audited()).toBe(before + MAX_CONCURRENT_EXPORTS);
+
+      const refused = await csv(keyC, { kind: 'detail', from: '2026-12-10T00:00:00Z', to: '2026-12-20T00:00:00Z' });
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body as string)).toMatchObject({ code: 'rate_limited', reason: 'exports_busy' });
+      expect(await audited()).toBe(before + MAX_CONCURRENT_EXPORTS); // refused: no export, no audit record
+
+      first.req.destroy();
       const deadline = Date.now() + 5_000;
-      while ((await exporting())[0]?.n !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect((await exporting())[0]?.n).toBe(0);
+      while ((await exporting()) !== MAX_CONCURRENT_EXPORTS - 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await exporting()).toBe(MAX_CONCURRENT_EXPORTS - 1);
+      expect((await pausedExport()).res.statusCode).toBe(200);
     } finally {
+      for (const req of open) req.destroy();
+      agent.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
+    const deadline = Date.now() + 5_000;
+    while ((await exporting()) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await exporting()).toBe(0);
   });
 });
 

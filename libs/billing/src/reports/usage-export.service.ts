@@ -54,9 +54,15 @@ export class UsageExportService {
       return { filename, body: Readable.from([csv]) };
     }
     const [timezone, names] = await Promise.all([this.usage.billingTimezone(tenantId), this.reports.connectionNames(tenantId)]);
-    await this.record(actor, tenantId, query);
     const connectionNames = new Map([...names].map(([id, name]) => [id, csvField(spreadsheetSafe(name))]));
+    // Opened before it is audited: an export refused as busy is no export.
     const lines = await this.rows.stream(tenantId, { from: query.from, to: query.to, timezone, connectionNames });
+    try {
+      await this.record(actor, tenantId, query);
+    } catch (error) {
+      lines.destroy();
+      throw error;
+    }
     const header = DETAIL_EXPORT_COLUMNS.join(',') + '\r\n';
     return { filename, body: Readable.from(withHeader(header, lines), { objectMode: false }) };
   }

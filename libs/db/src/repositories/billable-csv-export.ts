@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { ErrorCode, SbError } from '@sb/core';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+
+/** Detail exports one process streams at once: each holds a Postgres connection of its own for as long as its client reads. */
+export const MAX_CONCURRENT_EXPORTS = 4;
+const EXPORTS_BUSY_RETRY_SECONDS = 10;
 
 /** `PGCOPY\n\377\r\n\0`, then 32-bit flags and the header extension's length. */
 const COPY_SIGNATURE_BYTES = 11;
@@ -64,6 +69,8 @@ const csvQuoted = (column: string) => `CASE WHEN strpos(${column}, ',') + strpos
  */
 @Injectable()
 export class BillableCsvExport {
+  private running = 0;
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /**
@@ -72,8 +79,20 @@ export class BillableCsvExport {
    * offset (`2026-03-08T01:59:59.999-05:00`), connection id, the connection's name as given in
    * `connectionNames` (already a CSV field), class, operation, resource type, environment,
    * units. One REPEATABLE READ snapshot; the connection closes when the stream ends or is destroyed.
+   * Beyond {@link MAX_CONCURRENT_EXPORTS} running, 429 `rate_limited` (nothing is opened).
    */
   async stream(tenantId: string, q: { from: Date; to: Date; timezone: string; connectionNames: ReadonlyMap<string, string> }): Promise<Readable> {
+    if (this.running >= MAX_CONCURRENT_EXPORTS) {
+      throw new SbError(ErrorCode.RateLimited, 'Too many detail exports are running; retry shortly', {
+        details: { reason: 'exports_busy', retryAfterSeconds: EXPORTS_BUSY_RETRY_SECONDS },
+      });
+    }
+    this.running += 1;
+    let released = false;
+    const release = () => {
+      if (!released) this.running -= 1;
+      released = true;
+    };
     const client = new Client({ connectionString: this.config.databaseUrl });
     client.on('error', () => undefined); // a dropped connection surfaces as the stream's error
     try {
@@ -95,8 +114,12 @@ export class BillableCsvExport {
           ORDER BY e."occurredAt", e."id"
         ) TO STDOUT (FORMAT binary)`),
       );
-      return pipeline(copy, new CopyBinaryTextValues(), () => void client.end().catch(() => undefined));
+      return pipeline(copy, new CopyBinaryTextValues(), () => {
+        release();
+        void client.end().catch(() => undefined);
+      });
     } catch (error) {
+      release();
       await client.end().catch(() => undefined);
       throw error;
     }
