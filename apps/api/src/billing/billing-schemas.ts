@@ -47,6 +47,14 @@ export type QuoteBody = z.output<typeof quoteBodySchema>;
 /** `GET /v1/billing/invoices/preview`. */
 export const previewQuerySchema = z.strictObject({
   period: periodRef.default('current'),
+  asOf: isoDateTime
+    .transform((v) => new Date(v))
+    .optional()
+    .meta({
+      description:
+        'The draft as it stood at this instant (after the period’s start, not after its end): usage of the 15-minute rollups starting before it, patients first seen and connections gone live before it; no adjustments or correction lines. A closed period is rated afresh under its plan version.',
+      example: '2026-03-15T09:45:00Z',
+    }),
   tenantId: uuid.optional().meta({ description: 'Required for the operator; a tenant credential may name only its own' }),
 });
 export type PreviewQuery = z.output<typeof previewQuerySchema>;
@@ -156,6 +164,7 @@ export const invoiceViewSchema = z.object({
   subtotal: money,
   total: money,
   dataRefreshedAt: isoDateTime,
+  asOf: isoDateTime.nullable().meta({ description: 'The instant of an `asOf` preview (then always a draft, without adjustments or corrections); null for the period as it stands' }),
 });
 
 export const invoiceSummarySchema = z.object({

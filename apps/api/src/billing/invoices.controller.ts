@@ -51,11 +51,12 @@ export class InvoicesController {
   @ApiOperation({
     summary: 'The draft invoice of a period (the finalized one once closed)',
     description:
-      'Usage from the period totals plus outstanding adjustments, rated with the plan version of the period’s terms, plus correction lines for adjustments of closed periods. The operator names `tenantId`. A tenant without billing terms gets `plan: null`, no lines and total "0" in USD.',
+      'Usage from the period totals plus outstanding adjustments, rated with the plan version of the period’s terms, plus correction lines for adjustments of closed periods. The operator names `tenantId`. A tenant without billing terms gets `plan: null`, no lines and total "0" in USD. With `asOf` (spend at the same point of another period): a draft of the usage before that instant at 15-minute resolution (the rollups starting before it), patients first seen and connections gone live before it, without adjustments or correction lines, even for a closed period (rated under its plan version); 400 `validation_failed` when `asOf` is not after the period’s start or is after its end.',
   })
   @DocumentResponse(invoiceViewSchema)
   preview(@CurrentActor() actor: Actor, @ValidQuery(previewQuerySchema) query: PreviewQuery) {
-    return this.previews.preview(tenantFor(actor, query.tenantId), query.period);
+    const tenantId = tenantFor(actor, query.tenantId);
+    return query.asOf ? this.previews.previewAsOf(tenantId, query.period, query.asOf) : this.previews.preview(tenantId, query.period);
   }
 
   @Post('close')

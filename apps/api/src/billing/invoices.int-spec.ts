@@ -328,3 +328,84 @@ describe('tenant isolation', () => {
     expect((await as(keyA).post('/v1/billing/invoices/close', { tenantId: a.tenant.id, period: '2026-09' })).status).toBe(403);
   });
 });
+
+describe('GET /v1/billing/invoices/preview?asOf= (spend at the same point)', () => {
+  let c: TenantFixture;
+  let keyC: string;
+  const MAY = { id: '2026-05', start: '2026-05-01T04:00:00.000Z', end: '2026-06-01T04:00:00.000Z' };
+  // 12:07: the 12:00 bucket starts before it and counts whole (15-minute resolution); the 12:15 one does not.
+  const AS_OF = '2026-05-10T12:07:00.000Z';
+  const preview = (query: string, key = keyC) => as(key).get(`/v1/billing/invoices/preview?period=2026-05&${query}`);
+
+  beforeAll(async () => {
+    c = await fixtures.newTenant();
+    keyC = (await app.get(ApiKeyService).create(c.actor(), c.tenant.id, { name: 'finance', scopes: ['usage:read'] })).key;
+    await termsFrom(c.tenant.id, '2026-05-01T04:00:00Z', { timezone: 'America/New_York', anchorDay: 1 });
+    const early = await productionConnection(c.tenant.id, 'Early EHR');
+    const late = await productionConnection(c.tenant.id, 'Late EHR');
+    const prisma = app.get(PrismaService);
+    await prisma.connection.update({ where: { id: early.id }, data: { wentLiveAt: new Date('2026-05-03T00:00:00Z') } });
+    await prisma.connection.update({ where: { id: late.id }, data: { wentLiveAt: new Date('2026-05-20T00:00:00Z') } }); // goes live after asOf
+
+    await record(early, '2026-05-02T10:00:00Z', 'read', { patients: ['Patient/x'] });
+    await record(early, '2026-05-03T10:00:00Z', 'read', { outcome: 'error', patients: ['Patient/w'] }); // failed: never billable
+    await record(early, '2026-05-05T10:00:00Z', 'read', { patients: ['Patient/x'] });
+    await record(early, '2026-05-08T10:00:00Z', 'search', { patients: ['Patient/y'] });
+    await record(early, '2026-05-10T12:10:00Z', 'read'); // after asOf, in the bucket starting before it: counted
+    await record(early, '2026-05-10T12:20:00Z', 'read'); // the next bucket: not counted
+    await record(early, '2026-05-15T10:00:00Z', 'read', { patients: ['Patient/z'] }); // a patient seen only after asOf
+    await record(late, '2026-05-22T10:00:00Z', 'read', { patients: ['Patient/x'] }); // a connection active only after asOf
+    await app.get(UsageRollupService).drainAll();
+  });
+
+  // Full May: 6 reads (2 × 1.00 + 4 × 0.50), 1 search (included), 2 active connections, patients x, y, z, 2 go-lives.
+  const FULL = { quantities: { usage: { 'fhir.read': 6, 'fhir.search': 1 }, activeConnections: 2, distinctPatients: 3, newLiveConnections: 2 }, total: '224.30' };
+  // As of 12:07 on the 10th: 3 reads (2 × 1.00 + 1 × 0.50), 1 search, 1 active connection, patients x and y, 1 go-live.
+  const AT_POINT = { quantities: { usage: { 'fhir.read': 3, 'fhir.search': 1 }, activeConnections: 1, distinctPatients: 2, newLiveConnections: 1 }, subtotal: '112.70', total: '112.70' };
+
+  it('rates only what happened before asOf, by hand less than the whole period', async () => {
+    const full = await preview('');
+    expect(full.status).toBe(200);
+    expect(full.body).toMatchObject({ ...FULL, asOf: null });
+
+    const res = await preview(`asOf=${AS_OF}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tenantId: c.tenant.id, status: 'draft', invoice: null, period: MAY, plan: { id: planId, version: 1 }, currency: 'USD', asOf: AS_OF, ...AT_POINT });
+    expect(res.body.lines).toEqual([
+      expect.objectContaining({ class: 'fhir.read', quantity: 3, amount: '2.50' }),
+      expect.objectContaining({ class: 'fhir.search', quantity: 1, amount: '0.00' }),
+      expect.objectContaining({ class: 'activeConnection', quantity: 1, amount: '10.00' }),
+      expect.objectContaining({ class: 'distinctPatient', quantity: 2, amount: '0.20' }),
+      expect.objectContaining({ class: 'connectionGoLive', quantity: 1, amount: '100.00' }),
+    ]);
+    // At the period's end it is the whole period (there are no adjustments to leave out).
+    expect((await preview(`asOf=${MAY.end}`)).body).toMatchObject({ ...FULL, asOf: MAY.end });
+  });
+
+  it('rates a closed period afresh from its rollups: still a draft, not the stored invoice', async () => {
+    const closed = await as(operator).post('/v1/billing/invoices/close', { tenantId: c.tenant.id, period: '2026-05' });
+    expect(closed.status).toBe(201);
+    expect((await preview('')).body).toMatchObject({ status: 'final', ...FULL });
+    expect((await preview(`asOf=${AS_OF}`)).body).toMatchObject({ status: 'draft', invoice: null, asOf: AS_OF, ...AT_POINT });
+  });
+
+  it('refuses an asOf that is not an ISO instant, or outside (start, end] of the period, with 400 and nothing else', async () => {
+    for (const bad of ['yesterday', '2026-05-10', '2026-05-10T12:07:00']) {
+      const res = await preview(`asOf=${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+      expect(res.body.total).toBeUndefined();
+    }
+    for (const outside of [MAY.start, '2026-04-20T00:00:00.000Z', '2026-06-01T04:00:00.001Z']) {
+      const res = await preview(`asOf=${outside}`);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'validation_failed' });
+      expect(res.body.total).toBeUndefined();
+    }
+  });
+
+  it('answers 404 to another tenant, asOf or not', async () => {
+    expect((await preview(`tenantId=${c.tenant.id}&asOf=${AS_OF}`, keyB)).status).toBe(404);
+    expect((await preview(`tenantId=${c.tenant.id}&asOf=${AS_OF}`, operator)).status).toBe(200);
+  });
+});

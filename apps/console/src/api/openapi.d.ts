@@ -307,7 +307,7 @@ export interface paths {
         };
         /**
          * The draft invoice of a period (the finalized one once closed)
-         * @description Usage from the period totals plus outstanding adjustments, rated with the plan version of the period’s terms, plus correction lines for adjustments of closed periods. The operator names `tenantId`. A tenant without billing terms gets `plan: null`, no lines and total "0" in USD.
+         * @description Usage from the period totals plus outstanding adjustments, rated with the plan version of the period’s terms, plus correction lines for adjustments of closed periods. The operator names `tenantId`. A tenant without billing terms gets `plan: null`, no lines and total "0" in USD. With `asOf` (spend at the same point of another period): a draft of the usage before that instant at 15-minute resolution (the rollups starting before it), patients first seen and connections gone live before it, without adjustments or correction lines, even for a closed period (rated under its plan version); 400 `validation_failed` when `asOf` is not after the period’s start or is after its end.
          */
         get: operations["InvoicesController_preview"];
         put?: never;
@@ -2358,6 +2358,8 @@ export interface operations {
     InvoicesController_preview: {
         parameters: {
             query?: {
+                /** @description The draft as it stood at this instant (after the period’s start, not after its end): usage of the 15-minute rollups starting before it, patients first seen and connections gone live before it; no adjustments or correction lines. A closed period is rated afresh under its plan version. */
+                asOf?: string;
                 /** @description `current`, `YYYY-MM` (a natural period) or a period id */
                 period?: string;
                 /** @description Required for the operator; a tenant credential may name only its own */
@@ -2376,6 +2378,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description The instant of an `asOf` preview (then always a draft, without adjustments or corrections); null for the period as it stands
+                         */
+                        asOf: string | null;
                         currency: string;
                         /** Format: date-time */
                         dataRefreshedAt: string;

@@ -63,12 +63,17 @@ export function preview(overrides: Partial<InvoiceView> = {}): InvoiceView {
     subtotal: '601.50',
     total: '499.00',
     dataRefreshedAt: '2026-12-15T09:29:58.000Z',
+    asOf: null,
     ...overrides,
   };
 }
 
 export const lastPreview = (): InvoiceView =>
   preview({ period: NOV, quantities: { usage: { 'fhir.read': 9000 }, activeConnections: 1, distinctPatients: 200, newLiveConnections: 0 }, lines: [], subtotal: '410.00', total: '410.00', dataRefreshedAt: '2026-12-15T09:29:58.000Z' });
+
+/** November as of the same point as now in December (14 days 15:30 in): what it had spent then. */
+export const lastPreviewAsOf = (asOf: string): InvoiceView =>
+  preview({ period: NOV, quantities: { usage: { 'fhir.read': 7000 }, activeConnections: 1, distinctPatients: 150, newLiveConnections: 0 }, lines: [], subtotal: '380.00', total: '380.00', asOf });
 
 export const invoices: InvoiceSummary[] = [
   { id: INV_NOV, tenantId: 't-1', number: 'SB-000007', period: NOV, currency: 'USD', total: '410.00', planId: 'p-1', planVersion: 2, sha256: 'ab'.repeat(32), finalizedAt: '2026-11-30T19:15:00.000Z' },

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { billingPeriodAt, billingPeriodById, notFound, type BillingPeriod } from '@sb/core';
+import { billingPeriodAt, billingPeriodById, ErrorCode, notFound, SbError, type BillingPeriod } from '@sb/core';
 import { BillingPlanRepository, InvoiceRepository, type AdjustmentTotal, type DbTransaction, type InvoiceWithDocument, type TenantBillingTerms } from '@sb/db';
 import { UsageRollupService } from '@sb/metering';
-import { correctionLines, rateDifference, ratePeriod, withExtraLines, type PlanDefinition, type RatedLine } from '../rating';
+import { correctionLines, rateDifference, ratePeriod, withExtraLines, type PlanDefinition, type RatedLine, type RatedPeriod } from '../rating';
 import { periodView, type PeriodView } from '../plans/tenant-billing.service';
 import { parseInvoiceDocument } from './invoice-document';
 import { adjustmentUnitsByClass, connectionsOf, quantitiesFromTotals, type BilledQuantities } from './period-quantities';
@@ -26,6 +26,8 @@ export interface InvoiceView {
   total: string;
   /** Every usage event committed before this instant is in the figures. */
   dataRefreshedAt: Date;
+  /** A draft as of this instant (usage before it only, no adjustments or corrections); null: the period as it stands. */
+  asOf: Date | null;
 }
 
 /** A period resolved for a tenant, with the terms that bill it (null: nothing is priced). */
@@ -80,8 +82,8 @@ export class PreviewService {
   async preview(tenantId: string, ref: string, now = new Date()): Promise<InvoiceView> {
     const [period, dataRefreshedAt] = await Promise.all([this.resolve(tenantId, ref, now), this.rollup.refreshedAt()]);
     const invoice = await this.invoices.forPeriod(tenantId, period.start);
-    if (invoice) return { ...finalView(invoice), dataRefreshedAt };
-    const view = { tenantId, status: 'draft' as const, invoice: null, period: periodView(period), dataRefreshedAt };
+    if (invoice) return { ...finalView(invoice), dataRefreshedAt, asOf: null };
+    const view = { tenantId, status: 'draft' as const, invoice: null, period: periodView(period), dataRefreshedAt, asOf: null };
     if (!period.terms) {
       const quantities = await this.rolledUp(tenantId, period, []);
       return { ...view, plan: null, currency: NO_TERMS_CURRENCY, quantities, lines: [], subtotal: NO_TERMS_TOTAL, total: NO_TERMS_TOTAL };
@@ -99,6 +101,40 @@ export class PreviewService {
       lines: draft.lines,
       subtotal: draft.subtotal,
       total: draft.total,
+    };
+  }
+
+  /**
+   * The period's draft as it stood at `asOf` (in (start, end] of the period): usage of the
+   * 15-minute rollups starting before `asOf`, patients first seen and connections gone live
+   * before it, rated like any draft under the period's plan version. No adjustments and no
+   * correction lines (they are not tied to an instant), and a closed period is rated afresh
+   * from its rollups, not read from its invoice: what "spend at the same point" compares.
+   */
+  async previewAsOf(tenantId: string, ref: string, asOf: Date, now = new Date()): Promise<InvoiceView> {
+    const [period, dataRefreshedAt] = await Promise.all([this.resolve(tenantId, ref, now), this.rollup.refreshedAt()]);
+    if (!(asOf > period.start && asOf <= period.end)) {
+      throw new SbError(ErrorCode.ValidationFailed, 'Request validation failed', {
+        issues: [{ path: 'asOf', message: 'must be after the period’s start and not after its end' }],
+        details: { period: { id: period.id, start: period.start.toISOString(), end: period.end.toISOString() } },
+      });
+    }
+    const [totals, distinctPatients, newLiveConnections] = await Promise.all([
+      this.invoices.usageTotalsBefore(tenantId, period.start, asOf),
+      this.invoices.distinctPatientsBefore(tenantId, period.start, asOf),
+      this.invoices.connectionsGoneLive(tenantId, period.start, asOf),
+    ]);
+    const quantities = quantitiesFromTotals(totals, [], [], { distinctPatients, newLiveConnections });
+    const view = { tenantId, status: 'draft' as const, invoice: null, period: periodView(period), dataRefreshedAt, asOf, quantities };
+    if (!period.terms) return { ...view, plan: null, currency: NO_TERMS_CURRENCY, lines: [], subtotal: NO_TERMS_TOTAL, total: NO_TERMS_TOTAL };
+    const priced = await this.price(period.terms, quantities);
+    return {
+      ...view,
+      plan: { id: period.terms.planId, name: priced.planName, version: period.terms.planVersion },
+      currency: priced.definition.currency,
+      lines: priced.rated.lines,
+      subtotal: priced.rated.subtotal,
+      total: priced.rated.total,
     };
   }
 
@@ -124,15 +160,24 @@ export class PreviewService {
     options: { tx?: DbTransaction; closingInvoiceId?: string } = {},
   ): Promise<RatedDraft> {
     const { tx } = options;
-    const version = await this.plans.findVersion(period.terms.planId, period.terms.planVersion, tx);
-    const plan = await this.plans.findPlan(period.terms.planId, tx);
-    if (!version || !plan) throw new Error(`plan version ${period.terms.planId}@${period.terms.planVersion} of tenant terms is missing`);
-    const definition = version.definition as PlanDefinition;
     const quantities = await this.rolledUp(tenantId, period, own, tx);
-    const rated = ratePeriod(definition, quantities);
+    const { definition, definitionHash, planName, rated } = await this.price(period.terms, quantities, tx);
     const extra = await this.correctionsFor(tenantId, corrections, options);
     const all = withExtraLines(rated, extra);
-    return { quantities, definition, definitionHash: version.definitionHash, planName: plan.name, lines: all.lines, subtotal: all.subtotal, total: all.total };
+    return { quantities, definition, definitionHash, planName, lines: all.lines, subtotal: all.subtotal, total: all.total };
+  }
+
+  /** Quantities rated under the plan version of the terms: the one way a draft is priced. */
+  private async price(
+    terms: TenantBillingTerms,
+    quantities: BilledQuantities,
+    tx?: DbTransaction,
+  ): Promise<{ definition: PlanDefinition; definitionHash: string; planName: string; rated: RatedPeriod }> {
+    const version = await this.plans.findVersion(terms.planId, terms.planVersion, tx);
+    const plan = await this.plans.findPlan(terms.planId, tx);
+    if (!version || !plan) throw new Error(`plan version ${terms.planId}@${terms.planVersion} of tenant terms is missing`);
+    const definition = version.definition as PlanDefinition;
+    return { definition, definitionHash: version.definitionHash, planName: plan.name, rated: ratePeriod(definition, quantities) };
   }
 
   /** Quantities of a period: rolled-up usage with the given adjustments, distinct patients and connections gone live. */
@@ -190,7 +235,7 @@ export function resolvePeriod(history: readonly TenantBillingTerms[], ref: strin
 }
 
 /** A finalized invoice as a view (its stored document, never recomputed). */
-export function finalView(invoice: InvoiceWithDocument): Omit<InvoiceView, 'dataRefreshedAt'> {
+export function finalView(invoice: InvoiceWithDocument): Omit<InvoiceView, 'dataRefreshedAt' | 'asOf'> {
   const doc = parseInvoiceDocument(invoice.document);
   return {
     tenantId: invoice.tenantId,

@@ -70,6 +70,17 @@ const summarySelect = {
 
 const db = (prisma: PrismaService, tx?: DbTransaction) => (tx ? unwrapTx(tx) : prisma);
 
+/** The rows of a totals aggregate: one per class, and one (class NULL) with the active connections. */
+function totalsOfRows(rows: readonly { class: string | null; units: number | null; active: number | null }[]): PeriodTotals {
+  const byClass: Record<string, number> = {};
+  let activeConnections = 0;
+  for (const r of rows) {
+    if (r.class === null) activeConnections = r.active ?? 0;
+    else byClass[r.class] = r.units ?? 0;
+  }
+  return { byClass, activeConnections };
+}
+
 /**
  * What previews and invoices read (period totals, distinct patients, connections gone live,
  * adjustments: all small per period) and the immutable invoices they produce.
@@ -93,13 +104,26 @@ export class InvoiceRepository {
       SELECT "class", sum("units")::int AS "units", NULL::int AS "active" FROM per_connection GROUP BY "class"
       UNION ALL
       SELECT NULL, NULL, count(*)::int FROM (SELECT 1 FROM per_connection GROUP BY "connectionId" HAVING sum("units") > 0) AS active`;
-    const byClass: Record<string, number> = {};
-    let activeConnections = 0;
-    for (const r of rows) {
-      if (r.class === null) activeConnections = r.active ?? 0;
-      else byClass[r.class] = r.units ?? 0;
-    }
-    return { byClass, activeConnections };
+    return totalsOfRows(rows);
+  }
+
+  /**
+   * What {@link periodTotals} answers, but only for the period's usage before `asOf`, in whole
+   * 15-minute buckets: the rollups (UsageRollup) whose bucket starts in [periodStart, asOf).
+   * A bucket that starts before `asOf` counts whole, so the resolution is 15 minutes.
+   */
+  async usageTotalsBefore(tenantId: string, periodStart: Date, asOf: Date, tx?: DbTransaction): Promise<PeriodTotals> {
+    const rows = await db(this.prisma, tx).$queryRaw<{ class: string | null; units: number | null; active: number | null }[]>`
+      WITH per_connection AS (
+        SELECT "connectionId", "class", sum("units") AS "units"
+        FROM "UsageRollup"
+        WHERE "tenantId" = ${tenantId}::uuid AND "bucketStart" >= ${periodStart} AND "bucketStart" < ${asOf} AND "billable"
+        GROUP BY "connectionId", "class"
+      )
+      SELECT "class", sum("units")::int AS "units", NULL::int AS "active" FROM per_connection GROUP BY "class"
+      UNION ALL
+      SELECT NULL, NULL, count(*)::int FROM (SELECT 1 FROM per_connection GROUP BY "connectionId" HAVING sum("units") > 0) AS active`;
+    return totalsOfRows(rows);
   }
 
   /** Billable units per class of some connections of the period (those an adjustment touches). */
@@ -116,6 +140,13 @@ export class InvoiceRepository {
   async distinctPatients(tenantId: string, periodStart: Date, tx?: DbTransaction): Promise<number> {
     const [row] = await db(this.prisma, tx).$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS "n" FROM "UsagePeriodPatient" WHERE "tenantId" = ${tenantId}::uuid AND "periodStart" = ${periodStart}`;
+    return row?.n ?? 0;
+  }
+
+  /** Distinct patient tokens of the period first seen before `asOf`. */
+  async distinctPatientsBefore(tenantId: string, periodStart: Date, asOf: Date, tx?: DbTransaction): Promise<number> {
+    const [row] = await db(this.prisma, tx).$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS "n" FROM "UsagePeriodPatient" WHERE "tenantId" = ${tenantId}::uuid AND "periodStart" = ${periodStart} AND "firstSeenAt" < ${asOf}`;
     return row?.n ?? 0;
   }
 
