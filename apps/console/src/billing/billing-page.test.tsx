@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEC, lastPreview, NOV, page, preview, serveUsage, usageByConnection } from '../test/billing';
+import { DEC, lastPreview, lastPreviewAsOf, NOV, page, preview, serveUsage, usageByConnection } from '../test/billing';
 import { createFakeApi, json, problem, sessionFor, type FakeApi } from '../test/fake-api';
 import { renderConsole } from '../test/render';
 
@@ -13,8 +13,9 @@ const headers = (table: HTMLElement) => within(table).getAllByRole('columnheader
 function serve(api: FakeApi, role: Parameters<typeof sessionFor>[0] = 'finance') {
   api.on('GET', '/v1/console/me', json(200, sessionFor(role)));
   api.on('GET', '/v1/billing/invoices/preview', (req) => {
-    const period = query(req.path).period;
-    return period === 'current' ? json(200, preview()) : period === '2026-11' ? json(200, lastPreview()) : problem(404, 'not_found', 'No such period');
+    const { period, asOf } = query(req.path);
+    if (period === '2026-11') return json(200, asOf ? lastPreviewAsOf(asOf) : lastPreview());
+    return period === 'current' ? json(200, preview()) : problem(404, 'not_found', 'No such period');
   });
   serveUsage(api);
 }
@@ -36,7 +37,11 @@ describe('billing page', () => {
     expect(await screen.findByText(/Growth, version 2 · period 2026-12: 2026-12-01 00:00 – 2027-01-01 00:00 \(Asia\/Kathmandu\)/)).toBeInTheDocument();
     const spend = screen.getByRole('region', { name: 'Spend to date' });
     expect(spend).toHaveTextContent('$499.00');
-    expect(await within(spend).findByText('Last period in total: $410.00')).toBeInTheDocument();
+    // $499.00 now against $380.00 at the same point of November (its preview as of that instant): +31%.
+    expect(await within(spend).findByText('Same point last period: $380.00 (+31%)')).toBeInTheDocument();
+    expect(within(spend).getByText('Last period in total: $410.00')).toBeInTheDocument();
+    // The same instant as the units' span ends at, on whole 15-minute buckets.
+    expect(api.sent('GET', '/v1/billing/invoices/preview').map((r) => query(r.path))).toContainEqual({ period: '2026-11', asOf: '2026-11-15T09:45:00.000Z' });
     const units = screen.getByRole('region', { name: 'Billable units to date' });
     // 3,100 now against 2,480 at the same point of November: +25%.
     await waitFor(() => expect(units).toHaveTextContent('3,100'));

@@ -1,7 +1,8 @@
 /**
  * Money in the console: the API sends amounts as decimal strings and they stay strings. The
- * console does no arithmetic on them; formatting hands the string itself to Intl.NumberFormat,
- * which formats a decimal string exactly (never through a JavaScript float).
+ * console adds nothing up; formatting hands the string itself to Intl.NumberFormat, which
+ * formats a decimal string exactly (never through a JavaScript float). The one comparison it
+ * makes, a percent change, is computed on exact integers.
  */
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -33,4 +34,29 @@ export function formatMoney(amount: string, currency: string): string {
   } catch {
     return `${amount} ${currency}`;
   }
+}
+
+/** A decimal string as an integer count of 10^-scale units ("4.5" at scale 2 → 450n). */
+function scaled(amount: string, scale: number): bigint {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? amount.slice(1) : amount).split('.');
+  const units = BigInt(whole + fraction.padEnd(scale, '0'));
+  return negative ? -units : units;
+}
+
+/**
+ * The change from `before` to `now` in whole percent, rounded half away from zero ("499.00" from
+ * "380.00" → 31), computed on exact integers; null when either is not a decimal string or
+ * `before` is zero (no ratio to show).
+ */
+export function percentChange(now: string, before: string): number | null {
+  if (!DECIMAL.test(now) || !DECIMAL.test(before)) return null;
+  const scale = Math.max(fractionDigits(now), fractionDigits(before));
+  const b = scaled(before, scale);
+  if (b === 0n) return null;
+  const numerator = (scaled(now, scale) - b) * 100n;
+  const absNum = numerator < 0n ? -numerator : numerator;
+  const absDen = b < 0n ? -b : b;
+  const rounded = (2n * absNum + absDen) / (2n * absDen);
+  return Number((numerator < 0n) !== (b < 0n) ? -rounded : rounded);
 }

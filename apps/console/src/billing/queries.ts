@@ -17,6 +17,7 @@ export interface UsageWindowsQuery {
 export const billingKeys = {
   all: ['billing'] as const,
   preview: (period: string) => [...billingKeys.all, 'preview', period] as const,
+  previewAsOf: (period: string, asOf: string) => [...billingKeys.preview(period), 'asOf', asOf] as const,
   invoices: () => [...billingKeys.all, 'invoices'] as const,
   adjustments: () => [...billingKeys.all, 'adjustments'] as const,
   alerts: () => [...billingKeys.all, 'alerts'] as const,
@@ -58,6 +59,18 @@ export function useInvoicePreview(period: string | null) {
     queryKey: billingKeys.preview(period ?? 'none'),
     enabled: period !== null,
     queryFn: ({ signal }) => api.get('/v1/billing/invoices/preview', { query: { period: period ?? 'current' }, signal }),
+  });
+}
+
+/**
+ * A period's draft as it stood at `asOf` (`GET /v1/billing/invoices/preview?asOf=`): usage before
+ * that instant in 15-minute buckets, without adjustments or corrections — spend "at the same point".
+ */
+export function useInvoicePreviewAsOf(period: string | null, asOf: string | null) {
+  return useQuery({
+    queryKey: period && asOf ? billingKeys.previewAsOf(period, asOf) : billingKeys.preview('none'),
+    enabled: period !== null && asOf !== null,
+    queryFn: ({ signal }) => api.get('/v1/billing/invoices/preview', { query: { period: period ?? 'current', asOf: asOf ?? undefined }, signal }),
   });
 }
 
