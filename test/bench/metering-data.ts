@@ -111,8 +111,8 @@ export async function rollUpLoaded(prisma: PrismaService, tenantId: string): Pro
 /** `count` distinct-patient tokens in the period (the loaded calls carry no audit records to count them from). */
 export async function addPatientTokens(prisma: PrismaService, tenantId: string, periodStart: Date, count: number): Promise<void> {
   await prisma.$executeRawUnsafe(
-    `INSERT INTO "UsagePeriodPatient" ("tenantId", "periodStart", "patientToken")
-     SELECT $1::uuid, $2::timestamptz, encode(sha256(('bench-patient-' || i)::bytea), 'hex') FROM generate_series(1, $3::int) AS i`,
+    `INSERT INTO "UsagePeriodPatient" ("tenantId", "periodStart", "patientToken", "firstSeenAt")
+     SELECT $1::uuid, $2::timestamptz, encode(sha256(('bench-patient-' || i)::bytea), 'hex'), $2::timestamptz FROM generate_series(1, $3::int) AS i`,
     tenantId,
     periodStart,
     count,
