@@ -45,7 +45,7 @@ export async function startE2eStack(
   name: string,
   apps: readonly string[] = ['api', 'worker'],
   extraEnv: Record<string, string> = {},
-  options: { exportSpans?: boolean } = {},
+  options: { exportSpans?: boolean; nodeArgs?: readonly string[] } = {},
 ): Promise<E2eStack> {
   const sink: OtlpSink = await startOtlpSink();
   const port = await freePort();
@@ -68,7 +68,7 @@ export async function startE2eStack(
   };
   // Benchmarks measure the apps without the cost of exporting every span.
   if (options.exportSpans === false) delete (env as Record<string, string | undefined>).OTEL_EXPORTER_OTLP_ENDPOINT;
-  const running: RunningApp[] = apps.map((app) => startBuiltApp(app, env));
+  const running: RunningApp[] = apps.map((app) => startBuiltApp(app, env, options.nodeArgs));
   const api = running.find((r) => r.name === 'api');
   if (api) await waitForOk(`${base}/health`, api, 60_000);
   const sandbox = running.find((r) => r.name === 'sandbox');

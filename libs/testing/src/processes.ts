@@ -33,9 +33,9 @@ export interface RunningApp {
   process: ChildProcess;
 }
 
-/** Starts a built app (`dist/apps/<name>/src/main.js`) as a real process. */
-export function startBuiltApp(name: string, env: Record<string, string | undefined>): RunningApp {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
+/** Starts a built app (`dist/apps/<name>/src/main.js`) as a real process; `nodeArgs` go to node before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+export function startBuiltApp(name: string, env: Record<string, string | undefined>, nodeArgs: readonly string[] = []): RunningApp {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

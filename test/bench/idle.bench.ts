@@ -1,0 +1,76 @@
+/**
+ * `npm run bench -- idle`: the CPU an idle stack burns — api, worker and mllp listener as
+ * processes on a fresh database, telemetry exported, nothing to do — over a measured window
+ * after start-up settles, against a bare Node process idling over the same window (the floor).
+ * `idleCpuShare` is the stack's CPU time as a fraction of one core (target ≤ 0.01). Each app
+ * runs with `--cpu-prof`; the summary names where its idle time goes.
+ */
+import { startE2eStack } from '@sb/testing';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBenchDatabase } from './bench-database';
+import { summarizeProfileOf } from './cpu-profile-summary';
+import { cpuMsOf } from './proc-stats';
+
+const APPS = ['api', 'worker', 'mllp'] as const;
+const SETTLE_MS = 10_000;
+const WINDOW_MS = 30_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number, digits = 4): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export async function run(): Promise<Record<string, unknown>> {
+  const database = createBenchDatabase('idle');
+  const profiles = mkdtempSync(join(tmpdir(), 'sb-idle-prof-'));
+  try {
+    return await measure(database.url, profiles);
+  } finally {
+    rmSync(profiles, { recursive: true, force: true });
+    await database.drop();
+  }
+}
+
+/** CPU ms each app used over the window, after start-up settles. */
+async function idleWindow(databaseUrl: string, nodeArgs: readonly string[] = []): Promise<{ perApp: Record<string, number>; pids: Record<string, number>; windowFromMs: number }> {
+  const spawnedAt = Date.now();
+  const stack = await startE2eStack('bench-idle', APPS, { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' }, { nodeArgs });
+  const pids = Object.fromEntries(APPS.map((app) => [app, stack.pidOf(app)]));
+  try {
+    await sleep(SETTLE_MS);
+    const windowFromMs = Date.now() - spawnedAt;
+    const before = Object.fromEntries(APPS.map((app) => [app, cpuMsOf(pids[app] as number)]));
+    await sleep(WINDOW_MS);
+    const perApp = Object.fromEntries(APPS.map((app) => [app, cpuMsOf(pids[app] as number) - (before[app] as number)]));
+    return { perApp, pids, windowFromMs };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function measure(databaseUrl: string, profileDir: string): Promise<Record<string, unknown>> {
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+  let measured: Awaited<ReturnType<typeof idleWindow>>;
+  let bareMs: number;
+  try {
+    const bareBefore = cpuMsOf(bare.pid as number);
+    measured = await idleWindow(databaseUrl);
+    bareMs = cpuMsOf(bare.pid as number) - bareBefore;
+  } finally {
+    bare.kill();
+  }
+  // A second run under the profiler, which costs CPU of its own: the figures above are without it.
+  const profiled = await idleWindow(databaseUrl, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  const totalMs = Object.values(measured.perApp).reduce((a, b) => a + b, 0);
+  return {
+    bench: 'idle',
+    windowSeconds: WINDOW_MS / 1000,
+    idleCpuShare: round(totalMs / WINDOW_MS),
+    perAppCpuShare: Object.fromEntries(APPS.map((app) => [app, round((measured.perApp[app] as number) / WINDOW_MS)])),
+    bareNodeCpuShare: round(bareMs / WINDOW_MS),
+    target: { idleCpuShare: totalMs / WINDOW_MS <= 0.01 },
+    // Where each app's busy time went from the window on (start-up left out), in the profiled run.
+    profiles: Object.fromEntries(APPS.map((app) => [app, summarizeProfileOf(profileDir, profiled.pids[app] as number, 6, profiled.windowFromMs)])),
+  };
+}
