@@ -110,7 +110,7 @@ describe('billing page', () => {
     expect(within(section).getByText('1,000 of 1,000 used')).toBeInTheDocument();
     expect(within(section).getByText('200 units over, billed at the plan’s prices')).toBeInTheDocument();
     const table = await within(section).findByRole('table', { name: 'Included units remaining by day' });
-    expect(headers(table)).toEqual(['Day (Asia/Kathmandu)', 'HL7 in']);
+    expect(headers(table)).toEqual(['Day (Asia/Kathmandu)', 'HL7 in remaining']);
     // Every day of the period so far on Kathmandu's calendar (Dec 15, 15:15 there), days without usage included.
     const rows = bodyRows(table);
     expect(rows).toHaveLength(15);

@@ -91,7 +91,7 @@ export function BurnDown({ preview, now }: { preview: InvoiceView; now: Date }) 
                     <Table.Th scope="col">Day ({zone})</Table.Th>
                     {pivot.series.map((s) => (
                       <Table.Th scope="col" key={s.name} ta="right">
-                        {s.label}
+                        {s.label} remaining
                       </Table.Th>
                     ))}
                   </Table.Tr>
