@@ -132,8 +132,16 @@ export async function signIn(page: Page, user: { email: string; password: string
   await expect(page).not.toHaveURL(/\/login$/);
 }
 
-/** No axe-core violation of serious or critical impact on the page as it is now. */
+/**
+ * No axe-core violation of serious or critical impact on the page once it has settled: running
+ * CSS transitions (a dialog fading out, a pressed button) are waited for first, since axe would
+ * judge the contrast of their half-transparent frames.
+ */
 export async function expectAccessible(page: Page, where: string): Promise<void> {
+  // Spinners loop forever: only animations that end are waited for.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity), undefined, {
+    timeout: 5_000,
+  });
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
