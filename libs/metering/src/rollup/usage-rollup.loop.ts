@@ -2,8 +2,12 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { ProcessingLoop } from '@sb/queue';
 import { ROLLUP_BATCH_SIZE, UsageRollupService } from './usage-rollup.service';
 
-/** Pause when the queue was not full: with a batch taking well under a second, a commit is in the totals within ~1 s (the goal is 5 s). */
-export const ROLLUP_IDLE_MS = 250;
+/**
+ * Pause when the queue was not full: a commit is in the totals within about this plus one batch
+ * (the goal is 5 s; measured p99 ≈ 1 s at 10,000 calls/s). Each idle round is a transaction of
+ * four statements, so an idle worker should not run one every 250 ms.
+ */
+export const ROLLUP_IDLE_MS = 1_000;
 /** Pause after a failed batch (the database is down, say); the batch rolled back, its events stay queued. */
 export const ROLLUP_ERROR_PAUSE_MS = 2_000;
 

@@ -14,8 +14,13 @@ export const WEBHOOK_CLAIM_BATCH = 256;
  * meanwhile, or a Redis that lost its queue, leaves the lease to expire, and the
  * delivery is claimed and enqueued again (at least once; same `webhook-id`).
  */
-/** Poll interval when there was nothing to relay or claim. */
-export const WEBHOOK_IDLE_POLL_MS = 50;
+/**
+ * Poll interval when there was nothing to relay or claim. A fallback, not the trigger: commits
+ * wake the relay through LISTEN/NOTIFY and a finished delivery pokes it in-process; the poll
+ * catches retries falling due (the first after 5 s), expired leases, another worker's freed slots
+ * and a lost notification, each at most this late. Shorter polls cost an idle worker CPU.
+ */
+export const WEBHOOK_IDLE_POLL_MS = 1_000;
 /** Pause after a failed round (database or Redis down). */
 export const WEBHOOK_ERROR_PAUSE_MS = 2_000;
 
