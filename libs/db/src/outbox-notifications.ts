@@ -4,39 +4,65 @@ import { Client } from 'pg';
 
 /** The Postgres channel an outbox append notifies; Postgres delivers it only when the appending transaction commits. */
 export const OUTBOX_CHANNEL = 'sb_outbox';
+/** Notified when the listener has stored inbound HL7 messages (after their commit, at most every few ms). */
+export const HL7_INBOUND_CHANNEL = 'sb_hl7_inbound';
+/** Notified in the transaction that queues an outbound HL7 message. */
+export const HL7_OUTBOUND_CHANNEL = 'sb_hl7_outbound';
 /** Reconnect delay after the listening connection drops. */
 const RECONNECT_MS = 1_000;
 
 /**
- * Wakes the relay the moment events commit (LISTEN/NOTIFY) instead of at its next
- * poll. Best effort: the relay still polls, so a lost connection or a missed
- * notification costs latency, never an event.
+ * Wakes the worker's loops the moment their work commits (LISTEN/NOTIFY) instead of at
+ * their next poll: one connection per process listens on every channel asked for. Best
+ * effort: the loops still poll, so a lost connection or a missed notification costs
+ * latency, never work.
  */
 @Injectable()
 export class OutboxNotifications implements OnModuleDestroy {
   private readonly logger = new Logger(OutboxNotifications.name);
+  private readonly handlers = new Map<string, (() => void)[]>();
   private client: Client | null = null;
+  private connecting: Promise<void> | null = null;
   private closed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  async listen(onCommit: () => void): Promise<void> {
+  /** Calls `onNotify` on each notification of `channel` (outbox commits when none is named). */
+  async listen(onNotify: () => void, channel: string = OUTBOX_CHANNEL): Promise<void> {
     if (this.closed) return;
+    const known = this.handlers.get(channel);
+    if (known) known.push(onNotify);
+    else this.handlers.set(channel, [onNotify]);
+    if (this.client) {
+      if (!known) await this.client.query(`LISTEN ${channel}`).catch(() => undefined);
+      return;
+    }
+    await (this.connecting ??= this.connect().finally(() => (this.connecting = null)));
+  }
+
+  private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.config.databaseUrl });
-    client.on('notification', () => onCommit());
+    client.on('notification', (n) => {
+      for (const handler of this.handlers.get(n.channel) ?? []) handler();
+    });
     client.on('error', () => undefined);
     client.on('end', () => {
       if (this.client === client) this.client = null;
-      if (!this.closed) setTimeout(() => void this.listen(onCommit).catch(() => undefined), RECONNECT_MS).unref();
+      if (!this.closed) setTimeout(() => void this.reconnect(), RECONNECT_MS).unref();
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
       this.client = client;
     } catch (error) {
-      this.logger.warn({ err: error }, 'outbox notifications unavailable; the relay polls');
+      this.logger.warn({ err: error }, 'database notifications unavailable; the loops poll');
       await client.end().catch(() => undefined);
     }
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.closed || this.client || this.connecting) return;
+    await (this.connecting = this.connect().finally(() => (this.connecting = null)));
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,24 +1,39 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { HL7_INBOUND_CHANNEL, HL7_OUTBOUND_CHANNEL, OutboxNotifications } from '@sb/db';
+import { ProcessingLoop } from '@sb/queue';
 import { Hl7InboundProcessor } from './inbound-processor';
 import { Hl7OutboundDispatcher } from './outbound-dispatcher';
-import { ProcessingLoop } from '@sb/queue';
 
-/** Idle poll interval: how long a message can wait for processing when the worker has nothing else to do. */
-export const HL7_IDLE_POLL_MS = 100;
+/**
+ * Idle poll interval. A fallback, not the trigger: stored inbound messages and queued outbound
+ * ones wake their loop by LISTEN/NOTIFY; the poll catches retries falling due, reprocessing
+ * requests and a lost notification, at most this late. Shorter polls cost an idle worker CPU.
+ */
+export const HL7_IDLE_POLL_MS = 1_000;
 /** Pause after a failed step (the database is down, say). */
 export const HL7_ERROR_PAUSE_MS = 2_000;
 
-/** The worker's HL7 loops: inbound processing and outbound dispatch, each polling Postgres. */
+/** The worker's HL7 loops: inbound processing and outbound dispatch, woken by their notifications. */
 @Injectable()
 export class Hl7WorkerLoops implements OnModuleDestroy {
+  private readonly inbound: ProcessingLoop;
+  private readonly outbound: ProcessingLoop;
   private readonly loops: ProcessingLoop[];
 
-  constructor(inbound: Hl7InboundProcessor, outbound: Hl7OutboundDispatcher) {
+  constructor(
+    inbound: Hl7InboundProcessor,
+    outbound: Hl7OutboundDispatcher,
+    private readonly notifications: OutboxNotifications,
+  ) {
     const options = { idleMs: HL7_IDLE_POLL_MS, errorMs: HL7_ERROR_PAUSE_MS };
-    this.loops = [new ProcessingLoop('hl7-inbound', () => inbound.processBatch(), options), new ProcessingLoop('hl7-outbound', () => outbound.dispatchBatch(), options)];
+    this.inbound = new ProcessingLoop('hl7-inbound', () => inbound.processBatch(), options);
+    this.outbound = new ProcessingLoop('hl7-outbound', () => outbound.dispatchBatch(), options);
+    this.loops = [this.inbound, this.outbound];
   }
 
   start(): void {
+    void this.notifications.listen(() => this.inbound.poke(), HL7_INBOUND_CHANNEL);
+    void this.notifications.listen(() => this.outbound.poke(), HL7_OUTBOUND_CHANNEL);
     for (const loop of this.loops) loop.start();
   }
 

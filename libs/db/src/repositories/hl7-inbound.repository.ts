@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
+import { HL7_INBOUND_CHANNEL } from '../outbox-notifications';
+import { ThrottledNotify } from '../throttled-notify';
 import { Prisma } from '../generated/prisma/client';
 import type { Connection, Hl7AckMode } from '../models';
 import { PrismaService } from '../prisma.service';
@@ -103,9 +105,19 @@ const CLAIM_WINDOW = 2_000;
 export type StoreOutcome = { stored: true; id: string } | { stored: false; ack: string };
 
 /** Inbound HL7 v2 messages: routed by sender, stored before any positive ACK, deduplicated by MSH-10. */
+/** Stored messages within this long of a wake-up share the next one. */
+export const INBOUND_WAKE_WINDOW_MS = 20;
+
 @Injectable()
-export class Hl7InboundRepository {
+export class Hl7InboundRepository implements OnModuleDestroy {
+  /** Wakes the worker after messages commit: at most one NOTIFY per window on the listener's hot path, never inside its INSERT. */
+  private readonly wakeWorker = new ThrottledNotify(() => this.prisma.$executeRaw`SELECT pg_notify(${HL7_INBOUND_CHANNEL}, '')::text`, INBOUND_WAKE_WINDOW_MS);
+
   constructor(private readonly prisma: PrismaService) {}
+
+  onModuleDestroy(): void {
+    this.wakeWorker.cancel();
+  }
 
   /**
    * The connection a sender's messages belong to: an enabled hl7v2 connection whose
@@ -156,7 +168,10 @@ export class Hl7InboundRepository {
       ON CONFLICT ("connectionId", "controlId") DO NOTHING
       RETURNING "id"`;
     const inserted = rows[0];
-    if (inserted) return { stored: true, id: inserted.id };
+    if (inserted) {
+      if (status === 'received') this.wakeWorker.notify();
+      return { stored: true, id: inserted.id };
+    }
     const existing = await this.prisma.hl7InboundMessage.findFirst({
       where: { connectionId: route.connectionId, controlId: message.controlId },
       select: { ack: true },

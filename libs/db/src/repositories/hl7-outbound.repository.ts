@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
+import { HL7_OUTBOUND_CHANNEL } from '../outbox-notifications';
 import { PrismaService } from '../prisma.service';
 
 export type Hl7OutboundStatus = 'pending' | 'accepted' | 'rejected' | 'failed';
@@ -62,7 +63,10 @@ export class Hl7OutboundRepository {
 
   async enqueue(tenantId: string, connectionId: string, message: NewOutboundMessage, tx?: DbTransaction): Promise<Hl7OutboundSummary> {
     const db = tx ? unwrapTx(tx) : this.prisma;
-    return db.hl7OutboundMessage.create({ data: { ...message, tenantId, connectionId }, select: summarySelect });
+    const queued = await db.hl7OutboundMessage.create({ data: { ...message, tenantId, connectionId }, select: summarySelect });
+    // Wakes the worker's dispatcher when (and only if) the queuing transaction commits; orders are few, so one NOTIFY each is cheap.
+    await db.$executeRaw`SELECT pg_notify(${HL7_OUTBOUND_CHANNEL}, '')::text`;
+    return queued;
   }
 
   /**
