@@ -24,9 +24,10 @@ describe('RedisRequestBudget (real Redis)', () => {
     const done: number[] = [];
     await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? budgetA : budgetB).acquire('host:practice-1', rate).then(() => done.push(Date.now() - start))));
     done.sort((x, y) => x - y);
-    // 10 slots 50 ms apart: the last is ≥ 450 ms after the first.
-    expect(done[9]! - done[0]!).toBeGreaterThanOrEqual(430);
-    for (let i = 1; i < done.length; i++) expect(done[i]! - done[i - 1]!).toBeGreaterThanOrEqual(30);
+    // 10 slots 50 ms apart from the first (granted at or after start): the i-th cannot complete
+    // before i × 50 ms. Lower bounds only — a stalled test process observes early slots late,
+    // which once made gaps between observed completions look shorter than the budget's.
+    done.forEach((at, i) => expect(at).toBeGreaterThanOrEqual(i * 50 - 20));
   });
 
   it('keeps practices apart', async () => {
