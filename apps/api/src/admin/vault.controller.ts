@@ -50,8 +50,12 @@ export class VaultController {
   @ApiOperation({ summary: 'Progress and result of the latest KEK rotation' })
   @DocumentResponse(rotationStatusSchema)
   async rotation() {
-    const job = await this.queues.queue(QueueName.Maintenance).getJob(ROTATION_JOB_ID);
-    if (!job) throw notFound('Rotation');
-    return { jobId: job.id, state: await job.getState(), progress: job.progress, result: job.returnvalue ?? null, failedReason: job.failedReason ? 'rotation failed' : null };
+    // The state is read before the job's fields: completing a job writes its result and moves it in one step, so a job read
+    // after it was seen completed always carries the result (read the other way round, a job finishing in between did not).
+    const queue = this.queues.queue(QueueName.Maintenance);
+    const state = await queue.getJobState(ROTATION_JOB_ID);
+    const job = await queue.getJob(ROTATION_JOB_ID);
+    if (!job || state === 'unknown') throw notFound('Rotation');
+    return { jobId: job.id, state, progress: job.progress, result: job.returnvalue ?? null, failedReason: job.failedReason ? 'rotation failed' : null };
   }
 }
