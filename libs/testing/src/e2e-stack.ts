@@ -32,6 +32,8 @@ export interface E2eStack {
   newTenant: (slug: string) => Promise<E2eTenant>;
   /** The process id of one of the stack's apps (benchmarks read its CPU time and memory from /proc). */
   pidOf: (app: string) => number;
+  /** Stops one app and starts it again on the same environment with `nodeArgs` (a benchmark's profiled run). */
+  restartApp: (app: string, nodeArgs?: readonly string[]) => Promise<void>;
   /** Stops the apps (flushing their spans) and returns everything they emitted. */
   stopAndCollect: () => Promise<{ logs: string; spans: string }>;
   close: () => Promise<void>;
@@ -129,6 +131,15 @@ export async function startE2eStack(
       const pid = running.find((r) => r.name === app)?.process.pid;
       if (pid === undefined) throw new Error(`${app} is not running in this stack`);
       return pid;
+    },
+    restartApp: async (app, nodeArgs = []) => {
+      const index = running.findIndex((r) => r.name === app);
+      if (index < 0) throw new Error(`${app} is not running in this stack`);
+      await running[index]!.stop();
+      const restarted = startBuiltApp(app, env, nodeArgs);
+      running[index] = restarted;
+      if (app === 'api') await waitForOk(`${base}/health`, restarted, 60_000);
+      if (app === 'sandbox') await waitForOk(`${sandboxUrl}/_sandbox/health`, restarted, 60_000);
     },
     stopAndCollect: async () => {
       await stopAll();
