@@ -48,6 +48,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Share of new traces recorded and exported (parent-based: a caller's sampled flag wins). Log lines carry trace ids either way. */
+  SB_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   SB_ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(3600).default(900),
   SB_SIGNING_KEY_ROTATION_DAYS: positiveInt.default(30),
   SB_WORKER_CONCURRENCY: positiveInt.max(256).default(8),

@@ -45,6 +45,7 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   otlpEndpoint?: string;
   serviceName?: string;
+  traceSampleRatio: number;
   accessTokenTtlSeconds: number;
   signingKeyRotationDays: number;
   workerConcurrency: number;
@@ -127,6 +128,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     logLevel: env.LOG_LEVEL,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     serviceName: env.OTEL_SERVICE_NAME,
+    traceSampleRatio: env.SB_TRACE_SAMPLE_RATIO,
     accessTokenTtlSeconds: env.SB_ACCESS_TOKEN_TTL_SECONDS,
     signingKeyRotationDays: env.SB_SIGNING_KEY_ROTATION_DAYS,
     workerConcurrency: env.SB_WORKER_CONCURRENCY,

@@ -3,6 +3,7 @@
  * telemetry starts first, and express, graphql, pg and http load afterwards.
  * Prints the exported (redacted) spans as JSON on stdout.
  */
+import { trace } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry } from './index';
 
@@ -21,7 +22,7 @@ async function main(databaseUrl: string): Promise<void> {
   const { buildSchema, graphql } = await import('graphql');
   // eslint-disable-next-line sb/import-boundaries -- the fixture proves pg spans are redacted, so it needs a raw pg client
   const { Client } = await import('pg');
-  const { createServer } = await import('node:http');
+  const { createServer, request } = await import('node:http');
 
   const schema = buildSchema('type Patient { id: ID! family: String } type Query { patients(family: String, given: String): [Patient!]! }');
   const rootValue = { patients: (args: { family?: string }) => [{ id: 'p1', family: args.family }] };
@@ -39,8 +40,14 @@ async function main(databaseUrl: string): Promise<void> {
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  await fetch(`${base}/fhir/Patient/p1?name=Smith&birthdate=1970-01-01`, {
-    headers: { authorization: 'Bearer fixture-secret-token', cookie: 'sid=fixture-cookie' },
+  // Outbound calls to EHRs go through node:http (libs/net's guardedFetch), as this one does.
+  await new Promise<void>((resolve, reject) => {
+    const req = request(`${base}/fhir/Patient/p1?name=Smith&birthdate=1970-01-01`, { headers: { authorization: 'Bearer fixture-secret-token', cookie: 'sid=fixture-cookie' } }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end();
   });
   await fetch(`${base}/graphql?debug=Smith`, {
     method: 'POST',
@@ -54,7 +61,12 @@ async function main(databaseUrl: string): Promise<void> {
 
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
-  await client.query("SELECT 'Smith'::text AS family, $1::text AS given", ['Jane']);
+  // A background poll outside any trace: no span. The same work inside a traced job: a span per statement.
+  await client.query("SELECT 'Untraced'::text AS poll");
+  await trace.getTracer('fixture').startActiveSpan('job', async (span) => {
+    await client.query("SELECT 'Smith'::text AS family, $1::text AS given", ['Jane']);
+    span.end();
+  });
   await client.end();
 
   await telemetry.shutdown();

@@ -9,7 +9,7 @@ import { startTelemetry, type TelemetryHandle } from './start-telemetry';
 export function startTelemetryOrExit(defaultServiceName: string): TelemetryHandle {
   try {
     const config = loadConfig();
-    return startTelemetry({ serviceName: config.serviceName ?? defaultServiceName, otlpEndpoint: config.otlpEndpoint });
+    return startTelemetry({ serviceName: config.serviceName ?? defaultServiceName, otlpEndpoint: config.otlpEndpoint, sampleRatio: config.traceSampleRatio });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

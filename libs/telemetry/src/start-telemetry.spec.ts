@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from './logger';
 import { startTelemetry, type TelemetryHandle } from './start-telemetry';
@@ -52,5 +52,21 @@ describe('startTelemetry', () => {
     const again = startTelemetry({ serviceName: 'telemetry-spec' });
     expect(() => startTelemetry({ serviceName: 'telemetry-spec' })).toThrow(/already started/);
     await again.shutdown();
+  });
+
+  it('samples new traces at the configured ratio and follows a sampled parent; unsampled spans still give log lines a trace id', async () => {
+    const sampledExporter = new KeepingExporter();
+    const handle = startTelemetry({ serviceName: 'telemetry-spec', exporter: sampledExporter, sampleRatio: 0 });
+    const logger = createLogger({ serviceName: 'telemetry-spec', level: 'info', destination: capture.destination });
+    const tracer = trace.getTracer('spec');
+    const root = tracer.startSpan('root');
+    context.with(trace.setSpan(context.active(), root), () => logger.info('unsampled'));
+    root.end();
+    const parent = trace.wrapSpanContext({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    tracer.startSpan('child of a sampled caller', {}, trace.setSpan(context.active(), parent)).end();
+    await handle.shutdown();
+    expect(root.isRecording()).toBe(false);
+    expect(capture.lines().find((l) => l.msg === 'unsampled')?.trace_id).toBe(root.spanContext().traceId);
+    expect(sampledExporter.getFinishedSpans().map((s) => s.name)).toEqual(['child of a sampled caller']);
   });
 });

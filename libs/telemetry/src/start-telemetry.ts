@@ -1,9 +1,12 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { core, NodeSDK, resources } from '@opentelemetry/sdk-node';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
+import { core, NodeSDK, resources, tracing } from '@opentelemetry/sdk-node';
 import { DiscardingSpanProcessor } from './discarding-span-processor';
 import { RedactingSpanExporter } from './redacting-span-exporter';
 
@@ -13,6 +16,8 @@ export interface StartTelemetryOptions {
   otlpEndpoint?: string;
   /** Exports spans here instead of OTLP (tests). Redaction applies all the same. */
   exporter?: SpanExporter;
+  /** Share of new traces recorded (0–1, default 1); a sampled parent is always followed. */
+  sampleRatio?: number;
 }
 
 export interface TelemetryHandle {
@@ -20,26 +25,20 @@ export interface TelemetryHandle {
   shutdown(): Promise<void>;
 }
 
+/**
+ * Only what tells the story of a transaction, each span created once: the HTTP server and client spans (the server
+ * span named by its route), GraphQL operations, each SQL statement and Redis command within a traced request or job.
+ * Not: express middleware layers (a span per parser per request), pool checkouts, Prisma's own spans (the statements
+ * it sends are the pg spans), fs/dns/net, and no spans for the background polls that run outside any trace.
+ */
 function instrumentations() {
   return [
-    getNodeAutoInstrumentations({
-      // A span per file read, DNS lookup and socket drowns the useful ones.
-      '@opentelemetry/instrumentation-fs': { enabled: false },
-      '@opentelemetry/instrumentation-dns': { enabled: false },
-      '@opentelemetry/instrumentation-net': { enabled: false },
-      // Our logger adds trace ids itself; this one would also forward log records
-      // to the OTel logs pipeline, around our log redaction.
-      '@opentelemetry/instrumentation-pino': { enabled: false },
-      '@opentelemetry/instrumentation-graphql': {
-        allowValues: false,
-        mergeItems: true,
-        ignoreTrivialResolveSpans: true,
-      },
-      '@opentelemetry/instrumentation-pg': { enhancedDatabaseReporting: false },
-      // Redis arguments include BullMQ job payloads; the command name is enough.
-      '@opentelemetry/instrumentation-ioredis': { dbStatementSerializer: (command) => command },
-    }),
-    new PrismaInstrumentation(),
+    new HttpInstrumentation(),
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER] }),
+    new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreTrivialResolveSpans: true }),
+    new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
+    // Redis arguments include BullMQ job payloads; the command name is enough.
+    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
   ];
 }
 
@@ -78,6 +77,7 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
     // OTEL_* environment variables are not consulted: config is read in one place.
     resourceDetectors: [resources.hostDetector],
     instrumentations: patches,
+    sampler: new tracing.ParentBasedSampler({ root: new tracing.TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
     // W3C trace-context only: baggage is arbitrary caller-supplied data that we
     // would otherwise forward to every hospital we call.
     textMapPropagator: new core.W3CTraceContextPropagator(),
@@ -96,7 +96,7 @@ export function startTelemetry(options: StartTelemetryOptions): TelemetryHandle 
         await sdk.shutdown();
       } finally {
         // The SDK leaves modules patched and globals registered after shutdown.
-        for (const patch of patches.flat()) patch.disable();
+        for (const patch of patches) patch.disable();
         trace.disable();
         propagation.disable();
         context.disable();
