@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { ConnectionCache } from './connection-cache';
 import { Database } from './database';
+import { HotPathPool } from './hot-path-pool';
 import { OutboxNotifications } from './outbox-notifications';
 import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
@@ -66,7 +68,7 @@ const repositories = [
 
 @Global()
 @Module({
-  providers: [PrismaService, Database, OutboxNotifications, ...repositories],
-  exports: [Database, OutboxNotifications, ...repositories],
+  providers: [PrismaService, HotPathPool, Database, OutboxNotifications, ConnectionCache, ...repositories],
+  exports: [Database, OutboxNotifications, ConnectionCache, ...repositories],
 })
 export class DbModule {}

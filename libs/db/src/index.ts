@@ -1,6 +1,7 @@
 export { Database, unwrapTx, type DbTransaction } from './database';
 export { PrismaService } from './prisma.service';
 export { Prisma } from './generated/prisma/client';
+export * from './connection-cache';
 export * from './db.module';
 export * from './models';
 export * from './outbox-notifications';

@@ -8,6 +8,8 @@ export const OUTBOX_CHANNEL = 'sb_outbox';
 export const HL7_INBOUND_CHANNEL = 'sb_hl7_inbound';
 /** Notified in the transaction that queues an outbound HL7 message. */
 export const HL7_OUTBOUND_CHANNEL = 'sb_hl7_outbound';
+/** Notified, with the row's id, when a Connection row changes or goes (a trigger; see ConnectionCache). */
+export const CONNECTION_CHANGED_CHANNEL = 'sb_connection_changed';
 /** Reconnect delay after the listening connection drops. */
 const RECONNECT_MS = 1_000;
 
@@ -20,15 +22,24 @@ const RECONNECT_MS = 1_000;
 @Injectable()
 export class OutboxNotifications implements OnModuleDestroy {
   private readonly logger = new Logger(OutboxNotifications.name);
-  private readonly handlers = new Map<string, (() => void)[]>();
+  private readonly handlers = new Map<string, ((payload: string) => void)[]>();
   private client: Client | null = null;
+  private connections = 0;
   private connecting: Promise<void> | null = null;
   private closed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Calls `onNotify` on each notification of `channel` (outbox commits when none is named). */
-  async listen(onNotify: () => void, channel: string = OUTBOX_CHANNEL): Promise<void> {
+  /**
+   * Which listening connection is up: a new number after every reconnect (notifications sent while none was up
+   * are lost), null while none is. What a cache invalidated by notifications checks before trusting itself.
+   */
+  listeningEpoch(): number | null {
+    return this.client ? this.connections : null;
+  }
+
+  /** Calls `onNotify` with the payload of each notification of `channel` (outbox commits when none is named). */
+  async listen(onNotify: (payload: string) => void, channel: string = OUTBOX_CHANNEL): Promise<void> {
     if (this.closed) return;
     const known = this.handlers.get(channel);
     if (known) known.push(onNotify);
@@ -43,7 +54,7 @@ export class OutboxNotifications implements OnModuleDestroy {
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.config.databaseUrl });
     client.on('notification', (n) => {
-      for (const handler of this.handlers.get(n.channel) ?? []) handler();
+      for (const handler of this.handlers.get(n.channel) ?? []) handler(n.payload ?? '');
     });
     client.on('error', () => undefined);
     client.on('end', () => {
@@ -53,6 +64,7 @@ export class OutboxNotifications implements OnModuleDestroy {
     try {
       await client.connect();
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
+      this.connections += 1;
       this.client = client;
     } catch (error) {
       this.logger.warn({ err: error }, 'database notifications unavailable; the loops poll');

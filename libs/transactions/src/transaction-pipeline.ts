@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
-import { CallRecordRepository, ConnectionRepository, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
+import { CallRecordRepository, ConnectionCache, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
 import { INTERACTION_FOR, type Operation } from './operations';
@@ -55,7 +55,7 @@ const tracer = trace.getTracer('switchboard.transactions');
 export class TransactionPipeline {
   constructor(
     private readonly db: Database,
-    private readonly connections: ConnectionRepository,
+    private readonly connections: ConnectionCache,
     private readonly calls: CallRecordRepository,
   ) {}
 

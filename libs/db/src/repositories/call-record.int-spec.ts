@@ -71,4 +71,22 @@ describe('CallRecordRepository (real Postgres)', () => {
     expect(records.filter((r) => r.transactionId === many).map((r) => r.patientRef).sort()).toEqual(['Patient/1', 'Patient/2']);
     expect(records.filter((r) => r.transactionId === none).map((r) => r.patientRef)).toEqual([null]);
   });
+
+  it('commits concurrent calls together, each with its own patients, and fails only the call that cannot be written', async () => {
+    const { tenant, echo } = await new Fixtures(app).newTenant();
+    const calls = app.get(CallRecordRepository);
+    const occurredAt = new Date();
+    const call = (transactionId: string, connectionId = echo.id) => ({ tenantId: tenant.id, connectionId, transactionId, vendor: 'echo' as const, operation: 'read', resourceType: 'Patient', outcome: 'success' as const, durationMs: 1, occurredAt, environment: 'sandbox' as const, actorType: 'api-key', actorId: 'k', purpose: null });
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const orphan = randomUUID();
+    // Started in one turn of the event loop: they share a statement, and the orphan (no such connection) breaks it.
+    const settled = await Promise.allSettled([...ids.map((id, i) => calls.record(call(id), [`Patient/${i}`, `Patient/x${i}`])), calls.record(call(orphan, randomUUID()), [])]);
+    expect(settled.slice(0, ids.length).every((s) => s.status === 'fulfilled')).toBe(true);
+    expect(settled.at(-1)?.status).toBe('rejected');
+    const prisma = app.get(PrismaService);
+    expect(await prisma.usageEvent.count({ where: { transactionId: { in: [...ids, orphan] } } })).toBe(ids.length);
+    const audits = await prisma.auditRecord.findMany({ where: { transactionId: { in: [...ids, orphan] } }, select: { transactionId: true, patientRef: true } });
+    expect(audits).toHaveLength(ids.length * 2);
+    ids.forEach((id, i) => expect(audits.filter((a) => a.transactionId === id).map((a) => a.patientRef).sort()).toEqual([`Patient/${i}`, `Patient/x${i}`]));
+  });
 });
