@@ -19,10 +19,9 @@ export class HotPathPool implements OnModuleDestroy {
     this.pool.on('error', () => undefined);
   }
 
-  /** Runs a prepared statement `name` (its text must never change under one name) and returns the rows affected. */
-  async execute(name: string, text: string, values: unknown[]): Promise<number> {
-    const result = await this.pool.query({ name, text, values });
-    return result.rowCount ?? 0;
+  /** Runs a prepared statement `name` (its text must never change under one name) and returns the rows it returned. */
+  async query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    return (await this.pool.query({ name, text, values })).rows as Row[];
   }
 
   async onModuleDestroy(): Promise<void> {

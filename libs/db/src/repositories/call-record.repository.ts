@@ -79,7 +79,7 @@ function parametersOf(calls: readonly PendingCall[]): unknown[] {
 
 @Injectable()
 export class CallRecordRepository {
-  private readonly batches = new GroupCommit<PendingCall>((calls) => this.pool.execute(RECORD_CALLS_STATEMENT, RECORD_CALLS_SQL, parametersOf(calls)).then(() => undefined));
+  private readonly batches = new GroupCommit<PendingCall>((calls) => this.pool.query(RECORD_CALLS_STATEMENT, RECORD_CALLS_SQL, parametersOf(calls)).then(() => undefined));
 
   constructor(private readonly pool: HotPathPool) {}
 

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
+import { HotPathPool } from '../hot-path-pool';
 import { HL7_INBOUND_CHANNEL } from '../outbox-notifications';
 import { ThrottledNotify } from '../throttled-notify';
 import { Prisma } from '../generated/prisma/client';
@@ -104,16 +105,26 @@ const CLAIM_WINDOW = 2_000;
 
 export type StoreOutcome = { stored: true; id: string } | { stored: false; ack: string };
 
-/** Inbound HL7 v2 messages: routed by sender, stored before any positive ACK, deduplicated by MSH-10. */
+const STORE_STATEMENT = 'sb_hl7_inbound_store_v1';
+const STORE_SQL = `
+  INSERT INTO "Hl7InboundMessage" ("id", "tenantId", "connectionId", "controlId", "messageType", "version", "sendingApplication", "sendingFacility", "raw", "status", "ack", "ackCode", "patientKey", "errorCode", "patientIdHashes")
+  VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9::"Hl7InboundStatus", $10, $11, $12, $13, $14::text[])
+  ON CONFLICT ("connectionId", "controlId") DO NOTHING
+  RETURNING "id"`;
+
 /** Stored messages within this long of a wake-up share the next one. */
 export const INBOUND_WAKE_WINDOW_MS = 20;
 
+/** Inbound HL7 v2 messages: routed by sender, stored before any positive ACK, deduplicated by MSH-10. */
 @Injectable()
 export class Hl7InboundRepository implements OnModuleDestroy {
   /** Wakes the worker after messages commit: at most one NOTIFY per window on the listener's hot path, never inside its INSERT. */
   private readonly wakeWorker = new ThrottledNotify(() => this.prisma.$executeRaw`SELECT pg_notify(${HL7_INBOUND_CHANNEL}, '')::text`, INBOUND_WAKE_WINDOW_MS);
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pool: HotPathPool,
+  ) {}
 
   onModuleDestroy(): void {
     this.wakeWorker.cancel();
@@ -158,15 +169,12 @@ export class Hl7InboundRepository implements OnModuleDestroy {
 
   /** Commits the raw message with its ACK; a resend (same connection and MSH-10) returns the stored ACK. */
   async store(route: InboundRoute, message: NewInboundMessage, status: 'received' | 'rejected' = 'received'): Promise<StoreOutcome> {
-    // One plain INSERT on the listener's hot path (a model query costs several times its
-    // round trip in client CPU); a resend (same connection and MSH-10) inserts nothing.
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      INSERT INTO "Hl7InboundMessage" ("id", "tenantId", "connectionId", "controlId", "messageType", "version", "sendingApplication", "sendingFacility", "raw", "status", "ack", "ackCode", "patientKey", "errorCode", "patientIdHashes")
-      VALUES (gen_random_uuid(), ${route.tenantId}::uuid, ${route.connectionId}::uuid, ${message.controlId}, ${message.messageType}, ${message.version}, ${message.sendingApplication},
-              ${message.sendingFacility}, ${message.raw}, ${status}::"Hl7InboundStatus", ${message.ack}, ${message.ackCode}, ${message.patientKey ?? null}, ${message.errorCode ?? null},
-              ${message.patientIdHashes ?? []}::text[])
-      ON CONFLICT ("connectionId", "controlId") DO NOTHING
-      RETURNING "id"`;
+    // One prepared INSERT on the listener's hot path, off Prisma (a model query costs several
+    // times its round trip in client CPU); a resend (same connection and MSH-10) inserts nothing.
+    const rows = await this.pool.query<{ id: string }>(STORE_STATEMENT, STORE_SQL, [
+      route.tenantId, route.connectionId, message.controlId, message.messageType, message.version, message.sendingApplication, message.sendingFacility,
+      message.raw, status, message.ack, message.ackCode, message.patientKey ?? null, message.errorCode ?? null, message.patientIdHashes ?? [],
+    ]);
     const inserted = rows[0];
     if (inserted) {
       if (status === 'received') this.wakeWorker.notify();
