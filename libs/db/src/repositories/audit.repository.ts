@@ -36,7 +36,7 @@ export class AuditRepository {
       });
       let sequence = last?.sequence ?? 0;
       let prevHash = last?.hash ?? GENESIS_HASH;
-      const chainedAt = new Date();
+      const links = { ids: [] as string[], sequences: [] as number[], prevHashes: [] as string[], hashes: [] as string[] };
       for (const row of pending) {
         sequence += 1;
         const entry: AuditEntryInput = {
@@ -54,9 +54,18 @@ export class AuditRepository {
           occurredAt: row.occurredAt,
         };
         const rowHash = hash(prevHash, sequence, entry);
-        await db.auditRecord.update({ where: { id: row.id }, data: { sequence, prevHash, hash: rowHash, chainedAt } });
+        links.ids.push(row.id);
+        links.sequences.push(sequence);
+        links.prevHashes.push(prevHash);
+        links.hashes.push(rowHash);
         prevHash = rowHash;
       }
+      // The whole batch's links in one statement (a statement per record cost the worker a round trip per call).
+      await db.$executeRaw`
+        UPDATE "AuditRecord" a
+        SET "sequence" = l.sequence, "prevHash" = l.prev, "hash" = l.hash, "chainedAt" = now()
+        FROM unnest(${links.ids}::uuid[], ${links.sequences}::int[], ${links.prevHashes}::text[], ${links.hashes}::text[]) AS l(id, sequence, prev, hash)
+        WHERE a."id" = l.id`;
       return pending.length;
     });
   }
