@@ -185,4 +185,37 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     // Still broken (no OBR), so failed again — but it went through processing once more.
     expect(await inbound.find(connection.tenantId, connection.id, failed?.id ?? '')).toMatchObject({ status: 'failed', attempts: 1 });
   });
+
+  it('processes a batch whose commit fails (a lease lost within it) message by message, each once', async () => {
+    const applied = async () =>
+      (await app.get(UsageRepository).list(connection.tenantId, { limit: 1000 })).items.filter((u) => u.connectionId === connection.id && u.operation === 'message.in' && u.outcome === 'success').length;
+    const before = await applied();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await receive(adt(facility, 'A04', `fallback-${i}-${randomUUID()}`, `MRN-FB-${i}`, 'Fallback', `N${i}`)));
+    // The batch's completion reports a lost lease once: nothing of the batch may commit, and each message is then processed alone.
+    const completeMany = jest.spyOn(inbound, 'completeMany').mockResolvedValueOnce(0);
+    try {
+      await drain();
+    } finally {
+      completeMany.mockRestore();
+    }
+    for (const id of ids) expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'processed', attempts: 1 });
+    // Exactly once: the rolled-back batch left no usage behind.
+    expect(await applied()).toBe(before + ids.length);
+  });
+
+  it('writes resources two messages of a batch share once per message, in order', async () => {
+    const echo = (await new Fixtures(app).newTenant()).echo;
+    const resource = (family: string) => ({ resourceType: 'Patient', id: 'shared', patientId: 'shared', identifiers: [`sys|${family}`], nameTokens: [family.toLowerCase()], searchDate: null, resource: { resourceType: 'Patient', id: 'shared', name: [{ family }] } });
+    await app.get(Database).transaction((tx) =>
+      store.upsertMany(tx, [
+        { tenantId: connection.tenantId, connectionId: connection.id, resources: [resource('First')], sourceMessageId: null },
+        { tenantId: connection.tenantId, connectionId: connection.id, resources: [resource('Second')], sourceMessageId: null },
+        { tenantId: echo.tenantId, connectionId: echo.id, resources: [resource('Elsewhere')], sourceMessageId: null },
+      ]),
+    );
+    const found = await store.find(connection.tenantId, connection.id, 'Patient', 'shared');
+    expect(found).toMatchObject({ versionId: 2, resource: { name: [{ family: 'Second' }] } });
+    expect((await store.find(echo.tenantId, echo.id, 'Patient', 'shared'))?.resource).toMatchObject({ name: [{ family: 'Elsewhere' }] });
+  });
 });

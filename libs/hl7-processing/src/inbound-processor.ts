@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { toStoredResource } from '@sb/adapters/hl7v2';
 import { ErrorCode, isSbError, SbError, type Actor } from '@sb/core';
-import { ClinicalStoreRepository, ConnectionRepository, Hl7InboundRepository, type ClaimedHl7Message, type Connection } from '@sb/db';
+import { ClinicalStoreRepository, ConnectionCache, Hl7InboundRepository, type ClaimedHl7Message, type Connection } from '@sb/db';
 import { buildAck, convertMessage, Hl7ErrorCode, parseHeader, type Hl7Conversion, type Hl7ConversionError } from '@sb/hl7';
 import { EventWriter } from '@sb/events';
 import { TransactionPipeline } from '@sb/transactions';
@@ -34,6 +34,17 @@ class ConversionFailed extends SbError {
   }
 }
 
+/** A message of a batch, converted and ready to commit with the others. */
+interface Prepared {
+  message: ClaimedHl7Message;
+  connection: Connection;
+  conversion: Hl7Conversion;
+  applicationAck: string | null;
+}
+
+/** The patients a conversion's data is about: one audit record each. */
+const patientRefsOf = (conversion: Hl7Conversion): string[] => conversion.resources.filter((r) => r.resourceType === 'Patient').map((r) => `Patient/${r.id ?? ''}`);
+
 const systemActor = (connection: Connection): Actor => ({ type: 'system', id: `hl7v2:${connection.id}`, tenantId: connection.tenantId, scopes: ['system/*.cruds'] });
 
 /**
@@ -51,29 +62,80 @@ export class Hl7InboundProcessor {
   constructor(
     private readonly inbound: Hl7InboundRepository,
     private readonly store: ClinicalStoreRepository,
-    private readonly connections: ConnectionRepository,
+    private readonly connections: ConnectionCache,
     private readonly pipeline: TransactionPipeline,
     private readonly applicationAcks: ApplicationAckPublisher,
     private readonly events: EventWriter,
   ) {}
 
-  /** Claims and processes one batch; returns how many messages it took. */
+  /**
+   * Claims and processes one batch; returns how many messages it took. The messages that convert
+   * cleanly (no patient merge) commit together in one transaction — their resources, events, statuses,
+   * usage and audit in a statement each. If that batch cannot commit (a lost lease, a constraint, the
+   * database), or for the rest, each message goes through the one-message path, with its own outcome.
+   */
   async processBatch(limit = INBOUND_BATCH): Promise<number> {
     const claimed = await this.inbound.claim(limit, INBOUND_LEASE_MS);
-    // One read per connection per batch: a batch holds many patients of few sites.
-    const connections = new Map<string, Promise<Connection | null>>();
-    const connectionOf = (m: ClaimedHl7Message) => {
-      let found = connections.get(m.connectionId);
-      if (!found) connections.set(m.connectionId, (found = this.connections.findById(m.tenantId, m.connectionId)));
-      return found;
-    };
-    await Promise.all(claimed.map((m) => this.processOne(m, connectionOf)));
+    const prepared = await Promise.all(claimed.map((m) => this.prepare(m)));
+    const batch = prepared.filter((p): p is Prepared => p !== null);
+    const batched = new Set<string>();
+    if (batch.length > 1) {
+      try {
+        await this.applyBatch(batch);
+        for (const p of batch) batched.add(p.message.id);
+      } catch (error) {
+        this.logger.debug({ err: error, size: batch.length }, 'inbound HL7 batch not committed; processing its messages one by one');
+      }
+    }
+    await Promise.all(claimed.filter((m) => !batched.has(m.id)).map((m) => this.processOne(m)));
     return claimed.length;
   }
 
-  private async processOne(message: ClaimedHl7Message, connectionOf: (m: ClaimedHl7Message) => Promise<Connection | null>): Promise<void> {
+  /** A message ready for the batch: its connection found and its conversion clean, without a merge. Null otherwise. */
+  private async prepare(message: ClaimedHl7Message): Promise<Prepared | null> {
     try {
-      const connection = await connectionOf(message);
+      const connection = await this.connections.findById(message.tenantId, message.connectionId);
+      if (!connection) return null;
+      const converted = convertMessage(message.raw, dialectOf(connection), { idNamespace: connection.id });
+      if (!converted.ok || converted.value.merge) return null;
+      return { message, connection, conversion: converted.value, applicationAck: this.applicationAckFor(message, connection, null) };
+    } catch {
+      return null;
+    }
+  }
+
+  private async applyBatch(batch: readonly Prepared[]): Promise<void> {
+    await this.pipeline.commitBatch(
+      batch.map(({ connection, conversion }) => ({
+        req: { tenantId: connection.tenantId, connectionId: connection.id, operation: 'message.in', resourceType: conversion.messageType, actor: systemActor(connection), connection },
+        patientRefs: patientRefsOf(conversion),
+      })),
+      async (tx) => {
+        await this.store.upsertMany(
+          tx,
+          batch.map(({ message, connection, conversion }) => ({
+            tenantId: connection.tenantId,
+            connectionId: connection.id,
+            resources: conversion.resources.map((r) => toStoredResource(r as unknown as Record<string, unknown>)),
+            sourceMessageId: message.id,
+          })),
+        );
+        await this.events.append(tx, batch.flatMap(({ message, connection, conversion }) => conversionEvents(conversion, connection.tenantId, connection.id, message.id)));
+        const completed = await this.inbound.completeMany(
+          tx,
+          batch.map(({ message, conversion, applicationAck }) => ({ id: message.id, attempt: message.attempts, applicationAck, resources: conversion.resources })),
+        );
+        if (completed !== batch.length) throw new LeaseLost();
+      },
+    );
+    for (const { message, connection, applicationAck } of batch) {
+      if (applicationAck) await this.applicationAcks.publish({ messageId: message.id, connectionId: connection.id, ack: applicationAck });
+    }
+  }
+
+  private async processOne(message: ClaimedHl7Message): Promise<void> {
+    try {
+      const connection = await this.connections.findById(message.tenantId, message.connectionId);
       if (!connection) return; // deleted meanwhile: its messages went with it (cascade)
       const outcome = await this.apply(message, connection);
       this.logger.debug({ connectionId: connection.id, status: outcome.status }, 'inbound HL7 message handled');
@@ -99,7 +161,7 @@ export class Hl7InboundProcessor {
             await this.events.append(tx, conversionEvents(conversion, connection.tenantId, connection.id, message.id));
             if (!(await this.inbound.complete(tx, message.id, message.attempts, { status: 'processed', applicationAck, resources: conversion.resources }))) throw new LeaseLost();
           },
-          patientRefsOf: (conversion) => conversion.resources.filter((r) => r.resourceType === 'Patient').map((r) => `Patient/${r.id ?? ''}`),
+          patientRefsOf,
         },
       );
       if (applicationAck) await this.applicationAcks.publish({ messageId: message.id, connectionId: connection.id, ack: applicationAck });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
-import { CallRecordRepository, ConnectionCache, Database, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
+import { CallRecordRepository, ConnectionCache, Database, type CallRecordInput, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
 import { INTERACTION_FOR, type Operation } from './operations';
@@ -37,6 +37,12 @@ export interface TransactionWork<R> {
   persist?: (tx: DbTransaction, result: R, ctx: TransactionContext) => Promise<void>;
   /** The patients whose data the result holds (a search may hold several): one audit record each. */
   patientRefsOf?: (result: R) => string[];
+}
+
+/** One call of a batch whose result is already in hand (a worker's converted message): what it was and whom it touched. */
+export interface BatchedCall {
+  req: TransactionRequest;
+  patientRefs: string[];
 }
 
 export interface TransactionResult<R> {
@@ -98,6 +104,42 @@ export class TransactionPipeline {
   }
 
   /**
+   * Commits a batch of successful calls whose work is already in hand (nothing to call across the trust
+   * boundary): `persist` writes every call's own data, and every call's usage event and audit records go
+   * in the same transaction, one statement for all. All or nothing: when anything fails nothing commits
+   * and the error is thrown, and the caller runs the calls one by one through {@link run}.
+   * Returns each call's transaction id, in order.
+   */
+  async commitBatch(calls: readonly BatchedCall[], persist: (tx: DbTransaction) => Promise<void>): Promise<string[]> {
+    const authorized = await Promise.all(calls.map(async (c) => ({ ...c, connection: await this.authorize(c.req) })));
+    const first = authorized[0];
+    if (!first) return [];
+    return tracer.startActiveSpan(`sb.transaction ${first.req.operation}`, async (span) => {
+      setSafeSpanAttributes(span, { operation: first.req.operation, actorType: first.req.actor.type });
+      const startedAt = Date.now();
+      try {
+        const records = await this.db.transaction(async (tx) => {
+          await persist(tx);
+          const occurredAt = new Date();
+          const recorded = authorized.map(({ req, connection, patientRefs }) => ({
+            call: this.callRecord(req, { transactionId: randomUUID(), connection, alreadyDone: () => undefined }, 'success', startedAt, occurredAt, false),
+            patientRefs: [...(req.patientRef ? [req.patientRef] : []), ...patientRefs],
+          }));
+          await this.calls.recordAll(recorded, tx);
+          return recorded;
+        });
+        setSafeSpanAttributes(span, { outcome: 'success' });
+        return records.map((r) => r.call.transactionId);
+      } catch (error) {
+        this.markFailed(span, error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /**
    * Records a resend or replay of work already done — an HL7 message sent again after a lost
    * ACK, an `Idempotency-Key` replay — as what it is: one usage event marked duplicate (counted,
    * never billable) and its audit record per patient disclosed, in one statement, with no call
@@ -138,8 +180,17 @@ export class TransactionPipeline {
     persist: ((tx: DbTransaction) => Promise<boolean>) | undefined,
     duplicate = false,
   ): Promise<void> {
-    const occurredAt = new Date();
-    const call = {
+    const call = this.callRecord(req, ctx, outcome, startedAt, new Date(), duplicate);
+    const patientRefs = [...(req.patientRef ? [req.patientRef] : []), ...learnedPatientRefs];
+    if (!persist) return this.calls.record(call, patientRefs);
+    await this.db.transaction(async (tx) => {
+      const done = await persist(tx);
+      await this.calls.record(done ? { ...call, duplicate: true } : call, patientRefs, tx);
+    });
+  }
+
+  private callRecord(req: TransactionRequest, ctx: TransactionContext, outcome: TransactionOutcome, startedAt: number, occurredAt: Date, duplicate: boolean): CallRecordInput {
+    return {
       tenantId: req.tenantId,
       connectionId: ctx.connection.id,
       transactionId: ctx.transactionId,
@@ -155,12 +206,6 @@ export class TransactionPipeline {
       actorId: req.actor.id,
       purpose: req.purpose ?? null,
     };
-    const patientRefs = [...(req.patientRef ? [req.patientRef] : []), ...learnedPatientRefs];
-    if (!persist) return this.calls.record(call, patientRefs);
-    await this.db.transaction(async (tx) => {
-      const done = await persist(tx);
-      await this.calls.record(done ? { ...call, duplicate: true } : call, patientRefs, tx);
-    });
   }
 
   private markFailed(span: Span, error: unknown): void {

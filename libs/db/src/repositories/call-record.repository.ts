@@ -50,7 +50,7 @@ const RECORD_CALLS_SQL = `
   ORDER BY patient.n`;
 const RECORD_CALLS_STATEMENT = 'sb_record_calls_v1';
 
-interface PendingCall {
+export interface PendingCall {
   call: CallRecordInput;
   patientRefs: readonly string[];
 }
@@ -85,6 +85,12 @@ export class CallRecordRepository {
 
   async record(call: CallRecordInput, patientRefs: readonly string[], tx?: DbTransaction): Promise<void> {
     if (!tx) return this.batches.submit({ call, patientRefs });
-    await unwrapTx(tx).$executeRawUnsafe(RECORD_CALLS_SQL, ...parametersOf([{ call, patientRefs }]));
+    await this.recordAll([{ call, patientRefs }], tx);
+  }
+
+  /** Several calls in the caller's transaction, one statement. */
+  async recordAll(calls: readonly PendingCall[], tx: DbTransaction): Promise<void> {
+    if (calls.length === 0) return;
+    await unwrapTx(tx).$executeRawUnsafe(RECORD_CALLS_SQL, ...parametersOf(calls));
   }
 }

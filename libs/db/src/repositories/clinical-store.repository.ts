@@ -45,6 +45,24 @@ export interface ClinicalQuery {
 
 export type UpsertMode = 'merge' | 'replace';
 
+interface ResourceRow {
+  tenantId: string;
+  connectionId: string;
+  sourceMessageId: string | null;
+  resource: StoredResource;
+}
+
+/** A resource named twice in one message is written once (later fields win), since one INSERT cannot update a row twice. */
+function mergedByKey(resources: readonly StoredResource[]): StoredResource[] {
+  const byKey = new Map<string, StoredResource>();
+  for (const r of resources) {
+    const key = `${r.resourceType}/${r.id}`;
+    const earlier = byKey.get(key);
+    byKey.set(key, earlier ? { ...r, identifiers: [...new Set([...earlier.identifiers, ...r.identifiers])], resource: { ...earlier.resource, ...r.resource } } : r);
+  }
+  return [...byKey.values()];
+}
+
 const comparatorSql: Record<DateComparator, Prisma.Sql> = {
   eq: Prisma.sql`=`,
   ge: Prisma.sql`>=`,
@@ -75,27 +93,38 @@ export class ClinicalStoreRepository {
    * address); `replace` overwrites. Each write bumps the version.
    */
   async upsert(tx: DbTransaction, tenantId: string, connectionId: string, resources: readonly StoredResource[], sourceMessageId: string | null, mode: UpsertMode = 'merge'): Promise<void> {
-    // One statement for the whole message. A resource named twice in one message is
-    // written once (later fields win), since one INSERT cannot update a row twice.
-    const byKey = new Map<string, StoredResource>();
-    for (const r of resources) {
-      const key = `${r.resourceType}/${r.id}`;
-      const earlier = byKey.get(key);
-      byKey.set(key, earlier ? { ...r, identifiers: [...new Set([...earlier.identifiers, ...r.identifiers])], resource: { ...earlier.resource, ...r.resource } } : r);
-    }
-    const rows = [...byKey.values()];
+    await this.writeRows(tx, mergedByKey(resources).map((resource) => ({ tenantId, connectionId, sourceMessageId, resource })), mode);
+  }
+
+  /**
+   * Several messages' resources in one statement (a worker's batch), each row with its own tenant,
+   * connection and source message. When two messages name the same resource, one INSERT cannot update
+   * its row twice: the messages are then written one statement each, in order, as {@link upsert} would.
+   */
+  async upsertMany(tx: DbTransaction, items: readonly { tenantId: string; connectionId: string; resources: readonly StoredResource[]; sourceMessageId: string | null }[]): Promise<void> {
+    const perItem = items.map((item) => mergedByKey(item.resources).map((resource) => ({ tenantId: item.tenantId, connectionId: item.connectionId, sourceMessageId: item.sourceMessageId, resource })));
+    const keys = new Set<string>();
+    const rows = perItem.flat();
+    for (const row of rows) keys.add(`${row.connectionId}/${row.resource.resourceType}/${row.resource.id}`);
+    if (keys.size === rows.length) return this.writeRows(tx, rows, 'merge');
+    for (const itemRows of perItem) await this.writeRows(tx, itemRows, 'merge');
+  }
+
+  private async writeRows(tx: DbTransaction, rows: readonly ResourceRow[], mode: UpsertMode): Promise<void> {
     if (rows.length === 0) return;
     const merged = mode === 'merge' ? Prisma.sql`"ClinicalResource"."resource" || EXCLUDED."resource"` : Prisma.sql`EXCLUDED."resource"`;
     const identifiers = mode === 'merge' ? Prisma.sql`ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))` : Prisma.sql`EXCLUDED."identifiers"`;
+    const r = rows.map((row) => row.resource);
     await unwrapTx(tx).$executeRaw`
       INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
-      SELECT ${tenantId}::uuid, ${connectionId}::uuid, r.type, r.id, r.patient,
+      SELECT r.tenant, r.connection, r.type, r.id, r.patient,
              ARRAY(SELECT jsonb_array_elements_text(r.identifiers)), ARRAY(SELECT jsonb_array_elements_text(r.names)),
-             r.date, r.body, ${sourceMessageId}::uuid, now()
-      FROM unnest(${rows.map((r) => r.resourceType)}::text[], ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.patientId)}::text[],
-                  ${rows.map((r) => JSON.stringify(r.identifiers))}::jsonb[], ${rows.map((r) => JSON.stringify(r.nameTokens))}::jsonb[],
-                  ${rows.map((r) => r.searchDate)}::text[], ${rows.map((r) => JSON.stringify(r.resource))}::jsonb[])
-           AS r(type, id, patient, identifiers, names, date, body)
+             r.date, r.body, r.source, now()
+      FROM unnest(${rows.map((row) => row.tenantId)}::uuid[], ${rows.map((row) => row.connectionId)}::uuid[], ${rows.map((row) => row.sourceMessageId)}::uuid[],
+                  ${r.map((x) => x.resourceType)}::text[], ${r.map((x) => x.id)}::text[], ${r.map((x) => x.patientId)}::text[],
+                  ${r.map((x) => JSON.stringify(x.identifiers))}::jsonb[], ${r.map((x) => JSON.stringify(x.nameTokens))}::jsonb[],
+                  ${r.map((x) => x.searchDate)}::text[], ${r.map((x) => JSON.stringify(x.resource))}::jsonb[])
+           AS r(tenant, connection, source, type, id, patient, identifiers, names, date, body)
       ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
         "patientId" = EXCLUDED."patientId",
         "identifiers" = ${identifiers},
@@ -105,7 +134,7 @@ export class ClinicalStoreRepository {
         "versionId" = "ClinicalResource"."versionId" + 1,
         "sourceMessageId" = EXCLUDED."sourceMessageId",
         "updatedAt" = now()
-      WHERE "ClinicalResource"."tenantId" = ${tenantId}::uuid`;
+      WHERE "ClinicalResource"."tenantId" = EXCLUDED."tenantId"`;
   }
 
   /** {@link upsert} in a transaction of its own. */

@@ -188,6 +188,20 @@ export class Hl7InboundRepository implements OnModuleDestroy {
     return { stored: false, ack: existing.ack };
   }
 
+  /**
+   * {@link complete} for a worker's batch of processed messages, one statement: returns how many it
+   * completed. Fewer than given means some lease was lost: the caller must roll the transaction back.
+   */
+  async completeMany(tx: DbTransaction, items: readonly { id: string; attempt: number; applicationAck: string | null; resources: readonly unknown[] }[]): Promise<number> {
+    if (items.length === 0) return 0;
+    return unwrapTx(tx).$executeRaw`
+      UPDATE "Hl7InboundMessage" m SET "status" = 'processed', "errorCode" = NULL, "applicationAck" = c.ack, "resources" = c.resources,
+        "processedAt" = now(), "leaseUntil" = NULL
+      FROM unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.attempt)}::int[], ${items.map((i) => i.applicationAck)}::text[],
+                  ${items.map((i) => JSON.stringify(i.resources))}::jsonb[]) AS c(id, attempt, ack, resources)
+      WHERE m."id" = c.id AND m."status" = 'received' AND m."attempts" = c.attempt`;
+  }
+
   /** Keeps a message refused at receipt (bad input) with the error it got; it is never processed. */
   async reject(route: InboundRoute, message: NewInboundMessage): Promise<StoreOutcome> {
     return this.store(route, message, 'rejected');
