@@ -11,8 +11,10 @@ interface ProfileNode {
   callFrame: { url: string; functionName: string };
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
+  /** When profiling started, in µs of the monotonic clock (the one `process.hrtime` reads). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -21,6 +23,11 @@ export interface PackageTime {
   package: string;
   selfMs: number;
   share: number;
+}
+
+export interface ProfileSummary {
+  busyMs: number;
+  packages: PackageTime[];
 }
 
 /** The package a script URL belongs to: the last `node_modules/<name>` (scoped names kept), `node` for Node's internals, `switchboard` for ours. */
@@ -39,7 +46,7 @@ export function packageOf(url: string, functionName: string): string {
  * Self time per package of one profile, idle time left out; shares are of the busy time. With
  * `fromMs`, only samples taken that long after the profile started (e.g. after start-up) count.
  */
-export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0): { busyMs: number; packages: PackageTime[] } {
+export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0): ProfileSummary {
   const packageOfNode = new Map(profile.nodes.map((n) => [n.id, packageOf(n.callFrame.url, n.callFrame.functionName)]));
   const selfUs = new Map<string, number>();
   let atUs = 0;
@@ -59,8 +66,14 @@ export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0): { bu
   return { busyMs: Math.round(busyUs / 1000), packages };
 }
 
-/** The summary of the profile `node --cpu-prof --cpu-prof-dir=<dir>` wrote for process `pid` (its file name carries the pid), if any. */
-export function summarizeProfileOf(dir: string, pid: number, top = 8, fromMs = 0): ReturnType<typeof summarizeProfile> | undefined {
+/** The profile `node --cpu-prof --cpu-prof-dir=<dir>` wrote for process `pid` (its file name carries the pid), if any. */
+export function readProfileOf(dir: string, pid: number): CpuProfile | undefined {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.`));
-  return file ? summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, top, fromMs) : undefined;
+  return file ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile) : undefined;
+}
+
+/** The summary of the profile `node --cpu-prof --cpu-prof-dir=<dir>` wrote for process `pid`, if any. */
+export function summarizeProfileOf(dir: string, pid: number, top = 8, fromMs = 0): ProfileSummary | undefined {
+  const profile = readProfileOf(dir, pid);
+  return profile ? summarizeProfile(profile, top, fromMs) : undefined;
 }

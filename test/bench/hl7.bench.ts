@@ -8,7 +8,9 @@
  *   inserts the raw message into Postgres before ACKing (hl7-baseline-server.ts).
  * Senders wait for each ACK before the next message (classic MLLP), on one
  * connection and on eight at once. Also: v2 → FHIR conversion time of an ORU^R01
- * with 20 OBX, and how fast the worker drains what was received.
+ * with 20 OBX, and how fast the worker drains what was received. A last pass restarts
+ * the listener and the worker under `--cpu-prof` and summarizes where their busy time
+ * goes while messages flow on one connection and the worker processes them.
  */
 import { processEnv } from '@sb/config';
 import { convertMessage } from '@sb/hl7';
@@ -18,11 +20,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { buildOru } from '../../libs/hl7/src/fhir/testing/oru-with-obx';
 import { createBenchDatabase } from './bench-database';
+import type { ProfileSummary } from './cpu-profile-summary';
+import { profileApps, type RestartableApps } from './profile-apps';
 
 const PER_CONNECTION = 2_000;
 const WARMUP = 300;
 const CONNECTIONS = 8;
 const CONVERSIONS = 2_000;
+/** Messages on one connection in the profiled pass: a few seconds of load with the worker processing (≈ 150/s). */
+const PROFILED = 500;
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -92,6 +98,7 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
   const stack = await startE2eStack('bench-hl7', ['api', 'mllp'], { DATABASE_URL: databaseUrl, SB_MLLP_PORT: String(mllpPort), LOG_LEVEL: 'warn' }, { exportSpans: false });
   let worker: RunningApp | null = null;
   let ours: Record<'ingestOnly' | 'withWorker', { one: Ingest; eight: Ingest }> & { workerDrainMsgsPerSec: number };
+  let profiles: Record<'mllp' | 'worker', ProfileSummary | undefined>;
   try {
     await waitForPort(mllpPort);
     const { key } = await stack.newTenant(`hl7-bench-${randomUUID().slice(0, 6)}`);
@@ -126,6 +133,28 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
     const withWorker = { one: await ingest(mllpPort, facilities.slice(0, 1), PER_CONNECTION), eight: await ingest(mllpPort, facilities, PER_CONNECTION) };
     await drained();
     ours = { ingestOnly, withWorker, workerDrainMsgsPerSec };
+
+    // The worker runs outside the stack (it starts late): the profiled pass restarts it here.
+    const apps: RestartableApps = {
+      pidOf: (app) => (app === 'worker' ? worker!.process.pid! : stack.pidOf(app)),
+      restartApp: async (app, nodeArgs) => {
+        if (app !== 'worker') return stack.restartApp(app, nodeArgs);
+        await worker?.stop();
+        worker = startBuiltApp('worker', stack.env, nodeArgs);
+      },
+    };
+    const one = facilities.slice(0, 1);
+    profiles = await profileApps(apps, ['mllp', 'worker'], {
+      warmUp: async () => {
+        await waitForPort(mllpPort);
+        await ingest(mllpPort, one, WARMUP);
+        await drained();
+      },
+      measured: async () => {
+        await ingest(mllpPort, one, PROFILED);
+        await drained();
+      },
+    });
   } finally {
     await worker?.stop();
     await stack.close();
@@ -161,5 +190,7 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
     convertP50Ms: convert.p50,
     convertP99Ms: convert.p99,
     targets: { msgsPerSec: '>= 1000', ratioVsBaseline: '>= 0.8', convertP99Ms: '<= 10' },
+    // Self time by package while PROFILED messages flow on one connection and the worker processes them.
+    profiles,
   };
 }

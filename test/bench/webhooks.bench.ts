@@ -3,7 +3,9 @@
  * steady rate, signed deliveries per second on a burst, and a healthy endpoint's
  * p99 with and without a hanging endpoint (another tenant's) beside it. The api and
  * worker run as processes on a fresh database; events are committed through the
- * outbox writer from this process; receivers are real HTTP servers here.
+ * outbox writer from this process; receivers are real HTTP servers here. A last
+ * pass restarts the worker (which delivers; the api takes no part) under `--cpu-prof`
+ * and summarizes where its busy time goes over a burst.
  */
 import type { TestingModule } from '@nestjs/testing';
 import { Database } from '@sb/db';
@@ -11,10 +13,13 @@ import { EventsModule, EventWriter } from '@sb/events';
 import { createTestingApp, startE2eStack, startWebhookReceiver, type E2eTenant, type WebhookReceiver } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { createBenchDatabase } from './bench-database';
+import { profileApps } from './profile-apps';
 
 const STEADY_RATE_PER_SEC = 100;
 const STEADY_SECONDS = 10;
 const BURST = 5_000;
+/** Deliveries in the profiled pass's burst: a few seconds of load (≈ 200/s on a 2-core machine). */
+const PROFILED_BURST = 1_000;
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -87,16 +92,21 @@ async function measure(databaseUrl: string): Promise<Record<string, unknown>> {
     await stack.call('POST', `/v1/webhook-endpoints/${noisy.body.id}/disable`, b.key);
 
     // A burst: signed deliveries per second to one endpoint.
-    const before = healthy.received.length;
     const writer = db.get(EventWriter);
+    const burst = async (size: number) => {
+      const before = healthy.received.length;
+      for (let i = 0; i < size / 500; i++) {
+        await db.get(Database).transaction((tx) =>
+          writer.append(tx, Array.from({ length: 500 }, (_, n) => ({ tenantId: a.id, connectionId: null, type: 'patient.updated', data: { patient: `Patient/burst-${(i * 500 + n) % 300}` } }))),
+        );
+      }
+      await healthy.waitFor((r) => r.length >= before + size, 300_000);
+    };
     const burstStarted = Date.now();
-    for (let i = 0; i < BURST / 500; i++) {
-      await db.get(Database).transaction((tx) =>
-        writer.append(tx, Array.from({ length: 500 }, (_, n) => ({ tenantId: a.id, connectionId: null, type: 'patient.updated', data: { patient: `Patient/burst-${(i * 500 + n) % 300}` } }))),
-      );
-    }
-    await healthy.waitFor((r) => r.length >= before + BURST, 300_000);
+    await burst(BURST);
     const deliveriesPerSec = round(BURST / ((Date.now() - burstStarted) / 1000));
+
+    const profiles = await profileApps(stack, ['worker'], { warmUp: () => burst(500), measured: () => burst(PROFILED_BURST) });
 
     return {
       bench: 'webhooks',
@@ -108,6 +118,8 @@ async function measure(databaseUrl: string): Promise<Record<string, unknown>> {
       deliveriesPerSec,
       noisyNeighbourP99Ratio: round(loud.p99 / Math.max(quiet.p99, 1), 3),
       targets: { commitToAttemptP50Ms: '<= 20', commitToAttemptP99Ms: '<= 100', deliveriesPerSec: '>= 1000', noisyNeighbourP99Ratio: '<= 1.2' },
+      // Self time by package of the worker over a burst of PROFILED_BURST deliveries.
+      profiles,
     };
   } finally {
     await db.close();
