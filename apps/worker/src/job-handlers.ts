@@ -3,7 +3,6 @@ import { AuditService } from '@sb/audit';
 import { OAuthClientRepository } from '@sb/db';
 import { KekRotationService } from '@sb/vault';
 import { JobName, type JobEnvelope, type JobHandlers } from '@sb/queue';
-import { WebhookDeliverer } from '@sb/webhooks';
 
 /** One handler per job name; `JobHandlers` makes a missing one a compile error. */
 @Injectable()
@@ -12,7 +11,6 @@ export class WorkerJobHandlers {
     private readonly clients: OAuthClientRepository,
     private readonly kekRotation: KekRotationService,
     private readonly audit: AuditService,
-    private readonly webhooks: WebhookDeliverer,
   ) {}
 
   readonly handlers: JobHandlers = {
@@ -21,10 +19,5 @@ export class WorkerJobHandlers {
     [JobName.PruneAssertionJtis]: async () => ({ pruned: await this.clients.pruneExpiredJtis(new Date()) }),
     [JobName.ChainAudit]: async () => ({ linked: await this.audit.chainAll() }),
     [JobName.RotateKek]: (_payload, job) => this.kekRotation.rotate((progress) => void job.updateProgress({ ...progress })),
-    [JobName.DeliverWebhook]: (payload: JobEnvelope) => {
-      const deliveryId = (payload.data as { deliveryId?: unknown } | null)?.deliveryId;
-      if (!payload.tenantId || typeof deliveryId !== 'string') return Promise.reject(new Error('webhooks.deliver job without tenant or delivery id'));
-      return this.webhooks.deliver(payload.tenantId, deliveryId);
-    },
   };
 }

@@ -58,7 +58,7 @@ export const envSchema = z.object({
   SB_MLLP_PORT: port.default(2575),
   /** Largest MLLP frame the listener accepts; larger ones are refused (AR) without being buffered. Default 10 MiB. */
   SB_MLLP_MAX_MESSAGE_BYTES: positiveInt.max(256 * 1024 * 1024).default(10 * 1024 * 1024),
-  /** How long a claimed webhook delivery waits for its job before another worker may take it (a crashed worker, lost Redis). */
+  /** How long a claimed webhook delivery is reserved for the worker that claimed it before another may take it (a crashed worker). */
   SB_WEBHOOK_LEASE_SECONDS: positiveInt.min(5).max(3600).default(120),
   /** PEM file of the MLLP listener's certificate (chain); with SB_MLLP_TLS_KEY the listener speaks TLS, plain TCP otherwise. */
   SB_MLLP_TLS_CERT: z.string().min(1).optional(),

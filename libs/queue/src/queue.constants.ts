@@ -2,7 +2,6 @@
 export enum QueueName {
   Diagnostics = 'diagnostics',
   Maintenance = 'maintenance',
-  Webhooks = 'webhooks',
 }
 
 /** Job names; every one has exactly one handler in the worker (checked at boot). */
@@ -11,8 +10,6 @@ export enum JobName {
   PruneAssertionJtis = 'maintenance.prune-assertion-jtis',
   RotateKek = 'maintenance.rotate-kek',
   ChainAudit = 'maintenance.chain-audit',
-  /** One attempt at one webhook delivery (`{ deliveryId }`); retries are scheduled in Postgres, not by BullMQ. */
-  DeliverWebhook = 'webhooks.deliver',
 }
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
@@ -20,17 +17,8 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.PruneAssertionJtis]: QueueName.Maintenance,
   [JobName.RotateKek]: QueueName.Maintenance,
   [JobName.ChainAudit]: QueueName.Maintenance,
-  [JobName.DeliverWebhook]: QueueName.Webhooks,
 };
 
-/**
- * Worker concurrency per queue where it differs from `SB_WORKER_CONCURRENCY`. Webhook
- * jobs mostly wait on tenants' receivers (up to the 15 s timeout), so many run at once;
- * the per-endpoint in-flight cap keeps one slow endpoint from taking them all.
- */
-export const QUEUE_CONCURRENCY: Partial<Record<QueueName, number>> = {
-  [QueueName.Webhooks]: 128,
-};
 
 /** Default retry policy: 8 attempts, exponential from 2 s (2 s, 4 s, … ≈ 4 min total). */
 export const DEFAULT_MAX_ATTEMPTS = 8;

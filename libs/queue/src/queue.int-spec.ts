@@ -18,7 +18,6 @@ describe('queues on real Redis', () => {
     [JobName.PruneAssertionJtis]: () => Promise.resolve({ pruned: 0 }),
     [JobName.RotateKek]: () => Promise.resolve({}),
     [JobName.ChainAudit]: () => Promise.resolve({}),
-    [JobName.DeliverWebhook]: () => Promise.resolve({}),
   };
 
   const prefix = testRedisPrefix('queue-int');

@@ -6,7 +6,7 @@ import { setSafeSpanAttributes } from '@sb/telemetry';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { contextOf, type JobEnvelope } from './job-envelope';
-import { JobName, QUEUE_CONCURRENCY, QUEUE_OF, QueueName } from './queue.constants';
+import { JobName, QUEUE_OF, QueueName } from './queue.constants';
 import { RedisService } from './redis.service';
 
 export type JobHandler = (payload: JobEnvelope, job: Job<JobEnvelope>) => Promise<unknown>;
@@ -36,7 +36,7 @@ export class WorkerHost implements OnModuleDestroy {
       const worker = new Worker<JobEnvelope>(queue, (job) => this.dispatch(handlers, queue, job), {
         connection,
         prefix: this.redis.prefix,
-        concurrency: QUEUE_CONCURRENCY[queue] ?? this.config.workerConcurrency,
+        concurrency: this.config.workerConcurrency,
       });
       worker.on('failed', (job, err) =>
         this.logger.warn({ jobName: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err }, 'job failed'),

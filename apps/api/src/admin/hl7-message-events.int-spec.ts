@@ -2,10 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { ConnectionService } from '@sb/connections';
 import type { Connection } from '@sb/db';
 import { Hl7InboundProcessor } from '@sb/hl7-processing';
-import { JobName, QueueName, WorkerHost, type JobHandlers } from '@sb/queue';
 import { ApiKeyService } from '@sb/tenancy';
 import { createTestingApp, deleteRedisKeys, Fixtures, startWebhookReceiver, testRedisPrefix, type WebhookReceiver } from '@sb/testing';
-import { WebhookDeliverer, WebhookDeliveryModule, WebhookRelay } from '@sb/webhooks';
+import { WebhookDeliveryModule, WebhookRelay } from '@sb/webhooks';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { InboundHandler } from '../../../mllp/src/inbound-handler';
@@ -85,10 +84,6 @@ beforeAll(async () => {
   app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   relay = app.get(WebhookRelay);
-  const deliverer = app.get(WebhookDeliverer);
-  const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, () => Promise.reject(new Error('not in this test'))])) as unknown as JobHandlers;
-  handlers[JobName.DeliverWebhook] = (payload) => deliverer.deliver(payload.tenantId ?? '', (payload.data as { deliveryId: string }).deliveryId);
-  await app.get(WorkerHost).start(handlers, [QueueName.Webhooks]);
   receiver = await startWebhookReceiver((path) => (path === '/failing' ? { status: 500, body: 'database unavailable' } : { status: 200, body: '{"stored":true}' }));
 
   const fixtures = new Fixtures(moduleRef);

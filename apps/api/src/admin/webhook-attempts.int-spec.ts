@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { JobName, QueueName, WorkerHost, type JobHandlers } from '@sb/queue';
 import { ApiKeyService } from '@sb/tenancy';
 import { createTestingApp, deleteRedisKeys, Fixtures, startWebhookReceiver, testRedisPrefix, type WebhookReceiver } from '@sb/testing';
-import { WEBHOOK_RESPONSE_EXCERPT_CHARS, WebhookDeliverer, WebhookDeliveryModule, WebhookRelay } from '@sb/webhooks';
+import { WEBHOOK_RESPONSE_EXCERPT_CHARS, WebhookDeliveryModule, WebhookRelay } from '@sb/webhooks';
 import request from 'supertest';
 import { AppModule } from '../app.module';
 
@@ -62,10 +61,6 @@ beforeAll(async () => {
   app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   relay = app.get(WebhookRelay);
-  const deliverer = app.get(WebhookDeliverer);
-  const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, () => Promise.reject(new Error('not in this test'))])) as unknown as JobHandlers;
-  handlers[JobName.DeliverWebhook] = (payload) => deliverer.deliver(payload.tenantId ?? '', (payload.data as { deliveryId: string }).deliveryId);
-  await app.get(WorkerHost).start(handlers, [QueueName.Webhooks]);
   receiver = await startWebhookReceiver((path) => {
     if (path === '/long') return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: LONG_BODY };
     if (path === '/refused') return { status: 422, body: '{"error":"unknown patient"}\n' };

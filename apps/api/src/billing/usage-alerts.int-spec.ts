@@ -5,10 +5,9 @@ import { ConnectionService } from '@sb/connections';
 import { BillingPlanRepository, CallRecordRepository, Database, EventRepository, UsageAlertRepository, type Connection } from '@sb/db';
 import { EventWriter } from '@sb/events';
 import { UsageRollupService } from '@sb/metering';
-import { JobName, QueueName, WorkerHost, type JobHandlers } from '@sb/queue';
 import { ApiKeyService } from '@sb/tenancy';
 import { createTestingApp, deleteRedisKeys, Fixtures, startWebhookReceiver, testRedisPrefix, type TenantFixture, type WebhookReceiver } from '@sb/testing';
-import { WebhookDeliverer, WebhookDeliveryModule, WebhookRelay } from '@sb/webhooks';
+import { WebhookDeliveryModule, WebhookRelay } from '@sb/webhooks';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../app.module';
@@ -342,10 +341,6 @@ describe('UsageAlertEvaluator', () => {
     await usage(t.echo, '2026-03-09T10:00:00Z');
     await Promise.all([evaluator().evaluateOnce(MID_MARCH), evaluator().evaluateOnce(MID_MARCH)]);
 
-    const deliverer = app.get(WebhookDeliverer);
-    const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, () => Promise.reject(new Error('not in this test'))])) as unknown as JobHandlers;
-    handlers[JobName.DeliverWebhook] = (payload) => deliverer.deliver(payload.tenantId ?? '', (payload.data as { deliveryId: string }).deliveryId);
-    await app.get(WorkerHost).start(handlers, [QueueName.Webhooks]);
     const mine = () => receiver.received.filter((r) => r.path === `/alerts-${t.tenant.id}`);
     const until = Date.now() + 15_000;
     while (mine().length === 0 && Date.now() < until) {

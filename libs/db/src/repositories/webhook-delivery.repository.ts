@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { GroupCommit } from '../group-commit';
+import { HotPathPool } from '../hot-path-pool';
 import { PrismaService } from '../prisma.service';
 
 /**
@@ -14,11 +16,11 @@ export const ENDPOINT_TEST_EVENT_TYPE = 'endpoint.test';
 /** Notice recorded when an endpoint is disabled by delivery (`{ endpointId, reason }`). */
 export const ENDPOINT_DISABLED_EVENT_TYPE = 'endpoint.disabled';
 
-/** A delivery the claim leased; one job is enqueued for it. */
+/** A delivery the claim leased: this worker makes its next attempt while the lease lasts. */
 export interface ClaimedWebhookDelivery {
   id: string;
   tenantId: string;
-  /** Attempts made so far: with the id, the idempotent job id of this attempt. */
+  /** Attempts made so far. */
   attempts: number;
 }
 
@@ -76,9 +78,82 @@ export interface WebhookAttemptResult {
  * Webhook deliveries: the relay from the outbox, the leased claim of due deliveries,
  * and the record of each attempt. The worker is the only caller.
  */
+const FIND_WORK_STATEMENT = 'sb_webhook_find_work_v1';
+const FIND_WORK_SQL = `
+  SELECT d."id", d."tenantId", d."status", d."attempts",
+         e."id" AS "eventId", e."type", e."version", e."occurredAt", e."connectionId", e."data", e."full",
+         w."id" AS "endpointId", w."url", w."status" AS "endpointStatus", w."payload", w."secretSealed", w."previousSecretSealed", w."previousSecretUntil", w."failingSince"
+  FROM "WebhookDelivery" d
+  JOIN "WebhookEndpoint" w ON w."id" = d."endpointId"
+  JOIN "Event" e ON e."id" = d."eventId" AND e."tenantId" = d."tenantId"
+  WHERE d."id" = $1::uuid AND d."tenantId" = $2::uuid`;
+
+interface WorkRow {
+  id: string;
+  tenantId: string;
+  status: WebhookDeliveryWork['status'];
+  attempts: number;
+  eventId: string;
+  type: string;
+  version: number;
+  occurredAt: Date;
+  connectionId: string | null;
+  data: unknown;
+  full: unknown;
+  endpointId: string;
+  url: string;
+  endpointStatus: WebhookDeliveryWork['endpoint']['status'];
+  payload: WebhookDeliveryWork['endpoint']['payload'];
+  secretSealed: string;
+  previousSecretSealed: string | null;
+  previousSecretUntil: Date | null;
+  failingSince: Date | null;
+}
+
+/** A successful attempt, recorded with others that finished at about the same time. */
+interface Success {
+  tenantId: string;
+  deliveryId: string;
+  endpointId: string;
+  eventId: string;
+  attemptedAt: Date;
+  statusCode: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+}
+
+const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v1';
+/** The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement. */
+const RECORD_SUCCESSES_SQL = `
+  WITH a AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::int[], $7::int[], $8::text[])
+      AS a("tenantId", "deliveryId", "endpointId", "eventId", "attemptedAt", "statusCode", "durationMs", "responseExcerpt")
+  ), attempts AS (
+    INSERT INTO "WebhookAttempt" ("id", "tenantId", "deliveryId", "endpointId", "eventId", "attemptedAt", "statusCode", "durationMs", "error", "responseExcerpt")
+    SELECT gen_random_uuid(), a."tenantId", a."deliveryId", a."endpointId", a."eventId", a."attemptedAt", a."statusCode", a."durationMs", NULL, a."responseExcerpt" FROM a
+  ), deliveries AS (
+    UPDATE "WebhookDelivery" d
+    SET "status" = 'succeeded', "attempts" = d."attempts" + 1, "leaseUntil" = NULL, "lastStatusCode" = a."statusCode", "lastError" = NULL, "completedAt" = a."attemptedAt"
+    FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
+  )
+  UPDATE "WebhookEndpoint" w SET "failingSince" = NULL, "updatedAt" = now()
+  FROM (SELECT DISTINCT "endpointId", "tenantId" FROM a) e
+  WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NOT NULL`;
+
 @Injectable()
 export class WebhookDeliveryRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  /** Successes are the common case at volume: group-committed, each caller returning once its batch committed. */
+  private readonly successes = new GroupCommit<Success>(async (items) => {
+    const column = <K extends keyof Success>(key: K) => items.map((i) => i[key]);
+    await this.pool.query(RECORD_SUCCESSES_STATEMENT, RECORD_SUCCESSES_SQL, [
+      column('tenantId'), column('deliveryId'), column('endpointId'), column('eventId'), column('attemptedAt'), column('statusCode'), column('durationMs'), column('responseExcerpt'),
+    ]);
+  });
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pool: HotPathPool,
+  ) {}
 
   /**
    * Relays up to `limit` committed events: gives each a feed `position`, marks it
@@ -183,37 +258,27 @@ export class WebhookDeliveryRepository {
       RETURNING d."id"::text AS "id", d."tenantId"::text AS "tenantId", d."attempts"`;
   }
 
-  /** The delivery with its event and endpoint, within the tenant; null when unknown. */
+  /** The delivery with its event and endpoint, within the tenant; null when unknown. One prepared statement. */
   async findWork(tenantId: string, deliveryId: string): Promise<WebhookDeliveryWork | null> {
-    const d = await this.prisma.webhookDelivery.findFirst({
-      where: { id: deliveryId, tenantId },
-      select: {
-        id: true,
-        tenantId: true,
-        status: true,
-        attempts: true,
-        eventId: true,
-        endpoint: {
-          select: {
-            id: true,
-            url: true,
-            status: true,
-            payload: true,
-            secretSealed: true,
-            previousSecretSealed: true,
-            previousSecretUntil: true,
-            failingSince: true,
-          },
-        },
+    const [row] = await this.pool.query<WorkRow>(FIND_WORK_STATEMENT, FIND_WORK_SQL, [deliveryId, tenantId]);
+    if (!row) return null;
+    return {
+      id: row.id,
+      tenantId: row.tenantId,
+      status: row.status,
+      attempts: row.attempts,
+      event: { id: row.eventId, type: row.type, version: row.version, occurredAt: row.occurredAt, tenantId: row.tenantId, connectionId: row.connectionId, data: row.data, full: row.full },
+      endpoint: {
+        id: row.endpointId,
+        url: row.url,
+        status: row.endpointStatus,
+        payload: row.payload,
+        secretSealed: row.secretSealed,
+        previousSecretSealed: row.previousSecretSealed,
+        previousSecretUntil: row.previousSecretUntil,
+        failingSince: row.failingSince,
       },
-    });
-    if (!d) return null;
-    const event = await this.prisma.event.findFirst({
-      where: { id: d.eventId, tenantId },
-      select: { id: true, type: true, version: true, occurredAt: true, tenantId: true, connectionId: true, data: true, full: true },
-    });
-    if (!event) return null;
-    return { id: d.id, tenantId: d.tenantId, status: d.status, attempts: d.attempts, event, endpoint: d.endpoint };
+    };
   }
 
   /** Brings a pending delivery's next attempt forward to now ("retry now"); false when it is not pending. */
@@ -239,8 +304,10 @@ export class WebhookDeliveryRepository {
   async recordAttempt(tenantId: string, deliveryId: string, endpointId: string, eventId: string, result: WebhookAttemptResult): Promise<void> {
     const { outcome } = result;
     const now = new Date();
-    const status = outcome.kind === 'succeeded' ? 'succeeded' : outcome.kind === 'retry' ? 'pending' : 'failed';
-    const failed = outcome.kind !== 'succeeded';
+    if (outcome.kind === 'succeeded') {
+      return this.successes.submit({ tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, responseExcerpt: result.responseExcerpt });
+    }
+    const status = outcome.kind === 'retry' ? 'pending' : 'failed';
     await this.prisma.$transaction([
       this.prisma.webhookAttempt.create({
         data: { tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error, responseExcerpt: result.responseExcerpt },
@@ -256,30 +323,22 @@ export class WebhookDeliveryRepository {
           ...(outcome.kind === 'retry' ? { nextAttemptAt: outcome.nextAttemptAt } : { completedAt: now }),
         },
       }),
-      failed
-        ? this.prisma.$executeRaw`
-            UPDATE "WebhookEndpoint" SET "failingSince" = coalesce("failingSince", now()), "updatedAt" = now()
-            WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NULL`
-        : this.prisma.$executeRaw`
-            UPDATE "WebhookEndpoint" SET "failingSince" = NULL, "updatedAt" = now()
-            WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NOT NULL`,
-      ...(failed
-        ? [
-            this.prisma.$executeRaw`
-              WITH disabled AS (
-                UPDATE "WebhookEndpoint"
-                SET "status" = 'disabled', "updatedAt" = now(),
-                    "disabledReason" = CASE WHEN ${outcome.kind === 'gone'} THEN 'gone' ELSE 'failing' END
-                WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'enabled'
-                  AND (${outcome.kind === 'gone'} OR "failingSince" < ${result.disableIfFailingSince})
-                RETURNING "id", "tenantId", "disabledReason"
-              )
-              INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
-              SELECT gen_random_uuid(), "tenantId", ${ENDPOINT_DISABLED_EVENT_TYPE}, 1,
-                     jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
-              FROM disabled`,
-          ]
-        : []),
+      this.prisma.$executeRaw`
+        UPDATE "WebhookEndpoint" SET "failingSince" = coalesce("failingSince", now()), "updatedAt" = now()
+        WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NULL`,
+      this.prisma.$executeRaw`
+        WITH disabled AS (
+          UPDATE "WebhookEndpoint"
+          SET "status" = 'disabled', "updatedAt" = now(),
+              "disabledReason" = CASE WHEN ${outcome.kind === 'gone'} THEN 'gone' ELSE 'failing' END
+          WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'enabled'
+            AND (${outcome.kind === 'gone'} OR "failingSince" < ${result.disableIfFailingSince})
+          RETURNING "id", "tenantId", "disabledReason"
+        )
+        INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
+        SELECT gen_random_uuid(), "tenantId", ${ENDPOINT_DISABLED_EVENT_TYPE}, 1,
+               jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
+        FROM disabled`,
     ]);
   }
 }

@@ -3,7 +3,6 @@ import { open } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { outboundPolicyFor } from '@sb/connections';
 import { WebhookDeliveryRepository, type WebhookAttemptOutcome, type WebhookDeliveryWork } from '@sb/db';
-import { WebhookRelay } from './webhook-relay';
 import { WebhookPoster, type WebhookPostResult } from './webhook-http';
 import { nextAttemptAt, parseRetryAfter, WEBHOOK_DISABLE_AFTER_FAILING_MS } from './webhook-retry';
 import { webhookHeaders } from './webhook-signature';
@@ -44,7 +43,7 @@ export function webhookEnvelope(work: Pick<WebhookDeliveryWork, 'event' | 'endpo
 }
 
 /**
- * The `webhooks.deliver` job: one signed attempt at one delivery, and what follows from
+ * One signed attempt at one delivery (the relay makes them), and what follows from
  * its answer (success, scheduled retry, dead letter, endpoint disabled). Logs carry ids
  * and codes only: never the URL, the body or a secret.
  */
@@ -58,19 +57,9 @@ export class WebhookDeliverer implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deliveries: WebhookDeliveryRepository,
-    private readonly relay: WebhookRelay,
   ) {}
 
   async deliver(tenantId: string, deliveryId: string, now: () => Date = () => new Date()): Promise<WebhookDeliveryResult> {
-    try {
-      return await this.attempt(tenantId, deliveryId, now);
-    } finally {
-      // A slot of this endpoint is free again: the relay claims the next delivery now, not at its next poll.
-      this.relay.poke();
-    }
-  }
-
-  private async attempt(tenantId: string, deliveryId: string, now: () => Date): Promise<WebhookDeliveryResult> {
     const work = await this.deliveries.findWork(tenantId, deliveryId);
     if (!work) return { delivered: false, skipped: 'not_found' };
     if (work.status !== 'pending') return { delivered: false, skipped: 'not_pending' };

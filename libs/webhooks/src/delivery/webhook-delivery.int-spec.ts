@@ -3,7 +3,7 @@ import { seal } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { Database, EventRepository, WebhookDeliveryRepository, WebhookEndpointRepository, type NewEvent } from '@sb/db';
 import { LOCAL_DEVELOPMENT_TARGETS, PUBLIC_ONLY_TARGETS } from '@sb/net';
-import { JobName, QueueModule, QueueName, WorkerHost, type JobHandlers } from '@sb/queue';
+import { QueueModule } from '@sb/queue';
 import { ConnectionsModule } from '@sb/connections';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix } from '@sb/testing';
 import { TenancyModule } from '@sb/tenancy';
@@ -127,9 +127,6 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     events = app.get(EventRepository);
     db = app.get(Database);
     fixtures = new Fixtures(app);
-    const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, () => Promise.reject(new Error('not in this test'))])) as unknown as JobHandlers;
-    handlers[JobName.DeliverWebhook] = (payload) => deliverer.deliver(payload.tenantId ?? '', (payload.data as { deliveryId: string }).deliveryId);
-    await app.get(WorkerHost).start(handlers, [QueueName.Webhooks]);
   });
 
   afterAll(async () => {

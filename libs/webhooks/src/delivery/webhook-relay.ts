@@ -1,19 +1,17 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { OutboxNotifications, WebhookDeliveryRepository } from '@sb/db';
-import { envelope, JobName, ProcessingLoop, QUEUE_OF, QueueService } from '@sb/queue';
+import { OutboxNotifications, WebhookDeliveryRepository, type ClaimedWebhookDelivery } from '@sb/db';
+import { ProcessingLoop } from '@sb/queue';
+import { WebhookDeliverer } from './webhook-deliverer';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT } from './webhook-http';
 
 /** Events relayed from the outbox per statement. */
 export const WEBHOOK_RELAY_BATCH = 500;
-/** Deliveries claimed (and enqueued) per round. */
+/** Deliveries claimed per round, at most. */
 export const WEBHOOK_CLAIM_BATCH = 256;
+/** Attempts one worker process makes at once (each endpoint also has its own cap). */
+export const WEBHOOK_MAX_IN_FLIGHT = 128;
 /**
- * How long a claimed delivery is reserved for its job (`SB_WEBHOOK_LEASE_SECONDS`,
- * default 120 s: the queue wait plus the 15 s timeout, with room). A worker killed
- * meanwhile, or a Redis that lost its queue, leaves the lease to expire, and the
- * delivery is claimed and enqueued again (at least once; same `webhook-id`).
- */
 /**
  * Poll interval when there was nothing to relay or claim. A fallback, not the trigger: commits
  * wake the relay through LISTEN/NOTIFY and a finished delivery pokes it in-process; the poll
@@ -26,19 +24,22 @@ export const WEBHOOK_ERROR_PAUSE_MS = 2_000;
 
 /**
  * The worker's relay: moves committed outbox events into deliveries, then leases due
- * deliveries and enqueues one `webhooks.deliver` job each. Postgres holds the truth:
- * losing Redis loses queued jobs, not deliveries — their leases expire and they are
- * enqueued again. The job id `${deliveryId}_${attempts}` makes a re-enqueue of the same
- * attempt a no-op while the first job still exists.
+ * deliveries and makes their attempts in this process, as many at once as it has free
+ * slots. Postgres holds the truth: a claimed delivery is leased (`SB_WEBHOOK_LEASE_SECONDS`,
+ * default 120 s: the 15 s timeout with room), and a worker killed mid-attempt leaves the
+ * lease to expire, after which the delivery is claimed again (at least once; same `webhook-id`).
+ * Nothing about a delivery lives in Redis.
  */
 @Injectable()
 export class WebhookRelay implements OnModuleDestroy {
+  private readonly logger = new Logger(WebhookRelay.name);
   private readonly loop = new ProcessingLoop('webhook-relay', () => this.step(), { idleMs: WEBHOOK_IDLE_POLL_MS, errorMs: WEBHOOK_ERROR_PAUSE_MS });
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deliveries: WebhookDeliveryRepository,
-    private readonly queues: QueueService,
+    private readonly deliverer: WebhookDeliverer,
     private readonly notifications: OutboxNotifications,
   ) {}
 
@@ -47,37 +48,35 @@ export class WebhookRelay implements OnModuleDestroy {
     this.loop.poke();
   }
 
-  /** One round; returns how much it moved (events' deliveries created + deliveries enqueued). */
+  /** One round; returns how much it moved (events' deliveries created + attempts started). */
   async step(): Promise<number> {
     const created = await this.deliveries.relay(WEBHOOK_RELAY_BATCH);
-    const claimed = await this.deliveries.claimDue(WEBHOOK_CLAIM_BATCH, this.config.webhookLeaseMs, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
-    if (claimed.length > 0) {
-      await this.enqueue(claimed);
-    }
+    const free = WEBHOOK_MAX_IN_FLIGHT - this.inFlight.size;
+    if (free <= 0) return created.length;
+    const claimed = await this.deliveries.claimDue(Math.min(free, WEBHOOK_CLAIM_BATCH), this.config.webhookLeaseMs, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
+    for (const delivery of claimed) this.attempt(delivery);
     return created.length + claimed.length;
   }
 
-  /** One job per claimed delivery; when Redis refuses them, the leases go back at once instead of expiring. */
-  private async enqueue(claimed: readonly { id: string; tenantId: string; attempts: number }[]): Promise<void> {
-    try {
-      await this.queues.queue(QUEUE_OF[JobName.DeliverWebhook]).addBulk(
-        claimed.map((d) => ({
-          name: JobName.DeliverWebhook,
-          data: envelope(d.tenantId, { deliveryId: d.id }),
-          opts: {
-            // BullMQ refuses ':' in custom ids.
-            jobId: `${d.id}_${String(d.attempts)}`,
-            // Retries live in Postgres (the delivery's schedule); a failed job is picked up again after its lease.
-            attempts: 1,
-            removeOnComplete: true,
-            removeOnFail: true,
-          },
-        })),
-      );
-    } catch (error) {
-      await this.deliveries.releaseLeases(claimed.map((d) => d.id)).catch(() => undefined);
-      throw error;
-    }
+  /** Resolves when every attempt started so far has finished (tests; shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private attempt(delivery: ClaimedWebhookDelivery): void {
+    const running = this.deliverer
+      .deliver(delivery.tenantId, delivery.id)
+      .then(
+        () => undefined,
+        // The attempt could not be recorded (the database is down): its lease expires and it is made again.
+        (error: unknown) => this.logger.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt not recorded; retried after its lease'),
+      )
+      .finally(() => {
+        this.inFlight.delete(running);
+        // A slot is free again (this process's and the endpoint's): claim the next delivery now, not at the next poll.
+        this.poke();
+      });
+    this.inFlight.add(running);
   }
 
   start(): void {
@@ -85,8 +84,9 @@ export class WebhookRelay implements OnModuleDestroy {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.settled();
   }
 
   onModuleDestroy(): Promise<void> {
