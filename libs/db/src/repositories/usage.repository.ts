@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import type { Page, UsageEvent } from '../models';
+import { HotPathPool } from '../hot-path-pool';
 import { PrismaService } from '../prisma.service';
 
 export interface UsageTotal {
@@ -37,7 +38,16 @@ const GROUP_KEY: Record<UsageGroupBy, Prisma.Sql> = {
 
 @Injectable()
 export class UsageRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pool: HotPathPool,
+  ) {}
+
+  /** Whether any usage event waits for the rollup: one cheap prepared statement, what an idle rollup loop asks each round. */
+  async hasQueuedRollups(): Promise<boolean> {
+    const [row] = await this.pool.query<{ queued: boolean }>('sb_usage_rollup_queued_v1', 'SELECT EXISTS (SELECT 1 FROM "UsageRollupQueue") AS "queued"', []);
+    return row?.queued ?? false;
+  }
 
   /** Newest first; `cursor` is the id of the last item of the previous page. */
   async list(tenantId: string, query: { from?: Date; to?: Date; limit: number; cursor?: string }): Promise<Page<UsageEvent>> {
