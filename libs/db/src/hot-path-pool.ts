@@ -24,6 +24,14 @@ export class HotPathPool implements OnModuleDestroy {
     return (await this.pool.query({ name, text, values })).rows as Row[];
   }
 
+  /**
+   * The same as a tagged template: `` pool.sql<Row>('sb_name_v1')`SELECT … ${value} …` `` sends the template's text with
+   * `$1…$n` in place of the values, as prepared statement `name` (one name, one template).
+   */
+  sql<Row>(name: string): (strings: TemplateStringsArray, ...values: unknown[]) => Promise<Row[]> {
+    return (strings, ...values) => this.query<Row>(name, strings.reduce((text, part, i) => `${text}$${i}${part}`), values);
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.pool.end();
   }

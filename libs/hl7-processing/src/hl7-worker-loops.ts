@@ -9,7 +9,7 @@ import { Hl7OutboundDispatcher } from './outbound-dispatcher';
  * ones wake their loop by LISTEN/NOTIFY; the poll catches retries falling due, reprocessing
  * requests and a lost notification, at most this late. Shorter polls cost an idle worker CPU.
  */
-export const HL7_IDLE_POLL_MS = 1_000;
+export const HL7_IDLE_POLL_MS = 2_000;
 /** Pause after a failed step (the database is down, say). */
 export const HL7_ERROR_PAUSE_MS = 2_000;
 

@@ -83,7 +83,6 @@ export interface ClaimedHl7Message {
   controlId: string;
   raw: string;
   attempts: number;
-  seq: bigint;
 }
 
 const summarySelect = {
@@ -214,7 +213,7 @@ export class Hl7InboundRepository implements OnModuleDestroy {
    * a worker that dies lets it expire and another worker claims the message again.
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
-    return this.prisma.$queryRaw<ClaimedHl7Message[]>`
+    return this.pool.sql<ClaimedHl7Message>('sb_hl7_inbound_claim_v1')`
       WITH oldest AS (
         -- The oldest unprocessed messages (index on status, seq). Any earlier message of a
         -- patient found here is older still, so it is in this window too: a head found
@@ -222,19 +221,19 @@ export class Hl7InboundRepository implements OnModuleDestroy {
         SELECT "id", "seq", "leaseUntil", "connectionId", "patientKey"
         FROM "Hl7InboundMessage"
         WHERE "status" = 'received' AND "connectionId" IS NOT NULL
-        ORDER BY "seq" LIMIT ${CLAIM_WINDOW}
+        ORDER BY "seq" LIMIT ${CLAIM_WINDOW}::int
       ), heads AS (
         SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
         FROM oldest
         ORDER BY "connectionId", "patientKey", "seq"
       ), free AS (
-        SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}
+        SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}::int
       )
       UPDATE "Hl7InboundMessage" m
-      SET "leaseUntil" = now() + ${leaseMs} * interval '1 millisecond', "attempts" = m."attempts" + 1
+      SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond', "attempts" = m."attempts" + 1
       FROM free
       WHERE m."id" = free."id" AND m."status" = 'received' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
-      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts", m."seq"`;
+      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts"`;
   }
 
   /**

@@ -173,13 +173,13 @@ export class WebhookDeliveryRepository {
    * statement, which changes nothing and is retried.)
    */
   async relay(limit: number): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+    const rows = await this.pool.sql<{ id: string }>('sb_webhook_relay_v1')`
       WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_RELAY_LOCK_KEY}::bigint) AS held),
       picked AS MATERIALIZED (
         SELECT e."id", e."seq" FROM "Event" e
         WHERE (SELECT held FROM lock) AND e."relayedAt" IS NULL
         ORDER BY e."seq"
-        LIMIT ${limit}
+        LIMIT ${limit}::int
         FOR UPDATE OF e
       ),
       base AS (SELECT coalesce(max("position"), 0) AS p FROM "Event"),
@@ -223,7 +223,7 @@ export class WebhookDeliveryRepository {
   }
 
   async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<ClaimedWebhookDelivery[]> {
-    return this.prisma.$queryRaw<ClaimedWebhookDelivery[]>`
+    return this.pool.sql<ClaimedWebhookDelivery>('sb_webhook_claim_due_v1')`
       WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK_KEY}::bigint) AS held),
       due_endpoints AS MATERIALIZED (
         SELECT DISTINCT d."endpointId" FROM "WebhookDelivery" d
@@ -252,7 +252,7 @@ export class WebhookDeliveryRepository {
           LIMIT greatest(cap.free, 0)
         ) c
       ),
-      chosen AS (SELECT "id" FROM ranked ORDER BY rn, "nextAttemptAt" LIMIT ${limit})
+      chosen AS (SELECT "id" FROM ranked ORDER BY rn, "nextAttemptAt" LIMIT ${limit}::int)
       UPDATE "WebhookDelivery" d SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond'
       FROM chosen WHERE d."id" = chosen."id" AND d."status" = 'pending' AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
       RETURNING d."id"::text AS "id", d."tenantId"::text AS "tenantId", d."attempts"`;

@@ -18,7 +18,7 @@ export const WEBHOOK_MAX_IN_FLIGHT = 128;
  * catches retries falling due (the first after 5 s), expired leases, another worker's freed slots
  * and a lost notification, each at most this late. Shorter polls cost an idle worker CPU.
  */
-export const WEBHOOK_IDLE_POLL_MS = 1_000;
+export const WEBHOOK_IDLE_POLL_MS = 2_000;
 /** Pause after a failed round (database or Redis down). */
 export const WEBHOOK_ERROR_PAUSE_MS = 2_000;
 
