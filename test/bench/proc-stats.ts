@@ -3,7 +3,7 @@
  * use to measure an app process from outside, as `ps` would.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SEC = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -37,4 +37,30 @@ export function sampleRss(pid: number, everyMs = 50): { stop: () => { startMb: n
       return { startMb, peakMb };
     },
   };
+}
+
+/** Busy CPU milliseconds of the whole machine so far, all cores together (`/proc/stat`: everything but idle and iowait). */
+export function machineBusyMs(): number {
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user and nice).
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  return ((total - idle) * 1000) / CLOCK_TICKS_PER_SEC;
+}
+
+/** Every process's command name and CPU milliseconds so far, by pid (a process that exits while being read is left out). */
+export function allProcessesCpuMs(): Map<number, { command: string; cpuMs: number }> {
+  const processes = new Map<number, { command: string; cpuMs: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+      processes.set(Number(entry), { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuMs });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return processes;
 }
