@@ -40,7 +40,8 @@ import { runLoad, type LoadRequest } from './load';
 import { allProcessesCpuMs, machineBusyMs } from './proc-stats';
 
 const PROXY_CONCURRENCY = 16;
-const PROXY_WARMUP = 300;
+/** Warm-up requests per api process: a fresh process's JIT needs about this many before its CPU per request settles. */
+const PROXY_WARMUP_PER_API = 1_000;
 const PROXY_REQUESTS = 3_000;
 const HL7_CONNECTIONS = 8;
 const HL7_PER_CONNECTION = 300;
@@ -210,7 +211,7 @@ async function hl7Workload(d: Deployment, prisma: PrismaService, warm: Hl7Site, 
 
 async function proxyWorkload(d: Deployment, read: (base: string, i: number) => LoadRequest) {
   const make = (i: number) => read(d.apiBases[i % d.apiBases.length]!, i);
-  await runLoad(make, PROXY_WARMUP, PROXY_CONCURRENCY);
+  await runLoad(make, PROXY_WARMUP_PER_API * d.apiBases.length, PROXY_CONCURRENCY);
   await waitForQuiet(d);
   const cpu = cpuWindow(d);
   const result = await runLoad(make, PROXY_REQUESTS, PROXY_CONCURRENCY);
