@@ -95,6 +95,8 @@ export function connectionFor(vendor: ContractVendor, fields: Partial<Connection
     scopes: [],
     authAlg: null,
     clientSecretName: null,
+    bulkGroupIds: [],
+    bulkGroupWindowHours: null,
     dialect: {},
     lastTestedAt: null,
     lastSuccessAt: null,

@@ -47,6 +47,8 @@ import { graphqlOptions } from './graphql/graphql-options';
 import { UsageResolver } from './graphql/usage.resolver';
 import { ViewerResolver } from './graphql/viewer.resolver';
 import { WebhookEndpointsResolver } from './graphql/webhook-endpoints.resolver';
+import { BulkExportController } from './fhir/bulk-export.controller';
+import { BulkExportModule } from '@sb/bulk-export';
 import { FhirController } from './fhir/fhir.controller';
 import { HealthController } from './health/health.controller';
 import { ConnectionJwksController } from './oauth/connection-jwks.controller';
@@ -70,6 +72,7 @@ import { OAuthController } from './oauth/oauth.controller';
     UsageAlertsModule,
     AuditModule,
     WebhookEndpointsModule,
+    BulkExportModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
     ...consoleStaticModules(),
   ],
@@ -96,6 +99,7 @@ import { OAuthController } from './oauth/oauth.controller';
     DiagnosticsController,
     WebhookEndpointsController,
     EventsController,
+    BulkExportController,
     FhirController,
     ConsoleSessionController,
     ConsoleIndexController,

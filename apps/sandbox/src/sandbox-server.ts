@@ -50,7 +50,7 @@ export function createSandboxApp(state: SandboxState, logger: Logger, hl7?: Hl7S
   app.use(oracleRoutes(state));
   app.use(athenaServerRoutes(state));
   app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: 'not_found', message: 'No such route. The EHRs live under /epic/api/FHIR/R4, /oracle/r4/{tenantId} and /athena/v1/{practiceid}.' });
+    res.status(404).json({ error: 'not_found', message: 'No such route. The EHRs live under /epic/api/FHIR/R4, /oracle/r4/{tenantId}, /athena/v1/{practiceid} and /athena/fhir/r4.' });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number }).status;

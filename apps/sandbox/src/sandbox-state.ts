@@ -2,6 +2,8 @@ import type { Logger } from '@sb/telemetry';
 import { ClientRegistry } from './admin/client-registry';
 import { AthenaSimulator, type AthenaSettings } from './athena/athena-simulator';
 import { AccessTokens } from './auth/access-tokens';
+import { BulkExports } from './bulk/bulk-exports';
+import type { BulkSettings } from './bulk/bulk-settings';
 import { generateDataset } from './dataset/generate-dataset';
 import type { SynthDataset } from './dataset/dataset.types';
 import { epicDialect } from './epic/epic-dialect';
@@ -22,6 +24,8 @@ export interface SandboxStateOptions {
   now?: () => number;
   /** The athena simulator's token quota and subscription delay (defaults 5 a minute, 10 s). */
   athena?: Partial<AthenaSettings>;
+  /** Per vendor $export knobs (job duration, Retry-After, file size, Epic's window…); see bulk/bulk-settings.ts. */
+  bulk?: Partial<Record<Vendor, Partial<BulkSettings>>>;
 }
 
 export interface PatientListing {
@@ -44,6 +48,7 @@ export class SandboxState {
   readonly sessions: SearchSessions;
   readonly athena: AthenaSimulator;
   readonly timers = new SandboxTimers();
+  readonly bulk: BulkExports;
   readonly logger: Logger;
   readonly now: () => number;
   /** Set once the server listens: the origin every advertised URL starts with. */
@@ -60,6 +65,7 @@ export class SandboxState {
     this.tokens = new AccessTokens(this.now);
     this.sessions = new SearchSessions(this.now);
     this.athena = new AthenaSimulator(this.dataset, this.now, options.athena);
+    this.bulk = new BulkExports(this.now, options.bulk);
   }
 
   get epicBase(): string {

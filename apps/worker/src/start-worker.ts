@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AthenaChangePoller } from '@sb/athena-changes';
+import { BulkExportRunner } from '@sb/bulk-export';
 import { InvoiceCloser, UsageAlertEvaluator } from '@sb/billing';
 import { UsageRollupLoop } from '@sb/metering';
 import { Hl7WorkerLoops } from '@sb/hl7-processing';
@@ -27,5 +28,7 @@ export async function startWorker(logger: Logger): Promise<INestApplicationConte
   app.get(UsageRollupLoop).start();
   app.get(InvoiceCloser).start();
   app.get(UsageAlertEvaluator).start();
+  // Bulk Data exports: leased state machines, woken by kick-offs and cancellations.
+  app.get(BulkExportRunner).start();
   return app;
 }

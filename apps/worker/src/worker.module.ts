@@ -1,3 +1,4 @@
+import { BulkExportModule } from '@sb/bulk-export';
 import { Module } from '@nestjs/common';
 import { AthenaChangesModule } from '@sb/athena-changes';
 import { AuditModule } from '@sb/audit';
@@ -12,7 +13,7 @@ import { WebhookDeliveryModule } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule, UsageRollupModule, BillingModule, UsageAlertsModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule, UsageRollupModule, BillingModule, UsageAlertsModule, BulkExportModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

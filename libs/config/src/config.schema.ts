@@ -77,6 +77,18 @@ export const envSchema = z.object({
   SB_CONSOLE_IDLE_TIMEOUT_MINUTES: positiveInt.max(24 * 60).default(30),
   /** A console session ends this many hours after sign-in, active or not. */
   SB_CONSOLE_ABSOLUTE_TIMEOUT_HOURS: positiveInt.max(30 * 24).default(12),
+  /** Where Bulk Data export files are kept: `local` (a directory, the demo default) or `s3` (an S3-compatible bucket). */
+  SB_EXPORT_STORAGE: z.enum(['local', 's3']).default('local'),
+  /** The local driver's root directory; unset: `$SB_STATE_DIR/exports`. */
+  SB_EXPORT_DIR: z.string().min(1).optional(),
+  SB_S3_BUCKET: z.string().min(1).optional(),
+  SB_S3_REGION: z.string().min(1).optional(),
+  /** An S3-compatible endpoint (MinIO, Ceph, …); unset: AWS S3 for SB_S3_REGION. */
+  SB_S3_ENDPOINT: z.url().optional(),
+  /** Path-style URLs (`endpoint/bucket/key`); default true when SB_S3_ENDPOINT is set, false otherwise. */
+  SB_S3_FORCE_PATH_STYLE: bool.optional(),
+  SB_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  SB_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -121,3 +121,78 @@ describe('redactConfig', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 });
+
+describe('export storage settings', () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  const s3 = {
+    SB_EXPORT_STORAGE: 's3',
+    SB_S3_BUCKET: 'sb-exports',
+    SB_S3_REGION: 'eu-central-1',
+    SB_S3_ACCESS_KEY_ID: 'AKIAEXPORTKEYID00001',
+    SB_S3_SECRET_ACCESS_KEY: 'export-secret-access-key-value',
+  };
+
+  it('stores exports on the local disk under the state directory by default', () => {
+    expect(buildConfig({ SB_STATE_DIR: stateDir }).exportStorage).toEqual({ driver: 'local', dir: join(stateDir, 'exports') });
+    expect(buildConfig({ SB_STATE_DIR: stateDir, SB_EXPORT_DIR: '/srv/sb/exports' }).exportStorage).toEqual({ driver: 'local', dir: '/srv/sb/exports' });
+    expect(buildConfig({ SB_STATE_DIR: stateDir, SB_EXPORT_DIR: 'relative/exports' }).exportStorage).toEqual({
+      driver: 'local',
+      dir: join(process.cwd(), 'relative/exports'),
+    });
+  });
+
+  it('reads the S3 settings, path-style by default only with a custom endpoint', () => {
+    expect(buildConfig({ SB_STATE_DIR: stateDir, ...s3 }).exportStorage).toEqual({
+      driver: 's3',
+      bucket: 'sb-exports',
+      region: 'eu-central-1',
+      forcePathStyle: false,
+      credentials: { accessKeyId: 'AKIAEXPORTKEYID00001', secretAccessKey: 'export-secret-access-key-value' },
+    });
+    const minio = buildConfig({ SB_STATE_DIR: stateDir, ...s3, SB_S3_ENDPOINT: 'http://127.0.0.1:9000' }).exportStorage;
+    expect(minio).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(buildConfig({ SB_STATE_DIR: stateDir, ...s3, SB_S3_ENDPOINT: 'http://127.0.0.1:9000', SB_S3_FORCE_PATH_STYLE: 'false' }).exportStorage).toMatchObject({
+      forcePathStyle: false,
+    });
+  });
+
+  it('requires the bucket, region and credentials with SB_EXPORT_STORAGE=s3, naming each missing one', () => {
+    let error: unknown;
+    try {
+      buildConfig({ SB_STATE_DIR: stateDir, SB_EXPORT_STORAGE: 's3' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'SB_S3_BUCKET: required with SB_EXPORT_STORAGE=s3',
+      'SB_S3_REGION: required with SB_EXPORT_STORAGE=s3',
+      'SB_S3_ACCESS_KEY_ID: required with SB_EXPORT_STORAGE=s3',
+      'SB_S3_SECRET_ACCESS_KEY: required with SB_EXPORT_STORAGE=s3',
+    ]);
+    expect(() => buildConfig({ SB_STATE_DIR: stateDir, ...s3, SB_S3_SECRET_ACCESS_KEY: undefined })).toThrow(/SB_S3_SECRET_ACCESS_KEY: required/);
+  });
+
+  it.each([
+    [{ SB_EXPORT_STORAGE: 'gcs' }, /SB_EXPORT_STORAGE/],
+    [{ SB_S3_ENDPOINT: 'not a url' }, /SB_S3_ENDPOINT/],
+    [{ SB_S3_FORCE_PATH_STYLE: 'yes' }, /SB_S3_FORCE_PATH_STYLE/],
+    [{ SB_EXPORT_DIR: '' }, /SB_EXPORT_DIR/],
+  ])('refuses a bad value: %o', (env, problem) => {
+    expect(() => buildConfig({ SB_STATE_DIR: stateDir, ...env })).toThrow(problem);
+  });
+
+  it('redacts the S3 credentials and endpoint passwords when printed', () => {
+    const config = buildConfig({ SB_STATE_DIR: stateDir, ...s3, SB_S3_ENDPOINT: 'https://minio:hunter2@s3.internal:9000' });
+    const printed = JSON.stringify(redactConfig(config));
+    expect(printed).not.toContain('AKIAEXPORTKEYID00001');
+    expect(printed).not.toContain('export-secret-access-key-value');
+    expect(printed).not.toContain('hunter2');
+    expect(redactConfig(config).exportStorage).toMatchObject({ driver: 's3', bucket: 'sb-exports', region: 'eu-central-1' });
+  });
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { envSchema, type Env } from './config.schema';
 
 export type Mode = Env['NODE_ENV'];
@@ -27,6 +27,20 @@ export interface MllpTlsConfig {
   /** Refuse clients without a verified certificate (needs `caFile`). */
   requireClientCert: boolean;
 }
+
+/** Where Bulk Data export files are stored (libs/storage builds the driver from this). */
+export type ExportStorageSettings =
+  | { driver: 'local'; /** Absolute root directory of the objects. */ dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      region: string;
+      /** An S3-compatible endpoint; unset: AWS S3 for `region`. */
+      endpoint?: string;
+      forcePathStyle: boolean;
+      /** Secret: redacted by `redactConfig`. */
+      credentials: { accessKeyId: string; secretAccessKey: string };
+    };
 
 /** The validated, typed configuration, built once at boot. */
 export interface AppConfig {
@@ -64,6 +78,8 @@ export interface AppConfig {
   /** SB_SANDBOX_MLLP_PORT, when set: where the sandbox's HL7 site takes orders and notes over MLLP. */
   sandboxMllpPort?: number;
   allowPrivateTargets: boolean;
+  /** SB_EXPORT_STORAGE and its driver's settings. */
+  exportStorage: ExportStorageSettings;
 }
 
 export class ConfigError extends Error {
@@ -104,6 +120,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
       .filter((k) => env[k] === undefined)
       .map((k) => `${k}: required with SB_KMS_PROVIDER=${env.SB_KMS_PROVIDER}`),
     ...mllpTlsProblems(env),
+    ...exportStorageProblems(env),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -144,6 +161,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     sandboxUrl: (env.SB_SANDBOX_URL ?? `http://127.0.0.1:${env.SB_SANDBOX_PORT}`).replace(/\/+$/, ''),
     sandboxMllpPort: env.SB_SANDBOX_MLLP_PORT,
     allowPrivateTargets: env.SB_ALLOW_PRIVATE_TARGETS ?? !production,
+    exportStorage: exportStorageSettings(env, stateDir),
   });
 }
 
@@ -168,6 +186,32 @@ function mllpTlsConfig(env: Env): MllpTlsConfig | undefined {
     ...(env.SB_MLLP_TLS_CA !== undefined ? { caFile: env.SB_MLLP_TLS_CA } : {}),
     requireClientCert: env.SB_MLLP_TLS_REQUIRE_CLIENT_CERT ?? env.SB_MLLP_TLS_CA !== undefined,
   };
+}
+
+const S3_REQUIRED = ['SB_S3_BUCKET', 'SB_S3_REGION', 'SB_S3_ACCESS_KEY_ID', 'SB_S3_SECRET_ACCESS_KEY'] as const;
+
+function exportStorageProblems(env: Env): string[] {
+  if (env.SB_EXPORT_STORAGE !== 's3') return [];
+  return S3_REQUIRED.filter((k) => env[k] === undefined).map((k) => `${k}: required with SB_EXPORT_STORAGE=s3`);
+}
+
+/** Called after `exportStorageProblems` found none. */
+function exportStorageSettings(env: Env, stateDir: string): ExportStorageSettings {
+  const need = (v: string | undefined): string => v ?? '';
+  switch (env.SB_EXPORT_STORAGE) {
+    case 'local':
+      return { driver: 'local', dir: resolve(env.SB_EXPORT_DIR ?? join(stateDir, 'exports')) };
+    case 's3':
+      return {
+        driver: 's3',
+        bucket: need(env.SB_S3_BUCKET),
+        region: need(env.SB_S3_REGION),
+        ...(env.SB_S3_ENDPOINT !== undefined ? { endpoint: env.SB_S3_ENDPOINT } : {}),
+        // S3-compatible servers rarely resolve virtual-hosted bucket names.
+        forcePathStyle: env.SB_S3_FORCE_PATH_STYLE ?? env.SB_S3_ENDPOINT !== undefined,
+        credentials: { accessKeyId: need(env.SB_S3_ACCESS_KEY_ID), secretAccessKey: need(env.SB_S3_SECRET_ACCESS_KEY) },
+      };
+  }
 }
 
 type KmsVariable = 'SB_AWS_KMS_KEY_ID' | 'AWS_REGION' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'SB_VAULT_ADDR' | 'SB_VAULT_TOKEN' | 'SB_VAULT_TRANSIT_KEY';
@@ -240,9 +284,19 @@ export function redactConfig(config: AppConfig): Record<string, unknown> {
   for (const [key, value] of Object.entries(config) as [keyof AppConfig, unknown][]) {
     if (key === 'databaseUrl' || key === 'redisUrl') out[key] = redactUrl(String(value));
     else if (key === 'kms') out[key] = { provider: config.kms.provider };
+    else if (key === 'exportStorage') out[key] = redactExportStorage(config.exportStorage);
     else out[key] = SECRET_FIELDS.has(key) ? REDACTED : value;
   }
   return out;
+}
+
+function redactExportStorage(settings: ExportStorageSettings): Record<string, unknown> {
+  if (settings.driver === 'local') return { ...settings };
+  return {
+    ...settings,
+    ...(settings.endpoint !== undefined ? { endpoint: redactUrl(settings.endpoint) } : {}),
+    credentials: { accessKeyId: REDACTED, secretAccessKey: REDACTED },
+  };
 }
 
 /** Drops the password and query from a URL (connection strings carry credentials there). */

@@ -39,6 +39,10 @@ const departmentIds = z.array(z.string().regex(/^\d{1,12}$/, 'digits only')).max
 const changePollSeconds = z.number().int().min(5, 'at least 5 seconds').max(3600, 'at most 3600 seconds');
 const changeReplayMinutes = z.number().int().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes (athena keeps processed changes only briefly)');
 const clientId = z.string().trim().min(1).max(256);
+/** Bulk Data: the vendor Group ids the hospital set up for this app (Epic registries, Oracle lists). */
+const bulkGroupIds = z.array(z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a FHIR id')).max(100, 'at most 100 groups');
+/** Bulk Data: how long the vendor refuses to export one group again (Epic: 24 h unless the hospital changed it). */
+const bulkGroupWindowHours = z.number().int().min(0).max(24 * 31, 'at most 31 days');
 
 const common = { name, environment: z.enum(['sandbox', 'production']).default('sandbox') };
 
@@ -47,6 +51,8 @@ const fhirSettings = {
   tokenUrl: url.optional(),
   clientId: clientId.optional(),
   scopes: scopes.optional(),
+  bulkGroupIds: bulkGroupIds.optional(),
+  bulkGroupWindowHours: bulkGroupWindowHours.optional(),
 };
 
 /** One schema per vendor: a field another vendor uses is an error here, not silently ignored. */
@@ -119,6 +125,8 @@ export const updateConnectionSchema = z
     hl7SendingFacility: hl7Key.nullable().optional(),
     hl7SendingApplication: hl7Key.nullable().optional(),
     hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).optional(),
+    bulkGroupIds: bulkGroupIds.optional(),
+    bulkGroupWindowHours: bulkGroupWindowHours.nullable().optional(),
     dialect: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');

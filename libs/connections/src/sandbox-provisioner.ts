@@ -16,6 +16,8 @@ const registration = z.object({
   fhirBaseUrl: z.string().min(1),
   tokenUrl: z.string().min(1),
   clientSecret: z.string().min(1).optional(),
+  /** The simulator's Bulk Data groups (all its patients). */
+  bulkGroupIds: z.array(z.string().min(1)).default([]),
 });
 
 /** The athena simulator's answer (apps/sandbox: `POST /_sandbox/clients {vendor: "athena"}`). */
@@ -75,14 +77,14 @@ export class SandboxProvisioner {
       await this.keys.create(actor, tenantId, connectionId, { alg: draft.authAlg === 'ES384' ? 'ES384' : 'RS384' });
       const reg = registration.safeParse(await this.register({ vendor, clientId: `switchboard-${connectionId}`, jwksUrl: this.keys.jwksUrl(connectionId) }));
       if (!reg.success) throw sandboxUnavailable();
-      const { fhirBaseUrl, tokenUrl, clientId } = reg.data;
-      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId });
+      const { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds } = reg.data;
+      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds });
     } else {
       const reg = registration.safeParse(await this.register({ vendor }));
       if (!reg.success || !reg.data.clientSecret) throw sandboxUnavailable();
       await this.storeSecret(actor, tenantId, connectionId, draft.clientSecretName ?? 'client_secret', reg.data.clientSecret);
-      const { fhirBaseUrl, tokenUrl, clientId } = reg.data;
-      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId });
+      const { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds } = reg.data;
+      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds });
     }
     await this.connections.setStatus(tenantId, connectionId, 'testing');
     const report = await this.tests.run(actor, tenantId, connectionId);

@@ -7,6 +7,7 @@ import { PrismaService } from './prisma.service';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AthenaChangeRepository } from './repositories/athena-change.repository';
 import { AuditRepository } from './repositories/audit.repository';
+import { BulkExportRepository } from './repositories/bulk-export.repository';
 import { BillingPlanRepository } from './repositories/billing-plan.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
 import { ConnectionKeyRepository } from './repositories/connection-key.repository';
@@ -64,6 +65,7 @@ const repositories = [
   AthenaChangeRepository,
   BillingPlanRepository,
   InvoiceRepository,
+  BulkExportRepository,
 ];
 
 @Global()

@@ -9,6 +9,7 @@ export * from './repositories/api-key.repository';
 export * from './repositories/athena-change.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/billing-plan.repository';
+export * from './repositories/bulk-export.repository';
 export * from './repositories/call-record.repository';
 export * from './repositories/connection-key.repository';
 export * from './repositories/connection.repository';

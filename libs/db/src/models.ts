@@ -145,6 +145,8 @@ export interface ConnectionSettings {
   scopes: string[];
   authAlg: string | null;
   clientSecretName: string | null;
+  bulkGroupIds: string[];
+  bulkGroupWindowHours: number | null;
   dialect: Record<string, unknown>;
 }
 

@@ -10,6 +10,8 @@ export const HL7_INBOUND_CHANNEL = 'sb_hl7_inbound';
 export const HL7_OUTBOUND_CHANNEL = 'sb_hl7_outbound';
 /** Notified, with the row's id, when a Connection row changes or goes (a trigger; see ConnectionCache). */
 export const CONNECTION_CHANGED_CHANNEL = 'sb_connection_changed';
+/** A Bulk Data export was kicked off or cancelled: the worker's export loop wakes. */
+export const BULK_EXPORT_CHANNEL = 'sb_bulk_export';
 /** Reconnect delay after the listening connection drops. */
 const RECONNECT_MS = 1_000;
 

@@ -210,7 +210,7 @@ function toResponse(res: IncomingMessage, method: string, body: Buffer): Respons
   return new Response(withoutBody ? null : body, { status, statusText: res.statusMessage ?? '', headers });
 }
 
-function transportError(error: Error, host: string, fallback: OutboundReason): OutboundError {
+export function transportError(error: Error, host: string, fallback: OutboundReason): OutboundError {
   if (error instanceof OutboundError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   if (code === 'SB_TARGET_NOT_ALLOWED') return new OutboundError('target_not_allowed', { details: { host }, cause: error });

@@ -4,3 +4,4 @@ export * from './outbound-url';
 export * from './target-policy';
 export * from './guarded-fetch';
 export * from './guarded-agent';
+export * from './guarded-download';

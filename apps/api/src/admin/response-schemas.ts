@@ -100,6 +100,8 @@ export const connectionSchema = z.object({
   scopes: z.array(z.string()),
   authAlg: z.string().nullable(),
   clientSecretName: z.string().nullable(),
+  bulkGroupIds: z.array(z.string()).meta({ description: 'Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own)' }),
+  bulkGroupWindowHours: z.number().int().nullable().meta({ description: 'Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null)' }),
   dialect: z.unknown().meta({ description: 'The HL7 v2 site dialect (JSON), or null' }),
   health: z.object({
     lastTestedAt: nullableDate,
@@ -426,3 +428,18 @@ export const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']), db
 export const fhirResourceSchema = z.looseObject({ resourceType: z.string(), id: z.string().optional() }).meta({ description: 'A FHIR R4 resource' });
 export const fhirBundleSchema = z.looseObject({ resourceType: z.literal('Bundle'), type: z.string(), entry: z.array(json).optional() }).meta({ description: 'A FHIR R4 searchset Bundle' });
 
+
+// ---- Bulk Data export -------------------------------------------------------------------
+
+export const operationOutcomeSchema = z.looseObject({ resourceType: z.literal('OperationOutcome'), issue: z.array(json) }).meta({ description: 'A FHIR R4 OperationOutcome' });
+const manifestFileSchema = z.object({ type: z.string(), url: z.string(), count: z.number().int().optional() });
+export const bulkManifestSchema = z
+  .object({
+    transactionTime: isoDateTime,
+    request: z.string(),
+    requiresAccessToken: z.boolean(),
+    output: z.array(manifestFileSchema),
+    error: z.array(manifestFileSchema),
+  })
+  .meta({ description: 'The Bulk Data manifest (https://hl7.org/fhir/uv/bulkdata/STU2/export.html#response---complete-status); 202 with X-Progress while running' });
+export const ndjsonSchema = z.string().meta({ description: 'NDJSON: one FHIR resource per line (gzip with Accept-Encoding: gzip)' });

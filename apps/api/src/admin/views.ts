@@ -62,6 +62,8 @@ export const connectionView = (c: Connection) => ({
   scopes: c.scopes,
   authAlg: c.authAlg,
   clientSecretName: c.clientSecretName,
+  bulkGroupIds: c.bulkGroupIds,
+  bulkGroupWindowHours: c.bulkGroupWindowHours,
   dialect: c.dialect,
   health: {
     lastTestedAt: c.lastTestedAt,

@@ -71,6 +71,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fhir/r4/{connectionId}/$export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** System-level export kick-off (Prefer: respond-async) → 202 with Content-Location */
+        get: operations["BulkExportController_systemGet"];
+        put?: never;
+        /** System-level export kick-off with a Parameters body */
+        post: operations["BulkExportController_systemPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/{connectionId}/$export-file/{exportId}/{fileName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one NDJSON file of a completed export (gzip when Accept-Encoding allows) */
+        get: operations["BulkExportController_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/{connectionId}/$export-status/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export status: 202 with X-Progress and Retry-After while running, 200 with the manifest when complete */
+        get: operations["BulkExportController_status"];
+        put?: never;
+        post?: never;
+        /** Cancel an export (or release a finished one): 202, then its status is 404 */
+        delete: operations["BulkExportController_cancel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/{connectionId}/Group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The groups this connection can export */
+        get: operations["BulkExportController_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/{connectionId}/Group/{groupId}/$export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Group-level export kick-off */
+        get: operations["BulkExportController_groupGet"];
+        put?: never;
+        /** Group-level export kick-off with a Parameters body */
+        post: operations["BulkExportController_groupPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fhir/r4/{connectionId}/metadata": {
         parameters: {
             query?: never;
@@ -82,6 +170,24 @@ export interface paths {
         get: operations["FhirController_metadata"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/{connectionId}/Patient/$export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Patient-level export kick-off */
+        get: operations["BulkExportController_patientGet"];
+        put?: never;
+        /** Patient-level export kick-off with a Parameters body (repeated `patient` references) */
+        post: operations["BulkExportController_patientPost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1716,6 +1822,324 @@ export interface operations {
             };
         };
     };
+    BulkExportController_systemGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: poll Content-Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_systemPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: poll Content-Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                exportId: string;
+                fileName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                exportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            count?: number;
+                            type: string;
+                            url: string;
+                        }[];
+                        output: {
+                            count?: number;
+                            type: string;
+                            url: string;
+                        }[];
+                        request: string;
+                        requiresAccessToken: boolean;
+                        /** Format: date-time */
+                        transactionTime: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                exportId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entry?: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "Bundle";
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_groupGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: poll Content-Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_groupPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: poll Content-Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     FhirController_metadata: {
         parameters: {
             query?: never;
@@ -1736,6 +2160,84 @@ export interface operations {
                     "application/json": {
                         id?: string;
                         resourceType: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_patientGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: poll Content-Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_patientPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: poll Content-Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        issue: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "OperationOutcome";
                     } & {
                         [key: string]: unknown;
                     };
@@ -2506,6 +3008,10 @@ export interface operations {
                             } | null;
                             athenaPracticeId: string | null;
                             authAlg: string | null;
+                            /** @description Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own) */
+                            bulkGroupIds: string[];
+                            /** @description Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null) */
+                            bulkGroupWindowHours: number | null;
                             /** @description athena: how often the change feeds are polled (null: the default) */
                             changePollSeconds: number | null;
                             /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
@@ -2582,6 +3088,8 @@ export interface operations {
                      * @enum {string}
                      */
                     authAlg?: "RS384" | "ES384";
+                    bulkGroupIds?: string[];
+                    bulkGroupWindowHours?: number;
                     clientId?: string;
                     dialect?: {
                         identifierSystems?: {
@@ -2608,6 +3116,8 @@ export interface operations {
                      * @enum {string}
                      */
                     authAlg?: "RS384" | "ES384";
+                    bulkGroupIds?: string[];
+                    bulkGroupWindowHours?: number;
                     clientId?: string;
                     dialect?: {
                         identifierSystems?: {
@@ -2629,6 +3139,8 @@ export interface operations {
                     /** @enum {string} */
                     vendor: "fhir";
                 } | {
+                    bulkGroupIds?: string[];
+                    bulkGroupWindowHours?: number;
                     clientId?: string;
                     /** @default client_secret */
                     clientSecretName?: string;
@@ -2764,6 +3276,10 @@ export interface operations {
                         } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own) */
+                        bulkGroupIds: string[];
+                        /** @description Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null) */
+                        bulkGroupWindowHours: number | null;
                         /** @description athena: how often the change feeds are polled (null: the default) */
                         changePollSeconds: number | null;
                         /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
@@ -2873,6 +3389,10 @@ export interface operations {
                         } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own) */
+                        bulkGroupIds: string[];
+                        /** @description Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null) */
+                        bulkGroupWindowHours: number | null;
                         /** @description athena: how often the change feeds are polled (null: the default) */
                         changePollSeconds: number | null;
                         /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
@@ -2949,6 +3469,8 @@ export interface operations {
                     athenaPracticeId?: string;
                     /** @enum {string} */
                     authAlg?: "RS384" | "ES384";
+                    bulkGroupIds?: string[];
+                    bulkGroupWindowHours?: number | null;
                     changePollSeconds?: number | null;
                     changeReplayMinutes?: number | null;
                     clientId?: string | null;
@@ -2988,6 +3510,10 @@ export interface operations {
                         } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own) */
+                        bulkGroupIds: string[];
+                        /** @description Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null) */
+                        bulkGroupWindowHours: number | null;
                         /** @description athena: how often the change feeds are polled (null: the default) */
                         changePollSeconds: number | null;
                         /** @description athena: the window of processed changes replayed when polling starts (null: the default) */
@@ -3895,6 +4421,10 @@ export interface operations {
                         } | null;
                         athenaPracticeId: string | null;
                         authAlg: string | null;
+                        /** @description Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own) */
+                        bulkGroupIds: string[];
+                        /** @description Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null) */
+                        bulkGroupWindowHours: number | null;
                         /** @description athena: how often the change feeds are polled (null: the default) */
                         changePollSeconds: number | null;
                         /** @description athena: the window of processed changes replayed when polling starts (null: the default) */

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { ATHENA_PRACTICES, DEFAULT_ATHENA_PRACTICE } from '../athena/athena-directory';
 import { faultSpecSchema, VENDORS, type Vendor } from '../faults/fault-queue';
 import type { SandboxState } from '../sandbox-state';
+import { EPIC_BULK_GROUP_ID } from '../epic/epic-bulk';
+import { ORACLE_BULK_GROUP_ID } from '../oracle/oracle-bulk';
 import { athenaAdminRoutes } from './athena-admin-routes';
+import { bulkAdminRoutes } from './bulk-admin-routes';
 import type { SandboxClient } from './client-registry';
 import { problem, zodIssues } from './problem';
 
@@ -42,7 +45,7 @@ export function adminRoutes(state: SandboxState): Router {
     const body = parsed.data;
     if (body.vendor === 'epic') {
       const client = state.clients.registerEpic(body.clientId, body.jwksUrl);
-      return res.status(201).json({ vendor: 'epic', clientId: client.clientId, fhirBaseUrl: state.epicBase, tokenUrl: state.epicTokenUrl });
+      return res.status(201).json({ vendor: 'epic', clientId: client.clientId, fhirBaseUrl: state.epicBase, tokenUrl: state.epicTokenUrl, bulkGroupIds: [EPIC_BULK_GROUP_ID] });
     }
     if (body.vendor === 'athena') {
       const { client, clientSecret } = state.clients.registerAthena({ clientId: body.clientId, practiceIds: body.practiceIds ?? [DEFAULT_ATHENA_PRACTICE] });
@@ -66,6 +69,7 @@ export function adminRoutes(state: SandboxState): Router {
       tenantId: client.tenantId,
       fhirBaseUrl: state.oracleBase(client.tenantId),
       tokenUrl: state.oracleTokenUrl(client.tenantId),
+      bulkGroupIds: [ORACLE_BULK_GROUP_ID],
     });
   });
 
@@ -117,6 +121,7 @@ export function adminRoutes(state: SandboxState): Router {
   });
 
   router.use(athenaAdminRoutes(state));
+  router.use(bulkAdminRoutes(state));
   router.use('/_sandbox', (_req, res) => problem(res, 404, 'not_found', 'No such sandbox admin route.'));
   router.use('/_sandbox', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (err as { status?: number; type?: string }).status;

@@ -64,5 +64,12 @@ export async function athenaFaultBeforeHandling(fault: Fault, ctx: AthenaFaultCo
     case 'malformed-json':
     case 'foreign-next-link':
       return undefined;
+    case 'bulk-status-error':
+    case 'bulk-status-rate-limit':
+    case 'bulk-job-failed':
+    case 'bulk-job-error-file':
+    case 'bulk-job-slow':
+      // Never taken by the /v1 API (they wait for a $export request on athena's FHIR base).
+      return undefined;
   }
 }

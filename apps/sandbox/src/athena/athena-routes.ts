@@ -3,6 +3,7 @@ import { sendReply } from '../fhir/reply';
 import type { SandboxState } from '../sandbox-state';
 import { athenaRoutes, type AthenaLocals } from './athena-call';
 import { athenaFaultBeforeHandling, athenaRequestKinds } from './athena-faults';
+import { athenaFhirRoutes } from './athena-fhir-routes';
 import { AthenaParams } from './athena-params';
 import { ATHENA_ERRORS, athenaError } from './athena-reply';
 import { athenaTokenRoute } from './athena-token';
@@ -19,7 +20,8 @@ export const ATHENA_API_PATH = '/athena/v1/:practiceid';
 const MAX_BODY = '20mb';
 
 /**
- * The athenaOne-like server: the token endpoint, then everything under
+ * The athenaOne-like server: the token endpoint, the FHIR R4 base (bulk
+ * $export, athena-fhir-routes.ts), then everything under
  * /athena/v1/{practiceid} behind one guard — faults first (as the other
  * simulators), then the bearer token, then the practice (404 unknown, 401 not
  * granted to this client).
@@ -27,6 +29,7 @@ const MAX_BODY = '20mb';
 export function athenaServerRoutes(state: SandboxState): Router {
   const router = express.Router();
   router.use(athenaTokenRoute(state));
+  router.use(athenaFhirRoutes(state));
 
   const api = express.Router({ mergeParams: true });
   api.use(express.raw({ type: () => true, limit: MAX_BODY }));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Grant } from '../auth/access-tokens';
+import { handleBulkRequest, matchBulkRoute } from '../bulk/bulk-http';
 import { faultBeforeHandling, FOREIGN_ORIGIN } from '../faults/apply-fault';
 import type { Fault } from '../faults/fault-queue';
 import { capabilityStatement, systemScopes } from '../fhir/capability';
@@ -13,6 +14,7 @@ import { continueSearch, startSearch, type SearchResult } from '../fhir/search-f
 import { decodeCursor } from '../fhir/search-sessions';
 import { storedResource, validateAppointment, validateNote } from '../fhir/write-validation';
 import type { SandboxState } from '../sandbox-state';
+import { epicBulkContext, epicBulkProfile } from './epic-bulk';
 import { epicId } from './epic-dialect';
 import { epicError, epicOutcome } from './epic-outcomes';
 import { epicSearchPolicy } from './epic-search-policy';
@@ -40,6 +42,7 @@ export function epicRoutes(state: SandboxState): Router {
   const jtis = new JtiLedger();
   const policy = epicSearchPolicy(() => state.epicBase);
   const store = state.epicStore;
+  const bulk = epicBulkContext(state, (description, expired) => unauthorized(description, expired));
 
   router.post(EPIC_TOKEN_PATH, express.urlencoded({ extended: false, limit: '64kb' }), async (req: Request, res: Response) => {
     const form = (req.body ?? {}) as Record<string, string | undefined>;
@@ -84,12 +87,14 @@ export function epicRoutes(state: SandboxState): Router {
       creatable: EPIC_CREATABLE,
       readOnly: ['Binary'],
       date: `${state.dataset.anchor}T00:00:00Z`,
+      bulkExport: 'with-rest',
     });
     res.status(200).type(FHIR_JSON).send(JSON.stringify(statement));
   });
 
   router.use(EPIC_FHIR_PATH, express.raw({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response, next) => {
-    handle(req, res).catch(next);
+    const bulkRoute = matchBulkRoute(req.method, req.path, epicBulkProfile);
+    (bulkRoute ? handleBulkRequest(req, res, state, bulk, bulkRoute) : handle(req, res)).catch(next);
   });
 
   async function handle(req: Request, res: Response): Promise<void> {

@@ -1,3 +1,4 @@
+import { EPIC_BULK_GROUP_ID } from './epic-bulk';
 import { randomUUID } from 'node:crypto';
 import { postJson, startJwksServer, startTestSandbox, tokenForm, type TestKeys, type TestSandbox } from '../testing/sandbox-harness';
 
@@ -13,7 +14,7 @@ describe('Epic token endpoint (SMART Backend Services)', () => {
     keys = await startJwksServer(clientId, tokenUrl);
     const res = await postJson(`${sandbox.url}/_sandbox/clients`, { vendor: 'epic', clientId, jwksUrl: keys.jwksUrl });
     expect(res.status).toBe(201);
-    expect(await res.json()).toEqual({ vendor: 'epic', clientId, fhirBaseUrl: `${sandbox.url}/epic/api/FHIR/R4`, tokenUrl });
+    expect(await res.json()).toEqual({ vendor: 'epic', clientId, fhirBaseUrl: `${sandbox.url}/epic/api/FHIR/R4`, tokenUrl, bulkGroupIds: [EPIC_BULK_GROUP_ID] });
   });
   afterAll(async () => {
     await keys.close();

@@ -53,5 +53,12 @@ export async function faultBeforeHandling(fault: Fault, ctx: FaultContext): Prom
     case 'subscription-not-ready':
       // athena-only kinds (refused for other vendors at injection): played by athena/athena-faults.ts.
       return undefined;
+    case 'bulk-status-error':
+    case 'bulk-status-rate-limit':
+    case 'bulk-job-failed':
+    case 'bulk-job-error-file':
+    case 'bulk-job-slow':
+      // Taken only by $export requests, which play them (bulk/bulk-faults.ts).
+      return undefined;
   }
 }

@@ -14,6 +14,14 @@ export const FAULT_KINDS = [
   'throttle-403',
   'soft-failure',
   'subscription-not-ready',
+  // Bulk Data $export (bulk/bulk-faults.ts): the next `count` status polls answer `status` (5xx,
+  // default 503) or 429, each with Retry-After; the next `count` kick-offs start a job that fails,
+  // completes with an error file, or takes `delayMs` instead of the vendor's job duration.
+  'bulk-status-error',
+  'bulk-status-rate-limit',
+  'bulk-job-failed',
+  'bulk-job-error-file',
+  'bulk-job-slow',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 /** Kinds only the athena-like server knows how to play. */
@@ -46,10 +54,19 @@ export interface Fault extends FaultSpec {
 /**
  * What kind of request is asking: a foreign next link can only ride on a
  * search (a paged list), a soft failure on a write, subscription-not-ready on
- * a change-feed poll.
+ * a change-feed poll, the bulk kinds on a $export kick-off or status poll.
  */
-export type RequestKind = 'search' | 'other' | 'write' | 'change-feed';
-const NEEDS: Partial<Record<FaultKind, RequestKind>> = { 'foreign-next-link': 'search', 'soft-failure': 'write', 'subscription-not-ready': 'change-feed' };
+export type RequestKind = 'search' | 'other' | 'write' | 'change-feed' | 'bulk-kickoff' | 'bulk-status' | 'bulk-file';
+const NEEDS: Partial<Record<FaultKind, RequestKind>> = {
+  'foreign-next-link': 'search',
+  'soft-failure': 'write',
+  'subscription-not-ready': 'change-feed',
+  'bulk-status-error': 'bulk-status',
+  'bulk-status-rate-limit': 'bulk-status',
+  'bulk-job-failed': 'bulk-kickoff',
+  'bulk-job-error-file': 'bulk-kickoff',
+  'bulk-job-slow': 'bulk-kickoff',
+};
 
 /**
  * Faults waiting to hit a vendor's FHIR API, consumed in the order they were

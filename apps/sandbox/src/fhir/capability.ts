@@ -23,7 +23,14 @@ export interface CapabilityOptions {
   /** Extra read-only types (Epic's Binary). */
   readOnly?: readonly string[];
   date: string;
+  /** Declare Bulk Data group-level $export; 'bulk-only' leaves out the read/search resources (athena's FHIR base here serves $export only). */
+  bulkExport?: 'with-rest' | 'bulk-only';
 }
+
+/** https://hl7.org/fhir/uv/bulkdata/STU2/CapabilityStatement-bulk-data.html */
+export const BULK_DATA_CAPABILITY = 'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data';
+export const GROUP_EXPORT_DEFINITION = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export';
+const GROUP_EXPORT = { type: 'Group', operation: [{ name: 'export', definition: GROUP_EXPORT_DEFINITION, documentation: 'Group-level export only; Patient and system export are not supported.' }] };
 
 /** The server's CapabilityStatement: every type it reads and searches, with its search parameters. */
 export function capabilityStatement(options: CapabilityOptions): Record<string, unknown> {
@@ -39,7 +46,10 @@ export function capabilityStatement(options: CapabilityOptions): Record<string, 
     implementation: { description: `${options.title} (synthetic data only)`, url: options.fhirBase },
     fhirVersion: '4.0.1',
     format: ['json'],
-    instantiates: ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server'],
+    instantiates: [
+      ...(options.bulkExport === 'bulk-only' ? [] : ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server']),
+      ...(options.bulkExport ? [BULK_DATA_CAPABILITY] : []),
+    ],
     rest: [
       {
         mode: 'server',
@@ -48,7 +58,8 @@ export function capabilityStatement(options: CapabilityOptions): Record<string, 
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
         },
         resource: [
-          ...RESOURCE_TYPES.map((type) => ({
+          ...(options.bulkExport ? [GROUP_EXPORT] : []),
+          ...(options.bulkExport === 'bulk-only' ? [] : RESOURCE_TYPES).map((type) => ({
             type,
             ...(US_CORE_PROFILE[type] ? { supportedProfile: [`http://hl7.org/fhir/us/core/StructureDefinition/${US_CORE_PROFILE[type]}`] } : {}),
             interaction: [{ code: 'read' }, { code: 'search-type' }, ...(options.creatable.includes(type) ? [{ code: 'create' }] : [])],

@@ -140,6 +140,11 @@ function matches(criterion: Criterion, resource: FhirResource): boolean {
   return criterion.values.some((q) => valueMatches(withDef, q, resource));
 }
 
+/** Whether a resource satisfies every criterion (a $export `_typeFilter` applies one to each exported resource). */
+export function matchesCriteria(resource: FhirResource, criteria: readonly Criterion[]): boolean {
+  return criteria.every((c) => matches(c, resource));
+}
+
 /**
  * Runs a parsed search: the patient index narrows the candidates when the
  * query names patients, then every criterion must hold (AND), each satisfied

@@ -8,7 +8,7 @@ import type { CodingJson, ResourceType } from './fhir-types';
  * and the same for both servers.
  */
 export interface VendorDialect {
-  vendor: 'epic' | 'oracle';
+  vendor: 'epic' | 'oracle' | 'athena';
   id(type: ResourceType | 'Binary', key: string): string;
   patientIdentifiers(patient: SynthPatient, id: string): unknown[];
   /** Vendor extensions added after the US Core race, ethnicity and birth-sex ones. */

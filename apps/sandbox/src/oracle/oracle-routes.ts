@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { ClientRegistry } from '../admin/client-registry';
 import type { Grant } from '../auth/access-tokens';
+import { handleBulkRequest, matchBulkRoute } from '../bulk/bulk-http';
+import { signedFileStoreRoutes } from '../bulk/signed-file-route';
 import { faultBeforeHandling, FOREIGN_ORIGIN } from '../faults/apply-fault';
 import type { Fault } from '../faults/fault-queue';
 import { capabilityStatement, systemScopes } from '../fhir/capability';
@@ -15,6 +17,7 @@ import { continueSearch, startSearch, type SearchPolicy, type SearchResult } fro
 import { decodeCursor } from '../fhir/search-sessions';
 import { storedResource, validateAppointment, validateNote } from '../fhir/write-validation';
 import type { SandboxState } from '../sandbox-state';
+import { oracleBulkContext, oracleBulkProfile, ORACLE_FILE_STORE_PATH } from './oracle-bulk';
 import { ORACLE_CREATED_ID_BASE } from './oracle-dialect';
 import { oracleError } from './oracle-outcomes';
 import { parseOracleScopes, scopeAllows } from './oracle-scopes';
@@ -114,8 +117,14 @@ export function oracleRoutes(state: SandboxState): Router {
     const tenantId = req.params.tenantId;
     if (!knownTenant(tenantId)) return unknownTenant(res);
     if (req.method === 'GET' && req.path === '/metadata') return metadata(req, res, tenantId);
+    const bulkRoute = matchBulkRoute(req.method, req.path, oracleBulkProfile);
+    if (bulkRoute) {
+      const context = oracleBulkContext(state, tenantId, (description, expired) => unauthorized(tenantId, description, expired));
+      return void handleBulkRequest(req, res, state, context, bulkRoute).catch(next);
+    }
     handle(req, res, tenantId).catch(next);
   });
+  router.use(signedFileStoreRoutes(state, 'oracle', ORACLE_FILE_STORE_PATH));
 
   function metadata(req: Request, res: Response, tenantId: string): void {
     if (!acceptsFhirJson(req.headers.accept)) return sendReply(res, notAcceptable(), state.timers);
@@ -126,6 +135,7 @@ export function oracleRoutes(state: SandboxState): Router {
       tokenUrl: state.oracleTokenUrl(tenantId),
       creatable: ORACLE_CREATABLE,
       date: `${state.dataset.anchor}T00:00:00Z`,
+      bulkExport: 'with-rest',
     });
     res.status(200).type(FHIR_JSON).send(JSON.stringify(statement));
   }

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@sb/telemetry';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { BulkSettings } from '../bulk/bulk-settings';
+import type { Vendor } from '../faults/fault-queue';
 import { startSandbox, type RunningSandbox } from '../sandbox-server';
 
 // Helpers for the sandbox's own specs: a sandbox on a free port with a
@@ -17,9 +19,15 @@ export interface TestSandbox extends RunningSandbox {
   dispose(): Promise<void>;
 }
 
-export async function startTestSandbox(options: { stateDir?: string; now?: () => number } = {}): Promise<TestSandbox> {
+export interface TestSandboxOptions {
+  stateDir?: string;
+  now?: () => number;
+  bulk?: Partial<Record<Vendor, Partial<BulkSettings>>>;
+}
+
+export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'sb-sandbox-'));
-  const sandbox = await startSandbox({ port: 0, stateDir, logger: createLogger({ serviceName: 'sandbox-test', level: 'silent' }), now: options.now });
+  const sandbox = await startSandbox({ port: 0, stateDir, logger: createLogger({ serviceName: 'sandbox-test', level: 'silent' }), now: options.now, bulk: options.bulk });
   return {
     ...sandbox,
     stateDir,

@@ -1,4 +1,5 @@
 import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { VendorBulkExport } from './bulk-export';
 import type { AdapterCapabilities, ClinicalResourceType } from './resource-types';
 import type { SearchParams } from './search-params';
 
@@ -37,6 +38,8 @@ export interface EhrAdapter {
    * and do not list `update` in their capabilities.
    */
   update?(type: ClinicalResourceType, id: string, resource: Resource): Promise<Resource>;
+  /** The vendor's Bulk Data Group export (https://hl7.org/fhir/uv/bulkdata/STU2/export.html), where it has one. */
+  bulkExport?(): VendorBulkExport;
 }
 
 export type { Bundle };

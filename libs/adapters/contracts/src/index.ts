@@ -6,3 +6,4 @@ export * from './cursor-codec';
 export * from './adapter-context';
 export * from './request-budget';
 export * from './capability-statement';
+export * from './bulk-export';

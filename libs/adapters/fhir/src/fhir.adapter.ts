@@ -12,10 +12,12 @@ import {
   type EhrAdapter,
   type SearchPage,
   type SearchParams,
+  type VendorBulkExport,
   type VendorResponse,
 } from '@sb/adapters/contracts';
 import { ErrorCode, SbError } from '@sb/core';
 import { FhirAuth, type TokenAuthStyle } from './fhir.auth';
+import { FhirBulkExport } from './fhir.bulk';
 import { malformedResponse, vendorFailure } from './fhir.errors';
 import { idFromLocation, normalizeResource, splitSearchBundle } from './fhir.mappers';
 
@@ -102,25 +104,30 @@ export class FhirAdapter implements EhrAdapter {
     return { id, resource: stored };
   }
 
+  /** The server's Bulk Data Group export, with this connection's token and origins. */
+  bulkExport(): VendorBulkExport {
+    return new FhirBulkExport(
+      this.base,
+      (method, url, headers, idempotent) => this.authorized(method, url, headers, idempotent),
+      () => this.auth.bearer(),
+      (url, headers, maxBytes) => this.ctx.http.download(url, headers, maxBytes),
+      (url) => this.ctx.http.isOwnOrigin(url),
+    );
+  }
+
   /** Vendor-specific parameter spelling; the generic server takes ours as they are. */
   protected vendorParams(_type: ClinicalResourceType, params: SearchParams): SearchParams {
     return params;
   }
 
+  private call(method: 'GET' | 'POST', url: string, body?: string): Promise<VendorResponse> {
+    const headers = { accept: this.options.accept ?? 'application/fhir+json', ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}) };
+    return this.authorized(method, url, headers, method === 'GET', body);
+  }
+
   /** A request with the connection's bearer token; a 401 gets one retry with a fresh token. */
-  private async call(method: 'GET' | 'POST', url: string, body?: string): Promise<VendorResponse> {
-    const send = async (token: string) =>
-      this.ctx.http.request({
-        method,
-        url,
-        idempotent: method === 'GET',
-        body,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: this.options.accept ?? 'application/fhir+json',
-          ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}),
-        },
-      });
+  private async authorized(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, idempotent: boolean, body?: string): Promise<VendorResponse> {
+    const send = async (token: string) => this.ctx.http.request({ method, url, idempotent, body, headers: { ...headers, authorization: `Bearer ${token}` } });
     const token = await this.auth.bearer();
     const first = await send(token);
     if (first.status !== 401) return first;

@@ -203,6 +203,34 @@ export class ClinicalStoreRepository {
     return moved;
   }
 
+  /**
+   * One page of a connection's resources of one type for a Bulk Data export, in id order
+   * (keyset paging after `afterId`): only those written up to `until` (the export's
+   * transactionTime), since `since` when given, and of the given patients when given.
+   */
+  async exportPage(
+    tenantId: string,
+    connectionId: string,
+    query: { resourceType: string; afterId: string | null; limit: number; until: Date; since: Date | null; patientIds: readonly string[] | null },
+  ): Promise<{ id: string; resource: Record<string, unknown>; updatedAt: Date }[]> {
+    const where: Prisma.Sql[] = [
+      Prisma.sql`"tenantId" = ${tenantId}::uuid`,
+      Prisma.sql`"connectionId" = ${connectionId}::uuid`,
+      Prisma.sql`"resourceType" = ${query.resourceType}`,
+      Prisma.sql`"updatedAt" <= ${query.until}`,
+    ];
+    if (query.afterId !== null) where.push(Prisma.sql`"id" > ${query.afterId}`);
+    if (query.since) where.push(Prisma.sql`"updatedAt" > ${query.since}`);
+    if (query.patientIds) {
+      const ids = [...query.patientIds];
+      where.push(query.resourceType === 'Patient' ? Prisma.sql`"id" = ANY(${ids}::text[])` : Prisma.sql`"patientId" = ANY(${ids}::text[])`);
+    }
+    return this.prisma.$queryRaw<{ id: string; resource: Record<string, unknown>; updatedAt: Date }[]>`
+      SELECT "id", "resource", "updatedAt" FROM "ClinicalResource"
+      WHERE ${Prisma.join(where, ' AND ')}
+      ORDER BY "id" LIMIT ${query.limit}`;
+  }
+
   async countForConnection(tenantId: string, connectionId: string, resourceType?: string): Promise<number> {
     return this.prisma.clinicalResource.count({ where: { tenantId, connectionId, ...(resourceType ? { resourceType } : {}) } });
   }

@@ -102,6 +102,8 @@ export function athenaConnection(baseUrl: string, fields: Partial<Connection> = 
     scopes: [],
     authAlg: null,
     clientSecretName: 'client_secret',
+    bulkGroupIds: [],
+    bulkGroupWindowHours: null,
     dialect: { requestsPerSecond: 1000, tokensPerMinute: 100 },
     lastTestedAt: null,
     lastSuccessAt: null,

@@ -1,5 +1,5 @@
 import { ErrorCode, SbError } from '@sb/core';
-import { createGuardedAgent, guardedFetch, isOutboundError, type TargetPolicy } from '@sb/net';
+import { createGuardedAgent, guardedDownload, guardedFetch, isOutboundError, type GuardedDownload, type TargetPolicy } from '@sb/net';
 import type { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitBreaker } from './circuit-breaker';
@@ -16,7 +16,7 @@ export interface VendorHttpSettings {
 }
 
 export interface VendorRequest {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   body?: string | URLSearchParams;
@@ -44,6 +44,9 @@ export const BREAKER_OPEN_MS = 30_000;
 export const DEFAULT_VENDOR_TIMEOUT_MS = 15_000;
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+/** Redirects a file download follows (Oracle: one, to pre-signed storage). */
+export const MAX_DOWNLOAD_REDIRECTS = 3;
 
 /** Seconds or an HTTP date (RFC 9110 §10.2.3) → milliseconds, or null. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | null {
@@ -111,6 +114,32 @@ export class VendorHttpClient {
       const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt);
       if (attempt >= attempts || wait > MAX_RETRY_AFTER_WAIT_MS) return response;
       await sleep(wait);
+    }
+  }
+
+  /**
+   * Streams a large file (Bulk Data NDJSON). The first request must be to this connection's
+   * own origin and carries `headers` (its token); a redirect is followed (at most
+   * MAX_DOWNLOAD_REDIRECTS) and, when it leaves the connection's origins (Oracle's pre-signed
+   * storage), without any of them: credentials never go anywhere else. Every hop is vetted
+   * against the target policy. A non-2xx final answer is returned with its body unread.
+   */
+  async download(url: string, headers: Record<string, string>, maxBodyBytes: number): Promise<GuardedDownload> {
+    if (!this.isOwnOrigin(url)) throw new SbError(ErrorCode.VendorError, 'Vendor sent a link to another host; not followed', { details: { reason: 'foreign_link' } });
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const own = this.isOwnOrigin(current);
+      let res: GuardedDownload;
+      try {
+        res = await guardedDownload(current, own ? headers : {}, this.settings.policy, { allowHttp: this.settings.allowHttp, maxBodyBytes });
+      } catch (error) {
+        throw transportFailure(error);
+      }
+      const location = REDIRECT_STATUS.has(res.status) ? res.headers.get('location') : null;
+      if (location === null) return res;
+      res.body.destroy();
+      if (hop >= MAX_DOWNLOAD_REDIRECTS) throw new SbError(ErrorCode.VendorError, 'Vendor redirected too many times', { details: { reason: 'too_many_redirects' } });
+      current = new URL(location, current).href;
     }
   }
 

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { ErrorCode, notFound, SbError, scopesGrant, type TenantActor } from '@sb/core';
+import { AuditRepository, BulkExportRepository, ConnectionRepository, Database, type BulkExport, type BulkExportFile, type BulkExportIssue, type Connection } from '@sb/db';
+import { OBJECT_STORAGE, type ObjectStorage } from '@sb/storage';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { bulkSupportOf, LEVEL_NAMES } from './bulk-support';
+import { parseKickOff, requestHashOf, type ExportLevel, type KickOffInput } from './export-request';
+import { typesOf } from './store-export';
+
+/** What a client is told to wait between status polls while an export runs. */
+export const STATUS_RETRY_AFTER_SECONDS = 2;
+/** Polls sooner than this after the previous one count as early; past the burst they get 429. */
+export const EARLY_POLL_MS = 500;
+export const EARLY_POLL_BURST = 10;
+
+export interface BulkManifest {
+  transactionTime: string;
+  request: string;
+  requiresAccessToken: boolean;
+  output: { type: string; url: string; count: number }[];
+  error: { type: 'OperationOutcome'; url: string }[];
+}
+
+export type ExportStatusAnswer =
+  | { state: 'running'; progressPercent: number; retryAfterSeconds: number }
+  | { state: 'completed'; manifest: BulkManifest; expiresAt: Date }
+  | { state: 'failed'; errorCode: string };
+
+/** A file as the download route serves it: the stored gzip bytes, or null when gone. */
+export interface ExportFileStream {
+  body: Readable;
+  bytes: number;
+}
+
+const FILE_NAME = /^(output|error)-(\d{1,6})\.([A-Z][A-Za-z]{1,63})\.ndjson$/;
+
+/** The Bulk Data API over every connection (https://hl7.org/fhir/uv/bulkdata/STU2/export.html), answered from our database. */
+@Injectable()
+export class BulkExportService {
+  constructor(
+    private readonly exports: BulkExportRepository,
+    private readonly connections: ConnectionRepository,
+    private readonly audit: AuditRepository,
+    private readonly db: Database,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  base(connectionId: string): string {
+    return `${this.config.publicUrl}/fhir/r4/${connectionId}`;
+  }
+
+  statusUrl(exp: Pick<BulkExport, 'id' | 'connectionId'>): string {
+    return `${this.base(exp.connectionId)}/$export-status/${exp.id}`;
+  }
+
+  /** Validates and records a kick-off; returns the export to poll. Vendor rules refuse with 429 and the seconds to wait. */
+  async kickOff(actor: TenantActor, connectionId: string, level: ExportLevel, groupId: string | null, input: Omit<KickOffInput, 'level'>, requestUrl: string): Promise<BulkExport> {
+    const connection = await this.connectionOf(actor.tenantId, connectionId);
+    const support = bulkSupportOf(connection);
+    if (!support.levels.includes(level)) {
+      const supported = support.levels.map((l) => LEVEL_NAMES[l]).join(', ') || 'none';
+      throw new SbError(ErrorCode.ValidationFailed, 'Export level not supported by this connection', {
+        issues: [{ path: 'level', message: `this connection supports: ${supported}` }],
+      });
+    }
+    if (groupId !== null && !support.groups.includes(groupId)) throw notFound('Group');
+    const { params, ignored } = parseKickOff({ ...input, level });
+    this.assertScopes(actor, typesOf({ level }, params));
+    const issues: BulkExportIssue[] = ignored.map((i) => ({ severity: 'warning', code: 'not-supported', diagnostics: `${i.parameter} was ignored: ${i.message}` }));
+    const result = await this.exports.create(
+      actor.tenantId,
+      { connectionId, level, groupId, requestUrl, params: params as unknown as Record<string, unknown>, requestHash: requestHashOf(connectionId, level, groupId, params), requiresAccessToken: true, issues },
+      { groupWindowSeconds: support.groupWindowSeconds, oneAtATime: support.oneAtATime },
+    );
+    if (!result.created) {
+      const message =
+        result.reason === 'group_window' ? 'This group was exported too recently; the EHR refuses another export yet' : result.reason === 'busy' ? 'An export is already running on this connection' : 'An identical export is already running';
+      throw new SbError(ErrorCode.RateLimited, message, { details: { retryAfterSeconds: result.retryAfterSeconds, reason: result.reason } });
+    }
+    return result.export;
+  }
+
+  /** The status of a running, finished or failed export; 404 once cancelled or expired. Far-too-frequent polling gets 429. */
+  async status(tenantId: string, connectionId: string, exportId: string): Promise<ExportStatusAnswer> {
+    const exp = await this.visibleExport(tenantId, connectionId, exportId);
+    const poll = await this.exports.recordPoll(tenantId, exportId, EARLY_POLL_MS, EARLY_POLL_BURST);
+    if (!poll.allowed) throw new SbError(ErrorCode.RateLimited, 'Status polled too often; wait as Retry-After says', { details: { retryAfterSeconds: STATUS_RETRY_AFTER_SECONDS } });
+    if (exp.status === 'failed') return { state: 'failed', errorCode: exp.errorCode ?? 'failed' };
+    if (exp.status !== 'completed') return { state: 'running', progressPercent: exp.progressPercent, retryAfterSeconds: STATUS_RETRY_AFTER_SECONDS };
+    const files = await this.exports.files(tenantId, exportId);
+    return { state: 'completed', manifest: this.manifestOf(exp, files), expiresAt: exp.expiresAt ?? new Date() };
+  }
+
+  async cancel(tenantId: string, connectionId: string, exportId: string): Promise<void> {
+    await this.visibleExport(tenantId, connectionId, exportId);
+    if (!(await this.exports.cancel(tenantId, exportId))) throw notFound('Export');
+  }
+
+  /** Opens one file of a completed export for download, and audits the download. */
+  async openFile(actor: TenantActor, connectionId: string, exportId: string, fileName: string): Promise<ExportFileStream> {
+    const exp = await this.visibleExport(actor.tenantId, connectionId, exportId);
+    const match = FILE_NAME.exec(fileName);
+    if (exp.status !== 'completed' || !match) throw notFound('File');
+    const [, kind, seq, type] = match;
+    const file = (await this.exports.files(actor.tenantId, exportId)).find((f) => f.done && f.kind === kind && f.seq === Number(seq) && f.resourceType === type);
+    const stored = file ? await this.storage.get(file.objectKey) : null;
+    if (!file || !stored) throw notFound('File');
+    await this.db.transaction((tx) =>
+      this.audit.append(tx, {
+        tenantId: actor.tenantId,
+        transactionId: randomUUID(),
+        connectionId,
+        actorType: actor.type,
+        actorId: actor.id,
+        operation: 'bulk-export.download',
+        resourceType: file.resourceType,
+        patientRef: null,
+        purpose: null,
+        objectRef: `BulkExport/${exportId}`,
+        outcome: 'success',
+        occurredAt: new Date(),
+      }),
+    );
+    return { body: stored.body, bytes: stored.bytes };
+  }
+
+  /** The groups a connection can export, as FHIR Group resources (ids only: membership stays with the EHR). */
+  async groups(tenantId: string, connectionId: string): Promise<{ id: string }[]> {
+    return bulkSupportOf(await this.connectionOf(tenantId, connectionId)).groups.map((id) => ({ id }));
+  }
+
+  private manifestOf(exp: BulkExport, files: readonly BulkExportFile[]): BulkManifest {
+    const urlOf = (f: BulkExportFile): string => `${this.base(exp.connectionId)}/$export-file/${exp.id}/${f.kind}-${f.seq}.${f.resourceType}.ndjson`;
+    const done = files.filter((f) => f.done);
+    return {
+      transactionTime: (exp.transactionTime ?? exp.createdAt).toISOString(),
+      request: exp.requestUrl,
+      requiresAccessToken: exp.requiresAccessToken,
+      output: done.filter((f) => f.kind === 'output').map((f) => ({ type: f.resourceType, url: urlOf(f), count: f.lines })),
+      error: done.filter((f) => f.kind === 'error').map((f) => ({ type: 'OperationOutcome' as const, url: urlOf(f) })),
+    };
+  }
+
+  /** The caller's own export on this connection, not cancelled or purged; 404 for anything else (another tenant's included). */
+  private async visibleExport(tenantId: string, connectionId: string, exportId: string): Promise<BulkExport> {
+    const exp = await this.exports.find(tenantId, exportId);
+    if (!exp || exp.connectionId !== connectionId || exp.status === 'cancelled' || exp.purged) throw notFound('Export');
+    return exp;
+  }
+
+  private async connectionOf(tenantId: string, connectionId: string): Promise<Connection> {
+    const connection = await this.connections.findById(tenantId, connectionId);
+    if (!connection) throw notFound('Connection');
+    return connection;
+  }
+
+  /** Exporting a type reads every resource of it: the credential needs read access to each. */
+  private assertScopes(actor: TenantActor, types: readonly string[]): void {
+    const missing = types.filter((resourceType) => !scopesGrant(actor.scopes, { resourceType, interaction: 'r' }));
+    if (missing.length > 0) {
+      throw new SbError(ErrorCode.Forbidden, 'The credential may not read every exported type', { details: { missingScopes: missing.map((t) => `system/${t}.r`) } });
+    }
+  }
+}
+
