@@ -9,7 +9,9 @@ import {
   type EhrAdapter,
   type SearchPage,
   type SearchParams,
+  type VendorBulkExport,
 } from '@sb/adapters/contracts';
+import { FhirBulkExport } from '@sb/adapters/fhir';
 import { ErrorCode, SbError } from '@sb/core';
 import { athenaApi, type AthenaApi } from './adapter/athena-api';
 import { departmentsOf, mapContextOf } from './adapter/map-context-cache';
@@ -95,6 +97,18 @@ export class AthenaAdapter implements EhrAdapter {
   async update(type: ClinicalResourceType, id: string, resource: Resource): Promise<Resource> {
     if (type === 'Appointment' && resource.resourceType === 'Appointment') return cancelAppointment(id, resource as Appointment, this.api, await this.mapContext());
     throw notSupported(type, 'update');
+  }
+
+  /** athena's FHIR Bulk Data: one group per practice (`a-1.c-{practiceId}`). */
+  bulkExport(): VendorBulkExport {
+    const http = this.api.http;
+    return new FhirBulkExport(
+      http.fhirBase,
+      (method, url, headers) => http.fhirCall(method, url, headers),
+      () => http.bearer(),
+      (url, headers, maxBytes) => this.ctx.http.download(url, headers, maxBytes),
+      (url) => this.ctx.http.isOwnOrigin(url),
+    );
   }
 
   /** The client layer, built on first use (capabilities need no practice or credentials). */

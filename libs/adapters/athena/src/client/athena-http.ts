@@ -133,6 +133,29 @@ export class AthenaHttp {
     return `${path.slice(prefix.length)}${url.search}`;
   }
 
+  /** athena's FHIR R4 base (Bulk Data lives there), on the same platform host. */
+  get fhirBase(): string {
+    return `${this.endpoints.baseUrl}/fhir/r4`;
+  }
+
+  /** The connection's current bearer token (for a streamed download). */
+  bearer(): Promise<string> {
+    return this.auth.bearer();
+  }
+
+  /** A call to athena's FHIR API within the practice's rate budget; a 401 gets one retry with a fresh token. Statuses are returned, not thrown. */
+  async fhirCall(method: 'GET' | 'DELETE', url: string, headers: Record<string, string>): Promise<VendorResponse> {
+    const call = async (token: string) => {
+      await this.ctx.budget.acquire(this.budgetKey, { ratePerSecond: this.limits.requestsPerSecond, maxWaitMs: this.limits.maxWaitMs });
+      return this.ctx.http.request({ method, url, idempotent: false, headers: { ...headers, authorization: `Bearer ${token}` } });
+    };
+    const token = await this.auth.bearer();
+    const first = await call(token);
+    if (first.status !== 401) return first;
+    this.auth.invalidate(token);
+    return call(await this.auth.bearer());
+  }
+
   private async send(method: 'GET' | 'POST' | 'PUT', pathAndQuery: string, body?: URLSearchParams, options: ReadOptions = {}): Promise<unknown> {
     const url = `${this.endpoints.baseUrl}/v1/${this.practiceId}${pathAndQuery}`;
     const idempotent = method === 'GET' && !options.consuming;

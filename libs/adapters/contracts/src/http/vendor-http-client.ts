@@ -120,18 +120,19 @@ export class VendorHttpClient {
   /**
    * Streams a large file (Bulk Data NDJSON). The first request must be to this connection's
    * own origin and carries `headers` (its token); a redirect is followed (at most
-   * MAX_DOWNLOAD_REDIRECTS) and, when it leaves the connection's origins (Oracle's pre-signed
-   * storage), without any of them: credentials never go anywhere else. Every hop is vetted
-   * against the target policy. A non-2xx final answer is returned with its body unread.
+   * MAX_DOWNLOAD_REDIRECTS) without the Authorization header, wherever it points: a redirected
+   * file is pre-signed storage (Oracle), which refuses a second credential, and the token must
+   * never travel further than the first hop. Every hop is vetted against the target policy.
+   * A non-2xx final answer is returned with its body unread.
    */
   async download(url: string, headers: Record<string, string>, maxBodyBytes: number): Promise<GuardedDownload> {
     if (!this.isOwnOrigin(url)) throw new SbError(ErrorCode.VendorError, 'Vendor sent a link to another host; not followed', { details: { reason: 'foreign_link' } });
+    const withoutCredentials = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
     let current = url;
     for (let hop = 0; ; hop++) {
-      const own = this.isOwnOrigin(current);
       let res: GuardedDownload;
       try {
-        res = await guardedDownload(current, own ? headers : {}, this.settings.policy, { allowHttp: this.settings.allowHttp, maxBodyBytes });
+        res = await guardedDownload(current, hop === 0 ? headers : withoutCredentials, this.settings.policy, { allowHttp: this.settings.allowHttp, maxBodyBytes });
       } catch (error) {
         throw transportFailure(error);
       }
