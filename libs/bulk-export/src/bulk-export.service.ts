@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, notFound, SbError, scopesGrant, type TenantActor } from '@sb/core';
-import { AuditRepository, BulkExportRepository, ConnectionRepository, Database, type BulkExport, type BulkExportFile, type BulkExportIssue, type Connection } from '@sb/db';
+import { AuditRepository, BulkExportRepository, ConnectionRepository, Database, TenantRepository, type BulkExport, type BulkExportFile, type BulkExportIssue, type Connection } from '@sb/db';
 import { OBJECT_STORAGE, type ObjectStorage } from '@sb/storage';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { CapabilityStatement } from '@medplum/fhirtypes';
+import { withBulkExport } from './bulk-capability';
 import { bulkSupportOf, LEVEL_NAMES } from './bulk-support';
 import { parseKickOff, requestHashOf, type ExportLevel, type KickOffInput } from './export-request';
+import { SignedFileUrls } from './signed-file-urls';
 import { typesOf } from './store-export';
 
 /** What a client is told to wait between status polls while an export runs. */
@@ -45,8 +48,13 @@ export class BulkExportService {
     private readonly audit: AuditRepository,
     private readonly db: Database,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly tenants: TenantRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.signer = new SignedFileUrls(config.vaultMasterKey);
+  }
+
+  private readonly signer: SignedFileUrls;
 
   base(connectionId: string): string {
     return `${this.config.publicUrl}/fhir/r4/${connectionId}`;
@@ -69,10 +77,11 @@ export class BulkExportService {
     if (groupId !== null && !support.groups.includes(groupId)) throw notFound('Group');
     const { params, ignored } = parseKickOff({ ...input, level });
     this.assertScopes(actor, typesOf({ level }, params));
+    const signedUrls = (await this.tenants.findById(actor.tenantId))?.bulkSignedUrls ?? false;
     const issues: BulkExportIssue[] = ignored.map((i) => ({ severity: 'warning', code: 'not-supported', diagnostics: `${i.parameter} was ignored: ${i.message}` }));
     const result = await this.exports.create(
       actor.tenantId,
-      { connectionId, level, groupId, requestUrl, params: params as unknown as Record<string, unknown>, requestHash: requestHashOf(connectionId, level, groupId, params), requiresAccessToken: true, issues },
+      { connectionId, level, groupId, requestUrl, params: params as unknown as Record<string, unknown>, requestHash: requestHashOf(connectionId, level, groupId, params), requiresAccessToken: !signedUrls, issues },
       { groupWindowSeconds: support.groupWindowSeconds, oneAtATime: support.oneAtATime },
     );
     if (!result.created) {
@@ -99,18 +108,33 @@ export class BulkExportService {
     if (!(await this.exports.cancel(tenantId, exportId))) throw notFound('Export');
   }
 
-  /** Opens one file of a completed export for download, and audits the download. */
+  /** Opens one file of a completed export for download with the tenant's credential, and audits the download. */
   async openFile(actor: TenantActor, connectionId: string, exportId: string, fileName: string): Promise<ExportFileStream> {
     const exp = await this.visibleExport(actor.tenantId, connectionId, exportId);
+    return this.serveFile(exp, fileName, { type: actor.type, id: actor.id });
+  }
+
+  /** Opens a file through a signed URL (no credential): 403 for a bad or expired signature, 404 for anything not there. */
+  async openSignedFile(connectionId: string, exportId: string, fileName: string, given: { expires: string; signature: string }): Promise<ExportFileStream> {
+    const exp = await this.exports.findBySignedUrl(exportId);
+    if (!exp || exp.connectionId !== connectionId || exp.requiresAccessToken || exp.status !== 'completed' || exp.purged) throw notFound('File');
+    const check = this.signer.check({ tenantId: exp.tenantId, connectionId, exportId, fileName }, given);
+    if (check !== 'ok') throw new SbError(ErrorCode.Forbidden, check === 'expired' ? 'The signed URL has expired; fetch the manifest again for a fresh one' : 'The signed URL is not valid');
+    return this.serveFile(exp, fileName, { type: 'signed-url', id: exportId });
+  }
+
+  private async serveFile(exp: BulkExport, fileName: string, actor: { type: string; id: string }): Promise<ExportFileStream> {
     const match = FILE_NAME.exec(fileName);
     if (exp.status !== 'completed' || !match) throw notFound('File');
     const [, kind, seq, type] = match;
-    const file = (await this.exports.files(actor.tenantId, exportId)).find((f) => f.done && f.kind === kind && f.seq === Number(seq) && f.resourceType === type);
+    const file = (await this.exports.files(exp.tenantId, exp.id)).find((f) => f.done && f.kind === kind && f.seq === Number(seq) && f.resourceType === type);
     const stored = file ? await this.storage.get(file.objectKey) : null;
     if (!file || !stored) throw notFound('File');
+    const exportId = exp.id;
+    const connectionId = exp.connectionId;
     await this.db.transaction((tx) =>
       this.audit.append(tx, {
-        tenantId: actor.tenantId,
+        tenantId: exp.tenantId,
         transactionId: randomUUID(),
         connectionId,
         actorType: actor.type,
@@ -127,13 +151,23 @@ export class BulkExportService {
     return { body: stored.body, bytes: stored.bytes };
   }
 
+  /** The connection's CapabilityStatement with its Bulk Data export levels declared. */
+  async withExportCapability(tenantId: string, connectionId: string, statement: CapabilityStatement): Promise<CapabilityStatement> {
+    return withBulkExport(statement, bulkSupportOf(await this.connectionOf(tenantId, connectionId)));
+  }
+
   /** The groups a connection can export, as FHIR Group resources (ids only: membership stays with the EHR). */
   async groups(tenantId: string, connectionId: string): Promise<{ id: string }[]> {
     return bulkSupportOf(await this.connectionOf(tenantId, connectionId)).groups.map((id) => ({ id }));
   }
 
   private manifestOf(exp: BulkExport, files: readonly BulkExportFile[]): BulkManifest {
-    const urlOf = (f: BulkExportFile): string => `${this.base(exp.connectionId)}/$export-file/${exp.id}/${f.kind}-${f.seq}.${f.resourceType}.ndjson`;
+    const urlOf = (f: BulkExportFile): string => {
+      const fileName = `${f.kind}-${f.seq}.${f.resourceType}.ndjson`;
+      if (exp.requiresAccessToken) return `${this.base(exp.connectionId)}/$export-file/${exp.id}/${fileName}`;
+      const s = this.signer.sign({ tenantId: exp.tenantId, connectionId: exp.connectionId, exportId: exp.id, fileName });
+      return `${this.base(exp.connectionId)}/$export-signed/${exp.id}/${fileName}?expires=${s.expires}&signature=${s.signature}`;
+    };
     const done = files.filter((f) => f.done);
     return {
       transactionTime: (exp.transactionTime ?? exp.createdAt).toISOString(),
@@ -147,7 +181,8 @@ export class BulkExportService {
   /** The caller's own export on this connection, not cancelled or purged; 404 for anything else (another tenant's included). */
   private async visibleExport(tenantId: string, connectionId: string, exportId: string): Promise<BulkExport> {
     const exp = await this.exports.find(tenantId, exportId);
-    if (!exp || exp.connectionId !== connectionId || exp.status === 'cancelled' || exp.purged) throw notFound('Export');
+    const expired = exp?.expiresAt ? exp.expiresAt.getTime() <= Date.now() : false;
+    if (!exp || exp.connectionId !== connectionId || exp.status === 'cancelled' || exp.purged || expired) throw notFound('Export');
     return exp;
   }
 

@@ -28,8 +28,6 @@ export const EXPORT_LEASE_MS = 60_000;
 export const EXPORT_CONCURRENCY = 2;
 /** Fallback poll: kick-offs and cancellations wake the loop by NOTIFY; this catches vendor polls falling due. */
 export const EXPORT_IDLE_POLL_MS = 1_000;
-/** Files and manifests are kept this long after completion (the manifest's `Expires`). */
-export const DEFAULT_EXPORT_RETENTION_MS = 7 * 86_400_000;
 
 /** A transaction id derived from a stable name: the usage line of (export, type) is written once, however often completion is retried. */
 export const stableTransactionId = (name: string): string => {
@@ -146,7 +144,7 @@ export class BulkExportRunner implements OnModuleDestroy {
     const resourceCount = Object.values(counts).reduce((a, b) => a + b, 0);
     const moved = await this.exports.advance(
       lease,
-      { status: 'completed', counts, resourceCount, progressPercent: 100, completedAt: now, expiresAt: new Date(now.getTime() + DEFAULT_EXPORT_RETENTION_MS), releaseLease: true },
+      { status: 'completed', counts, resourceCount, progressPercent: 100, completedAt: now, expiresAt: new Date(now.getTime() + this.config.bulkExportRetentionMs), releaseLease: true },
       (tx) => this.recordCompletion(tx, lease, connection, 'completed', counts, now),
     );
     if (!moved) throw new LeaseLost();
@@ -158,7 +156,7 @@ export class BulkExportRunner implements OnModuleDestroy {
     const now = new Date();
     const moved = await this.exports.advance(
       lease,
-      { status: 'failed', errorCode, completedAt: now, expiresAt: new Date(now.getTime() + DEFAULT_EXPORT_RETENTION_MS), releaseLease: true },
+      { status: 'failed', errorCode, completedAt: now, expiresAt: new Date(now.getTime() + this.config.bulkExportRetentionMs), releaseLease: true },
       (tx) => this.recordCompletion(tx, lease, null, 'failed', {}, now),
     );
     if (moved) this.logger.warn({ event: 'bulk_export_failed', exportId: exp.id, errorCode });

@@ -5,3 +5,5 @@ export * from './export-request';
 export * from './export-runner';
 export * from './ndjson-file';
 export * from './type-filter';
+export * from './bulk-capability';
+export * from './signed-file-urls';

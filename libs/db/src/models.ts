@@ -15,6 +15,8 @@ export interface Tenant {
   slug: string;
   status: TenantStatus;
   plan: string;
+  /** Bulk Data manifests carry signed file URLs instead of requiring the credential. */
+  bulkSignedUrls: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -26,6 +26,8 @@ export const updateTenantSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     status: z.enum(['active', 'suspended']).optional(),
     plan: z.string().trim().min(1).max(64).optional(),
+    /** Bulk Data: manifests carry short-lived signed file URLs (requiresAccessToken: false) instead of requiring the credential. */
+    bulkSignedUrls: z.boolean().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
 export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;

@@ -22,6 +22,7 @@ export const tenantSchema = z.object({
   slug: z.string(),
   status: z.string(),
   plan: z.string(),
+  bulkSignedUrls: z.boolean().meta({ description: 'Bulk Data manifests carry signed file URLs (≤ 300 s) instead of requiring the credential' }),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 });

@@ -8,6 +8,7 @@ export const tenantView = (t: Tenant) => ({
   slug: t.slug,
   status: t.status,
   plan: t.plan,
+  bulkSignedUrls: t.bulkSignedUrls,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
 });

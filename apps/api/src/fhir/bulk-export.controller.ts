@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentActor } from '@sb/auth';
-import { BulkExportService, type ExportLevel } from '@sb/bulk-export';
+import { Authenticated, CurrentActor, Public } from '@sb/auth';
+import { BulkExportService, type ExportFileStream, type ExportLevel } from '@sb/bulk-export';
 import { ErrorCode, SbError, isTenantActor, type Actor, type TenantActor } from '@sb/core';
 import { DocumentResponse, IdParam } from '@sb/http';
 import { bulkManifestSchema, fhirBundleSchema, ndjsonSchema, operationOutcomeSchema } from '../admin/response-schemas';
@@ -135,8 +135,28 @@ export class BulkExportController {
     @Headers('accept-encoding') acceptEncoding: string | undefined,
     @Res() res: Response,
   ) {
-    const file = await this.bulk.openFile(tenantActor(actor), connectionId, exportId, fileName);
-    res.status(200).type('application/fhir+ndjson').setHeader('Vary', 'Accept-Encoding');
+    await this.send(await this.bulk.openFile(tenantActor(actor), connectionId, exportId, fileName), acceptEncoding, res);
+  }
+
+  @Get(':connectionId/$export-signed/:exportId/:fileName')
+  @Public()
+  @ApiOperation({ summary: 'Download a file through a signed URL from the manifest (tenants that chose requiresAccessToken: false); valid ≤ 300 s' })
+  @DocumentResponse(ndjsonSchema)
+  async signedFile(
+    @IdParam('Connection', 'connectionId') connectionId: string,
+    @IdParam('Export', 'exportId') exportId: string,
+    @Param('fileName') fileName: string,
+    @Query('expires') expires: unknown,
+    @Query('signature') signature: unknown,
+    @Headers('accept-encoding') acceptEncoding: string | undefined,
+    @Res() res: Response,
+  ) {
+    const given = { expires: typeof expires === 'string' ? expires : '', signature: typeof signature === 'string' ? signature : '' };
+    await this.send(await this.bulk.openSignedFile(connectionId, exportId, fileName, given), acceptEncoding, res);
+  }
+
+  private async send(file: ExportFileStream, acceptEncoding: string | undefined, res: Response): Promise<void> {
+    res.status(200).type('application/fhir+ndjson').set({ Vary: 'Accept-Encoding', 'Cache-Control': 'no-store' });
     if (/\bgzip\b/.test(acceptEncoding ?? '')) {
       res.set({ 'Content-Encoding': 'gzip', 'Content-Length': String(file.bytes) });
       await pipeline(file.body, res);

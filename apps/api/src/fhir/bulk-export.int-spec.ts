@@ -49,7 +49,7 @@ async function drain(): Promise<void> {
 }
 
 /** The NDJSON lines of a manifest entry, downloaded as a client would. */
-async function download(url: string, token: string): Promise<Record<string, any>[]> {
+async function download(url: string, token: string | null): Promise<Record<string, any>[]> {
   const res = await get(url, token);
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^application\/fhir\+ndjson/);
@@ -71,7 +71,7 @@ beforeAll(async () => {
   const connections = app.get(ConnectionRepository);
   const db = app.get(Database);
   hl7 = await db.transaction((tx) => connections.create(tx, a.tenant.id, { name: 'hl7 site', vendor: 'hl7v2', environment: 'production', status: 'live' }));
-  epic = await db.transaction((tx) => connections.create(tx, a.tenant.id, { name: 'epic', vendor: 'epic', environment: 'sandbox', status: 'live', bulkGroupIds: ['eGroupA'] }));
+  epic = await db.transaction((tx) => connections.create(tx, a.tenant.id, { name: 'epic', vendor: 'epic', environment: 'sandbox', status: 'live', fhirBaseUrl: 'https://epic.example/api/FHIR/R4', bulkGroupIds: ['eGroupA'] }));
   const resources: StoredResource[] = [];
   for (const p of ['p1', 'p2', 'p3']) {
     resources.push(stored({ resourceType: 'Patient', id: p, gender: 'female' }, p));
@@ -243,6 +243,57 @@ describe('Bulk Data kick-off rules and bad input', () => {
     expect((await get(`/fhir/r4/${epic.id}/Group/eOther/$export`, keyA, ASYNC)).status).toBe(404);
     const groups = await get(`/fhir/r4/${epic.id}/Group`, keyA);
     expect(groups.body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['eGroupA']);
+    const epicMeta = (await get(`/fhir/r4/${epic.id}/metadata`, keyA)).body;
+    const hl7Meta = (await get(`/fhir/r4/${hl7.id}/metadata`, keyA)).body;
+    const definitions = (m: any) => [...(m.rest[0].operation ?? []), ...m.rest[0].resource.flatMap((r: any) => r.operation ?? [])].map((o: any) => o.definition).sort();
+    expect(epicMeta.instantiates).toContain('http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data');
+    expect(definitions(epicMeta)).toEqual(['http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export']);
+    expect(definitions(hl7Meta)).toEqual(['export', 'group-export', 'patient-export'].map((d) => `http://hl7.org/fhir/uv/bulkdata/OperationDefinition/${d}`));
+  });
+});
+
+describe('signed file URLs and retention', () => {
+  it('gives a tenant that chose signed URLs files reachable without a credential, for a short time and only unaltered', async () => {
+    const tenantId = (await prisma.connection.findUniqueOrThrow({ where: { id: hl7.id } })).tenantId;
+    const patched = await server().patch(`/v1/tenants/${tenantId}`).set('authorization', `Bearer ${keyA}`).send({ bulkSignedUrls: true });
+    expect(patched.status).toBe(200);
+    expect(patched.body.bulkSignedUrls).toBe(true);
+    try {
+      const res = await kickOff('/$export?_type=Patient', keyA);
+      await drain();
+      const manifest = (await get(res.headers['content-location'], keyA)).body;
+      expect(manifest.requiresAccessToken).toBe(false);
+      const url: string = manifest.output[0].url;
+      expect(url).toMatch(new RegExp(`^${PUBLIC_URL}/fhir/r4/${hl7.id}/\\$export-signed/.+\\?expires=\\d+&signature=[A-Za-z0-9_-]{43}$`));
+      const expires = Number(new URL(url).searchParams.get('expires'));
+      expect(expires * 1000 - Date.now()).toBeLessThanOrEqual(300_000);
+      const lines = await download(url, null);
+      expect(lines).toHaveLength(3);
+      const signature = new URL(url).searchParams.get('signature') ?? '';
+      const altered = url.replace(signature, `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`);
+      expect((await get(altered, null)).status).toBe(403);
+      expect((await get(url.replace(/expires=\d+/, `expires=${expires + 60}`), null)).status).toBe(403);
+      await new Promise((r) => setTimeout(r, 1100));
+      const again = (await get(res.headers['content-location'], keyA)).body;
+      expect(again.output[0].url).not.toBe(url);
+      expect(await download(again.output[0].url, null)).toHaveLength(3);
+    } finally {
+      await server().patch(`/v1/tenants/${tenantId}`).set('authorization', `Bearer ${keyA}`).send({ bulkSignedUrls: false });
+    }
+  });
+
+  it('deletes files past retention: the status URL then answers 404 and storage holds nothing of it', async () => {
+    const res = await kickOff('/$export?_type=Practitioner,Patient', keyA);
+    await drain();
+    const statusUrl: string = res.headers['content-location'];
+    expect((await get(statusUrl, keyA)).status).toBe(200);
+    const exportId = statusUrl.split('/').pop() as string;
+    const files = await prisma.bulkExportFile.findMany({ where: { exportId } });
+    expect(files.length).toBe(2);
+    await prisma.bulkExport.update({ where: { id: exportId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await drain();
+    expect((await get(statusUrl, keyA)).status).toBe(404);
+    for (const f of files) expect(await storage.exists(f.objectKey)).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { isClinicalResourceType, parseSearchParams, type ClinicalResourceType } from '@sb/adapters/contracts';
 import { Authenticated, CurrentActor } from '@sb/auth';
+import { BulkExportService } from '@sb/bulk-export';
 import { ClinicalService } from '@sb/clinical';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, notFound, SbError, type Actor } from '@sb/core';
@@ -35,6 +36,7 @@ function resourceTypeOf(raw: string): ClinicalResourceType {
 export class FhirController {
   constructor(
     private readonly clinical: ClinicalService,
+    private readonly bulk: BulkExportService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,7 +50,8 @@ export class FhirController {
   @DocumentResponse(fhirResourceSchema)
   async metadata(@CurrentActor() actor: Actor, @IdParam('Connection', 'connectionId') connectionId: string, @Res({ passthrough: true }) res: Response) {
     res.type(FHIR_JSON);
-    return this.clinical.capabilityStatement(tenantOf(actor), connectionId);
+    const statement = await this.clinical.capabilityStatement(tenantOf(actor), connectionId);
+    return this.bulk.withExportCapability(tenantOf(actor), connectionId, statement);
   }
 
   @Get(':connectionId/:type/:id')

@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fhir/r4/{connectionId}/$export-signed/{exportId}/{fileName}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file through a signed URL from the manifest (tenants that chose requiresAccessToken: false); valid ≤ 300 s */
+        get: operations["BulkExportController_signedFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fhir/r4/{connectionId}/$export-status/{exportId}": {
         parameters: {
             query?: never;
@@ -1901,6 +1918,39 @@ export interface operations {
         };
     };
     BulkExportController_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                exportId: string;
+                fileName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportController_signedFile: {
         parameters: {
             query?: never;
             header?: never;
@@ -5640,6 +5690,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description Bulk Data manifests carry signed file URLs (≤ 300 s) instead of requiring the credential */
+                            bulkSignedUrls: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: uuid */
@@ -5694,6 +5746,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Bulk Data manifests carry signed file URLs (≤ 300 s) instead of requiring the credential */
+                        bulkSignedUrls: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: uuid */
@@ -5736,6 +5790,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Bulk Data manifests carry signed file URLs (≤ 300 s) instead of requiring the credential */
+                        bulkSignedUrls: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: uuid */
@@ -5772,6 +5828,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    bulkSignedUrls?: boolean;
                     name?: string;
                     plan?: string;
                     /** @enum {string} */
@@ -5787,6 +5844,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Bulk Data manifests carry signed file URLs (≤ 300 s) instead of requiring the credential */
+                        bulkSignedUrls: boolean;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: uuid */

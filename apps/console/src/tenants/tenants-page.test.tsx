@@ -10,6 +10,7 @@ const tenant = (overrides: Partial<Tenant>): Tenant => ({
   id: 't-x',
   name: 'X Health',
   slug: 'x-health',
+  bulkSignedUrls: false,
   status: 'active',
   plan: 'developer',
   createdAt: '2026-11-01T10:00:00.000Z',

@@ -193,6 +193,12 @@ export class BulkExportRepository {
     return row ? toExport(row) : null;
   }
 
+  /** An export by id alone, for a signed file URL (the signature, checked against the row's tenant, is the credential). */
+  async findBySignedUrl(id: string): Promise<BulkExport | null> {
+    const row = await this.prisma.bulkExport.findUnique({ where: { id } });
+    return row ? toExport(row) : null;
+  }
+
   async listForConnection(tenantId: string, connectionId: string, limit: number): Promise<BulkExport[]> {
     const rows = await this.prisma.bulkExport.findMany({ where: { tenantId, connectionId }, orderBy: { createdAt: 'desc' }, take: limit });
     return rows.map(toExport);

@@ -9,6 +9,7 @@ export interface NewTenant {
   name: string;
   slug: string;
   plan?: string;
+  bulkSignedUrls?: boolean;
 }
 
 export interface TenantPatch {

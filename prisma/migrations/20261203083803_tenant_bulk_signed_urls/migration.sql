@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Tenant" ADD COLUMN     "bulkSignedUrls" BOOLEAN NOT NULL DEFAULT false;
