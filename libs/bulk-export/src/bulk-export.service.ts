@@ -14,6 +14,16 @@ import { typesOf } from './store-export';
 
 /** What a client is told to wait between status polls while an export runs. */
 export const STATUS_RETRY_AFTER_SECONDS = 2;
+/** Longest wait a client is told (bulk-data-client clamps to 60 s anyway). */
+export const MAX_STATUS_RETRY_AFTER_SECONDS = 60;
+
+/** While the vendor works, our next look at it is when anything can change: tell the client to come back then. */
+export function retryAfterOf(exp: Pick<BulkExport, 'status' | 'nextRunAt'>, nowMs = Date.now()): number {
+  if (exp.status !== 'kicked_off') return STATUS_RETRY_AFTER_SECONDS;
+  const untilNextPoll = Math.ceil((exp.nextRunAt.getTime() - nowMs) / 1000) + 1;
+  return Math.min(MAX_STATUS_RETRY_AFTER_SECONDS, Math.max(STATUS_RETRY_AFTER_SECONDS, untilNextPoll));
+}
+
 /** Polls sooner than this after the previous one count as early; past the burst they get 429. */
 export const EARLY_POLL_MS = 500;
 export const EARLY_POLL_BURST = 10;
@@ -98,7 +108,7 @@ export class BulkExportService {
     const poll = await this.exports.recordPoll(tenantId, exportId, EARLY_POLL_MS, EARLY_POLL_BURST);
     if (!poll.allowed) throw new SbError(ErrorCode.RateLimited, 'Status polled too often; wait as Retry-After says', { details: { retryAfterSeconds: STATUS_RETRY_AFTER_SECONDS } });
     if (exp.status === 'failed') return { state: 'failed', errorCode: exp.errorCode ?? 'failed' };
-    if (exp.status !== 'completed') return { state: 'running', progressPercent: exp.progressPercent, retryAfterSeconds: STATUS_RETRY_AFTER_SECONDS };
+    if (exp.status !== 'completed') return { state: 'running', progressPercent: exp.progressPercent, retryAfterSeconds: retryAfterOf(exp) };
     const files = await this.exports.files(tenantId, exportId);
     return { state: 'completed', manifest: this.manifestOf(exp, files), expiresAt: exp.expiresAt ?? new Date() };
   }
