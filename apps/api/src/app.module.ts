@@ -48,6 +48,7 @@ import { UsageResolver } from './graphql/usage.resolver';
 import { ViewerResolver } from './graphql/viewer.resolver';
 import { WebhookEndpointsResolver } from './graphql/webhook-endpoints.resolver';
 import { BulkExportController } from './fhir/bulk-export.controller';
+import { BulkExportsController } from './admin/bulk-exports.controller';
 import { BulkExportModule } from '@sb/bulk-export';
 import { FhirController } from './fhir/fhir.controller';
 import { HealthController } from './health/health.controller';
@@ -100,6 +101,7 @@ import { OAuthController } from './oauth/oauth.controller';
     WebhookEndpointsController,
     EventsController,
     BulkExportController,
+    BulkExportsController,
     FhirController,
     ConsoleSessionController,
     ConsoleIndexController,

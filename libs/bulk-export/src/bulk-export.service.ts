@@ -36,6 +36,26 @@ export interface BulkManifest {
   error: { type: 'OperationOutcome'; url: string }[];
 }
 
+/** Exports a connection lists. */
+export const EXPORT_LIST_LIMIT = 50;
+
+export interface ExportSummary {
+  id: string;
+  level: string;
+  groupId: string | null;
+  /** The export's state; `expired` once its files were deleted after retention. */
+  status: string;
+  progressPercent: number;
+  resourceCount: number;
+  counts: Record<string, number>;
+  errorCode: string | null;
+  requestUrl: string;
+  statusUrl: string;
+  createdAt: Date;
+  completedAt: Date | null;
+  expiresAt: Date | null;
+}
+
 export type ExportStatusAnswer =
   | { state: 'running'; progressPercent: number; retryAfterSeconds: number }
   | { state: 'completed'; manifest: BulkManifest; expiresAt: Date }
@@ -159,6 +179,27 @@ export class BulkExportService {
       }),
     );
     return { body: stored.body, bytes: stored.bytes };
+  }
+
+  /** A connection's recent exports, newest first (no PHI: states, counts, the status URL). */
+  async list(tenantId: string, connectionId: string): Promise<ExportSummary[]> {
+    await this.connectionOf(tenantId, connectionId);
+    const rows = await this.exports.listForConnection(tenantId, connectionId, EXPORT_LIST_LIMIT);
+    return rows.map((e) => ({
+      id: e.id,
+      level: e.level,
+      groupId: e.groupId,
+      status: e.purged && e.status !== 'cancelled' ? 'expired' : e.status,
+      progressPercent: e.progressPercent,
+      resourceCount: e.resourceCount,
+      counts: e.counts,
+      errorCode: e.errorCode,
+      requestUrl: e.requestUrl,
+      statusUrl: this.statusUrl(e),
+      createdAt: e.createdAt,
+      completedAt: e.completedAt,
+      expiresAt: e.expiresAt,
+    }));
   }
 
   /** The connection's CapabilityStatement with its Bulk Data export levels declared. */

@@ -444,3 +444,20 @@ export const bulkManifestSchema = z
   })
   .meta({ description: 'The Bulk Data manifest (https://hl7.org/fhir/uv/bulkdata/STU2/export.html#response---complete-status); 202 with X-Progress while running' });
 export const ndjsonSchema = z.string().meta({ description: 'NDJSON: one FHIR resource per line (gzip with Accept-Encoding: gzip)' });
+export const bulkExportListSchema = itemsOf(
+  z.object({
+    id: uuid,
+    level: z.enum(['system', 'patient', 'group']),
+    groupId: z.string().nullable(),
+    status: z.enum(['requested', 'kicked_off', 'downloading', 'completed', 'failed', 'cancelled', 'expired']),
+    progressPercent: z.number().int(),
+    resourceCount: z.number().int(),
+    counts: z.record(z.string(), z.number().int()),
+    errorCode: z.string().nullable(),
+    requestUrl: z.string(),
+    statusUrl: z.string(),
+    createdAt: isoDateTime,
+    completedAt: nullableDate,
+    expiresAt: nullableDate,
+  }),
+);

@@ -165,6 +165,14 @@ describe('Bulk Data $export on an HL7 v2 connection (materialized from the gatew
     expect((await get(manifest.output[0].url, null)).status).toBe(401);
   });
 
+  it('lists the connection’s exports for its tenant only', async () => {
+    const exportId = statusUrl.split('/').pop() as string;
+    const list = await get(`/v1/connections/${hl7.id}/bulk-exports`, keyA);
+    expect(list.status).toBe(200);
+    expect(list.body.items.find((e: { id: string }) => e.id === exportId)).toMatchObject({ status: 'completed', level: 'group', groupId: 'all-patients', statusUrl, counts: { Observation: 3, Patient: 3 }, resourceCount: 6 });
+    expect((await get(`/v1/connections/${hl7.id}/bulk-exports`, keyB)).status).toBe(404);
+  });
+
   it('cancels with DELETE: 202, then 404, and the files are deleted', async () => {
     const manifest = (await get(statusUrl, keyA)).body;
     const del = await server().delete(pathOf(statusUrl)).set('authorization', `Bearer ${keyA}`);

@@ -477,6 +477,23 @@ export interface paths {
         patch: operations["ConnectionsController_update"];
         trace?: never;
     };
+    "/v1/connections/{id}/bulk-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The connection’s last 50 Bulk Data exports, newest first: level, group, state, progress, counts and the status URL */
+        get: operations["BulkExportsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/connections/{id}/echo": {
         parameters: {
             query?: never;
@@ -3610,6 +3627,61 @@ export interface operations {
                         updatedAt: string;
                         /** @enum {string} */
                         vendor: "echo" | "epic" | "oracle" | "athena" | "fhir" | "hl7v2";
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    BulkExportsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            counts: {
+                                [key: string]: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            errorCode: string | null;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            groupId: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            level: "system" | "patient" | "group";
+                            progressPercent: number;
+                            requestUrl: string;
+                            resourceCount: number;
+                            /** @enum {string} */
+                            status: "requested" | "kicked_off" | "downloading" | "completed" | "failed" | "cancelled" | "expired";
+                            statusUrl: string;
+                        }[];
                     };
                 };
             };
