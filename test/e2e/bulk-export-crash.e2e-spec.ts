@@ -126,3 +126,32 @@ it('ends a worker-killed export with the same content as an uninterrupted one, e
   const events = await prisma.event.findMany({ where: { connectionId: cid, type: 'export.completed' } });
   expect(events.map((e) => (e.data as { exportId: string }).exportId).sort()).toEqual([interruptedId, (uninterrupted.headers.get('content-location') ?? '').split('/').pop()].sort());
 }, 400_000);
+
+it('stops a cancelled export mid-download within 5 s: the vendor job is cancelled and every stored file is deleted', async () => {
+  const created = await stack.call('POST', '/v1/connections', tenant.key, { name: 'epic cancel', vendor: 'epic', environment: 'sandbox', bulkGroupWindowHours: 0 });
+  const cid = created.body.id;
+  const groupId = (await stack.call('GET', `/fhir/r4/${cid}/Group`, tenant.key)).body.entry[0].resource.id;
+  const prisma = db.get(PrismaService);
+  const kick = await stack.call('GET', `/fhir/r4/${cid}/Group/${groupId}/$export?_type=Observation`, tenant.key, undefined, ASYNC);
+  const statusUrl = kick.headers.get('content-location') ?? '';
+  const exportId = statusUrl.split('/').pop() as string;
+  await waitFor('a partly downloaded export', async () => {
+    const files = await prisma.bulkExportFile.findMany({ where: { exportId } });
+    const done = files.filter((f) => f.done).length;
+    return done >= 1 && done < files.length ? done : null;
+  });
+  const root = stack.env.SB_EXPORT_DIR ?? `${stack.env.SB_STATE_DIR}/exports`;
+  const { existsSync } = await import('node:fs');
+  const storedBefore = (await prisma.bulkExportFile.findMany({ where: { exportId, done: true } })).map((f) => `${root}/${f.objectKey}`);
+  expect(storedBefore.length).toBeGreaterThan(0);
+  for (const path of storedBefore) expect(existsSync(path)).toBe(true);
+  const cancelledAt = Date.now();
+  expect((await stack.call('DELETE', new URL(statusUrl).pathname, tenant.key)).status).toBe(202);
+  expect((await stack.call('GET', new URL(statusUrl).pathname, tenant.key)).status).toBe(404);
+  const purged = await waitFor('the purge', async () => (await prisma.bulkExport.findUniqueOrThrow({ where: { id: exportId } })).purgedAt, 30_000);
+  expect(purged.getTime() - cancelledAt).toBeLessThan(5_000);
+  const files = await prisma.bulkExportFile.findMany({ where: { exportId } });
+  for (const f of files) expect(existsSync(`${root}/${f.objectKey}`)).toBe(false);
+  const ledger = await sandbox('GET', '/_sandbox/bulk/jobs?vendor=epic');
+  expect(ledger.jobs.find((j: { groupId: string; clientId: string; state: string }) => j.state === 'cancelled')).toBeDefined();
+}, 120_000);

@@ -24,6 +24,8 @@ import { VendorExports, VendorFileRejected } from './vendor-exports';
 
 /** A step holds its export this long; renewed after every file, so a crashed worker's export is taken over soon after. */
 export const EXPORT_LEASE_MS = 60_000;
+/** How often a running step checks whether its export was cancelled (the issue: a cancel stops within 5 s). */
+export const CANCEL_CHECK_MS = 1_000;
 /** Exports one worker advances at once. */
 export const EXPORT_CONCURRENCY = 2;
 /** Fallback poll: kick-offs and cancellations wake the loop by NOTIFY; this catches vendor polls falling due. */
@@ -80,19 +82,33 @@ export class BulkExportRunner implements OnModuleDestroy {
 
   private async step(lease: BulkExportLease): Promise<void> {
     const exp = lease.export;
+    const cancelled = new AbortController();
+    const watch = setInterval(() => {
+      this.exports.isCancelled(exp.tenantId, exp.id).then(
+        (yes) => yes && cancelled.abort(),
+        () => undefined,
+      );
+    }, CANCEL_CHECK_MS);
     try {
       if (exp.status === 'cancelled' || exp.status === 'completed' || exp.status === 'failed') return await this.purge(lease);
       const connection = await this.connections.findById(exp.tenantId, exp.connectionId);
       if (!connection) return await this.fail(lease, 'connection_removed');
-      if (bulkSupportOf(connection).source === 'store') return await this.materialize(lease, connection);
+      if (bulkSupportOf(connection).source === 'store') return await this.materialize(lease, connection, cancelled.signal);
       const client = this.vendors.clientFor(connection);
       if (!client) return await this.fail(lease, 'vendor_has_no_export');
-      const outcome = await vendorStep({ exports: this.exports, storage: this.storage, client, connection, leaseMs: EXPORT_LEASE_MS }, lease);
+      const outcome = await vendorStep({ exports: this.exports, storage: this.storage, client, connection, leaseMs: EXPORT_LEASE_MS, signal: cancelled.signal }, lease);
       if (outcome.next === 'fail') await this.fail(lease, outcome.errorCode);
       else if (outcome.next === 'complete') await this.complete(lease, connection, outcome.counts);
     } catch (error) {
-      if (error instanceof LeaseLost) return;
+      if (cancelled.signal.aborted || error instanceof LeaseLost) {
+        // Cancelled meanwhile (or taken over): give the lease back so the purge runs now, not when it lapses.
+        await this.exports.release(lease).catch(() => undefined);
+        this.loop.poke();
+        return;
+      }
       await this.stepFailed(lease, error).catch(() => undefined);
+    } finally {
+      clearInterval(watch);
     }
   }
 
@@ -107,7 +123,7 @@ export class BulkExportRunner implements OnModuleDestroy {
   }
 
   /** The gateway's own store: one step writes every file, then completes. A rerun after a crash rewrites the same keys. */
-  private async materialize(lease: BulkExportLease, connection: Connection): Promise<void> {
+  private async materialize(lease: BulkExportLease, connection: Connection, signal: AbortSignal): Promise<void> {
     const exp = lease.export;
     const transactionTime = exp.transactionTime ?? new Date();
     if (exp.status === 'requested') {
@@ -115,7 +131,7 @@ export class BulkExportRunner implements OnModuleDestroy {
     }
     await this.exports.forgetFiles(exp.tenantId, exp.id);
     const counts: Record<string, number> = {};
-    await materializeFromStore({ store: this.store, storage: this.storage }, exp, connection, transactionTime, async (file, done) => {
+    await materializeFromStore({ store: this.store, storage: this.storage, signal }, exp, connection, transactionTime, async (file, done) => {
       await this.exports.recordFile(exp.tenantId, exp.id, { kind: 'output', resourceType: file.resourceType, seq: file.seq, objectKey: file.objectKey, vendorUrl: null, bytes: file.bytes, lines: file.lines, sha256: file.sha256 });
       counts[file.resourceType] = (counts[file.resourceType] ?? 0) + file.lines;
       const progressPercent = Math.min(99, Math.floor(((done.types + 0.5) / done.of) * 100));

@@ -4,6 +4,7 @@ import type { ObjectStorage } from '@sb/storage';
 import { EXPORTABLE_TYPES, type ExportParams } from './export-request';
 import { fileKey, writeNdjsonFile, type WrittenFile } from './ndjson-file';
 import { passesTypeFilters } from './type-filter';
+import { ExportCancelled } from './vendor-export-step';
 
 /** Resources per NDJSON file: large types are split so one file stays a manageable download. */
 export const MAX_RESOURCES_PER_FILE = 10_000;
@@ -30,7 +31,7 @@ export function typesOf(exp: Pick<BulkExport, 'level'>, params: ExportParams): s
  * a crash writes the same files. Calls `onFile` after each file is stored.
  */
 export async function materializeFromStore(
-  deps: { store: ClinicalStoreRepository; storage: ObjectStorage },
+  deps: { store: ClinicalStoreRepository; storage: ObjectStorage; signal: AbortSignal },
   exp: BulkExport,
   connection: Connection,
   until: Date,
@@ -40,7 +41,7 @@ export async function materializeFromStore(
   const types = typesOf(exp, params);
   const patientIds = params.patients.length > 0 ? params.patients : null;
   for (const [index, resourceType] of types.entries()) {
-    const source = filtered(pages(deps.store, exp, { resourceType, until, since: params.since ? new Date(params.since) : null, patientIds }), connection, params);
+    const source = filtered(pages(deps.store, exp, { resourceType, until, since: params.since ? new Date(params.since) : null, patientIds }, deps.signal), connection, params);
     await splitIntoFiles(source, async (seq, resources) => {
       const objectKey = fileKey(exp.tenantId, exp.connectionId, exp.id, 'output', resourceType, seq);
       const written = await writeNdjsonFile(deps.storage, objectKey, resources);
@@ -53,9 +54,11 @@ async function* pages(
   store: ClinicalStoreRepository,
   exp: BulkExport,
   query: { resourceType: string; until: Date; since: Date | null; patientIds: readonly string[] | null },
+  signal: AbortSignal,
 ): AsyncGenerator<Record<string, unknown>> {
   let afterId: string | null = null;
   for (;;) {
+    if (signal.aborted) throw new ExportCancelled();
     const rows = await store.exportPage(exp.tenantId, exp.connectionId, { ...query, afterId, limit: PAGE_SIZE });
     for (const row of rows) yield row.resource;
     if (rows.length < PAGE_SIZE) return;

@@ -18,9 +18,14 @@ export interface VendorStepContext {
   client: VendorBulkExport;
   connection: Connection;
   leaseMs: number;
+  /** Aborted when the export is cancelled mid-step. */
+  signal: AbortSignal;
 }
 
 export class LeaseLost extends Error {}
+
+/** The client cancelled the export while a step ran: the step stops at once and leaves the clean-up to the purge. */
+export class ExportCancelled extends Error {}
 
 /** What a step asks of the runner afterwards. */
 export type VendorStepOutcome = { next: 'wait' } | { next: 'complete'; counts: Record<string, number> } | { next: 'fail'; errorCode: string };
@@ -84,9 +89,12 @@ async function download(ctx: VendorStepContext, lease: BulkExportLease): Promise
   const files = await ctx.exports.files(exp.tenantId, exp.id);
   const pending = files.filter((f) => !f.done);
   for (const [index, file] of pending.entries()) {
+    if (ctx.signal.aborted) throw new ExportCancelled();
     const body = await ctx.client.file(file.vendorUrl ?? '');
+    const stop = () => body.destroy(new ExportCancelled());
+    ctx.signal.addEventListener('abort', stop, { once: true });
     const source = { type: file.kind === 'error' ? 'OperationOutcome' : file.resourceType, url: file.vendorUrl ?? '', count: null };
-    const written = await writeNdjsonFile(ctx.storage, file.objectKey, vendorResources(body, source, exp, ctx.connection));
+    const written = await writeNdjsonFile(ctx.storage, file.objectKey, vendorResources(body, source, exp, ctx.connection)).finally(() => ctx.signal.removeEventListener('abort', stop));
     await ctx.exports.recordFile(exp.tenantId, exp.id, { ...file, ...written });
     const done = files.length - pending.length + index + 1;
     const progressPercent = VENDOR_SHARE + Math.floor(((100 - VENDOR_SHARE - 1) * done) / files.length);

@@ -224,6 +224,10 @@ export class BulkExportRepository {
     return { allowed: (rows[0]?.earlyPolls ?? 0) <= burst };
   }
 
+  async isCancelled(tenantId: string, id: string): Promise<boolean> {
+    return (await this.prisma.bulkExport.count({ where: { id, tenantId, status: 'cancelled' } })) === 1;
+  }
+
   /** Marks a running or finished export cancelled (its status URL answers 404 from now on); the worker then cleans up. */
   async cancel(tenantId: string, id: string): Promise<boolean> {
     const updated = await this.prisma.bulkExport.updateMany({
