@@ -29,7 +29,7 @@ export const CANCEL_CHECK_MS = 1_000;
 /** Exports one worker advances at once. */
 export const EXPORT_CONCURRENCY = 2;
 /** Fallback poll: kick-offs and cancellations wake the loop by NOTIFY; this catches vendor polls falling due. */
-export const EXPORT_IDLE_POLL_MS = 1_000;
+export const EXPORT_IDLE_POLL_MS = 2_000;
 
 /** A transaction id derived from a stable name: the usage line of (export, type) is written once, however often completion is retried. */
 export const stableTransactionId = (name: string): string => {
