@@ -8,7 +8,8 @@ import type { Readable } from 'node:stream';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { withBulkExport } from './bulk-capability';
 import { bulkSupportOf, LEVEL_NAMES } from './bulk-support';
-import { parseKickOff, requestHashOf, type ExportLevel, type KickOffInput } from './export-request';
+import { parseKickOff, requestHashOf, type ExportLevel, type ExportParams, type KickOffInput } from './export-request';
+import { PollPacer } from './poll-pacer';
 import { SignedFileUrls } from './signed-file-urls';
 import { typesOf } from './store-export';
 
@@ -85,6 +86,7 @@ export class BulkExportService {
   }
 
   private readonly signer: SignedFileUrls;
+  private readonly pacer = new PollPacer(EARLY_POLL_MS, EARLY_POLL_BURST);
 
   base(connectionId: string): string {
     return `${this.config.publicUrl}/fhir/r4/${connectionId}`;
@@ -119,28 +121,34 @@ export class BulkExportService {
         result.reason === 'group_window' ? 'This group was exported too recently; the EHR refuses another export yet' : result.reason === 'busy' ? 'An export is already running on this connection' : 'An identical export is already running';
       throw new SbError(ErrorCode.RateLimited, message, { details: { retryAfterSeconds: result.retryAfterSeconds, reason: result.reason } });
     }
+    await this.auditAction(actor, result.export, 'bulk-export.kick-off');
     return result.export;
   }
 
   /** The status of a running, finished or failed export; 404 once cancelled or expired. Far-too-frequent polling gets 429. */
   async status(tenantId: string, connectionId: string, exportId: string): Promise<ExportStatusAnswer> {
     const exp = await this.visibleExport(tenantId, connectionId, exportId);
-    const poll = await this.exports.recordPoll(tenantId, exportId, EARLY_POLL_MS, EARLY_POLL_BURST);
-    if (!poll.allowed) throw new SbError(ErrorCode.RateLimited, 'Status polled too often; wait as Retry-After says', { details: { retryAfterSeconds: STATUS_RETRY_AFTER_SECONDS } });
+    if (!this.pacer.allow(exportId)) throw new SbError(ErrorCode.RateLimited, 'Status polled too often; wait as Retry-After says', { details: { retryAfterSeconds: STATUS_RETRY_AFTER_SECONDS } });
     if (exp.status === 'failed') return { state: 'failed', errorCode: exp.errorCode ?? 'failed' };
     if (exp.status !== 'completed') return { state: 'running', progressPercent: exp.progressPercent, retryAfterSeconds: retryAfterOf(exp) };
     const files = await this.exports.files(tenantId, exportId);
     return { state: 'completed', manifest: this.manifestOf(exp, files), expiresAt: exp.expiresAt ?? new Date() };
   }
 
-  async cancel(tenantId: string, connectionId: string, exportId: string): Promise<void> {
-    await this.visibleExport(tenantId, connectionId, exportId);
-    if (!(await this.exports.cancel(tenantId, exportId))) throw notFound('Export');
+  /** Cancels (or releases) an export: whoever may read every type it exports may cancel it; audited. */
+  async cancel(actor: TenantActor, connectionId: string, exportId: string): Promise<void> {
+    const exp = await this.visibleExport(actor.tenantId, connectionId, exportId);
+    this.assertScopes(actor, typesOf(exp, exp.params as unknown as ExportParams));
+    if (!(await this.exports.cancel(actor.tenantId, exportId))) throw notFound('Export');
+    await this.auditAction(actor, exp, 'bulk-export.cancel');
   }
 
   /** Opens one file of a completed export for download with the tenant's credential, and audits the download. */
   async openFile(actor: TenantActor, connectionId: string, exportId: string, fileName: string): Promise<ExportFileStream> {
     const exp = await this.visibleExport(actor.tenantId, connectionId, exportId);
+    // The file holds PHI of its type: the credential must be allowed to read it (the status and manifest carry none).
+    const type = FILE_NAME.exec(fileName)?.[3];
+    if (type && type !== 'OperationOutcome') this.assertScopes(actor, [type]);
     return this.serveFile(exp, fileName, { type: actor.type, id: actor.id });
   }
 
@@ -241,6 +249,25 @@ export class BulkExportService {
     const connection = await this.connections.findById(tenantId, connectionId);
     if (!connection) throw notFound('Connection');
     return connection;
+  }
+
+  private async auditAction(actor: TenantActor, exp: BulkExport, operation: string): Promise<void> {
+    await this.db.transaction((tx) =>
+      this.audit.append(tx, {
+        tenantId: exp.tenantId,
+        transactionId: randomUUID(),
+        connectionId: exp.connectionId,
+        actorType: actor.type,
+        actorId: actor.id,
+        operation,
+        resourceType: 'BulkExport',
+        patientRef: null,
+        purpose: null,
+        objectRef: `BulkExport/${exp.id}`,
+        outcome: 'success',
+        occurredAt: new Date(),
+      }),
+    );
   }
 
   /** Exporting a type reads every resource of it: the credential needs read access to each. */

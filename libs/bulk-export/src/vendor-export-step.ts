@@ -76,7 +76,7 @@ async function poll(ctx: VendorStepContext, lease: BulkExportLease): Promise<Ven
   const planned = [...numbered(status.output.filter(wanted), 'output', exp), ...numbered(status.error.filter((f) => f.type === 'OperationOutcome'), 'error', exp)];
   const transactionTime = status.transactionTime && !Number.isNaN(Date.parse(status.transactionTime)) ? new Date(status.transactionTime) : new Date();
   await fenced(
-    ctx.exports.advance(lease, { status: 'downloading', transactionTime, progressPercent: VENDOR_SHARE, nextRunAt: new Date(), failures: 0 }, (tx) =>
+    ctx.exports.advance(lease, { status: 'downloading', transactionTime, vendorCompletedAt: new Date(), progressPercent: VENDOR_SHARE, nextRunAt: new Date(), failures: 0 }, (tx) =>
       ctx.exports.planFiles(tx, exp.tenantId, exp.id, planned),
     ),
   );

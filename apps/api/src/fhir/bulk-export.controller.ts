@@ -106,7 +106,7 @@ export class BulkExportController {
         res.status(202).set({ 'X-Progress': `${answer.progressPercent}% complete`, 'Retry-After': String(answer.retryAfterSeconds) }).end();
         return;
       case 'failed':
-        throw new SbError(ErrorCode.Internal, 'The export failed', { details: { reason: answer.errorCode } });
+        throw new SbError(ErrorCode.Internal, 'The export failed', { issues: [{ path: 'export', message: `failed: ${answer.errorCode}` }] });
       case 'completed':
         res.status(200).set({ Expires: answer.expiresAt.toUTCString() }).type('application/json').send(JSON.stringify(answer.manifest));
     }
@@ -118,7 +118,7 @@ export class BulkExportController {
   @ApiOperation({ summary: 'Cancel an export (or release a finished one): 202, then its status is 404' })
   @DocumentResponse(operationOutcomeSchema, 202)
   async cancel(@CurrentActor() actor: Actor, @IdParam('Connection', 'connectionId') connectionId: string, @IdParam('Export', 'exportId') exportId: string, @Res({ passthrough: true }) res: Response) {
-    await this.bulk.cancel(tenantActor(actor).tenantId, connectionId, exportId);
+    await this.bulk.cancel(tenantActor(actor), connectionId, exportId);
     res.type(FHIR_JSON);
     return { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'The export is cancelled and its files will be deleted' }] };
   }

@@ -17,6 +17,8 @@ let storage: ObjectStorage;
 let prisma: PrismaService;
 let keyA: string;
 let keyB: string;
+/** Tenant A's key that may read Patients only. */
+let patientsOnly: string;
 let hl7: Connection;
 let epic: Connection;
 const bodies: string[] = [];
@@ -68,6 +70,7 @@ beforeAll(async () => {
   const apiKeys = app.get(ApiKeyService);
   keyA = (await apiKeys.create(a.actor(), a.tenant.id, { name: 'bulk a' })).key;
   keyB = (await apiKeys.create(b.actor(), b.tenant.id, { name: 'bulk b' })).key;
+  patientsOnly = (await apiKeys.create(a.actor(), a.tenant.id, { name: 'patients only', scopes: ['system/Patient.rs'] })).key;
   const connections = app.get(ConnectionRepository);
   const db = app.get(Database);
   hl7 = await db.transaction((tx) => connections.create(tx, a.tenant.id, { name: 'hl7 site', vendor: 'hl7v2', environment: 'production', status: 'live' }));
@@ -173,6 +176,17 @@ describe('Bulk Data $export on an HL7 v2 connection (materialized from the gatew
     expect((await get(`/v1/connections/${hl7.id}/bulk-exports`, keyB)).status).toBe(404);
   });
 
+  it('lets a credential download only the types it may read, and cancel only what it could have started', async () => {
+    const manifest = (await get(statusUrl, keyA)).body;
+    const urlOf = (type: string) => manifest.output.find((o: { type: string }) => o.type === type).url;
+    expect((await get(urlOf('Patient'), patientsOnly)).status).toBe(200);
+    const refused = await get(urlOf('Observation'), patientsOnly);
+    expect(refused.status).toBe(403);
+    expect(refused.body.resourceType).toBe('OperationOutcome');
+    expect((await server().delete(pathOf(statusUrl)).set('authorization', `Bearer ${patientsOnly}`)).status).toBe(403);
+    expect((await kickOff('/Group/all-patients/$export?_type=Observation', patientsOnly)).status).toBe(403);
+  });
+
   it('cancels with DELETE: 202, then 404, and the files are deleted', async () => {
     const manifest = (await get(statusUrl, keyA)).body;
     const del = await server().delete(pathOf(statusUrl)).set('authorization', `Bearer ${keyA}`);
@@ -186,6 +200,11 @@ describe('Bulk Data $export on an HL7 v2 connection (materialized from the gatew
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(await storage.exists(f.objectKey)).toBe(false);
     expect((await get(manifest.output[0].url, keyA)).status).toBe(404);
+    const audited = await prisma.auditRecord.findMany({ where: { objectRef: `BulkExport/${exportId}` }, orderBy: { occurredAt: 'asc' } });
+    const operations = audited.map((r) => r.operation);
+    expect(operations[0]).toBe('bulk-export.kick-off');
+    expect(operations.at(-1)).toBe('bulk-export.cancel');
+    expect(operations.filter((o) => o === 'bulk-export.download').length).toBeGreaterThanOrEqual(2);
   });
 });
 

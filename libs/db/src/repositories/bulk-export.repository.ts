@@ -90,6 +90,7 @@ export interface BulkExportChange {
   errorCode?: string;
   vendorStatusUrl?: string;
   vendorKickedOffAt?: Date;
+  vendorCompletedAt?: Date;
   nextRunAt?: Date;
   failures?: number;
   releaseLease?: boolean;
@@ -207,21 +208,6 @@ export class BulkExportRepository {
   async files(tenantId: string, exportId: string): Promise<BulkExportFile[]> {
     const rows = await this.prisma.bulkExportFile.findMany({ where: { tenantId, exportId }, orderBy: [{ kind: 'asc' }, { resourceType: 'asc' }, { seq: 'asc' }] });
     return rows.map(toFile);
-  }
-
-  /**
-   * Records a status poll and says whether it came far too early: more than `burst` polls in a
-   * row, each sooner than `minIntervalMs` after the one before, are refused (429) until the
-   * client waits. A client that honours Retry-After is never refused.
-   */
-  async recordPoll(tenantId: string, id: string, minIntervalMs: number, burst: number): Promise<{ allowed: boolean }> {
-    const rows = await this.prisma.$queryRaw<{ earlyPolls: number }[]>`
-      UPDATE "BulkExport" SET
-        "earlyPolls" = CASE WHEN "lastPolledAt" IS NOT NULL AND now() - "lastPolledAt" < ${minIntervalMs} * interval '1 millisecond' THEN "earlyPolls" + 1 ELSE 0 END,
-        "lastPolledAt" = CASE WHEN "earlyPolls" >= ${burst} AND "lastPolledAt" IS NOT NULL AND now() - "lastPolledAt" < ${minIntervalMs} * interval '1 millisecond' THEN "lastPolledAt" ELSE now() END
-      WHERE "id" = ${id}::uuid AND "tenantId" = ${tenantId}::uuid
-      RETURNING "earlyPolls"`;
-    return { allowed: (rows[0]?.earlyPolls ?? 0) <= burst };
   }
 
   async isCancelled(tenantId: string, id: string): Promise<boolean> {

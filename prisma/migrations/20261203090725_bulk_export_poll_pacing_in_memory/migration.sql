@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "BulkExport" DROP COLUMN "earlyPolls",
+DROP COLUMN "lastPolledAt";
