@@ -31,6 +31,7 @@ export default defineConfig({
       '/v1': api,
       '/graphql': api,
       '/.well-known': api,
+      '/fhir': api,
     },
   },
   test: {

@@ -26,6 +26,7 @@ export const FEATURE_ROUTES: readonly FeatureRoute[] = [
   { path: 'connections/:id/messages', scope: 'connections:read', Page: lazy(() => import('./messages/message-log-page')) },
   { path: 'connections/:id/messages/:mid', scope: 'connections:read', Page: lazy(() => import('./messages/message-detail-page')) },
   { path: 'connections/:id/dialect', scope: 'admin:connections', Page: lazy(() => import('./messages/dialect-page')) },
+  { path: 'connections/:id/exports', scope: 'connections:read', Page: lazy(() => import('./exports/exports-page')) },
   { path: 'webhooks', scope: 'webhooks:read', Page: lazy(() => import('./webhooks/webhooks-list-page')) },
   { path: 'webhooks/new', scope: 'admin:webhooks', Page: lazy(() => import('./webhooks/webhook-new-page')) },
   { path: 'webhooks/:id', scope: 'webhooks:read', Page: lazy(() => import('./webhooks/webhook-detail-page')) },

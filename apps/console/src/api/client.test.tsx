@@ -18,6 +18,43 @@ describe('api client', () => {
     expect(error).toMatchObject({ status: 400, code: 'validation_failed', message: 'Request validation failed', issues: [{ path: 'name', message: 'Required' }] });
   });
 
+  it('reads the FHIR routes’ OperationOutcome errors: our code, the message, field issues and Retry-After', async () => {
+    const fake = createFakeApi();
+    const details = { coding: [{ system: 'urn:switchboard:error', code: 'validation_failed' }], text: 'Invalid Bulk Data kick-off' };
+    fake.on('GET', '/fhir/r4/c-1/$export', json(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', details, diagnostics: 'must include respond-async', expression: ['Prefer'] }] }, { 'content-type': 'application/fhir+json' }));
+    fake.on('GET', '/fhir/r4/c-2/$export', json(429, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'throttled', details: { ...details, coding: [{ system: 'urn:switchboard:error', code: 'rate_limited' }], text: 'An export is already running on this connection' } }] }, { 'content-type': 'application/fhir+json', 'retry-after': '60' }));
+    vi.stubGlobal('fetch', fake.fetch);
+
+    await expect(api.exchange('/fhir/r4/{connectionId}/$export', { params: { connectionId: 'c-1' } })).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      message: 'Invalid Bulk Data kick-off',
+      issues: [{ path: 'Prefer', message: 'must include respond-async' }],
+    });
+    await expect(api.exchange('/fhir/r4/{connectionId}/$export', { params: { connectionId: 'c-2' } })).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      message: 'An export is already running on this connection',
+      retryAfterSeconds: 60,
+    });
+  });
+
+  it('answers an exchange with its status and headers, with FHIR query parameters and request headers as given', async () => {
+    const fake = createFakeApi();
+    fake.on('GET', '/fhir/r4/c-1/$export-status/e-1', { status: 202, headers: { 'x-progress': '40% complete', 'retry-after': '2' } });
+    fake.on('GET', '/fhir/r4/c-1/$export', json(202, { resourceType: 'OperationOutcome', issue: [] }, { 'content-location': 'http://x/fhir/r4/c-1/$export-status/e-1' }));
+    vi.stubGlobal('fetch', fake.fetch);
+
+    const running = await api.exchange('/fhir/r4/{connectionId}/$export-status/{exportId}', { params: { connectionId: 'c-1', exportId: 'e-1' } });
+    expect(running.status).toBe(202);
+    expect(running.body).toBeUndefined();
+    expect(running.headers.get('x-progress')).toBe('40% complete');
+    const kickOff = await api.exchange('/fhir/r4/{connectionId}/$export', { params: { connectionId: 'c-1' }, query: { _type: 'Patient,Observation', _since: undefined }, headers: { prefer: 'respond-async' } });
+    expect(kickOff.headers.get('content-location')).toBe('http://x/fhir/r4/c-1/$export-status/e-1');
+    expect(fake.requests[1]?.path).toBe('/fhir/r4/c-1/$export?_type=Patient%2CObservation');
+    expect(fake.requests[1]?.headers.prefer).toBe('respond-async');
+  });
+
   it('sends the CSRF token on writes only, fetching it from /me when none is in memory yet', async () => {
     const fake = createFakeApi();
     fake.on('GET', '/v1/webhook-endpoints/w%2F1', json(200, { id: 'w/1' }));

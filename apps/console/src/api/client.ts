@@ -49,6 +49,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Sign-in and invite acceptance happen before there is a session (and so a token). */
   csrf?: boolean;
+  /** Extra request headers (FHIR's asynchronous requests: `Accept: application/fhir+json`, `Prefer: respond-async`). */
+  headers?: Record<string, string>;
 }
 
 interface ProblemBody {
@@ -57,6 +59,38 @@ interface ProblemBody {
   detail?: unknown;
   message?: unknown;
   issues?: unknown;
+  resourceType?: unknown;
+  issue?: unknown;
+}
+
+/** One issue of a FHIR OperationOutcome as libs/fhir's toOperationOutcome writes it. */
+interface OutcomeIssue {
+  diagnostics?: unknown;
+  expression?: unknown;
+  details?: { text?: unknown; coding?: { system?: unknown; code?: unknown }[] };
+}
+
+/** Our stable error codes, as a FHIR coding system (libs/fhir ERROR_CODE_SYSTEM). */
+const ERROR_CODE_SYSTEM = 'urn:switchboard:error';
+
+/**
+ * The FHIR routes answer errors as an OperationOutcome: our code in `details.coding`
+ * (urn:switchboard:error), the static message in `details.text`, and per-field issues as
+ * `diagnostics` with a FHIRPath `expression`.
+ */
+function fromOperationOutcome(body: ProblemBody): { code?: string; message?: string; issues?: FieldIssue[] } {
+  const issues = Array.isArray(body.issue) ? (body.issue as OutcomeIssue[]) : [];
+  const first = issues[0];
+  const coding = first?.details?.coding?.find((c) => c.system === ERROR_CODE_SYSTEM);
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+  const fieldIssues = issues
+    .filter((i) => text(i.diagnostics) && Array.isArray(i.expression))
+    .map((i) => ({ path: String((i.expression as unknown[])[0] ?? ''), message: text(i.diagnostics) ?? '' }));
+  return {
+    code: text(coding?.code),
+    message: text(first?.details?.text) ?? text(first?.diagnostics),
+    issues: fieldIssues.length > 0 ? fieldIssues : undefined,
+  };
 }
 
 function withQuery(path: string, query: RequestOptions['query']): string {
@@ -72,6 +106,10 @@ async function errorFrom(res: Response): Promise<ApiError> {
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
   let body: ProblemBody | null = null;
   if (/json/.test(res.headers.get('content-type') ?? '')) body = (await res.json().catch(() => null)) as ProblemBody | null;
+  if (body?.resourceType === 'OperationOutcome') {
+    const outcome = fromOperationOutcome(body);
+    return new ApiError(res.status, outcome.code ?? `http_${res.status}`, outcome.message ?? (res.statusText || `HTTP ${res.status}`), outcome.issues, retryAfterSeconds);
+  }
   const code = typeof body?.code === 'string' ? body.code : `http_${res.status}`;
   const message =
     typeof body?.detail === 'string' ? body.detail
@@ -90,21 +128,36 @@ async function tokenFor(method: HttpMethod, options: RequestOptions): Promise<st
 
 /** Sends one request to the api; resolves with the parsed JSON (undefined for 204), rejects with ApiError. */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return parseJson<T>(await apiResponse(path, options));
+}
+
+/**
+ * Sends one request and resolves with the successful Response itself (its status, headers and
+ * unread body), for the answers that carry meaning outside JSON: FHIR's 202 + Content-Location,
+ * X-Progress and Retry-After, and file downloads. Rejects with ApiError like apiRequest.
+ */
+export async function apiResponse(path: string, options: RequestOptions = {}): Promise<Response> {
   try {
-    return await send<T>(path, options);
+    return await send(path, options);
   } catch (e) {
     // A token from an earlier session (signed in again in another tab): read /me once more and retry.
     if (isApiError(e) && e.code === 'csrf_failed' && csrfLoader) {
       csrfToken = null;
-      return send<T>(path, options);
+      return send(path, options);
     }
     throw e;
   }
 }
 
-async function send<T>(path: string, options: RequestOptions): Promise<T> {
+async function parseJson<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
   const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const token = await tokenFor(method, options);
   if (token) headers['x-csrf-token'] = token;
@@ -122,12 +175,10 @@ async function send<T>(path: string, options: RequestOptions): Promise<T> {
     throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
   }
   if (!res.ok) throw await errorFrom(res);
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return res;
 }
 
-type CallOptions = Pick<RequestOptions, 'signal' | 'csrf'>;
+type CallOptions = Pick<RequestOptions, 'signal' | 'csrf' | 'headers'>;
 type IfNever<T, Then, Else> = [T] extends [never] ? Then : Else;
 /** What a call to `M` on `P` takes: its path parameters, query and body, typed from openapi.d.ts. */
 export type CallInit<P extends ApiPath, M extends Method> = CallOptions &
@@ -151,6 +202,32 @@ function call<P extends ApiPath, M extends Method>(method: M, path: P, init: Par
   return apiRequest<ResponseOf<P, M>>(pathWith(path, params), { ...options, method: method.toUpperCase() as HttpMethod, query, body });
 }
 
+/** A successful answer with its status and headers; the body is undefined when there is none (a 202 while an export runs). */
+export interface Exchange<T> {
+  status: number;
+  headers: Headers;
+  body: T | undefined;
+}
+
+/**
+ * A FHIR GET: the OpenAPI document types the path and its answer but not FHIR's own query
+ * parameters (`_type`, `_since`…), so the query here is any set of strings.
+ */
+type FhirInit<P extends PathWith<'get'>> = Omit<CallInit<P, 'get'>, 'query'> & { query?: Record<string, string | undefined> };
+type FhirArg<P extends PathWith<'get'>> = object extends FhirInit<P> ? [init?: FhirInit<P>] : [init: FhirInit<P>];
+
+async function exchange<P extends PathWith<'get'>>(path: P, init: Partial<FhirInit<P>> = {}): Promise<Exchange<ResponseOf<P, 'get'>>> {
+  const { params, query, ...options } = init as { params?: Record<string, string>; query?: RequestOptions['query'] } & CallOptions;
+  const res = await apiResponse(pathWith(path, params), { ...options, query });
+  return { status: res.status, headers: res.headers, body: await parseJson<ResponseOf<P, 'get'> | undefined>(res) };
+}
+
+async function download<P extends PathWith<'get'>>(path: P, init: Partial<FhirInit<P>> = {}): Promise<Blob> {
+  const { params, ...options } = init as { params?: Record<string, string> } & CallOptions;
+  const res = await apiResponse(pathWith(path, params), { ...options, headers: { accept: '*/*', ...options.headers } });
+  return res.blob();
+}
+
 /**
  * The typed REST client: paths as the OpenAPI document writes them, parameters filled in,
  * e.g. `api.get('/v1/connections/{id}', { params: { id } })`. An unknown path, a missing
@@ -162,4 +239,11 @@ export const api = {
   put: <P extends PathWith<'put'>>(path: P, ...[init]: InitArg<P, 'put'>) => call('put', path, init),
   patch: <P extends PathWith<'patch'>>(path: P, ...[init]: InitArg<P, 'patch'>) => call('patch', path, init),
   delete: <P extends PathWith<'delete'>>(path: P, ...[init]: InitArg<P, 'delete'>) => call('delete', path, init),
+  /** A GET answered with its status and headers too (FHIR's asynchronous pattern: 202, Content-Location, X-Progress, Retry-After). */
+  exchange: <P extends PathWith<'get'>>(path: P, ...[init]: FhirArg<P>) => exchange(path, init),
+  /**
+   * A file's bytes as a Blob, for `saveBlob` (src/ui/save-blob.ts) to hand to the browser's downloads.
+   * Never put the result in the query cache or storage: files may hold PHI.
+   */
+  download: <P extends PathWith<'get'>>(path: P, ...[init]: FhirArg<P>) => download(path, init),
 };

@@ -74,6 +74,23 @@ export type SecretMetadata = ResponseOf<'/v1/connections/{id}/secrets/{name}', '
 /** `KeyView` of a connection's signing keys. */
 export type ConnectionKey = ResponseOf<'/v1/connections/{id}/keys', 'post'>;
 
+/**
+ * What the detail page's GraphQL read has of a connection (and what its panels need): the
+ * REST view without the Bulk Data settings, which the GraphQL schema does not carry.
+ */
+export type ConnectionFields = Omit<Connection, 'bulkGroupIds' | 'bulkGroupWindowHours'>;
+
+// ---- Bulk Data export (FHIR routes) --------------------------------------------------------
+
+/** `GET /v1/connections/{id}/bulk-exports`: the connection's last 50 exports, newest first (no PHI: states and counts). */
+export type BulkExportSummary = ResponseOf<'/v1/connections/{id}/bulk-exports'>['items'][number];
+export type BulkExportState = BulkExportSummary['status'];
+/** `GET /fhir/r4/{connectionId}/Group`: the groups a connection can export (`entry[].resource.id`). */
+export type GroupBundle = ResponseOf<'/fhir/r4/{connectionId}/Group'>;
+/** The completed export's manifest (200 from `…/$export-status/{exportId}`): types, file URLs and counts. */
+export type BulkManifest = ResponseOf<'/fhir/r4/{connectionId}/$export-status/{exportId}'>;
+export type ManifestFile = BulkManifest['output'][number];
+
 // ---- HL7 message log, dialect preview ----------------------------------------------------
 
 /** `GET /v1/connections/{id}/hl7/messages`: metadata only, never content. */

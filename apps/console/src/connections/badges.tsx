@@ -1,5 +1,5 @@
 import { Badge, Code, Group, Stack, Text } from '@mantine/core';
-import type { Connection, ConnectionStatus, Environment } from '../api/types';
+import type { ConnectionFields, ConnectionStatus, Environment } from '../api/types';
 import { formatRelative } from '../ui/time';
 
 const STATUS_COLORS: Record<ConnectionStatus, string> = { draft: 'gray', testing: 'yellow', live: 'green', disabled: 'red' };
@@ -23,7 +23,7 @@ export function EnvironmentBadge({ environment }: { environment: Environment }) 
 export type HealthState = 'passed' | 'failed' | 'untested';
 
 /** The outcome of the last test, from the health summary the API keeps. */
-export function healthOf(c: Connection): HealthState {
+export function healthOf(c: ConnectionFields): HealthState {
   const { lastTestedAt, lastSuccessAt, lastErrorAt } = c.health;
   if (!lastTestedAt) return 'untested';
   if (lastSuccessAt === lastTestedAt) return 'passed';
@@ -31,7 +31,7 @@ export function healthOf(c: Connection): HealthState {
   return lastSuccessAt && (!lastErrorAt || lastSuccessAt > lastErrorAt) ? 'passed' : 'failed';
 }
 
-export function HealthSummary({ connection }: { connection: Connection }) {
+export function HealthSummary({ connection }: { connection: ConnectionFields }) {
   const state = healthOf(connection);
   const { lastErrorCode, lastSuccessAt, lastTestedAt } = connection.health;
   return (

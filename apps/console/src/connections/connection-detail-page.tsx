@@ -3,7 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { isApiError } from '../api/client';
-import type { Connection } from '../api/types';
+import type { ConnectionFields } from '../api/types';
 import { useCan } from '../auth/session';
 import { Page } from '../ui/page';
 import { ErrorState, LoadingState } from '../ui/states';
@@ -15,6 +15,7 @@ import { SigningKeysPanel } from './signing-keys-panel';
 import { DisableDialog, GoLiveDialog } from './status-dialogs';
 import { TestReportView } from './test-report';
 import { Section } from '../ui/section';
+import { EXPORT_LEVELS } from '../exports/support';
 import { describeScopes, isFhirVendor, usesClientSecret, usesSigningKeys, VENDOR_LABELS } from './vendors';
 
 function Field({ label, value }: { label: string; value: ReactNode }) {
@@ -30,7 +31,7 @@ function Field({ label, value }: { label: string; value: ReactNode }) {
   );
 }
 
-function Settings({ connection: c }: { connection: Connection }) {
+function Settings({ connection: c }: { connection: ConnectionFields }) {
   return (
     <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
       <Field label="Vendor" value={VENDOR_LABELS[c.vendor] ?? c.vendor} />
@@ -60,7 +61,7 @@ function Settings({ connection: c }: { connection: Connection }) {
 }
 
 /** Where calls go comes from the API (athenaEndpoints): the URL set, else athena's host for the environment. */
-function AthenaSettings({ connection: c }: { connection: Connection }) {
+function AthenaSettings({ connection: c }: { connection: ConnectionFields }) {
   const endpoint = (set: string | null, effective: string | undefined) => (effective ? `${effective}${set ? '' : ` (default for ${c.environment})`}` : set);
   return (
     <>
@@ -77,13 +78,13 @@ function AthenaSettings({ connection: c }: { connection: Connection }) {
   );
 }
 
-const TEST_DESCRIPTIONS: Partial<Record<Connection['vendor'], string>> = {
+const TEST_DESCRIPTIONS: Partial<Record<ConnectionFields['vendor'], string>> = {
   athena: 'Gets an access token, then checks access to the practice, its departments and the change feed’s subscription, live against athena.',
   hl7v2: 'Opens an MLLP session to the hospital’s interface engine.',
   echo: 'Answers locally.',
 };
 
-function TestSection({ connection, canEdit }: { connection: Connection; canEdit: boolean }) {
+function TestSection({ connection, canEdit }: { connection: ConnectionFields; canEdit: boolean }) {
   const run = useRunTest(connection.id);
   const generateKey = useGenerateKey(connection.id);
   const report = useLastTestReport(connection.id);
@@ -193,7 +194,25 @@ export default function ConnectionDetailPage() {
           {VENDOR_LABELS[c.vendor] ?? c.vendor}
         </Text>
       </Group>
-      {c.vendor === 'hl7v2' && <Group gap="md"><Anchor component={Link} to={`/connections/${c.id}/messages`}>Messages</Anchor>{canEdit && <Anchor component={Link} to={`/connections/${c.id}/dialect`}>Dialect editor</Anchor>}</Group>}
+      {(c.vendor === 'hl7v2' || EXPORT_LEVELS[c.vendor].length > 0) && (
+        <Group gap="md">
+          {c.vendor === 'hl7v2' && (
+            <Anchor component={Link} to={`/connections/${c.id}/messages`}>
+              Messages
+            </Anchor>
+          )}
+          {c.vendor === 'hl7v2' && canEdit && (
+            <Anchor component={Link} to={`/connections/${c.id}/dialect`}>
+              Dialect editor
+            </Anchor>
+          )}
+          {EXPORT_LEVELS[c.vendor].length > 0 && (
+            <Anchor component={Link} to={`/connections/${c.id}/exports`}>
+              Exports
+            </Anchor>
+          )}
+        </Group>
+      )}
 
       <Section title="Settings">
         <Settings connection={c} />

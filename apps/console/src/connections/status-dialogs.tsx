@@ -1,10 +1,10 @@
 import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import type { Connection } from '../api/types';
+import type { ConnectionFields } from '../api/types';
 import { ErrorState } from '../ui/states';
 
 interface DialogProps {
-  connection: Connection;
+  connection: ConnectionFields;
   opened: boolean;
   pending: boolean;
   error: unknown;

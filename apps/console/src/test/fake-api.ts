@@ -9,7 +9,8 @@ export interface SeenRequest {
   body: unknown;
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+/** `raw`: a body sent as it is (NDJSON files), instead of `body` as JSON. */
+type Reply = { status: number; body?: unknown; raw?: string; headers?: Record<string, string> };
 type Handler = (req: SeenRequest) => Reply | Promise<Reply>;
 
 export const json = (status: number, body?: unknown, headers: Record<string, string> = {}): Reply => ({ status, body, headers });
@@ -47,7 +48,7 @@ export function createFakeApi() {
     requests.push(req);
     const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
     const reply = route ? await route.handler(req) : problem(404, 'not_found', 'No such route');
-    const body = reply.body === undefined ? null : JSON.stringify(reply.body);
+    const body = reply.raw ?? (reply.body === undefined ? null : JSON.stringify(reply.body));
     return new Response(reply.status === 204 ? null : body, {
       status: reply.status,
       headers: { 'content-type': 'application/json', ...reply.headers },
@@ -145,6 +146,8 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     authAlg: 'RS384',
     clientSecretName: null,
     dialect: null,
+    bulkGroupIds: [],
+    bulkGroupWindowHours: null,
     health: { lastTestedAt: null, lastSuccessAt: null, lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
     createdAt: '2026-12-01T10:00:00.000Z',
     updatedAt: '2026-12-01T10:00:00.000Z',

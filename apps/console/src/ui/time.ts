@@ -20,3 +20,16 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
   if (abs < 7 * 86400) return relative.format(Math.round(seconds / 86400), 'day');
   return formatDateTime(iso);
 }
+
+const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** A wait in words, rounded up to what a person acts on: "45 seconds", "2 minutes", "23 hours 59 minutes". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return plural(s, 'second');
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} ${plural(rest, 'minute')}`;
+}

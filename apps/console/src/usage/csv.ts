@@ -1,3 +1,5 @@
+import { saveBlob } from '../ui/save-blob';
+
 /** CSV (RFC 4180) built from numbers the API returned, downloaded as a file without leaving the page. */
 
 const cell = (value: string | number | null | undefined): string => {
@@ -10,13 +12,5 @@ const cell = (value: string | number | null | undefined): string => {
 export const toCsv = (rows: readonly (readonly (string | number | null | undefined)[])[]): string => rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 
 export function downloadCsv(filename: string, csv: string): void {
-  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveBlob(new Blob([csv], { type: 'text/csv;charset=utf-8' }), filename);
 }
