@@ -28,8 +28,12 @@ export const EXPORT_LEASE_MS = 60_000;
 export const CANCEL_CHECK_MS = 1_000;
 /** Exports one worker advances at once. */
 export const EXPORT_CONCURRENCY = 2;
-/** Fallback poll: kick-offs and cancellations wake the loop by NOTIFY; this catches vendor polls falling due. */
-export const EXPORT_IDLE_POLL_MS = 2_000;
+/**
+ * Fallback poll. Kick-offs and cancellations wake the loop by NOTIFY, and the worker wakes itself
+ * when a vendor poll or retry it scheduled falls due; this catches what another worker scheduled
+ * before it stopped, and expired exports to purge.
+ */
+export const EXPORT_IDLE_POLL_MS = 10_000;
 
 /** A transaction id derived from a stable name: the usage line of (export, type) is written once, however often completion is retried. */
 export const stableTransactionId = (name: string): string => {
@@ -97,7 +101,8 @@ export class BulkExportRunner implements OnModuleDestroy {
       const client = this.vendors.clientFor(connection);
       if (!client) return await this.fail(lease, 'vendor_has_no_export');
       const outcome = await vendorStep({ exports: this.exports, storage: this.storage, client, connection, leaseMs: EXPORT_LEASE_MS, signal: cancelled.signal }, lease);
-      if (outcome.next === 'fail') await this.fail(lease, outcome.errorCode);
+      if (outcome.next === 'wait') this.wakeAt(outcome.at);
+      else if (outcome.next === 'fail') await this.fail(lease, outcome.errorCode);
       else if (outcome.next === 'complete') await this.complete(lease, connection, outcome.counts);
     } catch (error) {
       if (cancelled.signal.aborted || error instanceof LeaseLost) {
@@ -119,7 +124,14 @@ export class BulkExportRunner implements OnModuleDestroy {
     this.logger.warn({ event: 'bulk_export_step_failed', exportId: exp.id, status: exp.status, failures, err: error });
     if (error instanceof VendorFileRejected) return this.fail(lease, `vendor_file_${error.reason}`);
     if (failures >= MAX_STEP_FAILURES) return this.fail(lease, 'too_many_failures');
-    await this.exports.advance(lease, { failures, nextRunAt: new Date(Date.now() + backoffSeconds(failures) * 1000), releaseLease: true });
+    const at = new Date(Date.now() + backoffSeconds(failures) * 1000);
+    await this.exports.advance(lease, { failures, nextRunAt: at, releaseLease: true });
+    this.wakeAt(at);
+  }
+
+  /** Pokes the loop when work this process scheduled falls due (a timer that does not keep the process alive). */
+  private wakeAt(at: Date): void {
+    setTimeout(() => this.loop.poke(), Math.max(0, at.getTime() - Date.now()) + 20).unref();
   }
 
   /** The gateway's own store: one step writes every file, then completes. A rerun after a crash rewrites the same keys. */

@@ -28,7 +28,7 @@ export class LeaseLost extends Error {}
 export class ExportCancelled extends Error {}
 
 /** What a step asks of the runner afterwards. */
-export type VendorStepOutcome = { next: 'wait' } | { next: 'complete'; counts: Record<string, number> } | { next: 'fail'; errorCode: string };
+export type VendorStepOutcome = { next: 'wait'; at: Date } | { next: 'complete'; counts: Record<string, number> } | { next: 'fail'; errorCode: string };
 
 const secondsFromNow = (s: number): Date => new Date(Date.now() + s * 1000);
 
@@ -54,11 +54,13 @@ async function kickOff(ctx: VendorStepContext, lease: BulkExportLease): Promise<
   const answer = await ctx.client.kickOff({ groupId: exp.groupId ?? '', types: params.types, since: params.since });
   if (!answer.accepted) {
     if (answer.retryAfterSeconds > MAX_KICK_OFF_WAIT_SECONDS) return { next: 'fail', errorCode: 'vendor_throttled' };
-    await fenced(ctx.exports.advance(lease, { nextRunAt: secondsFromNow(answer.retryAfterSeconds), releaseLease: true }));
-    return { next: 'wait' };
+    const at = secondsFromNow(answer.retryAfterSeconds);
+    await fenced(ctx.exports.advance(lease, { nextRunAt: at, releaseLease: true }));
+    return { next: 'wait', at };
   }
-  await fenced(ctx.exports.advance(lease, { status: 'kicked_off', vendorStatusUrl: answer.statusUrl, vendorKickedOffAt: new Date(), nextRunAt: secondsFromNow(FIRST_POLL_SECONDS), failures: 0, releaseLease: true }));
-  return { next: 'wait' };
+  const at = secondsFromNow(FIRST_POLL_SECONDS);
+  await fenced(ctx.exports.advance(lease, { status: 'kicked_off', vendorStatusUrl: answer.statusUrl, vendorKickedOffAt: new Date(), nextRunAt: at, failures: 0, releaseLease: true }));
+  return { next: 'wait', at };
 }
 
 async function poll(ctx: VendorStepContext, lease: BulkExportLease): Promise<VendorStepOutcome> {
@@ -68,8 +70,9 @@ async function poll(ctx: VendorStepContext, lease: BulkExportLease): Promise<Ven
   if (status.state === 'running') {
     const percent = Number.parseInt(status.progress ?? '', 10);
     const progressPercent = Number.isNaN(percent) ? exp.progressPercent : Math.min(VENDOR_SHARE - 1, Math.floor((Math.max(0, percent) * VENDOR_SHARE) / 100));
-    await fenced(ctx.exports.advance(lease, { nextRunAt: secondsFromNow(status.retryAfterSeconds), progressPercent, failures: 0, releaseLease: true }));
-    return { next: 'wait' };
+    const at = secondsFromNow(status.retryAfterSeconds);
+    await fenced(ctx.exports.advance(lease, { nextRunAt: at, progressPercent, failures: 0, releaseLease: true }));
+    return { next: 'wait', at };
   }
   const params = exp.params as unknown as ExportParams;
   const wanted = (f: VendorExportFile) => EXPORTABLE_TYPES.includes(f.type) && (params.types === null || params.types.includes(f.type));

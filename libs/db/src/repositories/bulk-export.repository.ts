@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
 import type { BulkExport as BulkExportModel, BulkExportFile as BulkExportFileModel, Prisma } from '../generated/prisma/client';
+import { HotPathPool } from '../hot-path-pool';
 import { BULK_EXPORT_CHANNEL } from '../outbox-notifications';
 import { PrismaService } from '../prisma.service';
 
@@ -145,7 +146,10 @@ const toFile = (f: BulkExportFileModel): BulkExportFile => ({
 /** Bulk Data exports and their files: the state machine the worker advances, read by the status endpoint. */
 @Injectable()
 export class BulkExportRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pool: HotPathPool,
+  ) {}
 
   /**
    * Records a kick-off unless a vendor rule refuses it: an identical export still running,
@@ -227,21 +231,22 @@ export class BulkExportRepository {
   /**
    * Leases exports with work due: running ones whose next step is due, cancelled ones not yet
    * cleaned up, finished ones past their expiry. A lease that lapsed (a crashed worker) is taken over.
+   * A prepared statement on the hot-path pool: it is also the worker's idle poll.
    */
   async claimDue(owner: string, leaseMs: number, limit: number): Promise<BulkExportLease[]> {
-    const rows = await this.prisma.$queryRaw<BulkExportModel[]>`
+    const rows = await this.pool.sql<BulkExportModel>('sb_bulk_export_claim_v1')`
       WITH due AS (
         SELECT "id" FROM "BulkExport"
         WHERE "purgedAt" IS NULL
           AND (("status" IN ('requested', 'kicked_off', 'downloading') AND "nextRunAt" <= now())
                OR "status" = 'cancelled'
                OR ("status" IN ('completed', 'failed') AND "expiresAt" <= now()))
-          AND ("leaseOwner" IS NULL OR "leaseOwner" = ${owner} OR "leaseUntil" < now())
+          AND ("leaseOwner" IS NULL OR "leaseOwner" = ${owner}::text OR "leaseUntil" < now())
         ORDER BY "nextRunAt"
-        LIMIT ${limit}
+        LIMIT ${limit}::int
         FOR UPDATE SKIP LOCKED
       )
-      UPDATE "BulkExport" e SET "leaseOwner" = ${owner}, "leaseUntil" = now() + ${leaseMs} * interval '1 millisecond', "attempts" = e."attempts" + 1
+      UPDATE "BulkExport" e SET "leaseOwner" = ${owner}::text, "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond', "attempts" = e."attempts" + 1
       FROM due WHERE e."id" = due."id"
       RETURNING e.*`;
     return rows.map((r) => ({ export: toExport(r), owner }));
