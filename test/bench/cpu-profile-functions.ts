@@ -5,7 +5,7 @@
  * the process's other threads from /proc for it.
  */
 import { basename } from 'node:path';
-import { packageOf, type CpuProfile } from './cpu-profile-summary';
+import { packageOf, selfTimeBy, type CpuProfile } from './cpu-profile-summary';
 
 export interface FunctionTime {
   /** `name (package file:line)`. */
@@ -29,19 +29,5 @@ export function topFunctions(profile: CpuProfile, top = 12, fromMs = 0): Functio
       return [n.id, frame.url === '' ? where : `${frame.functionName || '(anonymous)'} (${where})`];
     }),
   );
-  const selfUs = new Map<string, number>();
-  let atUs = 0;
-  profile.samples.forEach((nodeId, i) => {
-    const delta = profile.timeDeltas[i] ?? 0;
-    atUs += delta;
-    if (atUs < fromMs * 1000) return;
-    const fn = nameOf.get(nodeId) ?? '(unknown)';
-    selfUs.set(fn, (selfUs.get(fn) ?? 0) + delta);
-  });
-  selfUs.delete('(idle)');
-  const busyUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  return [...selfUs]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([fn, us]) => ({ fn, selfMs: Math.round(us / 1000), share: busyUs > 0 ? Math.round((us / busyUs) * 1000) / 1000 : 0 }));
+  return selfTimeBy(profile, (id) => nameOf.get(id) ?? '(unknown)', top, fromMs).items.map(({ key, selfMs, share }) => ({ fn: key, selfMs, share }));
 }

@@ -42,28 +42,34 @@ export function packageOf(url: string, functionName: string): string {
   return url.includes('/dist/') ? 'switchboard' : url;
 }
 
-/**
- * Self time per package of one profile, idle time left out; shares are of the busy time. With
- * `fromMs`, only samples taken that long after the profile started (e.g. after start-up) count.
- */
-export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0): ProfileSummary {
-  const packageOfNode = new Map(profile.nodes.map((n) => [n.id, packageOf(n.callFrame.url, n.callFrame.functionName)]));
+/** Self time summed by `keyOf(node id)`, idle left out, largest first, counting samples taken `fromMs` or later; shares are of the busy time. */
+export function selfTimeBy(profile: CpuProfile, keyOf: (nodeId: number) => string, top: number, fromMs = 0): { busyMs: number; items: { key: string; selfMs: number; share: number }[] } {
   const selfUs = new Map<string, number>();
   let atUs = 0;
   profile.samples.forEach((nodeId, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     atUs += delta;
     if (atUs < fromMs * 1000) return;
-    const pkg = packageOfNode.get(nodeId) ?? '(unknown)';
-    selfUs.set(pkg, (selfUs.get(pkg) ?? 0) + delta);
+    const key = keyOf(nodeId);
+    selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
   });
   selfUs.delete('(idle)');
   const busyUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const packages = [...selfUs]
+  const items = [...selfUs]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([pkg, us]) => ({ package: pkg, selfMs: Math.round(us / 1000), share: busyUs > 0 ? Math.round((us / busyUs) * 1000) / 1000 : 0 }));
-  return { busyMs: Math.round(busyUs / 1000), packages };
+    .map(([key, us]) => ({ key, selfMs: Math.round(us / 1000), share: busyUs > 0 ? Math.round((us / busyUs) * 1000) / 1000 : 0 }));
+  return { busyMs: Math.round(busyUs / 1000), items };
+}
+
+/**
+ * Self time per package of one profile, idle left out; shares are of the busy time. With
+ * `fromMs`, only samples taken that long after the profile started (e.g. after start-up) count.
+ */
+export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0): ProfileSummary {
+  const packageOfNode = new Map(profile.nodes.map((n) => [n.id, packageOf(n.callFrame.url, n.callFrame.functionName)]));
+  const { busyMs, items } = selfTimeBy(profile, (id) => packageOfNode.get(id) ?? '(unknown)', top, fromMs);
+  return { busyMs, packages: items.map(({ key, selfMs, share }) => ({ package: key, selfMs, share })) };
 }
 
 /** The profile `node --cpu-prof --cpu-prof-dir=<dir>` wrote for process `pid` (its file name carries the pid), if any. */
