@@ -11,6 +11,7 @@ import { hl7Routes } from './hl7/hl7-routes';
 import { Hl7Site } from './hl7/hl7-site';
 import { oracleRoutes } from './oracle/oracle-routes';
 import { SandboxState, type SandboxStateOptions } from './sandbox-state';
+import { smartRoutes } from './smart/smart-routes';
 
 export interface SandboxOptions extends SandboxStateOptions {
   /** 0 picks a free port (tests). */
@@ -46,6 +47,8 @@ export function createSandboxApp(state: SandboxState, logger: Logger, hl7?: Hl7S
   // Before the admin routes, whose /_sandbox catch-all answers 404.
   if (hl7) app.use(hl7Routes(hl7));
   app.use(adminRoutes(state));
+  // Before the vendors: SMART authorize, the user grants at their token endpoints, discovery they lack.
+  app.use(smartRoutes(state));
   app.use(epicRoutes(state));
   app.use(oracleRoutes(state));
   app.use(athenaServerRoutes(state));

@@ -1,5 +1,6 @@
 import type { Logger } from '@sb/telemetry';
 import { ClientRegistry } from './admin/client-registry';
+import { AthenaFhirStores } from './athena/athena-fhir-store';
 import { AthenaSimulator, type AthenaSettings } from './athena/athena-simulator';
 import { AccessTokens } from './auth/access-tokens';
 import { BulkExports } from './bulk/bulk-exports';
@@ -14,6 +15,7 @@ import { SearchSessions } from './fhir/search-sessions';
 import type { VendorDialect } from './fhir/vendor-dialect';
 import { oracleDialect } from './oracle/oracle-dialect';
 import { SandboxTimers } from './sandbox-timers';
+import { SmartSimulator } from './smart/smart-simulator';
 
 export interface SandboxStateOptions {
   stateDir: string;
@@ -47,6 +49,10 @@ export class SandboxState {
   readonly faults = new FaultQueue();
   readonly sessions: SearchSessions;
   readonly athena: AthenaSimulator;
+  /** athena's FHIR R4 view per practice (bulk $export, reads, SMART launch context). */
+  readonly athenaFhir: AthenaFhirStores;
+  /** SMART App Launch: launches, codes, refresh tokens, error switches, ledger (smart/). */
+  readonly smart: SmartSimulator;
   readonly timers = new SandboxTimers();
   readonly bulk: BulkExports;
   readonly logger: Logger;
@@ -62,9 +68,11 @@ export class SandboxState {
     this.epicStore = new LayeredStore(new ResourceStore([...epic.resources, ...epic.binaries]), new ResourceStore());
     this.oracleBaseStore = new ResourceStore(buildResources(this.dataset, oracleDialect).resources);
     this.clients = new ClientRegistry(options.stateDir);
-    this.tokens = new AccessTokens(this.now);
+    this.tokens = new AccessTokens(this.now, (grant) => this.smart.refusalFor(grant));
+    this.smart = new SmartSimulator(this.now, this.tokens);
     this.sessions = new SearchSessions(this.now);
     this.athena = new AthenaSimulator(this.dataset, this.now, options.athena);
+    this.athenaFhir = new AthenaFhirStores(this.dataset);
     this.bulk = new BulkExports(this.now, options.bulk);
   }
 

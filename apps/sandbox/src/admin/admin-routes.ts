@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ATHENA_PRACTICES, DEFAULT_ATHENA_PRACTICE } from '../athena/athena-directory';
 import { faultSpecSchema, VENDORS, type Vendor } from '../faults/fault-queue';
 import type { SandboxState } from '../sandbox-state';
+import { smartAdminRoutes } from '../smart/smart-admin-routes';
 import { EPIC_BULK_GROUP_ID } from '../epic/epic-bulk';
 import { ORACLE_BULK_GROUP_ID } from '../oracle/oracle-bulk';
 import { athenaAdminRoutes } from './athena-admin-routes';
@@ -122,6 +123,7 @@ export function adminRoutes(state: SandboxState): Router {
 
   router.use(athenaAdminRoutes(state));
   router.use(bulkAdminRoutes(state));
+  router.use(smartAdminRoutes(state));
   router.use('/_sandbox', (_req, res) => problem(res, 404, 'not_found', 'No such sandbox admin route.'));
   router.use('/_sandbox', (err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (err as { status?: number; type?: string }).status;

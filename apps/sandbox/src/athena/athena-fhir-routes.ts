@@ -3,14 +3,14 @@ import { handleBulkRequest, matchBulkRoute } from '../bulk/bulk-http';
 import type { BulkRequestContext, BulkVendorProfile } from '../bulk/bulk-vendor';
 import { faultBeforeHandling } from '../faults/apply-fault';
 import { capabilityStatement } from '../fhir/capability';
-import { RESOURCE_TYPES } from '../fhir/fhir-types';
+import { interactionOf } from '../fhir/fhir-request';
+import { isResourceType, RESOURCE_TYPES } from '../fhir/fhir-types';
 import { ISSUE_TYPE, issue, type Issue } from '../fhir/issues';
 import { FHIR_JSON, jsonReply, sendReply, type Reply } from '../fhir/reply';
 import type { SandboxState } from '../sandbox-state';
 import { ATHENA_PRACTICES } from './athena-directory';
-import { AthenaFhirStores } from './athena-fhir-store';
 
-/** athena's FHIR R4 base on the simulator (bulk $export only). */
+/** athena's FHIR R4 base on the simulator: bulk $export, and reads by id for SMART App Launch user tokens. */
 export const ATHENA_FHIR_PATH = '/athena/fhir/r4';
 /** Status URLs: `{ATHENA_FHIR_PATH}/bulk/status/{jobId}`; files: `{ATHENA_FHIR_PATH}/bulk/files/{jobId}/{Type}-{n}.ndjson`. */
 export const ATHENA_BULK_STATUS_SEGMENTS = 'bulk/status';
@@ -55,10 +55,14 @@ export const athenaBulkProfile: BulkVendorProfile = {
 const unauthorized = (description: string): Reply =>
   athenaFhirError(401, [issue('invalid-token', description)], { 'www-authenticate': `Bearer error="invalid_token", error_description="${description}"` });
 
-/** The athena-like FHIR R4 base: its CapabilityStatement and Group $export for the practices a client is granted. */
+/**
+ * The athena-like FHIR R4 base: its CapabilityStatement, Group $export for the
+ * practices a client is granted, and reads by id for SMART App Launch user
+ * tokens (smart/); a system token reads nothing here, as before.
+ */
 export function athenaFhirRoutes(state: SandboxState): Router {
   const router = express.Router();
-  const stores = new AthenaFhirStores(state.dataset);
+  const stores = state.athenaFhir;
   const expiredToken = (): Reply => unauthorized('The access token has expired.');
 
   const context: BulkRequestContext = {
@@ -100,9 +104,24 @@ export function athenaFhirRoutes(state: SandboxState): Router {
 
   router.use(ATHENA_FHIR_PATH, express.raw({ type: () => true, limit: '1mb' }), (req: Request, res: Response, next: NextFunction) => {
     const route = matchBulkRoute(req.method, req.path, athenaBulkProfile);
+    const interaction = route ? undefined : interactionOf(req.method, req.path);
+    const userRead = interaction?.kind === 'read' ? userTokenRead(req.headers.authorization, interaction.type, interaction.id) : undefined;
+    if (userRead) return sendReply(res, userRead, state.timers);
     if (!route) return sendReply(res, athenaFhirError(404, [issue('not-supported', 'This FHIR base serves Group/{id}/$export and its status and file URLs only.')]), state.timers);
     handleBulkRequest(req, res, state, { ...context, base: `${state.publicUrl}${ATHENA_FHIR_PATH}` }, route).catch(next);
   });
+
+  /** A read by id for a SMART user token (any practice: the id names it); undefined for a system token, which falls to the 404. */
+  function userTokenRead(authorization: string | undefined, type: string, id: string): Reply | undefined {
+    const auth = state.tokens.check(authorization, 'athena');
+    if (auth.ok && !auth.grant.user) return undefined;
+    if (!auth.ok) return auth.reason === 'expired' ? expiredToken() : unauthorized('The access token is missing or not valid.');
+    const practiceId = /^a-(\d{1,12})\./.exec(id)?.[1];
+    const store = practiceId === undefined ? undefined : stores.store(practiceId);
+    const resource = store && isResourceType(type) ? store.get(type, id) : undefined;
+    if (!store || !resource) return athenaFhirError(404, [issue('not-found', 'No resource of this type has this id.')]);
+    return jsonReply(200, store.serialized(resource));
+  }
 
   return router;
 }

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Vendor } from '../faults/fault-queue';
 
+/** SMART App Launch (smart/): the signed-in user and launch context a user token stands for. */
+export interface UserSession {
+  /** One authorization: its code, access tokens and refresh tokens (revoked together when the code is replayed). */
+  sessionId: string;
+  /** The user's FHIR resource URL (`<base>/Practitioner/<id>`). */
+  fhirUser: string;
+  patient?: string;
+  encounter?: string;
+}
+
 export interface Grant {
   vendor: Vendor;
   clientId: string;
@@ -8,7 +18,12 @@ export interface Grant {
   tenantId?: string;
   scopes: string[];
   expiresAtMs: number;
+  /** Present on SMART App Launch user tokens; absent on backend-services (system) tokens. */
+  user?: UserSession;
 }
+
+/** A reason to refuse a user token that is otherwise valid (the SMART error switches request_invalid_token / request_expired_token). */
+export type UserTokenRefusal = (grant: Grant) => 'invalid' | 'expired' | undefined;
 
 export type TokenCheck = { ok: true; grant: Grant } | { ok: false; reason: 'missing' | 'invalid' | 'expired' | 'wrong-tenant' };
 
@@ -20,7 +35,10 @@ export class AccessTokens {
   private readonly grants = new Map<string, Grant>();
   private issued = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly refuseUserToken: UserTokenRefusal = () => undefined,
+  ) {}
 
   issue(grant: Omit<Grant, 'expiresAtMs'>, ttlSeconds: number): { token: string; grant: Grant } {
     if (++this.issued % SWEEP_EVERY === 0) this.sweep();
@@ -41,6 +59,8 @@ export class AccessTokens {
       return { ok: false, reason: 'expired' };
     }
     if (tenantId !== undefined && grant.tenantId !== tenantId) return { ok: false, reason: 'wrong-tenant' };
+    const refused = grant.user ? this.refuseUserToken(grant) : undefined;
+    if (refused) return { ok: false, reason: refused };
     return { ok: true, grant };
   }
 
@@ -51,7 +71,11 @@ export class AccessTokens {
   }
 
   revokeClient(clientId: string): void {
-    for (const [token, grant] of this.grants) if (grant.clientId === clientId) this.grants.delete(token);
+    this.revokeWhere((grant) => grant.clientId === clientId);
+  }
+
+  revokeWhere(predicate: (grant: Grant) => boolean): void {
+    for (const [token, grant] of this.grants) if (predicate(grant)) this.grants.delete(token);
   }
 
   private sweep(): void {

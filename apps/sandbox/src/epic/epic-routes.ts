@@ -14,6 +14,8 @@ import { continueSearch, startSearch, type SearchResult } from '../fhir/search-f
 import { decodeCursor } from '../fhir/search-sessions';
 import { storedResource, validateAppointment, validateNote } from '../fhir/write-validation';
 import type { SandboxState } from '../sandbox-state';
+import { withSmartLaunch } from '../smart/smart-discovery';
+import { smartServer } from '../smart/smart-endpoints';
 import { epicBulkContext, epicBulkProfile } from './epic-bulk';
 import { epicId } from './epic-dialect';
 import { epicError, epicOutcome } from './epic-outcomes';
@@ -68,14 +70,15 @@ export function epicRoutes(state: SandboxState): Router {
   });
 
   router.get(`${EPIC_FHIR_PATH}/.well-known/smart-configuration`, (_req, res) => {
-    res.json({
+    const backendServices = {
       token_endpoint: state.epicTokenUrl,
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
       grant_types_supported: ['client_credentials'],
       scopes_supported: systemScopes(EPIC_CREATABLE),
       capabilities: ['client-confidential-asymmetric', 'permission-v1'],
-    });
+    };
+    res.json(withSmartLaunch(backendServices, smartServer(state, { vendor: 'epic' })));
   });
 
   router.get(`${EPIC_FHIR_PATH}/metadata`, (_req, res) => {

@@ -17,10 +17,12 @@ import { continueSearch, startSearch, type SearchPolicy, type SearchResult } fro
 import { decodeCursor } from '../fhir/search-sessions';
 import { storedResource, validateAppointment, validateNote } from '../fhir/write-validation';
 import type { SandboxState } from '../sandbox-state';
+import { withSmartLaunch } from '../smart/smart-discovery';
+import { smartServer } from '../smart/smart-endpoints';
 import { oracleBulkContext, oracleBulkProfile, ORACLE_FILE_STORE_PATH } from './oracle-bulk';
 import { ORACLE_CREATED_ID_BASE } from './oracle-dialect';
 import { oracleError } from './oracle-outcomes';
-import { parseOracleScopes, scopeAllows } from './oracle-scopes';
+import { parseOracleScopes, scopeAllows as systemScopeAllows } from './oracle-scopes';
 
 export const ORACLE_TOKEN_TTL_SECONDS = 570;
 export const ORACLE_DEFAULT_PAGE_SIZE = 50;
@@ -104,13 +106,14 @@ export function oracleRoutes(state: SandboxState): Router {
 
   router.get('/oracle/r4/:tenantId/.well-known/smart-configuration', (req: Request<{ tenantId: string }>, res: Response) => {
     if (!knownTenant(req.params.tenantId)) return unknownTenant(res);
-    res.json({
+    const backendServices = {
       token_endpoint: state.oracleTokenUrl(req.params.tenantId),
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       grant_types_supported: ['client_credentials'],
       scopes_supported: systemScopes(ORACLE_CREATABLE),
       capabilities: ['client-confidential-symmetric', 'permission-v1'],
-    });
+    };
+    res.json(withSmartLaunch(backendServices, smartServer(state, { vendor: 'oracle', tenantId: req.params.tenantId })));
   });
 
   router.use('/oracle/r4/:tenantId', express.raw({ type: () => true, limit: MAX_BODY }), (req: Request<{ tenantId: string }>, res: Response, next) => {
@@ -179,6 +182,8 @@ export function oracleRoutes(state: SandboxState): Router {
 
   function route(req: Request, interaction: Interaction, grant: Grant, tenantId: string, fault: Fault | undefined): Reply {
     const store = state.oracleStore(tenantId);
+    // System scopes are checked here; a SMART user token's patient/user scopes are the gateway's to enforce.
+    const scopeAllows = (scopes: readonly string[], type: string, access: 'read' | 'write'): boolean => grant.user !== undefined || systemScopeAllows(scopes, type, access);
     switch (interaction.kind) {
       case 'search':
         if (!scopeAllows(grant.scopes, interaction.type, 'read')) return forbidden(interaction.type, 'read', tenantId);
