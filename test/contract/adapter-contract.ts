@@ -97,6 +97,8 @@ export function connectionFor(vendor: ContractVendor, fields: Partial<Connection
     clientSecretName: null,
     bulkGroupIds: [],
     bulkGroupWindowHours: null,
+    smartClientId: null,
+    smartClientSecretName: null,
     dialect: {},
     lastTestedAt: null,
     lastSuccessAt: null,

@@ -25,6 +25,7 @@ import { EventsController } from './admin/events.controller';
 import { Hl7MessagesController } from './admin/hl7-messages.controller';
 import { Hl7QuarantineController } from './admin/hl7-quarantine.controller';
 import { OAuthClientsController } from './admin/oauth-clients.controller';
+import { SmartAppsController } from './admin/smart-apps.controller';
 import { TenantsController } from './admin/tenants.controller';
 import { UsageController } from './admin/usage.controller';
 import { VaultController } from './admin/vault.controller';
@@ -50,7 +51,9 @@ import { WebhookEndpointsResolver } from './graphql/webhook-endpoints.resolver';
 import { BulkExportController } from './fhir/bulk-export.controller';
 import { BulkExportsController } from './admin/bulk-exports.controller';
 import { BulkExportModule } from '@sb/bulk-export';
+import { SmartAppsModule, SmartBrokerModule } from '@sb/smart';
 import { FhirController } from './fhir/fhir.controller';
+import { SmartController } from './smart/smart.controller';
 import { HealthController } from './health/health.controller';
 import { ConnectionJwksController } from './oauth/connection-jwks.controller';
 import { OAuthController } from './oauth/oauth.controller';
@@ -74,6 +77,8 @@ import { OAuthController } from './oauth/oauth.controller';
     AuditModule,
     WebhookEndpointsModule,
     BulkExportModule,
+    SmartAppsModule,
+    SmartBrokerModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
     ...consoleStaticModules(),
   ],
@@ -83,6 +88,7 @@ import { OAuthController } from './oauth/oauth.controller';
     TenantsController,
     ApiKeysController,
     OAuthClientsController,
+    SmartAppsController,
     ConnectionsController,
     ConnectionSecretsController,
     ConnectionKeysController,
@@ -100,6 +106,8 @@ import { OAuthController } from './oauth/oauth.controller';
     DiagnosticsController,
     WebhookEndpointsController,
     EventsController,
+    // Before the FHIR facade: its `.well-known/smart-configuration` must win over `:type/:id`.
+    SmartController,
     BulkExportController,
     BulkExportsController,
     FhirController,

@@ -8,6 +8,7 @@ import { ProblemFilter } from '@sb/http';
 import { requestLogging, type Logger, PinoNestLogger } from '@sb/telemetry';
 import { openApiDocument } from './api-schemas';
 import { AppModule } from './app.module';
+import { fhirCors } from './smart/smart-cors';
 
 /** Request bodies above this are refused with 413 (admin and clinical JSON alike). */
 export const MAX_BODY = '1mb';
@@ -20,6 +21,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
     abortOnError: false,
   });
   app.use(requestLogging(logger));
+  app.use('/fhir/r4', fhirCors);
   app.useBodyParser('json', { limit: MAX_BODY, strict: true, type: ['application/json', 'application/fhir+json'] });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.useGlobalFilters(new ProblemFilter());

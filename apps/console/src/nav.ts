@@ -24,6 +24,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Usage alerts', path: '/alerts', scope: 'usage:read' },
   { label: 'Users', path: '/users', scope: 'admin:users' },
   { label: 'API keys', path: '/api-keys', scope: 'admin:api-keys' },
+  { label: 'SMART apps', path: '/smart-apps', scope: 'admin:oauth-clients' },
   { label: 'Audit', path: '/audit', scope: 'audit:read' },
   { label: 'Tenants', path: '/tenants', scope: OPERATOR_ACCESS },
 ];

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { GqlExecutionContext } from '@nestjs/graphql';
 import { AuthGuard } from '@nestjs/passport';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { currentRequestContext, describeRequiredScope, ErrorCode, SbError, scopesGrant, type Actor } from '@sb/core';
 import type { Request } from 'express';
+import type { GraphQLResolveInfo } from 'graphql';
 import { ACCESS_POLICY, requestFrom, type AccessPolicy } from './access.decorators';
 import { ConsoleSessionService } from './console/console-session.service';
 import { readSessionCookie } from './console/session-cookie';
@@ -57,8 +59,26 @@ export class AccessGuard extends AuthGuard('bearer') {
       logContext.actorType = actor.type;
       if (actor.type !== 'operator') logContext.tenantId = actor.tenantId;
     }
+    if (actor.type === 'smart-app') this.authorizeSmartApp(ctx, policy, req);
     this.authorize(policy, actor);
     return true;
+  }
+
+  /**
+   * A launched SMART app's token is for the FHIR facade and clinical GraphQL queries, where the
+   * transaction pipeline checks its connection, SMART scopes and patient. Every route guarded by
+   * a scope (management, echo) and every other route (console, event catalog, HL7 message log,
+   * GraphQL mutations) refuses it, whatever scopes it carries.
+   */
+  private authorizeSmartApp(ctx: ExecutionContext, policy: Exclude<AccessPolicy, { kind: 'public' }>, req: Request): void {
+    if (policy.kind === 'authenticated') {
+      if (ctx.getType<string>() === 'graphql') {
+        if (GqlExecutionContext.create(ctx).getInfo<GraphQLResolveInfo>().parentType.name === 'Query') return;
+      } else if (req.path.startsWith('/fhir/r4/')) {
+        return;
+      }
+    }
+    throw forbidden();
   }
 
   private async authenticateSession(req: Request, token: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import type { Actor } from '@sb/core';
-import { ApiKeyRepository, OAuthClientRepository, type ApiKeyCredential } from '@sb/db';
+import { ApiKeyRepository, OAuthClientRepository, SmartLaunchRepository, type ApiKeyCredential } from '@sb/db';
 import { CredentialCache } from './credential-cache';
 import { looksLikeApiKey, safeEqual, sha256Hex } from './credentials';
 import { GatewayKeyService } from './gateway-keys.service';
@@ -24,6 +24,7 @@ export class AuthenticationService {
     private readonly apiKeys: ApiKeyRepository,
     private readonly clients: OAuthClientRepository,
     private readonly gatewayKeys: GatewayKeyService,
+    private readonly smartLaunches: SmartLaunchRepository,
   ) {}
 
   async authenticate(token: string): Promise<Actor | null> {
@@ -66,9 +67,27 @@ export class AuthenticationService {
     }
     const { client_id: clientId, tenant_id: tenantId, scope } = claims;
     if (typeof clientId !== 'string' || typeof tenantId !== 'string' || typeof scope !== 'string') return null;
+    if (claims.smart_launch !== undefined) return this.fromSmartLaunch(claims.smart_launch, tenantId, scope);
     // Revoking a client or suspending its tenant takes effect before its tokens expire.
     const client = await this.clients.findCredentialByClientId(clientId);
     if (!client || client.revokedAt || client.tenantStatus !== 'active' || client.tenantId !== tenantId) return null;
     return { type: 'oauth-client', id: client.id, tenantId, scopes: scope.split(' ').filter(Boolean) };
+  }
+
+  /** A SMART app's token stands for its launch: ended (revoked, app deleted, tenant suspended) means refused, whatever its expiry. */
+  private async fromSmartLaunch(launchId: unknown, tenantId: string, scope: string): Promise<Actor | null> {
+    if (typeof launchId !== 'string') return null;
+    const launch = await this.smartLaunches.findLive(launchId);
+    if (!launch || launch.tenantId !== tenantId) return null;
+    return {
+      type: 'smart-app',
+      id: launch.id,
+      tenantId,
+      scopes: scope.split(' ').filter(Boolean),
+      appId: launch.appId,
+      connectionId: launch.connectionId,
+      ...(launch.patientId ? { patientId: launch.patientId } : {}),
+      ...(launch.fhirUser ? { fhirUser: launch.fhirUser } : {}),
+    };
   }
 }

@@ -98,6 +98,18 @@ export class GatewayKeyService implements OnModuleDestroy {
       .sign(active.privateKey);
   }
 
+  /** Signs an OpenID Connect id_token for a SMART app: its own issuer (the FHIR base) and audience (the app's client id). */
+  async signIdToken(claims: JWTPayload, options: { issuer: string; audience: string; ttlSeconds: number }): Promise<string> {
+    const active = this.active ?? (await this.loadActive());
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: GATEWAY_TOKEN_ALG, kid: active.kid, typ: 'JWT' })
+      .setIssuer(options.issuer)
+      .setAudience(options.audience)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + options.ttlSeconds)
+      .sign(active.privateKey);
+  }
+
   /** Verifies a gateway-issued token: signature by a published key, issuer, audience, expiry. */
   verify(token: string): Promise<JWTVerifyResult> {
     return jwtVerify(

@@ -272,6 +272,7 @@ export class BulkExportService {
 
   /** Exporting a type reads every resource of it: the credential needs read access to each. */
   private assertScopes(actor: TenantActor, types: readonly string[]): void {
+    if (actor.type === 'smart-app') throw new SbError(ErrorCode.Forbidden, 'Bulk Data export needs a backend credential, not a SMART app’s token');
     const missing = types.filter((resourceType) => !scopesGrant(actor.scopes, { resourceType, interaction: 'r' }));
     if (missing.length > 0) {
       throw new SbError(ErrorCode.Forbidden, 'The credential may not read every exported type', { details: { missingScopes: missing.map((t) => `system/${t}.r`) } });

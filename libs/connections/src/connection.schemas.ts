@@ -53,6 +53,8 @@ const fhirSettings = {
   scopes: scopes.optional(),
   bulkGroupIds: bulkGroupIds.optional(),
   bulkGroupWindowHours: bulkGroupWindowHours.optional(),
+  smartClientId: clientId.optional(),
+  smartClientSecretName: secretName.optional(),
 };
 
 /** One schema per vendor: a field another vendor uses is an error here, not silently ignored. */
@@ -127,6 +129,8 @@ export const updateConnectionSchema = z
     hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).optional(),
     bulkGroupIds: bulkGroupIds.optional(),
     bulkGroupWindowHours: bulkGroupWindowHours.nullable().optional(),
+    smartClientId: clientId.nullable().optional(),
+    smartClientSecretName: secretName.nullable().optional(),
     dialect: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');

@@ -78,13 +78,13 @@ export class SandboxProvisioner {
       const reg = registration.safeParse(await this.register({ vendor, clientId: `switchboard-${connectionId}`, jwksUrl: this.keys.jwksUrl(connectionId) }));
       if (!reg.success) throw sandboxUnavailable();
       const { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds } = reg.data;
-      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds });
+      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds, smartClientId: clientId });
     } else {
       const reg = registration.safeParse(await this.register({ vendor }));
       if (!reg.success || !reg.data.clientSecret) throw sandboxUnavailable();
       await this.storeSecret(actor, tenantId, connectionId, draft.clientSecretName ?? 'client_secret', reg.data.clientSecret);
       const { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds } = reg.data;
-      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds });
+      await this.connections.update(tenantId, connectionId, { fhirBaseUrl, tokenUrl, clientId, bulkGroupIds, smartClientId: clientId });
     }
     await this.connections.setStatus(tenantId, connectionId, 'testing');
     const report = await this.tests.run(actor, tenantId, connectionId);

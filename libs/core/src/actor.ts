@@ -11,7 +11,13 @@ export type Actor =
   | { type: 'oauth-client'; id: string; tenantId: string; scopes: readonly string[] }
   /** A person signed in to the console; scopes come from the role and the PHI grant. */
   | { type: 'user'; id: string; tenantId: string; scopes: readonly string[]; role: ConsoleRole; phi: boolean; sessionId: string }
-  | { type: 'system'; id: string; tenantId: string; scopes: readonly string[] };
+  | { type: 'system'; id: string; tenantId: string; scopes: readonly string[] }
+  /**
+   * A SMART app launched through the gateway (issue 15): its token stands for one launch
+   * (`id`), on one connection, with the SMART scopes granted (patient/, user/ or system/,
+   * v2 with optional query restrictions) and, under patient scopes, one patient.
+   */
+  | { type: 'smart-app'; id: string; tenantId: string; scopes: readonly string[]; appId: string; connectionId: string; patientId?: string; fhirUser?: string };
 
 export type TenantActor = Exclude<Actor, { type: 'operator' }>;
 

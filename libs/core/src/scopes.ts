@@ -51,9 +51,14 @@ export function parseScope(scope: string): ParsedScope | null {
   const m = CLINICAL.exec(scope);
   if (!m) return null;
   const [, resourceType, perms] = m as unknown as [string, string, string];
+  const interactions = permissionsOf(perms);
+  return interactions ? { kind: 'clinical', resourceType, interactions } : null;
+}
+
+/** A scope's permissions: v1 `read`/`write`/`*`, or v2 a non-empty subsequence of "cruds" in that order; null otherwise. */
+export function permissionsOf(perms: string): Set<Interaction> | null {
   const v1 = V1_PERMISSIONS[perms];
-  if (v1) return { kind: 'clinical', resourceType, interactions: new Set(v1) };
-  // v2 permissions are a non-empty subsequence of "cruds", in that order.
+  if (v1) return new Set(v1);
   let last = -1;
   const interactions = new Set<Interaction>();
   for (const ch of perms) {
@@ -62,8 +67,11 @@ export function parseScope(scope: string): ParsedScope | null {
     last = idx;
     interactions.add(ch as Interaction);
   }
-  return interactions.size > 0 ? { kind: 'clinical', resourceType, interactions } : null;
+  return interactions.size > 0 ? interactions : null;
 }
+
+/** True for v1 permissions (`read`, `write`, `*`). */
+export const isV1Permissions = (perms: string): boolean => V1_PERMISSIONS[perms] !== undefined;
 
 /** Returns the scopes that do not parse (empty when all are valid). */
 export const invalidScopes = (scopes: readonly string[]): string[] => scopes.filter((s) => parseScope(s) === null);

@@ -24,7 +24,9 @@ import { InvoiceRepository } from './repositories/invoice.repository';
 import { OAuthClientRepository } from './repositories/oauth-client.repository';
 import { OperatorUserRepository } from './repositories/operator-user.repository';
 import { SecretRepository } from './repositories/secret.repository';
+import { SmartLaunchRepository } from './repositories/smart-launch.repository';
 import { SigningKeyRepository } from './repositories/signing-key.repository';
+import { SmartAppRepository } from './repositories/smart-app.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UsageRepository } from './repositories/usage.repository';
 import { BillableCsvExport } from './repositories/billable-csv-export';
@@ -66,6 +68,8 @@ const repositories = [
   BillingPlanRepository,
   InvoiceRepository,
   BulkExportRepository,
+  SmartLaunchRepository,
+  SmartAppRepository,
 ];
 
 @Global()

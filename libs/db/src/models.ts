@@ -149,6 +149,9 @@ export interface ConnectionSettings {
   clientSecretName: string | null;
   bulkGroupIds: string[];
   bulkGroupWindowHours: number | null;
+  /** SMART App Launch: the gateway's client id at the EHR, and the vault secret name when it is a confidential client there. */
+  smartClientId: string | null;
+  smartClientSecretName: string | null;
   dialect: Record<string, unknown>;
 }
 

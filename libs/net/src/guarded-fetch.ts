@@ -207,7 +207,7 @@ function toResponse(res: IncomingMessage, method: string, body: Buffer): Respons
   }
   const withoutBody = method === 'HEAD' || NULL_BODY_STATUSES.has(status);
   // Response rejects statuses outside 200–599 with a RangeError: reported as invalid_response.
-  return new Response(withoutBody ? null : body, { status, statusText: res.statusMessage ?? '', headers });
+  return new Response(withoutBody ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), { status, statusText: res.statusMessage ?? '', headers });
 }
 
 export function transportError(error: Error, host: string, fallback: OutboundReason): OutboundError {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
 import { CallRecordRepository, ConnectionCache, Database, type CallRecordInput, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
+import { assertSmartConnection, smartGrantFor, type SmartInteraction } from '@sb/smart';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
 import { INTERACTION_FOR, type Operation } from './operations';
@@ -51,6 +52,12 @@ export interface TransactionResult<R> {
 }
 
 const tracer = trace.getTracer('switchboard.transactions');
+
+/**
+ * The operations a SMART app's token may make, with the interaction each needs; its patient
+ * compartment and query restrictions are checked by the clinical service around the EHR call.
+ */
+const SMART_INTERACTIONS: Partial<Record<Operation, SmartInteraction>> = { read: 'r', search: 's', create: 'c', update: 'u' };
 
 /**
  * The one choke point for every call to or from a hospital: authorizes, traces
@@ -154,11 +161,21 @@ export class TransactionPipeline {
 
   private async authorize(req: TransactionRequest): Promise<Connection> {
     const { actor } = req;
+    // A launched SMART app: its own connection only (any other is unknown to it), clinical calls only, by its SMART scopes.
+    if (actor.type === 'smart-app') {
+      assertSmartConnection(actor, req.tenantId, req.connectionId);
+      const interaction = SMART_INTERACTIONS[req.operation];
+      if (!interaction) throw new SbError(ErrorCode.Forbidden, 'A SMART app’s token is for FHIR reads, searches and writes only');
+      const grant = smartGrantFor(actor, req.resourceType, interaction);
+      if (grant.compartmentPatientId !== null && req.patientRef && req.patientRef !== `Patient/${grant.compartmentPatientId}`) {
+        throw new SbError(ErrorCode.Forbidden, 'The SMART app’s scopes do not cover this resource');
+      }
+    }
     if (actor.type === 'operator' || actor.tenantId !== req.tenantId) {
       throw new SbError(ErrorCode.Forbidden, 'Only the tenant’s own credentials can transact on its connections');
     }
     const required = { resourceType: req.resourceType, interaction: INTERACTION_FOR[req.operation] };
-    if (!scopesGrant(actor.scopes, required)) {
+    if (actor.type !== 'smart-app' && !scopesGrant(actor.scopes, required)) {
       throw new SbError(ErrorCode.Forbidden, 'The credential does not allow this operation', {
         details: { requiredScope: `system/${required.resourceType}.${required.interaction}` },
       });

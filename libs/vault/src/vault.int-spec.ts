@@ -217,6 +217,27 @@ describe('VaultService (real Postgres)', () => {
     });
   });
 
+  describe('detached seals', () => {
+    const ref = () => ({ tenantId: a.tenant.id, connectionId: '00000000-0000-4000-8000-000000000001', name: 'smart-launch:tokens' });
+
+    it('opens for the same reference and carries no trace of the value', async () => {
+      const value = randomBytes(48);
+      const seal = await vault.sealDetached(ref(), value);
+      expectNoValueIn(JSON.stringify(seal), value);
+      expect(await vault.openDetached(ref(), seal)).toEqual(value);
+    });
+
+    it('refuses to open for another tenant, connection or name, or with a changed byte', async () => {
+      const seal = await vault.sealDetached(ref(), Buffer.from('upstream tokens'));
+      for (const other of [{ ...ref(), tenantId: b.tenant.id }, { ...ref(), connectionId: '00000000-0000-4000-8000-000000000002' }, { ...ref(), name: 'smart-launch:verifier' }]) {
+        await expect(vault.openDetached(other, seal)).rejects.toThrow();
+      }
+      const tampered = Buffer.from(seal.ciphertext ?? '', 'base64');
+      tampered[0] = (tampered[0] ?? 0) ^ 1;
+      await expect(vault.openDetached(ref(), { ...seal, ciphertext: tampered.toString('base64') })).rejects.toThrow();
+    });
+  });
+
   describe('cross-tenant', () => {
     const name = 'shared-name.client-secret';
     const valueA = newValue();

@@ -22,6 +22,11 @@ export interface RevealRequest extends SecretRef {
   purpose: string;
 }
 
+/** A value sealed by {@link VaultService.sealDetached}: base64 fields, storable as JSON. */
+export type DetachedSeal = Record<string, string>;
+/** Detached seals have no versions; the AAD's version field is fixed. */
+const DETACHED_VERSION = 0;
+
 const wrapContextOf = (s: Pick<SealedSecret, 'tenantId' | 'connectionId' | 'name' | 'version'>): WrapContext => ({
   tenantId: s.tenantId,
   connectionId: s.connectionId,
@@ -123,6 +128,36 @@ export class VaultService {
     }
     this.secrets.touchLastUsed(sealed.id, new Date()).catch((e: unknown) => this.logger.warn({ err: e }, 'could not record secret use'));
     return plaintext;
+  }
+
+  /**
+   * Seals a short-lived value kept beside the row it belongs to rather than in the secrets
+   * table (a SMART launch's PKCE verifier and the EHR's user tokens): the same envelope, bound
+   * by its AAD to the tenant, connection and name, so it opens only for the same reference.
+   */
+  async sealDetached(ref: SecretRef, value: Buffer): Promise<DetachedSeal> {
+    const dataKey = newDataKey();
+    try {
+      const sealed = sealValue(value, dataKey, { ...ref, version: DETACHED_VERSION });
+      const wrapped = await this.kms.wrap(dataKey, wrapContextOf({ ...ref, version: DETACHED_VERSION }));
+      const b64 = (b: Buffer) => b.toString('base64');
+      return { ciphertext: b64(sealed.ciphertext), nonce: b64(sealed.nonce), authTag: b64(sealed.authTag), wrappedKey: b64(wrapped.ciphertext), kekId: wrapped.kek.id, kekVersion: wrapped.kek.version };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** Opens what {@link sealDetached} sealed for the same reference; throws when anything differs. */
+  async openDetached(ref: SecretRef, seal: DetachedSeal): Promise<Buffer> {
+    const buf = (s: string | undefined) => Buffer.from(s ?? '', 'base64');
+    const dataKey = await this.kms.unwrap({ kek: { id: seal.kekId ?? '', version: seal.kekVersion ?? '' }, ciphertext: buf(seal.wrappedKey) }, wrapContextOf({ ...ref, version: DETACHED_VERSION }));
+    try {
+      return openValue({ ciphertext: buf(seal.ciphertext), nonce: buf(seal.nonce), authTag: buf(seal.authTag) }, dataKey, { ...ref, version: DETACHED_VERSION });
+    } catch (e) {
+      throw new SbError(ErrorCode.Internal, 'Sealed value failed authentication', { cause: e });
+    } finally {
+      dataKey.fill(0);
+    }
   }
 
   /** Decrypts a sealed version, unwrapping its data key through the cache. */

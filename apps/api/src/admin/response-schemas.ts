@@ -103,6 +103,8 @@ export const connectionSchema = z.object({
   clientSecretName: z.string().nullable(),
   bulkGroupIds: z.array(z.string()).meta({ description: 'Bulk Data: the vendor Group ids this connection may export (set by the hospital; the sandbox fills its own)' }),
   bulkGroupWindowHours: z.number().int().nullable().meta({ description: 'Bulk Data: hours the vendor refuses to export one group again (Epic: 24 when null)' }),
+  smartClientId: z.string().nullable().meta({ description: "SMART App Launch: the gateway's client id at this EHR, registered by the hospital with the redirect URI `<gateway>/smart/callback`" }),
+  smartClientSecretName: z.string().nullable().meta({ description: 'SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client' }),
   dialect: z.unknown().meta({ description: 'The HL7 v2 site dialect (JSON), or null' }),
   health: z.object({
     lastTestedAt: nullableDate,

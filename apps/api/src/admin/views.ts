@@ -65,6 +65,8 @@ export const connectionView = (c: Connection) => ({
   clientSecretName: c.clientSecretName,
   bulkGroupIds: c.bulkGroupIds,
   bulkGroupWindowHours: c.bulkGroupWindowHours,
+  smartClientId: c.smartClientId,
+  smartClientSecretName: c.smartClientSecretName,
   dialect: c.dialect,
   health: {
     lastTestedAt: c.lastTestedAt,

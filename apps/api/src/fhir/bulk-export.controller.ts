@@ -15,6 +15,8 @@ const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 const tenantActor = (actor: Actor): TenantActor => {
   if (!isTenantActor(actor)) throw new SbError(ErrorCode.Forbidden, 'This route acts on the caller’s tenant; use a tenant credential');
+  // A launched SMART app's token is for one patient's (or one user's) reads and writes, never a bulk export.
+  if (actor.type === 'smart-app') throw new SbError(ErrorCode.Forbidden, 'Bulk Data export needs a backend credential, not a SMART app’s token');
   return actor;
 };
 

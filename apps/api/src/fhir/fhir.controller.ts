@@ -50,7 +50,7 @@ export class FhirController {
   @DocumentResponse(fhirResourceSchema)
   async metadata(@CurrentActor() actor: Actor, @IdParam('Connection', 'connectionId') connectionId: string, @Res({ passthrough: true }) res: Response) {
     res.type(FHIR_JSON);
-    const statement = await this.clinical.capabilityStatement(tenantOf(actor), connectionId);
+    const statement = await this.clinical.capabilityStatement(tenantOf(actor), connectionId, actor);
     return this.bulk.withExportCapability(tenantOf(actor), connectionId, statement);
   }
 

@@ -67,6 +67,8 @@ export class ConnectionModel {
   @Field(() => [String]) scopes!: string[];
   @Field(() => String, { nullable: true }) authAlg!: string | null;
   @Field(() => String, { nullable: true, description: 'Vault secret holding the client secret' }) clientSecretName!: string | null;
+  @Field(() => String, { nullable: true, description: "SMART App Launch: the gateway's client id at this EHR" }) smartClientId!: string | null;
+  @Field(() => String, { nullable: true, description: 'SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client' }) smartClientSecretName!: string | null;
   @Field(() => JSONObjectScalar) dialect!: Record<string, unknown>;
   @Field(() => ConnectionHealthModel) health!: ConnectionHealthModel;
   @Field() createdAt!: Date;

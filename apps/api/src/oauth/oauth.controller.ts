@@ -5,18 +5,9 @@ import { ErrorCode, SbError } from '@sb/core';
 import type { Request } from 'express';
 import { DocumentResponse } from '@sb/http';
 import { jwksSchema, tokenResponseSchema } from '../admin/response-schemas';
+import { basicCredentials } from './basic-credentials';
 
 const TOKEN_FIELDS = ['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
-
-function basicCredentials(header: string | undefined): TokenRequest['basic'] {
-  const match = /^Basic ([A-Za-z0-9+/=]{1,2048})$/i.exec(header ?? '');
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 1) return undefined;
-  // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-  return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
-}
 
 @ApiTags('oauth')
 @Controller()
@@ -44,8 +35,9 @@ export class OAuthController {
       if (typeof value === 'string') params[field] = value;
     }
     if (req.headers.authorization) {
-      params.basic = basicCredentials(req.headers.authorization);
-      if (!params.basic) throw new SbError(ErrorCode.InvalidClient, 'Client authentication failed');
+      const basic = basicCredentials(req.headers.authorization);
+      if (!basic) throw new SbError(ErrorCode.InvalidClient, 'Client authentication failed');
+      params.basic = basic;
     }
     return this.tokens.issue(params);
   }

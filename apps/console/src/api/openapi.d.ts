@@ -35,6 +35,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fhir/r4/{connectionId}/.well-known/smart-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        get: operations["SmartController_smartConfiguration_get"];
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        put: operations["SmartController_smartConfiguration_put"];
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        post: operations["SmartController_smartConfiguration_post"];
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        delete: operations["SmartController_smartConfiguration_delete"];
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        options: operations["SmartController_smartConfiguration_options"];
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        head: operations["SmartController_smartConfiguration_head"];
+        /** A connection's SMART configuration (JSON whatever the Accept header; CORS open) */
+        patch: operations["SmartController_smartConfiguration_patch"];
+        trace?: never;
+    };
     "/fhir/r4/{connectionId}/{type}": {
         parameters: {
             query?: never;
@@ -273,6 +296,75 @@ export interface paths {
         put?: never;
         /** OAuth 2.0 client credentials (client_secret_basic, client_secret_post, private_key_jwt) */
         post: operations["OAuthController_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smart/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's SMART authorization request (PKCE S256 required) */
+        get: operations["SmartController_authorizeGet"];
+        put?: never;
+        /** The same authorization request as a form post (authorize-post) */
+        post: operations["SmartController_authorizePost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smart/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The redirect URI the hospital registers at the EHR: the EHR's answer, then on to the app */
+        get: operations["SmartController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smart/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The EHR's launch URL for the gateway: `iss` (a live connection's FHIR base), `launch`, optional `app` (the SMART app's client id) */
+        get: operations["SmartController_launch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/smart/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SMART token endpoint: authorization_code (with code_verifier) and refresh_token (rotated) */
+        post: operations["SmartController_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1044,6 +1136,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/smart-apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's SMART apps (never a secret) */
+        get: operations["SmartAppsController_list"];
+        put?: never;
+        /** Register a SMART app once for every connected EHR; a confidential app without jwksUrl gets a client secret, in this response only */
+        post: operations["SmartAppsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-apps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a SMART app (never its secret) */
+        get: operations["SmartAppsController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a SMART app; its client id and secret stop working at once */
+        delete: operations["SmartAppsController_delete"];
+        options?: never;
+        head?: never;
+        /** Update the name, launch URL, redirect URIs, scopes or (private_key_jwt apps) JWKS URL */
+        patch: operations["SmartAppsController_update"];
+        trace?: never;
+    };
+    "/v1/smart-apps/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the client secret of a confidential symmetric app: the new one is in this response only, the old one stops working at once */
+        post: operations["SmartAppsController_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -1688,6 +1834,254 @@ export interface operations {
                         keys: {
                             [key: string]: unknown;
                         }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_head: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    SmartController_smartConfiguration_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization_endpoint: string;
+                        capabilities: string[];
+                        issuer: string;
+                        token_endpoint: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -2464,6 +2858,162 @@ export interface operations {
             };
         };
     };
+    SmartController_authorizeGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the app's redirect URI with code and state */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_authorizePost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the app's redirect URI with code and state */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the app (launch URL or redirect URI) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_launch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the EHR authorize endpoint */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartController_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        encounter?: string;
+                        expires_in: number;
+                        id_token?: string;
+                        need_patient_banner: boolean;
+                        patient?: string;
+                        refresh_token?: string;
+                        scope: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ApiKeysController_list: {
         parameters: {
             query?: never;
@@ -3116,6 +3666,10 @@ export interface operations {
                             mllpTls: boolean;
                             name: string;
                             scopes: string[];
+                            /** @description SMART App Launch: the gateway's client id at this EHR, registered by the hospital with the redirect URI `<gateway>/smart/callback` */
+                            smartClientId: string | null;
+                            /** @description SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client */
+                            smartClientSecretName: string | null;
                             /** @enum {string} */
                             status: "draft" | "testing" | "live" | "disabled";
                             /** Format: uuid */
@@ -3174,6 +3728,8 @@ export interface operations {
                     fhirBaseUrl?: string;
                     name: string;
                     scopes?: string[];
+                    smartClientId?: string;
+                    smartClientSecretName?: string;
                     tokenUrl?: string;
                     /** @enum {string} */
                     vendor: "epic";
@@ -3202,6 +3758,8 @@ export interface operations {
                     fhirBaseUrl?: string;
                     name: string;
                     scopes?: string[];
+                    smartClientId?: string;
+                    smartClientSecretName?: string;
                     tokenUrl?: string;
                     /** @enum {string} */
                     vendor: "fhir";
@@ -3227,6 +3785,8 @@ export interface operations {
                     fhirBaseUrl?: string;
                     name: string;
                     scopes?: string[];
+                    smartClientId?: string;
+                    smartClientSecretName?: string;
                     tokenUrl?: string;
                     /** @enum {string} */
                     vendor: "oracle";
@@ -3406,6 +3966,10 @@ export interface operations {
                             vendor: string;
                         };
                         scopes: string[];
+                        /** @description SMART App Launch: the gateway's client id at this EHR, registered by the hospital with the redirect URI `<gateway>/smart/callback` */
+                        smartClientId: string | null;
+                        /** @description SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client */
+                        smartClientSecretName: string | null;
                         /** @enum {string} */
                         status: "draft" | "testing" | "live" | "disabled";
                         /** Format: uuid */
@@ -3497,6 +4061,10 @@ export interface operations {
                         mllpTls: boolean;
                         name: string;
                         scopes: string[];
+                        /** @description SMART App Launch: the gateway's client id at this EHR, registered by the hospital with the redirect URI `<gateway>/smart/callback` */
+                        smartClientId: string | null;
+                        /** @description SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client */
+                        smartClientSecretName: string | null;
                         /** @enum {string} */
                         status: "draft" | "testing" | "live" | "disabled";
                         /** Format: uuid */
@@ -3556,6 +4124,8 @@ export interface operations {
                     mllpTls?: boolean;
                     name?: string;
                     scopes?: string[];
+                    smartClientId?: string | null;
+                    smartClientSecretName?: string | null;
                     tokenUrl?: string | null;
                 };
             };
@@ -3618,6 +4188,10 @@ export interface operations {
                         mllpTls: boolean;
                         name: string;
                         scopes: string[];
+                        /** @description SMART App Launch: the gateway's client id at this EHR, registered by the hospital with the redirect URI `<gateway>/smart/callback` */
+                        smartClientId: string | null;
+                        /** @description SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client */
+                        smartClientSecretName: string | null;
                         /** @enum {string} */
                         status: "draft" | "testing" | "live" | "disabled";
                         /** Format: uuid */
@@ -4584,6 +5158,10 @@ export interface operations {
                         mllpTls: boolean;
                         name: string;
                         scopes: string[];
+                        /** @description SMART App Launch: the gateway's client id at this EHR, registered by the hospital with the redirect URI `<gateway>/smart/callback` */
+                        smartClientId: string | null;
+                        /** @description SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client */
+                        smartClientSecretName: string | null;
                         /** @enum {string} */
                         status: "draft" | "testing" | "live" | "disabled";
                         /** Format: uuid */
@@ -5731,6 +6309,335 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         version: number;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartAppsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description The app’s client_id at the gateway (sbsa_…) */
+                            clientId: string;
+                            /**
+                             * @description SMART client type: public, client secret, or private_key_jwt with jwksUrl
+                             * @enum {string}
+                             */
+                            clientType: "public" | "confidential-symmetric" | "confidential-asymmetric";
+                            confidential: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description A client secret is registered (its value is never shown again) */
+                            hasSecret: boolean;
+                            /** Format: uuid */
+                            id: string;
+                            jwksUrl: string | null;
+                            launchUrl: string;
+                            name: string;
+                            redirectUris: string[];
+                            /** @description The most the app may be granted, canonical (v1 .read written as .rs) */
+                            scopes: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartAppsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A confidential client: a client secret, or private_key_jwt with jwksUrl
+                     * @default false
+                     */
+                    confidential?: boolean;
+                    /** @description Confidential asymmetric clients (private_key_jwt): where the app publishes its public keys */
+                    jwksUrl?: string;
+                    /** @description The app’s launch URL: the gateway redirects here with iss and launch */
+                    launchUrl: string;
+                    name: string;
+                    redirectUris: string[];
+                    scopes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The app’s client_id at the gateway (sbsa_…) */
+                        clientId: string;
+                        /** @description Confidential symmetric apps: the sbss_ client secret, in this response only */
+                        clientSecret?: string;
+                        /**
+                         * @description SMART client type: public, client secret, or private_key_jwt with jwksUrl
+                         * @enum {string}
+                         */
+                        clientType: "public" | "confidential-symmetric" | "confidential-asymmetric";
+                        confidential: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description A client secret is registered (its value is never shown again) */
+                        hasSecret: boolean;
+                        /** Format: uuid */
+                        id: string;
+                        jwksUrl: string | null;
+                        launchUrl: string;
+                        name: string;
+                        redirectUris: string[];
+                        /** @description The most the app may be granted, canonical (v1 .read written as .rs) */
+                        scopes: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartAppsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The app’s client_id at the gateway (sbsa_…) */
+                        clientId: string;
+                        /**
+                         * @description SMART client type: public, client secret, or private_key_jwt with jwksUrl
+                         * @enum {string}
+                         */
+                        clientType: "public" | "confidential-symmetric" | "confidential-asymmetric";
+                        confidential: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description A client secret is registered (its value is never shown again) */
+                        hasSecret: boolean;
+                        /** Format: uuid */
+                        id: string;
+                        jwksUrl: string | null;
+                        launchUrl: string;
+                        name: string;
+                        redirectUris: string[];
+                        /** @description The most the app may be granted, canonical (v1 .read written as .rs) */
+                        scopes: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartAppsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartAppsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Confidential asymmetric apps only: a new JWKS URL */
+                    jwksUrl?: string;
+                    launchUrl?: string;
+                    name?: string;
+                    redirectUris?: string[];
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The app’s client_id at the gateway (sbsa_…) */
+                        clientId: string;
+                        /**
+                         * @description SMART client type: public, client secret, or private_key_jwt with jwksUrl
+                         * @enum {string}
+                         */
+                        clientType: "public" | "confidential-symmetric" | "confidential-asymmetric";
+                        confidential: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description A client secret is registered (its value is never shown again) */
+                        hasSecret: boolean;
+                        /** Format: uuid */
+                        id: string;
+                        jwksUrl: string | null;
+                        launchUrl: string;
+                        name: string;
+                        redirectUris: string[];
+                        /** @description The most the app may be granted, canonical (v1 .read written as .rs) */
+                        scopes: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SmartAppsController_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The app’s client_id at the gateway (sbsa_…) */
+                        clientId: string;
+                        /** @description Confidential symmetric apps: the sbss_ client secret, in this response only */
+                        clientSecret: string;
+                        /**
+                         * @description SMART client type: public, client secret, or private_key_jwt with jwksUrl
+                         * @enum {string}
+                         */
+                        clientType: "public" | "confidential-symmetric" | "confidential-asymmetric";
+                        confidential: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description A client secret is registered (its value is never shown again) */
+                        hasSecret: boolean;
+                        /** Format: uuid */
+                        id: string;
+                        jwksUrl: string | null;
+                        launchUrl: string;
+                        name: string;
+                        redirectUris: string[];
+                        /** @description The most the app may be granted, canonical (v1 .read written as .rs) */
+                        scopes: string[];
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };

@@ -43,6 +43,7 @@ function Settings({ connection: c }: { connection: ConnectionFields }) {
           <Field label="Client ID" value={c.clientId} />
           {usesSigningKeys(c) && <Field label="Signing algorithm" value={c.authAlg} />}
           <Field label="Scopes" value={c.scopes.length ? describeScopes(c.scopes).join(', ') : 'none requested'} />
+          <Field label="SMART launch client ID" value={c.smartClientId ?? 'not set: apps cannot launch from this EHR'} />
         </>
       )}
       {c.vendor === 'athena' && <AthenaSettings connection={c} />}

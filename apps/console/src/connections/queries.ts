@@ -60,6 +60,8 @@ export const ConnectionDetailDocument = gql(`
       scopes
       authAlg
       clientSecretName
+      smartClientId
+      smartClientSecretName
       dialect
       health {
         lastTestedAt

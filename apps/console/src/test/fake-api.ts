@@ -147,6 +147,8 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     clientSecretName: null,
     dialect: null,
     bulkGroupIds: [],
+    smartClientId: null,
+    smartClientSecretName: null,
     bulkGroupWindowHours: null,
     health: { lastTestedAt: null, lastSuccessAt: null, lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
     createdAt: '2026-12-01T10:00:00.000Z',

@@ -9,6 +9,12 @@ import type { VendorHttpClient } from './http/vendor-http-client';
 export interface CredentialSource {
   signingKey(): Promise<{ kid: string; alg: string; privateKey: CryptoKey } | null>;
   clientSecret(name: string): Promise<Buffer>;
+  /**
+   * Present when the call acts for a user signed in at the EHR (a SMART launch through the
+   * gateway): the EHR's token for that user, used instead of the connection's own. `stale` is a
+   * token the EHR refused, to be refreshed rather than returned again.
+   */
+  userAccessToken?(stale?: string): Promise<string>;
 }
 
 /** The gateway's own clinical store, bound to the one connection (HL7 v2 sites are served from it). */

@@ -34,11 +34,20 @@ export class FhirAuth {
     return TokenCache.keyOf(this.ctx.connection.id, this.tokenUrl, this.scopes);
   }
 
+  /** A token the EHR refused for the launched user: the next `bearer()` asks for it to be refreshed. */
+  private staleUserToken: string | undefined;
+
   async bearer(): Promise<string> {
+    const user = this.ctx.credentials.userAccessToken;
+    if (user) return user.call(this.ctx.credentials, this.staleUserToken);
     return (await this.ctx.tokens.get(this.cacheKey, () => this.requestToken())).accessToken;
   }
 
   invalidate(accessToken: string): void {
+    if (this.ctx.credentials.userAccessToken) {
+      this.staleUserToken = accessToken;
+      return;
+    }
     this.ctx.tokens.invalidate(this.cacheKey, accessToken);
   }
 

@@ -35,6 +35,11 @@ export class ConnectionRepository {
     return (await this.prisma.connection.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } })).map(toDomain);
   }
 
+  /** Live connections whose FHIR base is exactly one of these spellings, of every tenant (a SMART launch names only its `iss`). */
+  async findLiveByFhirBase(fhirBaseUrls: readonly string[]): Promise<Connection[]> {
+    return (await this.prisma.connection.findMany({ where: { status: 'live', fhirBaseUrl: { in: [...fhirBaseUrls] } }, orderBy: { createdAt: 'asc' }, take: 100 })).map(toDomain);
+  }
+
   async findFirstByVendor(tenantId: string, vendor: ConnectionVendor): Promise<Connection | null> {
     const row = await this.prisma.connection.findFirst({ where: { tenantId, vendor }, orderBy: { createdAt: 'asc' } });
     return row ? toDomain(row) : null;

@@ -175,7 +175,7 @@ describe('clinicalSourceFor', () => {
     const source = clinicalSourceFor(service, a, 't1');
     await Promise.all([source.canBatchReads(CONN, 'Patient'), source.canBatchReads(CONN, 'Patient')]);
     expect(service.capabilityStatement).toHaveBeenCalledTimes(1);
-    expect(service.capabilityStatement).toHaveBeenCalledWith('t1', CONN);
+    expect(service.capabilityStatement).toHaveBeenCalledWith('t1', CONN, a);
     await source.read(CONN, 'Patient', 'p1');
     expect(service.read).toHaveBeenCalledWith(a, 't1', CONN, 'Patient', 'p1');
   });

@@ -136,7 +136,7 @@ export function clinicalSourceFor(clinical: Pick<ClinicalService, 'read' | 'sear
   const statementOf = (connectionId: string): Promise<CapabilityStatement | null> => {
     let statement = statements.get(connectionId);
     if (!statement) {
-      statement = clinical.capabilityStatement(tenantId, connectionId).catch(() => null);
+      statement = clinical.capabilityStatement(tenantId, connectionId, actor).catch(() => null);
       statements.set(connectionId, statement);
     }
     return statement;

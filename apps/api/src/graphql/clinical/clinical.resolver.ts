@@ -247,7 +247,7 @@ export class ClinicalResolver {
   }
 
   private async departmentSchedule(actor: Actor, connectionId: string, departmentId: string): Promise<string> {
-    const connection = await this.clinical.connection(tenantOf(actor), connectionId);
+    const connection = await this.clinical.connection(tenantOf(actor), connectionId, actor);
     const practiceId = connection.vendor === 'athena' ? athenaEndpoints(connection).practiceId : null;
     if (!practiceId) throw invalid('departmentId', 'departments are athena practices’ (this connection has none)');
     return athenaScheduleId(practiceId, departmentId);

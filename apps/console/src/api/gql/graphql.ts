@@ -41,7 +41,7 @@ export type ConnectionDetailQueryVariables = Exact<{
 }>;
 
 
-export type ConnectionDetailQuery = { connection: { id: string, tenantId: string, name: string, vendor: ConnectionVendor, environment: ConnectionEnvironment, status: ConnectionStatus, fhirBaseUrl: string | null, tokenUrl: string | null, athenaPracticeId: string | null, athenaBaseUrl: string | null, departmentIds: Array<string>, changePollSeconds: number | null, changeReplayMinutes: number | null, mllpHost: string | null, mllpPort: number | null, mllpTls: boolean, hl7SendingFacility: string | null, hl7SendingApplication: string | null, hl7AckMode: Hl7AckMode, clientId: string | null, scopes: Array<string>, authAlg: string | null, clientSecretName: string | null, dialect: Record<string, unknown>, createdAt: string, updatedAt: string, athenaEndpoints: { baseUrl: string, tokenUrl: string } | null, health: { lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null }, secrets: Array<{ name: string, version: number, fingerprint: string, createdAt: string, lastUsedAt: string | null }>, keys: Array<{ kid: string, alg: string, status: KeyStatus, createdAt: string, retiredAt: string | null, jwksUrl: string }> } };
+export type ConnectionDetailQuery = { connection: { id: string, tenantId: string, name: string, vendor: ConnectionVendor, environment: ConnectionEnvironment, status: ConnectionStatus, fhirBaseUrl: string | null, tokenUrl: string | null, athenaPracticeId: string | null, athenaBaseUrl: string | null, departmentIds: Array<string>, changePollSeconds: number | null, changeReplayMinutes: number | null, mllpHost: string | null, mllpPort: number | null, mllpTls: boolean, hl7SendingFacility: string | null, hl7SendingApplication: string | null, hl7AckMode: Hl7AckMode, clientId: string | null, scopes: Array<string>, authAlg: string | null, clientSecretName: string | null, smartClientId: string | null, smartClientSecretName: string | null, dialect: Record<string, unknown>, createdAt: string, updatedAt: string, athenaEndpoints: { baseUrl: string, tokenUrl: string } | null, health: { lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null }, secrets: Array<{ name: string, version: number, fingerprint: string, createdAt: string, lastUsedAt: string | null }>, keys: Array<{ kid: string, alg: string, status: KeyStatus, createdAt: string, retiredAt: string | null, jwksUrl: string }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -92,6 +92,8 @@ export const ConnectionDetailDocument = new TypedDocumentString(`
     scopes
     authAlg
     clientSecretName
+    smartClientId
+    smartClientSecretName
     dialect
     health {
       lastTestedAt

@@ -104,6 +104,8 @@ export function athenaConnection(baseUrl: string, fields: Partial<Connection> = 
     clientSecretName: 'client_secret',
     bulkGroupIds: [],
     bulkGroupWindowHours: null,
+    smartClientId: null,
+    smartClientSecretName: null,
     dialect: { requestsPerSecond: 1000, tokensPerMinute: 100 },
     lastTestedAt: null,
     lastSuccessAt: null,

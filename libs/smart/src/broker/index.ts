@@ -1,0 +1,7 @@
+export * from './smart-broker.service';
+export * from './smart-configuration';
+export * from './smart-oauth-error';
+export * from './smart-token.service';
+export * from './smart-urls';
+export * from './upstream-tokens';
+export * from './smart-broker.module';

@@ -1,0 +1,190 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { ConnectionRepository, SmartAppRepository, SmartLaunchRepository, type SmartApp, type Connection, type SmartAppRequest, type SmartLaunch } from '@sb/db';
+import { randomUUID } from 'node:crypto';
+import { grantableScopes, clinicalScopesOf } from '../scopes';
+import { EhrRefused, EhrUnavailable } from './ehr-smart-client';
+import { hashOf, newOneTimeValue } from './one-time-values';
+import { errorPage, SmartOAuthError, type OAuthErrorCode } from './smart-oauth-error';
+import { connectionOfAudience, smartUrls, type SmartUrls } from './smart-urls';
+import { UpstreamTokens } from './upstream-tokens';
+
+/** The EHR's `state` is good for this long (the clinician may take a while at the EHR's login). */
+export const UPSTREAM_STATE_TTL_MS = 10 * 60_000;
+/** The gateway's `launch` handed to the app. */
+export const LAUNCH_TTL_MS = 5 * 60_000;
+/** An authorization code. */
+export const CODE_TTL_MS = 60_000;
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
+const MAX_PARAM_CHARS = 2048;
+/** What the gateway always asks of the EHR beside the app's clinical scopes: who the user is, and a way to refresh. */
+const UPSTREAM_IDENTITY_SCOPES = ['openid', 'fhirUser', 'offline_access'];
+const PASSED_ON_EHR_ERRORS = new Set<OAuthErrorCode>(['access_denied', 'invalid_scope', 'unauthorized_client', 'temporarily_unavailable', 'server_error']);
+
+type Params = Record<string, string | undefined>;
+
+const param = (p: Params, name: string): string | undefined => {
+  const v = p[name];
+  return typeof v === 'string' && v !== '' && v.length <= MAX_PARAM_CHARS ? v : undefined;
+};
+
+const withQuery = (base: string, query: Record<string, string>): string => {
+  const url = new URL(base);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return url.href;
+};
+
+/**
+ * The SMART broker's browser legs: the EHR launches the gateway (upstream leg, the gateway a
+ * SMART client of the EHR), and the gateway launches the app (downstream leg, the gateway a
+ * SMART server). Each method answers the URL to redirect the browser to, or throws a
+ * {@link SmartOAuthError} saying where the error goes.
+ */
+@Injectable()
+export class SmartBrokerService {
+  readonly urls: SmartUrls;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly launches: SmartLaunchRepository,
+    private readonly connections: ConnectionRepository,
+    private readonly apps: SmartAppRepository,
+    private readonly upstream: UpstreamTokens,
+  ) {
+    this.urls = smartUrls(config.publicUrl);
+    this.publicUrl = config.publicUrl;
+  }
+
+  private readonly publicUrl: string;
+
+  /** `GET /smart/launch?iss=&launch=[&app=]`: the EHR opened the gateway; off to the EHR's authorize endpoint. */
+  async ehrLaunch(p: Params): Promise<string> {
+    const iss = param(p, 'iss');
+    const launch = param(p, 'launch');
+    if (!iss || !launch) throw errorPage('invalid_request', 'A launch needs iss and launch');
+    const bases = [iss.replace(/\/+$/, ''), `${iss.replace(/\/+$/, '')}/`];
+    const candidates = await this.connections.findLiveByFhirBase(bases);
+    const named = param(p, 'app');
+    const app = named ? await this.apps.findCredentialAnyTenant(named) : null;
+    if (named && !app) throw errorPage('invalid_request', 'The launch names an app that is not registered');
+    const connection = app ? candidates.find((c) => c.tenantId === app.tenantId) : candidates.length === 1 ? candidates[0] : undefined;
+    // Nothing is fetched from an iss that is not a live connection's FHIR base.
+    if (!connection) throw errorPage('invalid_request', candidates.length > 1 ? 'Several tenants connect to this EHR: the launch URL must name the app' : 'iss is not the FHIR base of a live connection');
+    const target = app ?? (await this.onlyAppOf(connection.tenantId));
+    return this.beginUpstream(connection, target, 'ehr', { launch }, null);
+  }
+
+  private async onlyAppOf(tenantId: string): Promise<SmartApp> {
+    const apps = await this.apps.list(tenantId);
+    if (apps.length !== 1 || !apps[0]) throw errorPage('invalid_request', apps.length === 0 ? 'No SMART app is registered for this connection' : 'The launch URL must name the app');
+    return apps[0];
+  }
+
+  private async beginUpstream(connection: Connection, app: SmartApp, kind: 'ehr' | 'standalone', extra: { launch?: string }, appRequest: SmartAppRequest | null): Promise<string> {
+    const failed = (error: OAuthErrorCode, description: string, status: number) =>
+      appRequest ? new SmartOAuthError(error, description, { kind: 'redirect', redirectUri: appRequest.redirectUri, state: appRequest.state }) : errorPage(error, description, status);
+    if (!connection.smartClientId || !connection.fhirBaseUrl) throw failed('unauthorized_client', 'This connection is not set up for SMART launch', 400);
+    let authorizeUrl: string;
+    try {
+      authorizeUrl = (await this.upstream.endpointsOf(connection)).authorize;
+    } catch (e) {
+      if (e instanceof EhrUnavailable) throw failed('temporarily_unavailable', 'The EHR is not answering', 502);
+      throw e;
+    }
+    const state = newOneTimeValue();
+    const verifier = newOneTimeValue();
+    const id = randomUUID();
+    await this.launches.begin({
+      id,
+      tenantId: connection.tenantId,
+      connectionId: connection.id,
+      appId: app.id,
+      kind,
+      upstreamStateHash: hashOf(state),
+      upstreamVerifier: await this.upstream.seal(connection, id, 'verifier', verifier),
+      appRequest,
+    });
+    const clinical = clinicalScopesOf(appRequest?.scopes ?? app.scopes).map((s) => `${s.level}/${s.resourceType}.${[...s.interactions].join('')}`);
+    const scope = [kind === 'ehr' ? 'launch' : 'launch/patient', ...UPSTREAM_IDENTITY_SCOPES, ...new Set(clinical)].join(' ');
+    return withQuery(authorizeUrl, {
+      response_type: 'code',
+      client_id: connection.smartClientId,
+      redirect_uri: this.urls.callback,
+      scope,
+      state,
+      aud: connection.fhirBaseUrl,
+      code_challenge: this.upstream.challengeOf(verifier),
+      code_challenge_method: 'S256',
+      ...(extra.launch ? { launch: extra.launch } : {}),
+    });
+  }
+
+  /** `GET /smart/callback?code=&state=` (or `error=`): the EHR's answer; on to the app. */
+  async callback(p: Params): Promise<string> {
+    const state = param(p, 'state');
+    const launch = state ? await this.launches.spendUpstreamState(hashOf(state), new Date(Date.now() - UPSTREAM_STATE_TTL_MS)) : null;
+    if (!launch) throw errorPage('invalid_request', 'This sign-in is unknown, already used or expired: start the launch again');
+    const app = await this.apps.findCredentialById(launch.appId);
+    const connection = await this.connections.findById(launch.tenantId, launch.connectionId);
+    if (!app || !connection) throw errorPage('invalid_request', 'The app or connection of this launch no longer exists');
+    const request = launch.appRequest;
+    const failed = (error: OAuthErrorCode, description: string, status: number) =>
+      request ? new SmartOAuthError(error, description, { kind: 'redirect', redirectUri: request.redirectUri, state: request.state }) : errorPage(error, description, status);
+    const ehrError = param(p, 'error');
+    if (ehrError) {
+      const passed = PASSED_ON_EHR_ERRORS.has(ehrError as OAuthErrorCode) ? (ehrError as OAuthErrorCode) : 'access_denied';
+      throw failed(passed, 'The EHR did not authorize the launch', 403);
+    }
+    const code = param(p, 'code');
+    if (!code) throw failed('invalid_request', 'The EHR answered without a code', 400);
+    try {
+      await this.upstream.authorize(connection, launch, code, this.urls.callback);
+    } catch (e) {
+      if (e instanceof EhrUnavailable) throw failed('temporarily_unavailable', 'The EHR is not answering', 502);
+      if (e instanceof EhrRefused) throw failed('access_denied', 'The EHR refused the sign-in', 403);
+      throw e;
+    }
+    if (request) return this.issueCode(launch, request);
+    const gatewayLaunch = newOneTimeValue();
+    await this.launches.issueLaunch(launch.id, hashOf(gatewayLaunch), new Date(Date.now() + LAUNCH_TTL_MS));
+    return withQuery(app.launchUrl, { iss: this.urls.issuer(connection.id), launch: gatewayLaunch });
+  }
+
+  /** `GET|POST /smart/authorize`: the app's authorization request at the gateway. */
+  async authorize(p: Params): Promise<string> {
+    const clientId = param(p, 'client_id');
+    const app = clientId ? await this.apps.findCredentialAnyTenant(clientId) : null;
+    if (!app) throw errorPage('invalid_client', 'Unknown client_id');
+    const redirectUri = param(p, 'redirect_uri');
+    // Never redirect to a URI the app did not register.
+    if (!redirectUri || !app.redirectUris.includes(redirectUri)) throw errorPage('invalid_request', 'redirect_uri is not one the app registered');
+    const state = param(p, 'state') ?? null;
+    const fail = (error: OAuthErrorCode, description: string) => new SmartOAuthError(error, description, { kind: 'redirect', redirectUri, state });
+    if (param(p, 'response_type') !== 'code') throw fail('unsupported_response_type', 'Only response_type=code is supported');
+    const challenge = param(p, 'code_challenge');
+    if (param(p, 'code_challenge_method') !== 'S256' || !challenge || !PKCE_CHALLENGE.test(challenge)) throw fail('invalid_request', 'PKCE with code_challenge_method=S256 is required');
+    const aud = param(p, 'aud');
+    const connectionId = aud ? connectionOfAudience(this.publicUrl, aud) : null;
+    const connection = connectionId ? await this.connections.findById(app.tenantId, connectionId) : null;
+    if (!connection || connection.status !== 'live') throw fail('invalid_request', 'aud must be the FHIR base of a live connection of this app');
+    const requested = (param(p, 'scope') ?? '').split(' ').filter(Boolean);
+    const scopes = grantableScopes(requested, app.scopes);
+    if (clinicalScopesOf(scopes).length === 0) throw fail('invalid_scope', 'No requested clinical scope is allowed for this app');
+    const request: SmartAppRequest = { redirectUri, state, codeChallenge: challenge, nonce: param(p, 'nonce') ?? null, scopes };
+    if (scopes.includes('launch')) {
+      const given = param(p, 'launch');
+      const launch = given ? await this.launches.spendLaunch(hashOf(given), app.id) : null;
+      if (!launch || launch.connectionId !== connection.id) throw fail('invalid_request', 'launch is unknown, already used, expired or for another FHIR base');
+      return this.issueCode(launch, request);
+    }
+    if (scopes.includes('launch/patient')) return this.beginUpstream(connection, app, 'standalone', {}, request);
+    throw fail('invalid_scope', 'Ask for launch (EHR launch) or launch/patient (standalone launch)');
+  }
+
+  private async issueCode(launch: SmartLaunch, request: SmartAppRequest): Promise<string> {
+    const code = newOneTimeValue();
+    await this.launches.issueCode(launch.id, hashOf(code), new Date(Date.now() + CODE_TTL_MS), request, request.scopes);
+    return withQuery(request.redirectUri, { code, ...(request.state !== null ? { state: request.state } : {}) });
+  }
+}

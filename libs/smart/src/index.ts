@@ -1,0 +1,4 @@
+export * from './apps';
+export * from './scopes';
+export * from './access';
+export * from './broker';
