@@ -73,6 +73,7 @@ describe('connections and the vault', () => {
     expect(report.status).toBe(200);
     expect(report.body.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
       ['smart-configuration', 'passed'],
+      ['smart-launch', 'skipped'],
       ['capability-statement', 'passed'],
       ['access-token', 'passed'],
     ]);

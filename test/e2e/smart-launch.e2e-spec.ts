@@ -132,6 +132,22 @@ describe('discovery', () => {
     }
   });
 
+  it('puts the same endpoints in the CapabilityStatement’s SMART security extension', async () => {
+    const metadata = await stack.call('GET', `/fhir/r4/${cid}/metadata`, a.key);
+    expect(metadata.status).toBe(200);
+    const security = metadata.body.rest.find((r: any) => r.mode === 'server').security;
+    expect(security.service[0].coding[0].code).toBe('SMART-on-FHIR');
+    const uris = Object.fromEntries(security.extension[0].extension.map((e: any) => [e.url, e.valueUri]));
+    expect(uris).toEqual({ authorize: `${stack.base}/smart/authorize`, token: `${stack.base}/smart/token` });
+  });
+
+  it('the connection test checks the EHR serves the launch and names what to register', async () => {
+    const report = await stack.call('POST', `/v1/connections/${cid}/test`, a.key);
+    const step = report.body.steps.find((s: any) => s.name === 'smart-launch');
+    expect(step).toMatchObject({ status: 'passed' });
+    expect(step.detail).toContain(`${stack.base}/smart/callback`);
+  });
+
   it('answers 404 for a connection that is not there', async () => {
     const res = await fetch(`${stack.base}/fhir/r4/${randomUUID()}/.well-known/smart-configuration`);
     expect(res.status).toBe(404);

@@ -40,6 +40,8 @@ const INTERNAL_HINT = 'Something unexpected failed inside Switchboard: run the t
 const STEP_HINTS: Record<string, string> = {
   missing_fhir_base_url: 'Set the FHIR base URL the hospital gave you (it ends with the FHIR version path, e.g. …/api/FHIR/R4).',
   not_capability_statement: 'The FHIR base URL answers, but not with FHIR: check that it is the FHIR endpoint itself, not the vendor’s portal or documentation page.',
+  no_authorization_endpoint: 'The EHR does not serve SMART App Launch at this FHIR base: ask the hospital for its launch-enabled base URL, or clear the SMART client id.',
+  pkce_not_advertised: 'The EHR does not list S256 PKCE; the gateway always sends it: ask the hospital whether its authorization server checks PKCE.',
   missing_signing_key: 'Generate a signing key for this connection, then paste the JWKS URL into the hospital’s app registration.',
   missing_client_secret: 'Enter the client secret the hospital issued for this app; it is stored write-only and used only for token requests.',
   missing_mllp_endpoint: 'Set the site’s MLLP host and port to send orders and notes; a site that only sends to Switchboard needs none.',

@@ -26,7 +26,7 @@ import {
 } from './connection-test-steps';
 import { ConnectionService } from './connection.service';
 import type { OutboundPolicy } from './outbound-policy';
-import { discoverTokenUrl } from './smart-discovery';
+import { discoverTokenUrl, type Discovery } from './smart-discovery';
 
 const ASSERTION_LIFETIME_SECONDS = 240;
 
@@ -102,11 +102,14 @@ export class ConnectionTestService {
       await step('configuration', () => Promise.reject(new StepFailure('no FHIR base URL is set', 'missing_fhir_base_url')));
       return;
     }
+    let discovery: Discovery | null = null;
     await step('smart-configuration', async () => {
       const found = await discoverTokenUrl(base, outbound);
+      discovery = found;
       state.tokenUrl ??= found.tokenUrl;
       return `token endpoint ${new URL(found.tokenUrl).host}${new URL(found.tokenUrl).pathname}`;
     });
+    await this.smartLaunchCheck(connection, discovery, step, skip);
     await step('capability-statement', async () => {
       const res = await guardedFetch(`${base}/metadata`, { headers: { accept: 'application/fhir+json' } }, outbound.policy, fetchOptions(outbound));
       if (res.status !== 200) throw new StepFailure(`GET /metadata answered HTTP ${res.status}`, `http_${res.status}`);
@@ -159,6 +162,19 @@ export class ConnectionTestService {
       const expiresIn = expiresInSeconds(body.expires_in);
       if (expiresIn) state.tokenExpiresAt = new Date(Date.now() + expiresIn * 1000);
       return `access token issued${expiresIn ? `, expires in ${expiresIn} s` : ''}`;
+    });
+  }
+
+  /** SMART App Launch: whether the EHR serves the user-facing launch the connection is set up for (the hospital registered the gateway). */
+  private async smartLaunchCheck(connection: Connection, discovery: Discovery | null, step: RunStep, skip: SkipStep): Promise<void> {
+    if (!connection.smartClientId) return skip('smart-launch', 'no SMART client id is set: apps cannot launch from this EHR');
+    if (!discovery) return skip('smart-launch', 'the EHR serves no SMART configuration');
+    const found: Discovery = discovery;
+    await step('smart-launch', () => {
+      if (!found.authorizeUrl) return Promise.reject(new StepFailure('the EHR advertises no authorization_endpoint: it does not serve SMART App Launch', 'no_authorization_endpoint'));
+      const where = `${new URL(found.authorizeUrl).host}${new URL(found.authorizeUrl).pathname}`;
+      if (!found.pkceMethods.includes('S256')) return Promise.resolve({ warning: `authorize endpoint ${where}, but S256 PKCE is not advertised (the gateway always sends it)`, code: 'pkce_not_advertised' });
+      return Promise.resolve(`authorize endpoint ${where}; launch from the EHR with ${this.connections.smartUrls.launch} and register ${this.connections.smartUrls.callback} as the redirect URI`);
     });
   }
 

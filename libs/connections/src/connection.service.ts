@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { smartUrls, type SmartUrls } from './smart-urls';
 import { ErrorCode, foundOrFail, SbError, scopesGrant, type Actor } from '@sb/core';
 import { Database, ConnectionRepository, Hl7InboundRepository, type Connection, type ConnectionPatch, type ConnectionStatus } from '@sb/db';
 import {
@@ -41,6 +42,11 @@ export class ConnectionService {
     private readonly connections: ConnectionRepository,
     private readonly inbound: Hl7InboundRepository,
   ) {}
+
+  /** The gateway's SMART App Launch endpoints (what a hospital registers at the EHR). */
+  get smartUrls(): SmartUrls {
+    return smartUrls(this.config.publicUrl);
+  }
 
   outboundPolicy(connection: Pick<Connection, 'environment'>): OutboundPolicy {
     return outboundPolicyFor(this.config, connection.environment);

@@ -9,3 +9,4 @@ export * from './connections.module';
 export * from './lifecycle';
 export * from './outbound-policy';
 export * from './sandbox-provisioner';
+export * from './smart-urls';

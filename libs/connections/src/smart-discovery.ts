@@ -11,12 +11,19 @@ const smartConfiguration = z.object({
   token_endpoint: z.string().min(1),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
   token_endpoint_auth_signing_alg_values_supported: z.array(z.string()).optional(),
+  authorization_endpoint: z.string().min(1).optional(),
+  code_challenge_methods_supported: z.array(z.string()).optional(),
+  capabilities: z.array(z.string()).optional(),
 });
 
 export interface Discovery {
   tokenUrl: string;
   authMethods: string[];
   signingAlgs: string[];
+  /** SMART App Launch (user-facing): the EHR's authorize endpoint, PKCE methods and capabilities, when it serves the launch. */
+  authorizeUrl: string | null;
+  pkceMethods: string[];
+  capabilities: string[];
 }
 
 /** Reads `<base>/.well-known/smart-configuration`; the token URL found is vetted like any other. */
@@ -40,5 +47,8 @@ export async function discoverTokenUrl(fhirBaseUrl: string, outbound: OutboundPo
     tokenUrl: await validateConnectionUrl(parsed.data.token_endpoint, 'tokenUrl', outbound),
     authMethods: parsed.data.token_endpoint_auth_methods_supported ?? [],
     signingAlgs: parsed.data.token_endpoint_auth_signing_alg_values_supported ?? [],
+    authorizeUrl: parsed.data.authorization_endpoint ?? null,
+    pkceMethods: parsed.data.code_challenge_methods_supported ?? [],
+    capabilities: parsed.data.capabilities ?? [],
   };
 }

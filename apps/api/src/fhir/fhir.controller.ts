@@ -8,6 +8,8 @@ import { ClinicalService } from '@sb/clinical';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, notFound, SbError, type Actor } from '@sb/core';
 import { IdParam, DocumentResponse } from '@sb/http';
+import { smartUrls } from '@sb/connections';
+import { withSmartSecurity } from '@sb/smart';
 import type { Response } from 'express';
 import { Inject } from '@nestjs/common';
 import { tenantOf } from '../admin/tenant-of';
@@ -51,7 +53,9 @@ export class FhirController {
   async metadata(@CurrentActor() actor: Actor, @IdParam('Connection', 'connectionId') connectionId: string, @Res({ passthrough: true }) res: Response) {
     res.type(FHIR_JSON);
     const statement = await this.clinical.capabilityStatement(tenantOf(actor), connectionId, actor);
-    return this.bulk.withExportCapability(tenantOf(actor), connectionId, statement);
+    const connection = await this.clinical.connection(tenantOf(actor), connectionId, actor);
+    const secured = connection.smartClientId ? withSmartSecurity(statement, smartUrls(this.config.publicUrl)) : statement;
+    return this.bulk.withExportCapability(tenantOf(actor), connectionId, secured);
   }
 
   @Get(':connectionId/:type/:id')

@@ -6,7 +6,7 @@ import { grantableScopes, clinicalScopesOf } from '../scopes';
 import { EhrRefused, EhrUnavailable } from './ehr-smart-client';
 import { hashOf, newOneTimeValue } from './one-time-values';
 import { errorPage, SmartOAuthError, type OAuthErrorCode } from './smart-oauth-error';
-import { connectionOfAudience, smartUrls, type SmartUrls } from './smart-urls';
+import { connectionOfAudience, smartUrls, type SmartUrls } from '@sb/connections';
 import { UpstreamTokens } from './upstream-tokens';
 
 /** The EHR's `state` is good for this long (the clinician may take a while at the EHR's login). */

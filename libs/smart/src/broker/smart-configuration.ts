@@ -1,4 +1,5 @@
-import type { SmartUrls } from './smart-urls';
+import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { SmartUrls } from '@sb/connections';
 
 /** The capabilities the gateway offers every app, whatever the EHR behind it (SMART App Launch 2.2 §conformance). */
 export const SMART_CAPABILITIES = [
@@ -50,4 +51,9 @@ export function smartSecurityOf(urls: SmartUrls) {
       },
     ],
   };
+}
+
+/** The statement with the SMART security block on its server `rest` entry (a connection set up for SMART launch). */
+export function withSmartSecurity(statement: CapabilityStatement, urls: SmartUrls): CapabilityStatement {
+  return { ...statement, rest: (statement.rest ?? []).map((rest) => (rest.mode === 'server' ? { ...rest, security: { ...rest.security, ...smartSecurityOf(urls) } } : rest)) };
 }

@@ -5,7 +5,7 @@ import { CallRecordRepository, ConnectionRepository, SmartAppRepository, SmartLa
 import { randomUUID } from 'node:crypto';
 import { hashOf, newOneTimeValue, s256Challenge } from './one-time-values';
 import { tokenError } from './smart-oauth-error';
-import { smartUrls, type SmartUrls } from './smart-urls';
+import { smartUrls, type SmartUrls } from '@sb/connections';
 
 /** SMART recommends access tokens of at most an hour. */
 export const SMART_ACCESS_TOKEN_TTL_SECONDS = 3600;
