@@ -63,9 +63,9 @@ async function epicConnection(t: E2eTenant, name: string): Promise<string> {
 }
 
 /** The EHR launches the gateway; the gateway goes to the EHR's authorize; the EHR answers the callback; the gateway opens the app. */
-async function ehrLaunchToApp(app: Registered, patient: string, encounter?: string): Promise<{ iss: string; launch: string; upstream: URL }> {
+async function ehrLaunchToApp(app: Registered, patient: string, vendor = 'epic'): Promise<{ iss: string; launch: string; upstream: URL }> {
   const gatewayLaunch = `${stack.base}/smart/launch?app=${app.clientId}`;
-  const simulator = await hop(`${stack.sandboxUrl}/_sandbox/smart/launch?vendor=epic&patient=${patient}${encounter ? `&encounter=${encounter}` : ''}&app=${encodeURIComponent(gatewayLaunch)}`);
+  const simulator = await hop(`${stack.sandboxUrl}/_sandbox/smart/launch?vendor=${vendor}&patient=${patient}&app=${encodeURIComponent(gatewayLaunch)}`);
   expect(simulator.status).toBe(302);
   secret(simulator.location?.searchParams.get('launch'));
   const toEhr = await hop(simulator.location!.href);
@@ -361,6 +361,50 @@ describe('standalone launch and EHR errors', () => {
     const toApp = await hop(ehr.location!.href);
     expect(toApp.location?.searchParams.get('error')).toBe('temporarily_unavailable');
     expect(toApp.location?.searchParams.get('state')).toBe(auth.state);
+  });
+});
+
+describe('each EHR error switch reaches the app as the matching OAuth error', () => {
+  let app: Registered;
+  beforeAll(async () => {
+    app = await registerApp(a, ['launch/patient', 'patient/*.rs']);
+  });
+  afterEach(() => sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error: null }));
+
+  it.each([
+    ['auth_invalid_scope', 'invalid_scope'],
+    ['auth_invalid_client_id', 'unauthorized_client'],
+    ['token_invalid_token', 'access_denied'],
+    ['token_invalid_scope', 'invalid_scope'],
+    ['auth_invalid_client_secret', 'unauthorized_client'],
+  ])('%s → %s', async (error, expected) => {
+    await sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error });
+    const auth = await authorizeAtGateway(app, `${stack.base}/fhir/r4/${cid}`, { scope: 'launch/patient patient/*.rs' });
+    secret(auth.location?.searchParams.get('state'));
+    const ehr = await hop(auth.location!.href);
+    secret(ehr.location?.searchParams.get('code'));
+    const toApp = await hop(ehr.location!.href);
+    expect(`${toApp.location?.origin}${toApp.location?.pathname}`).toBe(APP_REDIRECT);
+    expect(toApp.location?.searchParams.get('error')).toBe(expected);
+    expect(toApp.location?.searchParams.get('state')).toBe(auth.state);
+    expect(toApp.location?.searchParams.get('code')).toBeNull();
+  });
+});
+
+describe('EHR launch from the Oracle-like EHR', () => {
+  it('launches, and the token reads the launch patient', async () => {
+    const created = await stack.call('POST', '/v1/connections', a.key, { name: 'oracle smart', vendor: 'oracle', environment: 'sandbox' });
+    expect(created.body.status).toBe('live');
+    const oracle = created.body.id;
+    const oraclePatient = (await sandbox<{ oracle: { standalonePatient: string } }>('GET', '/_sandbox/smart/settings')).oracle.standalonePatient;
+    const app = await registerApp(a, ['launch', 'openid', 'fhirUser', 'patient/*.rs']);
+    const launched = await ehrLaunchToApp(app, oraclePatient, 'oracle');
+    expect(launched.iss).toBe(`${stack.base}/fhir/r4/${oracle}`);
+    const auth = await authorizeAtGateway(app, launched.iss, { launch: launched.launch, scope: 'launch openid fhirUser patient/*.rs' });
+    const res = await token({ grant_type: 'authorization_code', code: auth.location?.searchParams.get('code') ?? '', redirect_uri: APP_REDIRECT, code_verifier: auth.verifier, client_id: app.clientId });
+    expect(res.status).toBe(200);
+    expect(res.body.patient).toBe(oraclePatient);
+    expect((await stack.call('GET', `/fhir/r4/${oracle}/Patient/${oraclePatient}`, res.body.access_token)).status).toBe(200);
   });
 });
 

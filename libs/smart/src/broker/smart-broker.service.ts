@@ -20,7 +20,26 @@ const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
 const MAX_PARAM_CHARS = 2048;
 /** What the gateway always asks of the EHR beside the app's clinical scopes: who the user is, and a way to refresh. */
 const UPSTREAM_IDENTITY_SCOPES = ['openid', 'fhirUser', 'offline_access'];
-const PASSED_ON_EHR_ERRORS = new Set<OAuthErrorCode>(['access_denied', 'invalid_scope', 'unauthorized_client', 'temporarily_unavailable', 'server_error']);
+/**
+ * What the app is told when the EHR refuses: the user's and the scope's refusals pass through;
+ * the EHR refusing the gateway's own registration is the gateway's client being unauthorized
+ * there; anything else the EHR says at authorize is a denial, at its token endpoint a failure.
+ */
+const APP_ERROR_FOR_EHR_AUTHORIZE: Record<string, OAuthErrorCode> = {
+  access_denied: 'access_denied',
+  invalid_scope: 'invalid_scope',
+  invalid_client: 'unauthorized_client',
+  unauthorized_client: 'unauthorized_client',
+  temporarily_unavailable: 'temporarily_unavailable',
+  server_error: 'server_error',
+};
+const APP_ERROR_FOR_EHR_TOKEN: Record<string, OAuthErrorCode> = {
+  invalid_client: 'unauthorized_client',
+  unauthorized_client: 'unauthorized_client',
+  invalid_scope: 'invalid_scope',
+  invalid_grant: 'access_denied',
+  access_denied: 'access_denied',
+};
 
 type Params = Record<string, string | undefined>;
 
@@ -133,7 +152,7 @@ export class SmartBrokerService {
       request ? new SmartOAuthError(error, description, { kind: 'redirect', redirectUri: request.redirectUri, state: request.state }) : errorPage(error, description, status);
     const ehrError = param(p, 'error');
     if (ehrError) {
-      const passed = PASSED_ON_EHR_ERRORS.has(ehrError as OAuthErrorCode) ? (ehrError as OAuthErrorCode) : 'access_denied';
+      const passed = APP_ERROR_FOR_EHR_AUTHORIZE[ehrError] ?? 'access_denied';
       throw failed(passed, 'The EHR did not authorize the launch', 403);
     }
     const code = param(p, 'code');
@@ -142,7 +161,7 @@ export class SmartBrokerService {
       await this.upstream.authorize(connection, launch, code, this.urls.callback);
     } catch (e) {
       if (e instanceof EhrUnavailable) throw failed('temporarily_unavailable', 'The EHR is not answering', 502);
-      if (e instanceof EhrRefused) throw failed('access_denied', 'The EHR refused the sign-in', 403);
+      if (e instanceof EhrRefused) throw failed(APP_ERROR_FOR_EHR_TOKEN[e.oauthError] ?? 'server_error', 'The EHR refused the sign-in', 403);
       throw e;
     }
     if (request) return this.issueCode(launch, request);
