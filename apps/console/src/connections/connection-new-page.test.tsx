@@ -38,6 +38,7 @@ describe('add connection', () => {
     await fill(user, screen.getByRole('textbox', { name: /FHIR base URL/ }), 'https://fhir-ehr.cerner.example/r4/abc');
     await fill(user, screen.getByRole('textbox', { name: /Client ID/ }), 'sys-account-1');
     await fill(user, screen.getByLabelText(/^Client secret/), 's3cr3t-value');
+    await fill(user, screen.getByRole('textbox', { name: /SMART launch client ID/ }), 'launch-client-7');
     await user.click(screen.getByRole('checkbox', { name: /Read patients/ }));
     await user.click(screen.getByRole('checkbox', { name: /Create notes \(DocumentReference\)/ }));
     await user.click(screen.getByRole('button', { name: 'Create connection' }));
@@ -49,6 +50,7 @@ describe('add connection', () => {
       vendor: 'oracle',
       fhirBaseUrl: 'https://fhir-ehr.cerner.example/r4/abc',
       clientId: 'sys-account-1',
+      smartClientId: 'launch-client-7',
       scopes: ['system/Patient.read', 'system/DocumentReference.write'],
     });
     expect(api.sent('PUT', '/v1/connections/c-ora/secrets/client_secret')[0]?.body).toEqual({ value: 's3cr3t-value' });

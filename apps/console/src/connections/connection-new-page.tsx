@@ -31,6 +31,7 @@ export default function ConnectionNewPage() {
   const [tokenUrl, setTokenUrl] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
+  const [smartClientId, setSmartClientId] = useState('');
   const [authAlg, setAuthAlg] = useState<AssertionAlg>('RS384');
   const [scopes, setScopes] = useState<string[]>([]);
   const [mllpHost, setMllpHost] = useState('');
@@ -65,12 +66,13 @@ export default function ConnectionNewPage() {
           vendor,
           fhirBaseUrl: blank(fhirBaseUrl),
           clientId: blank(clientId),
+          smartClientId: blank(smartClientId),
           authAlg,
           ...(vendor === 'fhir' && blank(tokenUrl) ? { tokenUrl: blank(tokenUrl) } : {}),
           ...(scopes.length ? { scopes } : {}),
         };
       case 'oracle':
-        return { ...common, vendor, fhirBaseUrl: blank(fhirBaseUrl), clientId: blank(clientId), ...(scopes.length ? { scopes } : {}) };
+        return { ...common, vendor, fhirBaseUrl: blank(fhirBaseUrl), clientId: blank(clientId), smartClientId: blank(smartClientId), ...(scopes.length ? { scopes } : {}) };
       case 'athena':
         return { ...common, vendor, ...athenaInput(athena) };
       case 'hl7v2':
@@ -208,6 +210,12 @@ export default function ConnectionNewPage() {
                 />
               )}
               <ScopePicker vendor={vendor} value={scopes} onChange={setScopes} />
+              <TextInput
+                label="SMART launch client ID (optional)"
+                description="For apps launched from inside this EHR: the client ID the hospital gave the gateway, registered with the redirect URI <gateway>/smart/callback. Sandbox connections get one by themselves."
+                value={smartClientId}
+                onChange={(e) => setSmartClientId(e.currentTarget.value)}
+              />
             </Stack>
           )}
 

@@ -131,8 +131,8 @@ export interface AthenaCreateInput {
 
 /** Create body per vendor, as libs/connections' createConnectionSchema accepts it. */
 export type CreateConnectionInput =
-  | { vendor: 'epic' | 'fhir'; name: string; environment: 'sandbox' | 'production'; fhirBaseUrl?: string; tokenUrl?: string; clientId?: string; scopes?: string[]; authAlg?: AssertionAlg }
-  | { vendor: 'oracle'; name: string; environment: 'sandbox' | 'production'; fhirBaseUrl?: string; clientId?: string; scopes?: string[]; clientSecretName?: string }
+  | { vendor: 'epic' | 'fhir'; name: string; environment: 'sandbox' | 'production'; fhirBaseUrl?: string; tokenUrl?: string; clientId?: string; smartClientId?: string; scopes?: string[]; authAlg?: AssertionAlg }
+  | { vendor: 'oracle'; name: string; environment: 'sandbox' | 'production'; fhirBaseUrl?: string; clientId?: string; smartClientId?: string; scopes?: string[]; clientSecretName?: string }
   | AthenaCreateInput
   | {
       vendor: 'hl7v2';
