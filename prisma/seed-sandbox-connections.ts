@@ -60,6 +60,16 @@ async function sandboxAnchor(sandboxUrl: string): Promise<string> {
   return health.anchor ?? '2026-11-02';
 }
 
+/** How to try a SMART EHR launch: register an app, then open the sandbox EHR's launch button in a browser. */
+function smartLaunchHint(publicUrl: string, sandboxUrl: string, patientId: string): string[] {
+  const app = { name: 'My telehealth app', launchUrl: 'http://localhost:8080/launch', redirectUris: ['http://localhost:8080/callback'], scopes: ['launch', 'openid', 'fhirUser', 'patient/*.rs'] };
+  return [
+    `      SMART EHR launch: register an app (note its clientId), then open the EHR's launch in a browser:`,
+    `      curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '${JSON.stringify(app)}' ${publicUrl}/v1/smart-apps`,
+    `      ${sandboxUrl}/_sandbox/smart/launch?vendor=epic&patient=${patientId}&app=${encodeURIComponent(`${publicUrl}/smart/launch?app=`)}<clientId>`,
+  ];
+}
+
 @Module({ imports: [ConfigModule, DbModule, ConnectionsModule] })
 class SeedConnectionsModule {}
 
@@ -89,6 +99,7 @@ async function seedConnections(): Promise<void> {
         `      curl -s -H "Authorization: Bearer $KEY" ${config.publicUrl}/fhir/r4/${connection.id}/Patient/${patients[0]?.id ?? '<id>'}`,
         // athena's simulated practice books into open slots; its schedule follows the sandbox dataset's anchor date.
         ...(demo.vendor === 'athena' ? [`      curl -s -H "Authorization: Bearer $KEY" '${config.publicUrl}/fhir/r4/${connection.id}/Slot?start=ge${await sandboxAnchor(config.sandboxUrl)}'`] : []),
+        ...(demo.vendor === 'epic' ? smartLaunchHint(config.publicUrl, config.sandboxUrl, patients[0]?.id ?? '<id>') : []),
       );
     }
     lines.push(...(await seedHl7Site(connections, app.get(ClinicalStoreRepository), tenant.id, existing.find((c) => c.name === HL7_DEMO.name))));
