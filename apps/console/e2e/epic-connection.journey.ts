@@ -19,7 +19,7 @@ test('an owner adds a production Epic connection, registers its JWKS URL, tests 
   const clientId = unique('journey-client');
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('FHIR base URL').fill(`${stack.sandbox}/epic/api/FHIR/R4`);
-  await page.getByLabel('Client ID').fill(clientId);
+  await page.getByLabel('Client ID', { exact: true }).fill(clientId);
   await page.getByRole('checkbox', { name: /read patients/i }).check();
   await expectAccessible(page, 'new connection');
   await snap(page, '02-new-epic');

@@ -53,7 +53,7 @@ test('an owner adds an Oracle Health connection: the client secret is entered on
   const name = `Riverside Regional ${unique('oracle')}`;
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('FHIR base URL').fill(fhirBaseUrl);
-  await page.getByLabel('Client ID').fill(clientId);
+  await page.getByLabel('Client ID', { exact: true }).fill(clientId);
   await page.getByLabel('Client secret').fill(clientSecret);
   await page.getByRole('checkbox', { name: /read patients/i }).check();
   await expectAccessible(page, 'new Oracle Health connection');
