@@ -7,7 +7,9 @@
  * token. A second app is the stock SMART JavaScript client, `fhirclient`, in Node.
  */
 import { findLeaks, startE2eStack, type E2eStack, type E2eTenant } from '@sb/testing';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 let stack: E2eStack;
@@ -63,10 +65,10 @@ async function epicConnection(t: E2eTenant, name: string): Promise<string> {
 }
 
 /** The EHR launches the gateway; the gateway goes to the EHR's authorize; the EHR answers the callback; the gateway opens the app. */
-async function ehrLaunchToApp(app: Registered, patient: string, vendor = 'epic'): Promise<{ iss: string; launch: string; upstream: URL }> {
+async function ehrLaunchToApp(app: Registered, patient: string, vendor = 'epic', extra = ''): Promise<{ iss: string; launch: string; upstream: URL }> {
   const gatewayLaunch = `${stack.base}/smart/launch?app=${app.clientId}`;
-  const simulator = await hop(`${stack.sandboxUrl}/_sandbox/smart/launch?vendor=${vendor}&patient=${patient}&app=${encodeURIComponent(gatewayLaunch)}`);
-  expect(simulator.status).toBe(302);
+  const simulator = await hop(`${stack.sandboxUrl}/_sandbox/smart/launch?vendor=${vendor}&patient=${patient}${extra}&app=${encodeURIComponent(gatewayLaunch)}`);
+  expect({ status: simulator.status, page: simulator.status === 302 ? '' : simulator.text }).toEqual({ status: 302, page: '' });
   secret(simulator.location?.searchParams.get('launch'));
   const toEhr = await hop(simulator.location!.href);
   expect(toEhr.status).toBe(302);
@@ -391,6 +393,58 @@ describe('each EHR error switch reaches the app as the matching OAuth error', ()
   });
 });
 
+describe('a confidential asymmetric app (private_key_jwt)', () => {
+  let jwksServer: Server;
+  let key: CryptoKey;
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES384');
+    key = pair.privateKey;
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'app-key-1', alg: 'ES384', use: 'sig' }] });
+    jwksServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise((r) => jwksServer.close(r)));
+
+  const assertion = async (clientId: string, signWith: CryptoKey, jti = randomUUID()) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384', kid: 'app-key-1', typ: 'JWT' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(`${stack.base}/smart/token`)
+      .setIssuedAt()
+      .setExpirationTime('4m')
+      .setJti(jti)
+      .sign(signWith);
+
+  it('authenticates with an assertion signed by its registered key, once per jti', async () => {
+    const res = await stack.call('POST', '/v1/smart-apps', a.key, {
+      name: 'asymmetric app',
+      launchUrl: APP_LAUNCH,
+      redirectUris: [APP_REDIRECT],
+      scopes: ['launch', 'patient/*.rs'],
+      confidential: true,
+      jwksUrl: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.clientSecret).toBeUndefined();
+    const app: Registered = { clientId: res.body.clientId };
+    const exchange = async (clientAssertion: string) => {
+      const launched = await ehrLaunchToApp(app, patient);
+      const auth = await authorizeAtGateway(app, launched.iss, { launch: launched.launch, scope: 'launch patient/*.rs' });
+      return token({ grant_type: 'authorization_code', code: auth.location?.searchParams.get('code') ?? '', redirect_uri: APP_REDIRECT, code_verifier: auth.verifier, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion });
+    };
+    const signed = await assertion(app.clientId, key);
+    const ok = await exchange(signed);
+    expect(ok.status).toBe(200);
+    expect(ok.body.patient).toBe(patient);
+    expect((await exchange(signed)).body.error).toBe('invalid_client');
+    const stranger = await generateKeyPair('ES384');
+    const forged = await exchange(await assertion(app.clientId, stranger.privateKey));
+    expect(forged.status).toBe(401);
+    expect(forged.body.error).toBe('invalid_client');
+  });
+});
+
 describe('EHR launch from the Oracle-like EHR', () => {
   it('launches, and the token reads the launch patient', async () => {
     const created = await stack.call('POST', '/v1/connections', a.key, { name: 'oracle smart', vendor: 'oracle', environment: 'sandbox' });
@@ -398,7 +452,9 @@ describe('EHR launch from the Oracle-like EHR', () => {
     const oracle = created.body.id;
     const oraclePatient = (await sandbox<{ oracle: { standalonePatient: string } }>('GET', '/_sandbox/smart/settings')).oracle.standalonePatient;
     const app = await registerApp(a, ['launch', 'openid', 'fhirUser', 'patient/*.rs']);
-    const launched = await ehrLaunchToApp(app, oraclePatient, 'oracle');
+    // The sandbox's Oracle tenant is the last path segment of the connection's FHIR base.
+    const oracleTenant = String(created.body.fhirBaseUrl).split('/').pop();
+    const launched = await ehrLaunchToApp(app, oraclePatient, 'oracle', `&tenant=${oracleTenant}`);
     expect(launched.iss).toBe(`${stack.base}/fhir/r4/${oracle}`);
     const auth = await authorizeAtGateway(app, launched.iss, { launch: launched.launch, scope: 'launch openid fhirUser patient/*.rs' });
     const res = await token({ grant_type: 'authorization_code', code: auth.location?.searchParams.get('code') ?? '', redirect_uri: APP_REDIRECT, code_verifier: auth.verifier, client_id: app.clientId });

@@ -24,7 +24,7 @@ const tokenResponseSchema = z.object({
 });
 const smartConfigurationSchema = z.object({ issuer: z.string(), authorization_endpoint: z.string(), token_endpoint: z.string(), capabilities: z.array(z.string()) }).loose();
 
-const TOKEN_FIELDS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'client_id', 'client_secret'] as const;
+const TOKEN_FIELDS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
 
 /** Query or form parameters as single strings; a repeated parameter is an error (RFC 6749 §3.1). */
 function singleParams(source: unknown): Record<string, string | undefined> | null {

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { GatewayKeyService, safeEqual, sha256Hex } from '@sb/auth';
+import { AssertionError, CLIENT_ASSERTION_TYPE, GatewayKeyService, safeEqual, sha256Hex, verifyClientAssertion } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { CallRecordRepository, ConnectionRepository, SmartAppRepository, SmartLaunchRepository, type SmartAppCredential, type SmartLaunch } from '@sb/db';
+import { RedisService } from '@sb/queue';
+import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { hashOf, newOneTimeValue, s256Challenge } from './one-time-values';
 import { tokenError } from './smart-oauth-error';
@@ -20,6 +22,8 @@ export interface SmartTokenRequest {
   refresh_token?: string;
   client_id?: string;
   client_secret?: string;
+  client_assertion_type?: string;
+  client_assertion?: string;
   /** From `Authorization: Basic` (client_secret_basic). */
   basic?: { clientId: string; clientSecret: string };
 }
@@ -52,6 +56,7 @@ export class SmartTokenService {
     private readonly apps: SmartAppRepository,
     private readonly keys: GatewayKeyService,
     private readonly calls: CallRecordRepository,
+    private readonly redis: RedisService,
   ) {
     this.urls = smartUrls(config.publicUrl);
   }
@@ -63,6 +68,7 @@ export class SmartTokenService {
   }
 
   private async authenticate(req: SmartTokenRequest): Promise<SmartAppCredential> {
+    if (req.client_assertion !== undefined) return this.authenticateAssertion(req);
     if (req.basic && req.client_secret !== undefined) throw invalidClient();
     const clientId = req.basic?.clientId ?? req.client_id;
     if (req.basic && req.client_id !== undefined && req.client_id !== req.basic.clientId) throw invalidClient();
@@ -70,10 +76,43 @@ export class SmartTokenService {
     if (!app) throw invalidClient();
     const secret = req.basic?.clientSecret ?? req.client_secret;
     if (app.confidential) {
-      // Asymmetric confidential clients (private_key_jwt) are not accepted yet: they fail closed.
+      // An asymmetric client (JWKS URL, no secret) authenticates only with a signed assertion.
       if (!app.secretHash || !secret || !safeEqual(sha256Hex(secret), app.secretHash)) throw invalidClient();
     } else if (secret !== undefined) {
       throw invalidClient();
+    }
+    return app;
+  }
+
+  /**
+   * SMART confidential asymmetric clients (private_key_jwt, RS384 or ES384): an assertion signed
+   * with a key from the app's registered JWKS URL, for this token endpoint, at most 5 minutes
+   * long, its `jti` used once (remembered in Redis until it expires, across api processes).
+   */
+  private async authenticateAssertion(req: SmartTokenRequest): Promise<SmartAppCredential> {
+    if (req.client_assertion_type !== CLIENT_ASSERTION_TYPE || req.basic || req.client_secret !== undefined || !req.client_assertion) throw invalidClient();
+    let clientId: unknown;
+    try {
+      clientId = decodeJwt(req.client_assertion).iss;
+    } catch {
+      throw invalidClient();
+    }
+    if (typeof clientId !== 'string' || (req.client_id !== undefined && req.client_id !== clientId)) throw invalidClient();
+    const app = await this.apps.findCredentialAnyTenant(clientId.slice(0, 128));
+    if (!app?.confidential || !app.jwksUrl) throw invalidClient();
+    try {
+      await verifyClientAssertion(req.client_assertion, {
+        clientId,
+        tokenEndpoint: this.urls.token,
+        keys: { jwks: null, jwksUrl: app.jwksUrl },
+        rememberJti: async (jti, expiresAt) => {
+          const ttlMs = Math.max(1000, expiresAt.getTime() - Date.now());
+          return (await this.redis.client.set(`${this.redis.prefix}smart-jti:${app.id}:${sha256Hex(jti)}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+        },
+      });
+    } catch (e) {
+      if (e instanceof AssertionError) throw invalidClient();
+      throw e;
     }
     return app;
   }
