@@ -193,8 +193,9 @@ export class BulkExportRepository {
     });
   }
 
+  /** One export of the tenant's: a prepared statement on the hot-path pool (every status poll reads it). */
   async find(tenantId: string, id: string): Promise<BulkExport | null> {
-    const row = await this.prisma.bulkExport.findFirst({ where: { id, tenantId } });
+    const [row] = await this.pool.sql<BulkExportModel>('sb_bulk_export_find_v1')`SELECT * FROM "BulkExport" WHERE "id" = ${id}::uuid AND "tenantId" = ${tenantId}::uuid`;
     return row ? toExport(row) : null;
   }
 
