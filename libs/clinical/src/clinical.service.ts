@@ -178,7 +178,7 @@ export class ClinicalService {
       signingKey: () => this.keys.activeSigningKey(actor, connection.tenantId, connection.id, purpose),
       clientSecret: (name) => this.vault.reveal({ tenantId: connection.tenantId, connectionId: connection.id, name, actor, purpose }),
       // A launched SMART app calls the EHR as the user who launched it, with that user's EHR token.
-      ...(actor.type === 'smart-app' ? { userAccessToken: (stale?: string) => this.upstreamTokens.accessTokenFor(actor.id, stale) } : {}),
+      ...(actor.type === 'smart-app' ? { userAccessToken: (stale?: string) => this.upstreamTokens.accessTokenFor(actor.id, connection, stale) } : {}),
     };
   }
 

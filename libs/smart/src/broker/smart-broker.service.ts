@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sha256Hex } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionRepository, SmartAppRepository, SmartLaunchRepository, type SmartApp, type Connection, type SmartAppRequest, type SmartLaunch } from '@sb/db';
 import { randomUUID } from 'node:crypto';
 import { grantableScopes, clinicalScopesOf } from '../scopes';
 import { EhrRefused, EhrUnavailable } from './ehr-smart-client';
-import { hashOf, newOneTimeValue } from './one-time-values';
+import { newOneTimeValue } from './one-time-values';
 import { errorPage, SmartOAuthError, type OAuthErrorCode } from './smart-oauth-error';
 import { connectionOfAudience, smartUrls, type SmartUrls } from '@sb/connections';
 import { UpstreamTokens } from './upstream-tokens';
@@ -63,6 +64,7 @@ const withQuery = (base: string, query: Record<string, string>): string => {
 @Injectable()
 export class SmartBrokerService {
   readonly urls: SmartUrls;
+  private readonly publicUrl: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -74,8 +76,6 @@ export class SmartBrokerService {
     this.urls = smartUrls(config.publicUrl);
     this.publicUrl = config.publicUrl;
   }
-
-  private readonly publicUrl: string;
 
   /** `GET /smart/launch?iss=&launch=[&app=]`: the EHR opened the gateway; off to the EHR's authorize endpoint. */
   async ehrLaunch(p: Params): Promise<string> {
@@ -120,7 +120,7 @@ export class SmartBrokerService {
       connectionId: connection.id,
       appId: app.id,
       kind,
-      upstreamStateHash: hashOf(state),
+      upstreamStateHash: sha256Hex(state),
       upstreamVerifier: await this.upstream.seal(connection, id, 'verifier', verifier),
       appRequest,
     });
@@ -142,7 +142,7 @@ export class SmartBrokerService {
   /** `GET /smart/callback?code=&state=` (or `error=`): the EHR's answer; on to the app. */
   async callback(p: Params): Promise<string> {
     const state = param(p, 'state');
-    const launch = state ? await this.launches.spendUpstreamState(hashOf(state), new Date(Date.now() - UPSTREAM_STATE_TTL_MS)) : null;
+    const launch = state ? await this.launches.spendUpstreamState(sha256Hex(state), new Date(Date.now() - UPSTREAM_STATE_TTL_MS)) : null;
     if (!launch) throw errorPage('invalid_request', 'This sign-in is unknown, already used or expired: start the launch again');
     const app = await this.apps.findCredentialById(launch.appId);
     const connection = await this.connections.findById(launch.tenantId, launch.connectionId);
@@ -166,7 +166,7 @@ export class SmartBrokerService {
     }
     if (request) return this.issueCode(launch, request);
     const gatewayLaunch = newOneTimeValue();
-    await this.launches.issueLaunch(launch.id, hashOf(gatewayLaunch), new Date(Date.now() + LAUNCH_TTL_MS));
+    await this.launches.issueLaunch(launch.id, sha256Hex(gatewayLaunch), new Date(Date.now() + LAUNCH_TTL_MS));
     return withQuery(app.launchUrl, { iss: this.urls.issuer(connection.id), launch: gatewayLaunch });
   }
 
@@ -193,7 +193,7 @@ export class SmartBrokerService {
     const request: SmartAppRequest = { redirectUri, state, codeChallenge: challenge, nonce: param(p, 'nonce') ?? null, scopes };
     if (scopes.includes('launch')) {
       const given = param(p, 'launch');
-      const launch = given ? await this.launches.spendLaunch(hashOf(given), app.id) : null;
+      const launch = given ? await this.launches.spendLaunch(sha256Hex(given), app.id) : null;
       if (!launch || launch.connectionId !== connection.id) throw fail('invalid_request', 'launch is unknown, already used, expired or for another FHIR base');
       return this.issueCode(launch, request);
     }
@@ -203,7 +203,7 @@ export class SmartBrokerService {
 
   private async issueCode(launch: SmartLaunch, request: SmartAppRequest): Promise<string> {
     const code = newOneTimeValue();
-    await this.launches.issueCode(launch.id, hashOf(code), new Date(Date.now() + CODE_TTL_MS), request, request.scopes);
+    await this.launches.issueCode(launch.id, sha256Hex(code), new Date(Date.now() + CODE_TTL_MS), request, request.scopes);
     return withQuery(request.redirectUri, { code, ...(request.state !== null ? { state: request.state } : {}) });
   }
 }

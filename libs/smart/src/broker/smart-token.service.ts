@@ -5,7 +5,7 @@ import { CallRecordRepository, ConnectionRepository, SmartAppRepository, SmartLa
 import { RedisService } from '@sb/queue';
 import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { hashOf, newOneTimeValue, s256Challenge } from './one-time-values';
+import { newOneTimeValue, s256Challenge } from './one-time-values';
 import { tokenError } from './smart-oauth-error';
 import { smartUrls, type SmartUrls } from '@sb/connections';
 
@@ -118,14 +118,14 @@ export class SmartTokenService {
   }
 
   private async exchangeCode(app: SmartAppCredential, req: SmartTokenRequest): Promise<SmartTokenResponse> {
-    const launch = req.code ? await this.launches.spendCode(hashOf(req.code)) : null;
+    const launch = req.code ? await this.launches.spendCode(sha256Hex(req.code)) : null;
     const request = launch?.codeRequest;
     if (!launch || !request || launch.appId !== app.id) throw invalidGrant('The code is unknown, already used, or not this client’s');
     if (!launch.codeExpiresAt || launch.codeExpiresAt.getTime() <= Date.now()) throw invalidGrant('The code has expired');
     if (req.redirect_uri !== request.redirectUri) throw invalidGrant('redirect_uri differs from the authorization request');
     if (!req.code_verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(req.code_verifier) || s256Challenge(req.code_verifier) !== request.codeChallenge) throw invalidGrant('code_verifier does not match the code_challenge');
     const refreshToken = launch.grantedScopes.includes('offline_access') || launch.grantedScopes.includes('online_access') ? newOneTimeValue() : null;
-    await this.launches.setRefreshToken(launch.id, refreshToken ? hashOf(refreshToken) : null, refreshToken ? new Date(Date.now() + SMART_REFRESH_TOKEN_TTL_MS) : null);
+    await this.launches.setRefreshToken(launch.id, refreshToken ? sha256Hex(refreshToken) : null, refreshToken ? new Date(Date.now() + SMART_REFRESH_TOKEN_TTL_MS) : null);
     const response = await this.tokensFor(app, launch, request.nonce);
     await this.recordLaunch(app, launch);
     return refreshToken ? { ...response, refresh_token: refreshToken } : response;
@@ -134,7 +134,7 @@ export class SmartTokenService {
   private async refresh(app: SmartAppCredential, req: SmartTokenRequest): Promise<SmartTokenResponse> {
     if (!req.refresh_token) throw invalidGrant('refresh_token is required');
     const next = newOneTimeValue();
-    const launch = await this.launches.rotateRefreshToken(hashOf(req.refresh_token), hashOf(next), app.id);
+    const launch = await this.launches.rotateRefreshToken(sha256Hex(req.refresh_token), sha256Hex(next), app.id);
     if (!launch) throw invalidGrant('The refresh token is unknown, already used, expired or not this client’s');
     return { ...(await this.tokensFor(app, launch, null)), refresh_token: next };
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, SbError } from '@sb/core';
-import { ConnectionRepository, SmartLaunchRepository, type Connection, type SealedJson, type SmartLaunch } from '@sb/db';
+import { SmartLaunchRepository, type Connection, type SealedJson, type SmartLaunch } from '@sb/db';
 import { VaultService } from '@sb/vault';
 import { EhrSmartClient, type EhrEndpoints, type EhrTokens } from './ehr-smart-client';
 import { s256Challenge } from './one-time-values';
@@ -34,7 +34,6 @@ export class UpstreamTokens {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly vault: VaultService,
     private readonly launches: SmartLaunchRepository,
-    private readonly connections: ConnectionRepository,
   ) {}
 
   private clientOf(connection: Connection): EhrSmartClient {
@@ -84,14 +83,12 @@ export class UpstreamTokens {
     return this.seal(connection, launchId, 'tokens', JSON.stringify({ a: tokens.accessToken, r: tokens.refreshToken }));
   }
 
-  /** The EHR access token to call it for this launch, refreshed first when it is about to expire (or `stale`, after a 401). */
-  async accessTokenFor(launchId: string, stale?: string): Promise<string> {
+  /** The EHR access token to call it for this launch on its connection (the call's, already loaded), refreshed first when it is about to expire (or `stale`, after a 401). */
+  async accessTokenFor(launchId: string, connection: Connection, stale?: string): Promise<string> {
     const pending = this.refreshing.get(launchId);
     if (pending) return pending;
     const launch = await this.launches.find(launchId);
-    if (!launch?.upstreamTokens || launch.revokedAt) throw new SbError(ErrorCode.Unauthenticated, 'The launch has ended');
-    const connection = await this.connections.findById(launch.tenantId, launch.connectionId);
-    if (!connection) throw new SbError(ErrorCode.Unauthenticated, 'The launch has ended');
+    if (!launch?.upstreamTokens || launch.revokedAt || launch.connectionId !== connection.id) throw new SbError(ErrorCode.Unauthenticated, 'The launch has ended');
     const tokens = JSON.parse((await this.vault.openDetached(this.ref(connection, launch.id, 'tokens'), launch.upstreamTokens)).toString('utf8')) as { a: string; r: string | null };
     const expiring = launch.upstreamExpiresAt !== null && launch.upstreamExpiresAt.getTime() - REFRESH_AHEAD_MS <= Date.now();
     if (!expiring && tokens.a !== stale) return tokens.a;
