@@ -212,7 +212,7 @@ export default function ConnectionNewPage() {
               <ScopePicker vendor={vendor} value={scopes} onChange={setScopes} />
               <TextInput
                 label="SMART launch client ID (optional)"
-                description="For apps launched from inside this EHR: the client ID the hospital gave the gateway, registered with the redirect URI <gateway>/smart/callback. Sandbox connections get one by themselves."
+                description={`For apps launched from inside this EHR: the client ID the hospital gave the gateway, registered with the redirect URI ${window.location.origin}/smart/callback. Sandbox connections get one by themselves.`}
                 value={smartClientId}
                 onChange={(e) => setSmartClientId(e.currentTarget.value)}
               />
