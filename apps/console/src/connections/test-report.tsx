@@ -10,6 +10,7 @@ const HINT_COLORS: Partial<Record<StepStatus, string>> = { failed: 'red.8', warn
 const STEP_LABELS: Record<string, string> = {
   configuration: 'Configuration',
   'smart-configuration': 'SMART discovery',
+  'smart-launch': 'SMART launch',
   'capability-statement': 'FHIR metadata',
   'access-token': 'Access token',
   'mllp-session': 'MLLP session',
