@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { AssertionError, verifyClientAssertion, type AssertionFailure } from './client-assertion';
 
@@ -29,7 +31,7 @@ describe('verifyClientAssertion', () => {
     verifyClientAssertion(assertion, {
       clientId: CLIENT,
       tokenEndpoint: TOKEN_URL,
-      keys: { jwks, jwksUrl: null },
+      keys: { jwks, jwksUrl: null, allowPrivateTargets: false },
       nowSeconds: now,
       rememberJti: async (jti) => (seen.has(jti) ? false : (seen.add(jti), true)),
     });
@@ -63,4 +65,41 @@ describe('verifyClientAssertion', () => {
   });
 
   it('rejects garbage', () => rejects('not-a-jwt', 'malformed'));
+
+  describe('a JWKS URL', () => {
+    let server: Server;
+    let url: string;
+    let requests = 0;
+    beforeAll(async () => {
+      server = createServer((_req, res) => {
+        requests += 1;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    });
+    afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+    const verifyWith = async (assertion: string, allowPrivateTargets: boolean) =>
+      verifyClientAssertion(assertion, {
+        clientId: CLIENT,
+        tokenEndpoint: TOKEN_URL,
+        keys: { jwks: null, jwksUrl: url, allowPrivateTargets },
+        nowSeconds: now,
+        rememberJti: async () => true,
+      });
+
+    it('is never fetched from a loopback address (or over http) when private targets are not allowed', async () => {
+      const before = requests;
+      const error = await verifyWith(await sign(), false).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AssertionError);
+      expect(requests).toBe(before);
+    });
+
+    it('is fetched and its keys used when the deployment allows private targets', async () => {
+      const before = requests;
+      await expect(verifyWith(await sign(), true)).resolves.toBeUndefined();
+      expect(requests).toBe(before + 1);
+    });
+  });
 });

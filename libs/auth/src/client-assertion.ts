@@ -1,4 +1,5 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { guardedFetch } from '@sb/net';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 
 /** Client assertions per RFC 7523 as profiled by SMART Backend Services (https://hl7.org/fhir/smart-app-launch/backend-services.html). */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -7,6 +8,7 @@ export const ASSERTION_ALGORITHMS = ['RS384', 'ES384'] as const;
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 const CLOCK_SKEW_SECONDS = 30;
 const REMOTE_JWKS_TIMEOUT_MS = 5_000;
+const REMOTE_JWKS_MAX_BYTES = 256 * 1024;
 
 /** Why an assertion was refused; mapped to `invalid_client` without echoing the token. */
 export type AssertionFailure =
@@ -30,6 +32,12 @@ export class AssertionError extends Error {
 export interface AssertionKeys {
   jwks: unknown;
   jwksUrl: string | null;
+  /**
+   * A JWKS URL is tenant-supplied, so it is fetched through the outbound guard: https only
+   * and never a private, loopback, link-local or metadata address, unless this deployment
+   * allows private targets (development and tests).
+   */
+  allowPrivateTargets: boolean;
 }
 
 export interface AssertionChecks {
@@ -45,10 +53,20 @@ const remoteSets = new Map<string, JWTVerifyGetKey>();
 
 function keyResolver(keys: AssertionKeys): JWTVerifyGetKey {
   if (keys.jwksUrl) {
-    let set = remoteSets.get(keys.jwksUrl);
+    const open = keys.allowPrivateTargets;
+    const cacheKey = `${open ? 'open' : 'guarded'} ${keys.jwksUrl}`;
+    let set = remoteSets.get(cacheKey);
     if (!set) {
-      set = createRemoteJWKSet(new URL(keys.jwksUrl), { timeoutDuration: REMOTE_JWKS_TIMEOUT_MS });
-      remoteSets.set(keys.jwksUrl, set);
+      set = createRemoteJWKSet(new URL(keys.jwksUrl), {
+        timeoutDuration: REMOTE_JWKS_TIMEOUT_MS,
+        [customFetch]: (url, init) =>
+          guardedFetch(url, { method: init.method, headers: init.headers, signal: init.signal }, { allowPrivate: open, allowLoopback: open }, {
+            allowHttp: open,
+            timeoutMs: REMOTE_JWKS_TIMEOUT_MS,
+            maxBodyBytes: REMOTE_JWKS_MAX_BYTES,
+          }),
+      });
+      remoteSets.set(cacheKey, set);
     }
     return set;
   }

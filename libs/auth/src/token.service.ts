@@ -73,7 +73,7 @@ export class TokenService {
         await verifyClientAssertion(req.client_assertion, {
           clientId,
           tokenEndpoint: this.tokenEndpoint,
-          keys: { jwks: client.jwks, jwksUrl: client.jwksUrl },
+          keys: { jwks: client.jwks, jwksUrl: client.jwksUrl, allowPrivateTargets: this.config.allowPrivateTargets },
           rememberJti: (jti, expiresAt) => this.clients.rememberJti(client.id, jti, expiresAt),
         });
       } catch (e) {

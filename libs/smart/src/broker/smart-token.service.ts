@@ -50,7 +50,7 @@ export class SmartTokenService {
   private readonly urls: SmartUrls;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly launches: SmartLaunchRepository,
     private readonly connections: ConnectionRepository,
     private readonly apps: SmartAppRepository,
@@ -104,7 +104,7 @@ export class SmartTokenService {
       await verifyClientAssertion(req.client_assertion, {
         clientId,
         tokenEndpoint: this.urls.token,
-        keys: { jwks: null, jwksUrl: app.jwksUrl },
+        keys: { jwks: null, jwksUrl: app.jwksUrl, allowPrivateTargets: this.config.allowPrivateTargets },
         rememberJti: async (jti, expiresAt) => {
           const ttlMs = Math.max(1000, expiresAt.getTime() - Date.now());
           return (await this.redis.client.set(`${this.redis.prefix}smart-jti:${app.id}:${sha256Hex(jti)}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
