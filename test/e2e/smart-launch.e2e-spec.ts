@@ -494,6 +494,49 @@ describe('scopes and the EHR’s expiring token', () => {
   });
 });
 
+describe('the EHR refusing the launched user’s token', () => {
+  const refreshGrants = async (): Promise<number> => {
+    const { entries } = await sandbox<{ entries: Array<{ endpoint: string; grantType?: string | null }> }>('GET', '/_sandbox/smart/ledger?vendor=epic');
+    return entries.filter((e) => e.endpoint === 'token' && e.grantType === 'refresh_token').length;
+  };
+
+  async function launchedToken(): Promise<string> {
+    const app = await registerApp(a, ['launch', 'patient/*.rs']);
+    const launched = await ehrLaunchToApp(app, patient);
+    const auth = await authorizeAtGateway(app, launched.iss, { launch: launched.launch, scope: 'launch patient/*.rs' });
+    const res = await token({ grant_type: 'authorization_code', code: auth.location?.searchParams.get('code') ?? '', redirect_uri: APP_REDIRECT, code_verifier: auth.verifier, client_id: app.clientId });
+    expect(res.status).toBe(200);
+    return res.body.access_token;
+  }
+  afterEach(() => sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error: null, accessTokenTtlSeconds: 3600 }));
+
+  it.each(['request_invalid_token', 'request_expired_token'])('%s: the gateway renews once, then tells the app to launch again; the launch works when the EHR does', async (error) => {
+    const accessToken = await launchedToken();
+    expect((await stack.call('GET', `/fhir/r4/${cid}/Patient/${patient}`, accessToken)).status).toBe(200);
+    await sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error });
+    const before = await refreshGrants();
+    const refused = await stack.call('GET', `/fhir/r4/${cid}/Patient/${patient}`, accessToken);
+    expect(refused.status).toBe(401);
+    expect(refused.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(refused.body)).toMatch(/launch the app again/i);
+    expect(await refreshGrants()).toBe(before + 1);
+    await sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error: null });
+    expect((await stack.call('GET', `/fhir/r4/${cid}/Patient/${patient}`, accessToken)).status).toBe(200);
+  });
+
+  it('token_expired_refresh_token: an expired EHR session that cannot be renewed asks the app to launch again, and stays ended', async () => {
+    await sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', accessTokenTtlSeconds: 1 });
+    const accessToken = await launchedToken();
+    await sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error: 'token_expired_refresh_token' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const refused = await stack.call('GET', `/fhir/r4/${cid}/Patient/${patient}`, accessToken);
+    expect(refused.status).toBe(401);
+    expect(JSON.stringify(refused.body)).toMatch(/launch the app again/i);
+    await sandbox('PUT', '/_sandbox/smart/settings', { vendor: 'epic', error: null });
+    expect((await stack.call('GET', `/fhir/r4/${cid}/Patient/${patient}`, accessToken)).status).toBe(401);
+  });
+});
+
 describe('what the run emitted', () => {
   it('holds no state, code, launch, verifier or token value in logs or spans', async () => {
     const emitted = await stack.stopAndCollect();

@@ -125,14 +125,22 @@ export class FhirAdapter implements EhrAdapter {
     return this.authorized(method, url, headers, method === 'GET', body);
   }
 
-  /** A request with the connection's bearer token; a 401 gets one retry with a fresh token. */
+  /**
+   * A request with the connection's bearer token; a 401 gets one retry with a fresh token. A
+   * SMART-launched user's token the EHR still refuses after its renewal ends that launch's
+   * access (401 to the app, which launches again), not a vendor failure.
+   */
   private async authorized(method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, idempotent: boolean, body?: string): Promise<VendorResponse> {
     const send = async (token: string) => this.ctx.http.request({ method, url, idempotent, body, headers: { ...headers, authorization: `Bearer ${token}` } });
     const token = await this.auth.bearer();
     const first = await send(token);
     if (first.status !== 401) return first;
     this.auth.invalidate(token);
-    return send(await this.auth.bearer());
+    const second = await send(await this.auth.bearer());
+    if (second.status === 401 && this.auth.forLaunchedUser) {
+      throw new SbError(ErrorCode.Unauthenticated, 'The EHR refused the launched user’s session: launch the app again', { details: { vendorStatus: 401 } });
+    }
+    return second;
   }
 }
 

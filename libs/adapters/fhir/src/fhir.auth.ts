@@ -43,8 +43,13 @@ export class FhirAuth {
     return (await this.ctx.tokens.get(this.cacheKey, () => this.requestToken())).accessToken;
   }
 
+  /** Calls carry a SMART-launched user's EHR token rather than the connection's own. */
+  get forLaunchedUser(): boolean {
+    return this.ctx.credentials.userAccessToken !== undefined;
+  }
+
   invalidate(accessToken: string): void {
-    if (this.ctx.credentials.userAccessToken) {
+    if (this.forLaunchedUser) {
       this.staleUserToken = accessToken;
       return;
     }
