@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Socket, type AddressInfo } from 'node:net';
 import { guardedFetch } from './guarded-fetch';
 import { OutboundError, type OutboundReason } from './outbound-error';
@@ -14,6 +14,9 @@ let server: Server;
 let base: string;
 let port: number;
 const received: string[] = [];
+/** Waiters for the next request to /hang, resolved with the request the server is holding. */
+const hangs: ((req: IncomingMessage) => void)[] = [];
+const nextHang = (): Promise<IncomingMessage> => new Promise((resolve) => hangs.push(resolve));
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -36,6 +39,7 @@ beforeAll(async () => {
         res.writeHead(204).end();
         return;
       case '/hang':
+        hangs.shift()?.(req);
         return;
       case '/slow-body':
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -165,10 +169,42 @@ describe('guardedFetch', () => {
   });
 
   it('times out on a server that never answers', async () => {
-    const started = Date.now();
-    const error = await expectReason(guardedFetch(`${base}/hang`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 200 }), 'timeout');
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(error.details).toMatchObject({ host: '127.0.0.1', timeoutMs: 200 });
+    const error = await expectReason(guardedFetch(`${base}/hang`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 20 }), 'timeout');
+    expect(error.details).toEqual({ reason: 'timeout', host: '127.0.0.1', timeoutMs: 20 });
+  });
+
+  describe('with a deadline the test controls', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('holds a hanging request open until the deadline, then aborts it with a timeout', async () => {
+      const deadline = new AbortController();
+      const timeout = jest.spyOn(AbortSignal, 'timeout').mockReturnValueOnce(deadline.signal);
+      const held = nextHang();
+      const result = guardedFetch(`${base}/hang`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 }).then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+      let settled = false;
+      void result.then(() => {
+        settled = true;
+      });
+
+      await Promise.race([held, result]);
+      expect(settled).toBe(false);
+      expect(timeout).toHaveBeenCalledWith(60_000);
+      const request = await held;
+      const closed = new Promise<void>((resolve) => request.socket.once('close', () => resolve()));
+      // A full exchange with the same server gives anything that would end the request early (nothing should) its chance.
+      expect((await guardedFetch(`${base}/no-content`, {}, LOOPBACK_ONLY, HTTP)).status).toBe(204);
+      expect(settled).toBe(false);
+
+      deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      const error = await result;
+      expect(error).toBeInstanceOf(OutboundError);
+      expect(error).toMatchObject({ reason: 'timeout', details: { host: '127.0.0.1', timeoutMs: 60_000 } });
+      // The request is torn down, not left hanging on the server.
+      await closed;
+    });
   });
 
   it('times out on a body that stops midway', async () => {

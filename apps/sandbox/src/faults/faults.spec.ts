@@ -1,5 +1,53 @@
 import { epicSession, matchesOf, nextLink, oracleSession, oracleToken, postJson, startTestSandbox, type BundleJson, type EpicSession, type OracleSession, type TestSandbox } from '../testing/sandbox-harness';
 import { FOREIGN_ORIGIN } from './apply-fault';
+import { MAX_FAULT_DELAY_MS } from './fault-queue';
+
+/** A promise that can be asked whether it has settled yet. */
+function track<T>(promise: Promise<T>): { promise: Promise<T>; readonly settled: boolean } {
+  let settled = false;
+  const mark = (): void => {
+    settled = true;
+  };
+  promise.then(mark, mark);
+  return {
+    promise,
+    get settled() {
+      return settled;
+    },
+  };
+}
+
+/** Reads a response body as it arrives, counting the bytes received so far. */
+function drain(res: Response): { readonly received: number; readonly finished: boolean; firstBytes: Promise<void>; text: Promise<string> } {
+  if (!res.body) throw new Error('expected a body');
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  let finished = false;
+  let arrived!: () => void;
+  const firstBytes = new Promise<void>((resolve) => (arrived = resolve));
+  const text = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      arrived();
+    }
+    finished = true;
+    return Buffer.concat(chunks).toString('utf8');
+  })();
+  return {
+    get received() {
+      return received;
+    },
+    get finished() {
+      return finished;
+    },
+    firstBytes,
+    text,
+  };
+}
 
 describe('fault injection', () => {
   let sandbox: TestSandbox;
@@ -30,6 +78,23 @@ describe('fault injection', () => {
     return (await res.json()) as { id: string; remaining: number };
   };
   const readEpic = () => epic.get(`/Patient/${epicPatient}`);
+  /** A request through the same server: gives it (and the client) a chance to deliver anything already due. */
+  const roundTrip = async () => {
+    expect((await fetch(`${sandbox.url}/_sandbox/health`)).status).toBe(200);
+  };
+  /** Calls through to the sandbox's `timers.wait`; `started` resolves once a hang has begun waiting. */
+  const watchWaits = () => {
+    const timers = sandbox.state.timers;
+    const original = timers.wait.bind(timers);
+    let begun!: () => void;
+    const started = new Promise<void>((resolve) => (begun = resolve));
+    const wait = jest.spyOn(timers, 'wait').mockImplementation((ms, abandoned) => {
+      const finished = original(ms, abandoned);
+      begun();
+      return finished;
+    });
+    return { wait, started };
+  };
 
   it('is off by default and listed, cleared per vendor', async () => {
     expect((await readEpic()).status).toBe(200);
@@ -69,34 +134,83 @@ describe('fault injection', () => {
     expect([(await readEpic()).status, (await readEpic()).status, (await readEpic()).status]).toEqual([503, 429, 200]);
   });
 
-  it('hang: holds the response for delayMs', async () => {
-    await inject({ vendor: 'epic', kind: 'hang', delayMs: 300 });
-    const started = Date.now();
-    expect((await readEpic()).status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-  });
+  // The delays run on Jest's fake clock: only setTimeout/setInterval are faked, so the
+  // sockets, fetch and the token clock stay real while a fault waits for the test to
+  // move time on. Nothing here measures elapsed time.
+  describe('delays', () => {
+    beforeEach(() => {
+      jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate'] });
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+      jest.restoreAllMocks();
+    });
 
-  it('hang: without delayMs, holds until the client gives up', async () => {
-    await inject({ vendor: 'epic', kind: 'hang' });
-    const started = Date.now();
-    const outcome = await fetch(`${epic.base}/Patient/${epicPatient}`, { headers: { authorization: `Bearer ${epic.token}` }, signal: AbortSignal.timeout(300) }).then(
-      (res) => res.status,
-      (e: unknown) => (e as Error).name,
-    );
-    expect(outcome).toBe('TimeoutError');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect((await readEpic()).status).toBe(200);
-  });
+    it('hang: holds the response until delayMs has passed, then answers', async () => {
+      await inject({ vendor: 'epic', kind: 'hang', delayMs: 300 });
+      const hang = watchWaits();
+      const response = track(readEpic());
+      await Promise.race([hang.started, response.promise]);
+      expect(response.settled).toBe(false);
+      expect(hang.wait).toHaveBeenCalledWith(300, expect.any(Promise));
 
-  it('slow-drip: headers at once, the body trickles in over delayMs', async () => {
-    await inject({ vendor: 'epic', kind: 'slow-drip', delayMs: 400 });
-    const started = Date.now();
-    const res = await epic.get(`/Observation?patient=${epicPatient}&category=vital-signs`);
-    const headersAfter = Date.now() - started;
-    const body = (await res.json()) as BundleJson;
-    expect(headersAfter).toBeLessThan(300);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
-    expect(matchesOf(body).length).toBeGreaterThan(0);
+      await jest.advanceTimersByTimeAsync(299);
+      await roundTrip();
+      expect(response.settled).toBe(false);
+
+      await jest.advanceTimersByTimeAsync(1);
+      expect((await response.promise).status).toBe(200);
+    });
+
+    it('hang: without delayMs, holds until the client gives up (at most MAX_FAULT_DELAY_MS)', async () => {
+      await inject({ vendor: 'epic', kind: 'hang' });
+      const hang = watchWaits();
+      const client = new AbortController();
+      const outcome = track(
+        fetch(`${epic.base}/Patient/${epicPatient}`, { headers: { authorization: `Bearer ${epic.token}` }, signal: client.signal }).then(
+          (res) => res.status,
+          (e: unknown) => (e as Error).name,
+        ),
+      );
+      await Promise.race([hang.started, outcome.promise]);
+      expect(outcome.settled).toBe(false);
+      expect(hang.wait).toHaveBeenCalledWith(MAX_FAULT_DELAY_MS, expect.any(Promise));
+
+      await jest.advanceTimersByTimeAsync(MAX_FAULT_DELAY_MS - 1);
+      await roundTrip();
+      expect(outcome.settled).toBe(false);
+
+      client.abort();
+      expect(await outcome.promise).toBe('AbortError');
+      // The sandbox sees the client leave and stops holding (the wait ends early, unfinished).
+      await expect(hang.wait.mock.results[0]?.value).resolves.toBe(false);
+      expect((await readEpic()).status).toBe(200);
+    });
+
+    it('slow-drip: headers at once, the body trickles in over delayMs', async () => {
+      await inject({ vendor: 'epic', kind: 'slow-drip', delayMs: 400 });
+      // No time passes on the fake clock before the headers: they come at once.
+      const res = await epic.get(`/Observation?patient=${epicPatient}&category=vital-signs`);
+      expect(res.status).toBe(200);
+      const length = Number(res.headers.get('content-length'));
+      expect(length).toBeGreaterThan(0);
+      const body = drain(res);
+      await roundTrip();
+      expect(body.received).toBe(0);
+
+      // Halfway through delayMs: part of the body, not all of it.
+      await jest.advanceTimersByTimeAsync(200);
+      await Promise.race([body.firstBytes, body.text]);
+      await roundTrip();
+      expect(body.received).toBeGreaterThan(0);
+      expect(body.received).toBeLessThan(length);
+      expect(body.finished).toBe(false);
+
+      await jest.advanceTimersByTimeAsync(200);
+      const text = await body.text;
+      expect(Buffer.byteLength(text)).toBe(length);
+      expect(matchesOf(JSON.parse(text) as BundleJson).length).toBeGreaterThan(0);
+    });
   });
 
   it('token-expiry: 401 as if the token expired, and the token stays dead', async () => {
