@@ -12,6 +12,7 @@ import {
   PatientIdentifierHasher,
   patientKeyOf,
   problemForParseError,
+  readControlId,
   validateMessage,
   type AckCode,
   type Hl7Dialect,
@@ -164,20 +165,27 @@ export class InboundHandler implements MllpFrameHandler {
 
   /**
    * A frame over the size limit is refused without being stored (holding it is what the limit
-   * prevents). When its first bytes hold a readable MSH the refusal names it (MSA-2), so the
-   * sender can match it; AR either way, as resending the same message cannot succeed.
+   * prevents). When its first bytes hold a whole MSH line the refusal names its MSH-10 (MSA-2),
+   * so the sender can match it — even when the rest of that MSH cannot be read; AR either way,
+   * as resending the same message cannot succeed.
    */
   async handleOversize(head: Buffer): Promise<string> {
     const text = messageText(head);
-    const parsed = /[\r\n]/.test(text) ? parseHeader(text) : undefined;
-    if (!parsed?.ok) return ackFallback('AR', OVERSIZE.reason, { errorCode: OVERSIZE.code });
+    const wholeMsh = /[\r\n]/.test(text);
+    const parsed = wholeMsh ? parseHeader(text) : undefined;
+    if (!parsed?.ok) return ackFallback('AR', OVERSIZE.reason, { errorCode: OVERSIZE.code, receivedControlId: wholeMsh ? readControlId(text) : undefined });
     return refusalAck(parsed.header, 'AR', OVERSIZE);
   }
 
-  /** A frame whose MSH cannot be read: nobody to route it to, so it is quarantined and refused (AR). */
+  /**
+   * A frame whose MSH cannot be read: nobody to route it to, so it is quarantined and refused (AR).
+   * MSA-2 still names its MSH-10 when that can be read (a missing MSH-9, unusable MSH-2), so the
+   * sender can tell which message was refused.
+   */
   private async unreadable(frame: Buffer, error: Hl7ParseError): Promise<string> {
     const problem = problemForParseError(error);
-    const ack = ackFallback('AR', problem.reason, { errorCode: problem.code });
+    const receivedControlId = readControlId(frame);
+    const ack = ackFallback('AR', problem.reason, { errorCode: problem.code, receivedControlId });
     const text = messageText(frame);
     const sender = looseSender(text);
     try {
@@ -195,7 +203,7 @@ export class InboundHandler implements MllpFrameHandler {
       });
     } catch (e) {
       this.logger.error({ err: e }, 'unreadable HL7 frame could not be quarantined');
-      return ackFallback('AE', 'Message could not be stored; resend it', { errorCode: Hl7ErrorCode.ApplicationInternalError });
+      return ackFallback('AE', 'Message could not be stored; resend it', { errorCode: Hl7ErrorCode.ApplicationInternalError, receivedControlId });
     }
     this.logger.warn({ reason: error.reason }, 'unreadable HL7 frame quarantined');
     return ack;

@@ -296,6 +296,42 @@ describe('MLLP listener on a real socket and Postgres', () => {
       client.close();
     });
 
+    it('names the control id in MSA-2 when the MSH lacks MSH-2 or MSH-9, and quarantines both', async () => {
+      const client = await Client.open(port);
+      const marker = randomUUID();
+      const noEncoding = `E${randomUUID().slice(0, 8)}`;
+      const noType = `T${randomUUID().slice(0, 8)}`;
+      const shifted = `S${randomUUID().slice(0, 8)}`;
+      const tail = [`NTE|1||${marker}`];
+      client.write(frame(message(facility, noEncoding, { tail }).replace('MSH|^~\\&|', 'MSH||')));
+      client.write(frame(message(facility, noType, { type: '', tail })));
+      // MSH-2 left out altogether: every later field moves, so no field can be trusted to be MSH-10.
+      client.write(frame(message(facility, shifted, { tail }).replace('MSH|^~\\&|', 'MSH|')));
+      const [noEncodingAck, noTypeAck, shiftedAck] = await client.waitFor(3);
+      expect(msa(noEncodingAck!).slice(1, 3)).toEqual(['AR', noEncoding]);
+      expect(err(noEncodingAck!)?.[3]).toMatch(/^102\^/);
+      expect(msa(noTypeAck!).slice(1, 3)).toEqual(['AR', noType]);
+      expect(err(noTypeAck!)?.[3]).toMatch(/^101\^/);
+      expect(msa(shiftedAck!).slice(1, 3)).toEqual(['AR', '']);
+      const rows = await quarantinedContaining(app, marker);
+      expect(rows.map((r) => [r.ackCode, r.errorCode]).sort()).toEqual([
+        ['AR', '101'],
+        ['AR', '102'],
+        ['AR', '102'],
+      ]);
+      client.close();
+    });
+
+    it('names the control id of an oversize frame whose MSH lacks MSH-2', async () => {
+      const client = await Client.open(port);
+      const big = `B${randomUUID().slice(0, 8)}`;
+      client.write(frame(message(facility, big, { tail: ['PID|1||MRN1', `OBX|1|ED|DOC||${'A'.repeat(100 * 1024)}`] }).replace('MSH|^~\\&|', 'MSH||')));
+      const [refusal] = await client.waitFor(1);
+      expect(msa(refusal!).slice(1, 3)).toEqual(['AR', big]);
+      expect(err(refusal!)?.[3]).toMatch(/^207\^/);
+      client.close();
+    });
+
     it('refuses a frame over the size limit with AR naming its control id, and reads the next frame', async () => {
       const client = await Client.open(port);
       const big = `O${randomUUID().slice(0, 8)}`;

@@ -23,6 +23,20 @@ describe('event catalog examples', () => {
     expect(ajv.compile(disabled.schema)({ ...disabled.example, endpointId: 'not-a-uuid' })).toBe(false);
   });
 
+  it('immunization.recorded names the patient and one Immunization, references only', () => {
+    const recorded = EVENT_TYPES.find((t) => t.type === 'immunization.recorded');
+    expect(recorded).toMatchObject({ version: 1, emitted: true, description: expect.stringContaining('VXU^V04') });
+    const validate = ajv.compile(recorded!.schema);
+    const { patient, immunization } = recorded!.example as { patient: string; immunization: string };
+    expect(immunization).toMatch(/^Immunization\//);
+    expect(validate({ patient, immunization })).toBe(true);
+    expect(validate({ patient })).toBe(false);
+    expect(validate({ immunization })).toBe(false);
+    expect(validate({ patient, immunization: patient })).toBe(false);
+    expect(validate({ patient, immunization: [immunization] })).toBe(false);
+    expect(validate({ patient, immunization, vaccineCode: '208' })).toBe(false);
+  });
+
   it('examples carry references and ids only, never a name, date of birth or identifier value', () => {
     // usage.threshold_crossed carries usage figures, not patient data: checked on its own below.
     for (const { example } of EVENT_TYPES.filter((t) => t.type !== 'usage.threshold_crossed')) {

@@ -56,7 +56,7 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
   patientEvent('patient.transferred', 'A transfer to another location (HL7 ADT^A02)', {}, [], { encounter: true }),
   patientEvent('patient.registered', 'A registration or a new person (HL7 ADT^A04, ADT^A28)'),
   patientEvent('patient.updated', 'Demographics changed (HL7 ADT^A08, ADT^A31; athenaOne: a patient on the patients change feed whose demographics differ from its last known state)'),
-  patientEvent('patient.merged', 'Two patient records merged (HL7 ADT^A40); `replaced` is the retired record', { replaced: reference('Patient') }, ['replaced'], {
+  patientEvent('patient.merged', 'Two patient records merged (HL7 ADT^A40): `patient` is the surviving record, `replaced` the retired one. A message merging several pairs sends one event per pair, in message order', { replaced: reference('Patient') }, ['replaced'], {
     extra: { replaced: 'Patient/9c8b7a6d-5e4f-5a3b-8c2d-1e0f9a8b7c6d' },
   }),
   patientEvent('result.received', 'A result arrived (HL7 ORU^R01)', { report: reference('DiagnosticReport') }, ['report'], {
@@ -74,13 +74,31 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
   patientEvent('document.created', 'A clinical document was filed (HL7 MDM^T02)', { document: reference('DocumentReference') }, ['document'], {
     extra: { document: 'DocumentReference/6f7a8b9c-0d1e-5f2a-9b3c-4d5e6f7a8b9c' },
   }),
+  patientEvent(
+    'immunization.recorded',
+    'A vaccination record arrived (HL7 VXU^V04): one event per Immunization, so a message with several doses sends several events. Sent for every dose the message records, also one not given (status `not-done`) or marked deleted (`entered-in-error`): read the Immunization for its status',
+    { immunization: reference('Immunization') },
+    ['immunization'],
+    { extra: { immunization: 'Immunization/8c9d0e1f-2a3b-5c4d-9e5f-6a7b8c9d0e1f' } },
+  ),
   {
     type: 'connection.health_changed',
     version: 1,
-    description: 'A connection became healthy or unhealthy',
-    emitted: false,
-    schema: dataSchema({ connectionId: { type: 'string', format: 'uuid' }, healthy: { type: 'boolean' }, errorCode: { type: ['string', 'null'] } }, ['connectionId', 'healthy']),
-    example: { connectionId: EXAMPLE_IDS.connection, healthy: false, errorCode: 'invalid_client' },
+    description:
+      'The health monitor moved a connection to another status (`unknown`, `healthy`, `degraded`, `down`): sent once per transition, also the first (from `unknown`). `reason` says what decided it (`check_failed`, `check_passed`, `error_rate`, `traffic_ok`); `errorCode` is the failed check’s code',
+    emitted: true,
+    schema: dataSchema(
+      {
+        connectionId: { type: 'string', format: 'uuid' },
+        status: { enum: ['unknown', 'healthy', 'degraded', 'down'] },
+        previousStatus: { enum: ['unknown', 'healthy', 'degraded', 'down'] },
+        healthy: { type: 'boolean' },
+        reason: { type: 'string' },
+        errorCode: { type: ['string', 'null'] },
+      },
+      ['connectionId', 'status', 'previousStatus', 'healthy', 'reason', 'errorCode'],
+    ),
+    example: { connectionId: EXAMPLE_IDS.connection, status: 'down', previousStatus: 'degraded', healthy: false, reason: 'check_failed', errorCode: 'circuit_open' },
   },
   {
     type: 'export.completed',

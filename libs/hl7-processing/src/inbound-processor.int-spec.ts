@@ -23,6 +23,18 @@ const oru = (facility: string, controlId: string, mrn: string) =>
     'OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L^mmol/L^UCUM|3.9-6.1|N|||F|||20260301090000-0500',
     'OBX|2|ST|8251-1^Comment^LN||Fasting sample||||||F',
   ].join('\r');
+const vxu = (facility: string, controlId: string, mrn: string) =>
+  [
+    msh(facility, 'VXU^V04^VXU_V04', controlId),
+    pid(mrn, 'Vaccinee', 'Val'),
+    'ORC|RE|IZ-PL-1',
+    'RXA|0|1|20260115103000-0500||208^COVID-19 vaccine^CVX|0.3|mL^milliliter^UCUM||00^New immunization record^NIP001||||||LOT-SYN-1|||||CP|A',
+    'ORC|RE|IZ-PL-2',
+    'RXA|0|1|20260201090000-0500||88^influenza vaccine^CVX|999|||00^New immunization record^NIP001||||||||||CP|A',
+  ].join('\r');
+/** ADT^A40 merging each pair's MRG patient (second MRN) into its PID patient (first MRN). */
+const merge = (facility: string, controlId: string, pairs: readonly (readonly [survivor: string, retired: string])[]) =>
+  [msh(facility, 'ADT^A40^ADT_A39', controlId), 'EVN|A40|20260301101500-0500', ...pairs.flatMap(([survivor, retired]) => [pid(survivor, 'Keep', survivor), `MRG|${retired}^^^HOSP^MR`])].join('\r');
 const oruWithoutObr = (facility: string, controlId: string, mrn: string, ackTypes = '') => [msh(facility, 'ORU^R01^ORU_R01', controlId, ackTypes), pid(mrn, 'Synthetic', 'Broken')].join('\r');
 
 describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', () => {
@@ -217,5 +229,56 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     const found = await store.find(connection.tenantId, connection.id, 'Patient', 'shared');
     expect(found).toMatchObject({ versionId: 2, resource: { name: [{ family: 'Second' }] } });
     expect((await store.find(echo.tenantId, echo.id, 'Patient', 'shared'))?.resource).toMatchObject({ name: [{ family: 'Elsewhere' }] });
+  });
+
+  /** The data of the tenant's outbox events of one type (relayed or not), oldest first. */
+  const eventsOfType = async (type: string) =>
+    (await app.get(EventRepository).recent(connection.tenantId, 500))
+      .filter((e) => e.type === type)
+      .map((e) => e.data)
+      .reverse();
+
+  it('stores a VXU^V04’s Immunizations and announces each as immunization.recorded, references only', async () => {
+    const id = await receive(vxu(facility, `vxu-${randomUUID()}`, 'MRN-IZ-1'));
+    await drain();
+    expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'processed', errorCode: null });
+    const patient = (await patients()).find((p) => p.name?.[0]?.family === 'Vaccinee');
+    const immunizations = await store.search(connection.tenantId, connection.id, { resourceType: 'Immunization', patientId: patient?.id, limit: 10 });
+    expect(immunizations).toHaveLength(2);
+    const recorded = await eventsOfType('immunization.recorded');
+    expect(recorded).toEqual(expect.arrayContaining(immunizations.map((i) => ({ patient: `Patient/${patient?.id}`, immunization: `Immunization/${i.id}` }))));
+    expect(recorded).toHaveLength(2);
+    expect(JSON.stringify(recorded)).not.toMatch(/Vaccinee|LOT-SYN-1/);
+  });
+
+  it('applies an ADT^A40 with two PID/MRG pairs pair by pair: each retired patient into its own survivor, one patient.merged each', async () => {
+    // Two retired records with a visit each, then one message merging each into a different survivor.
+    await receive(adt(facility, 'A01', `pre-${randomUUID()}`, 'MRN-MG-2', 'Gone', 'Anna'));
+    await receive(adt(facility, 'A01', `pre-${randomUUID()}`, 'MRN-MG-4', 'Gone', 'Bea'));
+    await drain();
+    const id = await receive(merge(facility, `a40-${randomUUID()}`, [['MRN-MG-1', 'MRN-MG-2'], ['MRN-MG-3', 'MRN-MG-4']]));
+    await drain();
+    expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'processed', errorCode: null });
+
+    const all = await patients();
+    const idOf = (mrn: string) => all.find((p) => JSON.stringify(p).includes(`"${mrn}"`))?.id ?? `missing ${mrn}`;
+    const [survivorA, retiredA, survivorB, retiredB] = ['MRN-MG-1', 'MRN-MG-2', 'MRN-MG-3', 'MRN-MG-4'].map(idOf);
+    const visitsOf = async (patientId: string) =>
+      (await store.search(connection.tenantId, connection.id, { resourceType: 'Encounter', patientId, limit: 10 })).map((e) => e.resource as { identifier?: { value?: string }[]; subject?: { reference?: string } });
+    // Each retired patient's visit now belongs to its own survivor, and refers to it.
+    expect((await visitsOf(survivorA)).map((e) => [e.identifier?.[0]?.value, e.subject?.reference])).toEqual([['VMRN-MG-2', `Patient/${survivorA}`]]);
+    expect((await visitsOf(survivorB)).map((e) => [e.identifier?.[0]?.value, e.subject?.reference])).toEqual([['VMRN-MG-4', `Patient/${survivorB}`]]);
+    expect(await visitsOf(retiredA)).toEqual([]);
+    expect(await visitsOf(retiredB)).toEqual([]);
+    const stored = async (patientId: string) => (await store.find(connection.tenantId, connection.id, 'Patient', patientId))?.resource as { active?: boolean; link?: { other: { reference: string }; type: string }[] };
+    expect(await stored(retiredA)).toMatchObject({ active: false, link: [{ other: { reference: `Patient/${survivorA}` }, type: 'replaced-by' }] });
+    expect(await stored(retiredB)).toMatchObject({ active: false, link: [{ other: { reference: `Patient/${survivorB}` }, type: 'replaced-by' }] });
+    expect(await stored(survivorA)).toMatchObject({ active: true, link: [{ other: { reference: `Patient/${retiredA}` }, type: 'replaces' }] });
+    expect(await stored(survivorB)).toMatchObject({ active: true, link: [{ other: { reference: `Patient/${retiredB}` }, type: 'replaces' }] });
+
+    expect(await eventsOfType('patient.merged')).toEqual([
+      { patient: `Patient/${survivorA}`, replaced: `Patient/${retiredA}` },
+      { patient: `Patient/${survivorB}`, replaced: `Patient/${retiredB}` },
+    ]);
   });
 });

@@ -97,7 +97,7 @@ export class Hl7InboundProcessor {
       const connection = await this.connections.findById(message.tenantId, message.connectionId);
       if (!connection) return null;
       const converted = convertMessage(message.raw, dialectOf(connection), { idNamespace: connection.id });
-      if (!converted.ok || converted.value.merge) return null;
+      if (!converted.ok || converted.value.merges?.length) return null;
       return { message, connection, conversion: converted.value, applicationAck: this.applicationAckFor(message, connection, null) };
     } catch {
       return null;
@@ -157,7 +157,10 @@ export class Hl7InboundProcessor {
           call: () => (converted.ok ? Promise.resolve(converted.value) : Promise.reject(new ConversionFailed(converted.error))),
           persist: async (tx, conversion: Hl7Conversion) => {
             await this.store.upsert(tx, connection.tenantId, connection.id, conversion.resources.map((r) => toStoredResource(r as unknown as Record<string, unknown>)), message.id);
-            if (conversion.merge) await this.store.mergePatients(tx, connection.tenantId, connection.id, conversion.merge.retiredPatientId, conversion.merge.survivorPatientId);
+            // One PID/MRG pair at a time, in message order: a later pair sees what the earlier ones moved.
+            for (const merge of conversion.merges ?? []) {
+              await this.store.mergePatients(tx, connection.tenantId, connection.id, merge.retiredPatientId, merge.survivorPatientId);
+            }
             await this.events.append(tx, conversionEvents(conversion, connection.tenantId, connection.id, message.id));
             if (!(await this.inbound.complete(tx, message.id, message.attempts, { status: 'processed', applicationAck, resources: conversion.resources }))) throw new LeaseLost();
           },

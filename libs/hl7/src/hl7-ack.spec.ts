@@ -127,6 +127,13 @@ describe('ackFallback', () => {
     expect(header.messageType.code).toBe('ACK');
   });
 
+  it('echoes the received MSH-10 in MSA-2 when the caller could read it, escaped for the default delimiters', () => {
+    const ack = ackFallback('AR', 'MSH-9 message type is missing', { controlId: 'F2', now: NOW, errorCode: Hl7ErrorCode.RequiredFieldMissing, receivedControlId: 'C|9^x' });
+    expect(ack.split('\r')[1]).toBe('MSA|AR|C\\F\\9\\S\\x');
+    const { segs, d } = readAck(ack);
+    expect(readField(segs[1]!, { field: 2 }, d)).toBe('C|9^x');
+  });
+
   it('generates a 20-character control id and omits ERR for accepts', () => {
     const ack = ackFallback('CA', 'ignored');
     const { header, segs } = readAck(ack);

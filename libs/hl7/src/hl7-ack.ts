@@ -74,6 +74,11 @@ export interface AckOptions {
 export interface AckFallbackOptions {
   /** MSH-10 of the ACK; defaults to 20 random hex characters (the v2.5 length of MSH-10). */
   readonly controlId?: string;
+  /**
+   * MSA-2: the received message's MSH-10 when it could still be read (see `readControlId`);
+   * empty when undefined.
+   */
+  readonly receivedControlId?: string;
   /** ERR-3; defaults to 207. See {@link errorCodeForParseError}. */
   readonly errorCode?: Hl7ErrorCode;
   /** MSH-12; defaults to `2.5.1`. */
@@ -118,8 +123,8 @@ export function buildAck(received: ParsedHeader, options: AckOptions): string {
 
 /**
  * A minimal acknowledgment for a frame whose header could not be read: default delimiters,
- * empty sender/receiver and an empty MSA-2 (there is no control id to echo), plus an ERR
- * segment for non-accept codes. HL7 v2.5.1 chapter 2, "Acknowledgment messages", https://www.hl7.org/implement/standards/product_brief.cfm?product_id=144.
+ * empty sender/receiver, MSA-2 the received MSH-10 when the caller could still read it (else
+ * empty), plus an ERR segment for non-accept codes. HL7 v2.5.1 chapter 2, "Acknowledgment messages", https://www.hl7.org/implement/standards/product_brief.cfm?product_id=144.
  */
 export function ackFallback(code: AckCode, text: string, options: AckFallbackOptions = {}): string {
   const d = DEFAULT_DELIMITERS;
@@ -134,7 +139,7 @@ export function ackFallback(code: AckCode, text: string, options: AckFallbackOpt
     processingId: encodeEscapes(options.processingId ?? 'P', d),
     version: encodeEscapes(options.version ?? '2.5.1', d),
   });
-  const segments = [msh, ['MSA', code, ''].join(d.field)];
+  const segments = [msh, ['MSA', code, encodeEscapes(options.receivedControlId ?? '', d)].join(d.field)];
   if (isNegative(code)) segments.push(errSegment(d, { code: options.errorCode, text }));
   return segments.map((s) => `${s}\r`).join('');
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_DELIMITERS, decodeEscapes, encodeEscapes, parseHeader, readField, segments } from './hl7-message';
+import { DEFAULT_DELIMITERS, decodeEscapes, encodeEscapes, parseHeader, readControlId, readField, segments } from './hl7-message';
 import type { Hl7Delimiters, ParsedHeader } from './hl7-message';
 
 /** The repo root (holds package.json and libs/), whose sibling `shared/` CI provides. */
@@ -91,6 +91,27 @@ describe('parseHeader', () => {
   ])('rejects %s without echoing content', (_name, input, code, reason) => {
     const result = parseHeader(input);
     expect(result).toEqual({ ok: false, error: { code, reason } });
+  });
+
+  describe('readControlId (MSH-10 of a header parseHeader may refuse)', () => {
+    it.each<[string, string | Buffer, string | undefined]>([
+      ['a valid header', ADT, 'CTRL-1'],
+      ['no MSH-9, escape-decoded with the declared delimiters', 'MSH|^~\\&|A|B|C|D|1|||C\\F\\9|P|2.5', 'C|9'],
+      ['no MSH-9 and non-standard delimiters', 'MSH#$*!%#A#B#C#D#1###CTL$X#P#2.5', 'CTL'],
+      ['an empty MSH-2: the field as received', 'MSH||A|B|C|D|1||ADT^A01|CTL-2|P|2.5', 'CTL-2'],
+      ['invalid encoding characters', 'MSH|^~\\|A|B|C|D|1||ADT^A01|CTL-3|P|2.5', 'CTL-3'],
+      ['an empty MSH-2 and no MSH-9, after a BOM and a blank line', '\uFEFF\r\nMSH||A|B|C|D|1|||CTL-4|P|2.5\rPID|1', 'CTL-4'],
+      ['MSH-2 left out (every field shifted): no guess', 'MSH|A|B|C|D|1||ADT^A01|CTL-5|P|2.5', undefined],
+      ['no MSH-10', 'MSH|^~\\&|A|B|C|D|1||ADT^A01||P|2.5', undefined],
+      ['a blank MSH-10', 'MSH||A|B|C|D|1||ADT^A01|  |P|2.5', undefined],
+      ['a truncated MSH', 'MSH|^~\\&|A|B', undefined],
+      ['MSH-10 on the next line only', 'MSH||A|B|C|D|1|\rPID|1|2|3|4|5|6|7|8|CTL-6', undefined],
+      ['a bad field separator', 'MSHA^~\\&A1A2', undefined],
+      ['not HL7', 'PID|1||123', undefined],
+      ['binary junk', Buffer.from([0x00, 0xff, 0x10]), undefined],
+    ])('%s', (_name, input, expected) => {
+      expect(readControlId(input)).toBe(expected);
+    });
   });
 
   describe('real-world corpus (microsoft/FHIR-Converter samples, ../shared/fixtures)', () => {

@@ -187,6 +187,34 @@ export function parseHeader(message: Buffer | string): ParseHeaderResult {
 }
 
 /**
+ * MSH-10 (message control id) of a message, read as far as the MSH allows, so that even a header
+ * {@link parseHeader} refuses (no MSH-9, unusable MSH-2) can be acknowledged by name in MSA-2
+ * (HL7 v2.5.1 chapter 2, "MSA-2 message control ID"). Needs MSH first and a usable field
+ * separator. With valid encoding characters the value is escape-decoded like `parseHeader` does;
+ * with an empty or invalid MSH-2 the field is taken as received (MSH-10 is an ST, so it has no
+ * components), unless MSH-2 holds letters or digits: then MSH-2 was most likely left out and
+ * every later field shifted, so no field can be trusted to be MSH-10. Undefined when empty or absent.
+ */
+export function readControlId(message: Buffer | string): string | undefined {
+  const text = messageText(message).replace(/^[\r\n]+/, '');
+  if (!text.startsWith('MSH')) return undefined;
+  const lineEnd = text.search(SEGMENT_SEPARATOR);
+  const mshLine = lineEnd === -1 ? text : text.slice(0, lineEnd);
+  const field = mshLine.charAt(3);
+  if (!isDelimiterChar(field)) return undefined;
+  const fields = mshLine.split(field);
+  const encodingCharacters = fields[1] ?? '';
+  // MSH-10 is fields[9] (fields[1] is MSH-2).
+  const raw = fields[9] ?? '';
+  const delimiters = parseEncodingCharacters(field, encodingCharacters);
+  let controlId: string;
+  if (delimiters) controlId = readComponent(raw, delimiters, 0, 1, 1);
+  else if ([...encodingCharacters].every(isDelimiterChar)) controlId = raw;
+  else return undefined;
+  return controlId.trim() === '' ? undefined : controlId;
+}
+
+/**
  * Splits a message into segments and fields, still escaped (decode leaf values with
  * {@link readField}: decoding a whole field first would turn `\S\` into a real component
  * separator). Indexes follow HL7 numbering: `seg[0]` is the segment id and `seg[n]` is

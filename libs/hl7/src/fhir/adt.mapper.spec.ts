@@ -163,19 +163,64 @@ describe('ADT → Patient / Encounter', () => {
     const survivor = one<Patient>(c, 'Patient');
     const retiredPid = SYNTHETIC_PID.replace('100001^^^SYNHOSP^MR', '200002^^^SYNHOSP^MR');
     const retired = convertOrFail(hl7(msh('ADT^A28^ADT_A05'), retiredPid)).resources[0];
-    expect(c.merge).toEqual({ survivorPatientId: survivor.id, retiredPatientId: retired.id });
+    expect(c.merges).toEqual([{ survivorPatientId: survivor.id, retiredPatientId: retired.id }]);
     expect(survivor.id).toBe(convertOrFail(adt('A31')).resources[0].id);
-    expect(survivor.link).toEqual([{ other: { reference: `Patient/${c.merge?.retiredPatientId}` }, type: 'replaces' }]);
-    expect(c.events).toEqual([{ type: 'patient.merged', resourceType: 'Patient', resourceId: survivor.id }]);
+    expect(survivor.link).toEqual([{ other: { reference: `Patient/${retired.id}` }, type: 'replaces' }]);
+    expect(c.events).toEqual([{ type: 'patient.merged', resourceType: 'Patient', resourceId: survivor.id, retiredPatientId: retired.id }]);
   });
 
-  it('refuses an A40 that merges several pairs rather than applying only the first', () => {
-    const outcome = convertMessage(
-      hl7(msh('ADT^A40^ADT_A39'), SYNTHETIC_PID, 'MRG|200002^^^SYNHOSP^MR', SYNTHETIC_PID.replace('100001', '300003'), 'MRG|400004^^^SYNHOSP^MR'),
-      {},
-      CTX,
-    );
-    expect(outcome).toEqual({ ok: false, error: { code: '100', reason: expect.any(String), location: { segment: 'PID', sequence: 2 } } });
+  describe('A40 with several PID/MRG pairs', () => {
+    /** The Patient id a message about this MRN (of SYNHOSP) gets. */
+    const patientIdOf = (mrn: string) => convertOrFail(hl7(msh('ADT^A28^ADT_A05'), SYNTHETIC_PID.replace('100001', mrn))).resources[0].id;
+    const pidFor = (mrn: string) => SYNTHETIC_PID.replace('100001', mrn);
+
+    it('merges each pair’s MRG patient into its own PID patient, one merge and one patient.merged per pair, in message order', () => {
+      const c = convertOrFail(
+        hl7(msh('ADT^A40^ADT_A39'), 'EVN|A40|20240310', pidFor('100001'), 'PD1|||SYNCLINIC', 'MRG|200002^^^SYNHOSP^MR', pidFor('300003'), 'MRG|400004^^^SYNHOSP^MR', 'PV1|1|N'),
+      );
+      const [a, b, retiredA, retiredB] = ['100001', '300003', '200002', '400004'].map(patientIdOf);
+      expect(c.merges).toEqual([
+        { survivorPatientId: a, retiredPatientId: retiredA },
+        { survivorPatientId: b, retiredPatientId: retiredB },
+      ]);
+      expect(c.events).toEqual([
+        { type: 'patient.merged', resourceType: 'Patient', resourceId: a, retiredPatientId: retiredA },
+        { type: 'patient.merged', resourceType: 'Patient', resourceId: b, retiredPatientId: retiredB },
+      ]);
+      const survivors = c.resources.filter((r): r is Patient => r.resourceType === 'Patient');
+      expect(survivors.map((p) => [p.id, p.link])).toEqual([
+        [a, [{ other: { reference: `Patient/${retiredA}` }, type: 'replaces' }]],
+        [b, [{ other: { reference: `Patient/${retiredB}` }, type: 'replaces' }]],
+      ]);
+      expect(c.resources).toHaveLength(2);
+      expect(c.patientKey).toBe('urn:switchboard:hl7:SYNHOSP|100001');
+    });
+
+    it('emits a survivor named by two pairs once, replacing both, with both merges', () => {
+      const c = convertOrFail(hl7(msh('ADT^A40^ADT_A39'), pidFor('100001'), 'MRG|200002^^^SYNHOSP^MR', pidFor('100001'), 'MRG|400004^^^SYNHOSP^MR'));
+      const [a, retiredA, retiredB] = ['100001', '200002', '400004'].map(patientIdOf);
+      expect(c.resources.map((r) => r.id)).toEqual([a]);
+      expect(one<Patient>(c, 'Patient').link?.map((l) => l.other.reference)).toEqual([`Patient/${retiredA}`, `Patient/${retiredB}`]);
+      expect(c.merges?.map((m) => m.retiredPatientId)).toEqual([retiredA, retiredB]);
+      expect(c.events.map((e) => e.retiredPatientId)).toEqual([retiredA, retiredB]);
+    });
+
+    it('merges nothing for a pair whose MRG names its own PID patient, and still applies the others', () => {
+      const c = convertOrFail(hl7(msh('ADT^A40^ADT_A39'), pidFor('100001'), 'MRG|100001^^^SYNHOSP^MR', pidFor('300003'), 'MRG|400004^^^SYNHOSP^MR'));
+      const [a, b, retiredB] = ['100001', '300003', '400004'].map(patientIdOf);
+      expect(c.merges).toEqual([{ survivorPatientId: b, retiredPatientId: retiredB }]);
+      expect(c.events.map((e) => e.resourceId)).toEqual([b]);
+      expect(c.resources.find((r) => r.id === a)).not.toHaveProperty('link');
+    });
+
+    it.each([
+      ['a PID without its MRG', [pidFor('100001'), 'MRG|200002^^^SYNHOSP^MR', pidFor('300003')], { code: '101', location: { segment: 'MRG', sequence: 2 } }],
+      ['an MRG before any PID', ['MRG|200002^^^SYNHOSP^MR', pidFor('100001'), 'MRG|400004^^^SYNHOSP^MR'], { code: '100', location: { segment: 'MRG', sequence: 1 } }],
+      ['two MRG for one PID', [pidFor('100001'), 'MRG|200002^^^SYNHOSP^MR', 'MRG|400004^^^SYNHOSP^MR'], { code: '100', location: { segment: 'MRG', sequence: 2 } }],
+      ['a second pair without a prior identifier', [pidFor('100001'), 'MRG|200002^^^SYNHOSP^MR', pidFor('300003'), 'MRG|'], { code: '101', location: { segment: 'MRG', sequence: 2, field: 1 } }],
+    ])('refuses the whole message for %s rather than half-applying it', (_name, body, error) => {
+      expect(convertMessage(hl7(msh('ADT^A40^ADT_A39'), ...body), {}, CTX)).toEqual({ ok: false, error: { ...error, reason: expect.any(String) } });
+    });
   });
 
   it('builds segments by field number', () => {

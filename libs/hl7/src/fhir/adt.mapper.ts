@@ -1,8 +1,8 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Patient, Resource } from '@medplum/fhirtypes';
 import { Hl7ErrorCode } from '../hl7-ack';
 import { mapAllergy } from './allergy.mapper';
 import { failConversion, type ConversionContext } from './conversion-context';
-import type { Hl7Conversion, Hl7EventType } from './conversion.types';
+import type { Hl7Conversion, Hl7EventType, Hl7PatientMerge } from './conversion.types';
 import { mapEncounter, type EncounterOptions } from './encounter.mapper';
 import { mapObx, type ObxGroup } from './observation.mapper';
 import { chooseMergedIdentifier, mapPatient, requirePatientSegment } from './patient.mapper';
@@ -101,29 +101,62 @@ function obxGroups(segments: readonly V2Segment[]): ObxGroup[] {
   return groups;
 }
 
+/** One PATIENT group of ADT_A39: a PID and the MRG that follows it (PD1, PV1 between are ignored). */
+interface MergePair {
+  readonly pid: V2Segment;
+  readonly mrg: V2Segment;
+}
+
 /**
- * ADT^A40 (merge patient): PID is the surviving patient, MRG-1 the retired one's identifiers
- * (https://build.fhir.org/ig/HL7/v2-to-fhir/ConceptMap-message-adt-a40-to-bundle.html). Only the
- * surviving Patient is emitted (with `link` replaces); the store applies `merge`. One PID/MRG
- * pair per message: a message merging several pairs is refused with 100 rather than half-applied.
+ * The PID/MRG pairs of an ADT^A40, in message order (ADT_A39 structure: `{PID [PD1] MRG [PV1]}`).
+ * An MRG before any PID or a second MRG for one PID is 100; a PID without its MRG is 101.
+ */
+function mergePairs(ctx: ConversionContext): MergePair[] {
+  const groups: { pid: V2Segment; mrg?: V2Segment }[] = [];
+  for (const s of ctx.message.segments) {
+    if (s.id === 'PID') groups.push({ pid: s });
+    else if (s.id === 'MRG') {
+      const current = groups[groups.length - 1];
+      if (!current || current.mrg) failConversion(Hl7ErrorCode.SegmentSequenceError, 'MRG must follow its own PID', { segment: 'MRG', sequence: s.sequence });
+      current.mrg = s;
+    }
+  }
+  if (groups.length === 0) failConversion(Hl7ErrorCode.RequiredFieldMissing, 'required segment PID is missing', { segment: 'PID' });
+  return groups.map(({ pid, mrg }, i) => ({
+    pid,
+    mrg: mrg ?? failConversion(Hl7ErrorCode.RequiredFieldMissing, 'required segment MRG is missing', { segment: 'MRG', sequence: i + 1 }),
+  }));
+}
+
+/**
+ * ADT^A40 (merge patient): each PID/MRG pair merges MRG-1's patient (retired) into PID's
+ * (surviving), https://build.fhir.org/ig/HL7/v2-to-fhir/ConceptMap-message-adt-a40-to-bundle.html.
+ * Only the surviving Patients are emitted (with `link` replaces); the store applies `merges` in
+ * message order, and each pair gets its own `patient.merged`. A pair whose MRG names the PID's own
+ * patient merges nothing: no merge, no event. A survivor named by several pairs is emitted once,
+ * with the later PID's demographics and every `replaces` link.
  */
 function convertMerge(ctx: ConversionContext): Omit<Hl7Conversion, 'messageType'> {
-  const pids = ctx.message.all('PID');
-  if (pids.length > 1) {
-    failConversion(Hl7ErrorCode.SegmentSequenceError, 'one patient merge per message is supported', { segment: 'PID', sequence: 2 });
+  const survivors = new Map<string, Patient & { id: string }>();
+  const merges: Hl7PatientMerge[] = [];
+  const events: Hl7Conversion['events'] = [];
+  let patientKey: string | undefined;
+  for (const { pid, mrg } of mergePairs(ctx)) {
+    const { patient, key } = mapPatient(ctx, pid);
+    patientKey ??= key;
+    const retired =
+      chooseMergedIdentifier(mrg, ctx.dialect) ??
+      failConversion(Hl7ErrorCode.RequiredFieldMissing, 'prior patient identifier is missing', { segment: 'MRG', sequence: mrg.sequence, field: 1 });
+    const retiredPatientId = ctx.id('Patient', retired.key);
+    const links = survivors.get(patient.id)?.link ?? [];
+    if (retiredPatientId !== patient.id) {
+      if (!links.some((l) => l.other.reference === `Patient/${retiredPatientId}`)) links.push({ other: ctx.ref('Patient', retiredPatientId), type: 'replaces' });
+      merges.push({ survivorPatientId: patient.id, retiredPatientId });
+      events.push({ type: 'patient.merged', resourceType: 'Patient', resourceId: patient.id, retiredPatientId });
+    }
+    if (links.length) patient.link = links;
+    // A survivor seen before keeps its place: the first pair's patient stays first.
+    survivors.set(patient.id, patient);
   }
-  const pid = ctx.requireSegment('PID');
-  const mrg = ctx.requireSegment('MRG');
-  const { patient, key } = mapPatient(ctx, pid);
-  const retired =
-    chooseMergedIdentifier(mrg, ctx.dialect) ??
-    failConversion(Hl7ErrorCode.RequiredFieldMissing, 'prior patient identifier is missing', { segment: 'MRG', sequence: 1, field: 1 });
-  const retiredPatientId = ctx.id('Patient', retired.key);
-  if (retiredPatientId !== patient.id) patient.link = [{ other: ctx.ref('Patient', retiredPatientId), type: 'replaces' }];
-  return {
-    patientKey: key,
-    resources: [patient],
-    merge: { survivorPatientId: patient.id, retiredPatientId },
-    events: [{ type: 'patient.merged', resourceType: 'Patient', resourceId: patient.id }],
-  };
+  return { patientKey: patientKey ?? null, resources: [...survivors.values()], merges, events };
 }

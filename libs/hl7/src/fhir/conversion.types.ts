@@ -13,12 +13,22 @@ export type Hl7EventType =
   | 'appointment.booked'
   | 'appointment.rescheduled'
   | 'appointment.cancelled'
-  | 'document.created';
+  | 'document.created'
+  | 'immunization.recorded';
 
 export interface Hl7ConversionEvent {
   readonly type: Hl7EventType;
+  /** What the event is about; when it is a Patient, that patient is the event's `patient`. */
   readonly resourceType: string;
   readonly resourceId: string;
+  /** `patient.merged`: the retired Patient's id (the event's `replaced`). */
+  readonly retiredPatientId?: string;
+}
+
+/** One ADT^A40 PID/MRG pair: MRG's patient is merged into PID's. */
+export interface Hl7PatientMerge {
+  readonly survivorPatientId: string;
+  readonly retiredPatientId: string;
 }
 
 /** A converted message (see `convertMessage`). */
@@ -29,8 +39,8 @@ export interface Hl7Conversion {
   patientKey: string | null;
   /** Patient first; every resource has a deterministic `id`. */
   resources: Resource[];
-  /** ADT^A40: the surviving patient (from PID) and the retired one (from MRG). */
-  merge?: { survivorPatientId: string; retiredPatientId: string };
+  /** ADT^A40: one merge per PID/MRG pair, in message order (the order they are applied in). */
+  merges?: readonly Hl7PatientMerge[];
   events: Hl7ConversionEvent[];
 }
 

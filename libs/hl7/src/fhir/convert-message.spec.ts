@@ -44,7 +44,7 @@ describe('convertMessage errors', () => {
       reason: 'filler or placer order number is missing',
       location: { segment: 'OBR', sequence: 1, field: 3 },
     });
-    expect(errorOf(hl7(msh('ADT^A40'), SYNTHETIC_PID))).toEqual({ code: '101', reason: 'required segment MRG is missing', location: { segment: 'MRG' } });
+    expect(errorOf(hl7(msh('ADT^A40'), SYNTHETIC_PID))).toEqual({ code: '101', reason: 'required segment MRG is missing', location: { segment: 'MRG', sequence: 1 } });
   });
 
   it('102 with segment, sequence and field for a malformed date/time the mapping needs', () => {

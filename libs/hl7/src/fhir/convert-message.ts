@@ -19,6 +19,7 @@ export type {
   Hl7ConversionErrorLocation,
   Hl7ConversionEvent,
   Hl7EventType,
+  Hl7PatientMerge,
 } from './conversion.types';
 
 /** MSH-12 versions whose fields the mappers read (2.6–2.8 share them for the segments used). */

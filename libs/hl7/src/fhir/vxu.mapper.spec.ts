@@ -40,7 +40,7 @@ describe('VXU^V04 → Immunization', () => {
       site: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0163', code: 'LD' }] },
       identifier: [{ value: 'IZ-PL-1' }, { value: 'IZ-FL-1' }],
     });
-    expect(c.events).toEqual([]);
+    expect(c.events).toEqual([{ type: 'immunization.recorded', resourceType: 'Immunization', resourceId: immunization.id }]);
   });
 
   it('maps each RXA; a refusal is not-done with its reason, a historical record is not the primary source, 999 is no dose', () => {
@@ -54,6 +54,15 @@ describe('VXU^V04 → Immunization', () => {
     expect(immunizations[1]).not.toHaveProperty('doseQuantity');
     expect(immunizations[2]).toMatchObject({ primarySource: false, reportOrigin: { coding: [{ code: '01' }] }, occurrenceDateTime: '2010-05-01' });
     expect(new Set(immunizations.map((i) => i.id)).size).toBe(4);
+  });
+
+  it('announces each Immunization once as immunization.recorded, whatever its status; a dose repeated in the message once', () => {
+    const deleted = segment('RXA', { 1: '0', 2: '1', 3: '20240301', 5: '88^influenza^CVX', 6: '999', 20: 'CP', 21: 'D' });
+    const refused = segment('RXA', { 1: '0', 2: '1', 3: '20240201', 5: '03^MMR^CVX', 6: '999', 20: 'RE' });
+    const c = convertOrFail(vxu(ORC, RXA, RXR, 'ORC|RE', refused, 'ORC|RE', deleted, ORC, RXA, RXR));
+    const immunizations = resourcesOf<Immunization>(c, 'Immunization');
+    expect(immunizations.map((i) => i.status)).toEqual(['completed', 'not-done', 'entered-in-error']);
+    expect(c.events).toEqual(immunizations.map((i) => ({ type: 'immunization.recorded', resourceType: 'Immunization', resourceId: i.id })));
   });
 
   it('needs RXA (101), RXA-3 (101) and a well-formed RXA-3 (102)', () => {

@@ -13,7 +13,8 @@ import { DATA_ABSENT_REASON } from './v2-tables';
  * HL7 v2-to-FHIR segment map RXA → Immunization
  * (https://build.fhir.org/ig/HL7/v2-to-fhir/ConceptMap-segment-rxa-to-immunization.html);
  * RXR (route, site) and ORC (placer/filler numbers) of the same order group are read too.
- * The OBX of the order group (funding, VIS dates) are not mapped.
+ * The OBX of the order group (funding, VIS dates) are not mapped. Each Immunization gets its own
+ * `immunization.recorded` event, whatever its status (given, not given, entered in error).
  */
 
 /** An RXA with the ORC before it and the RXR after it. */
@@ -49,6 +50,7 @@ export function convertVxu(ctx: ConversionContext): Omit<Hl7Conversion, 'message
   const { patient, key } = mapPatient(ctx, pid);
   const encounter = encounterReference(ctx, key);
   const resources: Resource[] = [patient];
+  const events: Hl7Conversion['events'] = [];
   const seen = new Set<string>();
 
   for (const { rxa, orc, rxr } of groups) {
@@ -99,6 +101,7 @@ export function convertVxu(ctx: ConversionContext): Omit<Hl7Conversion, 'message
     const site = rxr && codeableConcept(rxr.rep(2), ctx.dialect, 'RXR-2');
     if (site) immunization.site = site;
     resources.push(immunization);
+    events.push({ type: 'immunization.recorded', resourceType: 'Immunization', resourceId: id });
   }
-  return { patientKey: key, resources, events: [] };
+  return { patientKey: key, resources, events };
 }
