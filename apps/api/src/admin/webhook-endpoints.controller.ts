@@ -38,7 +38,7 @@ export class WebhookEndpointsController {
   @DocumentBody(createEndpointSchema)
   @DocumentResponse(webhookEndpointWithSecretSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createEndpointSchema) body: CreateEndpointInput) {
-    const { endpoint, secret } = await this.endpoints.create(tenantOf(actor), body);
+    const { endpoint, secret } = await this.endpoints.create(actor, tenantOf(actor), body);
     return { ...webhookEndpointView(endpoint), secret };
   }
 
@@ -64,7 +64,7 @@ export class WebhookEndpointsController {
   @DocumentBody(updateEndpointSchema)
   @DocumentResponse(webhookEndpointSchema)
   async update(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string, @ValidBody(updateEndpointSchema) body: UpdateEndpointInput) {
-    return webhookEndpointView(await this.endpoints.update(tenantOf(actor), id, body));
+    return webhookEndpointView(await this.endpoints.update(actor, tenantOf(actor), id, body));
   }
 
   @Delete(':id')
@@ -72,7 +72,7 @@ export class WebhookEndpointsController {
   @RequireScope(ADMIN)
   @ApiOperation({ summary: 'Delete an endpoint with its deliveries and attempts' })
   async delete(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
-    await this.endpoints.delete(tenantOf(actor), id);
+    await this.endpoints.delete(actor, tenantOf(actor), id);
   }
 
   @Post(':id/disable')
@@ -81,7 +81,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'Stop deliveries to the endpoint' })
   @DocumentResponse(webhookEndpointSchema)
   async disable(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
-    return webhookEndpointView(await this.endpoints.disable(tenantOf(actor), id));
+    return webhookEndpointView(await this.endpoints.disable(actor, tenantOf(actor), id));
   }
 
   @Post(':id/enable')
@@ -90,7 +90,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'Resume deliveries to the endpoint' })
   @DocumentResponse(webhookEndpointSchema)
   async enable(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
-    return webhookEndpointView(await this.endpoints.enable(tenantOf(actor), id));
+    return webhookEndpointView(await this.endpoints.enable(actor, tenantOf(actor), id));
   }
 
   @Post(':id/rotate-secret')
@@ -99,7 +99,7 @@ export class WebhookEndpointsController {
   @ApiOperation({ summary: 'New signing secret, in this response only; the previous one also signs for 24 hours' })
   @DocumentResponse(webhookEndpointWithSecretSchema)
   async rotateSecret(@CurrentActor() actor: Actor, @IdParam(ENDPOINT) id: string) {
-    const { endpoint, secret } = await this.endpoints.rotateSecret(tenantOf(actor), id);
+    const { endpoint, secret } = await this.endpoints.rotateSecret(actor, tenantOf(actor), id);
     return { ...webhookEndpointView(endpoint), secret };
   }
 

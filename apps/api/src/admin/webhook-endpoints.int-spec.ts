@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
+import { AuditService } from '@sb/audit';
 import { open } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { Database, WebhookEndpointRepository } from '@sb/db';
 import { EventWriter } from '@sb/events';
 import { ApiKeyService } from '@sb/tenancy';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix } from '@sb/testing';
-import { PREVIOUS_SECRET_GRACE_MS, WebhookEndpointService } from '@sb/webhooks';
+import { PREVIOUS_SECRET_GRACE_MS, WebhookEndpointService, type WebhookChangeActor } from '@sb/webhooks';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../app.module';
@@ -265,17 +266,26 @@ describe('GraphQL webhook endpoints', () => {
 describe('URL policy in production mode', () => {
   let production: WebhookEndpointService;
   let tenantId: string;
+  let actor: WebhookChangeActor;
 
   beforeAll(async () => {
     const config = app.get<AppConfig>(APP_CONFIG);
-    production = new WebhookEndpointService({ ...config, mode: 'production', allowPrivateTargets: false }, app.get(Database), app.get(WebhookEndpointRepository), app.get(EventWriter));
+    production = new WebhookEndpointService(
+      { ...config, mode: 'production', allowPrivateTargets: false },
+      app.get(Database),
+      app.get(WebhookEndpointRepository),
+      app.get(EventWriter),
+      app.get(AuditService),
+    );
     production.resolver = async (host) => (host === 'rebind.example.com' ? [{ address: '10.0.0.5', family: 4 }] : [{ address: '93.184.216.34', family: 4 }]);
-    tenantId = (await new Fixtures(app as never).newTenant()).tenant.id;
+    const tenant = await new Fixtures(app as never).newTenant();
+    tenantId = tenant.tenant.id;
+    actor = tenant.actor();
   });
 
   const issueOf = async (url: string) => {
     try {
-      await production.create(tenantId, { url, eventTypes: ['*'] });
+      await production.create(actor, tenantId, { url, eventTypes: ['*'] });
     } catch (e) {
       const err = e as { code: string; issues: { path: string; message: string }[] };
       return { code: err.code, ...err.issues[0] };
@@ -297,7 +307,7 @@ describe('URL policy in production mode', () => {
   });
 
   it('accepts a public https URL', async () => {
-    const { endpoint, secret } = await production.create(tenantId, { url: 'https://hooks.example.com/in', eventTypes: ['*'] });
+    const { endpoint, secret } = await production.create(actor, tenantId, { url: 'https://hooks.example.com/in', eventTypes: ['*'] });
     secrets.push(secret);
     expect(endpoint.url).toBe('https://hooks.example.com/in');
   });
@@ -307,30 +317,69 @@ describe('secret sealing', () => {
   it('seals the create and rotate secrets under the endpoint id, the previous one expiring after the grace period', async () => {
     const config = app.get<AppConfig>(APP_CONFIG);
     const sealed: string[] = [];
-    let rotatedUntil: Date | undefined;
+    let previous: { sealed: string; until: Date }[] = [];
     const repo = {
       create: (tenantId: string, input: { id: string; secretSealed: string }) => {
         sealed.push(input.secretSealed);
         return Promise.resolve({ id: input.id, tenantId });
       },
-      rotateSecret: (_t: string, id: string, next: string, until: Date) => {
-        sealed.push(next);
-        rotatedUntil = until;
+      lockSecrets: () => Promise.resolve({ secretSealed: sealed.at(-1), previousSecrets: [] }),
+      setSecrets: (_t: string, id: string, next: { secretSealed: string; previousSecrets: { sealed: string; until: Date }[] }) => {
+        sealed.push(next.secretSealed);
+        previous = next.previousSecrets;
         return Promise.resolve({ id });
       },
     } as unknown as WebhookEndpointRepository;
-    const service = new WebhookEndpointService(config, app.get(Database), repo, app.get(EventWriter));
-    const { endpoint, secret } = await service.create(randomUUID(), { url: 'https://hooks.example.com/', eventTypes: ['*'] });
+    const audit = { append: () => Promise.resolve({ id: randomUUID() }) } as unknown as AuditService;
+    const service = new WebhookEndpointService(config, app.get(Database), repo, app.get(EventWriter), audit);
+    const actor = { type: 'api-key', id: randomUUID() } as const;
+    const { endpoint, secret } = await service.create(actor, randomUUID(), { url: 'https://hooks.example.com/', eventTypes: ['*'] });
     const context = `webhook-secret:${endpoint.id}`;
     expect(open(config.vaultMasterKey, sealed[0]!, context)).toBe(secret);
     expect(sealed[0]).not.toContain(secret.slice(6));
     expect(() => open(config.vaultMasterKey, sealed[0]!, `webhook-secret:${randomUUID()}`)).toThrow();
 
     const now = new Date('2025-06-01T12:00:00Z');
-    const rotated = await service.rotateSecret(endpoint.tenantId, endpoint.id, now);
+    const rotated = await service.rotateSecret(actor, endpoint.tenantId, endpoint.id, now);
     expect(rotated.secret).toMatch(SECRET);
     expect(open(config.vaultMasterKey, sealed[1]!, context)).toBe(rotated.secret);
-    expect(rotatedUntil).toEqual(new Date('2025-06-02T12:00:00Z'));
+    expect(previous).toEqual([{ sealed: sealed[0], until: new Date('2025-06-02T12:00:00Z') }]);
+  });
+});
+
+describe('audit records of endpoint changes', () => {
+  it('every change through REST and GraphQL is in the tenant’s audit records (who, which endpoint, which fields), never a secret or the URL', async () => {
+    const created = await call('post', '/v1/webhook-endpoints', keyA, { url: 'http://127.0.0.1:9/audited?token=tok-5d2e', eventTypes: ['patient.admitted'] });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    secrets.push(created.body.secret);
+    expect((await call('patch', `/v1/webhook-endpoints/${id}`, keyA, { eventTypes: ['*'], description: 'audited' })).status).toBe(200);
+    expect((await call('post', `/v1/webhook-endpoints/${id}/disable`, keyA)).status).toBe(200);
+    const rotated = await gql(keyA, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, { id });
+    secrets.push(rotated.data!.rotateWebhookSecret.secret);
+    expect((await call('post', `/v1/webhook-endpoints/${id}/rotate-secret`, keyA)).status).toBe(200);
+    expect((await call('patch', `/v1/webhook-endpoints/${id}`, keyB, { description: 'mine now' })).status).toBe(404);
+    expect((await call('delete', `/v1/webhook-endpoints/${id}`, keyA)).status).toBe(204);
+
+    const ref = `webhook-endpoints/${id}`;
+    const page = await call('get', '/v1/audit-records?order=desc&limit=50', keyA);
+    expect(page.status).toBe(200);
+    const mine = (page.body.items as { operation: string; objectRef: string | null; purpose: string | null; actorType: string; resourceType: string }[]).filter((r) => r.objectRef === ref).reverse();
+    expect(mine.map((r) => [r.operation, r.purpose])).toEqual([
+      ['webhook-endpoint.create', 'fields: url, eventTypes, secret'],
+      ['webhook-endpoint.update', 'fields: description, eventTypes'],
+      ['webhook-endpoint.disable', 'fields: status'],
+      ['webhook-endpoint.rotate-secret', 'fields: secret'],
+      ['webhook-endpoint.rotate-secret', 'fields: secret'],
+      ['webhook-endpoint.delete', null],
+    ]);
+    expect(mine.every((r) => r.actorType === 'api-key' && r.resourceType === 'WebhookEndpoint')).toBe(true);
+    expect(page.text).not.toContain('tok-5d2e');
+    expect((await call('get', '/v1/audit-records/verify', keyA)).body).toMatchObject({ ok: true });
+
+    // Tenant B's failed attempt left nothing in its own trail, and it cannot read A's.
+    const other = await call('get', '/v1/audit-records?order=desc&limit=50', keyB);
+    expect((other.body.items as { objectRef: string | null }[]).filter((r) => r.objectRef === ref)).toEqual([]);
   });
 });
 

@@ -54,7 +54,7 @@ export class WebhookEndpointsResolver {
     @CurrentActor() actor: Actor,
     @Args('input', { type: () => CreateWebhookEndpointInputType }, new ZodPipe(createEndpointSchema)) input: CreateEndpointInput,
   ): Promise<WebhookEndpointWithSecretModel> {
-    const { endpoint, secret } = await this.endpoints.create(tenantOf(actor), input);
+    const { endpoint, secret } = await this.endpoints.create(actor, tenantOf(actor), input);
     return { endpoint: webhookEndpointView(endpoint), secret };
   }
 
@@ -65,32 +65,32 @@ export class WebhookEndpointsResolver {
     @EndpointId() id: string,
     @Args('input', { type: () => UpdateWebhookEndpointInputType }, new ZodPipe(updateEndpointSchema)) input: UpdateEndpointInput,
   ): Promise<WebhookEndpointModel> {
-    return webhookEndpointView(await this.endpoints.update(tenantOf(actor), id, input));
+    return webhookEndpointView(await this.endpoints.update(actor, tenantOf(actor), id, input));
   }
 
   @Mutation(() => Boolean, { description: 'Delete an endpoint with its deliveries and attempts' })
   @RequireScope(ADMIN)
   async deleteWebhookEndpoint(@CurrentActor() actor: Actor, @EndpointId() id: string): Promise<boolean> {
-    await this.endpoints.delete(tenantOf(actor), id);
+    await this.endpoints.delete(actor, tenantOf(actor), id);
     return true;
   }
 
   @Mutation(() => WebhookEndpointModel, { description: 'Stop deliveries to the endpoint' })
   @RequireScope(ADMIN)
   async disableWebhookEndpoint(@CurrentActor() actor: Actor, @EndpointId() id: string): Promise<WebhookEndpointModel> {
-    return webhookEndpointView(await this.endpoints.disable(tenantOf(actor), id));
+    return webhookEndpointView(await this.endpoints.disable(actor, tenantOf(actor), id));
   }
 
   @Mutation(() => WebhookEndpointModel, { description: 'Resume deliveries to the endpoint' })
   @RequireScope(ADMIN)
   async enableWebhookEndpoint(@CurrentActor() actor: Actor, @EndpointId() id: string): Promise<WebhookEndpointModel> {
-    return webhookEndpointView(await this.endpoints.enable(tenantOf(actor), id));
+    return webhookEndpointView(await this.endpoints.enable(actor, tenantOf(actor), id));
   }
 
   @Mutation(() => WebhookEndpointWithSecretModel, { description: 'A new signing secret, shown this once; the previous one also signs for 24 hours' })
   @RequireScope(ADMIN)
   async rotateWebhookSecret(@CurrentActor() actor: Actor, @EndpointId() id: string): Promise<WebhookEndpointWithSecretModel> {
-    const { endpoint, secret } = await this.endpoints.rotateSecret(tenantOf(actor), id);
+    const { endpoint, secret } = await this.endpoints.rotateSecret(actor, tenantOf(actor), id);
     return { endpoint: webhookEndpointView(endpoint), secret };
   }
 

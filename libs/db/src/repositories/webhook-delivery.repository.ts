@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../group-commit';
 import { HotPathPool } from '../hot-path-pool';
 import { PrismaService } from '../prisma.service';
+import { decodePreviousSecrets, type PreviousWebhookSecret } from './webhook-endpoint.repository';
 
 /**
  * Advisory lock keys (arbitrary constants, unique in this database) that make the
@@ -46,8 +47,8 @@ export interface WebhookDeliveryWork {
     status: 'enabled' | 'disabled';
     payload: 'thin' | 'full';
     secretSealed: string;
-    previousSecretSealed: string | null;
-    previousSecretUntil: Date | null;
+    /** Secrets retired by rotations, newest first, each with the end of its grace period (expired ones included). */
+    previousSecrets: PreviousWebhookSecret[];
     failingSince: Date | null;
   };
 }
@@ -274,8 +275,7 @@ export class WebhookDeliveryRepository {
         status: row.endpointStatus,
         payload: row.payload,
         secretSealed: row.secretSealed,
-        previousSecretSealed: row.previousSecretSealed,
-        previousSecretUntil: row.previousSecretUntil,
+        previousSecrets: decodePreviousSecrets(row.previousSecretSealed, row.previousSecretUntil),
         failingSince: row.failingSince,
       },
     };

@@ -2,6 +2,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { TenancyModule } from '@sb/tenancy';
 import { createTestingApp, Fixtures } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
+import { Database } from '../database';
 import { PrismaService } from '../prisma.service';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository';
 
@@ -9,10 +10,12 @@ describe('WebhookEndpointRepository (real Postgres)', () => {
   let app: TestingModule;
   let repo: WebhookEndpointRepository;
   let prisma: PrismaService;
+  let db: Database;
   beforeAll(async () => {
     app = await createTestingApp([TenancyModule]);
     repo = app.get(WebhookEndpointRepository);
     prisma = app.get(PrismaService);
+    db = app.get(Database);
   });
   afterAll(() => app.close());
 
@@ -46,7 +49,8 @@ describe('WebhookEndpointRepository (real Postgres)', () => {
     expect(await repo.list(b.tenant.id)).toEqual([]);
     expect(await repo.update(b.tenant.id, e.id, { url: 'https://evil.example.com/' })).toBeNull();
     expect(await repo.setStatus(b.tenant.id, e.id, { status: 'disabled', reason: 'manual' })).toBeNull();
-    expect(await repo.rotateSecret(b.tenant.id, e.id, 'sealed-evil', new Date())).toBeNull();
+    expect(await db.transaction((tx) => repo.lockSecrets(b.tenant.id, e.id, tx))).toBeNull();
+    expect(await db.transaction((tx) => repo.setSecrets(b.tenant.id, e.id, { secretSealed: 'sealed-evil', previousSecrets: [] }, tx))).toBeNull();
     expect(await repo.listAttempts(b.tenant.id, e.id, { limit: 10 })).toEqual([]);
     expect(await repo.listDeliveries(b.tenant.id, e.id, { limit: 10 })).toEqual([]);
     expect(await repo.replay(b.tenant.id, e.id, { since: new Date(0) })).toBe(0);
@@ -61,13 +65,36 @@ describe('WebhookEndpointRepository (real Postgres)', () => {
     expect(await repo.find(a.tenant.id, e.id)).toBeNull();
   });
 
-  it('rotation moves the current sealed secret to previous with its expiry', async () => {
+  it('stores several previous secrets, each with its own expiry; previousSecretUntil is the latest', async () => {
     const { tenant } = await new Fixtures(app).newTenant();
     const e = await newEndpoint(tenant.id);
-    const until = new Date(Date.now() + 24 * 3600_000);
-    expect(await repo.rotateSecret(tenant.id, e.id, 'sealed-next', until)).toMatchObject({ previousSecretUntil: until });
+    expect(await db.transaction((tx) => repo.lockSecrets(tenant.id, e.id, tx))).toEqual({ secretSealed: 'sealed-current', previousSecrets: [] });
+    const older = new Date('2030-01-01T00:00:00.000Z');
+    const newer = new Date('2030-01-01T06:00:00.000Z');
+    const previousSecrets = [
+      { sealed: 'sealed-current', until: newer },
+      { sealed: 'sealed-first', until: older },
+    ];
+    expect(await db.transaction((tx) => repo.setSecrets(tenant.id, e.id, { secretSealed: 'sealed-next', previousSecrets }, tx))).toMatchObject({ previousSecretUntil: newer });
+    expect(await db.transaction((tx) => repo.lockSecrets(tenant.id, e.id, tx))).toEqual({ secretSealed: 'sealed-next', previousSecrets });
     const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: e.id } });
-    expect(row).toMatchObject({ secretSealed: 'sealed-next', previousSecretSealed: 'sealed-current', previousSecretUntil: until });
+    expect(row).toMatchObject({ secretSealed: 'sealed-next', previousSecretUntil: newer });
+
+    // One previous secret is stored as before several were kept: the bare sealed value and its expiry.
+    await db.transaction((tx) => repo.setSecrets(tenant.id, e.id, { secretSealed: 'sealed-last', previousSecrets: [{ sealed: 'sealed-next', until: older }] }, tx));
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: e.id } })).toMatchObject({ previousSecretSealed: 'sealed-next', previousSecretUntil: older });
+    expect(await db.transaction((tx) => repo.lockSecrets(tenant.id, e.id, tx))).toEqual({ secretSealed: 'sealed-last', previousSecrets: [{ sealed: 'sealed-next', until: older }] });
+
+    expect(await db.transaction((tx) => repo.setSecrets(tenant.id, e.id, { secretSealed: 'sealed-last', previousSecrets: [] }, tx))).toMatchObject({ previousSecretUntil: null });
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: e.id } })).toMatchObject({ previousSecretSealed: null, previousSecretUntil: null });
+  });
+
+  it('reads a row rotated before several previous secrets were kept (one bare sealed value) as one previous secret', async () => {
+    const { tenant } = await new Fixtures(app).newTenant();
+    const e = await newEndpoint(tenant.id);
+    const until = new Date('2030-01-01T00:00:00.000Z');
+    await prisma.webhookEndpoint.update({ where: { id: e.id }, data: { secretSealed: 'sealed-next', previousSecretSealed: 'sealed-current', previousSecretUntil: until } });
+    expect(await db.transaction((tx) => repo.lockSecrets(tenant.id, e.id, tx))).toEqual({ secretSealed: 'sealed-next', previousSecrets: [{ sealed: 'sealed-current', until }] });
   });
 
   it('replay schedules relayed, subscribed events in range in one statement, resets existing deliveries, and skips other endpoints’ test events', async () => {

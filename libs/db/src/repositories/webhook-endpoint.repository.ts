@@ -18,7 +18,7 @@ export interface WebhookEndpoint {
   orderingKey: WebhookOrderingMode;
   status: WebhookEndpointStatus;
   disabledReason: string | null;
-  /** Until when the secret before the last rotation still signs. */
+  /** Until when the secret before the last rotation still signs (the latest expiry of the previous secrets). */
   previousSecretUntil: Date | null;
   failingSince: Date | null;
   createdAt: Date;
@@ -34,6 +34,46 @@ export interface NewWebhookEndpoint {
   payload?: WebhookPayloadMode;
   orderingKey?: WebhookOrderingMode;
   secretSealed: string;
+}
+
+/** A secret retired by a rotation: it keeps signing until `until`, its own grace period's end. */
+export interface PreviousWebhookSecret {
+  sealed: string;
+  until: Date;
+}
+
+/** An endpoint's sealed secrets: the current one and the retired ones, newest first. Only rotation reads them. */
+export interface WebhookEndpointSecrets {
+  secretSealed: string;
+  previousSecrets: PreviousWebhookSecret[];
+}
+
+/**
+ * `previousSecretSealed` stores one retired secret as its bare sealed value, expiring at
+ * `previousSecretUntil` (the format from before several were kept, which workers of that
+ * version still read), and several as a JSON list `[{"sealed", "until"}]`, newest first,
+ * each secret sealed on its own as the current one is.
+ */
+export function decodePreviousSecrets(stored: string | null, previousSecretUntil: Date | null): PreviousWebhookSecret[] {
+  if (stored === null || stored === '') return [];
+  if (!stored.startsWith('[')) return previousSecretUntil ? [{ sealed: stored, until: previousSecretUntil }] : [];
+  const parsed: unknown = JSON.parse(stored);
+  if (!Array.isArray(parsed)) return [];
+  const out: PreviousWebhookSecret[] = [];
+  for (const entry of parsed as unknown[]) {
+    const { sealed, until } = (entry ?? {}) as { sealed?: unknown; until?: unknown };
+    const at = new Date(typeof until === 'string' ? until : NaN);
+    if (typeof sealed === 'string' && !Number.isNaN(at.getTime())) out.push({ sealed, until: at });
+  }
+  return out;
+}
+
+/** The columns for a list of retired secrets; `previousSecretUntil` is the latest expiry (what the API shows). */
+function encodePreviousSecrets(list: readonly PreviousWebhookSecret[]): { previousSecretSealed: string | null; previousSecretUntil: Date | null } {
+  if (list.length === 0) return { previousSecretSealed: null, previousSecretUntil: null };
+  if (list.length === 1 && list[0]) return { previousSecretSealed: list[0].sealed, previousSecretUntil: list[0].until };
+  const latest = Math.max(...list.map((p) => p.until.getTime()));
+  return { previousSecretSealed: JSON.stringify(list.map((p) => ({ sealed: p.sealed, until: p.until.toISOString() }))), previousSecretUntil: new Date(latest) };
 }
 
 export interface WebhookEndpointPatch {
@@ -124,50 +164,65 @@ const ENDPOINT_FIELDS = {
 export class WebhookEndpointRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(tenantId: string, input: NewWebhookEndpoint): Promise<WebhookEndpoint> {
-    return this.prisma.webhookEndpoint.create({ data: { ...input, tenantId }, select: ENDPOINT_FIELDS });
+  private db(tx: DbTransaction | undefined) {
+    return tx ? unwrapTx(tx) : this.prisma;
+  }
+
+  async create(tenantId: string, input: NewWebhookEndpoint, tx?: DbTransaction): Promise<WebhookEndpoint> {
+    return this.db(tx).webhookEndpoint.create({ data: { ...input, tenantId }, select: ENDPOINT_FIELDS });
   }
 
   async list(tenantId: string): Promise<WebhookEndpoint[]> {
     return this.prisma.webhookEndpoint.findMany({ where: { tenantId }, select: ENDPOINT_FIELDS, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   }
 
-  async find(tenantId: string, id: string): Promise<WebhookEndpoint | null> {
-    return this.prisma.webhookEndpoint.findFirst({ where: { tenantId, id }, select: ENDPOINT_FIELDS });
+  async find(tenantId: string, id: string, tx?: DbTransaction): Promise<WebhookEndpoint | null> {
+    return this.db(tx).webhookEndpoint.findFirst({ where: { tenantId, id }, select: ENDPOINT_FIELDS });
   }
 
-  async update(tenantId: string, id: string, patch: WebhookEndpointPatch): Promise<WebhookEndpoint | null> {
-    const { count } = await this.prisma.webhookEndpoint.updateMany({ where: { tenantId, id }, data: patch });
-    return count === 0 ? null : this.find(tenantId, id);
+  async update(tenantId: string, id: string, patch: WebhookEndpointPatch, tx?: DbTransaction): Promise<WebhookEndpoint | null> {
+    const { count } = await this.db(tx).webhookEndpoint.updateMany({ where: { tenantId, id }, data: patch });
+    return count === 0 ? null : this.find(tenantId, id, tx);
   }
 
   /** True when the tenant had this endpoint (its deliveries and attempts go with it). */
-  async delete(tenantId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.webhookEndpoint.deleteMany({ where: { tenantId, id } });
+  async delete(tenantId: string, id: string, tx?: DbTransaction): Promise<boolean> {
+    const { count } = await this.db(tx).webhookEndpoint.deleteMany({ where: { tenantId, id } });
     return count > 0;
   }
 
   /** Disables (with a reason: `manual`, `gone`, `failing`) or re-enables; enabling starts a fresh failure run. */
-  async setStatus(tenantId: string, id: string, change: { status: 'disabled'; reason: string } | { status: 'enabled' }): Promise<WebhookEndpoint | null> {
+  async setStatus(
+    tenantId: string,
+    id: string,
+    change: { status: 'disabled'; reason: string } | { status: 'enabled' },
+    tx?: DbTransaction,
+  ): Promise<WebhookEndpoint | null> {
     const data =
       change.status === 'disabled' ? { status: 'disabled' as const, disabledReason: change.reason } : { status: 'enabled' as const, disabledReason: null, failingSince: null };
-    const { count } = await this.prisma.webhookEndpoint.updateMany({ where: { tenantId, id }, data });
-    return count === 0 ? null : this.find(tenantId, id);
+    const { count } = await this.db(tx).webhookEndpoint.updateMany({ where: { tenantId, id }, data });
+    return count === 0 ? null : this.find(tenantId, id, tx);
   }
 
   /**
-   * Installs a new sealed secret; the current one becomes the previous, which keeps
-   * signing until `previousUntil`. One statement, so concurrent rotations cannot
-   * lose the secret that is current.
+   * The endpoint's sealed secrets, its row locked until `tx` ends: a rotation reads them,
+   * then writes them with `setSecrets`, so concurrent rotations cannot lose a secret.
    */
-  async rotateSecret(tenantId: string, id: string, newSecretSealed: string, previousUntil: Date): Promise<WebhookEndpoint | null> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE "WebhookEndpoint"
-         SET "previousSecretSealed" = "secretSealed", "previousSecretUntil" = ${previousUntil},
-             "secretSealed" = ${newSecretSealed}, "updatedAt" = now()
+  async lockSecrets(tenantId: string, id: string, tx: DbTransaction): Promise<WebhookEndpointSecrets | null> {
+    const [row] = await unwrapTx(tx).$queryRaw<{ secretSealed: string; previousSecretSealed: string | null; previousSecretUntil: Date | null }[]>`
+      SELECT "secretSealed", "previousSecretSealed", "previousSecretUntil" FROM "WebhookEndpoint"
        WHERE "tenantId" = ${tenantId}::uuid AND "id" = ${id}::uuid
-      RETURNING "id"`;
-    return rows.length === 0 ? null : this.find(tenantId, id);
+         FOR UPDATE`;
+    return row ? { secretSealed: row.secretSealed, previousSecrets: decodePreviousSecrets(row.previousSecretSealed, row.previousSecretUntil) } : null;
+  }
+
+  /** Installs the current secret and the retired ones still signing (after `lockSecrets` in the same transaction). */
+  async setSecrets(tenantId: string, id: string, secrets: WebhookEndpointSecrets, tx: DbTransaction): Promise<WebhookEndpoint | null> {
+    const { count } = await unwrapTx(tx).webhookEndpoint.updateMany({
+      where: { tenantId, id },
+      data: { secretSealed: secrets.secretSealed, ...encodePreviousSecrets(secrets.previousSecrets) },
+    });
+    return count === 0 ? null : this.find(tenantId, id, tx);
   }
 
   /** Attempts at the endpoint's deliveries (or at its delivery of `eventId`), newest first, strictly before `before`. */

@@ -96,15 +96,13 @@ export class WebhookDeliverer implements OnModuleDestroy {
     this.poster.close();
   }
 
-  /** The current secret, and the previous one while its grace period lasts. */
+  /** The current secret, and every previous one whose own grace period has not ended at `at`. */
   private secretsOf(work: WebhookDeliveryWork, at: Date): string[] {
     const { endpoint } = work;
     const key = this.config.vaultMasterKey;
-    const secrets = [open(key, endpoint.secretSealed, secretContext(endpoint.id))];
-    if (endpoint.previousSecretSealed && endpoint.previousSecretUntil && endpoint.previousSecretUntil > at) {
-      secrets.push(open(key, endpoint.previousSecretSealed, secretContext(endpoint.id)));
-    }
-    return secrets;
+    const context = secretContext(endpoint.id);
+    const stillSigning = endpoint.previousSecrets.filter((p) => p.until > at);
+    return [open(key, endpoint.secretSealed, context), ...stillSigning.map((p) => open(key, p.sealed, context))];
   }
 }
 

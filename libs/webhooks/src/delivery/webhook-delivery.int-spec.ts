@@ -7,10 +7,11 @@ import { QueueModule } from '@sb/queue';
 import { ConnectionsModule } from '@sb/connections';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix } from '@sb/testing';
 import { TenancyModule } from '@sb/tenancy';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { PREVIOUS_SECRET_GRACE_MS, WebhookEndpointService, WebhookEndpointsModule } from '../endpoints';
 import { WebhookDeliverer } from './webhook-deliverer';
 import { WebhookDeliveryModule } from './webhook-delivery.module';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, WebhookPoster } from './webhook-http';
@@ -64,6 +65,12 @@ class Receiver {
 }
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+/** Whether one of the request's signatures is by `secret` (computed here by hand, independently of the signer). */
+const signedWith = (r: Received, secret: string): boolean => {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = createHmac('sha256', key).update(`${String(r.headers['webhook-id'])}.${String(r.headers['webhook-timestamp'])}.${r.body}`).digest('base64');
+  return String(r.headers['webhook-signature']).split(' ').includes(`v1,${expected}`);
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('webhook delivery: relay, signed delivery, retries, ordering, isolation (real Postgres and Redis)', () => {
@@ -74,6 +81,7 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
   let deliveries: WebhookDeliveryRepository;
   let endpoints: WebhookEndpointRepository;
   let events: EventRepository;
+  let service: WebhookEndpointService;
   let db: Database;
   let fixtures: Fixtures;
   const receivers: Receiver[] = [];
@@ -118,13 +126,17 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
   };
 
   beforeAll(async () => {
-    app = await createTestingApp([QueueModule, TenancyModule, ConnectionsModule, WebhookDeliveryModule], { SB_REDIS_PREFIX: prefix, SB_ALLOW_PRIVATE_TARGETS: 'true' });
+    app = await createTestingApp([QueueModule, TenancyModule, ConnectionsModule, WebhookDeliveryModule, WebhookEndpointsModule], {
+      SB_REDIS_PREFIX: prefix,
+      SB_ALLOW_PRIVATE_TARGETS: 'true',
+    });
     config = app.get(APP_CONFIG);
     relay = app.get(WebhookRelay);
     deliverer = app.get(WebhookDeliverer);
     deliveries = app.get(WebhookDeliveryRepository);
     endpoints = app.get(WebhookEndpointRepository);
     events = app.get(EventRepository);
+    service = app.get(WebhookEndpointService);
     db = app.get(Database);
     fixtures = new Fixtures(app);
   });
@@ -315,19 +327,48 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     expect((after[0]?.position ?? 0n) > (positions[4] ?? 0n)).toBe(true);
   });
 
-  it('signs with the previous secret too while its rotation grace lasts', async () => {
-    const { tenant } = await fixtures.newTenant();
-    const oldSecret = newSecret();
-    const r = await receiver(oldSecret);
-    const endpoint = await newEndpoint(tenant.id, r);
-    const current = newSecret();
-    await endpoints.rotateSecret(tenant.id, endpoint.id, seal(config.vaultMasterKey, current, `webhook-secret:${endpoint.id}`), new Date(Date.now() + 3_600_000));
-    await emit(tenant.id, [{}]);
-    await pump(() => r.received.length === 1);
-    const got = r.received[0];
-    expect(got?.verified).toBe(true);
-    expect(String(got?.headers['webhook-signature']).split(' ')).toHaveLength(2);
-    expect(() => new Webhook(current).verify(got?.body ?? '', got?.headers as Record<string, string>)).not.toThrow();
+  it('signs with the current secret and every previous secret within its own grace period; each drops out when its grace ends', async () => {
+    const { tenant, actor } = await fixtures.newTenant();
+    const r = await receiver();
+    const { endpoint, secret: first } = await service.create(actor(), tenant.id, { url: r.url, eventTypes: ['*'] });
+    // The clock the service and the deliverer take: two rotations 22 hours apart, the second an hour before t0.
+    const t0 = new Date();
+    const at = (msFromT0: number) => new Date(t0.getTime() + msFromT0);
+    const firstRotation = at(-PREVIOUS_SECRET_GRACE_MS + 3_600_000);
+    const secondRotation = at(-3_600_000);
+    const { secret: second } = await service.rotateSecret(actor(), tenant.id, endpoint.id, firstRotation);
+    const rotated = await service.rotateSecret(actor(), tenant.id, endpoint.id, secondRotation);
+    const current = rotated.secret;
+    const firstGraceEnds = new Date(firstRotation.getTime() + PREVIOUS_SECRET_GRACE_MS);
+    const secondGraceEnds = new Date(secondRotation.getTime() + PREVIOUS_SECRET_GRACE_MS);
+    expect(rotated.endpoint.previousSecretUntil).toEqual(secondGraceEnds);
+
+    /** A test event delivered (not relayed: the test drives the deliverer) at `sentAt`. */
+    const deliverAt = async (sentAt: Date): Promise<Received> => {
+      const { eventId } = await service.sendTest(tenant.id, endpoint.id);
+      const d = await deliveryOf(tenant.id, endpoint.id, eventId);
+      expect(await deliverer.deliver(tenant.id, d.id, () => sentAt)).toMatchObject({ delivered: true });
+      const got = r.received.at(-1);
+      if (!got || got.json.id !== eventId) throw new Error('not received');
+      return got;
+    };
+    const signatures = (got: Received) => String(got.headers['webhook-signature']).split(' ');
+
+    // At t0 all three sign, and the reference library verifies the delivery with each.
+    const now = await deliverAt(t0);
+    expect(signatures(now)).toHaveLength(3);
+    for (const secret of [first, second, current]) {
+      expect(() => new Webhook(secret).verify(now.body, now.headers as Record<string, string>)).not.toThrow();
+    }
+    const justBefore = await deliverAt(new Date(firstGraceEnds.getTime() - 1));
+    expect([signatures(justBefore).length, signedWith(justBefore, first), signedWith(justBefore, second), signedWith(justBefore, current)]).toEqual([3, true, true, true]);
+
+    // The first grace period ends: the oldest secret no longer signs, the second still does.
+    const afterFirst = await deliverAt(firstGraceEnds);
+    expect([signatures(afterFirst).length, signedWith(afterFirst, first), signedWith(afterFirst, second), signedWith(afterFirst, current)]).toEqual([2, false, true, true]);
+
+    const afterSecond = await deliverAt(secondGraceEnds);
+    expect([signatures(afterSecond).length, signedWith(afterSecond, first), signedWith(afterSecond, second), signedWith(afterSecond, current)]).toEqual([1, false, false, true]);
   });
 
   it('finds no delivery across tenants', async () => {

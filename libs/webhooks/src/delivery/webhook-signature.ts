@@ -11,7 +11,7 @@ export function signingKey(secret: string): Buffer {
  * Standard Webhooks headers for one delivery attempt
  * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme):
  * `webhook-signature` is `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`, one per
- * secret, space-separated — during a rotation grace period both secrets sign.
+ * secret, space-separated — the current secret and each previous one still in its rotation grace period.
  */
 export function webhookHeaders(input: { id: string; timestampSeconds: number; body: string; secrets: readonly string[] }): Record<string, string> {
   const signed = `${input.id}.${input.timestampSeconds}.${input.body}`;

@@ -1,3 +1,4 @@
+export * from './webhook-endpoint-audit';
 export * from './webhook-endpoint.schemas';
 export * from './webhook-endpoint.service';
 export * from './webhook-endpoint.views';

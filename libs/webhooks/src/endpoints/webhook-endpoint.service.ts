@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '@sb/audit';
 import { seal } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, foundOrFail, notFound, SbError } from '@sb/core';
@@ -6,12 +7,19 @@ import { Database, WebhookEndpointRepository, type AttemptCursor, type DeliveryC
 import { EventWriter } from '@sb/events';
 import type { Resolver } from '@sb/net';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { appendWebhookAudit, WebhookAuditOperation, type WebhookChangeActor } from './webhook-endpoint-audit';
 import type { AttemptsQuery, CreateEndpointInput, DeliveriesQuery, ReplayInput, UpdateEndpointInput } from './webhook-endpoint.schemas';
 import { eventDeliveryTrailView, webhookAttemptView, type EventDeliveryTrailView, type WebhookAttemptView } from './webhook-endpoint.views';
 import { validateWebhookUrl, webhookUrlPolicy } from './webhook-url';
 
 /** After a rotation the previous secret keeps signing this long, so receivers can switch over. */
 export const PREVIOUS_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
+/**
+ * Previous secrets that may be signing at once (each rotation retires one for its own grace
+ * period); a rotation beyond it is refused until the oldest expires, so a rotating loop cannot
+ * grow every delivery's `webhook-signature` header without bound.
+ */
+export const MAX_PREVIOUS_SECRETS = 10;
 /** Standard Webhooks secrets: `whsec_` + base64 of 24 random bytes (192 bits). */
 export const WEBHOOK_SECRET_BYTES = 24;
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
@@ -42,11 +50,16 @@ export interface DeliveryPage {
 }
 
 const ENDPOINT = 'Webhook endpoint';
+/** The fields an update may change, in the order audit records name them. */
+const PATCHABLE: readonly (keyof WebhookEndpointPatch)[] = ['url', 'description', 'eventTypes', 'payload', 'orderingKey'];
+const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Tenants' webhook endpoints: registration (URL policy and SSRF guard, sealed
  * `whsec_` secrets), rotation, test events, replay, and what was delivered.
- * Delivery itself is the worker's (libs/webhooks/src/delivery).
+ * Every change (create, update, disable, enable, delete, rotate) is an audit record
+ * written in the change's transaction. Delivery itself is the worker's
+ * (libs/webhooks/src/delivery).
  */
 @Injectable()
 export class WebhookEndpointService {
@@ -58,20 +71,23 @@ export class WebhookEndpointService {
     private readonly db: Database,
     private readonly endpoints: WebhookEndpointRepository,
     private readonly events: EventWriter,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(tenantId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
+  async create(actor: WebhookChangeActor, tenantId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
     const url = await this.validateUrl(input.url);
     const id = randomUUID();
     const secret = generateWebhookSecret();
-    const endpoint = await this.endpoints.create(tenantId, {
-      id,
-      url,
-      description: input.description ?? null,
-      eventTypes: input.eventTypes,
-      payload: input.payload,
-      orderingKey: input.orderingKey,
-      secretSealed: seal(this.config.vaultMasterKey, secret, webhookSecretContext(id)),
+    const secretSealed = seal(this.config.vaultMasterKey, secret, webhookSecretContext(id));
+    const fields = ['url', 'eventTypes', ...(['description', 'payload', 'orderingKey'] as const).filter((f) => input[f] !== undefined), 'secret'];
+    const endpoint = await this.db.transaction(async (tx) => {
+      const created = await this.endpoints.create(
+        tenantId,
+        { id, url, description: input.description ?? null, eventTypes: input.eventTypes, payload: input.payload, orderingKey: input.orderingKey, secretSealed },
+        tx,
+      );
+      await appendWebhookAudit(this.audit, tx, { tenantId, actor, operation: WebhookAuditOperation.Create, endpointId: id, fields, at: new Date() });
+      return created;
     });
     return { endpoint, secret };
   }
@@ -84,30 +100,66 @@ export class WebhookEndpointService {
     return foundOrFail(await this.endpoints.find(tenantId, id), ENDPOINT);
   }
 
-  async update(tenantId: string, id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
+  /** Applies the patch; the audit record names the fields whose value changed. */
+  async update(actor: WebhookChangeActor, tenantId: string, id: string, input: UpdateEndpointInput): Promise<WebhookEndpoint> {
     await this.get(tenantId, id);
     const patch: WebhookEndpointPatch = { ...input };
     if (input.url !== undefined) patch.url = await this.validateUrl(input.url);
-    return foundOrFail(await this.endpoints.update(tenantId, id, patch), ENDPOINT);
+    return this.db.transaction(async (tx) => {
+      const before = foundOrFail(await this.endpoints.find(tenantId, id, tx), ENDPOINT);
+      const after = foundOrFail(await this.endpoints.update(tenantId, id, patch, tx), ENDPOINT);
+      const fields = PATCHABLE.filter((f) => patch[f] !== undefined && !sameValue(before[f], after[f]));
+      await appendWebhookAudit(this.audit, tx, { tenantId, actor, operation: WebhookAuditOperation.Update, endpointId: id, fields, at: new Date() });
+      return after;
+    });
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.endpoints.delete(tenantId, id))) throw notFound(ENDPOINT);
+  async delete(actor: WebhookChangeActor, tenantId: string, id: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      if (!(await this.endpoints.delete(tenantId, id, tx))) throw notFound(ENDPOINT);
+      await appendWebhookAudit(this.audit, tx, { tenantId, actor, operation: WebhookAuditOperation.Delete, endpointId: id, at: new Date() });
+    });
   }
 
-  async disable(tenantId: string, id: string): Promise<WebhookEndpoint> {
-    return foundOrFail(await this.endpoints.setStatus(tenantId, id, { status: 'disabled', reason: 'manual' }), ENDPOINT);
+  async disable(actor: WebhookChangeActor, tenantId: string, id: string): Promise<WebhookEndpoint> {
+    return this.db.transaction(async (tx) => {
+      const endpoint = foundOrFail(await this.endpoints.setStatus(tenantId, id, { status: 'disabled', reason: 'manual' }, tx), ENDPOINT);
+      await appendWebhookAudit(this.audit, tx, { tenantId, actor, operation: WebhookAuditOperation.Disable, endpointId: id, fields: ['status'], at: new Date() });
+      return endpoint;
+    });
   }
 
-  async enable(tenantId: string, id: string): Promise<WebhookEndpoint> {
-    return foundOrFail(await this.endpoints.setStatus(tenantId, id, { status: 'enabled' }), ENDPOINT);
+  async enable(actor: WebhookChangeActor, tenantId: string, id: string): Promise<WebhookEndpoint> {
+    return this.db.transaction(async (tx) => {
+      const endpoint = foundOrFail(await this.endpoints.setStatus(tenantId, id, { status: 'enabled' }, tx), ENDPOINT);
+      await appendWebhookAudit(this.audit, tx, { tenantId, actor, operation: WebhookAuditOperation.Enable, endpointId: id, fields: ['status'], at: new Date() });
+      return endpoint;
+    });
   }
 
-  /** A new secret, returned this once; the old one keeps signing for `PREVIOUS_SECRET_GRACE_MS`. */
-  async rotateSecret(tenantId: string, id: string, now = new Date()): Promise<EndpointWithSecret> {
+  /**
+   * A new secret, returned this once. The one it replaces keeps signing for
+   * `PREVIOUS_SECRET_GRACE_MS` from `now`, beside any earlier ones still within their own
+   * grace periods; those whose grace has ended are dropped. Refused (409) while
+   * `MAX_PREVIOUS_SECRETS` previous secrets are still signing.
+   */
+  async rotateSecret(actor: WebhookChangeActor, tenantId: string, id: string, now = new Date()): Promise<EndpointWithSecret> {
     const secret = generateWebhookSecret();
-    const sealed = seal(this.config.vaultMasterKey, secret, webhookSecretContext(id));
-    const endpoint = foundOrFail(await this.endpoints.rotateSecret(tenantId, id, sealed, new Date(now.getTime() + PREVIOUS_SECRET_GRACE_MS)), ENDPOINT);
+    const secretSealed = seal(this.config.vaultMasterKey, secret, webhookSecretContext(id));
+    const endpoint = await this.db.transaction(async (tx) => {
+      const stored = foundOrFail(await this.endpoints.lockSecrets(tenantId, id, tx), ENDPOINT);
+      const stillSigning = stored.previousSecrets.filter((p) => p.until > now);
+      if (stillSigning.length >= MAX_PREVIOUS_SECRETS) {
+        const oldestEnds = new Date(Math.min(...stillSigning.map((p) => p.until.getTime())));
+        throw new SbError(ErrorCode.Conflict, 'Too many secret rotations within the grace period; rotate again after the oldest previous secret expires', {
+          details: { previousSecrets: stillSigning.length, oldestExpiresAt: oldestEnds.toISOString() },
+        });
+      }
+      const previousSecrets = [{ sealed: stored.secretSealed, until: new Date(now.getTime() + PREVIOUS_SECRET_GRACE_MS) }, ...stillSigning];
+      const rotated = foundOrFail(await this.endpoints.setSecrets(tenantId, id, { secretSealed, previousSecrets }, tx), ENDPOINT);
+      await appendWebhookAudit(this.audit, tx, { tenantId, actor, operation: WebhookAuditOperation.RotateSecret, endpointId: id, fields: ['secret'], at: now });
+      return rotated;
+    });
     return { endpoint, secret };
   }
 
