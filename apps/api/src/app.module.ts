@@ -20,6 +20,7 @@ import { AuditController } from './admin/audit.controller';
 import { ConnectionKeysController } from './admin/connection-keys.controller';
 import { ConnectionSecretsController } from './admin/connection-secrets.controller';
 import { ConnectionsController } from './admin/connections.controller';
+import { ConnectionViews } from './admin/connection-views';
 import { DiagnosticsController } from './admin/diagnostics.controller';
 import { EventsController } from './admin/events.controller';
 import { Hl7MessagesController } from './admin/hl7-messages.controller';
@@ -116,7 +117,7 @@ import { OAuthController } from './oauth/oauth.controller';
     ConsoleInvitesController,
     UsersController,
   ],
-  providers: [ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, UsageResolver, { provide: APP_FILTER, useClass: ProblemFilter },
+  providers: [ConnectionViews, ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, UsageResolver, { provide: APP_FILTER, useClass: ProblemFilter },
     { provide: APP_INTERCEPTOR, useClass: AdminAuditInterceptor },
   ],
 })

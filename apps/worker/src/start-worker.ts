@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AthenaChangePoller } from '@sb/athena-changes';
 import { BulkExportRunner } from '@sb/bulk-export';
+import { ConnectionHealthMonitor } from '@sb/connection-health';
 import { InvoiceCloser, UsageAlertEvaluator } from '@sb/billing';
 import { UsageRollupLoop } from '@sb/metering';
 import { Hl7WorkerLoops } from '@sb/hl7-processing';
@@ -11,7 +12,7 @@ import { WebhookRelay } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 import { WorkerModule } from './worker.module';
 
-/** Boots the worker: processors for every queue, the repeatable maintenance jobs, the HL7 loops and the athena change poller. */
+/** Boots the worker: processors for every queue, the repeatable maintenance jobs, the HL7 loops, the athena change poller and the connection health monitor. */
 export async function startWorker(logger: Logger): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new PinoNestLogger(logger) });
   await app.get(WorkerHost).start(app.get(WorkerJobHandlers).handlers);
@@ -30,5 +31,7 @@ export async function startWorker(logger: Logger): Promise<INestApplicationConte
   app.get(UsageAlertEvaluator).start();
   // Bulk Data exports: leased state machines, woken by kick-offs and cancellations.
   app.get(BulkExportRunner).start();
+  // Every live connection checked on a clock; transitions → connection.health_changed.
+  app.get(ConnectionHealthMonitor).start();
   return app;
 }

@@ -1,3 +1,4 @@
+import { ConnectionHealthModule } from '@sb/connection-health';
 import { BulkExportModule } from '@sb/bulk-export';
 import { Module } from '@nestjs/common';
 import { AthenaChangesModule } from '@sb/athena-changes';
@@ -13,7 +14,7 @@ import { WebhookDeliveryModule } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule, UsageRollupModule, BillingModule, UsageAlertsModule, BulkExportModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule, UsageRollupModule, BillingModule, UsageAlertsModule, BulkExportModule, ConnectionHealthModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

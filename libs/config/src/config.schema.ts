@@ -60,6 +60,8 @@ export const envSchema = z.object({
   SB_MLLP_MAX_MESSAGE_BYTES: positiveInt.max(256 * 1024 * 1024).default(10 * 1024 * 1024),
   /** How long a claimed webhook delivery is reserved for the worker that claimed it before another may take it (a crashed worker). */
   SB_WEBHOOK_LEASE_SECONDS: positiveInt.min(5).max(3600).default(120),
+  /** 0 turns the connection health monitor off. */
+  SB_HEALTH_CHECK_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Bulk Data files and manifests are kept this long after an export finishes (the manifest's `Expires`). */
   SB_BULK_EXPORT_RETENTION_HOURS: positiveInt.max(24 * 90).default(168),
   /** PEM file of the MLLP listener's certificate (chain); with SB_MLLP_TLS_KEY the listener speaks TLS, plain TCP otherwise. */

@@ -68,6 +68,8 @@ export interface AppConfig {
   mllpPort: number;
   mllpMaxMessageBytes: number;
   webhookLeaseMs: number;
+  /** How often the health monitor checks each live connection; 0: the monitor is off. */
+  healthCheckIntervalMs: number;
   /** How long finished Bulk Data exports keep their files. */
   bulkExportRetentionMs: number;
   /** Set when SB_MLLP_TLS_CERT and SB_MLLP_TLS_KEY are: the listener speaks TLS. */
@@ -156,6 +158,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     mllpPort: env.SB_MLLP_PORT,
     mllpMaxMessageBytes: env.SB_MLLP_MAX_MESSAGE_BYTES,
     webhookLeaseMs: env.SB_WEBHOOK_LEASE_SECONDS * 1000,
+    healthCheckIntervalMs: env.SB_HEALTH_CHECK_SECONDS * 1000,
     bulkExportRetentionMs: env.SB_BULK_EXPORT_RETENTION_HOURS * 3_600_000,
     mllpTls: mllpTlsConfig(env),
     consoleIdleTimeoutMs: env.SB_CONSOLE_IDLE_TIMEOUT_MINUTES * 60_000,

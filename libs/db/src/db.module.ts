@@ -34,6 +34,7 @@ import { UsageReportRepository } from './repositories/usage-report.repository';
 import { UsageReconciliationRepository } from './repositories/usage-reconciliation.repository';
 import { UsageAdjustmentRepository } from './repositories/usage-adjustment.repository';
 import { UsageAlertRepository } from './repositories/usage-alert.repository';
+import { ConnectionHealthRepository } from './repositories/connection-health.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
@@ -60,6 +61,7 @@ const repositories = [
   UsageReconciliationRepository,
   UsageAdjustmentRepository,
   UsageAlertRepository,
+  ConnectionHealthRepository,
   AuditRepository,
   CallRecordRepository,
   WebhookDeliveryRepository,

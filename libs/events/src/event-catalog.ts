@@ -85,7 +85,7 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     type: 'connection.health_changed',
     version: 1,
     description:
-      'The health monitor moved a connection to another status (`unknown`, `healthy`, `degraded`, `down`): sent once per transition, also the first (from `unknown`). `reason` says what decided it (`check_failed`, `check_passed`, `error_rate`, `traffic_ok`); `errorCode` is the failed check’s code',
+      'The health monitor moved a connection to another status (`unknown`, `healthy`, `degraded`, `down`): sent once per transition (a new connection first found `healthy` sets its baseline without one; first found `degraded` or `down`, it is announced). `reason` says what decided it (`check_failed`, `check_passed`, `error_rate`, `traffic_ok`); `errorCode` is the failed check’s code',
     emitted: true,
     schema: dataSchema(
       {

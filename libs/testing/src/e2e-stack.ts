@@ -66,6 +66,8 @@ export async function startE2eStack(
     LOG_LEVEL: 'debug',
     SB_SANDBOX_PORT: String(sandboxPort),
     SB_SANDBOX_URL: sandboxUrl,
+    // The health monitor's checks would race the faults other suites inject: off unless a suite turns it on.
+    SB_HEALTH_CHECK_SECONDS: '0',
     ...extraEnv,
   };
   // Benchmarks measure the apps without the cost of exporting every span.

@@ -16,8 +16,8 @@ import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import { EchoService } from '@sb/transactions';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
-import { connectionView } from './views';
-import { connectionSchema, createdConnectionSchema, echoResultSchema, itemsOf, testReportSchema } from './response-schemas';
+import { ConnectionViews } from './connection-views';
+import { connectionSchema, createdConnectionSchema, echoResultSchema, healthChangeSchema, itemsOf, testReportSchema } from './response-schemas';
 
 const echoSchema = z.strictObject({
   message: z.string().max(16_384),
@@ -37,6 +37,7 @@ export class ConnectionsController {
     private readonly tests: ConnectionTestService,
     private readonly provisioner: SandboxProvisioner,
     private readonly echoes: EchoService,
+    private readonly views: ConnectionViews,
   ) {}
 
   @Post()
@@ -48,7 +49,7 @@ export class ConnectionsController {
   @DocumentResponse(createdConnectionSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createConnectionSchema) body: CreateConnectionInput) {
     const { connection, provisioning } = await this.provisioner.create(actor, tenantOf(actor), body);
-    return { ...connectionView(connection), ...(provisioning ? { provisioning } : {}) };
+    return { ...(await this.views.one(connection)), ...(provisioning ? { provisioning } : {}) };
   }
 
   @Get()
@@ -56,7 +57,8 @@ export class ConnectionsController {
   @ApiOperation({ summary: "List the tenant's connections" })
   @DocumentResponse(itemsOf(connectionSchema))
   async list(@CurrentActor() actor: Actor) {
-    return { items: (await this.connections.list(tenantOf(actor))).map(connectionView) };
+    const tenantId = tenantOf(actor);
+    return { items: await this.views.many(tenantId, await this.connections.list(tenantId)) };
   }
 
   @Get(':id')
@@ -64,7 +66,15 @@ export class ConnectionsController {
   @ApiOperation({ summary: 'Read a connection, with its health' })
   @DocumentResponse(connectionSchema)
   async get(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
-    return connectionView(await this.connections.get(tenantOf(actor), id));
+    return this.views.one(await this.connections.get(tenantOf(actor), id));
+  }
+
+  @Get(':id/health/changes')
+  @RequireScope({ admin: 'connections:read' })
+  @ApiOperation({ summary: 'The health monitor’s transitions of a connection, newest first (at most 100), each with the connection.health_changed event it raised' })
+  @DocumentResponse(itemsOf(healthChangeSchema))
+  async healthChanges(@CurrentActor() actor: Actor, @IdParam('Connection') id: string) {
+    return { items: await this.views.history(await this.connections.get(tenantOf(actor), id)) };
   }
 
   @Patch(':id')
@@ -73,7 +83,7 @@ export class ConnectionsController {
   @DocumentBody(updateConnectionSchema)
   @DocumentResponse(connectionSchema)
   async update(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(updateConnectionSchema) body: UpdateConnectionInput) {
-    return connectionView(await this.connections.update(tenantOf(actor), id, body));
+    return this.views.one(await this.connections.update(tenantOf(actor), id, body));
   }
 
   @Post(':id/status')
@@ -83,7 +93,7 @@ export class ConnectionsController {
   @DocumentBody(statusChangeSchema)
   @DocumentResponse(connectionSchema)
   async setStatus(@CurrentActor() actor: Actor, @IdParam('Connection') id: string, @ValidBody(statusChangeSchema) body: z.infer<typeof statusChangeSchema>) {
-    return connectionView(await this.connections.setStatusAs(actor, tenantOf(actor), id, body.status));
+    return this.views.one(await this.connections.setStatusAs(actor, tenantOf(actor), id, body.status));
   }
 
   @Post(':id/test')

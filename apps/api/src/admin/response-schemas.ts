@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 const isoDateTime = z.iso.datetime({ offset: true });
 const nullableDate = isoDateTime.nullable();
+const healthStatusSchema = z.enum(['unknown', 'healthy', 'degraded', 'down']);
 const uuid = z.uuid();
 const json = z.record(z.string(), z.unknown());
 
@@ -107,14 +108,29 @@ export const connectionSchema = z.object({
   smartClientSecretName: z.string().nullable().meta({ description: 'SMART App Launch: the vault secret holding the client secret when the EHR registered the gateway as a confidential client' }),
   dialect: z.unknown().meta({ description: 'The HL7 v2 site dialect (JSON), or null' }),
   health: z.object({
+    status: healthStatusSchema.meta({ description: 'The health monitor’s status: unknown until first checked; degraded after one failed check or with ≥ 25 % of ≥ 20 recent calls failing; down after repeated failed checks' }),
+    statusSince: nullableDate,
+    lastCheckAt: nullableDate.meta({ description: 'The monitor’s last light check (FHIR: GET metadata; athena: /ping; HL7 v2: none, traffic only)' }),
+    lastCheckError: z.string().nullable().meta({ description: 'The last failed check’s code (e.g. http_503, circuit_open)' }),
+    lastSuccessAt: nullableDate.meta({ description: 'The last passed check, connection test or successful transaction' }),
+    errorRate: z.number().min(0).max(1).meta({ description: 'The share of recent transactions (current and previous 15-minute usage buckets) that failed' }),
+    recentCalls: z.number().int(),
+    expiresSoon: z.array(z.object({ kind: z.string().meta({ description: 'signing-key (a key pair past its rotation age)' }), name: z.string(), at: isoDateTime })).meta({ description: 'Credentials that expire or pass their rotation age within 30 days' }),
     lastTestedAt: nullableDate,
-    lastSuccessAt: nullableDate,
     lastErrorAt: nullableDate,
     lastErrorCode: z.string().nullable(),
     tokenExpiresAt: nullableDate,
   }),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
+});
+export const healthChangeSchema = z.object({
+  from: healthStatusSchema,
+  to: healthStatusSchema,
+  reason: z.string(),
+  errorCode: z.string().nullable(),
+  eventId: z.string().nullable().meta({ description: 'The connection.health_changed event it raised' }),
+  at: isoDateTime,
 });
 export const createdConnectionSchema = connectionSchema.extend({ provisioning: testReportSchema.optional().meta({ description: 'Sandbox connections: the report of the test run while wiring it' }) });
 

@@ -1,5 +1,5 @@
 import { athenaEndpoints } from '@sb/adapters/athena';
-import type { ApiKey, Connection, OAuthClient, SecretMetadata, Tenant } from '@sb/db';
+import type { ApiKey, Connection, ConnectionHealthChange, ConnectionHealthState, OAuthClient, SecretMetadata, Tenant } from '@sb/db';
 
 /** Response shapes: explicit fields only, so nothing secret or internal is serialized by accident. */
 export const tenantView = (t: Tenant) => ({
@@ -38,7 +38,7 @@ export const oauthClientView = (c: OAuthClient) => ({
   createdAt: c.createdAt,
 });
 
-export const connectionView = (c: Connection) => ({
+export const connectionView = (c: Connection, h?: ConnectionHealthState) => ({
   id: c.id,
   tenantId: c.tenantId,
   name: c.name,
@@ -69,14 +69,32 @@ export const connectionView = (c: Connection) => ({
   smartClientSecretName: c.smartClientSecretName,
   dialect: c.dialect,
   health: {
+    status: h?.status ?? 'unknown',
+    statusSince: h?.statusSince ?? null,
+    lastCheckAt: h?.lastCheckAt ?? null,
+    lastCheckError: h?.lastCheckError ?? null,
+    lastSuccessAt: latest(c.lastSuccessAt, h?.lastSuccessAt ?? null),
+    errorRate: h && h.recentCalls > 0 ? h.recentErrors / h.recentCalls : 0,
+    recentCalls: h?.recentCalls ?? 0,
+    expiresSoon: h?.expiresSoon ?? [],
     lastTestedAt: c.lastTestedAt,
-    lastSuccessAt: c.lastSuccessAt,
     lastErrorAt: c.lastErrorAt,
     lastErrorCode: c.lastErrorCode,
     tokenExpiresAt: c.tokenExpiresAt,
   },
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
+});
+
+const latest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a.getTime() >= b.getTime() ? a : b) : (a ?? b));
+
+export const healthChangeView = (c: ConnectionHealthChange) => ({
+  from: c.from,
+  to: c.to,
+  reason: c.reason,
+  errorCode: c.errorCode,
+  eventId: c.eventId,
+  at: c.at,
 });
 
 /** Where an athena connection's calls go: the URLs set on it, else the defaults for its environment. */

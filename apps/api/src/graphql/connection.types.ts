@@ -13,12 +13,14 @@ export const KeyAlgorithmEnum = enumOf(ASSERTION_ALGS);
 export const KeyStatusEnum = enumOf(['active', 'retiring', 'retired'] as const);
 export const TestStepStatusEnum = enumOf(['passed', 'warning', 'failed', 'skipped'] as const);
 export const Hl7AckModeEnum = enumOf(['original', 'enhanced', 'immediate'] as const);
+export const HealthStatusEnum = enumOf(['unknown', 'healthy', 'degraded', 'down'] as const);
 
 registerEnumType(HospitalVendorEnum, { name: 'HospitalVendor', description: 'Vendors a connection can be created for' });
 registerEnumType(ConnectionVendorEnum, { name: 'ConnectionVendor', description: 'Hospital vendors, plus the built-in echo connection' });
 registerEnumType(ConnectionEnvironmentEnum, { name: 'ConnectionEnvironment' });
 registerEnumType(ConnectionStatusEnum, { name: 'ConnectionStatus', description: 'Lifecycle: draft → testing → live → disabled' });
 registerEnumType(KeyAlgorithmEnum, { name: 'KeyAlgorithm' });
+registerEnumType(HealthStatusEnum, { name: 'ConnectionHealthStatus', description: 'The health monitor’s status of a connection' });
 registerEnumType(KeyStatusEnum, { name: 'KeyStatus', description: 'Retiring keys are still published in the JWKS' });
 registerEnumType(TestStepStatusEnum, {
   name: 'ConnectionTestStepStatus',
@@ -26,8 +28,32 @@ registerEnumType(TestStepStatusEnum, {
 });
 registerEnumType(Hl7AckModeEnum, { name: 'Hl7AckMode', description: 'HL7 v2 acknowledgment: original or enhanced mode, or immediate (accepted on receipt)' });
 
+@ObjectType('ExpiringCredential', { description: 'A credential that expires or passes its rotation age within 30 days' })
+export class ExpiringCredentialModel {
+  @Field({ description: 'signing-key' }) kind!: string;
+  @Field({ description: 'The key id' }) name!: string;
+  @Field() at!: string;
+}
+
+@ObjectType('ConnectionHealthChange', { description: 'A transition the health monitor recorded' })
+export class ConnectionHealthChangeModel {
+  @Field(() => HealthStatusEnum) from!: string;
+  @Field(() => HealthStatusEnum) to!: string;
+  @Field({ description: 'check_failed, check_passed, error_rate or traffic_ok' }) reason!: string;
+  @Field(() => String, { nullable: true }) errorCode!: string | null;
+  @Field(() => String, { nullable: true, description: 'The connection.health_changed event it raised (none for a new connection’s first healthy)' }) eventId!: string | null;
+  @Field() at!: Date;
+}
+
 @ObjectType('ConnectionHealth')
 export class ConnectionHealthModel {
+  @Field(() => HealthStatusEnum, { description: 'The health monitor’s status: unknown, healthy, degraded or down' }) status!: string;
+  @Field(() => Date, { nullable: true }) statusSince!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'The monitor’s last light check' }) lastCheckAt!: Date | null;
+  @Field(() => String, { nullable: true }) lastCheckError!: string | null;
+  @Field(() => Float, { description: 'The share of recent transactions that failed' }) errorRate!: number;
+  @Field(() => Int) recentCalls!: number;
+  @Field(() => [ExpiringCredentialModel]) expiresSoon!: ExpiringCredentialModel[];
   @Field(() => Date, { nullable: true }) lastTestedAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastSuccessAt!: Date | null;
   @Field(() => Date, { nullable: true }) lastErrorAt!: Date | null;

@@ -19,9 +19,10 @@ import type { SecretMetadata } from '@sb/db';
 import { IdPipe, ZodPipe } from '@sb/http';
 import { VaultService } from '@sb/vault';
 import { tenantOf } from '../admin/tenant-of';
-import { connectionView } from '../admin/views';
+import { ConnectionViews } from '../admin/connection-views';
 import { CreateConnectionInputType, GenerateKeyInputType, UpdateConnectionInputType } from './connection.inputs';
 import {
+  ConnectionHealthChangeModel,
   ConnectionKeyModel,
   ConnectionModel,
   ConnectionStatusEnum,
@@ -54,18 +55,20 @@ export class ConnectionsResolver {
     private readonly tests: ConnectionTestService,
     private readonly keyService: ConnectionKeysService,
     private readonly vault: VaultService,
+    private readonly views: ConnectionViews,
   ) {}
 
   @Query(() => [ConnectionModel], { name: 'connections', complexity: 10, description: "The tenant's connections" })
   @RequireScope({ admin: 'connections:read' })
   async list(@CurrentActor() actor: Actor): Promise<ConnectionModel[]> {
-    return (await this.connectionService.list(tenantOf(actor))).map(connectionView);
+    const tenantId = tenantOf(actor);
+    return this.views.many(tenantId, await this.connectionService.list(tenantId));
   }
 
   @Query(() => ConnectionModel, { name: 'connection', description: 'Unknown ids are an error (not_found), as on REST' })
   @RequireScope({ admin: 'connections:read' })
   async get(@CurrentActor() actor: Actor, @ConnectionId('id') id: string): Promise<ConnectionModel> {
-    return connectionView(await this.connectionService.get(tenantOf(actor), id));
+    return this.views.one(await this.connectionService.get(tenantOf(actor), id));
   }
 
   @Mutation(() => ConnectionModel, { description: 'Create a connection to a hospital site (starts in draft)' })
@@ -74,7 +77,7 @@ export class ConnectionsResolver {
     @CurrentActor() actor: Actor,
     @Args('input', { type: () => CreateConnectionInputType }, new ZodPipe(createConnectionSchema)) input: CreateConnectionInput,
   ): Promise<ConnectionModel> {
-    return connectionView((await this.provisioner.create(actor, tenantOf(actor), input)).connection);
+    return this.views.one((await this.provisioner.create(actor, tenantOf(actor), input)).connection);
   }
 
   @Mutation(() => ConnectionModel, { description: "Update a connection's settings (only those of its vendor)" })
@@ -84,7 +87,7 @@ export class ConnectionsResolver {
     @ConnectionId('id') id: string,
     @Args('input', { type: () => UpdateConnectionInputType }, new ZodPipe(updateConnectionSchema)) input: UpdateConnectionInput,
   ): Promise<ConnectionModel> {
-    return connectionView(await this.connectionService.update(tenantOf(actor), id, input));
+    return this.views.one(await this.connectionService.update(tenantOf(actor), id, input));
   }
 
   @Mutation(() => ConnectionModel, { description: 'Move through the lifecycle (live needs a passing test)' })
@@ -95,7 +98,7 @@ export class ConnectionsResolver {
     @Args('status', { type: () => ConnectionStatusEnum }) status: string,
   ): Promise<ConnectionModel> {
     const body = new ZodPipe(statusChangeSchema).transform({ status });
-    return connectionView(await this.connectionService.setStatusAs(actor, tenantOf(actor), id, body.status));
+    return this.views.one(await this.connectionService.setStatusAs(actor, tenantOf(actor), id, body.status));
   }
 
   @Mutation(() => ConnectionTestReportModel, { description: 'Run a live check and report each step' })
@@ -157,6 +160,11 @@ export class ConnectionsResolver {
   @ResolveField(() => [SecretMetadataModel], { complexity: 10, description: 'Metadata only; values are never readable' })
   async secrets(@CurrentActor() actor: Actor, @Parent() connection: ConnectionModel): Promise<SecretMetadataModel[]> {
     return (await this.vault.list(ownTenant(actor, connection), connection.id)).map(secretMetadataOf);
+  }
+
+  @ResolveField(() => [ConnectionHealthChangeModel], { complexity: 10, description: 'The health monitor’s transitions, newest first (at most 100)' })
+  healthChanges(@CurrentActor() actor: Actor, @Parent() connection: ConnectionModel): Promise<ConnectionHealthChangeModel[]> {
+    return this.views.history({ tenantId: ownTenant(actor, connection), id: connection.id });
   }
 
   @ResolveField(() => [ConnectionKeyModel], { complexity: 10, description: 'Active, retiring (still published) and retired keys' })

@@ -603,6 +603,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connections/{id}/health/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The health monitor’s transitions of a connection, newest first (at most 100), each with the connection.health_changed event it raised */
+        get: operations["ConnectionsController_healthChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/connections/{id}/hl7/messages": {
         parameters: {
             query?: never;
@@ -3645,13 +3662,41 @@ export interface operations {
                             environment: "sandbox" | "production";
                             fhirBaseUrl: string | null;
                             health: {
+                                /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
+                                errorRate: number;
+                                /** @description Credentials that expire or pass their rotation age within 30 days */
+                                expiresSoon: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @description signing-key (a key pair past its rotation age) */
+                                    kind: string;
+                                    name: string;
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description The monitor’s last light check (FHIR: GET metadata; athena: /ping; HL7 v2: none, traffic only)
+                                 */
+                                lastCheckAt: string | null;
+                                /** @description The last failed check’s code (e.g. http_503, circuit_open) */
+                                lastCheckError: string | null;
                                 /** Format: date-time */
                                 lastErrorAt: string | null;
                                 lastErrorCode: string | null;
-                                /** Format: date-time */
+                                /**
+                                 * Format: date-time
+                                 * @description The last passed check, connection test or successful transaction
+                                 */
                                 lastSuccessAt: string | null;
                                 /** Format: date-time */
                                 lastTestedAt: string | null;
+                                recentCalls: number;
+                                /**
+                                 * @description The health monitor’s status: unknown until first checked; degraded after one failed check or with ≥ 25 % of ≥ 20 recent calls failing; down after repeated failed checks
+                                 * @enum {string}
+                                 */
+                                status: "unknown" | "healthy" | "degraded" | "down";
+                                /** Format: date-time */
+                                statusSince: string | null;
                                 /** Format: date-time */
                                 tokenExpiresAt: string | null;
                             };
@@ -3923,13 +3968,41 @@ export interface operations {
                         environment: "sandbox" | "production";
                         fhirBaseUrl: string | null;
                         health: {
+                            /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
+                            errorRate: number;
+                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            expiresSoon: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description signing-key (a key pair past its rotation age) */
+                                kind: string;
+                                name: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description The monitor’s last light check (FHIR: GET metadata; athena: /ping; HL7 v2: none, traffic only)
+                             */
+                            lastCheckAt: string | null;
+                            /** @description The last failed check’s code (e.g. http_503, circuit_open) */
+                            lastCheckError: string | null;
                             /** Format: date-time */
                             lastErrorAt: string | null;
                             lastErrorCode: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description The last passed check, connection test or successful transaction
+                             */
                             lastSuccessAt: string | null;
                             /** Format: date-time */
                             lastTestedAt: string | null;
+                            recentCalls: number;
+                            /**
+                             * @description The health monitor’s status: unknown until first checked; degraded after one failed check or with ≥ 25 % of ≥ 20 recent calls failing; down after repeated failed checks
+                             * @enum {string}
+                             */
+                            status: "unknown" | "healthy" | "degraded" | "down";
+                            /** Format: date-time */
+                            statusSince: string | null;
                             /** Format: date-time */
                             tokenExpiresAt: string | null;
                         };
@@ -4040,13 +4113,41 @@ export interface operations {
                         environment: "sandbox" | "production";
                         fhirBaseUrl: string | null;
                         health: {
+                            /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
+                            errorRate: number;
+                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            expiresSoon: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description signing-key (a key pair past its rotation age) */
+                                kind: string;
+                                name: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description The monitor’s last light check (FHIR: GET metadata; athena: /ping; HL7 v2: none, traffic only)
+                             */
+                            lastCheckAt: string | null;
+                            /** @description The last failed check’s code (e.g. http_503, circuit_open) */
+                            lastCheckError: string | null;
                             /** Format: date-time */
                             lastErrorAt: string | null;
                             lastErrorCode: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description The last passed check, connection test or successful transaction
+                             */
                             lastSuccessAt: string | null;
                             /** Format: date-time */
                             lastTestedAt: string | null;
+                            recentCalls: number;
+                            /**
+                             * @description The health monitor’s status: unknown until first checked; degraded after one failed check or with ≥ 25 % of ≥ 20 recent calls failing; down after repeated failed checks
+                             * @enum {string}
+                             */
+                            status: "unknown" | "healthy" | "degraded" | "down";
+                            /** Format: date-time */
+                            statusSince: string | null;
                             /** Format: date-time */
                             tokenExpiresAt: string | null;
                         };
@@ -4167,13 +4268,41 @@ export interface operations {
                         environment: "sandbox" | "production";
                         fhirBaseUrl: string | null;
                         health: {
+                            /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
+                            errorRate: number;
+                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            expiresSoon: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description signing-key (a key pair past its rotation age) */
+                                kind: string;
+                                name: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description The monitor’s last light check (FHIR: GET metadata; athena: /ping; HL7 v2: none, traffic only)
+                             */
+                            lastCheckAt: string | null;
+                            /** @description The last failed check’s code (e.g. http_503, circuit_open) */
+                            lastCheckError: string | null;
                             /** Format: date-time */
                             lastErrorAt: string | null;
                             lastErrorCode: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description The last passed check, connection test or successful transaction
+                             */
                             lastSuccessAt: string | null;
                             /** Format: date-time */
                             lastTestedAt: string | null;
+                            recentCalls: number;
+                            /**
+                             * @description The health monitor’s status: unknown until first checked; degraded after one failed check or with ≥ 25 % of ≥ 20 recent calls failing; down after repeated failed checks
+                             * @enum {string}
+                             */
+                            status: "unknown" | "healthy" | "degraded" | "down";
+                            /** Format: date-time */
+                            statusSince: string | null;
                             /** Format: date-time */
                             tokenExpiresAt: string | null;
                         };
@@ -4308,6 +4437,50 @@ export interface operations {
                         };
                         /** Format: uuid */
                         transactionId: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConnectionsController_healthChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            at: string;
+                            errorCode: string | null;
+                            /** @description The connection.health_changed event it raised */
+                            eventId: string | null;
+                            /** @enum {string} */
+                            from: "unknown" | "healthy" | "degraded" | "down";
+                            reason: string;
+                            /** @enum {string} */
+                            to: "unknown" | "healthy" | "degraded" | "down";
+                        }[];
                     };
                 };
             };
@@ -5137,13 +5310,41 @@ export interface operations {
                         environment: "sandbox" | "production";
                         fhirBaseUrl: string | null;
                         health: {
+                            /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
+                            errorRate: number;
+                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            expiresSoon: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description signing-key (a key pair past its rotation age) */
+                                kind: string;
+                                name: string;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description The monitor’s last light check (FHIR: GET metadata; athena: /ping; HL7 v2: none, traffic only)
+                             */
+                            lastCheckAt: string | null;
+                            /** @description The last failed check’s code (e.g. http_503, circuit_open) */
+                            lastCheckError: string | null;
                             /** Format: date-time */
                             lastErrorAt: string | null;
                             lastErrorCode: string | null;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description The last passed check, connection test or successful transaction
+                             */
                             lastSuccessAt: string | null;
                             /** Format: date-time */
                             lastTestedAt: string | null;
+                            recentCalls: number;
+                            /**
+                             * @description The health monitor’s status: unknown until first checked; degraded after one failed check or with ≥ 25 % of ≥ 20 recent calls failing; down after repeated failed checks
+                             * @enum {string}
+                             */
+                            status: "unknown" | "healthy" | "degraded" | "down";
+                            /** Format: date-time */
+                            statusSince: string | null;
                             /** Format: date-time */
                             tokenExpiresAt: string | null;
                         };

@@ -17,7 +17,7 @@ describe('connections list', () => {
             name: 'St. Mary’s Epic',
             status: 'live',
             environment: 'production',
-            health: { lastTestedAt: '2026-12-01T10:00:00.000Z', lastSuccessAt: '2026-12-01T10:00:00.000Z', lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
+            health: { status: 'unknown', statusSince: null, lastCheckAt: null, lastCheckError: null, errorRate: 0, recentCalls: 0, expiresSoon: [], lastTestedAt: '2026-12-01T10:00:00.000Z', lastSuccessAt: '2026-12-01T10:00:00.000Z', lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
           }),
           connection({
             id: 'c-oracle',
@@ -25,6 +25,7 @@ describe('connections list', () => {
             vendor: 'oracle',
             status: 'testing',
             health: {
+              status: 'unknown', statusSince: null, lastCheckAt: null, lastCheckError: null, errorRate: 0, recentCalls: 0, expiresSoon: [], 
               lastTestedAt: '2026-12-01T11:00:00.000Z',
               lastSuccessAt: '2026-11-30T09:00:00.000Z',
               lastErrorAt: '2026-12-01T11:00:00.000Z',

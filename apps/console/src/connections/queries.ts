@@ -64,11 +64,30 @@ export const ConnectionDetailDocument = gql(`
       smartClientSecretName
       dialect
       health {
+        status
+        statusSince
+        lastCheckAt
+        lastCheckError
+        errorRate
+        recentCalls
+        expiresSoon {
+          kind
+          name
+          at
+        }
         lastTestedAt
         lastSuccessAt
         lastErrorAt
         lastErrorCode
         tokenExpiresAt
+      }
+      healthChanges {
+        from
+        to
+        reason
+        errorCode
+        eventId
+        at
       }
       createdAt
       updatedAt

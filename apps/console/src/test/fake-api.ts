@@ -150,7 +150,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     smartClientId: null,
     smartClientSecretName: null,
     bulkGroupWindowHours: null,
-    health: { lastTestedAt: null, lastSuccessAt: null, lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
+    health: { status: 'unknown', statusSince: null, lastCheckAt: null, lastCheckError: null, errorRate: 0, recentCalls: 0, expiresSoon: [], lastTestedAt: null, lastSuccessAt: null, lastErrorAt: null, lastErrorCode: null, tokenExpiresAt: null },
     createdAt: '2026-12-01T10:00:00.000Z',
     updatedAt: '2026-12-01T10:00:00.000Z',
     ...overrides,

@@ -81,7 +81,25 @@ export function epicRoutes(state: SandboxState): Router {
     res.json(withSmartLaunch(backendServices, smartServer(state, { vendor: 'epic' })));
   });
 
-  router.get(`${EPIC_FHIR_PATH}/metadata`, (_req, res) => {
+  // A failing EHR fails here too: the vendor's queued faults apply to metadata (not those that need a token).
+  router.get(`${EPIC_FHIR_PATH}/metadata`, (req, res, next) => {
+    metadata(req, res).catch(next);
+  });
+
+  async function metadata(req: Request, res: Response): Promise<void> {
+    const fault = state.faults.take('epic', 'metadata');
+    if (fault) {
+      const early = await faultBeforeHandling(fault, {
+        res,
+        timers: state.timers,
+        tokens: state.tokens,
+        authorization: req.headers.authorization,
+        error: epicError,
+        expiredToken: () => unauthorized('The access token provided has expired', true),
+      });
+      if (early === 'abandoned') return;
+      if (early) return sendReply(res, early, state.timers, fault);
+    }
     const statement = capabilityStatement({
       name: 'SwitchboardSandboxEpic',
       title: 'Switchboard sandbox (Epic-like)',
@@ -92,8 +110,8 @@ export function epicRoutes(state: SandboxState): Router {
       date: `${state.dataset.anchor}T00:00:00Z`,
       bulkExport: 'with-rest',
     });
-    res.status(200).type(FHIR_JSON).send(JSON.stringify(statement));
-  });
+    sendReply(res, { status: 200, headers: { 'content-type': FHIR_JSON }, body: JSON.stringify(statement) }, state.timers, fault);
+  }
 
   router.use(EPIC_FHIR_PATH, express.raw({ type: () => true, limit: MAX_BODY }), (req: Request, res: Response, next) => {
     const bulkRoute = matchBulkRoute(req.method, req.path, epicBulkProfile);

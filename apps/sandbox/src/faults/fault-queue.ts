@@ -56,7 +56,7 @@ export interface Fault extends FaultSpec {
  * search (a paged list), a soft failure on a write, subscription-not-ready on
  * a change-feed poll, the bulk kinds on a $export kick-off or status poll.
  */
-export type RequestKind = 'search' | 'other' | 'write' | 'change-feed' | 'bulk-kickoff' | 'bulk-status' | 'bulk-file';
+export type RequestKind = 'search' | 'other' | 'write' | 'change-feed' | 'bulk-kickoff' | 'bulk-status' | 'bulk-file' | 'metadata';
 const NEEDS: Partial<Record<FaultKind, RequestKind>> = {
   'foreign-next-link': 'search',
   'soft-failure': 'write',
@@ -67,6 +67,8 @@ const NEEDS: Partial<Record<FaultKind, RequestKind>> = {
   'bulk-job-error-file': 'bulk-kickoff',
   'bulk-job-slow': 'bulk-kickoff',
 };
+/** Kinds that act on the caller's token, which the public `metadata` request does not carry. */
+const NEEDS_TOKEN: ReadonlySet<FaultKind> = new Set(['token-expiry']);
 
 /**
  * Faults waiting to hit a vendor's FHIR API, consumed in the order they were
@@ -98,6 +100,7 @@ export class FaultQueue {
     const kinds: readonly RequestKind[] = typeof request === 'string' ? [request] : request;
     const needs = NEEDS[head.kind];
     if (needs !== undefined && !kinds.includes(needs)) return undefined;
+    if (NEEDS_TOKEN.has(head.kind) && kinds.includes('metadata')) return undefined;
     head.remaining -= 1;
     if (head.remaining <= 0) queue.shift();
     return { ...head };

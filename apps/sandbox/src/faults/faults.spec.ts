@@ -96,6 +96,17 @@ describe('fault injection', () => {
     return { wait, started };
   };
 
+  it('reaches Epic’s public metadata too (a failing EHR fails there), except the kinds that act on a token', async () => {
+    const metadata = () => fetch(`${epic.base}/metadata`, { headers: { accept: 'application/fhir+json' } });
+    await inject({ vendor: 'epic', kind: 'server-error', status: 500, count: 1 });
+    expect((await metadata()).status).toBe(500);
+    expect((await metadata()).status).toBe(200);
+    await inject({ vendor: 'epic', kind: 'token-expiry', count: 1 });
+    expect((await metadata()).status).toBe(200);
+    // Still queued for the next authenticated call.
+    expect(((await (await fetch(`${sandbox.url}/_sandbox/faults?vendor=epic`)).json()) as { kind: string }[]).map((f) => f.kind)).toEqual(['token-expiry']);
+  });
+
   it('is off by default and listed, cleared per vendor', async () => {
     expect((await readEpic()).status).toBe(200);
     await inject({ vendor: 'epic', kind: 'rate-limit', count: 3 });

@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { ConnectionHealthRepository, ConnectionRepository, Database, type DueConnection, type HealthObservation, type HealthTransition } from '@sb/db';
+import { EventWriter } from '@sb/events';
+import { ProcessingLoop } from '@sb/queue';
+import { decideHealth } from './health-status';
+import { HealthProbe } from './health-probe';
+
+/** Connections one worker checks per round (each round checks them concurrently). */
+const CLAIM_BATCH = 16;
+/** Real traffic is read from the current and the previous 15-minute usage bucket. */
+const BUCKET_MS = 15 * 60_000;
+const ERROR_PAUSE_MS = 5_000;
+const DAY_MS = 86_400_000;
+/** Connection key pairs should be rotated at this age (the hospital's JWKS then picks up the new key)… */
+export const KEY_ROTATION_AGE_DAYS = 180;
+/** …and are listed in `expiresSoon` from this long before it. */
+export const EXPIRY_WARNING_DAYS = 30;
+
+/** A new connection found healthy sets its baseline quietly; every other transition is announced. */
+const announced = (t: HealthTransition): boolean => !(t.from === 'unknown' && t.to === 'healthy');
+
+const latest = (...dates: (Date | null)[]): Date | null =>
+  dates.reduce<Date | null>((a, b) => (b && (!a || b.getTime() > a.getTime()) ? b : a), null);
+
+/**
+ * The worker's health monitor: every live connection is checked every `SB_HEALTH_CHECK_SECONDS`
+ * (a light vendor check plus its recent traffic). A status change is stored with its
+ * `connection.health_changed` event in one transaction (a new connection's first `healthy` is
+ * recorded without one: it is the baseline, not news), through a compare-and-set on the
+ * status, so each transition is announced exactly once whichever worker saw it.
+ */
+@Injectable()
+export class ConnectionHealthMonitor implements OnModuleDestroy {
+  private readonly logger = new Logger(ConnectionHealthMonitor.name);
+  private readonly loop: ProcessingLoop;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly health: ConnectionHealthRepository,
+    private readonly connections: ConnectionRepository,
+    private readonly probe: HealthProbe,
+    private readonly events: EventWriter,
+  ) {
+    const idleMs = Math.min(Math.max(config.healthCheckIntervalMs / 4, 250), 15_000);
+    this.loop = new ProcessingLoop('connection-health', () => this.checkDue(), { idleMs, errorMs: ERROR_PAUSE_MS });
+  }
+
+  start(): void {
+    if (this.config.healthCheckIntervalMs > 0) this.loop.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** One round: claims the connections due and checks each; returns how many were checked. */
+  async checkDue(now: Date = new Date()): Promise<number> {
+    const due = await this.health.claimDue(now, this.config.healthCheckIntervalMs, CLAIM_BATCH);
+    await Promise.all(
+      due.map((d) => this.checkOne(d, now).catch((error: unknown) => this.logger.error({ err: error, connectionId: d.connectionId }, 'connection health check failed'))),
+    );
+    return due.length;
+  }
+
+  private async checkOne(due: DueConnection, now: Date): Promise<void> {
+    const connection = await this.connections.findById(due.tenantId, due.connectionId);
+    if (!connection || connection.status !== 'live') return;
+    const probe = await this.probe.check(connection);
+    const since = new Date(Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS - BUCKET_MS);
+    const traffic = await this.health.traffic(due.tenantId, due.connectionId, since);
+    const aging = await this.health.agingKeys(due.connectionId, new Date(now.getTime() - (KEY_ROTATION_AGE_DAYS - EXPIRY_WARNING_DAYS) * DAY_MS));
+    const observed: HealthObservation = {
+      checkedAt: now,
+      checkOk: probe.ok,
+      checkError: probe.errorCode,
+      checkFailures: probe.ok === false ? due.checkFailures + 1 : 0,
+      lastSuccessAt: latest(due.lastSuccessAt, probe.ok ? now : null, traffic.lastSuccessAt),
+      recentCalls: traffic.calls,
+      recentErrors: traffic.errors,
+      expiresSoon: aging.map((k) => ({ kind: 'signing-key', name: k.kid, at: new Date(k.createdAt.getTime() + KEY_ROTATION_AGE_DAYS * DAY_MS).toISOString() })),
+    };
+    const transition = decideHealth(due.status, observed);
+    await this.db.transaction(async (tx) => {
+      await this.health.observe(tx, due.connectionId, observed);
+      if (transition.to === transition.from) return;
+      const changeId = await this.health.transition(tx, due.tenantId, due.connectionId, transition, now);
+      if (!changeId || !announced(transition)) return;
+      const [eventId] = await this.events.append(tx, [
+        {
+          tenantId: due.tenantId,
+          connectionId: due.connectionId,
+          type: 'connection.health_changed',
+          data: {
+            connectionId: due.connectionId,
+            status: transition.to,
+            previousStatus: transition.from,
+            healthy: transition.to === 'healthy',
+            reason: transition.reason,
+            errorCode: transition.errorCode,
+          },
+        },
+      ]);
+      if (eventId) await this.health.setChangeEvent(tx, changeId, eventId);
+    });
+  }
+}

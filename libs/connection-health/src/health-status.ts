@@ -1,0 +1,26 @@
+import type { HealthObservation, HealthStatus, HealthTransition } from '@sb/db';
+
+/** Light checks failed in a row before a connection is `down` (one failure is `degraded`). */
+export const DOWN_AFTER_CHECK_FAILURES = 2;
+/** Real traffic: at least this many calls in the window before its error rate counts… */
+export const MIN_CALLS_FOR_ERROR_RATE = 20;
+/** …and at least this share of them failed to make the connection `degraded`. */
+export const DEGRADED_ERROR_RATE = 0.25;
+
+export const errorRateOf = (o: Pick<HealthObservation, 'recentCalls' | 'recentErrors'>): number => (o.recentCalls === 0 ? 0 : o.recentErrors / o.recentCalls);
+
+/**
+ * The status a connection's latest observation makes, and why. The light check decides
+ * reachability (`down` after repeated failures); real traffic can only degrade (a high error
+ * rate) or vouch for a connection that has no light check (HL7 v2 feeds). With nothing
+ * observed, the status stays what it was.
+ */
+export function decideHealth(previous: HealthStatus, o: HealthObservation): HealthTransition {
+  const at = (to: HealthStatus, reason: string, errorCode: string | null = null): HealthTransition => ({ from: previous, to, reason, errorCode });
+  const busy = o.recentCalls >= MIN_CALLS_FOR_ERROR_RATE;
+  if (o.checkOk === false) return at(o.checkFailures >= DOWN_AFTER_CHECK_FAILURES ? 'down' : 'degraded', 'check_failed', o.checkError);
+  if (busy && errorRateOf(o) >= DEGRADED_ERROR_RATE) return at('degraded', 'error_rate', 'error_rate');
+  if (o.checkOk === true) return at('healthy', 'check_passed');
+  if (o.recentCalls > 0) return at('healthy', 'traffic_ok');
+  return at(previous, 'no_signal');
+}
