@@ -7,6 +7,7 @@ import { AuthenticationService } from './authentication.service';
 import { BearerStrategy } from './bearer.strategy';
 import { ConsoleSessionService } from './console/console-session.service';
 import { LoginThrottle } from './console/login-throttle';
+import { CredentialInvalidations } from './credential-invalidations';
 import { GatewayKeyService } from './gateway-keys.service';
 import { TokenService } from './token.service';
 
@@ -15,6 +16,7 @@ import { TokenService } from './token.service';
   imports: [PassportModule.register({ session: false }), QueueModule],
   providers: [
     GatewayKeyService,
+    CredentialInvalidations,
     AuthenticationService,
     TokenService,
     BearerStrategy,

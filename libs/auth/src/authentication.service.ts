@@ -1,20 +1,25 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import type { Actor } from '@sb/core';
 import { ApiKeyRepository, OAuthClientRepository, SmartLaunchRepository, type ApiKeyCredential } from '@sb/db';
 import { CredentialCache } from './credential-cache';
+import { CredentialInvalidations } from './credential-invalidations';
 import { looksLikeApiKey, safeEqual, sha256Hex } from './credentials';
 import { GatewayKeyService } from './gateway-keys.service';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-/** How long a verified API key is trusted without asking Postgres again (the revocation bound across processes). */
+/**
+ * How long a verified API key is served from memory at most. Revocations reach every process
+ * at once through CredentialInvalidations (and the cache is bypassed while they cannot); this
+ * bounds only a revocation whose notice could not be published.
+ */
 export const API_KEY_CACHE_TTL_MS = 5_000;
 const CACHE_MAX_ENTRIES = 10_000;
 const LAST_USE_WRITE_INTERVAL_MS = 60_000;
 
 /** Turns a bearer credential into an Actor, or null when it is not valid now. */
 @Injectable()
-export class AuthenticationService {
+export class AuthenticationService implements OnModuleInit {
   private readonly logger = new Logger(AuthenticationService.name);
   private readonly apiKeyCache = new CredentialCache<ApiKeyCredential>(API_KEY_CACHE_TTL_MS, CACHE_MAX_ENTRIES);
   private readonly lastUseWrittenMs = new Map<string, number>();
@@ -25,7 +30,20 @@ export class AuthenticationService {
     private readonly clients: OAuthClientRepository,
     private readonly gatewayKeys: GatewayKeyService,
     private readonly smartLaunches: SmartLaunchRepository,
+    private readonly invalidations: CredentialInvalidations,
   ) {}
+
+  onModuleInit(): void {
+    this.invalidations.subscribe({
+      invalidate: (invalidation) => {
+        if (!invalidation) this.apiKeyCache.clear();
+        else if (invalidation.kind === 'api-key') this.apiKeyCache.forget(invalidation.id);
+        else this.apiKeyCache.forgetTenant(invalidation.id);
+      },
+      trust: () => this.apiKeyCache.trust(),
+      distrust: () => this.apiKeyCache.distrust(),
+    });
+  }
 
   async authenticate(token: string): Promise<Actor | null> {
     if (safeEqual(token, this.config.adminToken)) return { type: 'operator', id: 'operator' };
@@ -36,17 +54,27 @@ export class AuthenticationService {
 
   private async fromApiKey(token: string): Promise<Actor | null> {
     const hash = sha256Hex(token);
-    const key = this.apiKeyCache.get(hash) ?? (await this.apiKeys.findCredentialByHash(hash));
+    const cached = this.apiKeyCache.get(hash);
+    const mark = this.apiKeyCache.mark();
+    const key = cached ?? (await this.apiKeys.findCredentialByHash(hash));
     const now = new Date();
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.tenantStatus !== 'active') return null;
-    this.apiKeyCache.set(hash, key);
+    // Stored on a miss only: a hit must not extend the entry's life (its TTL is the backstop bound).
+    if (!cached) this.apiKeyCache.set(hash, key, mark);
     this.recordUse(key.id, now);
     return { type: 'api-key', id: key.id, tenantId: key.tenantId, scopes: key.scopes };
   }
 
-  /** Drops a revoked key from this process's cache at once. */
-  forgetApiKey(id: string): void {
+  /** After a key's revocation commits: drops it from this process's cache at once, and from every other's. */
+  async forgetApiKey(id: string): Promise<void> {
     this.apiKeyCache.forget(id);
+    await this.invalidations.publish({ kind: 'api-key', id });
+  }
+
+  /** After a tenant's suspension commits: drops its keys from this process's cache at once, and from every other's. */
+  async forgetTenant(tenantId: string): Promise<void> {
+    this.apiKeyCache.forgetTenant(tenantId);
+    await this.invalidations.publish({ kind: 'tenant', id: tenantId });
   }
 
   /** Writes last-used at most once a minute per key, not a query per request. */

@@ -35,7 +35,7 @@ export class ApiKeyService {
 
   async revoke(tenantId: string, id: string): Promise<ApiKey> {
     const revoked = foundOrFail(await this.keys.revoke(tenantId, id, new Date()), 'API key');
-    this.authentication.forgetApiKey(id);
+    await this.authentication.forgetApiKey(id);
     return revoked;
   }
 }

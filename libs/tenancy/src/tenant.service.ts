@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuthenticationService } from '@sb/auth';
 import { foundOrFail, notFound, type Actor } from '@sb/core';
 import { ConnectionRepository, ConsoleUserRepository, Database, TenantRepository, type Tenant } from '@sb/db';
 import type { CreateTenantInput, UpdateTenantInput } from './tenancy.schemas';
@@ -13,6 +14,7 @@ export class TenantService {
     private readonly tenants: TenantRepository,
     private readonly users: ConsoleUserRepository,
     private readonly connections: ConnectionRepository,
+    private readonly authentication: AuthenticationService,
   ) {}
 
   /** Creates a tenant with its built-in echo connection and optional owner, atomically. */
@@ -43,6 +45,8 @@ export class TenantService {
 
   async update(actor: Actor, tenantId: string, patch: UpdateTenantInput): Promise<Tenant> {
     await this.getForActor(actor, tenantId);
-    return foundOrFail(await this.tenants.update(tenantId, patch), 'Tenant');
+    const updated = foundOrFail(await this.tenants.update(tenantId, patch), 'Tenant');
+    if (patch.status === 'suspended') await this.authentication.forgetTenant(tenantId);
+    return updated;
   }
 }

@@ -1,0 +1,171 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { RedisService } from '@sb/queue';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+
+/**
+ * Redis pub/sub channel, after the deployment's key prefix (`${prefix}:auth:credential-invalidated`),
+ * on which a process that revoked a credential tells every api process to drop what it cached of it.
+ * Payload: JSON {@link CredentialInvalidation} — ids only, never a secret or a hash of one.
+ */
+export const CREDENTIAL_INVALIDATION_CHANNEL = 'auth:credential-invalidated';
+
+/** The full channel name for a key prefix. */
+export const credentialInvalidationChannel = (redisPrefix: string): string => `${redisPrefix}:${CREDENTIAL_INVALIDATION_CHANNEL}`;
+
+/** What a revocation names: an API key by id, or a whole tenant (suspension). */
+export type CredentialInvalidation = { kind: 'api-key'; id: string } | { kind: 'tenant'; id: string };
+
+/** How a cache hears of invalidations and of whether it can count on hearing of them. */
+export interface InvalidationListener {
+  /** Drop what is named; `null` is a notice this process cannot read: drop everything. */
+  invalidate: (invalidation: CredentialInvalidation | null) => void;
+  /** The subscription is in place (again): what is cached from now on will hear of revocations. */
+  trust: () => void;
+  /** The subscription is not known to be in place: revocations may be missed, nothing cached may be served. */
+  distrust: () => void;
+}
+
+/** The subscriber connection is pinged this often while subscribed… */
+export const INVALIDATION_HEARTBEAT_MS = 500;
+/** …and distrusted (then reconnected) when a ping is not answered within this: a silent connection misses notices. */
+export const INVALIDATION_HEARTBEAT_TIMEOUT_MS = 1_000;
+/** A revocation waits at most this long for its notice to be handed to Redis (the change is already committed). */
+const PUBLISH_TIMEOUT_MS = 1_000;
+const QUIT_TIMEOUT_MS = 1_000;
+
+const invalidationSchema = z.object({ kind: z.enum(['api-key', 'tenant']), id: z.string().min(1).max(64) });
+
+const within = <T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), timeoutMs).unref()),
+  ]);
+
+/**
+ * Cross-process revocation of cached credentials over Redis pub/sub: `publish` after the
+ * change commits, and one subscriber connection per process feeds the listener. The listener
+ * is trusted only while the subscription is confirmed on the current connection and the
+ * connection answers its heartbeat; a drop, a reconnect or a silent connection distrusts it
+ * at once (its cache is bypassed), so a notice missed meanwhile cannot keep a revoked
+ * credential alive. No request waits on Redis: the hot path only reads a flag.
+ */
+@Injectable()
+export class CredentialInvalidations implements OnModuleDestroy {
+  private readonly logger = new Logger(CredentialInvalidations.name);
+  private subscriber?: Redis;
+  private listener?: InvalidationListener;
+  /** Counts connections: a subscription confirmed on an earlier one proves nothing. */
+  private connection = 0;
+  private trusted = false;
+  private heartbeat?: NodeJS.Timeout;
+  private pinging = false;
+  private closing = false;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(private readonly redis: RedisService) {}
+
+  private get channel(): string {
+    return credentialInvalidationChannel(this.redis.prefix);
+  }
+
+  /** Tells every process (this one included) to drop what it cached; best effort, never throws. */
+  async publish(invalidation: CredentialInvalidation): Promise<void> {
+    try {
+      await within(this.redis.client.publish(this.channel, JSON.stringify(invalidation)), PUBLISH_TIMEOUT_MS, 'publish');
+    } catch (e) {
+      // Other processes drop the entry when its TTL runs out instead.
+      this.logger.warn({ err: e, kind: invalidation.kind }, 'credential invalidation not published');
+    }
+  }
+
+  /** Opens this process's subscriber and feeds `listener` (distrusted until the subscription is confirmed). */
+  subscribe(listener: InvalidationListener): void {
+    if (this.listener || this.closing) return;
+    this.listener = listener;
+    listener.distrust();
+    const subscriber = this.redis.connect();
+    this.subscriber = subscriber;
+    subscriber.on('message', (channel: string, payload: string) => {
+      if (channel === this.channel) listener.invalidate(this.parse(payload));
+    });
+    subscriber.on('ready', () => this.confirm(subscriber));
+    subscriber.on('close', () => this.lost('connection closed'));
+    // Reconnection is ioredis's; each failed attempt would repeat this, so it is not logged.
+    subscriber.on('error', () => undefined);
+    this.heartbeat = setInterval(() => this.beat(subscriber), INVALIDATION_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** True while the subscription is confirmed and answering (what lets a cache serve). */
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  /** Resolves once the subscription is confirmed (tests and readiness; requests never wait). */
+  ready(): Promise<void> {
+    if (this.trusted) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    const subscriber = this.subscriber;
+    if (!subscriber) return;
+    this.lost('shutting down');
+    // QUIT on a connection that stopped answering would wait forever: it gets a moment, then the socket is dropped.
+    if (subscriber.status === 'ready') await within(subscriber.quit(), QUIT_TIMEOUT_MS, 'quit').catch(() => subscriber.disconnect());
+    else subscriber.disconnect();
+  }
+
+  /** Subscribes on a (re)connected connection and trusts the listener once Redis confirms it on that connection. */
+  private confirm(subscriber: Redis): void {
+    const connection = this.connection;
+    subscriber.subscribe(this.channel).then(
+      () => {
+        if (this.closing || connection !== this.connection || this.trusted) return;
+        this.trusted = true;
+        this.listener?.trust();
+        this.logger.log('subscribed to credential invalidations; cached credentials are served');
+        for (const wake of this.waiters.splice(0)) wake();
+      },
+      (e: unknown) => {
+        if (!this.closing) this.logger.warn({ err: e }, 'credential invalidations not subscribed');
+      },
+    );
+  }
+
+  private lost(reason: string): void {
+    this.connection += 1;
+    if (!this.trusted) return;
+    this.trusted = false;
+    this.listener?.distrust();
+    if (!this.closing) this.logger.warn({ reason }, 'credential invalidations unsubscribed; cached credentials bypassed until resubscribed');
+  }
+
+  /** A connection that stopped answering (no close seen: a network partition) is distrusted and reconnected. */
+  private beat(subscriber: Redis): void {
+    if (!this.trusted || this.closing || this.pinging) return;
+    this.pinging = true;
+    const connection = this.connection;
+    void within(subscriber.ping(), INVALIDATION_HEARTBEAT_TIMEOUT_MS, 'heartbeat')
+      .catch(() => {
+        if (connection !== this.connection || this.closing) return;
+        this.lost('heartbeat not answered');
+        subscriber.disconnect(true);
+      })
+      .finally(() => (this.pinging = false));
+  }
+
+  private parse(payload: string): CredentialInvalidation | null {
+    try {
+      const parsed = invalidationSchema.safeParse(JSON.parse(payload));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not JSON
+    }
+    this.logger.warn('unreadable credential invalidation; dropping every cached credential');
+    return null;
+  }
+}
