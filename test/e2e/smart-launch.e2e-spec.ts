@@ -65,8 +65,8 @@ async function epicConnection(t: E2eTenant, name: string): Promise<string> {
 }
 
 /** The EHR launches the gateway; the gateway goes to the EHR's authorize; the EHR answers the callback; the gateway opens the app. */
-async function ehrLaunchToApp(app: Registered, patient: string, vendor = 'epic', extra = ''): Promise<{ iss: string; launch: string; upstream: URL }> {
-  const gatewayLaunch = `${stack.base}/smart/launch?app=${app.clientId}`;
+async function ehrLaunchToApp(app: Registered, patient: string, vendor = 'epic', extra = '', launchQuery = ''): Promise<{ iss: string; launch: string; upstream: URL }> {
+  const gatewayLaunch = `${stack.base}/smart/launch?app=${app.clientId}${launchQuery}`;
   const simulator = await hop(`${stack.sandboxUrl}/_sandbox/smart/launch?vendor=${vendor}&patient=${patient}${extra}&app=${encodeURIComponent(gatewayLaunch)}`);
   expect({ status: simulator.status, page: simulator.status === 302 ? '' : simulator.text }).toEqual({ status: 302, page: '' });
   secret(simulator.location?.searchParams.get('launch'));
@@ -461,6 +461,40 @@ describe('EHR launch from the Oracle-like EHR', () => {
     expect(res.status).toBe(200);
     expect(res.body.patient).toBe(oraclePatient);
     expect((await stack.call('GET', `/fhir/r4/${oracle}/Patient/${oraclePatient}`, res.body.access_token)).status).toBe(200);
+  });
+});
+
+describe('EHR launch from the athena-like EHR (one FHIR base for every practice)', () => {
+  it('launches from athenaOne, and the token reads the launch patient through the athena connection', async () => {
+    const created = await stack.call('POST', '/v1/connections', b.key, { name: 'athena smart', vendor: 'athena', environment: 'sandbox' });
+    expect(created.body).toMatchObject({ status: 'live' });
+    expect(created.body.smartClientId).toBeTruthy();
+    const athena = created.body.id;
+    const athenaPatient = (await sandbox<{ athena: { standalonePatient: string } }>('GET', '/_sandbox/smart/settings')).athena.standalonePatient;
+    const app = await registerApp(b, ['launch', 'openid', 'fhirUser', 'patient/*.rs']);
+    const launched = await ehrLaunchToApp(app, athenaPatient, 'athena');
+    expect(launched.iss).toBe(`${stack.base}/fhir/r4/${athena}`);
+    // The gateway asked athena's own FHIR base as aud.
+    expect(launched.upstream.searchParams.get('aud')).toBe(`${stack.sandboxUrl}/athena/fhir/r4`);
+    const auth = await authorizeAtGateway(app, launched.iss, { launch: launched.launch, scope: 'launch openid fhirUser patient/*.rs' });
+    const res = await token({ grant_type: 'authorization_code', code: auth.location?.searchParams.get('code') ?? '', redirect_uri: APP_REDIRECT, code_verifier: auth.verifier, client_id: app.clientId });
+    expect(res.status).toBe(200);
+    expect(res.body.patient).toBe(athenaPatient);
+    const read = await stack.call('GET', `/fhir/r4/${athena}/Patient/${athenaPatient}`, res.body.access_token);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ resourceType: 'Patient', id: athenaPatient });
+
+    // A second practice of the same tenant shares athena's FHIR base: the launch URL must then name the connection.
+    const second = await stack.call('POST', '/v1/connections', b.key, { name: 'athena smart 2', vendor: 'athena', environment: 'sandbox' });
+    expect(second.body.status).toBe('live');
+    const gatewayLaunch = `${stack.base}/smart/launch?app=${app.clientId}`;
+    const simulator = await hop(`${stack.sandboxUrl}/_sandbox/smart/launch?vendor=athena&patient=${athenaPatient}&app=${encodeURIComponent(gatewayLaunch)}`);
+    secret(simulator.location?.searchParams.get('launch'));
+    const ambiguous = await hop(simulator.location!.href);
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.text).toMatch(/must name the connection/);
+    const named = await ehrLaunchToApp(app, athenaPatient, 'athena', '', `&connection=${athena}`);
+    expect(named.iss).toBe(`${stack.base}/fhir/r4/${athena}`);
   });
 });
 

@@ -74,6 +74,8 @@ export const createConnectionSchema = z.discriminatedUnion('vendor', [
       changePollSeconds: changePollSeconds.optional(),
       changeReplayMinutes: changeReplayMinutes.optional(),
       clientSecretName: secretName.default('client_secret'),
+      smartClientId: clientId.optional(),
+      smartClientSecretName: secretName.optional(),
       dialect: athenaDialect.optional(),
     })
     .superRefine((input, ctx) => {

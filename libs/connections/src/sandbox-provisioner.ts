@@ -72,7 +72,7 @@ export class SandboxProvisioner {
       if (!reg.success) throw sandboxUnavailable();
       await this.storeSecret(actor, tenantId, connectionId, draft.clientSecretName ?? 'client_secret', reg.data.clientSecret);
       const { athenaBaseUrl, tokenUrl, clientId, practiceId } = reg.data;
-      await this.connections.update(tenantId, connectionId, { athenaBaseUrl, tokenUrl, clientId, athenaPracticeId: input.athenaPracticeId ?? practiceId });
+      await this.connections.update(tenantId, connectionId, { athenaBaseUrl, tokenUrl, clientId, athenaPracticeId: input.athenaPracticeId ?? practiceId, smartClientId: clientId });
     } else if (vendor === 'epic') {
       await this.keys.create(actor, tenantId, connectionId, { alg: draft.authAlg === 'ES384' ? 'ES384' : 'RS384' });
       const reg = registration.safeParse(await this.register({ vendor, clientId: `switchboard-${connectionId}`, jwksUrl: this.keys.jwksUrl(connectionId) }));

@@ -1,3 +1,6 @@
+import { athenaEndpoints } from '@sb/adapters/athena';
+import type { Connection } from '@sb/db';
+
 /** The gateway's SMART endpoints, all absolute on its public URL. */
 export interface SmartUrls {
   /** The FHIR base (`iss`, `aud`) the app sees for one connection. */
@@ -28,4 +31,14 @@ export function connectionOfAudience(publicUrl: string, aud: string): string | n
   if (!aud.startsWith(prefix)) return null;
   const id = aud.slice(prefix.length).replace(/\/$/, '');
   return /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+}
+
+/**
+ * The EHR FHIR base a connection's SMART launches come from (the EHR's `iss`, the `aud` the
+ * gateway sends it): the connection's own for FHIR vendors, athena's FHIR API for athenaOne
+ * (shared by every practice), none for HL7 v2.
+ */
+export function smartEhrBaseOf(connection: Connection): string | null {
+  if (connection.vendor === 'athena') return athenaEndpoints(connection).fhirBaseUrl;
+  return connection.fhirBaseUrl ? connection.fhirBaseUrl.replace(/\/+$/, '') : null;
 }

@@ -4,11 +4,11 @@ const conn = (fields: Partial<Parameters<typeof athenaEndpoints>[0]> = {}) => ({
 
 describe('athenaEndpoints', () => {
   it('defaults a sandbox connection to the preview host, its token URL and practice 195900', () => {
-    expect(athenaEndpoints(conn())).toEqual({ baseUrl: ATHENA_PREVIEW_BASE_URL, tokenUrl: `${ATHENA_PREVIEW_BASE_URL}/oauth2/v1/token`, practiceId: '195900' });
+    expect(athenaEndpoints(conn())).toEqual({ baseUrl: ATHENA_PREVIEW_BASE_URL, tokenUrl: `${ATHENA_PREVIEW_BASE_URL}/oauth2/v1/token`, fhirBaseUrl: `${ATHENA_PREVIEW_BASE_URL}/fhir/r4`, practiceId: '195900' });
   });
 
   it('defaults a production connection to the production host and no practice', () => {
-    expect(athenaEndpoints(conn({ environment: 'production' }))).toEqual({ baseUrl: ATHENA_PRODUCTION_BASE_URL, tokenUrl: `${ATHENA_PRODUCTION_BASE_URL}/oauth2/v1/token`, practiceId: null });
+    expect(athenaEndpoints(conn({ environment: 'production' }))).toEqual({ baseUrl: ATHENA_PRODUCTION_BASE_URL, tokenUrl: `${ATHENA_PRODUCTION_BASE_URL}/oauth2/v1/token`, fhirBaseUrl: `${ATHENA_PRODUCTION_BASE_URL}/fhir/r4`, practiceId: null });
     expect(athenaEndpoints(conn({ environment: 'production', athenaPracticeId: '1959' })).practiceId).toBe('1959');
   });
 
@@ -16,6 +16,7 @@ describe('athenaEndpoints', () => {
     expect(athenaEndpoints(conn({ athenaBaseUrl: 'http://127.0.0.1:4000/athena/', athenaPracticeId: '195900' }))).toEqual({
       baseUrl: 'http://127.0.0.1:4000/athena',
       tokenUrl: 'http://127.0.0.1:4000/athena/oauth2/v1/token',
+      fhirBaseUrl: 'http://127.0.0.1:4000/athena/fhir/r4',
       practiceId: '195900',
     });
     expect(athenaEndpoints(conn({ athenaBaseUrl: 'https://api.platform.athenahealth.com/v1/1234' })).baseUrl).toBe(ATHENA_PRODUCTION_BASE_URL);

@@ -24,6 +24,8 @@ export interface AthenaEndpoints {
   /** The platform host root, without `/v1` (calls go to `${baseUrl}/v1/${practiceId}/…`). */
   baseUrl: string;
   tokenUrl: string;
+  /** athena's FHIR R4 API (one base for every practice): the `iss` of SMART launches from athenaOne. */
+  fhirBaseUrl: string;
   /** The practice the connection serves: its own, else the preview practice for sandbox connections; null when a production connection has none. */
   practiceId: string | null;
 }
@@ -41,6 +43,7 @@ export function athenaEndpoints(connection: EndpointFields): AthenaEndpoints {
   return {
     baseUrl,
     tokenUrl: connection.tokenUrl?.replace(/\/+$/, '') || `${baseUrl}/oauth2/v1/token`,
+    fhirBaseUrl: `${baseUrl}/fhir/r4`,
     practiceId: connection.athenaPracticeId?.trim() || (production ? null : ATHENA_PREVIEW_PRACTICE_ID),
   };
 }

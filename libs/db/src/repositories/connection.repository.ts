@@ -40,6 +40,13 @@ export class ConnectionRepository {
     return (await this.prisma.connection.findMany({ where: { status: 'live', fhirBaseUrl: { in: [...fhirBaseUrls] } }, orderBy: { createdAt: 'asc' }, take: 100 })).map(toDomain);
   }
 
+  /** Live athena connections (of one tenant, when given): their FHIR base is athena's, derived from the host, not stored. */
+  async findLiveAthena(tenantId: string | null): Promise<Connection[]> {
+    return (
+      await this.prisma.connection.findMany({ where: { status: 'live', vendor: 'athena', ...(tenantId ? { tenantId } : {}) }, orderBy: { createdAt: 'asc' }, take: 100 })
+    ).map(toDomain);
+  }
+
   async findFirstByVendor(tenantId: string, vendor: ConnectionVendor): Promise<Connection | null> {
     const row = await this.prisma.connection.findFirst({ where: { tenantId, vendor }, orderBy: { createdAt: 'asc' } });
     return row ? toDomain(row) : null;

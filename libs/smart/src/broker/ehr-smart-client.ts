@@ -1,5 +1,5 @@
 import type { AppConfig } from '@sb/config';
-import { outboundPolicyFor } from '@sb/connections';
+import { outboundPolicyFor, smartEhrBaseOf } from '@sb/connections';
 import type { Connection } from '@sb/db';
 import { guardedFetch } from '@sb/net';
 import { decodeJwt } from 'jose';
@@ -78,7 +78,7 @@ export class EhrSmartClient {
   ) {}
 
   private get base(): string {
-    return (this.connection.fhirBaseUrl ?? '').replace(/\/$/, '');
+    return smartEhrBaseOf(this.connection) ?? '';
   }
 
   private async call(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: unknown }> {

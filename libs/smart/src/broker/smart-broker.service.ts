@@ -7,7 +7,7 @@ import { grantableScopes, clinicalScopesOf } from '../scopes';
 import { EhrRefused, EhrUnavailable } from './ehr-smart-client';
 import { newOneTimeValue } from './one-time-values';
 import { errorPage, SmartOAuthError, type OAuthErrorCode } from './smart-oauth-error';
-import { connectionOfAudience, smartUrls, type SmartUrls } from '@sb/connections';
+import { connectionOfAudience, smartEhrBaseOf, smartUrls, type SmartUrls } from '@sb/connections';
 import { UpstreamTokens } from './upstream-tokens';
 
 /** The EHR's `state` is good for this long (the clinician may take a while at the EHR's login). */
@@ -77,19 +77,28 @@ export class SmartBrokerService {
     this.publicUrl = config.publicUrl;
   }
 
-  /** `GET /smart/launch?iss=&launch=[&app=]`: the EHR opened the gateway; off to the EHR's authorize endpoint. */
+  /** `GET /smart/launch?iss=&launch=[&app=][&connection=]`: the EHR opened the gateway; off to the EHR's authorize endpoint. */
   async ehrLaunch(p: Params): Promise<string> {
     const iss = param(p, 'iss');
     const launch = param(p, 'launch');
     if (!iss || !launch) throw errorPage('invalid_request', 'A launch needs iss and launch');
-    const bases = [iss.replace(/\/+$/, ''), `${iss.replace(/\/+$/, '')}/`];
-    const candidates = await this.connections.findLiveByFhirBase(bases);
+    const base = iss.replace(/\/+$/, '');
     const named = param(p, 'app');
     const app = named ? await this.apps.findCredentialAnyTenant(named) : null;
     if (named && !app) throw errorPage('invalid_request', 'The launch names an app that is not registered');
-    const connection = app ? candidates.find((c) => c.tenantId === app.tenantId) : candidates.length === 1 ? candidates[0] : undefined;
+    const athena = (await this.connections.findLiveAthena(app?.tenantId ?? null)).filter((c) => smartEhrBaseOf(c) === base);
+    const candidates = [...(await this.connections.findLiveByFhirBase([base, `${base}/`])), ...athena].filter((c) => !app || c.tenantId === app.tenantId);
     // Nothing is fetched from an iss that is not a live connection's FHIR base.
-    if (!connection) throw errorPage('invalid_request', candidates.length > 1 ? 'Several tenants connect to this EHR: the launch URL must name the app' : 'iss is not the FHIR base of a live connection');
+    if (candidates.length === 0) throw errorPage('invalid_request', 'iss is not the FHIR base of a live connection');
+    // athena serves every practice from one FHIR base: one tenant with several practices must say which.
+    const chosen = param(p, 'connection');
+    const connection = chosen ? candidates.find((c) => c.id === chosen) : candidates.length === 1 ? candidates[0] : undefined;
+    if (!connection) {
+      throw errorPage(
+        'invalid_request',
+        app ? 'Several connections of this tenant share this FHIR base: the launch URL must name the connection' : 'Several connections share this FHIR base: the launch URL must name the app',
+      );
+    }
     const target = app ?? (await this.onlyAppOf(connection.tenantId));
     return this.beginUpstream(connection, target, 'ehr', { launch }, null);
   }
@@ -103,7 +112,8 @@ export class SmartBrokerService {
   private async beginUpstream(connection: Connection, app: SmartApp, kind: 'ehr' | 'standalone', extra: { launch?: string }, appRequest: SmartAppRequest | null): Promise<string> {
     const failed = (error: OAuthErrorCode, description: string, status: number) =>
       appRequest ? new SmartOAuthError(error, description, { kind: 'redirect', redirectUri: appRequest.redirectUri, state: appRequest.state }) : errorPage(error, description, status);
-    if (!connection.smartClientId || !connection.fhirBaseUrl) throw failed('unauthorized_client', 'This connection is not set up for SMART launch', 400);
+    const ehrBase = smartEhrBaseOf(connection);
+    if (!connection.smartClientId || !ehrBase) throw failed('unauthorized_client', 'This connection is not set up for SMART launch', 400);
     let authorizeUrl: string;
     try {
       authorizeUrl = (await this.upstream.endpointsOf(connection)).authorize;
@@ -132,7 +142,7 @@ export class SmartBrokerService {
       redirect_uri: this.urls.callback,
       scope,
       state,
-      aud: connection.fhirBaseUrl,
+      aud: ehrBase,
       code_challenge: this.upstream.challengeOf(verifier),
       code_challenge_method: 'S256',
       ...(extra.launch ? { launch: extra.launch } : {}),
