@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayKeyService } from '@sb/auth';
@@ -13,6 +14,16 @@ import { fhirCors } from './smart/smart-cors';
 /** Request bodies above this are refused with 413 (admin and clinical JSON alike). */
 export const MAX_BODY = '1mb';
 
+/** HSTS for a year once a request came over https (directly, or through a trusted proxy's X-Forwarded-Proto). */
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+/** On every response: no MIME sniffing; HSTS over https. */
+function securityHeaders(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
+  next();
+}
+
 /** Builds the api application (used by main and by the e2e tests). */
 export async function createApiApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
@@ -20,13 +31,14 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders);
   app.use(requestLogging(logger));
   app.use('/fhir/r4', fhirCors);
   app.useBodyParser('json', { limit: MAX_BODY, strict: true, type: ['application/json', 'application/fhir+json'] });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.useGlobalFilters(new ProblemFilter());
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
 
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

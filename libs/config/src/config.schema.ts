@@ -61,6 +61,11 @@ export const envSchema = z.object({
   /** How long a claimed webhook delivery is reserved for the worker that claimed it before another may take it (a crashed worker). */
   SB_WEBHOOK_LEASE_SECONDS: positiveInt.min(5).max(3600).default(120),
   /** 0 turns the connection health monitor off. */
+  /** Express `trust proxy`: which proxies' X-Forwarded-* to believe (false, a hop count, or names/CIDRs such as loopback, uniquelocal). */
+  SB_TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|\d{1,2}|[A-Za-z0-9.:/,\s]+)$/, 'false, true, a hop count, or comma-separated names/CIDRs (loopback, linklocal, uniquelocal, 10.0.0.0/8…)')
+    .default('loopback'),
   SB_HEALTH_CHECK_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Bulk Data files and manifests are kept this long after an export finishes (the manifest's `Expires`). */
   SB_BULK_EXPORT_RETENTION_HOURS: positiveInt.max(24 * 90).default(168),

@@ -68,6 +68,8 @@ export interface AppConfig {
   mllpPort: number;
   mllpMaxMessageBytes: number;
   webhookLeaseMs: number;
+  /** Express `trust proxy` (SB_TRUST_PROXY): decides req.ip and req.secure behind a TLS-terminating proxy. */
+  trustProxy: boolean | number | string;
   /** How often the health monitor checks each live connection; 0: the monitor is off. */
   healthCheckIntervalMs: number;
   /** How long finished Bulk Data exports keep their files. */
@@ -159,6 +161,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     mllpMaxMessageBytes: env.SB_MLLP_MAX_MESSAGE_BYTES,
     webhookLeaseMs: env.SB_WEBHOOK_LEASE_SECONDS * 1000,
     healthCheckIntervalMs: env.SB_HEALTH_CHECK_SECONDS * 1000,
+    trustProxy: trustProxyOf(env.SB_TRUST_PROXY),
     bulkExportRetentionMs: env.SB_BULK_EXPORT_RETENTION_HOURS * 3_600_000,
     mllpTls: mllpTlsConfig(env),
     consoleIdleTimeoutMs: env.SB_CONSOLE_IDLE_TIMEOUT_MINUTES * 60_000,
@@ -315,4 +318,11 @@ export function redactUrl(url: string): string {
   } catch {
     return REDACTED;
   }
+}
+
+/** `false`/`true`, a hop count, or the names/CIDRs Express understands. */
+function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

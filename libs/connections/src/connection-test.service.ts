@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { isSbError, type Actor } from '@sb/core';
 import { ConnectionRepository, type Connection } from '@sb/db';
-import { checkTarget, guardedFetch } from '@sb/net';
+import { checkTarget, guardedFetch, parseOutboundUrl } from '@sb/net';
 import { VaultService } from '@sb/vault';
 import { randomUUID } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
+import { isIPv6, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { SignJWT } from 'jose';
 import { ConnectionKeysService } from './connection-keys.service';
@@ -181,7 +181,10 @@ export class ConnectionTestService {
   /** Opens and closes a TCP (or TLS) session to the site's MLLP endpoint. */
   private async mllpSession(connection: Connection, outbound: OutboundPolicy): Promise<string> {
     if (!connection.mllpHost || !connection.mllpPort) throw new StepFailure('no MLLP host and port are set (inbound-only sites need none)', 'missing_mllp_endpoint');
-    const target = await checkTarget(new URL(`tcp://${connection.mllpHost}`), outbound.policy);
+    // An IPv6 literal needs its brackets in a URL; the same host syntax rules as every outbound target.
+    const parsed = parseOutboundUrl(`https://${isIPv6(connection.mllpHost) ? `[${connection.mllpHost}]` : connection.mllpHost}:${connection.mllpPort}/`, { allowHttp: false });
+    if (!parsed.ok) throw new StepFailure('the MLLP host is not an acceptable host name or address', parsed.reason);
+    const target = await checkTarget(parsed.url, outbound.policy);
     if (!target.ok) throw new StepFailure(target.reason === 'dns_failed' ? 'the MLLP host does not resolve' : 'the MLLP host is not an allowed target', target.reason);
     const address = target.addresses[0]?.address;
     if (!address) throw new StepFailure('the MLLP host does not resolve', 'dns_failed');

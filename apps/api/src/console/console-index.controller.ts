@@ -4,7 +4,7 @@ import { Public } from '@sb/auth';
 import { notFound } from '@sb/core';
 import type { Response } from 'express';
 import { join } from 'node:path';
-import { consoleDistDir } from './console-static';
+import { consoleDistDir, setConsoleHeaders } from './console-static';
 
 /**
  * `GET /console` itself answers the app (200), where the static handler would
@@ -18,7 +18,7 @@ export class ConsoleIndexController {
   index(@Res() res: Response): void {
     const dir = consoleDistDir();
     if (!dir) throw notFound('Console build (run `npm run build`)');
-    res.setHeader('Cache-Control', 'no-cache');
+    setConsoleHeaders(res, 'no-cache');
     res.sendFile(join(dir, 'index.html'));
   }
 }

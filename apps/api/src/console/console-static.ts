@@ -18,6 +18,32 @@ export function consoleDistDir(from = __dirname): string | null {
  * index.html). Hashed assets are cached for a year; index.html is revalidated so a
  * new build is picked up at once.
  */
+/**
+ * The console's Content-Security-Policy: its own scripts only (no inline or eval), styles from
+ * itself (Mantine sets inline style attributes), data: images and fonts, API calls to its own
+ * origin, no plugins, no framing, no <base> or foreign form targets.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers of every console response (the HTML and its assets). */
+export function setConsoleHeaders(res: Pick<ServerResponse, 'setHeader'>, cacheControl: string): void {
+  res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+}
+
 export function consoleStaticModules(): DynamicModule[] {
   const rootPath = consoleDistDir();
   if (!rootPath) return [];
@@ -29,11 +55,7 @@ export function consoleStaticModules(): DynamicModule[] {
         index: 'index.html',
         // `GET /console` answers the app itself (200), not a redirect to `/console/`.
         redirect: false,
-        setHeaders: (res: ServerResponse, path: string) => {
-          res.setHeader('Cache-Control', path.includes(`${join('dist', 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-          res.setHeader('X-Content-Type-Options', 'nosniff');
-          res.setHeader('Referrer-Policy', 'no-referrer');
-        },
+        setHeaders: (res: ServerResponse, path: string) => setConsoleHeaders(res, path.includes(`${join('dist', 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
       },
     }),
   ];
