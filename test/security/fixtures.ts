@@ -19,6 +19,7 @@ export const FIXTURE_KINDS = [
   'secretName',
   'connectionKey',
   'usageAlert',
+  'healthAlertRule',
   'user',
   'invite',
   'hl7Message',
@@ -121,6 +122,11 @@ export const FIXTURE_MAKERS: Record<FixtureKind, Maker> = {
     expectStatus('usage alert', res, 201);
     return res.body.id;
   },
+  healthAlertRule: async ({ world, t }) => {
+    const res = await world.stack.call('POST', '/v1/health-alert-rules', t.key, { name: 'probe health alert', to: ['down'] });
+    expectStatus('health alert rule', res, 201);
+    return res.body.id;
+  },
   user: async ({ t }) => t.userId,
   invite: async ({ world, t }) => {
     const res = await world.stack.call('POST', `/v1/tenants/${t.id}/invites`, t.key, { email: `pending-${t.slug}@probe.example`, role: 'viewer' });
@@ -191,6 +197,7 @@ export const PATH_PARAM_RULES: readonly { path: RegExp; param: string; kind: Fix
   { path: /^\/v1\/webhook-endpoints\//, param: 'id', kind: 'webhookEndpoint' },
   { path: /^\/v1\/webhook-endpoints\//, param: 'eventId', kind: 'event' },
   { path: /^\/v1\/usage\/alerts\//, param: 'id', kind: 'usageAlert' },
+  { path: /^\/v1\/health-alert-rules\//, param: 'id', kind: 'healthAlertRule' },
   { path: /^\/v1\/users\//, param: 'id', kind: 'user' },
   { path: /^\/v1\/invites\//, param: 'id', kind: 'invite' },
   { path: /^\/fhir\/r4\/\{connectionId\}\/(\$export|Patient\/\$export|Group)/, param: 'connectionId', kind: 'epicConnection' },

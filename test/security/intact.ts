@@ -20,6 +20,7 @@ const CHECKS: readonly Check[] = [
   ['secret still set', (a) => `/v1/connections/${a.epicConnection}/secrets`, (b, a) => JSON.stringify(b).includes(`"${a.secretName}"`)],
   ['connection key not retired', (a) => `/v1/connections/${a.epicConnection}/keys`, (b, a) => (b.items ?? b.keys ?? b.data ?? []).some((k: any) => k.kid === a.connectionKey && !k.retiredAt)],
   ['usage alert still there', () => '/v1/usage/alerts', (b, a) => listed(b.data, a.usageAlert)],
+  ['health alert rule unchanged', (a) => `/v1/health-alert-rules/${a.healthAlertRule}`, (b) => b.name === 'probe health alert' && JSON.stringify(b.to) === '["down"]'],
   ['owner still an active owner', () => '/v1/users', (b, a) => listed(b.items ?? b.data, a.user, (u) => u.role === 'owner' && !u.revokedAt)],
   ['invite still pending', () => '/v1/invites', (b, a) => listed(b.items ?? b.data, a.invite, (i) => i.status === 'pending')],
 ];

@@ -23,6 +23,8 @@ import { ConnectionsController } from './admin/connections.controller';
 import { ConnectionViews } from './admin/connection-views';
 import { DiagnosticsController } from './admin/diagnostics.controller';
 import { EventsController } from './admin/events.controller';
+import { HealthAlertRulesController } from './admin/health-alert-rules.controller';
+import { HealthAlertsModule } from '@sb/connection-health';
 import { Hl7MessagesController } from './admin/hl7-messages.controller';
 import { Hl7QuarantineController } from './admin/hl7-quarantine.controller';
 import { OAuthClientsController } from './admin/oauth-clients.controller';
@@ -80,6 +82,7 @@ import { OAuthController } from './oauth/oauth.controller';
     BulkExportModule,
     SmartAppsModule,
     SmartBrokerModule,
+    HealthAlertsModule,
     GraphQLModule.forRootAsync({ driver: graphqlOptions(loadConfig()).driver, useFactory: () => graphqlOptions(loadConfig()) }),
     ...consoleStaticModules(),
   ],
@@ -91,6 +94,7 @@ import { OAuthController } from './oauth/oauth.controller';
     OAuthClientsController,
     SmartAppsController,
     ConnectionsController,
+    HealthAlertRulesController,
     ConnectionSecretsController,
     ConnectionKeysController,
     Hl7MessagesController,

@@ -37,6 +37,10 @@ const awaitsApplicationAck = (header: ParsedHeader, route: InboundRoute): boolea
 const OVERSIZE: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Message exceeds the maximum size' };
 /** Table 0357 has no security code; 207 with AR (not AE) tells the sender not to resend it as is. */
 const TLS_REQUIRED: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'TLS required for this sender' };
+/** A pinned connection's message over TLS without a (verified) client certificate. */
+const CLIENT_CERT_REQUIRED: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Client certificate required for this sender' };
+/** A pinned connection's message over TLS with a client certificate other than the pinned one. */
+const CLIENT_CERT_NOT_PINNED: Hl7ValidationProblem = { code: Hl7ErrorCode.ApplicationInternalError, reason: 'Client certificate not accepted for this sender' };
 /** Connections whose settings are remembered (per settings version), and senders whose route is. */
 const MAX_CACHED_SETTINGS = 1_000;
 /**
@@ -48,8 +52,10 @@ export const ROUTE_CACHE_TTL_MS = 2_000;
 /** What the handler derives from a connection's settings, kept until they change (`route.version`). */
 interface RouteSettings {
   readonly version: string;
-  /** `mllpTls`: the connection's messages must arrive over TLS. */
+  /** `mllpTls` (or a pinned certificate): the connection's messages must arrive over TLS. */
   readonly tlsRequired: boolean;
+  /** `mllpPinnedCertSha256`: the only client certificate (fingerprint) its messages may arrive with; null: any. */
+  readonly pinnedCertSha256: string | null;
   /** The site dialect, validated; `{}` when the stored one does not validate. One object per version, so derived caches hold. */
   readonly dialect: Hl7Dialect;
   /** The connection as read with these settings (its environment decides what usage bills); null when it vanished. */
@@ -64,8 +70,9 @@ const MAX_LOOSE_NAME = 180;
 /**
  * One inbound frame → its ACK. The raw message is committed to Postgres before
  * any positive ACK (AA/CA); what cannot be stored gets AE/CE, so the sender
- * resends; a message of an `mllpTls` connection that arrived over plain TCP, or
- * one that fails {@link validateMessage}, is kept as `rejected`
+ * resends; a message of an `mllpTls` connection that arrived over plain TCP, one of a
+ * connection with a pinned client certificate (`mllpPinnedCertSha256`) that arrived
+ * without that certificate, or one that fails {@link validateMessage}, is kept as `rejected`
  * with its error code and answered AE/AR (CE/CR) with an ERR segment; unknown
  * senders and unreadable headers get AR and the message is quarantined; a resend
  * of a stored message gets the ACK it got the first time and is not stored again, and is
@@ -134,7 +141,7 @@ export class InboundHandler implements MllpFrameHandler {
     } catch (e) {
       return this.notStored(header, enhanced, e);
     }
-    const problem = !peer?.secure && settings.tlsRequired ? TLS_REQUIRED : validateMessage(frame, header);
+    const problem = transportProblem(settings, peer) ?? validateMessage(frame, header);
     if (problem) {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
@@ -233,8 +240,8 @@ export class InboundHandler implements MllpFrameHandler {
 
   /**
    * The connection's settings the handler needs beyond the route, read and parsed once per
-   * settings version (findRoute does not carry `mllpTls`). A connection that vanished is treated as
-   * requiring TLS: refusing is the safe side, and its messages could not be stored anyway.
+   * settings version (findRoute does not carry `mllpTls` or the pin). A connection that vanished is
+   * treated as requiring TLS: refusing is the safe side, and its messages could not be stored anyway.
    */
   private async settingsOf(route: InboundRoute): Promise<RouteSettings> {
     const cached = this.settings.get(route.connectionId);
@@ -242,7 +249,14 @@ export class InboundHandler implements MllpFrameHandler {
     const connection = await this.connections.findById(route.tenantId, route.connectionId);
     const parsed = hl7DialectSchema.safeParse(route.dialect ?? {});
     if (!parsed.success) this.logger.warn({ connectionId: route.connectionId }, 'stored HL7 dialect does not validate; patient keys use the default dialect');
-    const settings: RouteSettings = { version: route.version, tlsRequired: connection?.mllpTls ?? true, dialect: parsed.success ? parsed.data : {}, connection };
+    const pinnedCertSha256 = connection?.mllpPinnedCertSha256 ?? null;
+    const settings: RouteSettings = {
+      version: route.version,
+      tlsRequired: (connection?.mllpTls ?? true) || pinnedCertSha256 !== null,
+      pinnedCertSha256,
+      dialect: parsed.success ? parsed.data : {},
+      connection,
+    };
     this.settings.delete(route.connectionId);
     if (this.settings.size >= MAX_CACHED_SETTINGS) this.settings.delete(this.settings.keys().next().value as string);
     this.settings.set(route.connectionId, settings);
@@ -282,6 +296,19 @@ export class InboundHandler implements MllpFrameHandler {
       error: { code: Hl7ErrorCode.ApplicationInternalError, text: 'Message could not be stored; resend it' },
     });
   }
+}
+
+/**
+ * Whether the transport the message came over is one its connection accepts: TLS when
+ * required, and when a client certificate is pinned, exactly that certificate (its SHA-256
+ * fingerprint as verified by the listener). Undefined when it is.
+ */
+function transportProblem(settings: RouteSettings, peer: MllpPeer | undefined): Hl7ValidationProblem | undefined {
+  if (settings.tlsRequired && !peer?.secure) return TLS_REQUIRED;
+  if (settings.pinnedCertSha256 === null) return undefined;
+  const presented = peer?.clientCertFingerprint256;
+  if (presented === undefined) return CLIENT_CERT_REQUIRED;
+  return presented.toUpperCase() === settings.pinnedCertSha256 ? undefined : CLIENT_CERT_NOT_PINNED;
 }
 
 /** Postgres text cannot hold NUL; header values never legitimately do. */

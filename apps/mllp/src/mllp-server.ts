@@ -18,6 +18,12 @@ export interface MllpServerOptions {
 export interface MllpPeer {
   /** The socket is TLS (and, when the listener requires it, the client certificate was verified). */
   readonly secure: boolean;
+  /**
+   * SHA-256 fingerprint (`AA:BB:…`, as Node's `fingerprint256`) of the client certificate the
+   * sender presented and the listener verified against its CA; undefined over plain TCP or
+   * without one. What a connection's `mllpPinnedCertSha256` is compared with.
+   */
+  readonly clientCertFingerprint256?: string;
   readonly closed: boolean;
   /**
    * Writes `payload` as one MLLP frame after every reply already queued on this socket
@@ -98,10 +104,12 @@ export class MllpServer {
       socket.destroy();
       return;
     }
-    this.accept(socket, true);
+    // TLS 1.2 renegotiation could present another certificate after the one read here.
+    socket.disableRenegotiation();
+    this.accept(socket, true, clientCertFingerprint(socket));
   }
 
-  private accept(socket: Socket, secure: boolean): void {
+  private accept(socket: Socket, secure: boolean, clientCertFingerprint256?: string): void {
     this.sockets.add(socket);
     const decoder = new MllpDecoder({ maxFrameBytes: this.options.maxFrameBytes });
     const closeListeners: (() => void)[] = [];
@@ -117,6 +125,7 @@ export class MllpServer {
     };
     const peer: MllpPeer = {
       secure,
+      ...(clientCertFingerprint256 ? { clientCertFingerprint256 } : {}),
       get closed() {
         return socket.destroyed;
       },
@@ -190,4 +199,15 @@ export class MllpServer {
       for (const listener of closeListeners.splice(0)) listener();
     });
   }
+}
+
+/**
+ * The verified client certificate's fingerprint, read once at accept (`acceptTls` disables
+ * renegotiation, so it stays the socket's certificate). Only a certificate that verified
+ * against the listener's CA counts.
+ */
+function clientCertFingerprint(socket: TLSSocket): string | undefined {
+  if (!socket.authorized) return undefined;
+  const fingerprint = socket.getPeerCertificate().fingerprint256;
+  return typeof fingerprint === 'string' && fingerprint.length > 0 ? fingerprint : undefined;
 }

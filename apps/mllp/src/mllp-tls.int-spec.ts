@@ -1,10 +1,10 @@
 import type { TestingModule } from '@nestjs/testing';
-import { ConnectionService, ConnectionsModule } from '@sb/connections';
+import { ConnectionService, ConnectionsModule, createConnectionSchema } from '@sb/connections';
 import { Hl7InboundRepository, type Connection } from '@sb/db';
 import { frame } from '@sb/hl7';
-import { createTestingApp, Fixtures } from '@sb/testing';
+import { createTestingApp, createTestPki, Fixtures, type TestPki } from '@sb/testing';
 import { TenancyModule } from '@sb/tenancy';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { MllpModule } from './mllp.module';
 import { MllpServer } from './mllp-server';
 import { loadMllpTls, MllpTlsConfigError } from './mllp-tls';
 import { err, msa, MllpTestClient as Client } from './testing/mllp-test-client';
-import { createTestPki, type TestPki } from './testing/test-pki';
 
 const adt = (facility: string, controlId: string) =>
   [`MSH|^~\\&|ADT1|${facility}|SWITCHBOARD|GW|20261120101500||ADT^A01^ADT_A01|${controlId}|P|2.5.1`, 'EVN|A01|20261120101500', 'PID|1||MRN123^^^HOSP^MR||Synthetic^Person||19700101|U'].join('\r');
@@ -49,10 +48,16 @@ describe('MLLP over TLS with client certificates (real certificates, real socket
   let plainPort: number;
   let tlsOnly: Connection;
   let either: Connection;
+  /** Pinned to the `client` certificate (given as lowercase hex without colons). */
+  let pinned: Connection;
+  /** Pinned to the `client` certificate, enhanced acknowledgment mode. */
+  let pinnedEnhanced: Connection;
+  let clientFingerprint: string;
 
   const client = (extra: ConnectionOptions = {}): ConnectionOptions => ({ ca: pki.read('caCert'), ...extra });
   const withCert = (): ConnectionOptions => client({ cert: pki.read('clientCert'), key: pki.read('clientKey') });
   const withForeignCert = (): ConnectionOptions => client({ cert: pki.read('foreignClientCert'), key: pki.read('foreignClientKey') });
+  const withOtherCert = (): ConnectionOptions => client({ cert: pki.read('otherClientCert'), key: pki.read('otherClientKey') });
   const stored = async (conn: Connection, controlId: string) => {
     const repo = app.get(Hl7InboundRepository);
     const row = (await repo.list(conn.tenantId, conn.id, { limit: 200 })).find((r) => r.controlId === controlId);
@@ -66,6 +71,26 @@ describe('MLLP over TLS with client certificates (real certificates, real socket
     const connections = app.get(ConnectionService);
     tlsOnly = await connections.create(tenant.id, { name: 'TLS only', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: `TLS-${randomUUID().slice(0, 8)}`, mllpTls: true, hl7AckMode: 'original' });
     either = await connections.create(tenant.id, { name: 'Either', vendor: 'hl7v2', environment: 'sandbox', hl7SendingFacility: `ANY-${randomUUID().slice(0, 8)}`, mllpTls: false, hl7AckMode: 'original' });
+    clientFingerprint = new X509Certificate(pki.read('clientCert')).fingerprint256;
+    // mllpTls off: the pin alone makes TLS (with that certificate) required. Parsed as the API does, which normalizes the pin.
+    pinned = await connections.create(
+      tenant.id,
+      createConnectionSchema.parse({
+        name: 'Pinned',
+        vendor: 'hl7v2',
+        hl7SendingFacility: `PIN-${randomUUID().slice(0, 8)}`,
+        mllpPinnedCertSha256: clientFingerprint.replaceAll(':', '').toLowerCase(),
+      }),
+    );
+    pinnedEnhanced = await connections.create(tenant.id, {
+      name: 'Pinned, enhanced',
+      vendor: 'hl7v2',
+      environment: 'sandbox',
+      hl7SendingFacility: `PINE-${randomUUID().slice(0, 8)}`,
+      mllpTls: true,
+      hl7AckMode: 'enhanced',
+      mllpPinnedCertSha256: clientFingerprint,
+    });
     const handler = app.get(InboundHandler);
     const options = { maxFrameBytes: 64 * 1024, idleTimeoutMs: 10_000, maxConnections: 50 };
     const files = { certFile: pki.files.serverCert, keyFile: pki.files.serverKey, caFile: pki.files.caCert };
@@ -132,6 +157,75 @@ describe('MLLP over TLS with client certificates (real certificates, real socket
     expect(await stored(tlsOnly, refused)).toMatchObject({ status: 'rejected', ackCode: 'AR', errorCode: '207', ack: ar });
     expect(msa(aa!).slice(1, 3)).toEqual(['AA', fine]);
     c.close();
+  });
+
+  describe('a connection pinned to one client certificate (mllpPinnedCertSha256)', () => {
+    it('stores the pin normalized as Node writes fingerprint256', () => {
+      expect(pinned.mllpPinnedCertSha256).toBe(clientFingerprint);
+      expect(clientFingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    });
+
+    it('accepts its messages over TLS with exactly that certificate: AA, stored', async () => {
+      const c = await Client.openTls(tlsPort, withCert());
+      const id = `K${randomUUID().slice(0, 8)}`;
+      c.write(frame(adt(pinned.hl7SendingFacility!, id)));
+      expect(msa((await c.waitFor(1))[0]!).slice(1, 3)).toEqual(['AA', id]);
+      expect(await stored(pinned, id)).toMatchObject({ status: 'received', ackCode: 'AA' });
+      c.close();
+    });
+
+    it('refuses them with AR 207 over another certificate the listener trusts (same CA), stored as rejected; other senders on that socket are unaffected', async () => {
+      const c = await Client.openTls(tlsPort, withOtherCert());
+      const refused = `W${randomUUID().slice(0, 8)}`;
+      const fine = `F${randomUUID().slice(0, 8)}`;
+      c.write(frame(adt(pinned.hl7SendingFacility!, refused)));
+      c.write(frame(adt(tlsOnly.hl7SendingFacility!, fine)));
+      const [ar, aa] = await c.waitFor(2);
+      expect(msa(ar!).slice(1, 3)).toEqual(['AR', refused]);
+      expect(err(ar!)?.[3]).toMatch(/^207\^/);
+      expect(err(ar!)?.[8]).toBe('Client certificate not accepted for this sender');
+      expect(await stored(pinned, refused)).toMatchObject({ status: 'rejected', ackCode: 'AR', errorCode: '207', ack: ar });
+      expect(msa(aa!).slice(1, 3)).toEqual(['AA', fine]);
+      c.close();
+    });
+
+    it('refuses them over TLS without a client certificate, and over plain TCP (AR 207, stored as rejected)', async () => {
+      const noCert = await Client.openTls(optionalPort, client());
+      const a = `N${randomUUID().slice(0, 8)}`;
+      noCert.write(frame(adt(pinned.hl7SendingFacility!, a)));
+      const [first] = await noCert.waitFor(1);
+      expect(msa(first!).slice(1, 3)).toEqual(['AR', a]);
+      expect(err(first!)?.[8]).toBe('Client certificate required for this sender');
+      expect(await stored(pinned, a)).toMatchObject({ status: 'rejected', errorCode: '207' });
+      noCert.close();
+
+      const plain = await Client.open(plainPort);
+      const b = `P${randomUUID().slice(0, 8)}`;
+      plain.write(frame(adt(pinned.hl7SendingFacility!, b)));
+      const [second] = await plain.waitFor(1);
+      expect(msa(second!).slice(1, 3)).toEqual(['AR', b]);
+      expect(err(second!)?.[8]).toBe('TLS required for this sender');
+      expect(await stored(pinned, b)).toMatchObject({ status: 'rejected', ackCode: 'AR', errorCode: '207' });
+      plain.close();
+    });
+
+    it('answers CR in enhanced mode, and CA with the pinned certificate', async () => {
+      const enhanced = (controlId: string) => adt(pinnedEnhanced.hl7SendingFacility!, controlId).replace('|P|2.5.1', '|P|2.5.1|||AL|NE');
+      const other = await Client.openTls(tlsPort, withOtherCert());
+      const refused = `E${randomUUID().slice(0, 8)}`;
+      other.write(frame(enhanced(refused)));
+      const [cr] = await other.waitFor(1);
+      expect(msa(cr!).slice(1, 3)).toEqual(['CR', refused]);
+      expect(err(cr!)?.[8]).toBe('Client certificate not accepted for this sender');
+      expect(await stored(pinnedEnhanced, refused)).toMatchObject({ status: 'rejected', ackCode: 'CR' });
+      other.close();
+
+      const right = await Client.openTls(tlsPort, withCert());
+      const ok = `G${randomUUID().slice(0, 8)}`;
+      right.write(frame(enhanced(ok)));
+      expect(msa((await right.waitFor(1))[0]!).slice(1, 3)).toEqual(['CA', ok]);
+      right.close();
+    });
   });
 
   it('with optional client certificates: accepts a client without one, still refuses an untrusted one', async () => {

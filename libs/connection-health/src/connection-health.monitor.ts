@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionHealthRepository, ConnectionRepository, Database, type DueConnection, type HealthObservation, type HealthTransition } from '@sb/db';
 import { EventWriter } from '@sb/events';
 import { ProcessingLoop } from '@sb/queue';
+import { HealthAlertEvaluator } from './alerts/health-alert-evaluator';
 import { decideHealth } from './health-status';
 import { HealthProbe } from './health-probe';
 
@@ -42,6 +43,8 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
     private readonly connections: ConnectionRepository,
     private readonly probe: HealthProbe,
     private readonly events: EventWriter,
+    // Optional so a monitor built by hand (a second worker in a test) still runs; the module provides it.
+    @Optional() private readonly alerts: HealthAlertEvaluator | null = null,
   ) {
     const idleMs = Math.min(Math.max(config.healthCheckIntervalMs / 4, 250), 15_000);
     this.loop = new ProcessingLoop('connection-health', () => this.checkDue(), { idleMs, errorMs: ERROR_PAUSE_MS });
@@ -103,6 +106,8 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
         },
       ]);
       if (eventId) await this.health.setChangeEvent(tx, changeId, eventId);
+      // The tenant's alert rules, in this transaction: an alert exists exactly when its change does.
+      await this.alerts?.evaluate(tx, { tenantId: due.tenantId, connectionId: due.connectionId, changeId, transition, at: now });
     });
   }
 }

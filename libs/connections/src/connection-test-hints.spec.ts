@@ -49,6 +49,8 @@ function visitCodes(source: string, literals: string[], expressions: string[]): 
 const DYNAMIC_SOURCES: Record<string, { codes: readonly string[] }> = {
   // checkTarget's refusal reasons (mllp-session)
   'target.reason': { codes: Object.values(OutboundReason) },
+  // parseOutboundUrl's refusal reasons for the MLLP host (mllp-session)
+  'parsed.reason': { codes: Object.values(OutboundReason) },
   // the token endpoint's OAuth error (access-token)
   error: { codes: OAUTH_TOKEN_ERRORS },
   // asFailure: an SbError's `details.reason` (outbound reasons) or its code

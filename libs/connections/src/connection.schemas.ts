@@ -11,6 +11,23 @@ const scopes = z.array(z.string().regex(/^[\x21-\x7e]{1,128}$/, 'a space-free sc
 const hl7Key = z.string().trim().min(1).max(180).regex(/^[^|^~\\&\r\n]+$/, 'no HL7 delimiter characters');
 const secretName = z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,127}$/, 'lowercase letters, digits, ".", "_", ":" and "-"');
 
+/** A SHA-256 fingerprint as Node's `fingerprint256` writes it (`AA:BB:…`, uppercase): what the MLLP listener compares. */
+export const normalizeCertFingerprint256 = (value: string): string =>
+  (value.replaceAll(':', '').toUpperCase().match(/[0-9A-F]{2}/g) ?? []).join(':');
+
+/**
+ * hl7v2 inbound pinning: a client certificate's SHA-256 fingerprint, given as `AA:BB:…` (any case; what
+ * `openssl x509 -noout -fingerprint -sha256` prints after `=`) or as 64 hex digits; stored normalized.
+ */
+const certFingerprint256 = z
+  .string()
+  .trim()
+  .regex(
+    /^(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31}|[0-9A-Fa-f]{64})$/,
+    'a SHA-256 certificate fingerprint: 32 hex bytes as AA:BB:… or 64 hex digits',
+  )
+  .transform(normalizeCertFingerprint256);
+
 /** Identifier systems a site uses (e.g. its MRN OID), shared by every vendor's dialect. */
 const identifierSystems = z.strictObject({
   mrn: z.string().min(1).max(256).optional(),
@@ -90,6 +107,11 @@ export const createConnectionSchema = z.discriminatedUnion('vendor', [
     mllpHost: z.string().trim().min(1).max(253).optional(),
     mllpPort: z.number().int().min(1).max(65535).optional(),
     mllpTls: z.boolean().default(false),
+    /** Outbound TLS: one vault secret holding the client certificate chain and its unencrypted private key (PEM). */
+    mllpClientCertSecretName: secretName.optional(),
+    /** Outbound TLS: a vault secret holding the CA bundle (PEM) the site's certificate must chain to; the system CAs when absent. */
+    mllpCaSecretName: secretName.optional(),
+    mllpPinnedCertSha256: certFingerprint256.optional(),
     hl7SendingFacility: hl7Key.optional(),
     hl7SendingApplication: hl7Key.optional(),
     hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).default('original'),
@@ -126,6 +148,9 @@ export const updateConnectionSchema = z
     mllpHost: z.string().trim().min(1).max(253).nullable().optional(),
     mllpPort: z.number().int().min(1).max(65535).nullable().optional(),
     mllpTls: z.boolean().optional(),
+    mllpClientCertSecretName: secretName.nullable().optional(),
+    mllpCaSecretName: secretName.nullable().optional(),
+    mllpPinnedCertSha256: certFingerprint256.nullable().optional(),
     hl7SendingFacility: hl7Key.nullable().optional(),
     hl7SendingApplication: hl7Key.nullable().optional(),
     hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).optional(),

@@ -35,6 +35,7 @@ import { UsageReconciliationRepository } from './repositories/usage-reconciliati
 import { UsageAdjustmentRepository } from './repositories/usage-adjustment.repository';
 import { UsageAlertRepository } from './repositories/usage-alert.repository';
 import { ConnectionHealthRepository } from './repositories/connection-health.repository';
+import { HealthAlertRepository } from './repositories/health-alert.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
@@ -62,6 +63,7 @@ const repositories = [
   UsageAdjustmentRepository,
   UsageAlertRepository,
   ConnectionHealthRepository,
+  HealthAlertRepository,
   AuditRepository,
   CallRecordRepository,
   WebhookDeliveryRepository,

@@ -9,6 +9,7 @@ export * from './repositories/api-key.repository';
 export * from './repositories/athena-change.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/connection-health.repository';
+export * from './repositories/health-alert.repository';
 export * from './repositories/billing-plan.repository';
 export * from './repositories/bulk-export.repository';
 export * from './repositories/smart-launch.repository';

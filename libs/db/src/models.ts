@@ -140,6 +140,11 @@ export interface ConnectionSettings {
   mllpHost: string | null;
   mllpPort: number | null;
   mllpTls: boolean;
+  /** Outbound MLLP over TLS: vault secret names (never values) of the client certificate + key (PEM) and of the CA bundle; null: none / the system CAs. */
+  mllpClientCertSecretName: string | null;
+  mllpCaSecretName: string | null;
+  /** Inbound: SHA-256 fingerprint (`AA:BB:…`, uppercase) of the only client certificate this connection's messages are accepted over. */
+  mllpPinnedCertSha256: string | null;
   hl7SendingFacility: string | null;
   hl7SendingApplication: string | null;
   hl7AckMode: Hl7AckMode;

@@ -101,6 +101,26 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     example: { connectionId: EXAMPLE_IDS.connection, status: 'down', previousStatus: 'degraded', healthy: false, reason: 'check_failed', errorCode: 'circuit_open' },
   },
   {
+    type: 'connection.health_alert',
+    version: 1,
+    description:
+      'A tenant’s health alert rule matched a connection’s health transition: the connection is one the rule watches (or the rule watches all) and it arrived at one of the rule’s statuses (`healthy` is a recovery). Sent once per rule and transition; none within the rule’s quiet hours (the firing is recorded as suppressed). `reason` and `errorCode` are those of `connection.health_changed`',
+    emitted: true,
+    schema: dataSchema(
+      {
+        ruleId: { type: 'string', format: 'uuid' },
+        ruleName: { type: 'string', maxLength: 100, description: 'The label the tenant gave the rule' },
+        connectionId: { type: 'string', format: 'uuid' },
+        status: { enum: ['healthy', 'degraded', 'down'] },
+        previousStatus: { enum: ['unknown', 'healthy', 'degraded', 'down'] },
+        reason: { type: 'string' },
+        errorCode: { type: ['string', 'null'] },
+      },
+      ['ruleId', 'ruleName', 'connectionId', 'status', 'previousStatus', 'reason', 'errorCode'],
+    ),
+    example: { ruleId: '8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968', ruleName: 'on_call_pager', connectionId: EXAMPLE_IDS.connection, status: 'down', previousStatus: 'degraded', reason: 'check_failed', errorCode: 'circuit_open' },
+  },
+  {
     type: 'export.completed',
     version: 1,
     description: 'A bulk export finished',

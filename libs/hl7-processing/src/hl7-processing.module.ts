@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '@sb/events';
 import { TransactionsModule } from '@sb/transactions';
+import { VaultModule } from '@sb/vault';
 import { ApplicationAckPublisher } from './application-ack.publisher';
 import { Hl7WorkerLoops } from './hl7-worker-loops';
 import { Hl7InboundProcessor } from './inbound-processor';
@@ -10,5 +11,5 @@ import { Hl7PreviewService } from './preview.service';
 
 const providers = [ApplicationAckPublisher, Hl7InboundProcessor, Hl7OutboundDispatcher, Hl7WorkerLoops, Hl7PreviewService, Hl7MessageLogService];
 
-@Module({ imports: [TransactionsModule, EventsModule], providers, exports: providers })
+@Module({ imports: [TransactionsModule, EventsModule, VaultModule], providers, exports: providers })
 export class Hl7ProcessingModule {}

@@ -19,10 +19,17 @@ export const HL7_ERROR_MEANINGS: Readonly<Record<string, string>> = {
   [Hl7ErrorCode.DuplicateKeyIdentifier]: 'Duplicate key identifier: the message would create a record that already exists.',
   [Hl7ErrorCode.ApplicationRecordLocked]: 'Application record locked: the receiving application could not update the record right now; the message can be sent again later.',
   [Hl7ErrorCode.ApplicationInternalError]:
-    'Application internal error: the message was too large, arrived without TLS when the connection requires it, or processing kept failing for a reason other than its content; check the gateway logs by message time, then reprocess.',
+    'Application internal error: the message was too large, arrived without TLS when the connection requires it, or without the client certificate pinned on the connection (ERR-8 says which), or processing kept failing for a reason other than its content; check the gateway logs by message time, then reprocess.',
   no_destination: 'No destination: the connection has no MLLP host and port to send to; set them on the connection.',
   vendor_timeout: 'No acknowledgment: the site did not answer within the timeout on any attempt; check that its listener is up and reachable.',
   dependency_unavailable: 'Could not reach the site: the connection was refused, dropped or the TLS handshake failed; check host, port, firewall and certificates.',
+  tls_failed:
+    'TLS handshake failed: the site refused our client certificate (or none was set and it requires one), or its certificate did not verify against the CA bundle (or the system CAs); check the connection’s MLLP certificate secrets with the site.',
+  mllp_client_cert_missing: 'The vault secret named as the connection’s MLLP client certificate does not exist; set it (the PEM certificate chain and its private key in one secret); messages queued after that use it.',
+  mllp_client_cert_invalid:
+    'The MLLP client certificate secret is not usable: it must hold the PEM certificate chain and exactly one unencrypted PEM private key belonging to one of the certificates; set it again.',
+  mllp_ca_missing: 'The vault secret named as the connection’s MLLP CA bundle does not exist; set it (PEM certificates) or clear the setting to use the system CAs.',
+  mllp_ca_invalid: 'The MLLP CA bundle secret holds no readable PEM certificate; set it again.',
   bad_request: 'The message could not be sent: it has no usable MSH, or the destination address is not allowed by the outbound policy (a private or loopback address for a production connection).',
   internal: 'An unexpected error; check the gateway logs by message time.',
 };

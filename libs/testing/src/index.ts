@@ -6,4 +6,5 @@ export * from './e2e-stack';
 export * from './fake-fhir-server';
 export * from './us-core-validator';
 export * from './mllp-peer';
+export * from './test-pki';
 export * from './webhook-receiver';

@@ -94,7 +94,19 @@ export const connectionSchema = z.object({
     .meta({ description: 'athena: where calls go — the URLs set, else the preview (sandbox) or production host; null for other vendors' }),
   mllpHost: z.string().nullable(),
   mllpPort: z.number().int().nullable(),
-  mllpTls: z.boolean(),
+  mllpTls: z.boolean().meta({ description: 'hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only' }),
+  mllpClientCertSecretName: z
+    .string()
+    .nullable()
+    .meta({ description: 'hl7v2: the vault secret (its name; the value is never shown) holding the client certificate chain and its private key (PEM) presented on outbound MLLP/TLS; null: none' }),
+  mllpCaSecretName: z
+    .string()
+    .nullable()
+    .meta({ description: "hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs" }),
+  mllpPinnedCertSha256: z
+    .string()
+    .nullable()
+    .meta({ description: 'hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages of this connection are accepted over; null: any the listener trusts' }),
   hl7SendingFacility: z.string().nullable(),
   hl7SendingApplication: z.string().nullable(),
   hl7AckMode: z.enum(['original', 'enhanced', 'immediate']),

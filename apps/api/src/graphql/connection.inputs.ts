@@ -24,6 +24,9 @@ export class CreateConnectionInputType {
   @Field({ nullable: true, description: 'hl7v2' }) mllpHost?: string;
   @Field(() => Int, { nullable: true, description: 'hl7v2' }) mllpPort?: number;
   @Field({ nullable: true, description: 'hl7v2' }) mllpTls?: boolean;
+  @Field({ nullable: true, description: 'hl7v2: vault secret name of the client certificate chain + private key (PEM) for outbound MLLP/TLS' }) mllpClientCertSecretName?: string;
+  @Field({ nullable: true, description: 'hl7v2: vault secret name of the CA bundle (PEM) for outbound MLLP/TLS; the system CAs when omitted' }) mllpCaSecretName?: string;
+  @Field({ nullable: true, description: 'hl7v2: SHA-256 fingerprint of the only inbound client certificate accepted, AA:BB:… or 64 hex digits' }) mllpPinnedCertSha256?: string;
   @Field({ nullable: true, description: 'hl7v2' }) hl7SendingFacility?: string;
   @Field({ nullable: true, description: 'hl7v2' }) hl7SendingApplication?: string;
   @Field(() => JSONObjectScalar, { nullable: true }) dialect?: Record<string, unknown>;
@@ -46,6 +49,9 @@ export class UpdateConnectionInputType {
   @Field(() => String, { nullable: true }) mllpHost?: string | null;
   @Field(() => Int, { nullable: true }) mllpPort?: number | null;
   @Field({ nullable: true }) mllpTls?: boolean;
+  @Field(() => String, { nullable: true }) mllpClientCertSecretName?: string | null;
+  @Field(() => String, { nullable: true }) mllpCaSecretName?: string | null;
+  @Field(() => String, { nullable: true }) mllpPinnedCertSha256?: string | null;
   @Field(() => String, { nullable: true }) hl7SendingFacility?: string | null;
   @Field(() => String, { nullable: true }) hl7SendingApplication?: string | null;
   @Field(() => JSONObjectScalar, { nullable: true }) dialect?: Record<string, unknown>;

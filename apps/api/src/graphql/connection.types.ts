@@ -85,7 +85,13 @@ export class ConnectionModel {
   @Field(() => AthenaEndpointsModel, { nullable: true, description: 'athena connections only' }) athenaEndpoints!: AthenaEndpointsModel | null;
   @Field(() => String, { nullable: true }) mllpHost!: string | null;
   @Field(() => Int, { nullable: true }) mllpPort!: number | null;
-  @Field() mllpTls!: boolean;
+  @Field({ description: 'hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only' }) mllpTls!: boolean;
+  @Field(() => String, { nullable: true, description: 'hl7v2: the vault secret (name only) holding the client certificate chain and private key (PEM) presented on outbound MLLP/TLS' })
+  mllpClientCertSecretName!: string | null;
+  @Field(() => String, { nullable: true, description: "hl7v2: the vault secret (name only) holding the CA bundle (PEM) the site's certificate is verified against; null: the system CAs" })
+  mllpCaSecretName!: string | null;
+  @Field(() => String, { nullable: true, description: 'hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages are accepted over' })
+  mllpPinnedCertSha256!: string | null;
   @Field(() => String, { nullable: true }) hl7SendingFacility!: string | null;
   @Field(() => String, { nullable: true }) hl7SendingApplication!: string | null;
   @Field(() => Hl7AckModeEnum, { description: 'How the HL7 v2 site acknowledges (hl7v2 connections)' }) hl7AckMode!: string;

@@ -972,6 +972,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/health-alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s health alert rules, oldest first */
+        get: operations["HealthAlertRulesController_list"];
+        put?: never;
+        /**
+         * Create a health alert rule: `connection.health_alert` is sent once per matching transition, except within the quiet hours
+         * @description `connectionIds`: the tenant’s connections watched (empty or absent: all, including later ones); `to`: the statuses whose arrival alerts (`degraded`, `down`, `healthy` = recovery); `quietHours`: `{from, to, timezone}` wall-clock HH:MM in an IANA zone, `from` later than `to` crossing midnight — transitions then are recorded as suppressed, without an event.
+         */
+        post: operations["HealthAlertRulesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/health-alert-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a health alert rule */
+        get: operations["HealthAlertRulesController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a health alert rule (it stops alerting; its sent events stay) */
+        delete: operations["HealthAlertRulesController_remove"];
+        options?: never;
+        head?: never;
+        /** Change a rule’s name, connections, statuses or quiet hours (`quietHours: null` removes them); it applies from the next transition */
+        patch: operations["HealthAlertRulesController_update"];
+        trace?: never;
+    };
+    "/v1/health-alert-rules/{id}/firings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rule’s firings, newest first (at most 100): the alerts it sent and the transitions its quiet hours suppressed */
+        get: operations["HealthAlertRulesController_firings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/hl7/quarantine": {
         parameters: {
             query?: never;
@@ -3706,8 +3763,15 @@ export interface operations {
                             hl7SendingFacility: string | null;
                             /** Format: uuid */
                             id: string;
+                            /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
+                            mllpCaSecretName: string | null;
+                            /** @description hl7v2: the vault secret (its name; the value is never shown) holding the client certificate chain and its private key (PEM) presented on outbound MLLP/TLS; null: none */
+                            mllpClientCertSecretName: string | null;
                             mllpHost: string | null;
+                            /** @description hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages of this connection are accepted over; null: any the listener trusts */
+                            mllpPinnedCertSha256: string | null;
                             mllpPort: number | null;
+                            /** @description hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only */
                             mllpTls: boolean;
                             name: string;
                             scopes: string[];
@@ -3861,6 +3925,8 @@ export interface operations {
                      */
                     environment?: "sandbox" | "production";
                     name: string;
+                    smartClientId?: string;
+                    smartClientSecretName?: string;
                     tokenUrl?: string;
                     /** @enum {string} */
                     vendor: "athena";
@@ -3921,7 +3987,10 @@ export interface operations {
                     hl7AckMode?: "original" | "enhanced" | "immediate";
                     hl7SendingApplication?: string;
                     hl7SendingFacility?: string;
+                    mllpCaSecretName?: string;
+                    mllpClientCertSecretName?: string;
                     mllpHost?: string;
+                    mllpPinnedCertSha256?: string;
                     mllpPort?: number;
                     /** @default false */
                     mllpTls?: boolean;
@@ -4012,8 +4081,15 @@ export interface operations {
                         hl7SendingFacility: string | null;
                         /** Format: uuid */
                         id: string;
+                        /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
+                        mllpCaSecretName: string | null;
+                        /** @description hl7v2: the vault secret (its name; the value is never shown) holding the client certificate chain and its private key (PEM) presented on outbound MLLP/TLS; null: none */
+                        mllpClientCertSecretName: string | null;
                         mllpHost: string | null;
+                        /** @description hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages of this connection are accepted over; null: any the listener trusts */
+                        mllpPinnedCertSha256: string | null;
                         mllpPort: number | null;
+                        /** @description hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only */
                         mllpTls: boolean;
                         name: string;
                         /** @description Sandbox connections: the report of the test run while wiring it */
@@ -4157,8 +4233,15 @@ export interface operations {
                         hl7SendingFacility: string | null;
                         /** Format: uuid */
                         id: string;
+                        /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
+                        mllpCaSecretName: string | null;
+                        /** @description hl7v2: the vault secret (its name; the value is never shown) holding the client certificate chain and its private key (PEM) presented on outbound MLLP/TLS; null: none */
+                        mllpClientCertSecretName: string | null;
                         mllpHost: string | null;
+                        /** @description hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages of this connection are accepted over; null: any the listener trusts */
+                        mllpPinnedCertSha256: string | null;
                         mllpPort: number | null;
+                        /** @description hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only */
                         mllpTls: boolean;
                         name: string;
                         scopes: string[];
@@ -4220,7 +4303,10 @@ export interface operations {
                     hl7AckMode?: "original" | "enhanced" | "immediate";
                     hl7SendingApplication?: string | null;
                     hl7SendingFacility?: string | null;
+                    mllpCaSecretName?: string | null;
+                    mllpClientCertSecretName?: string | null;
                     mllpHost?: string | null;
+                    mllpPinnedCertSha256?: string | null;
                     mllpPort?: number | null;
                     mllpTls?: boolean;
                     name?: string;
@@ -4312,8 +4398,15 @@ export interface operations {
                         hl7SendingFacility: string | null;
                         /** Format: uuid */
                         id: string;
+                        /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
+                        mllpCaSecretName: string | null;
+                        /** @description hl7v2: the vault secret (its name; the value is never shown) holding the client certificate chain and its private key (PEM) presented on outbound MLLP/TLS; null: none */
+                        mllpClientCertSecretName: string | null;
                         mllpHost: string | null;
+                        /** @description hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages of this connection are accepted over; null: any the listener trusts */
+                        mllpPinnedCertSha256: string | null;
                         mllpPort: number | null;
+                        /** @description hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only */
                         mllpTls: boolean;
                         name: string;
                         scopes: string[];
@@ -5354,8 +5447,15 @@ export interface operations {
                         hl7SendingFacility: string | null;
                         /** Format: uuid */
                         id: string;
+                        /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
+                        mllpCaSecretName: string | null;
+                        /** @description hl7v2: the vault secret (its name; the value is never shown) holding the client certificate chain and its private key (PEM) presented on outbound MLLP/TLS; null: none */
+                        mllpClientCertSecretName: string | null;
                         mllpHost: string | null;
+                        /** @description hl7v2: SHA-256 fingerprint (AA:BB:…) of the only client certificate inbound messages of this connection are accepted over; null: any the listener trusts */
+                        mllpPinnedCertSha256: string | null;
                         mllpPort: number | null;
+                        /** @description hl7v2: outbound messages go over TLS, and inbound messages are accepted over TLS only */
                         mllpTls: boolean;
                         name: string;
                         scopes: string[];
@@ -5768,6 +5868,305 @@ export interface operations {
                             version: number;
                         }[];
                         next: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthAlertRulesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            connectionIds: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            quietHours: {
+                                from: string;
+                                timezone: string;
+                                to: string;
+                            } | null;
+                            to: ("degraded" | "down" | "healthy")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthAlertRulesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The tenant’s connections the rule watches; empty or absent: all of them, including later ones */
+                    connectionIds?: string[];
+                    name: string;
+                    /** @description Transitions within these hours are recorded as suppressed, without an event */
+                    quietHours?: {
+                        /** @description Start of the quiet hours (inclusive), wall-clock time in `timezone` */
+                        from: string;
+                        timezone: string;
+                        /** @description End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00 */
+                        to: string;
+                    };
+                    /** @description The statuses whose arrival alerts: `degraded`, `down`, `healthy` (a recovery) */
+                    to: ("degraded" | "down" | "healthy")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connectionIds: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        quietHours: {
+                            from: string;
+                            timezone: string;
+                            to: string;
+                        } | null;
+                        to: ("degraded" | "down" | "healthy")[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthAlertRulesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connectionIds: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        quietHours: {
+                            from: string;
+                            timezone: string;
+                            to: string;
+                        } | null;
+                        to: ("degraded" | "down" | "healthy")[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthAlertRulesController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthAlertRulesController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The tenant’s connections the rule watches; empty or absent: all of them, including later ones */
+                    connectionIds?: string[];
+                    name?: string;
+                    /** @description null removes the quiet hours */
+                    quietHours?: {
+                        /** @description Start of the quiet hours (inclusive), wall-clock time in `timezone` */
+                        from: string;
+                        timezone: string;
+                        /** @description End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00 */
+                        to: string;
+                    } | null;
+                    /** @description The statuses whose arrival alerts: `degraded`, `down`, `healthy` (a recovery) */
+                    to?: ("degraded" | "down" | "healthy")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connectionIds: string[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        quietHours: {
+                            from: string;
+                            timezone: string;
+                            to: string;
+                        } | null;
+                        to: ("degraded" | "down" | "healthy")[];
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Error: problem+json with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthAlertRulesController_firings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            at: string;
+                            /**
+                             * Format: uuid
+                             * @description The health change (as in GET /v1/connections/{id}/health/changes)
+                             */
+                            changeId: string;
+                            /** Format: uuid */
+                            connectionId: string;
+                            /**
+                             * Format: uuid
+                             * @description The `connection.health_alert` event; null when suppressed
+                             */
+                            eventId: string | null;
+                            /** @enum {string} */
+                            status: "degraded" | "down" | "healthy";
+                            /** @description Within quiet hours: recorded, no event */
+                            suppressed: boolean;
+                        }[];
                     };
                 };
             };

@@ -76,9 +76,10 @@ export type ConnectionKey = ResponseOf<'/v1/connections/{id}/keys', 'post'>;
 
 /**
  * What the detail page's GraphQL read has of a connection (and what its panels need): the
- * REST view without the Bulk Data settings, which the GraphQL schema does not carry.
+ * REST view without the Bulk Data settings, which the GraphQL schema does not carry, and
+ * without the hl7v2 MLLP certificate settings, which the page does not read (yet).
  */
-export type ConnectionFields = Omit<Connection, 'bulkGroupIds' | 'bulkGroupWindowHours'>;
+export type ConnectionFields = Omit<Connection, 'bulkGroupIds' | 'bulkGroupWindowHours' | 'mllpClientCertSecretName' | 'mllpCaSecretName' | 'mllpPinnedCertSha256'>;
 
 // ---- Bulk Data export (FHIR routes) --------------------------------------------------------
 

@@ -9,18 +9,30 @@ const OPENSSL = '/usr/bin/openssl';
 export interface TestPki {
   readonly dir: string;
   /** Paths of the PEM files. */
-  readonly files: { caCert: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string; foreignClientCert: string; foreignClientKey: string };
+  readonly files: {
+    caCert: string;
+    serverCert: string;
+    serverKey: string;
+    clientCert: string;
+    clientKey: string;
+    /** A second client certificate from the same CA (another sender the listener trusts as much). */
+    otherClientCert: string;
+    otherClientKey: string;
+    foreignClientCert: string;
+    foreignClientKey: string;
+  };
   /** The same, read: Buffers for node:tls options. */
   read(file: keyof TestPki['files']): Buffer;
   remove(): void;
 }
 
 /**
- * A CA, a server certificate for 127.0.0.1/localhost and a client certificate signed by it,
- * plus a client certificate signed by another CA. P-256 keys: fast to generate.
+ * A CA, a server certificate for 127.0.0.1/localhost and two client certificates signed by it,
+ * plus a client certificate signed by another CA. P-256 keys: fast to generate. Used by the
+ * MLLP listener's and the outbound dispatcher's TLS tests.
  */
 export function createTestPki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-mllp-pki-'));
+  const dir = mkdtempSync(join(tmpdir(), 'sb-test-pki-'));
   const path = (name: string): string => join(dir, name);
   const openssl = (...args: string[]): void => {
     execFileSync(OPENSSL, args, { cwd: dir, stdio: 'pipe' });
@@ -39,6 +51,7 @@ export function createTestPki(): TestPki {
   ca('other-ca');
   leaf('server', 'test-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
   leaf('client', 'test-ca', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+  leaf('other-client', 'test-ca', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
   leaf('foreign-client', 'other-ca', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
   const files = {
     caCert: path('test-ca.crt'),
@@ -46,6 +59,8 @@ export function createTestPki(): TestPki {
     serverKey: path('server.key'),
     clientCert: path('client.crt'),
     clientKey: path('client.key'),
+    otherClientCert: path('other-client.crt'),
+    otherClientKey: path('other-client.key'),
     foreignClientCert: path('foreign-client.crt'),
     foreignClientKey: path('foreign-client.key'),
   };

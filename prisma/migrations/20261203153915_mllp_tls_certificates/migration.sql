@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Connection" ADD COLUMN     "mllpCaSecretName" TEXT,
+ADD COLUMN     "mllpClientCertSecretName" TEXT,
+ADD COLUMN     "mllpPinnedCertSha256" TEXT;
