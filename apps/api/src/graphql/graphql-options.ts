@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { AppConfig } from '@sb/config';
 import type { Request } from 'express';
-import { GraphQLError } from 'graphql';
+import { getVariableValues, GraphQLError } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
@@ -11,7 +11,7 @@ function complexityLimit(max: number): ApolloServerPlugin {
   return {
     requestDidStart: () =>
       Promise.resolve({
-        didResolveOperation: ({ request, document, schema }) => {
+        didResolveOperation: ({ request, document, schema, operation }) => {
           let complexity: number;
           try {
             complexity = getComplexity({
@@ -24,7 +24,9 @@ function complexityLimit(max: number): ApolloServerPlugin {
           } catch {
             // Variables that do not fit the operation: nothing will execute, and Apollo's own
             // variable coercion answers 400 BAD_USER_INPUT naming the variable.
-            return Promise.resolve();
+            if ((getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}).errors?.length ?? 0) > 0) return Promise.resolve();
+            // Anything else (more nodes than the estimator walks) is refused, never run unmeasured.
+            throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', max, http: { status: 400 } } });
           }
           if (complexity > max) {
             throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', complexity, max, http: { status: 400 } } });

@@ -90,13 +90,17 @@ export class SmartBrokerService {
     const candidates = [...(await this.connections.findLiveByFhirBase([base, `${base}/`])), ...athena].filter((c) => !app || c.tenantId === app.tenantId);
     // Nothing is fetched from an iss that is not a live connection's FHIR base.
     if (candidates.length === 0) throw errorPage('invalid_request', 'iss is not the FHIR base of a live connection');
-    // athena serves every practice from one FHIR base: one tenant with several practices must say which.
+    // Several tenants on one EHR: the launch URL names the app. athena serves every practice from one
+    // FHIR base: a tenant with several practices names the connection (several connections of one
+    // tenant to one FHIR vendor's base are the same EHR: the oldest serves).
     const chosen = param(p, 'connection');
-    const connection = chosen ? candidates.find((c) => c.id === chosen) : candidates.length === 1 ? candidates[0] : undefined;
+    const practices = candidates.filter((c) => c.vendor === 'athena').length;
+    const ambiguous = !chosen && ((!app && candidates.length > 1) || practices > 1);
+    const connection = chosen ? candidates.find((c) => c.id === chosen) : ambiguous ? undefined : candidates[0];
     if (!connection) {
       throw errorPage(
         'invalid_request',
-        app ? 'Several connections of this tenant share this FHIR base: the launch URL must name the connection' : 'Several connections share this FHIR base: the launch URL must name the app',
+        app ? 'Several athena practices of this tenant share this FHIR base: the launch URL must name the connection' : 'Several connections share this FHIR base: the launch URL must name the app',
       );
     }
     const target = app ?? (await this.onlyAppOf(connection.tenantId));
