@@ -36,6 +36,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const stack = await startE2eStack('console-journeys', ['api', 'worker', 'mllp', 'sandbox'], {
     SB_MLLP_PORT: String(await freeLocalPort()),
     SB_ALLOW_PRIVATE_TARGETS: 'true',
+    // The health monitor checks every live connection every 2 s (connection-health.journey.ts watches
+    // one go down and recover). Its checks take the sandbox's queued faults like any other call: a
+    // journey that queues faults for a vendor must expect the monitor to consume some of them.
+    SB_HEALTH_CHECK_SECONDS: '2',
   });
   const dir = mkdtempSync(join(tmpdir(), 'sb-journeys-'));
   const needlesFile = join(dir, 'needles.txt');

@@ -10,6 +10,7 @@ import { ErrorState, LoadingState } from '../ui/states';
 import { formatDateTime } from '../ui/time';
 import { EnvironmentBadge, HealthSummary, StatusBadge } from './badges';
 import { ClientSecretPanel } from './client-secret-panel';
+import { HealthCard } from './health-card';
 import { assertionAlgOf, useConnectionOverview, useGenerateKey, useLastTestReport, useRunTest, useSetStatus } from './queries';
 import { SigningKeysPanel } from './signing-keys-panel';
 import { DisableDialog, GoLiveDialog } from './status-dialogs';
@@ -127,7 +128,7 @@ function TestSection({ connection, canEdit }: { connection: ConnectionFields; ca
   );
 }
 
-/** One hospital connection: settings, credentials, the live test and its lifecycle. */
+/** One hospital connection: its health, settings, credentials, the live test and its lifecycle. */
 export default function ConnectionDetailPage() {
   const { id = '' } = useParams();
   const connection = useConnectionOverview(id);
@@ -214,6 +215,8 @@ export default function ConnectionDetailPage() {
           )}
         </Group>
       )}
+
+      <HealthCard connection={c} readAt={connection.dataUpdatedAt} />
 
       <Section title="Settings">
         <Settings connection={c} />

@@ -3,13 +3,13 @@ import { Link } from 'react-router';
 import { useCan } from '../auth/session';
 import { Page } from '../ui/page';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
-import { EnvironmentBadge, HealthSummary, StatusBadge } from './badges';
-import { useConnections } from './queries';
+import { EnvironmentBadge, HealthSummary, MonitorSummary, StatusBadge } from './badges';
+import { HEALTH_REFRESH_MS, useConnections } from './queries';
 import { VENDOR_LABELS } from './vendors';
 
 /** The tenant's hospitals and their health. */
 export default function ConnectionsListPage() {
-  const connections = useConnections();
+  const connections = useConnections({ refetchIntervalMs: HEALTH_REFRESH_MS });
   const canAdd = useCan('admin:connections');
   const addButton = canAdd ? (
     <Button component={Link} to="/connections/new">
@@ -33,8 +33,11 @@ export default function ConnectionsListPage() {
   else
     content = (
       <Card withBorder padding={0}>
-        <Table.ScrollContainer minWidth={720}>
-          <Table highlightOnHover verticalSpacing="sm" aria-label="Connections">
+        <Table.ScrollContainer minWidth={820}>
+          <Table highlightOnHover verticalSpacing="sm" aria-label="Connections" captionSide="bottom">
+            <Table.Caption ta="left" px="sm" fz="xs">
+              Health: the monitor’s scheduled checks of live connections. Last test: the most recent test someone ran.
+            </Table.Caption>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th scope="col">Name</Table.Th>
@@ -42,6 +45,7 @@ export default function ConnectionsListPage() {
                 <Table.Th scope="col">Environment</Table.Th>
                 <Table.Th scope="col">Status</Table.Th>
                 <Table.Th scope="col">Health</Table.Th>
+                <Table.Th scope="col">Last test</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -58,6 +62,9 @@ export default function ConnectionsListPage() {
                   </Table.Td>
                   <Table.Td>
                     <StatusBadge status={c.status} />
+                  </Table.Td>
+                  <Table.Td>
+                    <MonitorSummary connection={c} />
                   </Table.Td>
                   <Table.Td>
                     <HealthSummary connection={c} />

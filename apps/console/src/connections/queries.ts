@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { gql } from '../api/gql';
-import type { ConnectionDetailQuery } from '../api/gql/graphql';
+import type { ConnectionDetailQuery, ConnectionHealthQuery } from '../api/gql/graphql';
 import { graphql } from '../api/graphql';
 import type { AssertionAlg, BodyOf, ConnectionStatus, TestReport } from '../api/types';
 
@@ -11,14 +11,18 @@ export const connectionKeys = {
   detail: (id: string) => [...connectionKeys.all, 'detail', id] as const,
   /** The detail page's one GraphQL read: the connection with its secrets' metadata and signing keys. */
   overview: (id: string) => [...connectionKeys.detail(id), 'overview'] as const,
+  /** The health monitor's state and history alone, re-read while the detail page is open. */
+  health: (id: string) => [...connectionKeys.detail(id), 'health'] as const,
   /** The last report this browser saw (the API keeps only the health summary). */
   lastTest: (id: string) => [...connectionKeys.detail(id), 'last-test'] as const,
 };
 
-export function useConnections() {
+/** The tenant's connections with their health; `refetchIntervalMs` keeps a page that shows health fresh. */
+export function useConnections(options: { refetchIntervalMs?: number } = {}) {
   return useQuery({
     queryKey: connectionKeys.list(),
     queryFn: ({ signal }) => api.get('/v1/connections', { signal }).then((r) => r.items),
+    refetchInterval: options.refetchIntervalMs,
   });
 }
 
@@ -121,6 +125,66 @@ export function useConnectionOverview(id: string) {
     queryKey: connectionKeys.overview(id),
     queryFn: ({ signal }) => graphql(ConnectionDetailDocument, { id }, signal).then((r) => r.connection),
   });
+}
+
+/**
+ * The health monitor's view of one connection: its status, last check, recent error rate,
+ * what expires soon, and its transitions (newest first, at most 100).
+ */
+export const ConnectionHealthDocument = gql(`
+  query ConnectionHealth($id: ID!) {
+    connection(id: $id) {
+      id
+      health {
+        status
+        statusSince
+        lastCheckAt
+        lastCheckError
+        errorRate
+        recentCalls
+        expiresSoon {
+          kind
+          name
+          at
+        }
+        lastTestedAt
+        lastSuccessAt
+        lastErrorAt
+        lastErrorCode
+        tokenExpiresAt
+      }
+      healthChanges {
+        from
+        to
+        reason
+        errorCode
+        eventId
+        at
+      }
+    }
+  }
+`);
+
+export type ConnectionHealthView = Pick<ConnectionHealthQuery['connection'], 'health' | 'healthChanges'>;
+export type HealthChange = ConnectionHealthView['healthChanges'][number];
+/** How often an open detail page re-reads the monitor's state (the worker checks every minute by default). */
+export const HEALTH_REFRESH_MS = 30_000;
+
+/**
+ * The monitor's state, starting from what the detail read brought (`initial`, read at
+ * `initialAt`) and re-read every HEALTH_REFRESH_MS; whichever of the two is newer is shown,
+ * so a re-read of the whole page (after a test, say) is not hidden by an older poll.
+ */
+export function useConnectionHealth(id: string, initial: ConnectionHealthView, initialAt: number): ConnectionHealthView {
+  const query = useQuery({
+    queryKey: connectionKeys.health(id),
+    queryFn: ({ signal }) => graphql(ConnectionHealthDocument, { id }, signal).then((r) => ({ health: r.connection.health, healthChanges: r.connection.healthChanges })),
+    initialData: initial,
+    initialDataUpdatedAt: initialAt,
+    staleTime: HEALTH_REFRESH_MS,
+    refetchInterval: HEALTH_REFRESH_MS,
+  });
+  return query.dataUpdatedAt > initialAt ? query.data : initial;
 }
 
 /** The last test report seen in this session (from "Run test" or sandbox provisioning); never fetched. */

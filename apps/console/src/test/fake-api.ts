@@ -1,5 +1,5 @@
 import type { ConsoleSession, Connection, Role } from '../api/types';
-import type { SecretSummary, SigningKey } from '../connections/queries';
+import type { HealthChange, SecretSummary, SigningKey } from '../connections/queries';
 
 /** A request the console sent, as the fake server saw it. */
 export interface SeenRequest {
@@ -170,13 +170,31 @@ export const secretSummary = (overrides: Partial<SecretSummary> = {}): SecretSum
   ...overrides,
 });
 
+/** One health monitor transition as `Connection.healthChanges` answers it. */
+export const healthChange = (overrides: Partial<HealthChange> = {}): HealthChange => ({
+  from: 'healthy',
+  to: 'degraded',
+  reason: 'check_failed',
+  errorCode: 'http_500',
+  eventId: '0b6f2c1e-0000-4000-8000-0000000000e1',
+  at: '2026-12-03T09:30:05.000Z',
+  ...overrides,
+});
+
+type DetailFixture = { connection: Connection; secrets?: SecretSummary[]; keys?: SigningKey[]; healthChanges?: HealthChange[] };
+
 /**
- * Answers the detail page's `ConnectionDetail` GraphQL query (connection, secrets, keys) from
- * fixtures; `read` runs per request, so a test can change what the next read returns.
+ * Answers the detail page's `ConnectionDetail` GraphQL query (connection, secrets, keys, health
+ * history) and the health card's `ConnectionHealth` re-read from fixtures; `read` runs per
+ * request, so a test can change what the next read returns.
  */
-export function serveConnectionDetail(api: FakeApi, read: (id: string) => { connection: Connection; secrets?: SecretSummary[]; keys?: SigningKey[] }) {
+export function serveConnectionDetail(api: FakeApi, read: (id: string) => DetailFixture) {
   api.onOperation('ConnectionDetail', (variables) => {
-    const { connection: c, secrets = [], keys = [] } = read(String(variables.id));
-    return { connection: { ...c, dialect: c.dialect ?? {}, secrets, keys } };
+    const { connection: c, secrets = [], keys = [], healthChanges = [] } = read(String(variables.id));
+    return { connection: { ...c, dialect: c.dialect ?? {}, secrets, keys, healthChanges } };
+  });
+  api.onOperation('ConnectionHealth', (variables) => {
+    const { connection: c, healthChanges = [] } = read(String(variables.id));
+    return { connection: { id: c.id, health: c.health, healthChanges } };
   });
 }

@@ -50,6 +50,13 @@ export type ConnectionDetailQueryVariables = Exact<{
 
 export type ConnectionDetailQuery = { connection: { id: string, tenantId: string, name: string, vendor: ConnectionVendor, environment: ConnectionEnvironment, status: ConnectionStatus, fhirBaseUrl: string | null, tokenUrl: string | null, athenaPracticeId: string | null, athenaBaseUrl: string | null, departmentIds: Array<string>, changePollSeconds: number | null, changeReplayMinutes: number | null, mllpHost: string | null, mllpPort: number | null, mllpTls: boolean, hl7SendingFacility: string | null, hl7SendingApplication: string | null, hl7AckMode: Hl7AckMode, clientId: string | null, scopes: Array<string>, authAlg: string | null, clientSecretName: string | null, smartClientId: string | null, smartClientSecretName: string | null, dialect: Record<string, unknown>, createdAt: string, updatedAt: string, athenaEndpoints: { baseUrl: string, tokenUrl: string } | null, health: { status: ConnectionHealthStatus, statusSince: string | null, lastCheckAt: string | null, lastCheckError: string | null, errorRate: number, recentCalls: number, lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null, expiresSoon: Array<{ kind: string, name: string, at: string }> }, healthChanges: Array<{ from: ConnectionHealthStatus, to: ConnectionHealthStatus, reason: string, errorCode: string | null, eventId: string | null, at: string }>, secrets: Array<{ name: string, version: number, fingerprint: string, createdAt: string, lastUsedAt: string | null }>, keys: Array<{ kid: string, alg: string, status: KeyStatus, createdAt: string, retiredAt: string | null, jwksUrl: string }> } };
 
+export type ConnectionHealthQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConnectionHealthQuery = { connection: { id: string, health: { status: ConnectionHealthStatus, statusSince: string | null, lastCheckAt: string | null, lastCheckError: string | null, errorRate: number, recentCalls: number, lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null, expiresSoon: Array<{ kind: string, name: string, at: string }> }, healthChanges: Array<{ from: ConnectionHealthStatus, to: ConnectionHealthStatus, reason: string, errorCode: string | null, eventId: string | null, at: string }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -148,3 +155,36 @@ export const ConnectionDetailDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ConnectionDetailQuery, ConnectionDetailQueryVariables>;
+export const ConnectionHealthDocument = new TypedDocumentString(`
+    query ConnectionHealth($id: ID!) {
+  connection(id: $id) {
+    id
+    health {
+      status
+      statusSince
+      lastCheckAt
+      lastCheckError
+      errorRate
+      recentCalls
+      expiresSoon {
+        kind
+        name
+        at
+      }
+      lastTestedAt
+      lastSuccessAt
+      lastErrorAt
+      lastErrorCode
+      tokenExpiresAt
+    }
+    healthChanges {
+      from
+      to
+      reason
+      errorCode
+      eventId
+      at
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ConnectionHealthQuery, ConnectionHealthQueryVariables>;
