@@ -8,3 +8,6 @@ export * from './us-core-validator';
 export * from './mllp-peer';
 export * from './test-pki';
 export * from './webhook-receiver';
+export * from './mllp-failover-sender';
+export * from './disposable-postgres';
+export * from './disposable-redis';
