@@ -1,64 +1,16 @@
 /**
  * The deployment files against the code they deploy: docker-compose.yml (+ deploy/.env.example,
  * deploy/nginx.conf), the Dockerfile and the Helm chart deploy/helm/switchboard. Runs without
- * Docker or Helm (parses the files); when `helm` is on PATH it also renders the chart and checks
- * the manifests. `.ci/run` runs `docker compose config` and `helm lint`/`template` where present.
+ * Docker or Helm (parses the files); helm-render.helm-spec.ts renders the chart where `helm` is
+ * installed (`npm run test:helm`).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { parse, parseAllDocuments } from 'yaml';
-import { buildConfig, ConfigError } from '@sb/config';
-import { envSchema } from '../../libs/config/src/config.schema';
+import { parse } from 'yaml';
+import { buildConfig } from '@sb/config';
 import { startTestSandbox, type TestSandbox } from '../../apps/sandbox/src/testing/sandbox-harness';
-
-const ROOT = join(__dirname, '..', '..');
-const CHART = join(ROOT, 'deploy', 'helm', 'switchboard');
-const read = (...parts: string[]): string => readFileSync(join(ROOT, ...parts), 'utf8');
-
-type Env = Record<string, string | undefined>;
-// Parsed YAML is checked field by field below; its shape is what the test asserts.
-type Yaml = any;
-
-/** Every variable libs/config reads. */
-const CONFIG_VARIABLES: ReadonlySet<string> = new Set(Object.keys(envSchema.shape));
-
-/** Variables production mode refuses to run without, as buildConfig itself reports them. */
-function requiredInProduction(): string[] {
-  try {
-    buildConfig({ NODE_ENV: 'production' });
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      return e.problems.flatMap((p) => /^([A-Z0-9_]+): required in production mode$/.exec(p)?.[1] ?? []);
-    }
-    throw e;
-  }
-  return [];
-}
-const REQUIRED = requiredInProduction();
-
-/** Values that pass the config's checks, standing in for the secrets an operator provides. */
-const TEST_SECRETS: Env = {
-  SB_ADMIN_TOKEN: 'test-admin-token-000000000000000000000000',
-  SB_VAULT_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
-  POSTGRES_PASSWORD: 'testpassword',
-};
-
-/** The processes `npm start` runs and the entry file of each (scripts/start.ts). */
-function startedProcesses(): { apps: string[]; entry: (app: string) => string; migrate: string[] } {
-  const source = read('scripts', 'start.ts');
-  const list = /const APPS = \[([^\]]+)\] as const/.exec(source)?.[1];
-  if (list === undefined) throw new Error('scripts/start.ts no longer declares `const APPS = [...] as const`');
-  const apps = [...list.matchAll(/'([a-z0-9-]+)'/g)].map((m) => m[1] as string);
-  expect(source).toContain("distPath('apps', name, 'src', 'main.js')");
-  expect(source).toContain("distPath('scripts', 'db-migrate.js'), ['--experimental-wasm-modules'");
-  return { apps, entry: (app) => `dist/apps/${app}/src/main.js`, migrate: ['--experimental-wasm-modules', 'dist/scripts/db-migrate.js'] };
-}
-const PROCESSES = startedProcesses();
-
-/** Paths the api serves, from the OpenAPI document its controllers generate (api-schemas.int-spec keeps it current). */
-const API_PATHS: ReadonlySet<string> = new Set(Object.keys((JSON.parse(read('apps', 'console', 'src', 'api', 'openapi.json')) as { paths: object }).paths));
+import { API_PATHS, CHART, CONFIG_VARIABLES, PROCESSES, read, REQUIRED, ROOT, TEST_SECRETS, type Env, type Yaml } from './deployment-facts';
 
 // --- docker compose --------------------------------------------------------------------
 
@@ -389,43 +341,5 @@ describe('Helm chart deploy/helm/switchboard', () => {
     const config = buildConfig(env);
     expect(config.mode).toBe('production');
     expect(config.workerConcurrency).toBe(16);
-  });
-
-  const helm = spawnSync('helm', ['version', '--short'], { encoding: 'utf8' });
-  (helm.status === 0 ? describe : describe.skip)('rendered with helm template', () => {
-    const render = (args: string[]): Yaml[] =>
-      parseAllDocuments(execFileSync('helm', ['template', 'sb', CHART, ...args], { encoding: 'utf8' }))
-        .map((d) => d.toJS() as Yaml)
-        .filter((d) => d !== null);
-
-    it('renders every process, hook and policy with variables libs/config reads', () => {
-      const docs = render(['--values', join(CHART, 'ci', 'test-values.yaml')]);
-      const kinds = docs.map((d) => `${d.kind as string}/${d.metadata.name as string}`);
-      for (const app of PROCESSES.apps) expect(kinds).toContain(`Deployment/sb-switchboard-${app}`);
-      expect(kinds).toEqual(expect.arrayContaining(['Job/sb-switchboard-migrate', 'Service/sb-switchboard-api', 'Service/sb-switchboard-mllp', 'PodDisruptionBudget/sb-switchboard-api']));
-      const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'sb-switchboard');
-      const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'sb-switchboard');
-      const base: Env = { ...configMap.data };
-      for (const [k, v] of Object.entries(secret.data as Record<string, string>)) base[k] = Buffer.from(v, 'base64').toString('utf8');
-      for (const doc of docs.filter((d) => d.kind === 'Deployment' || d.kind === 'Job')) {
-        for (const container of doc.spec.template.spec.containers) {
-          const env: Env = { ...base };
-          for (const e of container.env ?? []) env[e.name] = e.value;
-          expect(Object.keys(env).filter((k) => !CONFIG_VARIABLES.has(k))).toEqual([]);
-          expect(buildConfig(env).mode).toBe('production');
-          for (const probe of ['livenessProbe', 'readinessProbe']) {
-            const path = container[probe]?.httpGet?.path as string | undefined;
-            if (doc.metadata.name === 'sb-switchboard-api' && path !== undefined) expect(API_PATHS).toContain(path);
-          }
-        }
-      }
-    });
-
-    it('refuses to render without publicUrl and the required secrets', () => {
-      expect(() => execFileSync('helm', ['template', 'sb', CHART], { stdio: 'pipe' })).toThrow(/publicUrl is required/);
-      expect(() => execFileSync('helm', ['template', 'sb', CHART, '--set', 'publicUrl=https://x.test', '--set', 'exports.existingClaim=x'], { stdio: 'pipe' })).toThrow(
-        /secrets\.values\.SB_ADMIN_TOKEN is required/,
-      );
-    });
   });
 });

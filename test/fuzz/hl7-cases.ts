@@ -25,15 +25,7 @@ export interface AcceptedMessage {
   facility: string;
   controlId: string;
   label: string;
-  /**
-   * It holds U+0000 (a NUL byte, or the hex escape \X00\ that decodes to one): the worker cannot
-   * store what it converts to and retries it as if the failure were transient (KNOWN_FAILURES).
-   */
-  poison: boolean;
 }
-
-/** A NUL byte, or HL7's hex escape of one (`\X00\`, `\X0000\`). */
-const holdsNul = (payload: Buffer): boolean => payload.includes(0) || /\\X(?:00)+\\/i.test(payload.toString('latin1'));
 
 const BLOCK_BYTES = [MLLP_START_BLOCK, MLLP_END_BLOCK];
 
@@ -208,7 +200,7 @@ export function hl7Cases(target: Hl7Target, random: Random, accepted: AcceptedMe
   };
   const remember = (payload: Buffer, label: string) => {
     const parsed = parseHeader(payload);
-    if (parsed.ok) accepted.push({ facility: parsed.header.sendingFacility, controlId: parsed.header.controlId, label, poison: holdsNul(payload) });
+    if (parsed.ok) accepted.push({ facility: parsed.header.sendingFacility, controlId: parsed.header.controlId, label });
   };
   const add = (kind: string, label: string, run: () => Promise<Verdict>) => cases.push({ kind: `hl7/${kind}`, label, run });
 
@@ -219,7 +211,10 @@ export function hl7Cases(target: Hl7Target, random: Random, accepted: AcceptedMe
     const verdict = await sendOne(Buffer.concat([Buffer.from(head), Buffer.alloc(target.maxFrameBytes + 1 - head.length, 'x')]), 'oversize');
     return verdict.outcome === 'refused' && verdict.status.startsWith('AR') ? verdict : { outcome: 'bad', status: `oversize answered ${verdict.status}` };
   });
-  add('nul-escape', 'PID-5 holding \\X00\\ (U+0000)', () => sendOne(Buffer.from(admit(target.facility, controlId()).replace('Fuzzwright^', 'Fuzz\\X00\\wright^')), 'PID-5 with \\X00\\'));
+  add('nul-escape', 'PID-5 holding \\X00\\ (U+0000)', async () => {
+    const verdict = await sendOne(Buffer.from(admit(target.facility, controlId()).replace('Fuzzwright^', 'Fuzz\\X00\\wright^')), 'PID-5 with \\X00\\');
+    return verdict.outcome === 'refused' ? verdict : { outcome: 'bad', status: `a NUL escape answered ${verdict.status}, not refused at receipt` };
+  });
   add('resend', 'the same message twice', async () => {
     const message = Buffer.from(admit(target.facility, controlId()));
     const first = await sendOne(message, 'resend');

@@ -46,7 +46,7 @@ export async function send(base: string, path: string, req: Outgoing = {}): Prom
 }
 
 const is2xx = (status: number) => status >= 200 && status < 300;
-const is4xx = (status: number) => status >= 400 && status < 500;
+export const is4xx = (status: number) => status >= 400 && status < 500;
 
 /** Admin REST: 4xx problem+json with a `code`; 2xx is an acceptance. */
 export function problemVerdict(res: Answer): Verdict {

@@ -58,6 +58,7 @@ const OVERRIDES: Readonly<Record<string, (ids: Partial<Fixtures>) => unknown>> =
   ConnectionsController_setStatus: () => ({ status: 'disabled' }),
   Hl7MessagesController_preview: () => ({ replay: 1 }),
   WebhookEndpointsController_update: () => ({ description: 'hijacked' }),
+  HealthAlertRulesController_update: () => ({ name: 'hijacked' }),
   UsersController_update: () => ({ role: 'viewer' }),
   FhirController_create: () => PATIENT,
   FhirController_update: (ids) => ({ ...PATIENT, id: ids.patient }),

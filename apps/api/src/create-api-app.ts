@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayKeyService } from '@sb/auth';
@@ -10,6 +10,7 @@ import { requestLogging, type Logger, PinoNestLogger } from '@sb/telemetry';
 import { openApiDocument } from './api-schemas';
 import { AppModule } from './app.module';
 import { fhirCors } from './smart/smart-cors';
+import { refuseNulInUrl, refuseUnstorableJson } from './unstorable-input';
 
 /** Request bodies above this are refused with 413 (admin and clinical JSON alike). */
 export const MAX_BODY = '1mb';
@@ -35,7 +36,9 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
   app.use(securityHeaders);
   app.use(requestLogging(logger));
   app.use('/fhir/r4', fhirCors);
-  app.useBodyParser('json', { limit: MAX_BODY, strict: true, type: ['application/json', 'application/fhir+json'] });
+  app.use(refuseNulInUrl);
+  // express.json itself: Nest's useBodyParser reserves `verify`.
+  app.use(json({ limit: MAX_BODY, strict: true, type: ['application/json', 'application/fhir+json'], verify: refuseUnstorableJson }));
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.useGlobalFilters(new ProblemFilter());
   app.disable('x-powered-by');

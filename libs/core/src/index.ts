@@ -6,3 +6,4 @@ export * from './request-context';
 export * from './shutdown';
 export * from './usage-classes';
 export * from './billing-period';
+export * from './storable-text';

@@ -10,6 +10,9 @@ import { dialectOf } from './connection-dialect';
 export const MESSAGE_LOG_MAX_PAGE = 200;
 /** Events listed for one message: each processing raises a few, so this covers many reprocessings. */
 export const MESSAGE_EVENTS_MAX = 200;
+/** Cursors are Postgres bigint ids. */
+const MAX_CURSOR = 2n ** 63n - 1n;
+const CURSOR = /^\d{1,19}$/;
 
 const receivedAt = z.iso
   .datetime({ offset: true })
@@ -18,7 +21,12 @@ const receivedAt = z.iso
 
 const messageLogFilters = {
   limit: z.coerce.number().int().min(1).max(MESSAGE_LOG_MAX_PAGE).default(50),
-  before: z.string().regex(/^\d{1,19}$/, 'a cursor from a previous page').optional(),
+  before: z
+    .string()
+    .regex(CURSOR, 'a cursor from a previous page')
+    // Zod runs the refinement even when the regex failed.
+    .refine((v) => !CURSOR.test(v) || BigInt(v) <= MAX_CURSOR, 'a cursor from a previous page')
+    .optional(),
   status: z.enum(['received', 'processed', 'failed', 'quarantined', 'rejected']).optional(),
   type: z.string().regex(/^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$/, 'a message type such as ADT^A01').optional(),
   /** MSH-10, exact. */

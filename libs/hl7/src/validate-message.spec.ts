@@ -124,6 +124,17 @@ describe('validateMessage', () => {
       expect(validateMessage(adt('NTE|1||a\0b'))).toEqual({ code: '102', reason: expect.any(String), location: { segment: 'NTE', sequence: 1, field: 3 } });
     });
 
+    it('a hex escape decoding to NUL, wherever its 00 byte sits; other hex escapes pass', () => {
+      for (const escape of ['\\X00\\', '\\X0000\\', '\\X4100\\']) {
+        expect(validateMessage(adt(`NTE|1||a~b^${escape}`))).toEqual({
+          code: '102',
+          reason: 'Escape sequence decodes to a NUL character',
+          location: { segment: 'NTE', sequence: 1, field: 3, repetition: 2, component: 2 },
+        });
+      }
+      expect(validateMessage(adt('NTE|1||\\X0A\\\\XC3A9\\\\X100A\\'))).toBeUndefined();
+    });
+
     it('bad MSH-1 and MSH-2', () => {
       expect(validateMessage('MSHA^~\\&|x')).toMatchObject({ code: '102', location: { segment: 'MSH', field: 1 } });
       expect(validateMessage('MSH|^~|x')).toMatchObject({ code: '102', location: { segment: 'MSH', field: 2 } });

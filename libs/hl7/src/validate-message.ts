@@ -209,9 +209,9 @@ function checkSegments(text: string, d: Hl7Delimiters): SegmentScan {
     const first = id === 'MSH' ? 2 : 1;
     for (let i = first; i < fields.length; i++) {
       const value = fields[i] ?? '';
-      const bad = badEscapeOffset(value, d);
-      if (bad === -1) continue;
-      const before = value.slice(0, bad);
+      const escape = badEscape(value, d);
+      if (!escape) continue;
+      const before = value.slice(0, escape.at);
       const rep = before.lastIndexOf(d.repetition);
       const inRepetition = before.slice(rep + 1);
       const repetition = rep === -1 ? undefined : before.split(d.repetition).length;
@@ -219,7 +219,7 @@ function checkSegments(text: string, d: Hl7Delimiters): SegmentScan {
         seen,
         problem: {
           code: Hl7ErrorCode.DataTypeError,
-          reason: 'Invalid or unterminated escape sequence',
+          reason: escape.nul ? 'Escape sequence decodes to a NUL character' : 'Invalid or unterminated escape sequence',
           location: { segment: id, sequence, field: id === 'MSH' ? i + 1 : i, ...(repetition ? { repetition } : {}), component: inRepetition.split(d.component).length },
         },
       };
@@ -228,17 +228,19 @@ function checkSegments(text: string, d: Hl7Delimiters): SegmentScan {
   return { seen };
 }
 
-/** Offset of the first escape character that does not open a defined, terminated sequence; -1 when all are fine. */
-function badEscapeOffset(value: string, d: Hl7Delimiters): number {
+/** The first escape that does not open a defined, terminated sequence, or decodes to U+0000; null when all are fine. */
+function badEscape(value: string, d: Hl7Delimiters): { at: number; nul: boolean } | null {
   let open = value.indexOf(d.escape);
   while (open !== -1) {
     const close = value.indexOf(d.escape, open + 1);
-    if (close === -1) return open;
+    if (close === -1) return { at: open, nul: false };
     const body = value.slice(open + 1, close);
-    if (!ESCAPE_BODY.test(body) && !(body === 'P' && d.truncation !== undefined)) return open;
+    if (!ESCAPE_BODY.test(body) && !(body === 'P' && d.truncation !== undefined)) return { at: open, nul: false };
+    // A hex escape (`\X…\`) holding a 00 byte: nothing downstream can store the U+0000 it decodes to.
+    if (body.charAt(0) === 'X' && /^(?:[0-9A-Fa-f]{2})*00/.test(body.slice(1))) return { at: open, nul: true };
     open = value.indexOf(d.escape, close + 1);
   }
-  return -1;
+  return null;
 }
 
 /** The segment (and field) holding the first invalid UTF-8 byte; CR and LF never occur inside a UTF-8 sequence. */

@@ -25,6 +25,8 @@ interface BodyParserError {
 /** Classifies any thrown value as an SbError; unknown errors become internal errors with an id. */
 export function toSbError(error: unknown): { error: SbError; errorId?: string } {
   if (error instanceof SbError) return { error };
+  // Nest wraps what a body parser's `verify` threw in an HttpException, keeping it as the cause.
+  if ((error as { cause?: unknown })?.cause instanceof SbError && (error as { getStatus?: unknown }).getStatus) return { error: (error as { cause: SbError }).cause };
   // Nest wraps body-parser errors in an HttpException whose cause keeps the parser's `type`.
   const parser = ((error as BodyParserError)?.type ? error : (error as { cause?: unknown })?.cause) as BodyParserError | undefined;
   if (parser?.type === 'entity.parse.failed') return { error: new SbError(ErrorCode.MalformedJson, 'Request body is not valid JSON') };

@@ -186,6 +186,14 @@ describe('GET /v1/connections/{id}/hl7/messages filters', () => {
     expect(res.text).not.toContain(MRN_1);
   });
 
+  it('refuses a cursor beyond the bigint range as a bad cursor, and takes the largest one', async () => {
+    const over = await messages(keyA, { before: '9223372036854775808' });
+    expect(over.status).toBe(400);
+    expect(over.body.code).toBe('validation_failed');
+    expect((await messages(keyA, { before: '9223372036854775807' })).status).toBe(200);
+    expect((await messages(keyA, { before: '1.5' })).body.code).toBe('validation_failed');
+  });
+
   it('validates before the PHI gate, and the gate before any lookup', async () => {
     const res = await messages(adminOnlyKey, { patientIdentifier: MRN_1, from: 'nope' });
     expect(res.status).toBe(400);

@@ -49,4 +49,24 @@ describe('GraphQL limits', () => {
     expect(errors?.[0]?.extensions).toMatchObject({ code: 'query_too_complex', max: 5 });
     await server.stop();
   });
+
+  it.each([
+    ['a spread of an undefined fragment', '{ ...Missing }', /Unknown fragment "Missing"/],
+    ['fragments spreading each other', 'query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }', /Cannot spread fragment "A" within itself/],
+    ['a subscription (the schema has none)', 'subscription { root { id } }', /This API has no subscription operations/],
+  ])('answers %s with a validation error, not an internal one', async (_what, query, message) => {
+    const server = await serverWith({ depth: 10, complexity: 1_000 });
+    const errors = await errorsOf(server, query);
+    expect(errors?.map((e) => e.extensions?.code)).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(errors?.map((e) => e.message).join('\n')).toMatch(message);
+    expect(errors?.map((e) => e.extensions?.code)).not.toContain('INTERNAL_SERVER_ERROR');
+    await server.stop();
+  });
+
+  it('still limits the depth reached through fragments', async () => {
+    const server = await serverWith({ depth: 4, complexity: 10_000 });
+    const errors = await errorsOf(server, `{ root { ...F } } fragment F on Node { ${'children { '.repeat(6)}id${' }'.repeat(6)} }`);
+    expect(errors?.[0]?.message).toMatch(/exceeds maximum operation depth of 4/);
+    await server.stop();
+  });
 });

@@ -3,8 +3,8 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { AppConfig } from '@sb/config';
 import type { Request } from 'express';
 import { getVariableValues, GraphQLError } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { depthLimitRule, operationTypeDefined } from './validation-rules';
 
 /** Refuses operations whose estimated cost exceeds the configured maximum, before execution. */
 function complexityLimit(max: number): ApolloServerPlugin {
@@ -43,7 +43,7 @@ export const graphqlOptions = (config: AppConfig): ApolloDriverConfig => ({
   autoSchemaFile: true,
   sortSchema: true,
   context: ({ req }: { req: Request }) => ({ req }),
-  validationRules: [depthLimit(config.graphqlMaxDepth)],
+  validationRules: [operationTypeDefined, depthLimitRule(config.graphqlMaxDepth)],
   plugins: [complexityLimit(config.graphqlMaxComplexity)],
   includeStacktraceInErrorResponses: false,
   introspection: true,

@@ -29,6 +29,12 @@ describe('convertMessage errors', () => {
     });
   });
 
+  it('102 when a field decodes to U+0000, which nothing downstream can store', () => {
+    const pid = SYNTHETIC_PID.replace(/\|([A-Za-z]+)\^/, '|$1\\X00\\^');
+    expect(pid).not.toBe(SYNTHETIC_PID);
+    expect(errorOf(hl7(msh('ADT^A01^ADT_A01'), pid, syntheticPv1()))).toEqual({ code: Hl7ErrorCode.DataTypeError, reason: 'a field decodes to U+0000 or an unpaired surrogate' });
+  });
+
   it('reads the trigger from EVN-1 when a pre-2.3.1 sender leaves it out of MSH-9', () => {
     const outcome = convert(hl7(msh('ADT', { version: '2.3' }), 'EVN|A04|20240101', SYNTHETIC_PID));
     expect(outcome.ok && outcome.value.messageType).toBe('ADT^A04');

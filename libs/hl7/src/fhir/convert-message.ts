@@ -1,3 +1,4 @@
+import { holdsUnstorableText } from '@sb/core';
 import { compileDialect } from '../dialect/compiled-dialect';
 import type { Hl7Dialect } from '../dialect/hl7-dialect.schema';
 import { errorCodeForParseError, Hl7ErrorCode } from '../hl7-ack';
@@ -80,6 +81,8 @@ export function convertMessage(raw: string, dialect: Hl7Dialect, ctx: { idNamesp
     const context = new ConversionContext(message, compiled, ctx.idNamespace);
     const converted = converter.convert(context, trigger);
     applyZSegments(context, converted.resources);
+    // Refused at receipt since validation learned of NUL escapes; a message stored before that fails here, once, not as a transient error.
+    if (holdsUnstorableText(converted.resources)) return fail(Hl7ErrorCode.DataTypeError, 'a field decodes to U+0000 or an unpaired surrogate');
     return { ok: true, value: { messageType: `${code}^${trigger}`, ...converted } };
   } catch (err) {
     if (err instanceof ConversionFailure) return { ok: false, error: err.detail };
