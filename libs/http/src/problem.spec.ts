@@ -17,6 +17,20 @@ describe('toSbError', () => {
     expect(JSON.stringify(problem)).not.toContain('Jane');
   });
 
+  it('answers a database that cannot be reached or went away with 503 and Retry-After, never its message', () => {
+    const unreachable = Object.assign(new Error("Can't reach database server at 127.0.0.1:5432 for patient Jane"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
+    const shuttingDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const init = Object.assign(new Error('db down'), { name: 'PrismaClientInitializationError' });
+    for (const cause of [unreachable, shuttingDown, init]) {
+      const { error, errorId } = toSbError(cause);
+      const problem = toProblem(error, errorId);
+      expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable', retryAfterSeconds: 5 });
+      expect(JSON.stringify(problem)).not.toMatch(/Jane|127\.0\.0\.1|administrator/);
+    }
+    // A constraint violation is still the caller's or the code's problem, not an outage.
+    expect(toSbError(Object.assign(new Error('unique'), { name: 'PrismaClientKnownRequestError', code: 'P2002' })).error.code).toBe(ErrorCode.Internal);
+  });
+
   it('keeps SbError codes, issues and details', () => {
     const e = new SbError(ErrorCode.ValidationFailed, 'Request validation failed', { issues: [{ path: 'slug', message: 'too short' }] });
     expect(toProblem(e)).toMatchObject({ status: 400, code: 'validation_failed', issues: [{ path: 'slug' }] });

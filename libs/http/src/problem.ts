@@ -22,6 +22,20 @@ interface BodyParserError {
   status?: number;
 }
 
+/**
+ * Codes of a database (or Redis) that cannot be reached or went away: Prisma's P1001 unreachable,
+ * P1002/P1008 timed out, P1017 connection closed, P2024 pool timeout; Postgres's 57P01–57P03
+ * (shutting down, crash recovery, starting); the socket's own refusals.
+ */
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET']);
+/** Seconds a client is told to wait when the database is out. */
+const UNAVAILABLE_RETRY_SECONDS = 5;
+
+function storeUnavailable(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'PrismaClientInitializationError' || (typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code));
+}
+
 /** Classifies any thrown value as an SbError; unknown errors become internal errors with an id. */
 export function toSbError(error: unknown): { error: SbError; errorId?: string } {
   if (error instanceof SbError) return { error };
@@ -40,6 +54,10 @@ export function toSbError(error: unknown): { error: SbError; errorId?: string } 
   if (httpStatus === 413) return { error: new SbError(ErrorCode.PayloadTooLarge, 'Request body is too large') };
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) return { error: new SbError(ErrorCode.BadRequest, 'Bad request') };
   const errorId = randomUUID();
+  if (storeUnavailable(error)) {
+    const details = { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS };
+    return { error: new SbError(ErrorCode.DependencyUnavailable, 'Service temporarily unavailable; retry shortly', { cause: error, details }), errorId };
+  }
   return { error: new SbError(ErrorCode.Internal, 'Internal error', { cause: error }), errorId };
 }
 
