@@ -20,7 +20,7 @@
  * `npm run test:faults` prints a table of what each fault cost (fault-table-reporter.js).
  */
 import type { TestingModule } from '@nestjs/testing';
-import { Database, unwrapTx } from '@sb/db';
+import { Database, IDEMPOTENCY_CLAIM_STALE_MS, unwrapTx } from '@sb/db';
 import {
   createTestingApp,
   freePort,
@@ -288,7 +288,7 @@ async function verify(run: Run, db: TestingModule): Promise<{ losses: Losses; pr
   if (stuck > 0) {
     run.gaps.push(
       `${stuck} Idempotency-Key(s) still "in progress" (409, Retry-After: 1) ${secs(Date.now() - run.recoveredAtMs)} s after the fault: ` +
-        'a claim whose create was cut off (process killed, or database gone before the claim was released) is never released',
+        `a claim whose create was cut off (process killed, or database gone before the claim was released) is taken over only after ${IDEMPOTENCY_CLAIM_STALE_MS / 60_000} minutes`,
     );
   }
 

@@ -3,11 +3,11 @@ import type { TestingModule } from '@nestjs/testing';
 import { AuditModule, AuditService } from '@sb/audit';
 import { ConnectionService, ConnectionsModule } from '@sb/connections';
 import { ErrorCode } from '@sb/core';
-import { IdempotencyRepository, UsageRepository, type Connection, type DbTransaction } from '@sb/db';
+import { IDEMPOTENCY_CLAIM_STALE_MS, IdempotencyRepository, UsageRepository, type Connection, type DbTransaction } from '@sb/db';
 import { createTestingApp, Fixtures, type TenantFixture } from '@sb/testing';
 import { TenancyModule } from '@sb/tenancy';
 import { TransactionPipeline, TransactionsModule } from '@sb/transactions';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { IdempotentCreates } from './idempotent-creates';
 
 describe('Idempotency-Key replays are metered as duplicates (real Postgres)', () => {
@@ -84,5 +84,26 @@ describe('Idempotency-Key replays are metered as duplicates (real Postgres)', ()
       ),
     ).rejects.toMatchObject({ code: ErrorCode.Conflict });
     expect((await app.get(UsageRepository).list(a.tenant.id, { limit: 500 })).items).toHaveLength(before);
+  });
+
+  it('lets a repeat take over a claim left unfinished by a process that died, once it is stale, and not before', async () => {
+    const records = app.get(IdempotencyRepository);
+    const hashOf = (request: unknown) => createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    // A claim made by a process killed before it completed or released it.
+    const staleKey = `k-${randomUUID()}`;
+    expect(await records.claim(a.tenant.id, production.id, staleKey, hashOf({ note }), new Date(Date.now() - IDEMPOTENCY_CLAIM_STALE_MS - 1_000))).toEqual({ claimed: true });
+    const calls = { n: 0 };
+    expect(await createOnce(calls, staleKey)).toMatchObject({ id: 'doc-1', replayed: false });
+    expect(await createOnce(calls, staleKey)).toMatchObject({ id: 'doc-1', replayed: true });
+    expect(calls.n).toBe(1);
+
+    // A recent unfinished claim is a request still running: the repeat is told to retry.
+    const freshKey = `k-${randomUUID()}`;
+    expect(await records.claim(a.tenant.id, production.id, freshKey, hashOf({ note }), new Date(Date.now() - 10_000))).toEqual({ claimed: true });
+    await expect(createOnce({ n: 0 }, freshKey)).rejects.toMatchObject({ code: ErrorCode.Conflict, details: { retryAfterSeconds: 1 } });
+    // A stale claim is never taken over by a different request.
+    const otherKey = `k-${randomUUID()}`;
+    await records.claim(a.tenant.id, production.id, otherKey, hashOf({ other: true }), new Date(Date.now() - IDEMPOTENCY_CLAIM_STALE_MS - 1_000));
+    await expect(createOnce({ n: 0 }, otherKey)).rejects.toMatchObject({ code: ErrorCode.Conflict, message: 'Idempotency-Key was used for a different request' });
   });
 });

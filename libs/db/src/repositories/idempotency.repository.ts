@@ -14,19 +14,34 @@ export interface IdempotencyRecord {
 
 export type IdempotencyClaim = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
 
+/**
+ * An unfinished claim older than this was left by a process that died mid-call (a live one
+ * completes or releases it: a vendor call times out after 15 s, with retries well under a
+ * minute). A repeat of the same request may take it over.
+ */
+export const IDEMPOTENCY_CLAIM_STALE_MS = 5 * 60_000;
+
 @Injectable()
 export class IdempotencyRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Claims a key before the vendor call; the primary key makes two concurrent claims impossible. */
-  async claim(tenantId: string, connectionId: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+  /**
+   * Claims a key before the vendor call; the primary key makes two concurrent claims impossible.
+   * A stale unfinished claim for the same request is taken over (one taker wins the update).
+   */
+  async claim(tenantId: string, connectionId: string, key: string, requestHash: string, now: Date = new Date()): Promise<IdempotencyClaim> {
     try {
-      await this.prisma.idempotencyRecord.create({ data: { tenantId, connectionId, key, requestHash } });
+      await this.prisma.idempotencyRecord.create({ data: { tenantId, connectionId, key, requestHash, createdAt: now } });
       return { claimed: true };
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
+      const takenOver = await this.prisma.idempotencyRecord.updateMany({
+        where: { tenantId, connectionId, key, requestHash, completedAt: null, createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_CLAIM_STALE_MS) } },
+        data: { createdAt: now },
+      });
+      if (takenOver.count === 1) return { claimed: true };
       const existing = await this.prisma.idempotencyRecord.findUnique({ where: { tenantId_connectionId_key: { tenantId, connectionId, key } } });
-      if (!existing) return this.claim(tenantId, connectionId, key, requestHash);
+      if (!existing) return this.claim(tenantId, connectionId, key, requestHash, now);
       return { claimed: false, existing };
     }
   }
