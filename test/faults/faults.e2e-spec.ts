@@ -58,7 +58,7 @@ const RESUME_TIMEOUT_MS = 30_000;
 const CIRCUIT_OPENS_WITHIN_MS = 5_000;
 /** How long the probe keeps calling the failing vendor before it gives up on the circuit opening at all. */
 const CIRCUIT_PROBE_TIMEOUT_MS = 15_000;
-/** Deliveries the gateway keeps in flight per endpoint (and sockets it pools per receiver origin). */
+/** Deliveries (and pooled sockets) the gateway keeps in flight per endpoint. */
 const HANGING_ENDPOINT_CAP = WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT;
 /** How long the checks wait for processing, deliveries and rollups to catch up. */
 const SETTLE_TIMEOUT_MS = 60_000;
@@ -642,7 +642,7 @@ it('a webhook endpoint that hangs: an endpoint elsewhere gets every event meanwh
         if (sameOriginMissing > 0 || (sameOrigin?.timeouts ?? 0) > 0) {
           run.gaps.push(
             `an endpoint on the hanging endpoint's origin (it never hung) waited behind its hung requests: ${sameOriginMissing} events late, ` +
-              `${sameOrigin?.timeouts ?? 0} of its attempts recorded as timeouts (the gateway pools ${HANGING_ENDPOINT_CAP} sockets per receiver origin, not per endpoint)`,
+              `${sameOrigin?.timeouts ?? 0} of its attempts recorded as timeouts (each endpoint should have its own ${HANGING_ENDPOINT_CAP} sockets)`,
           );
         }
         return out;

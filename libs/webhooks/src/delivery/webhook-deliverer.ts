@@ -73,7 +73,12 @@ export class WebhookDeliverer implements OnModuleDestroy {
     const headers = webhookHeaders({ id: work.event.id, timestampSeconds: Math.floor(sentAt.getTime() / 1_000), body, secrets: this.secretsOf(work, sentAt) });
     // Receivers are production targets: public https only, unless SB_ALLOW_PRIVATE_TARGETS opens everything (local development).
     const outbound = outboundPolicyFor(this.config, 'production');
-    const result = await this.poster.post(work.endpoint.url, headers, body, { policy: outbound.policy, allowHttp: outbound.allowHttp, timeoutMs: this.timeoutMs });
+    const result = await this.poster.post(work.endpoint.url, headers, body, {
+      policy: outbound.policy,
+      allowHttp: outbound.allowHttp,
+      timeoutMs: this.timeoutMs,
+      poolKey: work.endpoint.id,
+    });
 
     const finishedAt = now();
     const outcome = decideOutcome(result, work.attempts + 1, finishedAt);

@@ -18,6 +18,8 @@ import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, WebhookPoster } from './webhook-htt
 import { WebhookRelay } from './webhook-relay';
 
 interface Received {
+  /** The request's path and query. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   json: { id: string; type: string; data: Record<string, unknown> } & Record<string, unknown>;
@@ -48,7 +50,7 @@ class Receiver {
         } catch {
           verified = false;
         }
-        const r: Received = { headers: req.headers, body, json: JSON.parse(body) as Received['json'], verified };
+        const r: Received = { path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) as Received['json'], verified };
         this.received.push(r);
         this.respond(r, res);
       });
@@ -92,11 +94,11 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     receivers.push(r);
     return r;
   };
-  const newEndpoint = async (tenantId: string, r: Receiver, input: { eventTypes?: string[]; payload?: 'thin' | 'full'; orderingKey?: 'none' | 'patient' } = {}) => {
+  const newEndpoint = async (tenantId: string, r: Receiver, input: { url?: string; eventTypes?: string[]; payload?: 'thin' | 'full'; orderingKey?: 'none' | 'patient' } = {}) => {
     const id = randomUUID();
     return endpoints.create(tenantId, {
       id,
-      url: r.url,
+      url: input.url ?? r.url,
       eventTypes: input.eventTypes ?? ['*'],
       payload: input.payload,
       orderingKey: input.orderingKey,
@@ -297,6 +299,19 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     await relay.step();
     await sleep(200);
     expect(hanging.received.length).toBeLessThanOrEqual(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
+  });
+
+  it('a hanging endpoint does not hold up another endpoint on the same origin (each endpoint has its own sockets)', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const origin = await receiver();
+    origin.respond = (r, res) => (r.path.includes('hang') ? undefined : res.writeHead(204).end());
+    await newEndpoint(tenant.id, origin, { url: `${origin.url}?hang=1` });
+    await newEndpoint(tenant.id, origin);
+    // More events than the hanging endpoint's cap: with one pool per origin its hung requests took every socket.
+    const events = WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT + 8;
+    await emit(tenant.id, Array.from({ length: events }, (_, i) => ({ data: { i } })));
+    await pump(() => origin.received.filter((r) => !r.path.includes('hang')).length === events, 8_000);
+    expect(origin.received.filter((r) => r.path.includes('hang')).length).toBeLessThanOrEqual(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
   });
 
   it('assigns gap-free feed positions in commit order, including an event whose transaction commits late', async () => {

@@ -9,9 +9,9 @@ export const WEBHOOK_TIMEOUT_MS = 15_000;
 export const WEBHOOK_RESPONSE_BODY_CAP_BYTES = 4 * 1024;
 /** Characters of the response body kept as the attempt's excerpt (Svix and Stripe show the receiver's answer too). */
 export const WEBHOOK_RESPONSE_EXCERPT_CHARS = 512;
-/** Pooled sockets per receiver origin; the claim keeps in-flight deliveries per endpoint at or below the same figure. */
+/** Pooled sockets per endpoint; the claim keeps in-flight deliveries per endpoint at or below the same figure. */
 export const WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 32;
-/** Pooled agents kept (one per receiver origin); the least recently used beyond this is closed. */
+/** Pooled agents kept (one per endpoint, or per origin for posts without one); the least recently used beyond this is closed. */
 const MAX_AGENTS = 1_000;
 
 export interface WebhookPostResult {
@@ -43,10 +43,15 @@ export interface WebhookPostOptions {
   policy: TargetPolicy;
   allowHttp: boolean;
   timeoutMs?: number;
+  /**
+   * The sockets' owner (the endpoint id): endpoints never share a pool, so one that hangs
+   * holds only its own sockets, not those of other endpoints on its origin. Default: the origin.
+   */
+  poolKey?: string;
 }
 
 /**
- * POSTs webhook bodies through the SSRF guard: pooled agents per origin whose lookup
+ * POSTs webhook bodies through the SSRF guard: pooled agents per endpoint whose lookup
  * vets every new socket's addresses at connect time (DNS rebinding), IP-literal hosts
  * vetted here, redirects returned as statuses and never followed, a timeout over the
  * whole exchange, and no more than a small cap of the response body read. Never throws.
@@ -72,7 +77,7 @@ export class WebhookPoster {
       const check = await checkTarget(target, options.policy);
       if (!check.ok) return done(null, check.reason);
     }
-    const agent = this.agentFor(target, options.policy);
+    const agent = this.agentFor(target, options.policy, options.poolKey);
     const payload = Buffer.from(body, 'utf8');
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
 
@@ -129,8 +134,8 @@ export class WebhookPoster {
     this.agents.clear();
   }
 
-  private agentFor(target: URL, policy: TargetPolicy): Agent {
-    const key = `${target.protocol}//${target.host}|${String(policy.allowPrivate)}|${String(policy.allowLoopback)}`;
+  private agentFor(target: URL, policy: TargetPolicy, poolKey: string | undefined): Agent {
+    const key = `${poolKey ?? ''}|${target.protocol}//${target.host}|${String(policy.allowPrivate)}|${String(policy.allowLoopback)}`;
     let agent = this.agents.get(key);
     if (agent) {
       // Re-inserted: Map order is the LRU order.
