@@ -88,18 +88,7 @@ export function epicRoutes(state: SandboxState): Router {
 
   async function metadata(req: Request, res: Response): Promise<void> {
     const fault = state.faults.take('epic', 'metadata');
-    if (fault) {
-      const early = await faultBeforeHandling(fault, {
-        res,
-        timers: state.timers,
-        tokens: state.tokens,
-        authorization: req.headers.authorization,
-        error: epicError,
-        expiredToken: () => unauthorized('The access token provided has expired', true),
-      });
-      if (early === 'abandoned') return;
-      if (early) return sendReply(res, early, state.timers, fault);
-    }
+    if (await answeredByFault(req, res, fault)) return;
     const statement = capabilityStatement({
       name: 'SwitchboardSandboxEpic',
       title: 'Switchboard sandbox (Epic-like)',
@@ -118,21 +107,27 @@ export function epicRoutes(state: SandboxState): Router {
     (bulkRoute ? handleBulkRequest(req, res, state, bulk, bulkRoute) : handle(req, res)).catch(next);
   });
 
+  /** Plays a queued fault's part before handling (an error, a delay, a dropped socket); true when that answered the request. */
+  async function answeredByFault(req: Request, res: Response, fault: Fault | undefined): Promise<boolean> {
+    if (!fault) return false;
+    const early = await faultBeforeHandling(fault, {
+      res,
+      timers: state.timers,
+      tokens: state.tokens,
+      authorization: req.headers.authorization,
+      error: epicError,
+      expiredToken: () => unauthorized('The access token provided has expired', true),
+    });
+    if (early === 'abandoned') return true;
+    if (!early) return false;
+    sendReply(res, early, state.timers, fault);
+    return true;
+  }
+
   async function handle(req: Request, res: Response): Promise<void> {
     const interaction = interactionOf(req.method, req.path);
     const fault = state.faults.take('epic', interaction.kind === 'search' ? 'search' : 'other');
-    if (fault) {
-      const early = await faultBeforeHandling(fault, {
-        res,
-        timers: state.timers,
-        tokens: state.tokens,
-        authorization: req.headers.authorization,
-        error: epicError,
-        expiredToken: () => unauthorized('The access token provided has expired', true),
-      });
-      if (early === 'abandoned') return;
-      if (early) return sendReply(res, early, state.timers, fault);
-    }
+    if (await answeredByFault(req, res, fault)) return;
     const auth = state.tokens.check(req.headers.authorization, 'epic');
     if (!auth.ok) {
       const expired = auth.reason === 'expired';
