@@ -77,6 +77,7 @@ async function sealAll(kms: KmsProvider, values: Buffer[]): Promise<SealedSecret
         kekVersion: wrapped.kek.version,
         fingerprint: 'sha256:bench',
         byteLength: value.length,
+        expiresAt: null,
         createdAt: new Date(),
         lastUsedAt: null,
         supersededAt: null,

@@ -94,6 +94,7 @@ export function connectionFor(vendor: ContractVendor, fields: Partial<Connection
     hl7SendingFacility: null,
     hl7SendingApplication: null,
     hl7AckMode: 'original',
+    hl7Silence: null,
     clientId: null,
     scopes: [],
     authAlg: null,

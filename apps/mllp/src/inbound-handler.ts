@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import type { Actor } from '@sb/core';
-import { ConnectionRepository, Hl7InboundRepository, type Connection, type InboundRoute, type NewInboundMessage } from '@sb/db';
+import { ConnectionRepository, Hl7InboundRepository, MllpPeerCertificateRepository, type Connection, type InboundRoute, type NewInboundMessage } from '@sb/db';
 import {
   ackFallback,
   buildAck,
@@ -88,6 +88,7 @@ export class InboundHandler implements MllpFrameHandler {
   constructor(
     private readonly inbound: Hl7InboundRepository,
     private readonly connections: ConnectionRepository,
+    private readonly peerCertificates: MllpPeerCertificateRepository,
     private readonly applicationAcks: ApplicationAckRelay,
     private readonly pipeline: TransactionPipeline,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -141,7 +142,9 @@ export class InboundHandler implements MllpFrameHandler {
     } catch (e) {
       return this.notStored(header, enhanced, e);
     }
-    const problem = transportProblem(settings, peer) ?? validateMessage(frame, header);
+    const transport = transportProblem(settings, peer);
+    if (!transport) this.notePeerCertificate(route, peer);
+    const problem = transport ?? validateMessage(frame, header);
     if (problem) {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
@@ -261,6 +264,14 @@ export class InboundHandler implements MllpFrameHandler {
     if (this.settings.size >= MAX_CACHED_SETTINGS) this.settings.delete(this.settings.keys().next().value as string);
     this.settings.set(route.connectionId, settings);
     return settings;
+  }
+
+  /** The client certificate the connection's messages came over, watched for expiry (written once per certificate, never awaited). */
+  private notePeerCertificate(route: InboundRoute, peer: MllpPeer | undefined): void {
+    if (!peer?.clientCertFingerprint256 || !peer.clientCertNotAfter) return;
+    this.peerCertificates
+      .recordSeen(route.tenantId, route.connectionId, 'inbound', peer.clientCertFingerprint256, peer.clientCertNotAfter)
+      .catch((e: unknown) => this.logger.warn({ err: e, connectionId: route.connectionId }, 'MLLP peer certificate not recorded'));
   }
 
   /**

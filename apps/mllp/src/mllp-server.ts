@@ -24,6 +24,8 @@ export interface MllpPeer {
    * without one. What a connection's `mllpPinnedCertSha256` is compared with.
    */
   readonly clientCertFingerprint256?: string;
+  /** When that client certificate expires (watched by the health monitor). */
+  readonly clientCertNotAfter?: Date;
   readonly closed: boolean;
   /**
    * Writes `payload` as one MLLP frame after every reply already queued on this socket
@@ -106,10 +108,10 @@ export class MllpServer {
     }
     // TLS 1.2 renegotiation could present another certificate after the one read here.
     socket.disableRenegotiation();
-    this.accept(socket, true, clientCertFingerprint(socket));
+    this.accept(socket, true, verifiedClientCertificate(socket));
   }
 
-  private accept(socket: Socket, secure: boolean, clientCertFingerprint256?: string): void {
+  private accept(socket: Socket, secure: boolean, clientCert?: { fingerprint256: string; notAfter: Date }): void {
     this.sockets.add(socket);
     const decoder = new MllpDecoder({ maxFrameBytes: this.options.maxFrameBytes });
     const closeListeners: (() => void)[] = [];
@@ -125,7 +127,7 @@ export class MllpServer {
     };
     const peer: MllpPeer = {
       secure,
-      ...(clientCertFingerprint256 ? { clientCertFingerprint256 } : {}),
+      ...(clientCert ? { clientCertFingerprint256: clientCert.fingerprint256, clientCertNotAfter: clientCert.notAfter } : {}),
       get closed() {
         return socket.destroyed;
       },
@@ -202,12 +204,12 @@ export class MllpServer {
 }
 
 /**
- * The verified client certificate's fingerprint, read once at accept (`acceptTls` disables
- * renegotiation, so it stays the socket's certificate). Only a certificate that verified
- * against the listener's CA counts.
+ * The verified client certificate's fingerprint and expiry, read once at accept (`acceptTls`
+ * disables renegotiation, so it stays the socket's certificate). Only a certificate that
+ * verified against the listener's CA counts.
  */
-function clientCertFingerprint(socket: TLSSocket): string | undefined {
+function verifiedClientCertificate(socket: TLSSocket): { fingerprint256: string; notAfter: Date } | undefined {
   if (!socket.authorized) return undefined;
-  const fingerprint = socket.getPeerCertificate().fingerprint256;
-  return typeof fingerprint === 'string' && fingerprint.length > 0 ? fingerprint : undefined;
+  const cert = socket.getPeerCertificate();
+  return typeof cert.fingerprint256 === 'string' && cert.fingerprint256.length > 0 ? { fingerprint256: cert.fingerprint256, notAfter: new Date(cert.valid_to) } : undefined;
 }

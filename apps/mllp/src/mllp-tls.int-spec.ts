@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ConnectionService, ConnectionsModule, createConnectionSchema } from '@sb/connections';
-import { Hl7InboundRepository, type Connection } from '@sb/db';
+import { Hl7InboundRepository, MllpPeerCertificateRepository, type Connection } from '@sb/db';
 import { frame } from '@sb/hl7';
 import { createTestingApp, createTestPki, Fixtures, type TestPki } from '@sb/testing';
 import { TenancyModule } from '@sb/tenancy';
@@ -35,6 +35,16 @@ function attempt(connectSocket: () => Socket, ready: 'connect' | 'secureConnect'
     socket.once('close', () => resolve({ outcome: 'refused', code }));
     socket.once(ready, () => socket.write(frame(message)));
   });
+}
+
+/** Polls until `read` gives a non-empty list (a write that is not awaited by the code under test). */
+async function eventually<T>(read: () => Promise<T[]>): Promise<T[]> {
+  for (let i = 0; i < 50; i += 1) {
+    const rows = await read();
+    if (rows.length > 0) return rows;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return read();
 }
 
 describe('MLLP over TLS with client certificates (real certificates, real sockets)', () => {
@@ -172,6 +182,11 @@ describe('MLLP over TLS with client certificates (real certificates, real socket
       expect(msa((await c.waitFor(1))[0]!).slice(1, 3)).toEqual(['AA', id]);
       expect(await stored(pinned, id)).toMatchObject({ status: 'received', ackCode: 'AA' });
       c.close();
+      // The certificate it came over is watched for expiry (recorded without holding up the ACK).
+      const presented = new X509Certificate(pki.read('clientCert'));
+      await expect(eventually(() => app.get(MllpPeerCertificateRepository).list(pinned.tenantId, pinned.id))).resolves.toEqual([
+        { direction: 'inbound', fingerprint: clientFingerprint, notAfter: new Date(presented.validTo), seenAt: expect.any(Date) },
+      ]);
     });
 
     it('refuses them with AR 207 over another certificate the listener trusts (same CA), stored as rejected; other senders on that socket are unaffected', async () => {
@@ -187,6 +202,8 @@ describe('MLLP over TLS with client certificates (real certificates, real socket
       expect(await stored(pinned, refused)).toMatchObject({ status: 'rejected', ackCode: 'AR', errorCode: '207', ack: ar });
       expect(msa(aa!).slice(1, 3)).toEqual(['AA', fine]);
       c.close();
+      // A refused certificate is not the connection's: what is watched stays the pinned one.
+      expect((await app.get(MllpPeerCertificateRepository).list(pinned.tenantId, pinned.id)).map((p) => p.fingerprint)).toEqual([clientFingerprint]);
     });
 
     it('refuses them over TLS without a client certificate, and over plain TCP (AR 207, stored as rejected)', async () => {

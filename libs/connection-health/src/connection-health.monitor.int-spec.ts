@@ -1,5 +1,5 @@
 import type { TestingModule } from '@nestjs/testing';
-import { ConnectionHealthRepository, ConnectionRepository, Database, unwrapTx, type Connection } from '@sb/db';
+import { ConnectionHealthRepository, ConnectionRepository, Database, MllpPeerCertificateRepository, unwrapTx, type Connection } from '@sb/db';
 import { APP_CONFIG } from '@sb/config';
 import { EventWriter } from '@sb/events';
 import { TenancyModule } from '@sb/tenancy';
@@ -7,6 +7,7 @@ import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix } from '@s
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { VaultService } from '@sb/vault';
 import { ConnectionHealthModule } from './connection-health.module';
 import { ConnectionHealthMonitor } from './connection-health.monitor';
 import { HealthProbe } from './health-probe';
@@ -171,5 +172,61 @@ describe('the connection health monitor', () => {
     // Tenant-scoped reads: another tenant's connection is not among this tenant's states.
     expect((await health.states(tenantId, [elsewhere.id])).size).toBe(0);
     expect((await health.states(otherTenantId, [elsewhere.id])).get(elsewhere.id)?.status).toBe('healthy');
+  });
+
+  it('lists vault secrets with an expiry and the certificates MLLP peers presented, soonest first; not far-off or superseded ones', async () => {
+    const now = new Date(t0 + 40 * minute);
+    const day = 86_400_000;
+    const connection = await newConnection({ vendor: 'hl7v2', fhirBaseUrl: null, mllpClientCertSecretName: 'mllp-client' });
+    const vault = app.get(VaultService);
+    const actor = (await new Fixtures(app).newTenant()).actor();
+    const ref = (name: string) => ({ tenantId, connectionId: connection.id, name });
+    await vault.put(actor, ref('vendor-secret'), Buffer.from('v1'), { expiresAt: new Date(now.getTime() + 3 * day) });
+    await vault.put(actor, ref('vendor-secret'), Buffer.from('v2'), { expiresAt: new Date(now.getTime() + 20 * day) }); // the rotation replaces the first
+    await vault.put(actor, ref('far-off'), Buffer.from('v'), { expiresAt: new Date(now.getTime() + 90 * day) });
+    await vault.put(actor, ref('mllp-client'), Buffer.from('pem'), { expiresAt: new Date(now.getTime() + 10 * day) });
+    await app.get(MllpPeerCertificateRepository).recordSeen(tenantId, connection.id, 'outbound', 'AB:CD', new Date(now.getTime() + 5 * day));
+    await app.get(MllpPeerCertificateRepository).recordSeen(tenantId, connection.id, 'inbound', 'EF:01', new Date(now.getTime() - day)); // already expired
+
+    await checkAt(connection, now);
+    const state = (await health.states(tenantId, [connection.id])).get(connection.id);
+    const iso = (days: number) => new Date(now.getTime() + days * day).toISOString();
+    expect(state?.expiresSoon).toEqual([
+      { kind: 'mllp-peer-certificate', name: 'inbound EF:01', at: iso(-1) },
+      { kind: 'mllp-peer-certificate', name: 'outbound AB:CD', at: iso(5) },
+      { kind: 'tls-certificate', name: 'mllp-client', at: iso(10) },
+      { kind: 'client-secret', name: 'vendor-secret', at: iso(20) },
+    ]);
+  });
+
+  it('degrades a watched HL7 feed silent during its hours (announced once), and restores it on its next message', async () => {
+    // All-day watch: the feed never sent anything since it was first checked.
+    const feed = await newConnection({ vendor: 'hl7v2', fhirBaseUrl: null, hl7Silence: { minutes: 30, hours: null } });
+    const unwatched = await newConnection({ vendor: 'hl7v2', fhirBaseUrl: null });
+    const start = t0 + 60 * minute;
+    await checkAt(feed, new Date(start));
+    await checkAt(unwatched, new Date(start));
+    expect((await health.states(tenantId, [feed.id])).get(feed.id)?.status).toBe('unknown');
+    await checkAt(feed, new Date(start + 31 * minute));
+    await checkAt(unwatched, new Date(start + 31 * minute));
+    await checkAt(feed, new Date(start + 32 * minute));
+    expect((await health.states(tenantId, [unwatched.id])).get(unwatched.id)?.status).toBe('unknown');
+
+    // A message arrives (processed: counted in the usage rollups).
+    const arrived = new Date(start + 33 * minute);
+    await app.get(Database).transaction(
+      (tx) => unwrapTx(tx).$executeRaw`
+        INSERT INTO "UsageRollup" ("tenantId", "bucketStart", "connectionId", "vendor", "operation", "resourceType", "class", "environment", "outcome", "billable", "count", "units", "updatedAt")
+        VALUES (${tenantId}::uuid, ${new Date(Math.floor(arrived.getTime() / (15 * minute)) * 15 * minute)}, ${feed.id}::uuid, 'hl7v2', 'message.in', 'ADT^A01', 'hl7.in', 'sandbox', 'success', false, 1, 1, ${arrived})`,
+    );
+    await checkAt(feed, new Date(start + 34 * minute));
+    expect((await health.changes(tenantId, feed.id, 10)).reverse().map((c) => [c.from, c.to, c.reason, c.errorCode])).toEqual([
+      ['unknown', 'degraded', 'no_messages', 'hl7_feed_silent'],
+      ['degraded', 'healthy', 'traffic_ok', null],
+    ]);
+    expect((await eventsOf(feed)).map((e) => [e.data.status, e.data.reason])).toEqual([
+      ['degraded', 'no_messages'],
+      ['healthy', 'traffic_ok'],
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { ConnectionHealthRepository, ConnectionRepository, Database, type DueConnection, type HealthObservation, type HealthTransition } from '@sb/db';
+import { ConnectionHealthRepository, ConnectionRepository, Database, type Connection, type DueConnection, type HealthObservation, type HealthTransition } from '@sb/db';
 import { EventWriter } from '@sb/events';
 import { ProcessingLoop } from '@sb/queue';
 import { HealthAlertEvaluator } from './alerts/health-alert-evaluator';
 import { decideHealth } from './health-status';
+import { feedIsSilent } from './hl7-feed-silence';
 import { HealthProbe } from './health-probe';
 
 /** Connections one worker checks per round (each round checks them concurrently). */
@@ -20,6 +21,8 @@ export const EXPIRY_WARNING_DAYS = 30;
 
 /** A new connection found healthy sets its baseline quietly; every other transition is announced. */
 const announced = (t: HealthTransition): boolean => !(t.from === 'unknown' && t.to === 'healthy');
+
+const bucketOf = (ms: number): Date => new Date(Math.floor(ms / BUCKET_MS) * BUCKET_MS);
 
 const latest = (...dates: (Date | null)[]): Date | null =>
   dates.reduce<Date | null>((a, b) => (b && (!a || b.getTime() > a.getTime()) ? b : a), null);
@@ -67,13 +70,21 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
     return due.length;
   }
 
+  /** A watched HL7 feed with no inbound message for its minutes during its hours (measured from the first check when it never had one). */
+  private async feedSilent(due: DueConnection, connection: Connection, now: Date): Promise<boolean> {
+    const watch = connection.vendor === 'hl7v2' ? connection.hl7Silence : null;
+    if (!watch) return false;
+    const last = await this.health.lastInboundMessageAt(due.tenantId, due.connectionId, bucketOf(now.getTime() - watch.minutes * 60_000));
+    return feedIsSilent(watch, due.status === 'unknown' ? latest(last, due.statusSince) : last, now);
+  }
+
   private async checkOne(due: DueConnection, now: Date): Promise<void> {
     const connection = await this.connections.findById(due.tenantId, due.connectionId);
     if (!connection || connection.status !== 'live') return;
     const probe = await this.probe.check(connection);
-    const since = new Date(Math.floor(now.getTime() / BUCKET_MS) * BUCKET_MS - BUCKET_MS);
+    const since = new Date(bucketOf(now.getTime()).getTime() - BUCKET_MS);
     const traffic = await this.health.traffic(due.tenantId, due.connectionId, since);
-    const aging = await this.health.agingKeys(due.connectionId, new Date(now.getTime() - (KEY_ROTATION_AGE_DAYS - EXPIRY_WARNING_DAYS) * DAY_MS));
+    const expiresSoon = await this.health.expiringCredentials(due.connectionId, new Date(now.getTime() + EXPIRY_WARNING_DAYS * DAY_MS), KEY_ROTATION_AGE_DAYS);
     const observed: HealthObservation = {
       checkedAt: now,
       checkOk: probe.ok,
@@ -82,9 +93,9 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
       lastSuccessAt: latest(due.lastSuccessAt, probe.ok ? now : null, traffic.lastSuccessAt),
       recentCalls: traffic.calls,
       recentErrors: traffic.errors,
-      expiresSoon: aging.map((k) => ({ kind: 'signing-key', name: k.kid, at: new Date(k.createdAt.getTime() + KEY_ROTATION_AGE_DAYS * DAY_MS).toISOString() })),
+      expiresSoon,
     };
-    const transition = decideHealth(due.status, observed);
+    const transition = decideHealth(due.status, observed, await this.feedSilent(due, connection, now));
     await this.db.transaction(async (tx) => {
       await this.health.observe(tx, due.connectionId, observed);
       if (transition.to === transition.from) return;

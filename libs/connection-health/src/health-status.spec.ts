@@ -34,4 +34,9 @@ describe('decideHealth', () => {
     expect(decideHealth('unknown', seen({ checkOk: null, recentCalls: 5 }))).toMatchObject({ to: 'healthy', reason: 'traffic_ok' });
     expect(decideHealth('degraded', seen({ checkOk: null }))).toMatchObject({ to: 'degraded', reason: 'no_signal' });
   });
+
+  it('a watched HL7 feed silent during its hours is degraded (even with outbound traffic), and recovers on its next message', () => {
+    expect(decideHealth('healthy', seen({ checkOk: null, recentCalls: 4 }), true)).toEqual({ from: 'healthy', to: 'degraded', reason: 'no_messages', errorCode: 'hl7_feed_silent' });
+    expect(decideHealth('degraded', seen({ checkOk: null, recentCalls: 1 }), false)).toMatchObject({ to: 'healthy', reason: 'traffic_ok' });
+  });
 });

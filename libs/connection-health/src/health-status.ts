@@ -12,13 +12,14 @@ export const errorRateOf = (o: Pick<HealthObservation, 'recentCalls' | 'recentEr
 /**
  * The status a connection's latest observation makes, and why. The light check decides
  * reachability (`down` after repeated failures); real traffic can only degrade (a high error
- * rate) or vouch for a connection that has no light check (HL7 v2 feeds). With nothing
- * observed, the status stays what it was.
+ * rate, or a watched HL7 feed silent too long during its hours) or vouch for a connection that
+ * has no light check (HL7 v2 feeds). With nothing observed, the status stays what it was.
  */
-export function decideHealth(previous: HealthStatus, o: HealthObservation): HealthTransition {
+export function decideHealth(previous: HealthStatus, o: HealthObservation, feedSilent = false): HealthTransition {
   const at = (to: HealthStatus, reason: string, errorCode: string | null = null): HealthTransition => ({ from: previous, to, reason, errorCode });
   const busy = o.recentCalls >= MIN_CALLS_FOR_ERROR_RATE;
   if (o.checkOk === false) return at(o.checkFailures >= DOWN_AFTER_CHECK_FAILURES ? 'down' : 'degraded', 'check_failed', o.checkError);
+  if (feedSilent) return at('degraded', 'no_messages', 'hl7_feed_silent');
   if (busy && errorRateOf(o) >= DEGRADED_ERROR_RATE) return at('degraded', 'error_rate', 'error_rate');
   if (o.checkOk === true) return at('healthy', 'check_passed');
   if (o.recentCalls > 0) return at('healthy', 'traffic_ok');

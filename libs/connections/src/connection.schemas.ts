@@ -1,3 +1,4 @@
+import { HH_MM, isIanaTimeZone, minutesOfDay } from '@sb/core';
 import { hl7DialectSchema } from '@sb/hl7';
 import { z } from 'zod';
 
@@ -27,6 +28,32 @@ const certFingerprint256 = z
     'a SHA-256 certificate fingerprint: 32 hex bytes as AA:BB:… or 64 hex digits',
   )
   .transform(normalizeCertFingerprint256);
+
+const timeOfDay = z.string().regex(HH_MM, 'a time of day HH:MM, 00:00–23:59');
+
+/** Daily wall-clock hours in an IANA zone (an alert rule's quiet hours, an HL7 feed's watched hours). */
+export const wallClockHoursSchema = z
+  .strictObject({
+    from: timeOfDay.meta({ description: 'Start (inclusive), wall-clock time in `timezone`' }),
+    to: timeOfDay.meta({ description: 'End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00' }),
+    timezone: z.string().refine(isIanaTimeZone, { message: 'must be an IANA time zone such as America/New_York or UTC' }),
+  })
+  .refine((q) => !(HH_MM.test(q.from) && q.from === q.to), { path: ['to'], message: 'must differ from `from`' });
+
+/** The longest silence an HL7 feed watch may allow (one week). */
+export const MAX_HL7_SILENCE_MINUTES = 10_080;
+
+/** hl7v2: the feed is `degraded` when no message arrived for `minutes` during `hours` (all day when null). */
+export const hl7SilenceSchema = z
+  .strictObject({
+    minutes: z.number().int().min(5, 'at least 5 minutes').max(MAX_HL7_SILENCE_MINUTES, 'at most 10080 minutes (a week)'),
+    hours: wallClockHoursSchema.nullable().default(null).meta({ description: 'The hours the feed is watched in; null or absent: all day' }),
+  })
+  .refine((w) => w.hours === null || !HH_MM.test(w.hours.from) || !HH_MM.test(w.hours.to) || w.minutes < (minutesOfDay(w.hours.to) - minutesOfDay(w.hours.from) + 1440) % 1440, {
+    path: ['minutes'],
+    message: 'must be shorter than the watched hours',
+  })
+  .meta({ description: 'Feed watch: degraded after `minutes` without an inbound message during `hours`' });
 
 /** Identifier systems a site uses (e.g. its MRN OID), shared by every vendor's dialect. */
 const identifierSystems = z.strictObject({
@@ -115,6 +142,7 @@ export const createConnectionSchema = z.discriminatedUnion('vendor', [
     hl7SendingFacility: hl7Key.optional(),
     hl7SendingApplication: hl7Key.optional(),
     hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).default('original'),
+    hl7Silence: hl7SilenceSchema.optional(),
     dialect: hl7Dialect.optional(),
   }),
 ]);
@@ -154,6 +182,7 @@ export const updateConnectionSchema = z
     hl7SendingFacility: hl7Key.nullable().optional(),
     hl7SendingApplication: hl7Key.nullable().optional(),
     hl7AckMode: z.enum(['original', 'enhanced', 'immediate']).optional(),
+    hl7Silence: hl7SilenceSchema.nullable().optional(),
     bulkGroupIds: bulkGroupIds.optional(),
     bulkGroupWindowHours: bulkGroupWindowHours.nullable().optional(),
     smartClientId: clientId.nullable().optional(),
@@ -188,4 +217,10 @@ export const generateKeySchema = z
   .refine((v) => !(v.privateKeyPem && v.privateJwk), { message: 'give privateKeyPem or privateJwk, not both', path: ['privateJwk'] });
 export type GenerateKeyInput = z.infer<typeof generateKeySchema>;
 
-export const putSecretSchema = z.strictObject({ value: z.string().min(1) });
+export const putSecretSchema = z.strictObject({
+  value: z.string().min(1),
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .meta({ description: 'When the value stops working (a client secret’s expiry date); a PEM certificate’s own notAfter is used when absent' }),
+});

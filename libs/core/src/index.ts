@@ -7,3 +7,4 @@ export * from './shutdown';
 export * from './usage-classes';
 export * from './billing-period';
 export * from './storable-text';
+export * from './wall-clock-hours';

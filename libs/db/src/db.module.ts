@@ -36,6 +36,7 @@ import { UsageAdjustmentRepository } from './repositories/usage-adjustment.repos
 import { UsageAlertRepository } from './repositories/usage-alert.repository';
 import { ConnectionHealthRepository } from './repositories/connection-health.repository';
 import { HealthAlertRepository } from './repositories/health-alert.repository';
+import { MllpPeerCertificateRepository } from './repositories/mllp-peer-certificate.repository';
 import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
 import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 
@@ -50,6 +51,7 @@ const repositories = [
   SigningKeyRepository,
   ConnectionRepository,
   ConnectionKeyRepository,
+  MllpPeerCertificateRepository,
   SecretRepository,
   IdempotencyRepository,
   Hl7InboundRepository,

@@ -10,6 +10,7 @@ export * from './repositories/athena-change.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/connection-health.repository';
 export * from './repositories/health-alert.repository';
+export * from './repositories/mllp-peer-certificate.repository';
 export * from './repositories/billing-plan.repository';
 export * from './repositories/bulk-export.repository';
 export * from './repositories/smart-launch.repository';

@@ -1,3 +1,5 @@
+import type { WallClockHours } from '@sb/core';
+
 /** Domain types returned by repositories; Prisma types never leave libs/db. */
 export type TenantStatus = 'active' | 'suspended';
 export type UserRole = 'owner' | 'admin' | 'developer' | 'finance' | 'viewer';
@@ -129,6 +131,11 @@ export interface SigningKey {
   retireAfter: Date | null;
 }
 
+export interface Hl7Silence {
+  minutes: number;
+  hours: WallClockHours | null;
+}
+
 export interface ConnectionSettings {
   fhirBaseUrl: string | null;
   tokenUrl: string | null;
@@ -148,6 +155,8 @@ export interface ConnectionSettings {
   hl7SendingFacility: string | null;
   hl7SendingApplication: string | null;
   hl7AckMode: Hl7AckMode;
+  /** hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched. */
+  hl7Silence: Hl7Silence | null;
   clientId: string | null;
   scopes: string[];
   authAlg: string | null;
@@ -188,6 +197,8 @@ export interface SecretMetadata {
   version: number;
   fingerprint: string;
   byteLength: number;
+  /** When the value stops working (given, or a PEM certificate's notAfter); null: unknown. */
+  expiresAt: Date | null;
   kmsProvider: string;
   kekId: string;
   kekVersion: string;

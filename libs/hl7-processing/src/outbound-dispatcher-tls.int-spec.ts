@@ -1,7 +1,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ConnectionService, ConnectionsModule, createConnectionSchema } from '@sb/connections';
 import type { Actor } from '@sb/core';
-import { Hl7OutboundRepository, type Connection, type Hl7OutboundSummary } from '@sb/db';
+import { Hl7OutboundRepository, MllpPeerCertificateRepository, type Connection, type Hl7OutboundSummary } from '@sb/db';
 import { QueueModule } from '@sb/queue';
 import { TenancyModule } from '@sb/tenancy';
 import { createTestingApp, createTestPki, Fixtures, type TestPki } from '@sb/testing';
@@ -95,6 +95,21 @@ describe('outbound MLLP over TLS with a client certificate from the vault (real 
       ['mllp-client', 'outbound MLLP TLS client certificate', 'system'],
       ['mllp-ca', 'outbound MLLP TLS CA bundle', 'system'],
     ]);
+  });
+
+  it('watches certificate expiry: each secret carries its certificates’ notAfter, and the site’s server certificate is recorded', async () => {
+    const connection = await newConnection({ mllpClientCertSecretName: 'mllp-client', mllpCaSecretName: 'mllp-ca' });
+    const notAfter = (name: 'clientCert' | 'caCert' | 'serverCert') => new Date(new X509Certificate(pki.read(name)).validTo);
+    expect((await putSecret(connection, 'mllp-client', clientSecret())).expiresAt).toEqual(notAfter('clientCert'));
+    expect((await putSecret(connection, 'mllp-ca', pki.read('caCert'))).expiresAt).toEqual(notAfter('caCert'));
+    expect((await sendOne(connection)).row.status).toBe('accepted');
+    const server = new X509Certificate(pki.read('serverCert'));
+    let seen = await app.get(MllpPeerCertificateRepository).list(tenantId, connection.id);
+    for (let i = 0; i < 50 && seen.length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+      seen = await app.get(MllpPeerCertificateRepository).list(tenantId, connection.id);
+    }
+    expect(seen).toEqual([{ direction: 'outbound', fingerprint: server.fingerprint256, notAfter: notAfter('serverCert'), seenAt: expect.any(Date) }]);
   });
 
   it('uses a rotated certificate from the next message on (a new secret version is revealed)', async () => {

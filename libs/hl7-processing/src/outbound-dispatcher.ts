@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { outboundPolicyFor } from '@sb/connections';
-import { ConnectionRepository, Hl7OutboundRepository, type ClaimedOutboundMessage, type Connection } from '@sb/db';
+import { ConnectionRepository, Hl7OutboundRepository, MllpPeerCertificateRepository, type ClaimedOutboundMessage, type Connection } from '@sb/db';
 import { Hl7ErrorCode, Hl7NegativeAckError, MllpClientPool, MllpTransportError, type MllpClientOptions } from '@sb/hl7';
 import { VaultService } from '@sb/vault';
 import { MllpTlsCredentialCache, MllpTlsSecretError } from './mllp-tls-credentials';
@@ -42,6 +42,7 @@ export class Hl7OutboundDispatcher implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbound: Hl7OutboundRepository,
     private readonly connections: ConnectionRepository,
+    private readonly peerCertificates: MllpPeerCertificateRepository,
     vault: VaultService,
   ) {
     this.tlsCredentials = new MllpTlsCredentialCache(vault);
@@ -91,7 +92,12 @@ export class Hl7OutboundDispatcher implements OnModuleDestroy {
     if (!connection.mllpTls) return options;
     // The pool keys sockets by a hash of this material: a new secret version gets a new socket, a re-reveal of the same one keeps it.
     const credentials = await this.tlsCredentials.credentialsFor(connection);
-    return { ...options, tls: { minVersion: 'TLSv1.2', ...credentials } };
+    // The site's server certificate is watched for expiry (the health monitor warns 30 days ahead).
+    const onPeerCertificate: MllpClientOptions['onPeerCertificate'] = (peer) =>
+      void this.peerCertificates
+        .recordSeen(connection.tenantId, connection.id, 'outbound', peer.fingerprint256, peer.notAfter)
+        .catch((error: unknown) => this.logger.warn({ err: error, connectionId: connection.id }, 'MLLP peer certificate not recorded'));
+    return { ...options, tls: { minVersion: 'TLSv1.2', ...credentials }, onPeerCertificate };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -80,7 +80,7 @@ describe('VaultService (real Postgres)', () => {
       const entry = listed.find((s) => s.name === name);
       expect(entry).toMatchObject({ version: 1, byteLength: value.length, kmsProvider: 'local', fingerprint: fingerprintOf(value), supersededAt: null });
       expect(Object.keys(entry ?? {}).sort()).toEqual(
-        ['byteLength', 'connectionId', 'createdAt', 'fingerprint', 'id', 'kekId', 'kekVersion', 'kmsProvider', 'lastUsedAt', 'name', 'supersededAt', 'tenantId', 'version'],
+        ['byteLength', 'connectionId', 'createdAt', 'expiresAt', 'fingerprint', 'id', 'kekId', 'kekVersion', 'kmsProvider', 'lastUsedAt', 'name', 'supersededAt', 'tenantId', 'version'],
       );
       expectNoValueIn(JSON.stringify(listed), value);
       expectNoValueIn(JSON.stringify(metadata), value);

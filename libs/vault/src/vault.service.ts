@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, foundOrFail, SbError, type Actor } from '@sb/core';
 import { Database, SecretRepository, type DbTransaction, type SealedSecret, type SecretMetadata } from '@sb/db';
 import { randomUUID } from 'node:crypto';
+import { earliestCertificateNotAfter } from './certificate-expiry';
 import { DataKeyCache } from './data-key-cache';
 import { newDataKey, openValue, sealValue, type SecretAad } from './envelope';
 import { fingerprintOf } from './fingerprint';
@@ -14,6 +15,13 @@ export interface SecretRef {
   tenantId: string;
   connectionId: string;
   name: string;
+}
+
+export interface PutOptions {
+  /** Identifies the value (default: its keyed fingerprint). */
+  fingerprint?: string;
+  /** When the value stops working, if the vendor said (a client secret's expiry date). */
+  expiresAt?: Date;
 }
 
 /** Who reads a secret and why: both go into the audit record, never the value. */
@@ -67,14 +75,19 @@ export class VaultService {
     }
   }
 
-  /** Stores a new version of a secret (the first, or a rotation) in one transaction. */
-  put(actor: Actor, ref: SecretRef, value: Buffer, options: { fingerprint?: string } = {}): Promise<SecretMetadata> {
+  /**
+   * Stores a new version of a secret (the first, or a rotation) in one transaction. Its expiry is
+   * `options.expiresAt` when given (a client secret's), else the earliest notAfter of the PEM
+   * certificates in the value; the health monitor lists it 30 days ahead.
+   */
+  put(actor: Actor, ref: SecretRef, value: Buffer, options: PutOptions = {}): Promise<SecretMetadata> {
     return this.db.transaction((tx) => this.putInTransaction(tx, actor, ref, value, options));
   }
 
   /** As `put`, inside the caller's transaction (e.g. with the key row that references it). */
-  async putInTransaction(tx: DbTransaction, actor: Actor, ref: SecretRef, value: Buffer, options: { fingerprint?: string } = {}): Promise<SecretMetadata> {
+  async putInTransaction(tx: DbTransaction, actor: Actor, ref: SecretRef, value: Buffer, options: PutOptions = {}): Promise<SecretMetadata> {
     VaultService.validate(ref.name, value);
+    const expiresAt = options.expiresAt ?? earliestCertificateNotAfter(value);
     const version = await this.secrets.nextVersion(tx, ref.connectionId, ref.name);
     const aad: SecretAad = { ...ref, version };
     const dataKey = newDataKey();
@@ -90,6 +103,7 @@ export class VaultService {
         kekVersion: wrapped.kek.version,
         fingerprint: options.fingerprint ?? fingerprintOf(value),
         byteLength: value.length,
+        expiresAt,
       });
       await this.auditSecret(tx, actor, ref, SecretAuditOperation.Write, 'secret set');
       return metadata;

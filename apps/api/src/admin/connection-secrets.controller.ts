@@ -29,7 +29,7 @@ export class ConnectionSecretsController {
     await this.connections.get(tenantId, id);
     const value = Buffer.from(body.value, 'utf8');
     try {
-      return secretView(await this.vault.put(actor, { tenantId, connectionId: id, name }, value));
+      return secretView(await this.vault.put(actor, { tenantId, connectionId: id, name }, value, { expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined }));
     } finally {
       value.fill(0);
     }

@@ -1,4 +1,5 @@
 import { CONSOLE_ROLES } from '@sb/core';
+import { EXPIRING_CREDENTIAL_KINDS } from '@sb/db';
 import { z } from 'zod';
 
 /**
@@ -110,6 +111,10 @@ export const connectionSchema = z.object({
   hl7SendingFacility: z.string().nullable(),
   hl7SendingApplication: z.string().nullable(),
   hl7AckMode: z.enum(['original', 'enhanced', 'immediate']),
+  hl7Silence: z
+    .object({ minutes: z.number().int(), hours: z.object({ from: z.string(), to: z.string(), timezone: z.string() }).nullable() })
+    .nullable()
+    .meta({ description: 'hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched' }),
   clientId: z.string().nullable(),
   scopes: z.array(z.string()),
   authAlg: z.string().nullable(),
@@ -127,7 +132,18 @@ export const connectionSchema = z.object({
     lastSuccessAt: nullableDate.meta({ description: 'The last passed check, connection test or successful transaction' }),
     errorRate: z.number().min(0).max(1).meta({ description: 'The share of recent transactions (current and previous 15-minute usage buckets) that failed' }),
     recentCalls: z.number().int(),
-    expiresSoon: z.array(z.object({ kind: z.string().meta({ description: 'signing-key (a key pair past its rotation age)' }), name: z.string(), at: isoDateTime })).meta({ description: 'Credentials that expire or pass their rotation age within 30 days' }),
+    expiresSoon: z
+      .array(
+        z.object({
+          kind: z.enum(EXPIRING_CREDENTIAL_KINDS).meta({
+            description:
+              'signing-key (a key pair past its rotation age), client-secret (a vault secret with an expiry date), tls-certificate (a vault PEM certificate), mllp-peer-certificate (the certificate an MLLP peer last presented)',
+          }),
+          name: z.string().meta({ description: 'The key id, the secret name, or `outbound`/`inbound` and the peer certificate’s SHA-256 fingerprint' }),
+          at: isoDateTime,
+        }),
+      )
+      .meta({ description: 'Credentials that expire or pass their rotation age within 30 days (or already have)' }),
     lastTestedAt: nullableDate,
     lastErrorAt: nullableDate,
     lastErrorCode: z.string().nullable(),
@@ -157,6 +173,7 @@ export const secretSchema = z.object({
   version: z.number().int(),
   fingerprint: z.string(),
   byteLength: z.number().int(),
+  expiresAt: nullableDate.meta({ description: 'When the value stops working: the expiry date given, else the earliest notAfter of the PEM certificates in it; null: unknown' }),
   kms: z.object({ provider: z.string(), kekId: z.string(), kekVersion: z.string() }),
   createdAt: isoDateTime,
   lastUsedAt: nullableDate,

@@ -29,6 +29,7 @@ export class CreateConnectionInputType {
   @Field({ nullable: true, description: 'hl7v2: SHA-256 fingerprint of the only inbound client certificate accepted, AA:BB:… or 64 hex digits' }) mllpPinnedCertSha256?: string;
   @Field({ nullable: true, description: 'hl7v2' }) hl7SendingFacility?: string;
   @Field({ nullable: true, description: 'hl7v2' }) hl7SendingApplication?: string;
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'hl7v2 feed watch {minutes, hours?: {from, to, timezone}}' }) hl7Silence?: Record<string, unknown>;
   @Field(() => JSONObjectScalar, { nullable: true }) dialect?: Record<string, unknown>;
 }
 
@@ -54,6 +55,7 @@ export class UpdateConnectionInputType {
   @Field(() => String, { nullable: true }) mllpPinnedCertSha256?: string | null;
   @Field(() => String, { nullable: true }) hl7SendingFacility?: string | null;
   @Field(() => String, { nullable: true }) hl7SendingApplication?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'null stops watching the feed' }) hl7Silence?: Record<string, unknown> | null;
   @Field(() => JSONObjectScalar, { nullable: true }) dialect?: Record<string, unknown>;
 }
 

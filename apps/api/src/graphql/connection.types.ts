@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { ASSERTION_ALGS, VENDORS } from '@sb/connections';
 import { JSONObjectScalar } from './json.scalar';
+import type { Hl7Silence } from '@sb/db';
 
 /** GraphQL enums from the lists the zod schemas use, so the two cannot drift. */
 const enumOf = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -30,7 +31,7 @@ registerEnumType(Hl7AckModeEnum, { name: 'Hl7AckMode', description: 'HL7 v2 ackn
 
 @ObjectType('ExpiringCredential', { description: 'A credential that expires or passes its rotation age within 30 days' })
 export class ExpiringCredentialModel {
-  @Field({ description: 'signing-key' }) kind!: string;
+  @Field({ description: 'signing-key, client-secret, tls-certificate or mllp-peer-certificate' }) kind!: string;
   @Field({ description: 'The key id' }) name!: string;
   @Field() at!: string;
 }
@@ -95,6 +96,8 @@ export class ConnectionModel {
   @Field(() => String, { nullable: true }) hl7SendingFacility!: string | null;
   @Field(() => String, { nullable: true }) hl7SendingApplication!: string | null;
   @Field(() => Hl7AckModeEnum, { description: 'How the HL7 v2 site acknowledges (hl7v2 connections)' }) hl7AckMode!: string;
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'hl7v2 feed watch {minutes, hours: {from, to, timezone} | null}: degraded after `minutes` without an inbound message during `hours`' })
+  hl7Silence!: Hl7Silence | null;
   @Field(() => String, { nullable: true }) clientId!: string | null;
   @Field(() => [String]) scopes!: string[];
   @Field(() => String, { nullable: true }) authAlg!: string | null;
@@ -113,6 +116,7 @@ export class SecretMetadataModel {
   @Field(() => Int) version!: number;
   @Field({ description: 'Identifies the value without revealing it' }) fingerprint!: string;
   @Field(() => Int) byteLength!: number;
+  @Field(() => Date, { nullable: true, description: 'When the value stops working (the expiry date given, else its PEM certificates’ earliest notAfter)' }) expiresAt!: Date | null;
   @Field() kmsProvider!: string;
   @Field() kekId!: string;
   @Field() kekVersion!: string;

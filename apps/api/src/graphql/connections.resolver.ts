@@ -39,6 +39,7 @@ const secretMetadataOf = (s: SecretMetadata): SecretMetadataModel => ({
   version: s.version,
   fingerprint: s.fingerprint,
   byteLength: s.byteLength,
+  expiresAt: s.expiresAt,
   kmsProvider: s.kmsProvider,
   kekId: s.kekId,
   kekVersion: s.kekVersion,
@@ -114,13 +115,14 @@ export class ConnectionsResolver {
     @ConnectionId('connectionId') connectionId: string,
     @Args('name') name: string,
     @Args('value') rawValue: string,
+    @Args('expiresAt', { nullable: true, type: () => String, description: 'ISO date-time the value stops working (a client secret’s expiry)' }) expiresAt?: string | null,
   ): Promise<SecretMetadataModel> {
-    const body = new ZodPipe(putSecretSchema).transform({ value: rawValue });
+    const body = new ZodPipe(putSecretSchema).transform({ value: rawValue, expiresAt: expiresAt ?? undefined });
     const tenantId = tenantOf(actor);
     await this.connectionService.get(tenantId, connectionId);
     const value = Buffer.from(body.value, 'utf8');
     try {
-      return secretMetadataOf(await this.vault.put(actor, { tenantId, connectionId, name }, value));
+      return secretMetadataOf(await this.vault.put(actor, { tenantId, connectionId, name }, value, { expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined }));
     } finally {
       value.fill(0);
     }

@@ -3721,12 +3721,16 @@ export interface operations {
                             health: {
                                 /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
                                 errorRate: number;
-                                /** @description Credentials that expire or pass their rotation age within 30 days */
+                                /** @description Credentials that expire or pass their rotation age within 30 days (or already have) */
                                 expiresSoon: {
                                     /** Format: date-time */
                                     at: string;
-                                    /** @description signing-key (a key pair past its rotation age) */
-                                    kind: string;
+                                    /**
+                                     * @description signing-key (a key pair past its rotation age), client-secret (a vault secret with an expiry date), tls-certificate (a vault PEM certificate), mllp-peer-certificate (the certificate an MLLP peer last presented)
+                                     * @enum {string}
+                                     */
+                                    kind: "signing-key" | "client-secret" | "tls-certificate" | "mllp-peer-certificate";
+                                    /** @description The key id, the secret name, or `outbound`/`inbound` and the peer certificate’s SHA-256 fingerprint */
                                     name: string;
                                 }[];
                                 /**
@@ -3761,6 +3765,15 @@ export interface operations {
                             hl7AckMode: "original" | "enhanced" | "immediate";
                             hl7SendingApplication: string | null;
                             hl7SendingFacility: string | null;
+                            /** @description hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched */
+                            hl7Silence: {
+                                hours: {
+                                    from: string;
+                                    timezone: string;
+                                    to: string;
+                                } | null;
+                                minutes: number;
+                            } | null;
                             /** Format: uuid */
                             id: string;
                             /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
@@ -3987,6 +4000,21 @@ export interface operations {
                     hl7AckMode?: "original" | "enhanced" | "immediate";
                     hl7SendingApplication?: string;
                     hl7SendingFacility?: string;
+                    /** @description Feed watch: degraded after `minutes` without an inbound message during `hours` */
+                    hl7Silence?: {
+                        /**
+                         * @description The hours the feed is watched in; null or absent: all day
+                         * @default null
+                         */
+                        hours?: {
+                            /** @description Start (inclusive), wall-clock time in `timezone` */
+                            from: string;
+                            timezone: string;
+                            /** @description End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00 */
+                            to: string;
+                        } | null;
+                        minutes: number;
+                    };
                     mllpCaSecretName?: string;
                     mllpClientCertSecretName?: string;
                     mllpHost?: string;
@@ -4039,12 +4067,16 @@ export interface operations {
                         health: {
                             /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
                             errorRate: number;
-                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            /** @description Credentials that expire or pass their rotation age within 30 days (or already have) */
                             expiresSoon: {
                                 /** Format: date-time */
                                 at: string;
-                                /** @description signing-key (a key pair past its rotation age) */
-                                kind: string;
+                                /**
+                                 * @description signing-key (a key pair past its rotation age), client-secret (a vault secret with an expiry date), tls-certificate (a vault PEM certificate), mllp-peer-certificate (the certificate an MLLP peer last presented)
+                                 * @enum {string}
+                                 */
+                                kind: "signing-key" | "client-secret" | "tls-certificate" | "mllp-peer-certificate";
+                                /** @description The key id, the secret name, or `outbound`/`inbound` and the peer certificate’s SHA-256 fingerprint */
                                 name: string;
                             }[];
                             /**
@@ -4079,6 +4111,15 @@ export interface operations {
                         hl7AckMode: "original" | "enhanced" | "immediate";
                         hl7SendingApplication: string | null;
                         hl7SendingFacility: string | null;
+                        /** @description hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched */
+                        hl7Silence: {
+                            hours: {
+                                from: string;
+                                timezone: string;
+                                to: string;
+                            } | null;
+                            minutes: number;
+                        } | null;
                         /** Format: uuid */
                         id: string;
                         /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
@@ -4191,12 +4232,16 @@ export interface operations {
                         health: {
                             /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
                             errorRate: number;
-                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            /** @description Credentials that expire or pass their rotation age within 30 days (or already have) */
                             expiresSoon: {
                                 /** Format: date-time */
                                 at: string;
-                                /** @description signing-key (a key pair past its rotation age) */
-                                kind: string;
+                                /**
+                                 * @description signing-key (a key pair past its rotation age), client-secret (a vault secret with an expiry date), tls-certificate (a vault PEM certificate), mllp-peer-certificate (the certificate an MLLP peer last presented)
+                                 * @enum {string}
+                                 */
+                                kind: "signing-key" | "client-secret" | "tls-certificate" | "mllp-peer-certificate";
+                                /** @description The key id, the secret name, or `outbound`/`inbound` and the peer certificate’s SHA-256 fingerprint */
                                 name: string;
                             }[];
                             /**
@@ -4231,6 +4276,15 @@ export interface operations {
                         hl7AckMode: "original" | "enhanced" | "immediate";
                         hl7SendingApplication: string | null;
                         hl7SendingFacility: string | null;
+                        /** @description hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched */
+                        hl7Silence: {
+                            hours: {
+                                from: string;
+                                timezone: string;
+                                to: string;
+                            } | null;
+                            minutes: number;
+                        } | null;
                         /** Format: uuid */
                         id: string;
                         /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
@@ -4303,6 +4357,21 @@ export interface operations {
                     hl7AckMode?: "original" | "enhanced" | "immediate";
                     hl7SendingApplication?: string | null;
                     hl7SendingFacility?: string | null;
+                    /** @description Feed watch: degraded after `minutes` without an inbound message during `hours` */
+                    hl7Silence?: {
+                        /**
+                         * @description The hours the feed is watched in; null or absent: all day
+                         * @default null
+                         */
+                        hours?: {
+                            /** @description Start (inclusive), wall-clock time in `timezone` */
+                            from: string;
+                            timezone: string;
+                            /** @description End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00 */
+                            to: string;
+                        } | null;
+                        minutes: number;
+                    } | null;
                     mllpCaSecretName?: string | null;
                     mllpClientCertSecretName?: string | null;
                     mllpHost?: string | null;
@@ -4356,12 +4425,16 @@ export interface operations {
                         health: {
                             /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
                             errorRate: number;
-                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            /** @description Credentials that expire or pass their rotation age within 30 days (or already have) */
                             expiresSoon: {
                                 /** Format: date-time */
                                 at: string;
-                                /** @description signing-key (a key pair past its rotation age) */
-                                kind: string;
+                                /**
+                                 * @description signing-key (a key pair past its rotation age), client-secret (a vault secret with an expiry date), tls-certificate (a vault PEM certificate), mllp-peer-certificate (the certificate an MLLP peer last presented)
+                                 * @enum {string}
+                                 */
+                                kind: "signing-key" | "client-secret" | "tls-certificate" | "mllp-peer-certificate";
+                                /** @description The key id, the secret name, or `outbound`/`inbound` and the peer certificate’s SHA-256 fingerprint */
                                 name: string;
                             }[];
                             /**
@@ -4396,6 +4469,15 @@ export interface operations {
                         hl7AckMode: "original" | "enhanced" | "immediate";
                         hl7SendingApplication: string | null;
                         hl7SendingFacility: string | null;
+                        /** @description hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched */
+                        hl7Silence: {
+                            hours: {
+                                from: string;
+                                timezone: string;
+                                to: string;
+                            } | null;
+                            minutes: number;
+                        } | null;
                         /** Format: uuid */
                         id: string;
                         /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
@@ -5243,6 +5325,11 @@ export interface operations {
                             byteLength: number;
                             /** Format: date-time */
                             createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the value stops working: the expiry date given, else the earliest notAfter of the PEM certificates in it; null: unknown
+                             */
+                            expiresAt: string | null;
                             fingerprint: string;
                             kms: {
                                 kekId: string;
@@ -5281,6 +5368,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description When the value stops working (a client secret’s expiry date); a PEM certificate’s own notAfter is used when absent
+                     */
+                    expiresAt?: string;
                     value: string;
                 };
             };
@@ -5296,6 +5388,11 @@ export interface operations {
                         byteLength: number;
                         /** Format: date-time */
                         createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @description When the value stops working: the expiry date given, else the earliest notAfter of the PEM certificates in it; null: unknown
+                         */
+                        expiresAt: string | null;
                         fingerprint: string;
                         kms: {
                             kekId: string;
@@ -5405,12 +5502,16 @@ export interface operations {
                         health: {
                             /** @description The share of recent transactions (current and previous 15-minute usage buckets) that failed */
                             errorRate: number;
-                            /** @description Credentials that expire or pass their rotation age within 30 days */
+                            /** @description Credentials that expire or pass their rotation age within 30 days (or already have) */
                             expiresSoon: {
                                 /** Format: date-time */
                                 at: string;
-                                /** @description signing-key (a key pair past its rotation age) */
-                                kind: string;
+                                /**
+                                 * @description signing-key (a key pair past its rotation age), client-secret (a vault secret with an expiry date), tls-certificate (a vault PEM certificate), mllp-peer-certificate (the certificate an MLLP peer last presented)
+                                 * @enum {string}
+                                 */
+                                kind: "signing-key" | "client-secret" | "tls-certificate" | "mllp-peer-certificate";
+                                /** @description The key id, the secret name, or `outbound`/`inbound` and the peer certificate’s SHA-256 fingerprint */
                                 name: string;
                             }[];
                             /**
@@ -5445,6 +5546,15 @@ export interface operations {
                         hl7AckMode: "original" | "enhanced" | "immediate";
                         hl7SendingApplication: string | null;
                         hl7SendingFacility: string | null;
+                        /** @description hl7v2 feed watch: degraded after `minutes` without an inbound message during `hours` (all day when null); null: not watched */
+                        hl7Silence: {
+                            hours: {
+                                from: string;
+                                timezone: string;
+                                to: string;
+                            } | null;
+                            minutes: number;
+                        } | null;
                         /** Format: uuid */
                         id: string;
                         /** @description hl7v2: the vault secret (its name) holding the CA bundle (PEM) the site's certificate is verified against on outbound MLLP/TLS; null: the system CAs */
@@ -5943,7 +6053,7 @@ export interface operations {
                     name: string;
                     /** @description Transitions within these hours are recorded as suppressed, without an event */
                     quietHours?: {
-                        /** @description Start of the quiet hours (inclusive), wall-clock time in `timezone` */
+                        /** @description Start (inclusive), wall-clock time in `timezone` */
                         from: string;
                         timezone: string;
                         /** @description End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00 */
@@ -6082,7 +6192,7 @@ export interface operations {
                     name?: string;
                     /** @description null removes the quiet hours */
                     quietHours?: {
-                        /** @description Start of the quiet hours (inclusive), wall-clock time in `timezone` */
+                        /** @description Start (inclusive), wall-clock time in `timezone` */
                         from: string;
                         timezone: string;
                         /** @description End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00 */

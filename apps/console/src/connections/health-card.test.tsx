@@ -94,7 +94,11 @@ describe('connection health card', () => {
           lastCheckAt: '2026-12-03T09:31:09.000Z',
           lastCheckError: 'http_500',
           lastSuccessAt: '2026-12-03T09:29:00.000Z',
-          expiresSoon: [{ kind: 'signing-key', name: 'kid-2026-06', at: '2026-12-20T08:00:00.000Z' }],
+          expiresSoon: [
+            { kind: 'mllp-peer-certificate', name: 'inbound AB:CD', at: '2020-01-02T08:00:00.000Z' },
+            { kind: 'client-secret', name: 'epic-secret', at: '2099-12-18T08:00:00.000Z' },
+            { kind: 'signing-key', name: 'kid-2026-06', at: '2099-12-20T08:00:00.000Z' },
+          ],
         }),
       }),
       [healthChange({ from: 'degraded', to: 'down' }), healthChange({ from: 'healthy', to: 'degraded' })],
@@ -108,7 +112,9 @@ describe('connection health card', () => {
     expect(shown['Error rate of recent calls']).toBe('no recent calls');
     const warning = within(card).getByRole('alert');
     expect(warning).toHaveTextContent('Expiring soon');
-    expect(warning).toHaveTextContent(`Signing key kid-2026-06 passes its rotation age on ${date('2026-12-20T08:00:00.000Z')}`);
+    expect(warning).toHaveTextContent(`Signing key kid-2026-06 passes its rotation age on ${date('2099-12-20T08:00:00.000Z')}: generate a new key`);
+    expect(warning).toHaveTextContent(`Client secret epic-secret expires on ${date('2099-12-18T08:00:00.000Z')}: get a new secret from the vendor`);
+    expect(warning).toHaveTextContent(`The site’s MLLP certificate inbound AB:CD expired on ${date('2020-01-02T08:00:00.000Z')}: ask the hospital to renew it`);
     expect(within(card).getAllByRole('row')).toHaveLength(3);
   });
 

@@ -19,25 +19,32 @@ export const REASON_LABELS: Record<string, string> = {
   check_passed: 'Check passed',
   error_rate: 'High error rate',
   traffic_ok: 'Traffic ok',
+  no_messages: 'No messages',
 };
 export const reasonLabel = (reason: string): string => REASON_LABELS[reason] ?? reason.replace(/_/g, ' ');
 
 /** The API's history is capped (apps/api HEALTH_HISTORY_LIMIT). */
 const HISTORY_LIMIT = 100;
 
-/** What is about to expire, in words: a signing key reaches the age at which it should be rotated. */
-function expiryText(item: ConnectionHealthView['health']['expiresSoon'][number]): ReactNode {
+type ExpiringItem = ConnectionHealthView['health']['expiresSoon'][number];
+
+/** Each kind of expiring credential, named as the tenant admin knows it, with what to do. */
+const EXPIRING: Record<string, { what: string; todo: string } | undefined> = {
+  'signing-key': { what: 'Signing key', todo: 'generate a new key and let the hospital pick it up.' },
+  'client-secret': { what: 'Client secret', todo: 'get a new secret from the vendor and set it here.' },
+  'tls-certificate': { what: 'TLS certificate in secret', todo: 'renew it and set the new PEM here.' },
+  'mllp-peer-certificate': { what: 'The site’s MLLP certificate', todo: 'ask the hospital to renew it.' },
+};
+
+/** What is about to expire (or has), in words; a peer certificate is named by direction and fingerprint. */
+function expiryText(item: ExpiringItem): ReactNode {
   const on = format(dateOnly, item.at);
-  if (item.kind === 'signing-key') {
-    return (
-      <>
-        Signing key <Code>{item.name}</Code> passes its rotation age on {on}: generate a new key and let the hospital pick it up.
-      </>
-    );
-  }
+  const past = new Date(item.at).getTime() <= Date.now();
+  const { what, todo } = EXPIRING[item.kind] ?? { what: item.kind.replace(/-/g, ' '), todo: 'replace it before then.' };
+  const when = item.kind === 'signing-key' ? `passes its rotation age on ${on}` : past ? `expired on ${on}` : `expires on ${on}`;
   return (
     <>
-      {item.kind.replace(/-/g, ' ')} <Code>{item.name}</Code> expires on {on}.
+      {what} <Code>{item.name}</Code> {when}: {todo}
     </>
   );
 }

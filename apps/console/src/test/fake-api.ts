@@ -144,6 +144,7 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     hl7SendingFacility: null,
     hl7SendingApplication: null,
     hl7AckMode: 'original',
+    hl7Silence: null,
     clientId: 'client-123',
     scopes: ['system/Patient.rs'],
     authAlg: 'RS384',

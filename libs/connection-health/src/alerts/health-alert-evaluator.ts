@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { inWallClockHours } from '@sb/core';
 import { HealthAlertRepository, type DbTransaction, type HealthAlertRule, type HealthTransition } from '@sb/db';
 import { EventWriter } from '@sb/events';
-import { inQuietHours } from './quiet-hours';
 
 export const CONNECTION_HEALTH_ALERT = 'connection.health_alert';
 
@@ -78,7 +78,7 @@ export class HealthAlertEvaluator {
   private quiet(rule: HealthAlertRule, at: Date): boolean {
     if (rule.quietHours === null) return false;
     try {
-      return inQuietHours(rule.quietHours, at);
+      return inWallClockHours(rule.quietHours, at);
     } catch (error) {
       this.logger.warn({ err: error, ruleId: rule.id }, 'quiet hours not evaluable: the rule alerts');
       return false;

@@ -1,6 +1,5 @@
-import { isIanaTimeZone } from '@sb/core';
+import { wallClockHoursSchema } from '@sb/connections';
 import { z } from 'zod';
-import { HH_MM } from './quiet-hours';
 
 /** The statuses whose arrival a rule may alert on (`healthy`: a recovery). */
 export const HEALTH_ALERT_STATUSES = ['degraded', 'down', 'healthy'] as const;
@@ -12,16 +11,7 @@ export const MAX_HEALTH_ALERT_RULE_CONNECTIONS = 100;
 const uuid = z.uuid();
 const isoDateTime = z.iso.datetime({ offset: true });
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
-const timeOfDay = z.string().regex(HH_MM, 'a time of day HH:MM, 00:00–23:59');
-
-const quietHoursSchema = z
-  .strictObject({
-    from: timeOfDay.meta({ description: 'Start of the quiet hours (inclusive), wall-clock time in `timezone`' }),
-    to: timeOfDay.meta({ description: 'End (exclusive); earlier than `from` crosses midnight, e.g. 22:00–07:00' }),
-    timezone: z.string().refine(isIanaTimeZone, { message: 'must be an IANA time zone such as America/New_York or UTC' }),
-  })
-  .refine((q) => !(HH_MM.test(q.from) && q.from === q.to), { path: ['to'], message: 'must differ from `from`' })
-  .meta({ description: 'Transitions within these hours are recorded as suppressed, without an event' });
+const quietHoursSchema = wallClockHoursSchema.meta({ description: 'Transitions within these hours are recorded as suppressed, without an event' });
 
 const name = z.string().trim().min(1).max(MAX_HEALTH_ALERT_RULE_NAME_CHARS);
 const connectionIds = z

@@ -6,10 +6,17 @@ import type { ConnectionVendor } from '../models';
 
 export type HealthStatus = 'unknown' | 'healthy' | 'degraded' | 'down';
 
+/**
+ * What kind of credential expires: `signing-key` (a key pair past its rotation age), `client-secret` (a
+ * vault secret with an expiry date), `tls-certificate` (a PEM certificate the connection presents or
+ * trusts, from the vault), `mllp-peer-certificate` (the certificate an MLLP peer last presented).
+ */
+export const EXPIRING_CREDENTIAL_KINDS = ['signing-key', 'client-secret', 'tls-certificate', 'mllp-peer-certificate'] as const;
+
 /** A credential of the connection that expires, or passes its rotation age, soon. */
 export interface ExpiringCredential {
-  kind: 'signing-key';
-  /** The key id (never key material). */
+  kind: (typeof EXPIRING_CREDENTIAL_KINDS)[number];
+  /** The key id, the secret's name, or the peer's direction and certificate fingerprint (never key material). */
   name: string;
   /** ISO instant. */
   at: string;
@@ -135,11 +142,38 @@ export class ConnectionHealthRepository {
     await unwrapTx(tx).$executeRaw`UPDATE "ConnectionHealthChange" SET "eventId" = ${eventId}::uuid WHERE "id" = ${changeId}::uuid`;
   }
 
-  /** Active key pairs of a connection created before `before` (past their rotation age then). */
-  async agingKeys(connectionId: string, before: Date): Promise<{ kid: string; createdAt: Date }[]> {
-    return this.prisma.$queryRaw<{ kid: string; createdAt: Date }[]>`
-      SELECT "kid", "createdAt" FROM "ConnectionKey" WHERE "connectionId" = ${connectionId}::uuid AND "status" = 'active' AND "createdAt" < ${before}
-      ORDER BY "createdAt"`;
+  /**
+   * A connection's credentials that expire (or pass their rotation age) before `before`, soonest
+   * first: active key pairs reaching `keyRotationAgeDays`, current vault secrets with an expiry
+   * (`tls-certificate` when the connection uses it as its MLLP client certificate or CA bundle,
+   * else `client-secret`), and the certificates MLLP peers last presented.
+   */
+  async expiringCredentials(connectionId: string, before: Date, keyRotationAgeDays: number): Promise<ExpiringCredential[]> {
+    const rows = await this.prisma.$queryRaw<{ kind: ExpiringCredential['kind']; name: string; at: Date }[]>`
+      SELECT 'signing-key' AS "kind", k."kid" AS "name", k."createdAt" + make_interval(days => ${keyRotationAgeDays}::int) AS "at"
+        FROM "ConnectionKey" k WHERE k."connectionId" = ${connectionId}::uuid AND k."status" = 'active'
+      UNION ALL
+      SELECT CASE WHEN s."name" IN (c."mllpClientCertSecretName", c."mllpCaSecretName") THEN 'tls-certificate' ELSE 'client-secret' END, s."name", s."expiresAt"
+        FROM "SecretVersion" s JOIN "Connection" c ON c."id" = s."connectionId"
+        WHERE s."connectionId" = ${connectionId}::uuid AND s."supersededAt" IS NULL AND s."expiresAt" IS NOT NULL
+      UNION ALL
+      SELECT 'mllp-peer-certificate', p."direction" || ' ' || p."fingerprint", p."notAfter"
+        FROM "MllpPeerCertificate" p WHERE p."connectionId" = ${connectionId}::uuid`;
+    return rows
+      .filter((r) => r.at.getTime() < before.getTime())
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .map((r) => ({ kind: r.kind, name: r.name, at: r.at.toISOString() }));
+  }
+
+  /**
+   * When the connection's last inbound HL7 message was counted (processed, or a resend
+   * recorded), from the usage rollups since `since`; null when none was.
+   */
+  async lastInboundMessageAt(tenantId: string, connectionId: string, since: Date): Promise<Date | null> {
+    const [row] = await this.prisma.$queryRaw<{ at: Date | null }[]>`
+      SELECT MAX("updatedAt") AS at FROM "UsageRollup"
+      WHERE "tenantId" = ${tenantId}::uuid AND "connectionId" = ${connectionId}::uuid AND "bucketStart" >= ${since} AND "operation" = 'message.in'`;
+    return row?.at ?? null;
   }
 
   /** The states of some of a tenant's connections (those the monitor has watched). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
-import type { Prisma } from '../generated/prisma/client';
-import type { Connection, ConnectionEnvironment, ConnectionHealth, ConnectionSettings, ConnectionStatus, ConnectionVendor } from '../models';
+import { Prisma } from '../generated/prisma/client';
+import type { Connection, ConnectionEnvironment, ConnectionHealth, ConnectionSettings, ConnectionStatus, ConnectionVendor, Hl7Silence } from '../models';
 import { PrismaService } from '../prisma.service';
 
 export interface NewConnection extends Partial<ConnectionSettings> {
@@ -13,17 +13,19 @@ export interface NewConnection extends Partial<ConnectionSettings> {
 
 export type ConnectionPatch = Partial<ConnectionSettings> & { name?: string; status?: ConnectionStatus };
 
-type Row = Omit<Connection, 'dialect'> & { dialect: Prisma.JsonValue };
-const toDomain = (row: Row): Connection => ({ ...row, dialect: (row.dialect ?? {}) as Record<string, unknown> });
+type Row = Omit<Connection, 'dialect' | 'hl7Silence'> & { dialect: Prisma.JsonValue; hl7Silence: Prisma.JsonValue };
+const toDomain = (row: Row): Connection => ({ ...row, dialect: (row.dialect ?? {}) as Record<string, unknown>, hl7Silence: (row.hl7Silence ?? null) as Hl7Silence | null });
 const json = (dialect: Record<string, unknown> | undefined) => dialect as Prisma.InputJsonValue | undefined;
+/** null clears the column (SQL NULL); undefined leaves it alone. */
+const nullableJson = (value: Hl7Silence | null | undefined) => (value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue | undefined));
 
 @Injectable()
 export class ConnectionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async create(tx: DbTransaction, tenantId: string, input: NewConnection): Promise<Connection> {
-    const { dialect, ...rest } = input;
-    return toDomain(await unwrapTx(tx).connection.create({ data: { ...rest, dialect: json(dialect), tenantId } }));
+    const { dialect, hl7Silence, ...rest } = input;
+    return toDomain(await unwrapTx(tx).connection.create({ data: { ...rest, dialect: json(dialect), hl7Silence: nullableJson(hl7Silence), tenantId } }));
   }
 
   async findById(tenantId: string, id: string): Promise<Connection | null> {
@@ -54,8 +56,8 @@ export class ConnectionRepository {
 
   /** Applies a patch to this tenant's connection; null when it has none with this id. */
   async update(tenantId: string, id: string, patch: ConnectionPatch): Promise<Connection | null> {
-    const { dialect, ...rest } = patch;
-    const { count } = await this.prisma.connection.updateMany({ where: { id, tenantId }, data: { ...rest, dialect: json(dialect) } });
+    const { dialect, hl7Silence, ...rest } = patch;
+    const { count } = await this.prisma.connection.updateMany({ where: { id, tenantId }, data: { ...rest, dialect: json(dialect), hl7Silence: nullableJson(hl7Silence) } });
     return count === 0 ? null : this.findById(tenantId, id);
   }
 

@@ -1,15 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { WallClockHours } from '@sb/core';
 import { Prisma } from '../generated/prisma/client';
 import { unwrapTx, type DbTransaction } from '../database';
 import { PrismaService } from '../prisma.service';
 import type { HealthStatus } from './connection-health.repository';
-
-/** Wall-clock quiet hours: 'HH:MM' in an IANA zone; `from` after `to` crosses midnight. */
-export interface QuietHours {
-  from: string;
-  to: string;
-  timezone: string;
-}
 
 export interface HealthAlertRuleInput {
   name: string;
@@ -17,7 +11,7 @@ export interface HealthAlertRuleInput {
   connectionIds: string[];
   /** The statuses whose arrival alerts. */
   to: HealthStatus[];
-  quietHours: QuietHours | null;
+  quietHours: WallClockHours | null;
 }
 
 export interface HealthAlertRule extends HealthAlertRuleInput {

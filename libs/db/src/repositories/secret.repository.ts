@@ -11,6 +11,7 @@ const metadataColumns = {
   version: true,
   fingerprint: true,
   byteLength: true,
+  expiresAt: true,
   kmsProvider: true,
   kekId: true,
   kekVersion: true,
@@ -44,6 +45,7 @@ export interface NewSecretVersion {
   kekVersion: string;
   fingerprint: string;
   byteLength: number;
+  expiresAt?: Date | null;
 }
 
 export interface Rewrap {

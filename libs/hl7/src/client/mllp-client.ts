@@ -41,6 +41,15 @@ export interface MllpClientOptions {
   maxAckBytes?: number;
   /** DNS resolution, injectable for tests. */
   resolver?: Resolver;
+  /** Told, after each verified TLS handshake, which certificate the site presented (to watch its expiry). */
+  onPeerCertificate?: (peer: MllpPeerCertificateSeen) => void;
+}
+
+/** The certificate a TLS peer presented: its identity and expiry, never more. */
+export interface MllpPeerCertificateSeen {
+  /** SHA-256, `AA:BB:…`. */
+  fingerprint256: string;
+  notAfter: Date;
 }
 
 export interface MllpSendOptions {
@@ -359,9 +368,16 @@ export class MllpClient {
           fail(Object.assign(new Error('peer not authorized'), { code: 'ERR_TLS_CERT_NOT_AUTHORIZED' }));
           return;
         }
+        if (tls) this.reportPeerCertificate(socket as TLSSocket);
         resolve(socket);
       });
     });
+  }
+
+  private reportPeerCertificate(socket: TLSSocket): void {
+    const peer = socket.getPeerCertificate();
+    if (!this.options.onPeerCertificate || !peer.fingerprint256 || !peer.valid_to) return;
+    this.options.onPeerCertificate({ fingerprint256: peer.fingerprint256, notAfter: new Date(peer.valid_to) });
   }
 
   private adopt(socket: Socket): Connection {

@@ -101,6 +101,7 @@ export function athenaConnection(baseUrl: string, fields: Partial<Connection> = 
     hl7SendingFacility: null,
     hl7SendingApplication: null,
     hl7AckMode: 'original',
+    hl7Silence: null,
     clientId: 'unit-client',
     scopes: [],
     authAlg: null,

@@ -1,4 +1,9 @@
-import type { QuietHours } from '@sb/db';
+/** Daily wall-clock hours [from, to) in an IANA zone: 'HH:MM' each; `from` after `to` crosses midnight. */
+export interface WallClockHours {
+  from: string;
+  to: string;
+  timezone: string;
+}
 
 /** A wall-clock time of day, 00:00–23:59. */
 export const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -24,15 +29,16 @@ export function wallClockMinutes(at: Date, timezone: string): number {
 }
 
 /**
- * Whether `at` falls in the quiet hours [from, to) as the rule's wall clock shows them; a
+ * Whether `at` falls in the hours [from, to) as the zone's wall clock shows them (an alert rule's
+ * quiet hours, an HL7 feed's watched hours); a
  * window whose `from` is after its `to` (22:00–07:00) crosses midnight. The clock is the zone's
  * own, so the window follows daylight saving time: on the night clocks go forward, 22:00–07:00
  * is an hour shorter; a window inside the skipped hour never happens that night, one inside the
  * repeated hour happens twice. `from` equal to `to` is an empty window (the API refuses it).
  */
-export function inQuietHours(quiet: QuietHours, at: Date): boolean {
-  const from = minutesOfDay(quiet.from);
-  const to = minutesOfDay(quiet.to);
-  const now = wallClockMinutes(at, quiet.timezone);
+export function inWallClockHours(hours: WallClockHours, at: Date): boolean {
+  const from = minutesOfDay(hours.from);
+  const to = minutesOfDay(hours.to);
+  const now = wallClockMinutes(at, hours.timezone);
   return from < to ? now >= from && now < to : from > to && (now >= from || now < to);
 }
