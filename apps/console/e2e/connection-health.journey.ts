@@ -7,6 +7,9 @@
  * on its own (it re-reads the monitor's state every 30 s), with the history of every change, each
  * with the webhook event it sent.
  *
+ * Before the fault, the admin asks to be alerted on Down and on recovery for this connection
+ * (Health alerts page); afterwards that page lists both alerts, each sent as a webhook.
+ *
  * The sandbox's faults are queued per vendor, so any live Epic connection's check may take one:
  * the journey queues more than it needs and clears the rest once it has seen the connection Down.
  */
@@ -63,6 +66,26 @@ test('a tenant admin sees a sandbox Epic connection’s health go down and recov
   await expectAccessible(page, 'connection health healthy');
   await snap(page, '17-health-detail-healthy');
 
+  // An alert rule for this connection: Down, and the recovery.
+  await page.getByRole('link', { name: 'Health alerts' }).click();
+  await expect(page.getByRole('heading', { name: 'Health alerts', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Create alert' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a health alert' });
+  await dialog.getByLabel('Name').fill('Mercy Epic down');
+  await dialog.getByLabel('Connections').click();
+  await page.getByRole('option', { name }).click();
+  await dialog.getByLabel('Name').click(); // closes the connection list
+  await expect(dialog.getByLabel('Down')).toBeChecked();
+  await expect(dialog.getByLabel('Healthy again (a recovery)')).toBeChecked();
+  await snap(page, '17-health-alert-form');
+  await dialog.getByRole('button', { name: 'Create alert' }).click();
+  await expect(dialog).toBeHidden();
+  const rulesTable = page.getByRole('table', { name: 'Health alert rules' });
+  await expect(rulesTable.getByRole('row').nth(1).getByRole('cell')).toHaveText([name, 'Down, Healthy again', 'None', 'Delete']);
+  await expectAccessible(page, 'health alerts, one rule');
+  await page.goBack();
+  await expect(status).toBeVisible();
+
   // The hospital's FHIR server starts failing.
   expect((await sandbox('POST', '/_sandbox/faults', { vendor: 'epic', kind: 'server-error', status: 500, count: 20 })).status).toBeLessThan(300);
   try {
@@ -110,4 +133,13 @@ test('a tenant admin sees a sandbox Epic connection’s health go down and recov
   await snap(page, '17-health-detail-recovered');
   // The card alone, at full size, to look at the history table's columns.
   await card.screenshot({ path: `${__dirname}/../../../test-results/console/screens/17-health-card-recovered.png` });
+
+  // The alerts the rule sent: Down, then Healthy again, each as a connection.health_alert webhook.
+  await page.getByRole('link', { name: 'Health alerts' }).click();
+  const recent = page.getByRole('table', { name: 'Recent health alerts' });
+  await expect(recent.getByRole('row')).toHaveCount(3);
+  await expect(recent.getByRole('row').nth(1).getByRole('cell')).toHaveText([/\d/, name, 'Healthy again', 'Mercy Epic down', 'connection.health_alert']);
+  await expect(recent.getByRole('row').nth(2).getByRole('cell')).toHaveText([/\d/, name, 'Down', 'Mercy Epic down', 'connection.health_alert']);
+  await expectAccessible(page, 'health alerts fired');
+  await snap(page, '17-health-alerts-fired');
 });

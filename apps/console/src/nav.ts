@@ -16,6 +16,7 @@ export interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Connections', path: '/connections', scope: 'connections:read' },
+  { label: 'Health alerts', path: '/health-alerts', scope: 'connections:read' },
   { label: 'Webhooks', path: '/webhooks', scope: 'webhooks:read' },
   { label: 'Usage', path: '/usage', scope: 'usage:read' },
   { label: 'Billing', path: '/billing', scope: 'usage:read' },

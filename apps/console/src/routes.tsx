@@ -37,6 +37,7 @@ export const FEATURE_ROUTES: readonly FeatureRoute[] = [
   { path: 'alerts', scope: 'usage:read', Page: lazy(() => import('./billing/alerts-page')) },
   { path: 'users', scope: 'admin:users', Page: lazy(() => import('./users/users-page')) },
   { path: 'api-keys', scope: 'admin:api-keys', Page: lazy(() => import('./api-keys/api-keys-page')) },
+  { path: 'health-alerts', scope: 'connections:read', Page: lazy(() => import('./health-alerts/health-alerts-page')) },
   { path: 'smart-apps', scope: 'admin:oauth-clients', Page: lazy(() => import('./smart-apps/smart-apps-page')) },
   { path: 'audit', scope: 'audit:read', Page: lazy(() => import('./audit/audit-page')) },
   { path: 'tenants', scope: OPERATOR_ACCESS, Page: lazy(() => import('./tenants/tenants-page')) },

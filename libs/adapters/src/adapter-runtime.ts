@@ -97,7 +97,7 @@ export class AdapterRuntime implements OnModuleDestroy {
     }
     entry?.client.close();
     if (entry) this.tokens.invalidateConnection(connection.id);
-    const outbound = outboundPolicyFor(this.config, connection.environment);
+    const outbound = outboundPolicyFor(this.config, connection);
     const client = new VendorHttpClient({ ...originsOf(connection), policy: outbound.policy, allowHttp: outbound.allowHttp });
     this.clients.set(connection.id, { version, client, lastUsedMs: now });
     this.evictIdle(now);

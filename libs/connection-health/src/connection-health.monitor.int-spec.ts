@@ -11,6 +11,8 @@ import { VaultService } from '@sb/vault';
 import { ConnectionHealthModule } from './connection-health.module';
 import { ConnectionHealthMonitor } from './connection-health.monitor';
 import { HealthProbe } from './health-probe';
+import { HealthAlertEvaluator } from './alerts/health-alert-evaluator';
+import { HealthAlertRulesService } from './alerts/health-alert-rules.service';
 
 /** A FHIR server whose `metadata` answers what the test says (500s are not retried, so one check is one request). */
 class FlakyFhirServer {
@@ -123,7 +125,7 @@ describe('the connection health monitor', () => {
     fhir.status = 200;
     const before = fhir.requests;
     // A second worker's monitor: its own instance over the same database.
-    const second = new ConnectionHealthMonitor(app.get(APP_CONFIG), app.get(Database), health, app.get(ConnectionRepository), app.get(HealthProbe), app.get(EventWriter));
+    const second = new ConnectionHealthMonitor(app.get(APP_CONFIG), app.get(Database), health, app.get(ConnectionRepository), app.get(HealthProbe), app.get(EventWriter), app.get(HealthAlertEvaluator));
     const now = new Date(t0 + 10 * minute);
     // Racing rounds at one instant until this connection's turn comes (other suites' connections share the database).
     let state = (await health.states(tenantId, [connection.id])).get(connection.id);
@@ -227,6 +229,20 @@ describe('the connection health monitor', () => {
     expect((await eventsOf(feed)).map((e) => [e.data.status, e.data.reason])).toEqual([
       ['degraded', 'no_messages'],
       ['healthy', 'traffic_ok'],
+    ]);
+  });
+
+  it('as the module builds it (the worker’s), applies the tenant’s alert rules to each transition', async () => {
+    const connection = await newConnection();
+    const rule = await app.get(HealthAlertRulesService).create(tenantId, { name: 'down', connectionIds: [connection.id], to: ['degraded'] });
+    fhir.status = 200;
+    const start = t0 + 120 * minute;
+    await checkAt(connection, new Date(start));
+    fhir.status = 500;
+    await checkAt(connection, new Date(start + minute));
+    fhir.status = 200;
+    expect((await app.get(HealthAlertRulesService).firings(tenantId, rule.id)).map((f) => [f.connectionId, f.status, f.suppressed, typeof f.eventId])).toEqual([
+      [connection.id, 'degraded', false, 'string'],
     ]);
   });
 });

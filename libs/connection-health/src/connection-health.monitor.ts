@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionHealthRepository, ConnectionRepository, Database, type Connection, type DueConnection, type HealthObservation, type HealthTransition } from '@sb/db';
 import { EventWriter } from '@sb/events';
@@ -46,8 +46,7 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
     private readonly connections: ConnectionRepository,
     private readonly probe: HealthProbe,
     private readonly events: EventWriter,
-    // Optional so a monitor built by hand (a second worker in a test) still runs; the module provides it.
-    @Optional() private readonly alerts: HealthAlertEvaluator | null = null,
+    private readonly alerts: HealthAlertEvaluator,
   ) {
     const idleMs = Math.min(Math.max(config.healthCheckIntervalMs / 4, 250), 15_000);
     this.loop = new ProcessingLoop('connection-health', () => this.checkDue(), { idleMs, errorMs: ERROR_PAUSE_MS });
@@ -118,7 +117,7 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
       ]);
       if (eventId) await this.health.setChangeEvent(tx, changeId, eventId);
       // The tenant's alert rules, in this transaction: an alert exists exactly when its change does.
-      await this.alerts?.evaluate(tx, { tenantId: due.tenantId, connectionId: due.connectionId, changeId, transition, at: now });
+      await this.alerts.evaluate(tx, { tenantId: due.tenantId, connectionId: due.connectionId, changeId, transition, at: now });
     });
   }
 }

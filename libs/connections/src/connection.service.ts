@@ -12,12 +12,15 @@ import {
   type UpdateConnectionInput,
 } from './connection.schemas';
 import { assertTransition } from './lifecycle';
-import { invalidField, outboundPolicyFor, validateConnectionUrl, type OutboundPolicy } from './outbound-policy';
+import { invalidField, outboundPolicyFor, validateConnectionUrl, validateMllpHost, type ConnectionReach, type OutboundPolicy } from './outbound-policy';
 import { discoverTokenUrl } from './smart-discovery';
 
 const URL_FIELDS = ['fhirBaseUrl', 'tokenUrl', 'athenaBaseUrl'] as const;
 /** Vendors whose token URL SMART discovery finds from the FHIR base URL. */
 const FHIR_VENDORS: readonly string[] = ['epic', 'oracle', 'fhir'];
+
+/** A new connection's addresses before its settings are applied. */
+const NO_ADDRESSES = { fhirBaseUrl: null, tokenUrl: null, athenaBaseUrl: null, mllpHost: null, mllpPort: null } as const;
 
 /** API names of athena's settings → their Connection columns. */
 const ATHENA_COLUMNS = { departmentIds: 'athenaDepartmentIds', changePollSeconds: 'athenaPollSeconds', changeReplayMinutes: 'athenaReplayMinutes' } as const;
@@ -48,14 +51,14 @@ export class ConnectionService {
     return smartUrls(this.config.publicUrl);
   }
 
-  outboundPolicy(connection: Pick<Connection, 'environment'>): OutboundPolicy {
-    return outboundPolicyFor(this.config, connection.environment);
+  outboundPolicy(connection: ConnectionReach): OutboundPolicy {
+    return outboundPolicyFor(this.config, connection);
   }
 
   async create(tenantId: string, input: CreateConnectionInput): Promise<Connection> {
     if (input.vendor === 'hl7v2' && input.hl7SendingFacility) await this.assertRouteFree(input.hl7SendingFacility, input.hl7SendingApplication ?? null);
-    const outbound = outboundPolicyFor(this.config, input.environment);
     const settings = toColumns(input);
+    const outbound = outboundPolicyFor(this.config, { ...NO_ADDRESSES, ...settings, environment: input.environment });
     await this.validateUrls(settings, outbound);
     if (input.dialect) checkDialectSize(input.dialect);
     if (FHIR_VENDORS.includes(input.vendor) && settings.fhirBaseUrl && !settings.tokenUrl) {
@@ -98,9 +101,11 @@ export class ConnectionService {
       const application = patch.hl7SendingApplication === undefined ? connection.hl7SendingApplication : patch.hl7SendingApplication;
       if (facility) await this.assertRouteFree(facility, application, id);
     }
-    await this.validateUrls(settings, this.outboundPolicy(connection));
+    // Judged on the settings as they will be: a sandbox connection moved off the sandbox loses its local reach.
+    const outbound = this.outboundPolicy({ ...connection, ...settings });
+    await this.validateUrls(settings, outbound);
     if (patch.fhirBaseUrl && patch.tokenUrl === undefined && !connection.tokenUrl) {
-      settings.tokenUrl = await this.tryDiscovery(patch.fhirBaseUrl, this.outboundPolicy(connection));
+      settings.tokenUrl = await this.tryDiscovery(patch.fhirBaseUrl, outbound);
     }
     return foundOrFail(await this.connections.update(tenantId, id, settings), 'Connection');
   }
@@ -147,6 +152,7 @@ export class ConnectionService {
       const value = settings[field];
       if (typeof value === 'string') settings[field] = await validateConnectionUrl(value, field, outbound);
     }
+    if (typeof settings.mllpHost === 'string') await validateMllpHost(settings.mllpHost, outbound);
   }
 
   /** Best effort: a server without SMART discovery (or unreachable now) leaves tokenUrl unset. */

@@ -1,24 +1,53 @@
 import type { AppConfig } from '@sb/config';
 import { ErrorCode, SbError } from '@sb/core';
-import type { ConnectionEnvironment } from '@sb/db';
+import type { Connection } from '@sb/db';
 import { checkTarget, parseOutboundUrl, type TargetPolicy } from '@sb/net';
+import { isIP } from 'node:net';
 
 export interface OutboundPolicy {
   policy: TargetPolicy;
   allowHttp: boolean;
 }
 
+/** What decides where a connection may point: its environment and every address it names. */
+export type ConnectionReach = Pick<Connection, 'environment' | 'fhirBaseUrl' | 'tokenUrl' | 'athenaBaseUrl' | 'mllpHost' | 'mllpPort'>;
+
+/** The host:port (and scheme) of a URL, or null when it is not one. */
+function originOf(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Where a connection may point. Production deployments refuse private ranges;
- * loopback (and plain http) is for sandbox-environment connections only, unless
- * SB_ALLOW_PRIVATE_TARGETS opens everything for local development.
+ * Whether every address a sandbox connection names is the built-in sandbox (`SB_SANDBOX_URL`'s
+ * scheme, host and port; for MLLP its host and `SB_SANDBOX_MLLP_PORT`). Only such a connection
+ * may reach loopback and private addresses in production mode: the port is pinned by the URL,
+ * so no other service on the gateway's host or network is reachable through it.
  */
-export function outboundPolicyFor(config: AppConfig, environment: ConnectionEnvironment): OutboundPolicy {
-  const open = config.allowPrivateTargets;
-  return {
-    policy: { allowPrivate: open, allowLoopback: open || environment === 'sandbox' },
-    allowHttp: open || environment === 'sandbox',
-  };
+function onlyTheSandbox(config: AppConfig, c: ConnectionReach): boolean {
+  const sandbox = originOf(config.sandboxUrl);
+  const urls = [c.fhirBaseUrl, c.tokenUrl, c.athenaBaseUrl].filter((u): u is string => typeof u === 'string' && u.length > 0);
+  if (!urls.every((u) => sandbox !== null && originOf(u) === sandbox)) return false;
+  if (c.mllpHost === null && c.mllpPort === null) return true;
+  return c.mllpHost === new URL(config.sandboxUrl).hostname && config.sandboxMllpPort !== undefined && c.mllpPort === config.sandboxMllpPort;
+}
+
+/**
+ * Where a connection (or, with `'public'`, anything else a tenant names: webhook and JWKS
+ * URLs) may point. Production deployments allow public https addresses only; a sandbox
+ * connection may also use plain http, and reach loopback and private addresses when it points
+ * at the built-in sandbox and nowhere else. SB_ALLOW_PRIVATE_TARGETS opens everything for local
+ * development (the default outside production mode).
+ */
+export function outboundPolicyFor(config: AppConfig, connection: ConnectionReach | 'public'): OutboundPolicy {
+  if (config.allowPrivateTargets) return { policy: { allowPrivate: true, allowLoopback: true }, allowHttp: true };
+  const sandbox = connection !== 'public' && connection.environment === 'sandbox';
+  const local = sandbox && onlyTheSandbox(config, connection);
+  return { policy: { allowPrivate: local, allowLoopback: local }, allowHttp: sandbox };
 }
 
 /**
@@ -34,6 +63,23 @@ export async function validateConnectionUrl(raw: string, field: string, outbound
     throw invalidField(field, `points at a ${target.addressClass ?? 'disallowed'} address, which this deployment does not allow`);
   }
   return parsed.url.href.replace(/\/+$/, '');
+}
+
+/**
+ * Validates an outbound MLLP host the same way: the addresses it resolves to now must be ones
+ * the connection may reach (the dispatcher and the connection test check again at connect time).
+ */
+export async function validateMllpHost(host: string, outbound: OutboundPolicy): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(`http://${isIP(host) === 6 ? `[${host}]` : host}`);
+  } catch {
+    throw invalidField('mllpHost', 'not a host name or IP address');
+  }
+  const target = await checkTarget(url, outbound.policy);
+  if (!target.ok && target.reason === 'target_not_allowed') {
+    throw invalidField('mllpHost', `points at a ${target.addressClass ?? 'disallowed'} address, which this deployment does not allow`);
+  }
 }
 
 export const invalidField = (path: string, message: string): SbError =>

@@ -87,7 +87,7 @@ export class Hl7OutboundDispatcher implements OnModuleDestroy {
     const options: MllpClientOptions = {
       host: connection.mllpHost ?? '',
       port: connection.mllpPort ?? 0,
-      policy: outboundPolicyFor(this.config, connection.environment).policy,
+      policy: outboundPolicyFor(this.config, connection).policy,
     };
     if (!connection.mllpTls) return options;
     // The pool keys sockets by a hash of this material: a new secret version gets a new socket, a re-reveal of the same one keeps it.

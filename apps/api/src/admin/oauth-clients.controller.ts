@@ -1,6 +1,8 @@
-import { Controller, Delete, Get, Post } from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentActor, RequireScope } from '@sb/auth';
+import { APP_CONFIG, type AppConfig } from '@sb/config';
+import { outboundPolicyFor, validateConnectionUrl } from '@sb/connections';
 import type { Actor } from '@sb/core';
 import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import { createOAuthClientSchema, OAuthClientService, type CreateOAuthClientInput } from '@sb/tenancy';
@@ -12,7 +14,10 @@ import { itemsOf, oauthClientSchema, oauthClientWithSecretSchema } from './respo
 @ApiBearerAuth()
 @Controller('v1/oauth-clients')
 export class OAuthClientsController {
-  constructor(private readonly clients: OAuthClientService) {}
+  constructor(
+    private readonly clients: OAuthClientService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @RequireScope({ admin: 'admin:oauth-clients' })
@@ -20,7 +25,9 @@ export class OAuthClientsController {
   @DocumentBody(createOAuthClientSchema)
   @DocumentResponse(oauthClientWithSecretSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createOAuthClientSchema) body: CreateOAuthClientInput) {
-    const { client, clientSecret } = await this.clients.create(actor, tenantOf(actor), body);
+    // The gateway fetches the JWKS URL: where it may point is checked now too (and again at every fetch).
+    const jwksUrl = body.jwksUrl === undefined ? undefined : await validateConnectionUrl(body.jwksUrl, 'jwksUrl', outboundPolicyFor(this.config, 'public'));
+    const { client, clientSecret } = await this.clients.create(actor, tenantOf(actor), { ...body, jwksUrl });
     return { ...oauthClientView(client), ...(clientSecret ? { clientSecret } : {}) };
   }
 

@@ -192,3 +192,11 @@ export type UsageAdjustment = UsageAdjustmentPage['data'][number];
 export type UsageAlertRule = ResponseOf<'/v1/usage/alerts'>['data'][number];
 export type AlertMetric = UsageAlertRule['metric'];
 export type NewUsageAlertRule = BodyOf<'/v1/usage/alerts', 'post'>;
+
+// ---- Connection health alerts ------------------------------------------------------------
+
+/** A tenant's rule: which connections, which arrivals (`degraded`, `down`, `healthy`), quiet hours. */
+export type HealthAlertRule = ResponseOf<'/v1/health-alert-rules'>['items'][number];
+export type NewHealthAlertRule = BodyOf<'/v1/health-alert-rules', 'post'>;
+/** One transition a rule matched: sent as `connection.health_alert`, or suppressed in quiet hours. */
+export type HealthAlertFiring = ResponseOf<'/v1/health-alert-rules/{id}/firings'>['items'][number];

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sha256Hex } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, foundOrFail, notFound, SbError, type FieldIssue } from '@sb/core';
+import { outboundPolicyFor, validateConnectionUrl } from '@sb/connections';
 import { SmartAppRepository, type SmartApp, type SmartAppPatch } from '@sb/db';
 import { generateSmartClientId, generateSmartClientSecret } from './smart-app-credentials';
 import { httpsRequiredReason, type CreateSmartAppInput, type UpdateSmartAppInput } from './smart-app.schemas';
@@ -31,6 +32,7 @@ export class SmartAppsService {
 
   async create(tenantId: string, input: CreateSmartAppInput): Promise<SmartAppWithSecret> {
     this.assertDeploymentUrls(input);
+    await this.assertJwksReachable(input.jwksUrl);
     // Confidential without keys = symmetric: a client secret, returned this once.
     const clientSecret = input.confidential && input.jwksUrl === undefined ? generateSmartClientSecret() : null;
     const app = await this.apps.create(tenantId, {
@@ -62,6 +64,7 @@ export class SmartAppsService {
       if (type === 'confidential-symmetric') throw invalid([{ path: 'jwksUrl', message: 'this app authenticates with a client secret; register a new app to use keys' }]);
     }
     this.assertDeploymentUrls(input);
+    await this.assertJwksReachable(input.jwksUrl);
     const patch: SmartAppPatch = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.launchUrl !== undefined) patch.launchUrl = input.launchUrl;
@@ -82,6 +85,11 @@ export class SmartAppsService {
 
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.apps.delete(tenantId, id))) throw notFound(APP);
+  }
+
+  /** The gateway fetches the JWKS URL: the addresses it resolves to now must be ones it may reach (checked again at every fetch). */
+  private async assertJwksReachable(jwksUrl: string | undefined): Promise<void> {
+    if (jwksUrl !== undefined) await validateConnectionUrl(jwksUrl, 'jwksUrl', outboundPolicyFor(this.config, 'public'));
   }
 
   /** What depends on the deployment: https in production mode (loopback hosts excepted, not for the JWKS URL the gateway fetches). */

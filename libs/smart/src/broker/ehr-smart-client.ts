@@ -82,7 +82,7 @@ export class EhrSmartClient {
   }
 
   private async call(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: unknown }> {
-    const outbound = outboundPolicyFor(this.config, this.connection.environment);
+    const outbound = outboundPolicyFor(this.config, this.connection);
     let res: Response;
     try {
       res = await guardedFetch(url, init, outbound.policy, { allowHttp: outbound.allowHttp, timeoutMs: EHR_TIMEOUT_MS, maxBodyBytes: MAX_BODY_BYTES });

@@ -72,7 +72,7 @@ export class WebhookDeliverer implements OnModuleDestroy {
     const sentAt = now();
     const headers = webhookHeaders({ id: work.event.id, timestampSeconds: Math.floor(sentAt.getTime() / 1_000), body, secrets: this.secretsOf(work, sentAt) });
     // Receivers are production targets: public https only, unless SB_ALLOW_PRIVATE_TARGETS opens everything (local development).
-    const outbound = outboundPolicyFor(this.config, 'production');
+    const outbound = outboundPolicyFor(this.config, 'public');
     const result = await this.poster.post(work.endpoint.url, headers, body, {
       policy: outbound.policy,
       allowHttp: outbound.allowHttp,
