@@ -21,7 +21,14 @@ describe('toSbError', () => {
     const unreachable = Object.assign(new Error("Can't reach database server at 127.0.0.1:5432 for patient Jane"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
     const shuttingDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     const init = Object.assign(new Error('db down'), { name: 'PrismaClientInitializationError' });
-    for (const cause of [unreachable, shuttingDown, init]) {
+    // What Prisma 7 threw in the fault suite while Postgres was in crash recovery: a Postgres error without a Prisma code of its own.
+    const recovering = Object.assign(new Error('Database error. Code: `57P03`. Message: `the database system is not yet accepting connections`'), {
+      name: 'PrismaClientKnownRequestError',
+      code: 'P2039',
+      meta: { driverAdapterError: { cause: { kind: 'postgres', originalCode: '57P03', originalMessage: 'the database system is not yet accepting connections' } } },
+    });
+    const connectionFailure = Object.assign(new Error('Raw query failed'), { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '08006' } } } });
+    for (const cause of [unreachable, shuttingDown, init, recovering, connectionFailure]) {
       const { error, errorId } = toSbError(cause);
       const problem = toProblem(error, errorId);
       expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable', retryAfterSeconds: 5 });
@@ -29,6 +36,8 @@ describe('toSbError', () => {
     }
     // A constraint violation is still the caller's or the code's problem, not an outage.
     expect(toSbError(Object.assign(new Error('unique'), { name: 'PrismaClientKnownRequestError', code: 'P2002' })).error.code).toBe(ErrorCode.Internal);
+    const badQuery = { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '42P01' } } } };
+    expect(toSbError(Object.assign(new Error('relation does not exist'), badQuery)).error.code).toBe(ErrorCode.Internal);
   });
 
   it('keeps SbError codes, issues and details', () => {

@@ -25,15 +25,24 @@ interface BodyParserError {
 /**
  * Codes of a database (or Redis) that cannot be reached or went away: Prisma's P1001 unreachable,
  * P1002/P1008 timed out, P1017 connection closed, P2024 pool timeout; Postgres's 57P01–57P03
- * (shutting down, crash recovery, starting); the socket's own refusals.
+ * (shutting down, crash recovery, starting) and class 08 (connection exceptions); the socket's
+ * own refusals.
  */
 const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET']);
+const CONNECTION_EXCEPTION_CLASS = /^08[0-9A-Z]{3}$/;
 /** Seconds a client is told to wait when the database is out. */
 const UNAVAILABLE_RETRY_SECONDS = 5;
 
+const unavailableCode = (code: unknown): boolean => typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || CONNECTION_EXCEPTION_CLASS.test(code));
+
+/**
+ * Whether the error says the database is out. Prisma reports a Postgres error it has no code
+ * of its own for (a query refused during crash recovery: `57P03`) as P2039 or P2010, with the
+ * SQLSTATE in `meta.driverAdapterError.cause.originalCode`.
+ */
 function storeUnavailable(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown } | null;
-  return e?.name === 'PrismaClientInitializationError' || (typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code));
+  const e = error as { name?: unknown; code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null;
+  return e?.name === 'PrismaClientInitializationError' || unavailableCode(e?.code) || unavailableCode(e?.meta?.driverAdapterError?.cause?.originalCode);
 }
 
 /** Classifies any thrown value as an SbError; unknown errors become internal errors with an id. */

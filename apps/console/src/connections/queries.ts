@@ -30,6 +30,38 @@ export function useConnection(id: string) {
   return useQuery({ queryKey: connectionKeys.detail(id), queryFn: ({ signal }) => api.get('/v1/connections/{id}', { params: { id }, signal }) });
 }
 
+/** The monitor's state of a connection and its transitions (newest first, at most 100): read by the detail page and re-read by the Health card. */
+export const ConnectionHealthFieldsFragment = gql(`
+  fragment ConnectionHealthFields on Connection {
+    health {
+      status
+      statusSince
+      lastCheckAt
+      lastCheckError
+      errorRate
+      recentCalls
+      expiresSoon {
+        kind
+        name
+        at
+      }
+      lastTestedAt
+      lastSuccessAt
+      lastErrorAt
+      lastErrorCode
+      tokenExpiresAt
+    }
+    healthChanges {
+      from
+      to
+      reason
+      errorCode
+      eventId
+      at
+    }
+  }
+`);
+
 /**
  * The connection detail page's data in one GraphQL request: the connection, its secrets
  * (metadata only: never a value) and its signing keys. Typed by codegen (src/api/gql).
@@ -67,32 +99,7 @@ export const ConnectionDetailDocument = gql(`
       smartClientId
       smartClientSecretName
       dialect
-      health {
-        status
-        statusSince
-        lastCheckAt
-        lastCheckError
-        errorRate
-        recentCalls
-        expiresSoon {
-          kind
-          name
-          at
-        }
-        lastTestedAt
-        lastSuccessAt
-        lastErrorAt
-        lastErrorCode
-        tokenExpiresAt
-      }
-      healthChanges {
-        from
-        to
-        reason
-        errorCode
-        eventId
-        at
-      }
+      ...ConnectionHealthFields
       createdAt
       updatedAt
       secrets {
@@ -135,32 +142,7 @@ export const ConnectionHealthDocument = gql(`
   query ConnectionHealth($id: ID!) {
     connection(id: $id) {
       id
-      health {
-        status
-        statusSince
-        lastCheckAt
-        lastCheckError
-        errorRate
-        recentCalls
-        expiresSoon {
-          kind
-          name
-          at
-        }
-        lastTestedAt
-        lastSuccessAt
-        lastErrorAt
-        lastErrorCode
-        tokenExpiresAt
-      }
-      healthChanges {
-        from
-        to
-        reason
-        errorCode
-        eventId
-        at
-      }
+      ...ConnectionHealthFields
     }
   }
 `);

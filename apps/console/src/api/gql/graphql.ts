@@ -43,12 +43,14 @@ export type KeyStatus =
   | 'retired'
   | 'retiring';
 
+export type ConnectionHealthFieldsFragment = { health: { status: ConnectionHealthStatus, statusSince: string | null, lastCheckAt: string | null, lastCheckError: string | null, errorRate: number, recentCalls: number, lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null, expiresSoon: Array<{ kind: string, name: string, at: string }> }, healthChanges: Array<{ from: ConnectionHealthStatus, to: ConnectionHealthStatus, reason: string, errorCode: string | null, eventId: string | null, at: string }> };
+
 export type ConnectionDetailQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ConnectionDetailQuery = { connection: { id: string, tenantId: string, name: string, vendor: ConnectionVendor, environment: ConnectionEnvironment, status: ConnectionStatus, fhirBaseUrl: string | null, tokenUrl: string | null, athenaPracticeId: string | null, athenaBaseUrl: string | null, departmentIds: Array<string>, changePollSeconds: number | null, changeReplayMinutes: number | null, mllpHost: string | null, mllpPort: number | null, mllpTls: boolean, hl7SendingFacility: string | null, hl7SendingApplication: string | null, hl7AckMode: Hl7AckMode, clientId: string | null, scopes: Array<string>, authAlg: string | null, clientSecretName: string | null, smartClientId: string | null, smartClientSecretName: string | null, dialect: Record<string, unknown>, createdAt: string, updatedAt: string, athenaEndpoints: { baseUrl: string, tokenUrl: string } | null, health: { status: ConnectionHealthStatus, statusSince: string | null, lastCheckAt: string | null, lastCheckError: string | null, errorRate: number, recentCalls: number, lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null, expiresSoon: Array<{ kind: string, name: string, at: string }> }, healthChanges: Array<{ from: ConnectionHealthStatus, to: ConnectionHealthStatus, reason: string, errorCode: string | null, eventId: string | null, at: string }>, secrets: Array<{ name: string, version: number, fingerprint: string, createdAt: string, lastUsedAt: string | null }>, keys: Array<{ kid: string, alg: string, status: KeyStatus, createdAt: string, retiredAt: string | null, jwksUrl: string }> } };
+export type ConnectionDetailQuery = { connection: { id: string, tenantId: string, name: string, vendor: ConnectionVendor, environment: ConnectionEnvironment, status: ConnectionStatus, fhirBaseUrl: string | null, tokenUrl: string | null, athenaPracticeId: string | null, athenaBaseUrl: string | null, departmentIds: Array<string>, changePollSeconds: number | null, changeReplayMinutes: number | null, mllpHost: string | null, mllpPort: number | null, mllpTls: boolean, hl7SendingFacility: string | null, hl7SendingApplication: string | null, hl7AckMode: Hl7AckMode, clientId: string | null, scopes: Array<string>, authAlg: string | null, clientSecretName: string | null, smartClientId: string | null, smartClientSecretName: string | null, dialect: Record<string, unknown>, createdAt: string, updatedAt: string, athenaEndpoints: { baseUrl: string, tokenUrl: string } | null, secrets: Array<{ name: string, version: number, fingerprint: string, createdAt: string, lastUsedAt: string | null }>, keys: Array<{ kid: string, alg: string, status: KeyStatus, createdAt: string, retiredAt: string | null, jwksUrl: string }>, health: { status: ConnectionHealthStatus, statusSince: string | null, lastCheckAt: string | null, lastCheckError: string | null, errorRate: number, recentCalls: number, lastTestedAt: string | null, lastSuccessAt: string | null, lastErrorAt: string | null, lastErrorCode: string | null, tokenExpiresAt: string | null, expiresSoon: Array<{ kind: string, name: string, at: string }> }, healthChanges: Array<{ from: ConnectionHealthStatus, to: ConnectionHealthStatus, reason: string, errorCode: string | null, eventId: string | null, at: string }> } };
 
 export type ConnectionHealthQueryVariables = Exact<{
   id: string | number;
@@ -75,7 +77,36 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const ConnectionHealthFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ConnectionHealthFields on Connection {
+  health {
+    status
+    statusSince
+    lastCheckAt
+    lastCheckError
+    errorRate
+    recentCalls
+    expiresSoon {
+      kind
+      name
+      at
+    }
+    lastTestedAt
+    lastSuccessAt
+    lastErrorAt
+    lastErrorCode
+    tokenExpiresAt
+  }
+  healthChanges {
+    from
+    to
+    reason
+    errorCode
+    eventId
+    at
+  }
+}
+    `, {"fragmentName":"ConnectionHealthFields"}) as unknown as TypedDocumentString<ConnectionHealthFieldsFragment, unknown>;
 export const ConnectionDetailDocument = new TypedDocumentString(`
     query ConnectionDetail($id: ID!) {
   connection(id: $id) {
@@ -109,32 +140,7 @@ export const ConnectionDetailDocument = new TypedDocumentString(`
     smartClientId
     smartClientSecretName
     dialect
-    health {
-      status
-      statusSince
-      lastCheckAt
-      lastCheckError
-      errorRate
-      recentCalls
-      expiresSoon {
-        kind
-        name
-        at
-      }
-      lastTestedAt
-      lastSuccessAt
-      lastErrorAt
-      lastErrorCode
-      tokenExpiresAt
-    }
-    healthChanges {
-      from
-      to
-      reason
-      errorCode
-      eventId
-      at
-    }
+    ...ConnectionHealthFields
     createdAt
     updatedAt
     secrets {
@@ -154,37 +160,66 @@ export const ConnectionDetailDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<ConnectionDetailQuery, ConnectionDetailQueryVariables>;
+    fragment ConnectionHealthFields on Connection {
+  health {
+    status
+    statusSince
+    lastCheckAt
+    lastCheckError
+    errorRate
+    recentCalls
+    expiresSoon {
+      kind
+      name
+      at
+    }
+    lastTestedAt
+    lastSuccessAt
+    lastErrorAt
+    lastErrorCode
+    tokenExpiresAt
+  }
+  healthChanges {
+    from
+    to
+    reason
+    errorCode
+    eventId
+    at
+  }
+}`) as unknown as TypedDocumentString<ConnectionDetailQuery, ConnectionDetailQueryVariables>;
 export const ConnectionHealthDocument = new TypedDocumentString(`
     query ConnectionHealth($id: ID!) {
   connection(id: $id) {
     id
-    health {
-      status
-      statusSince
-      lastCheckAt
-      lastCheckError
-      errorRate
-      recentCalls
-      expiresSoon {
-        kind
-        name
-        at
-      }
-      lastTestedAt
-      lastSuccessAt
-      lastErrorAt
-      lastErrorCode
-      tokenExpiresAt
-    }
-    healthChanges {
-      from
-      to
-      reason
-      errorCode
-      eventId
-      at
-    }
+    ...ConnectionHealthFields
   }
 }
-    `) as unknown as TypedDocumentString<ConnectionHealthQuery, ConnectionHealthQueryVariables>;
+    fragment ConnectionHealthFields on Connection {
+  health {
+    status
+    statusSince
+    lastCheckAt
+    lastCheckError
+    errorRate
+    recentCalls
+    expiresSoon {
+      kind
+      name
+      at
+    }
+    lastTestedAt
+    lastSuccessAt
+    lastErrorAt
+    lastErrorCode
+    tokenExpiresAt
+  }
+  healthChanges {
+    from
+    to
+    reason
+    errorCode
+    eventId
+    at
+  }
+}`) as unknown as TypedDocumentString<ConnectionHealthQuery, ConnectionHealthQueryVariables>;
