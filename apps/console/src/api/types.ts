@@ -77,13 +77,16 @@ export type ConnectionKey = ResponseOf<'/v1/connections/{id}/keys', 'post'>;
 /**
  * What the detail page's GraphQL read has of a connection (and what its panels need): the
  * REST view without the Bulk Data settings, which the GraphQL schema does not carry, and
- * without the hl7v2 MLLP certificate and feed-watch settings, which the page does not read
- * (yet). GraphQL carries an expiring credential's kind as a string (its values hold hyphens,
+ * without the hl7v2 MLLP certificate settings, which the page does not read (yet). GraphQL carries an expiring credential's kind as a string (its values hold hyphens,
  * which GraphQL enums cannot).
  */
 export type ConnectionFields = Omit<Connection, 'bulkGroupIds' | 'bulkGroupWindowHours' | 'mllpClientCertSecretName' | 'mllpCaSecretName' | 'mllpPinnedCertSha256' | 'hl7Silence' | 'health'> & {
   health: Omit<Connection['health'], 'expiresSoon'> & { expiresSoon: { kind: string; name: string; at: string }[] };
+  /** GraphQL carries the feed watch as a JSON object (see connections/feed-watch.tsx, which reads it). */
+  hl7Silence?: Record<string, unknown> | null;
 };
+/** An hl7v2 feed watch, as the REST API shapes it. */
+export type Hl7Silence = NonNullable<Connection['hl7Silence']>;
 
 // ---- Bulk Data export (FHIR routes) --------------------------------------------------------
 

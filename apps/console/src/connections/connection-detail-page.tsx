@@ -10,6 +10,7 @@ import { ErrorState, LoadingState } from '../ui/states';
 import { formatDateTime } from '../ui/time';
 import { EnvironmentBadge, HealthSummary, StatusBadge } from './badges';
 import { ClientSecretPanel } from './client-secret-panel';
+import { FeedWatch } from './feed-watch';
 import { HealthCard } from './health-card';
 import { assertionAlgOf, useConnectionOverview, useGenerateKey, useLastTestReport, useRunTest, useSetStatus } from './queries';
 import { SigningKeysPanel } from './signing-keys-panel';
@@ -221,6 +222,12 @@ export default function ConnectionDetailPage() {
       <Section title="Settings">
         <Settings connection={c} />
       </Section>
+
+      {c.vendor === 'hl7v2' && (
+        <Section title="Feed watch">
+          <FeedWatch connection={c} canEdit={canEdit} />
+        </Section>
+      )}
 
       {usesSigningKeys(c) && (
         <Section title="Signing keys (JWKS)">

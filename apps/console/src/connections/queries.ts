@@ -92,6 +92,7 @@ export const ConnectionDetailDocument = gql(`
       hl7SendingFacility
       hl7SendingApplication
       hl7AckMode
+      hl7Silence
       clientId
       scopes
       authAlg
@@ -242,7 +243,7 @@ export function useCreateConnection() {
 export function useUpdateConnection(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (patch: Pick<BodyOf<'/v1/connections/{id}', 'patch'>, 'name' | 'fhirBaseUrl' | 'tokenUrl' | 'clientId' | 'scopes' | 'mllpHost' | 'mllpPort' | 'mllpTls'>) =>
+    mutationFn: (patch: Pick<BodyOf<'/v1/connections/{id}', 'patch'>, 'name' | 'fhirBaseUrl' | 'tokenUrl' | 'clientId' | 'scopes' | 'mllpHost' | 'mllpPort' | 'mllpTls' | 'hl7Silence'>) =>
       api.patch('/v1/connections/{id}', { params: { id }, body: patch }),
     onSuccess: (connection) => {
       client.setQueryData(connectionKeys.detail(id), connection);
