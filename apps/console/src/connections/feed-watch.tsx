@@ -1,13 +1,12 @@
-import { Button, Group, Modal, NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, Stack, Switch, Text } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { ConnectionFields, Hl7Silence } from '../api/types';
 import { ErrorState } from '../ui/states';
+import { browserTimeZone, WallClockHoursFields, wallClockHoursValid, type WallClockHoursValue } from '../ui/wall-clock-hours-fields';
 import { useUpdateConnection } from './queries';
 
-const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const MIN_MINUTES = 5;
 const MAX_MINUTES = 10_080;
-const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** The watch as GraphQL carried it (a JSON object), when it has the API's shape. */
 export function feedWatchOf(c: Pick<ConnectionFields, 'hl7Silence'>): Hl7Silence | null {
@@ -26,16 +25,14 @@ function FeedWatchForm({ current, pending, error, onSave, onCancel }: { current:
   const [watched, setWatched] = useState(current !== null);
   const [minutes, setMinutes] = useState<number | string>(current?.minutes ?? 30);
   const [limited, setLimited] = useState(current?.hours != null);
-  const [from, setFrom] = useState(current?.hours?.from ?? '07:00');
-  const [until, setUntil] = useState(current?.hours?.to ?? '19:00');
-  const [timezone, setTimezone] = useState(current?.hours?.timezone ?? browserZone());
+  const [hours, setHours] = useState<WallClockHoursValue>(current?.hours ?? { from: '07:00', to: '19:00', timezone: browserTimeZone() });
   const minutesOk = typeof minutes === 'number' && Number.isInteger(minutes) && minutes >= MIN_MINUTES && minutes <= MAX_MINUTES;
-  const hoursOk = !limited || (HH_MM.test(from) && HH_MM.test(until) && from !== until && timezone.trim() !== '');
+  const hoursOk = !limited || wallClockHoursValid(hours);
   const valid = !watched || (minutesOk && hoursOk);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!valid) return;
-    onSave(watched ? { minutes: minutes as number, hours: limited ? { from, to: until, timezone: timezone.trim() } : null } : null);
+    onSave(watched ? { minutes: minutes as number, hours: limited ? { ...hours, timezone: hours.timezone.trim() } : null } : null);
   };
   return (
     <form onSubmit={submit} noValidate>
@@ -54,13 +51,7 @@ function FeedWatchForm({ current, pending, error, onSave, onCancel }: { current:
               error={minutesOk ? undefined : `A whole number from ${MIN_MINUTES} to ${MAX_MINUTES}`}
             />
             <Switch label="Only during these hours" checked={limited} onChange={(e) => setLimited(e.currentTarget.checked)} />
-            {limited && (
-              <Group grow align="flex-start">
-                <TextInput label="From" description="HH:MM" value={from} onChange={(e) => setFrom(e.currentTarget.value)} error={HH_MM.test(from) ? undefined : 'HH:MM'} />
-                <TextInput label="Until" description="HH:MM" value={until} onChange={(e) => setUntil(e.currentTarget.value)} error={!HH_MM.test(until) ? 'HH:MM' : until === from ? 'Must differ from From' : undefined} />
-                <TextInput label="Time zone" description="IANA, e.g. America/Chicago" value={timezone} onChange={(e) => setTimezone(e.currentTarget.value)} />
-              </Group>
-            )}
+            {limited && <WallClockHoursFields value={hours} onChange={setHours} />}
           </>
         )}
         {Boolean(error) && <ErrorState title="Could not save the feed watch" error={error} />}

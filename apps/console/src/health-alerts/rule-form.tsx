@@ -2,6 +2,7 @@ import { Button, Checkbox, Group, MultiSelect, Stack, Switch, TextInput } from '
 import { useState, type FormEvent } from 'react';
 import type { NewHealthAlertRule } from '../api/types';
 import { ErrorState } from '../ui/states';
+import { browserTimeZone, WallClockHoursFields, wallClockHoursValid, type WallClockHoursValue } from '../ui/wall-clock-hours-fields';
 
 export const ALERT_STATUSES = [
   { value: 'down', label: 'Down' },
@@ -10,8 +11,6 @@ export const ALERT_STATUSES = [
 ] as const;
 type AlertStatus = (typeof ALERT_STATUSES)[number]['value'];
 
-const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** The rule form: a name, which connections (none picked: all, later ones too), which arrivals alert, optional quiet hours. */
 export function HealthAlertRuleForm({
@@ -31,16 +30,14 @@ export function HealthAlertRuleForm({
   const [connectionIds, setConnectionIds] = useState<string[]>([]);
   const [to, setTo] = useState<AlertStatus[]>(['down', 'healthy']);
   const [quiet, setQuiet] = useState(false);
-  const [from, setFrom] = useState('22:00');
-  const [until, setUntil] = useState('07:00');
-  const [timezone, setTimezone] = useState(browserZone);
-  const quietValid = !quiet || (HH_MM.test(from) && HH_MM.test(until) && from !== until && timezone.trim() !== '');
+  const [hours, setHours] = useState<WallClockHoursValue>(() => ({ from: '22:00', to: '07:00', timezone: browserTimeZone() }));
+  const quietValid = !quiet || wallClockHoursValid(hours);
   const complete = name.trim() !== '' && to.length > 0 && quietValid;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!complete) return;
     const statuses = ALERT_STATUSES.map((s) => s.value).filter((s) => to.includes(s));
-    onSubmit({ name: name.trim(), connectionIds, to: statuses, ...(quiet ? { quietHours: { from, to: until, timezone: timezone.trim() } } : {}) });
+    onSubmit({ name: name.trim(), connectionIds, to: statuses, ...(quiet ? { quietHours: { ...hours, timezone: hours.timezone.trim() } } : {}) });
   };
   return (
     <form onSubmit={submit} noValidate>
@@ -63,13 +60,7 @@ export function HealthAlertRuleForm({
           </Stack>
         </Checkbox.Group>
         <Switch label="Quiet hours (record, but send nothing)" checked={quiet} onChange={(e) => setQuiet(e.currentTarget.checked)} />
-        {quiet && (
-          <Group grow align="flex-start">
-            <TextInput label="From" description="HH:MM" value={from} onChange={(e) => setFrom(e.currentTarget.value)} error={HH_MM.test(from) ? undefined : 'HH:MM'} />
-            <TextInput label="Until" description="HH:MM" value={until} onChange={(e) => setUntil(e.currentTarget.value)} error={!HH_MM.test(until) ? 'HH:MM' : until === from ? 'Must differ from From' : undefined} />
-            <TextInput label="Time zone" description="IANA, e.g. America/New_York" value={timezone} onChange={(e) => setTimezone(e.currentTarget.value)} />
-          </Group>
-        )}
+        {quiet && <WallClockHoursFields value={hours} onChange={setHours} />}
         {Boolean(error) && <ErrorState title="Could not create the alert" error={error} />}
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>
