@@ -73,10 +73,17 @@ export async function startE2eStack(
   // Benchmarks measure the apps without the cost of exporting every span.
   if (options.exportSpans === false) delete (env as Record<string, string | undefined>).OTEL_EXPORTER_OTLP_ENDPOINT;
   const running: RunningApp[] = apps.map((app) => startBuiltApp(app, env, options.nodeArgs));
-  const api = running.find((r) => r.name === 'api');
-  if (api) await waitForOk(`${base}/health`, api, 60_000);
-  const sandbox = running.find((r) => r.name === 'sandbox');
-  if (sandbox) await waitForOk(`${sandboxUrl}/_sandbox/health`, sandbox, 60_000);
+  try {
+    const api = running.find((r) => r.name === 'api');
+    if (api) await waitForOk(`${base}/health`, api, 60_000);
+    const sandbox = running.find((r) => r.name === 'sandbox');
+    if (sandbox) await waitForOk(`${sandboxUrl}/_sandbox/health`, sandbox, 60_000);
+  } catch (error) {
+    // A stack that did not come up leaves nothing running behind the failed suite.
+    await Promise.all(running.map((r) => r.stop()));
+    await sink.close();
+    throw error;
+  }
 
   const call: E2eStack['call'] = async (method, path, token, body, headers = {}) => {
     const send = () =>
