@@ -66,7 +66,9 @@ export class IdempotentCreates {
         this.records.complete(tx, req.tenantId, req.connectionId, key, { status: 201, body: { id: result.id, resource: result.resource }, location: null }),
       );
     } catch (e) {
-      await this.records.release(req.tenantId, req.connectionId, key);
+      // Released so the client can retry with the key. When the database is what failed, releasing fails
+      // too: the client gets the original error, and the claim is taken over once stale (IDEMPOTENCY_CLAIM_STALE_MS).
+      await this.records.release(req.tenantId, req.connectionId, key).catch(() => undefined);
       throw e;
     }
   }

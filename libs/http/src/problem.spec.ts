@@ -28,7 +28,11 @@ describe('toSbError', () => {
       meta: { driverAdapterError: { cause: { kind: 'postgres', originalCode: '57P03', originalMessage: 'the database system is not yet accepting connections' } } },
     });
     const connectionFailure = Object.assign(new Error('Raw query failed'), { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '08006' } } } });
-    for (const cause of [unreachable, shuttingDown, init, recovering, connectionFailure]) {
+    const adapterError = Object.assign(new Error('DatabaseNotReachable'), { name: 'DriverAdapterError', cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 } });
+    const closedTransaction = Object.assign(new Error('Transaction already closed'), { name: 'PrismaClientKnownRequestError', code: 'P1018' });
+    const pgTerminated = new Error('Connection terminated unexpectedly');
+    const rethrown = new Error('could not record the call', { cause: unreachable });
+    for (const cause of [unreachable, shuttingDown, init, recovering, connectionFailure, adapterError, closedTransaction, pgTerminated, rethrown]) {
       const { error, errorId } = toSbError(cause);
       const problem = toProblem(error, errorId);
       expect(problem).toMatchObject({ status: 503, code: 'dependency_unavailable', retryAfterSeconds: 5 });
@@ -38,6 +42,8 @@ describe('toSbError', () => {
     expect(toSbError(Object.assign(new Error('unique'), { name: 'PrismaClientKnownRequestError', code: 'P2002' })).error.code).toBe(ErrorCode.Internal);
     const badQuery = { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '42P01' } } } };
     expect(toSbError(Object.assign(new Error('relation does not exist'), badQuery)).error.code).toBe(ErrorCode.Internal);
+    expect(toSbError(Object.assign(new Error('x'), { name: 'DriverAdapterError', cause: { kind: 'UniqueConstraintViolation' } })).error.code).toBe(ErrorCode.Internal);
+    expect(toSbError(new Error('Connection to the vendor terminated')).error.code).toBe(ErrorCode.Internal);
   });
 
   it('keeps SbError codes, issues and details', () => {

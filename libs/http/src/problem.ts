@@ -24,25 +24,49 @@ interface BodyParserError {
 
 /**
  * Codes of a database (or Redis) that cannot be reached or went away: Prisma's P1001 unreachable,
- * P1002/P1008 timed out, P1017 connection closed, P2024 pool timeout; Postgres's 57P01–57P03
- * (shutting down, crash recovery, starting) and class 08 (connection exceptions); the socket's
- * own refusals.
+ * P1002/P1008 timed out, P1017 connection closed, P1018 transaction closed with its connection,
+ * P2024 pool timeout, P2028 a transaction that could not start or finish, P2037 too many
+ * connections; Postgres's 57P01–57P03 (shutting down, crash recovery, starting) and class 08
+ * (connection exceptions); the socket's own refusals.
  */
-const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET']);
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P1018', 'P2024', 'P2028', 'P2037', '57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET']);
 const CONNECTION_EXCEPTION_CLASS = /^08[0-9A-Z]{3}$/;
+/** What a Prisma driver adapter calls a lost or unreachable database. */
+const UNAVAILABLE_ADAPTER_KINDS: ReadonlySet<string> = new Set(['DatabaseNotReachable', 'SocketTimeout', 'ConnectionClosed', 'TransactionAlreadyClosed', 'TooManyConnections']);
+/** node-postgres's own errors for a connection that died or never came (they carry no code). */
+const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
 /** Seconds a client is told to wait when the database is out. */
 const UNAVAILABLE_RETRY_SECONDS = 5;
 
 const unavailableCode = (code: unknown): boolean => typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || CONNECTION_EXCEPTION_CLASS.test(code));
 
+interface StoreError {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: { cause?: AdapterCause } };
+}
+interface AdapterCause {
+  kind?: unknown;
+  originalCode?: unknown;
+}
+
 /**
- * Whether the error says the database is out. Prisma reports a Postgres error it has no code
- * of its own for (a query refused during crash recovery: `57P03`) as P2039 or P2010, with the
- * SQLSTATE in `meta.driverAdapterError.cause.originalCode`.
+ * Whether the error says the database is out. Prisma reports a Postgres error it has no code of
+ * its own for (a query refused during crash recovery: `57P03`) as P2039 or P2010 with the
+ * driver adapter's error in `meta`; a driver adapter error can also arrive as itself (its
+ * `cause` says what happened), and node-postgres's connection errors as plain errors. Causes
+ * are followed a few levels (an error rethrown with the original as its cause).
  */
-function storeUnavailable(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null;
-  return e?.name === 'PrismaClientInitializationError' || unavailableCode(e?.code) || unavailableCode(e?.meta?.driverAdapterError?.cause?.originalCode);
+function storeUnavailable(error: unknown, depth = 0): boolean {
+  const e = error as StoreError | null;
+  if (!e || typeof e !== 'object' || depth > 3) return false;
+  if (e.name === 'PrismaClientInitializationError' || unavailableCode(e.code)) return true;
+  const adapter = e.meta?.driverAdapterError?.cause ?? (e.name === 'DriverAdapterError' ? (e.cause as AdapterCause | undefined) : undefined);
+  if (adapter && (unavailableCode(adapter.originalCode) || (typeof adapter.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(adapter.kind)))) return true;
+  if (e.code === undefined && typeof e.message === 'string' && PG_CONNECTION_LOST.test(e.message)) return true;
+  return storeUnavailable(e.cause, depth + 1);
 }
 
 /** Classifies any thrown value as an SbError; unknown errors become internal errors with an id. */
