@@ -142,9 +142,8 @@ export class InboundHandler implements MllpFrameHandler {
     } catch (e) {
       return this.notStored(header, enhanced, e);
     }
-    const transport = transportProblem(settings, peer);
-    if (!transport) this.notePeerCertificate(route, peer);
-    const problem = transport ?? validateMessage(frame, header);
+    const problem = transportProblem(settings, peer) ?? validateMessage(frame, header);
+    if (!problem && settings.pinnedCertSha256 !== null) this.notePeerCertificate(route, peer);
     if (problem) {
       const code = refusalCode(problem, enhanced);
       const ack = refusalAck(header, code, problem);
@@ -266,7 +265,7 @@ export class InboundHandler implements MllpFrameHandler {
     return settings;
   }
 
-  /** The client certificate the connection's messages came over, watched for expiry (written once per certificate, never awaited). */
+  /** The pinned client certificate an accepted message came over, watched for expiry (written once per certificate, never awaited). */
   private notePeerCertificate(route: InboundRoute, peer: MllpPeer | undefined): void {
     if (!peer?.clientCertFingerprint256 || !peer.clientCertNotAfter) return;
     this.peerCertificates

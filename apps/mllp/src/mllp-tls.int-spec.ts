@@ -202,7 +202,8 @@ describe('MLLP over TLS with client certificates (real certificates, real socket
       expect(await stored(pinned, refused)).toMatchObject({ status: 'rejected', ackCode: 'AR', errorCode: '207', ack: ar });
       expect(msa(aa!).slice(1, 3)).toEqual(['AA', fine]);
       c.close();
-      // A refused certificate is not the connection's: what is watched stays the pinned one.
+      // A refused certificate is not the connection's: what is watched stays the pinned one (given time to be written, were it).
+      await new Promise((r) => setTimeout(r, 300));
       expect((await app.get(MllpPeerCertificateRepository).list(pinned.tenantId, pinned.id)).map((p) => p.fingerprint)).toEqual([clientFingerprint]);
     });
 

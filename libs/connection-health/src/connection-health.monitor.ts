@@ -4,7 +4,7 @@ import { ConnectionHealthRepository, ConnectionRepository, Database, type Connec
 import { EventWriter } from '@sb/events';
 import { ProcessingLoop } from '@sb/queue';
 import { HealthAlertEvaluator } from './alerts/health-alert-evaluator';
-import { decideHealth } from './health-status';
+import { decideHealth, type FeedWatchVerdict } from './health-status';
 import { feedIsSilent } from './hl7-feed-silence';
 import { HealthProbe } from './health-probe';
 
@@ -14,6 +14,8 @@ const CLAIM_BATCH = 16;
 const BUCKET_MS = 15 * 60_000;
 const ERROR_PAUSE_MS = 5_000;
 const DAY_MS = 86_400_000;
+/** A feed's messages are looked up this far beyond what its verdict needs (a week of wall clock: see feedIsSilent). */
+const FEED_LOOKBACK_MARGIN_MS = 7 * DAY_MS;
 /** Connection key pairs should be rotated at this age (the hospital's JWKS then picks up the new key)… */
 export const KEY_ROTATION_AGE_DAYS = 180;
 /** …and are listed in `expiresSoon` from this long before it. */
@@ -69,12 +71,19 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
     return due.length;
   }
 
-  /** A watched HL7 feed with no inbound message for its minutes during its hours (measured from the first check when it never had one). */
-  private async feedSilent(due: DueConnection, connection: Connection, now: Date): Promise<boolean> {
+  /**
+   * A watched HL7 feed's verdict: silent when no inbound message came for its allowance of watched
+   * time (measured from the first check when it never had one); heard when one came since the
+   * status last changed. null for other connections.
+   */
+  private async feedVerdict(due: DueConnection, connection: Connection, now: Date): Promise<FeedWatchVerdict | null> {
     const watch = connection.vendor === 'hl7v2' ? connection.hl7Silence : null;
-    if (!watch) return false;
-    const last = await this.health.lastInboundMessageAt(due.tenantId, due.connectionId, bucketOf(now.getTime() - watch.minutes * 60_000));
-    return feedIsSilent(watch, due.status === 'unknown' ? latest(last, due.statusSince) : last, now);
+    if (!watch) return null;
+    const last = await this.health.lastInboundMessageAt(due.tenantId, due.connectionId, bucketOf(now.getTime() - watch.minutes * 60_000 - FEED_LOOKBACK_MARGIN_MS));
+    return {
+      silent: feedIsSilent(watch, due.status === 'unknown' ? latest(last, due.statusSince) : last, now),
+      heardSinceChange: last !== null && last.getTime() > due.statusSince.getTime(),
+    };
   }
 
   private async checkOne(due: DueConnection, now: Date): Promise<void> {
@@ -94,7 +103,7 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
       recentErrors: traffic.errors,
       expiresSoon,
     };
-    const transition = decideHealth(due.status, observed, await this.feedSilent(due, connection, now));
+    const transition = decideHealth(due.status, observed, await this.feedVerdict(due, connection, now));
     await this.db.transaction(async (tx) => {
       await this.health.observe(tx, due.connectionId, observed);
       if (transition.to === transition.from) return;

@@ -35,8 +35,11 @@ describe('decideHealth', () => {
     expect(decideHealth('degraded', seen({ checkOk: null }))).toMatchObject({ to: 'degraded', reason: 'no_signal' });
   });
 
-  it('a watched HL7 feed silent during its hours is degraded (even with outbound traffic), and recovers on its next message', () => {
-    expect(decideHealth('healthy', seen({ checkOk: null, recentCalls: 4 }), true)).toEqual({ from: 'healthy', to: 'degraded', reason: 'no_messages', errorCode: 'hl7_feed_silent' });
-    expect(decideHealth('degraded', seen({ checkOk: null, recentCalls: 1 }), false)).toMatchObject({ to: 'healthy', reason: 'traffic_ok' });
+  it('a watched HL7 feed silent during its hours is degraded (even with outbound traffic), and recovers on its next message only', () => {
+    const silent = { silent: true, heardSinceChange: false };
+    expect(decideHealth('healthy', seen({ checkOk: null, recentCalls: 4 }), silent)).toEqual({ from: 'healthy', to: 'degraded', reason: 'no_messages', errorCode: 'hl7_feed_silent' });
+    // Its hours ended (no longer silent), orders still go out: still degraded until a message comes in.
+    expect(decideHealth('degraded', seen({ checkOk: null, recentCalls: 6 }), { silent: false, heardSinceChange: false })).toMatchObject({ to: 'degraded', reason: 'no_signal' });
+    expect(decideHealth('degraded', seen({ checkOk: null, recentCalls: 1 }), { silent: false, heardSinceChange: true })).toMatchObject({ to: 'healthy', reason: 'traffic_ok' });
   });
 });

@@ -1,4 +1,4 @@
-import { HH_MM, isIanaTimeZone, minutesOfDay } from '@sb/core';
+import { HH_MM, isIanaTimeZone } from '@sb/core';
 import { hl7DialectSchema } from '@sb/hl7';
 import { z } from 'zod';
 
@@ -43,15 +43,11 @@ export const wallClockHoursSchema = z
 /** The longest silence an HL7 feed watch may allow (one week). */
 export const MAX_HL7_SILENCE_MINUTES = 10_080;
 
-/** hl7v2: the feed is `degraded` when no message arrived for `minutes` during `hours` (all day when null). */
+/** hl7v2: the feed is `degraded` when `minutes` of watched time (within `hours`; all day when null) passed without a message. */
 export const hl7SilenceSchema = z
   .strictObject({
     minutes: z.number().int().min(5, 'at least 5 minutes').max(MAX_HL7_SILENCE_MINUTES, 'at most 10080 minutes (a week)'),
     hours: wallClockHoursSchema.nullable().default(null).meta({ description: 'The hours the feed is watched in; null or absent: all day' }),
-  })
-  .refine((w) => w.hours === null || !HH_MM.test(w.hours.from) || !HH_MM.test(w.hours.to) || w.minutes < (minutesOfDay(w.hours.to) - minutesOfDay(w.hours.from) + 1440) % 1440, {
-    path: ['minutes'],
-    message: 'must be shorter than the watched hours',
   })
   .meta({ description: 'Feed watch: degraded after `minutes` without an inbound message during `hours`' });
 

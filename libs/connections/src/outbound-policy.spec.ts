@@ -70,6 +70,8 @@ describe('connection URLs in production mode (SSRF guard)', () => {
     await expect(validateMllpHost('::1', outboundPolicyFor(production, reach('production')))).rejects.toMatchObject({ issues: [{ path: 'mllpHost' }] });
     expect(elsewhere.allowHttp).toBe(true);
     expect(outboundPolicyFor(production, 'public')).toEqual({ policy: { allowPrivate: false, allowLoopback: false }, allowHttp: false });
+    // Naming no address is not naming the sandbox.
+    expect(outboundPolicyFor(production, reach('sandbox')).policy).toEqual({ allowPrivate: false, allowLoopback: false });
   });
 
   it('refuses metadata addresses even where private targets are allowed', async () => {

@@ -31,9 +31,11 @@ function originOf(raw: string): string | null {
 function onlyTheSandbox(config: AppConfig, c: ConnectionReach): boolean {
   const sandbox = originOf(config.sandboxUrl);
   const urls = [c.fhirBaseUrl, c.tokenUrl, c.athenaBaseUrl].filter((u): u is string => typeof u === 'string' && u.length > 0);
+  const mllp = c.mllpHost !== null || c.mllpPort !== null;
+  // Naming nothing is not naming the sandbox (an athena connection without URLs calls athena's own host).
+  if (urls.length === 0 && !mllp) return false;
   if (!urls.every((u) => sandbox !== null && originOf(u) === sandbox)) return false;
-  if (c.mllpHost === null && c.mllpPort === null) return true;
-  return c.mllpHost === new URL(config.sandboxUrl).hostname && config.sandboxMllpPort !== undefined && c.mllpPort === config.sandboxMllpPort;
+  return !mllp || (c.mllpHost === new URL(config.sandboxUrl).hostname && config.sandboxMllpPort !== undefined && c.mllpPort === config.sandboxMllpPort);
 }
 
 /**

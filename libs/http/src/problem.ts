@@ -56,17 +56,15 @@ interface AdapterCause {
  * Whether the error says the database is out. Prisma reports a Postgres error it has no code of
  * its own for (a query refused during crash recovery: `57P03`) as P2039 or P2010 with the
  * driver adapter's error in `meta`; a driver adapter error can also arrive as itself (its
- * `cause` says what happened), and node-postgres's connection errors as plain errors. Causes
- * are followed a few levels (an error rethrown with the original as its cause).
+ * `cause` says what happened), and node-postgres's connection errors as plain errors.
  */
-function storeUnavailable(error: unknown, depth = 0): boolean {
+function storeUnavailable(error: unknown): boolean {
   const e = error as StoreError | null;
-  if (!e || typeof e !== 'object' || depth > 3) return false;
+  if (!e || typeof e !== 'object') return false;
   if (e.name === 'PrismaClientInitializationError' || unavailableCode(e.code)) return true;
   const adapter = e.meta?.driverAdapterError?.cause ?? (e.name === 'DriverAdapterError' ? (e.cause as AdapterCause | undefined) : undefined);
   if (adapter && (unavailableCode(adapter.originalCode) || (typeof adapter.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(adapter.kind)))) return true;
-  if (e.code === undefined && typeof e.message === 'string' && PG_CONNECTION_LOST.test(e.message)) return true;
-  return storeUnavailable(e.cause, depth + 1);
+  return e.code === undefined && typeof e.message === 'string' && PG_CONNECTION_LOST.test(e.message);
 }
 
 /** Classifies any thrown value as an SbError; unknown errors become internal errors with an id. */

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, foundOrFail, SbError, type Actor } from '@sb/core';
 import { Database, SecretRepository, type DbTransaction, type SealedSecret, type SecretMetadata } from '@sb/db';
 import { randomUUID } from 'node:crypto';
-import { earliestCertificateNotAfter } from './certificate-expiry';
+import { certificateSecretExpiry } from './certificate-expiry';
 import { DataKeyCache } from './data-key-cache';
 import { newDataKey, openValue, sealValue, type SecretAad } from './envelope';
 import { fingerprintOf } from './fingerprint';
@@ -77,8 +77,8 @@ export class VaultService {
 
   /**
    * Stores a new version of a secret (the first, or a rotation) in one transaction. Its expiry is
-   * `options.expiresAt` when given (a client secret's), else the earliest notAfter of the PEM
-   * certificates in the value; the health monitor lists it 30 days ahead.
+   * `options.expiresAt` when given (a client secret's), else what the PEM certificates in the
+   * value say (see certificateSecretExpiry); the health monitor lists it 30 days ahead.
    */
   put(actor: Actor, ref: SecretRef, value: Buffer, options: PutOptions = {}): Promise<SecretMetadata> {
     return this.db.transaction((tx) => this.putInTransaction(tx, actor, ref, value, options));
@@ -87,7 +87,9 @@ export class VaultService {
   /** As `put`, inside the caller's transaction (e.g. with the key row that references it). */
   async putInTransaction(tx: DbTransaction, actor: Actor, ref: SecretRef, value: Buffer, options: PutOptions = {}): Promise<SecretMetadata> {
     VaultService.validate(ref.name, value);
-    const expiresAt = options.expiresAt ?? earliestCertificateNotAfter(value);
+    // Certificates are read (and a garbled one refused) whether or not an expiry was given.
+    const certificatesExpire = certificateSecretExpiry(value);
+    const expiresAt = options.expiresAt ?? certificatesExpire;
     const version = await this.secrets.nextVersion(tx, ref.connectionId, ref.name);
     const aad: SecretAad = { ...ref, version };
     const dataKey = newDataKey();

@@ -25,9 +25,9 @@ export class OAuthClientsController {
   @DocumentBody(createOAuthClientSchema)
   @DocumentResponse(oauthClientWithSecretSchema, 201)
   async create(@CurrentActor() actor: Actor, @ValidBody(createOAuthClientSchema) body: CreateOAuthClientInput) {
-    // The gateway fetches the JWKS URL: where it may point is checked now too (and again at every fetch).
-    const jwksUrl = body.jwksUrl === undefined ? undefined : await validateConnectionUrl(body.jwksUrl, 'jwksUrl', outboundPolicyFor(this.config, 'public'));
-    const { client, clientSecret } = await this.clients.create(actor, tenantOf(actor), { ...body, jwksUrl });
+    // The gateway fetches the JWKS URL: where it may point is checked now too (and again at every fetch); it is stored as given.
+    if (body.jwksUrl !== undefined) await validateConnectionUrl(body.jwksUrl, 'jwksUrl', outboundPolicyFor(this.config, 'public'));
+    const { client, clientSecret } = await this.clients.create(actor, tenantOf(actor), body);
     return { ...oauthClientView(client), ...(clientSecret ? { clientSecret } : {}) };
   }
 

@@ -149,7 +149,8 @@ describe('hl7v2 feed watch (hl7Silence) over the API', () => {
       return res.body.issues as { path: string; message: string }[];
     };
     expect(await refused({ minutes: 1 })).toEqual([{ path: 'hl7Silence.minutes', message: 'at least 5 minutes' }]);
-    expect(await refused({ minutes: 720, hours: { from: '07:00', to: '19:00', timezone: 'UTC' } })).toEqual([{ path: 'hl7Silence.minutes', message: 'must be shorter than the watched hours' }]);
+    expect(await refused({ minutes: 10_081, hours: { from: '07:00', to: '19:00', timezone: 'UTC' } })).toEqual([{ path: 'hl7Silence.minutes', message: 'at most 10080 minutes (a week)' }]);
+    expect(await refused({ minutes: 30, hours: { from: '07:00', to: '07:00', timezone: 'UTC' } })).toEqual([{ path: 'hl7Silence.hours.to', message: 'must differ from `from`' }]);
     expect(await refused({ minutes: 30, hours: { from: '07:00', to: '19:00', timezone: 'Mars/Olympus' } })).toEqual([{ path: 'hl7Silence.hours.timezone', message: expect.stringMatching(/IANA/) }]);
     expect(await refused({ minutes: 30, hours: { from: '7am', to: '19:00', timezone: 'UTC' } })).toEqual([{ path: 'hl7Silence.hours.from', message: expect.stringMatching(/HH:MM/) }]);
     const fhir = await call('post', '/v1/connections', { name: 'FHIR 2', vendor: 'fhir' });

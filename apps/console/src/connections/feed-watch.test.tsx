@@ -56,11 +56,11 @@ describe('an HL7 feed’s watch on its page', () => {
     expect(section).toHaveTextContent('Degraded when no message arrives for 60 minutes at any hour');
     const user = userEvent.setup();
 
-    api.on('PATCH', `/v1/connections/${ID}`, problem(400, 'validation_failed', 'Request validation failed', { issues: [{ path: 'hl7Silence.minutes', message: 'must be shorter than the watched hours' }] }));
+    api.on('PATCH', `/v1/connections/${ID}`, problem(400, 'validation_failed', 'Request validation failed', { issues: [{ path: 'hl7Silence.hours.timezone', message: 'must be an IANA time zone such as America/New_York or UTC' }] }));
     await user.click(within(section).getByRole('button', { name: 'Edit feed watch' }));
     let dialog = await screen.findByRole('dialog', { name: 'Feed watch' });
     await user.click(within(dialog).getByRole('button', { name: 'Save' }));
-    expect(await within(dialog).findByText(/must be shorter than the watched hours/)).toBeInTheDocument();
+    expect(await within(dialog).findByText(/must be an IANA time zone/)).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
 
     serve(api, 'admin', feed({ minutes: 60, hours: null }));

@@ -21,9 +21,9 @@ const rule = (overrides: Partial<HealthAlertRule>): HealthAlertRule => ({
 });
 const firing = (overrides: Partial<HealthAlertFiring>): HealthAlertFiring => ({ changeId: 'ch-1', connectionId: LAB, status: 'down', suppressed: false, eventId: 'ev-1', at: '2026-12-03T10:00:00.000Z', ...overrides });
 
-function serve(api: FakeApi, initial: HealthAlertRule[], firings: Record<string, HealthAlertFiring[]> = {}) {
+function serve(api: FakeApi, initial: HealthAlertRule[], firings: Record<string, HealthAlertFiring[]> = {}, role: Parameters<typeof sessionFor>[0] = 'admin') {
   let rules = [...initial];
-  api.on('GET', '/v1/console/me', json(200, sessionFor('admin')));
+  api.on('GET', '/v1/console/me', json(200, sessionFor(role)));
   api.on('GET', '/v1/connections', json(200, { items: [connection({ id: LAB, name: 'County lab feed', vendor: 'hl7v2' }), connection({ id: EPIC, name: 'St. Mary’s Epic' })] }));
   api.on('GET', '/v1/health-alert-rules', () => json(200, { items: rules }));
   api.on('GET', '/v1/health-alert-rules/:id/firings', (req) => json(200, { items: firings[req.path.split('/')[3] ?? ''] ?? [] }));
@@ -88,5 +88,15 @@ describe('health alerts page', () => {
       quietHours: { from: '22:00', to: '06:30', timezone: 'Europe/Berlin' },
     });
     expect(await screen.findByRole('rowheader', { name: 'Epic degraded' })).toBeInTheDocument();
+  });
+
+  it('shows a viewer the rules and what fired, with nothing to create or delete', async () => {
+    const api = createFakeApi();
+    serve(api, [rule({})], { 'r-1': [firing({})] }, 'viewer');
+    renderConsole('/health-alerts', api);
+    await screen.findByRole('table', { name: 'Health alert rules' });
+    expect(await screen.findByRole('table', { name: 'Recent health alerts' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Create alert' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Delete Lab feed down' })).not.toBeInTheDocument();
   });
 });

@@ -2,6 +2,7 @@ import { Anchor, Badge, Button, Card, Code, Modal, Stack, Table, Text, Title, Vi
 import { useState } from 'react';
 import { Link } from 'react-router';
 import type { HealthAlertRule } from '../api/types';
+import { useCan } from '../auth/session';
 import { useConnections } from '../connections/queries';
 import { Page } from '../ui/page';
 import { EmptyState, ErrorState, LoadingState } from '../ui/states';
@@ -61,6 +62,7 @@ function RecentAlerts({ firings, nameOf }: { firings: RuleFiring[]; nameOf: (id:
  */
 export default function HealthAlertsPage() {
   const rules = useHealthAlertRules();
+  const canManage = useCan('admin:connections');
   const connections = useConnections();
   const recent = useRecentFirings(rules.data ?? []);
   const create = useCreateHealthAlertRule();
@@ -73,7 +75,7 @@ export default function HealthAlertsPage() {
     setCreating(false);
     create.reset();
   };
-  const createButton = <Button onClick={() => setCreating(true)}>Create alert</Button>;
+  const createButton = canManage ? <Button onClick={() => setCreating(true)}>Create alert</Button> : null;
 
   let content;
   if (rules.isPending) content = <LoadingState label="Loading health alerts…" />;
@@ -82,7 +84,7 @@ export default function HealthAlertsPage() {
     content = (
       <EmptyState title="No health alerts yet">
         <Text c="dimmed" ta="center" maw={480} size="sm">
-          Get a <Code>connection.health_alert</Code> webhook when a connection goes down, degrades or recovers.
+          Get a <Code>connection.health_alert</Code> webhook when a connection goes down, degrades or recovers.{canManage ? '' : ' An owner or admin sets them up.'}
         </Text>
         {createButton}
       </EmptyState>
@@ -114,9 +116,11 @@ export default function HealthAlertsPage() {
                     <Table.Td>{ALERT_STATUSES.filter((s) => r.to.includes(s.value)).map((s) => STATUS_LABEL[s.value]).join(', ')}</Table.Td>
                     <Table.Td>{r.quietHours ? `${r.quietHours.from}–${r.quietHours.to} ${r.quietHours.timezone}` : 'None'}</Table.Td>
                     <Table.Td>
-                      <Button size="xs" variant="light" color="red" onClick={() => setToDelete(r)} aria-label={`Delete ${r.name}`}>
-                        Delete
-                      </Button>
+                      {canManage && (
+                        <Button size="xs" variant="light" color="red" onClick={() => setToDelete(r)} aria-label={`Delete ${r.name}`}>
+                          Delete
+                        </Button>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 ))}
