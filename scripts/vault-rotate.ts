@@ -1,18 +1,23 @@
 /**
  * `npm run vault:rotate`: re-wraps every secret's data key under the primary KEK
- * (SB_VAULT_MASTER_KEY, or the configured AWS KMS / Vault transit key), then says
- * which old KEKs still wrap anything and which can be retired. Safe to interrupt
+ * (SB_VAULT_MASTER_KEY, or the configured AWS KMS / Vault transit key), seals the
+ * gateway's signing keys and webhook secrets again under the current master key, then
+ * says which old KEKs still wrap anything and which can be retired. Safe to interrupt
  * and run again: it resumes with the rows not yet under the primary KEK.
- * Exits 1 when any row could not be re-wrapped.
+ * Exits 1 when any row could not be re-wrapped or re-sealed.
  */
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { ResealReport } from '@sb/auth';
 import { APP_CONFIG, ConfigModule, type AppConfig } from '@sb/config';
 import { DbModule, SecretRepository } from '@sb/db';
-import { KekRotationService, localKekId, VaultModule, type RotationProgress } from '@sb/vault';
+import { localKekId, type RotationProgress } from '@sb/vault';
+import { MasterKeyRotation, MasterKeyRotationModule } from '../apps/worker/src/master-key-rotation';
 
-@Module({ imports: [ConfigModule, DbModule, VaultModule] })
+@Module({ imports: [ConfigModule, DbModule, MasterKeyRotationModule] })
 class VaultRotateModule {}
+
+const resealLine = (what: string, r: ResealReport): string => `${what}: ${r.resealed} re-sealed, ${r.unchanged} already under the master key, ${r.failed} failed`;
 
 interface KekCount {
   kmsProvider: string;
@@ -45,7 +50,7 @@ async function main(): Promise<number> {
     const config = app.get<AppConfig>(APP_CONFIG);
     // Old KEKs are those that wrapped something before this run, plus configured previous local keys.
     const before = await app.get(SecretRepository).countByKek();
-    const report = await app.get(KekRotationService).rotate(progressPrinter());
+    const report = await app.get(MasterKeyRotation).run(progressPrinter());
     const primary = { kmsProvider: report.kek.provider, kekId: report.kek.id, kekVersion: report.kek.version };
     const configured =
       config.kms.provider === 'local'
@@ -60,6 +65,11 @@ async function main(): Promise<number> {
       console.log('remaining under other KEKs:');
       for (const k of report.remainingByKek) console.log(`  ${k.kmsProvider} ${kekLabel(k)}: ${k.count}`);
     }
+    const { signingKeys, webhookSecrets } = report.resealed;
+    console.log(resealLine('gateway signing keys', signingKeys));
+    console.log(resealLine('webhook endpoints', webhookSecrets));
+    const resealFailed = signingKeys.failed + webhookSecrets.failed;
+    // Whatever a configured previous key sealed was opened and re-sealed; a failure is a value none of them opens.
     for (const k of old) {
       if (!report.remainingByKek.some((r) => sameKek(r, k))) console.log(`KEK ${kekLabel(k)} can be retired`);
     }
@@ -67,9 +77,11 @@ async function main(): Promise<number> {
       console.error(
         `${report.failed} secret versions could not be re-wrapped (their KEK is unknown to this configuration or retired, or the row was altered); they stay under their old KEK`,
       );
-      return 1;
     }
-    return 0;
+    if (resealFailed > 0) {
+      console.error(`${resealFailed} signing keys or webhook endpoints could not be re-sealed (sealed under a master key not in SB_VAULT_MASTER_KEY or SB_VAULT_PREVIOUS_MASTER_KEYS, or altered); they were left as they were`);
+    }
+    return report.failed > 0 || resealFailed > 0 ? 1 : 0;
   } finally {
     await app.close();
   }

@@ -93,7 +93,7 @@ export class InboundHandler implements MllpFrameHandler {
     private readonly pipeline: TransactionPipeline,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.hasher = new PatientIdentifierHasher(config.vaultMasterKey);
+    this.hasher = new PatientIdentifierHasher(config.keyedHashKey);
     this.routes = new RouteCache((facility, application) => this.inbound.findRoute(facility, application), {
       ttlMs: ROUTE_CACHE_TTL_MS,
       maxEntries: MAX_CACHED_SETTINGS,

@@ -12,9 +12,10 @@ import { QueueModule } from '@sb/queue';
 import { VaultModule } from '@sb/vault';
 import { WebhookDeliveryModule } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
+import { MasterKeyRotationModule } from './master-key-rotation';
 
 @Module({
-  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule, UsageRollupModule, BillingModule, UsageAlertsModule, BulkExportModule, ConnectionHealthModule],
+  imports: [ConfigModule, DbModule, QueueModule, VaultModule, AuditModule, Hl7ProcessingModule, AthenaChangesModule, WebhookDeliveryModule, UsageRollupModule, BillingModule, UsageAlertsModule, BulkExportModule, ConnectionHealthModule, MasterKeyRotationModule],
   providers: [WorkerJobHandlers],
 })
 export class WorkerModule {}

@@ -15,7 +15,7 @@ import { RuntimeAthenaChangesClients } from './runtime-changes-clients';
   providers: [
     AthenaChangePoller,
     AthenaPageProcessor,
-    { provide: CHANGE_FINGERPRINTS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new ChangeFingerprints(config.vaultMasterKey) },
+    { provide: CHANGE_FINGERPRINTS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new ChangeFingerprints(config.keyedHashKey) },
     { provide: ATHENA_CHANGES_CLIENTS, useClass: RuntimeAthenaChangesClients },
   ],
   exports: [AthenaChangePoller, AthenaPageProcessor],

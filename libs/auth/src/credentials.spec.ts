@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generateApiKey, looksLikeApiKey, safeEqual, sha256Hex } from './credentials';
-import { open, seal } from './sealed-box';
+import { open, resealUnderMasterKey, seal } from './sealed-box';
 
 describe('generateApiKey', () => {
   it('produces a key that starts with its prefix and hashes to its keyHash', () => {
@@ -33,19 +33,33 @@ describe('safeEqual', () => {
 describe('sealed box', () => {
   const key = randomBytes(32);
   it('round-trips', () => {
-    expect(open(key, seal(key, 'private', 'ctx'), 'ctx')).toBe('private');
+    expect(open([key], seal(key, 'private', 'ctx'), 'ctx')).toBe('private');
   });
   it('fails to open under another context or key', () => {
     const sealed = seal(key, 'private', 'ctx');
-    expect(() => open(key, sealed, 'other')).toThrow();
-    expect(() => open(randomBytes(32), sealed, 'ctx')).toThrow();
+    expect(() => open([key], sealed, 'other')).toThrow();
+    expect(() => open([randomBytes(32)], sealed, 'ctx')).toThrow();
+    expect(() => open([], sealed, 'ctx')).toThrow();
+  });
+  it('opens with a previous key when the current one cannot', () => {
+    const previous = randomBytes(32);
+    expect(open([key, previous], seal(previous, 'private', 'ctx'), 'ctx')).toBe('private');
   });
   it('refuses a truncated authentication tag', () => {
     const [v, iv, tag, body] = seal(key, 'private', 'ctx').split('.');
     const short = Buffer.from(tag!, 'base64url').subarray(0, 4).toString('base64url');
-    expect(() => open(key, [v, iv, short, body].join('.'), 'ctx')).toThrow();
+    expect(() => open([key], [v, iv, short, body].join('.'), 'ctx')).toThrow();
   });
   it('does not contain the plaintext', () => {
     expect(seal(key, 'private-value', 'ctx')).not.toContain('private-value');
+  });
+  it('reseals what a previous master key sealed, leaves what the current one sealed, and refuses what no configured key opens', () => {
+    const previous = randomBytes(32);
+    const config = { vaultMasterKey: key, previousMasterKeys: [previous] };
+    const resealed = resealUnderMasterKey(config, seal(previous, 'private', 'ctx'), 'ctx');
+    expect(resealed).not.toBeNull();
+    expect(open([key], resealed ?? '', 'ctx')).toBe('private');
+    expect(resealUnderMasterKey(config, seal(key, 'private', 'ctx'), 'ctx')).toBeNull();
+    expect(() => resealUnderMasterKey(config, seal(randomBytes(32), 'private', 'ctx'), 'ctx')).toThrow();
   });
 });

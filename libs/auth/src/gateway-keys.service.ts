@@ -13,7 +13,7 @@ import {
   type JWTPayload,
   type JWTVerifyResult,
 } from 'jose';
-import { open, seal } from './sealed-box';
+import { masterKeys, open, resealUnderMasterKey, seal, type ResealReport } from './sealed-box';
 
 /** Gateway access tokens are signed with ES384 (one of the SMART Backend Services algorithms). */
 export const GATEWAY_TOKEN_ALG = 'ES384';
@@ -75,10 +75,10 @@ export class GatewayKeyService implements OnModuleDestroy {
     try {
       privateKey = await this.unsealPrivateKey(key);
     } catch (e) {
-      // Sealed under a master key this process no longer has (it was rotated):
-      // start a new signing key; the old public key stays published until it retires.
+      // Sealed under a master key this process no longer has (changed without the old one in
+      // SB_VAULT_PREVIOUS_MASTER_KEYS): start a new signing key; the old public key stays published until it retires.
       if (force) throw e;
-      this.logger.warn({ kid: key.kid }, 'active signing key cannot be unsealed with the current master key; rotating');
+      this.logger.warn({ kid: key.kid }, 'active signing key cannot be unsealed with the configured master keys; rotating');
       return this.rotateIfStale(true);
     }
     this.active = { kid: key.kid, createdAt: key.createdAt, privateKey };
@@ -166,8 +166,30 @@ export class GatewayKeyService implements OnModuleDestroy {
     };
   }
 
+  /**
+   * Seals the published keys' private halves under the current master key (after a master
+   * key change, with the old key in SB_VAULT_PREVIOUS_MASTER_KEYS). Retired keys never sign
+   * again and are left as they are.
+   */
+  async resealKeys(): Promise<ResealReport> {
+    const report: ResealReport = { resealed: 0, unchanged: 0, failed: 0 };
+    for (const key of await this.keys.listPublished()) {
+      let resealed: string | null;
+      try {
+        resealed = resealUnderMasterKey(this.config, key.sealedPrivateJwk, sealContext(key.kid));
+      } catch {
+        report.failed += 1;
+        continue;
+      }
+      if (resealed === null) report.unchanged += 1;
+      else if (await this.keys.replaceSealed(key.kid, key.sealedPrivateJwk, resealed)) report.resealed += 1;
+      else report.unchanged += 1; // changed meanwhile by another run
+    }
+    return report;
+  }
+
   private async unsealPrivateKey(key: SigningKey): Promise<CryptoKey> {
-    const jwk = JSON.parse(open(this.config.vaultMasterKey, key.sealedPrivateJwk, sealContext(key.kid))) as JWK;
+    const jwk = JSON.parse(open(masterKeys(this.config), key.sealedPrivateJwk, sealContext(key.kid))) as JWK;
     return (await importJWK(jwk, key.alg)) as CryptoKey;
   }
 }

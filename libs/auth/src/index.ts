@@ -5,7 +5,7 @@ export * from './client-assertion';
 export * from './credentials';
 export * from './gateway-keys.service';
 export * from './token.service';
-export { open, seal } from './sealed-box';
+export { masterKeys, open, resealUnderMasterKey, seal, type ResealReport } from './sealed-box';
 export * from './console/console-session.service';
 export * from './console/passwords';
 export * from './console/session-cookie';

@@ -24,6 +24,11 @@ export const envSchema = z.object({
       'must be comma-separated 32-byte keys, base64-encoded',
     )
     .optional(),
+  /** The key of the keyed hashes stored for lookups and counts (patient identifiers, usage patient tokens, athena change fingerprints, cursors, signed export URLs). Default: the master key, so existing hashes keep matching. */
+  SB_KEYED_HASH_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
   SB_KMS_PROVIDER: z.enum(['local', 'aws-kms', 'vault-transit']).default('local'),
   SB_AWS_KMS_KEY_ID: z.string().min(1).optional(),
   SB_AWS_KMS_ENDPOINT: z.url().optional(),

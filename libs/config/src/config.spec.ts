@@ -74,6 +74,37 @@ describe('buildConfig', () => {
   });
 });
 
+describe('master key changes', () => {
+  let stateDir: string;
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+  const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+
+  it('keys the stored hashes with the master key unless SB_KEYED_HASH_KEY is set, so setting it to the old master key keeps them', () => {
+    const before = buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(1) });
+    expect(before.keyedHashKey.equals(Buffer.alloc(32, 1))).toBe(true);
+    const after = buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(2), SB_VAULT_PREVIOUS_MASTER_KEYS: key(1), SB_KEYED_HASH_KEY: key(1) });
+    expect(after.keyedHashKey.equals(before.keyedHashKey)).toBe(true);
+    expect(after.vaultMasterKey.equals(Buffer.alloc(32, 2))).toBe(true);
+  });
+
+  it('reads previous master keys whatever the KMS provider, and refuses a keyed-hash key that is not 32 bytes', () => {
+    const config = buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(3), SB_VAULT_PREVIOUS_MASTER_KEYS: ` ${key(1)}, ${key(2)} `, SB_KMS_PROVIDER: 'vault-transit', SB_VAULT_ADDR: 'https://vault.internal', SB_VAULT_TOKEN: 't', SB_VAULT_TRANSIT_KEY: 'sb' });
+    expect(config.previousMasterKeys.map((k) => k[0])).toEqual([1, 2]);
+    expect(() => buildConfig({ SB_STATE_DIR: stateDir, SB_KEYED_HASH_KEY: 'c2hvcnQ=' })).toThrow(/SB_KEYED_HASH_KEY: must be 32 bytes/);
+  });
+
+  it('never prints the previous or keyed-hash keys', () => {
+    const config = buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(3), SB_VAULT_PREVIOUS_MASTER_KEYS: key(1), SB_KEYED_HASH_KEY: key(2) });
+    const printed = redactConfig(config);
+    expect(printed.previousMasterKeys).toBe('[redacted]');
+    expect(printed.keyedHashKey).toBe('[redacted]');
+    expect(JSON.stringify(printed)).not.toMatch(/"data":\[/);
+  });
+});
+
 describe('MLLP settings', () => {
   let stateDir: string;
   beforeEach(() => {

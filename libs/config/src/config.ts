@@ -49,6 +49,10 @@ export interface AppConfig {
   publicUrl: string;
   adminToken: string;
   vaultMasterKey: Buffer;
+  /** SB_VAULT_PREVIOUS_MASTER_KEYS: earlier master keys, still tried when opening what an earlier key sealed. */
+  previousMasterKeys: readonly Buffer[];
+  /** SB_KEYED_HASH_KEY (default: the master key): keys the stored lookup hashes, so it outlives master key changes. */
+  keyedHashKey: Buffer;
   kms: KmsSettings;
   secretCacheTtlSeconds: number;
   secretCacheMaxEntries: number;
@@ -135,13 +139,19 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     env.SB_VAULT_MASTER_KEY ?? devSecret(stateDir, 'master.key', () => randomBytes(32).toString('base64')),
     'base64',
   );
+  const previousMasterKeys = (env.SB_VAULT_PREVIOUS_MASTER_KEYS ?? '')
+    .split(',')
+    .filter((k) => k.trim() !== '')
+    .map((k) => Buffer.from(k.trim(), 'base64'));
   return Object.freeze({
     mode: env.NODE_ENV,
     port: env.PORT,
     publicUrl: (env.SB_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     adminToken: env.SB_ADMIN_TOKEN ?? devSecret(stateDir, 'admin-token', () => `sbop_${randomBytes(24).toString('base64url')}`),
     vaultMasterKey,
-    kms: kmsSettings(env, vaultMasterKey),
+    previousMasterKeys,
+    keyedHashKey: env.SB_KEYED_HASH_KEY === undefined ? vaultMasterKey : Buffer.from(env.SB_KEYED_HASH_KEY, 'base64'),
+    kms: kmsSettings(env, vaultMasterKey, previousMasterKeys),
     secretCacheTtlSeconds: env.SB_SECRET_CACHE_TTL_SECONDS,
     secretCacheMaxEntries: env.SB_SECRET_CACHE_MAX_ENTRIES,
     stateDir,
@@ -237,17 +247,14 @@ function requiredForKms(env: Env): KmsVariable[] {
 }
 
 /** Called after `requiredForKms` passed, so the provider's variables are present. */
-function kmsSettings(env: Env, masterKey: Buffer): KmsSettings {
+function kmsSettings(env: Env, masterKey: Buffer, previousMasterKeys: readonly Buffer[]): KmsSettings {
   const need = (v: string | undefined): string => v ?? '';
   switch (env.SB_KMS_PROVIDER) {
     case 'local':
       return {
         provider: 'local',
         primaryKey: masterKey,
-        previousKeys: (env.SB_VAULT_PREVIOUS_MASTER_KEYS ?? '')
-          .split(',')
-          .filter((k) => k.trim() !== '')
-          .map((k) => Buffer.from(k.trim(), 'base64')),
+        previousKeys: [...previousMasterKeys],
       };
     case 'aws-kms':
       return {
@@ -285,7 +292,7 @@ export function loadConfig(): AppConfig {
 export const processEnv = (): Readonly<Record<string, string | undefined>> => ({ ...process.env });
 
 const REDACTED = '[redacted]';
-const SECRET_FIELDS: ReadonlySet<keyof AppConfig> = new Set(['adminToken', 'vaultMasterKey', 'databaseUrl', 'redisUrl']);
+const SECRET_FIELDS: ReadonlySet<keyof AppConfig> = new Set(['adminToken', 'vaultMasterKey', 'previousMasterKeys', 'keyedHashKey', 'databaseUrl', 'redisUrl']);
 
 /** A printable copy of the config: secrets replaced, URLs stripped of credentials. */
 export function redactConfig(config: AppConfig): Record<string, unknown> {

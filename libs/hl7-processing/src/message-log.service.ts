@@ -93,7 +93,7 @@ export class Hl7MessageLogService {
     private readonly pipeline: TransactionPipeline,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.hasher = new PatientIdentifierHasher(config.vaultMasterKey);
+    this.hasher = new PatientIdentifierHasher(config.keyedHashKey);
   }
 
   /**

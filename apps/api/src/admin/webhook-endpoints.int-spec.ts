@@ -335,14 +335,14 @@ describe('secret sealing', () => {
     const actor = { type: 'api-key', id: randomUUID() } as const;
     const { endpoint, secret } = await service.create(actor, randomUUID(), { url: 'https://hooks.example.com/', eventTypes: ['*'] });
     const context = `webhook-secret:${endpoint.id}`;
-    expect(open(config.vaultMasterKey, sealed[0]!, context)).toBe(secret);
+    expect(open([config.vaultMasterKey], sealed[0]!, context)).toBe(secret);
     expect(sealed[0]).not.toContain(secret.slice(6));
-    expect(() => open(config.vaultMasterKey, sealed[0]!, `webhook-secret:${randomUUID()}`)).toThrow();
+    expect(() => open([config.vaultMasterKey], sealed[0]!, `webhook-secret:${randomUUID()}`)).toThrow();
 
     const now = new Date('2025-06-01T12:00:00Z');
     const rotated = await service.rotateSecret(actor, endpoint.tenantId, endpoint.id, now);
     expect(rotated.secret).toMatch(SECRET);
-    expect(open(config.vaultMasterKey, sealed[1]!, context)).toBe(rotated.secret);
+    expect(open([config.vaultMasterKey], sealed[1]!, context)).toBe(rotated.secret);
     expect(previous).toEqual([{ sealed: sealed[0], until: new Date('2025-06-02T12:00:00Z') }]);
   });
 });

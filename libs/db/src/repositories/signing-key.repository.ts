@@ -53,6 +53,12 @@ export class SigningKeyRepository {
     return toDomain(row);
   }
 
+  /** Swaps a key's sealed private half, if it is still `from` (a concurrent swap wins). */
+  async replaceSealed(kid: string, from: string, to: string): Promise<boolean> {
+    const { count } = await this.prisma.gatewaySigningKey.updateMany({ where: { kid, sealedPrivateJwk: from }, data: { sealedPrivateJwk: to } });
+    return count === 1;
+  }
+
   async retireExpired(now: Date): Promise<number> {
     const { count } = await this.prisma.gatewaySigningKey.updateMany({
       where: { status: 'retiring', retireAfter: { lt: now } },

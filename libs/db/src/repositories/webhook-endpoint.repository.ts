@@ -216,6 +216,11 @@ export class WebhookEndpointRepository {
     return row ? { secretSealed: row.secretSealed, previousSecrets: decodePreviousSecrets(row.previousSecretSealed, row.previousSecretUntil) } : null;
   }
 
+  /** Every tenant's endpoints (tenant and id), in id order after `afterId`: what re-sealing under a new master key walks. */
+  async listIdsAfter(afterId: string | undefined, limit: number): Promise<{ tenantId: string; id: string }[]> {
+    return this.prisma.webhookEndpoint.findMany({ where: afterId ? { id: { gt: afterId } } : {}, select: { tenantId: true, id: true }, orderBy: { id: 'asc' }, take: limit });
+  }
+
   /** Installs the current secret and the retired ones still signing (after `lockSecrets` in the same transaction). */
   async setSecrets(tenantId: string, id: string, secrets: WebhookEndpointSecrets, tx: DbTransaction): Promise<WebhookEndpoint | null> {
     const { count } = await unwrapTx(tx).webhookEndpoint.updateMany({

@@ -43,7 +43,7 @@ export class UsageRollupService {
     private readonly db: Database,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.tokens = new UsagePatientTokens(config.vaultMasterKey);
+    this.tokens = new UsagePatientTokens(config.keyedHashKey);
   }
 
   /** Rolls up one batch (claimed with FOR UPDATE SKIP LOCKED, deleted from the queue in the same

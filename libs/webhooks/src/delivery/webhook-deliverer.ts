@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { open } from '@sb/auth';
+import { masterKeys, open } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { outboundPolicyFor } from '@sb/connections';
 import { WebhookDeliveryRepository, type WebhookAttemptOutcome, type WebhookDeliveryWork } from '@sb/db';
@@ -104,7 +104,7 @@ export class WebhookDeliverer implements OnModuleDestroy {
   /** The current secret, and every previous one whose own grace period has not ended at `at`. */
   private secretsOf(work: WebhookDeliveryWork, at: Date): string[] {
     const { endpoint } = work;
-    const key = this.config.vaultMasterKey;
+    const key = masterKeys(this.config);
     const context = secretContext(endpoint.id);
     const stillSigning = endpoint.previousSecrets.filter((p) => p.until > at);
     return [open(key, endpoint.secretSealed, context), ...stillSigning.map((p) => open(key, p.sealed, context))];

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '@sb/audit';
-import { seal } from '@sb/auth';
+import { resealUnderMasterKey, seal, type ResealReport } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ErrorCode, foundOrFail, notFound, SbError } from '@sb/core';
 import { Database, WebhookEndpointRepository, type AttemptCursor, type DeliveryCursor, type WebhookDeliveryRecord, type WebhookEndpoint, type WebhookEndpointPatch } from '@sb/db';
@@ -161,6 +161,44 @@ export class WebhookEndpointService {
       return rotated;
     });
     return { endpoint, secret };
+  }
+
+  /**
+   * Seals every endpoint's secrets (the current one and the previous ones still signing)
+   * under the current master key, after a master key change with the old key in
+   * SB_VAULT_PREVIOUS_MASTER_KEYS; previous secrets past their grace are dropped. An
+   * endpoint with a secret no configured key opens is counted as failed and left as it is.
+   */
+  async resealSecrets(now = new Date()): Promise<ResealReport> {
+    const report: ResealReport = { resealed: 0, unchanged: 0, failed: 0 };
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.endpoints.listIdsAfter(afterId, 200);
+      if (page.length === 0) return report;
+      afterId = page.at(-1)?.id;
+      for (const { tenantId, id } of page) report[await this.resealEndpoint(tenantId, id, now)] += 1;
+    }
+  }
+
+  private resealEndpoint(tenantId: string, id: string, now: Date): Promise<keyof ResealReport> {
+    return this.db.transaction(async (tx) => {
+      const stored = await this.endpoints.lockSecrets(tenantId, id, tx);
+      if (!stored) return 'unchanged'; // deleted meanwhile
+      const context = webhookSecretContext(id);
+      const stillSigning = stored.previousSecrets.filter((p) => p.until > now);
+      let current: string | null;
+      let previous: (string | null)[];
+      try {
+        current = resealUnderMasterKey(this.config, stored.secretSealed, context);
+        previous = stillSigning.map((p) => resealUnderMasterKey(this.config, p.sealed, context));
+      } catch {
+        return 'failed';
+      }
+      if (current === null && previous.every((p) => p === null) && stillSigning.length === stored.previousSecrets.length) return 'unchanged';
+      const previousSecrets = stillSigning.map((p, i) => ({ sealed: previous[i] ?? p.sealed, until: p.until }));
+      await this.endpoints.setSecrets(tenantId, id, { secretSealed: current ?? stored.secretSealed, previousSecrets }, tx);
+      return 'resealed';
+    });
   }
 
   /** Writes an `endpoint.test` event and schedules its delivery to this endpoint only. */
