@@ -3,6 +3,5 @@ export * from './object-key';
 export * from './object-metadata';
 export * from './object-digest';
 export * from './local/local-object-storage';
-export * from './s3/s3-object-storage';
 export * from './storage-factory';
 export * from './storage.module';

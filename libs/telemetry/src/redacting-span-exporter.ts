@@ -1,5 +1,5 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { core } from '@opentelemetry/sdk-node';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { redactSpan } from './span-redaction';
 
 /**
@@ -11,13 +11,13 @@ import { redactSpan } from './span-redaction';
 export class RedactingSpanExporter implements SpanExporter {
   constructor(private readonly inner: SpanExporter) {}
 
-  export(spans: ReadableSpan[], resultCallback: (result: core.ExportResult) => void): void {
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     let redacted: ReadableSpan[];
     try {
       redacted = spans.map(redactSpan);
     } catch (error) {
       // Never fall back to the unredacted batch: losing spans beats leaking PHI.
-      resultCallback({ code: core.ExportResultCode.FAILED, error: error instanceof Error ? error : undefined });
+      resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : undefined });
       return;
     }
     this.inner.export(redacted, resultCallback);
