@@ -2,12 +2,15 @@
  * What metering costs a request: the api's CPU per call (echo calls through the running api,
  * read from /proc) against the CPU metering adds to the call's one write — the hot path's
  * statement (usage event + rollup queue entry + audit record) against the same write without
- * metering (the audit record alone), timed in this process, interleaved rounds, medians.
+ * metering (the audit record alone, group-committed on the hot-path pool like the real one), timed in this
+ * process, interleaved rounds, medians.
  */
 import type { TestingModule } from '@nestjs/testing';
-import { CallRecordRepository, Prisma, PrismaService } from '@sb/db';
+import { CallRecordRepository, PrismaService, type PendingCall } from '@sb/db';
 import type { E2eStack } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
+import { GroupCommit } from '../../libs/db/src/group-commit';
+import { HotPathPool } from '../../libs/db/src/hot-path-pool';
 import { runLoad } from './load';
 import { createConnections } from './metering-data';
 import { cpuMsOf } from './proc-stats';
@@ -16,6 +19,37 @@ const API_CALLS = 3_000;
 const WRITES_PER_ROUND = 3_000;
 const ROUNDS = 9;
 const CONCURRENCY = 8;
+
+/**
+ * The hot path's statement without metering: the calls' audit records alone (no usage event, no rollup queue
+ * entry, none of their parameters), group-committed on the hot-path pool as the real statement is.
+ */
+const AUDIT_ONLY_SQL = `
+  WITH c AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::"TransactionOutcome"[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
+      WITH ORDINALITY AS c("tenantId", "connectionId", "transactionId", "operation", "resourceType", "outcome", "occurredAt", "actorType", "actorId", "purpose", "i")
+  )
+  INSERT INTO "AuditRecord" ("id", "tenantId", "transactionId", "connectionId", "actorType", "actorId", "operation", "resourceType", "patientRef", "purpose", "outcome", "occurredAt")
+  SELECT gen_random_uuid(), c."tenantId", c."transactionId", c."connectionId", c."actorType", c."actorId", c."operation", c."resourceType", patient.ref, c."purpose", c."outcome", c."occurredAt"
+  FROM unnest($11::int[], $12::text[]) WITH ORDINALITY AS patient(call, ref, n)
+  JOIN c ON c.i = patient.call
+  ORDER BY patient.n`;
+
+function auditOnlyParameters(calls: readonly PendingCall[]): unknown[] {
+  const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+  const auditCall: number[] = [];
+  const auditRef: (string | null)[] = [];
+  calls.forEach(({ call, patientRefs }, index) => {
+    [call.tenantId, call.connectionId, call.transactionId, call.operation, call.resourceType, call.outcome, call.occurredAt, call.actorType, call.actorId, call.purpose].forEach((v, column) =>
+      columns[column]?.push(v),
+    );
+    for (const ref of patientRefs.length > 0 ? [...new Set(patientRefs)] : [null]) {
+      auditCall.push(index + 1);
+      auditRef.push(ref);
+    }
+  });
+  return [...columns, auditCall, auditRef];
+}
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
@@ -79,14 +113,12 @@ export async function measureRequestCost(stack: E2eStack, app: TestingModule): P
     const c = call(i);
     return records.record(c.call, c.patients);
   };
-  // The same call's write as it would be without metering: its audit record alone, in one statement.
+  // The same call's write as it would be without metering, written the same way: its audit record alone.
+  const pool = app.get(HotPathPool);
+  const auditOnly = new GroupCommit<PendingCall>((calls) => pool.query('sb_bench_audit_only', AUDIT_ONLY_SQL, auditOnlyParameters(calls)).then(() => undefined));
   const withoutMetering = (i: number) => {
-    const { call: a, patients } = call(i);
-    return prisma.$executeRaw(Prisma.sql`
-      INSERT INTO "AuditRecord" ("id", "tenantId", "transactionId", "connectionId", "actorType", "actorId", "operation", "resourceType", "patientRef", "purpose", "outcome", "occurredAt")
-      SELECT gen_random_uuid(), ${a.tenantId}::uuid, ${a.transactionId}::uuid, ${a.connectionId}::uuid, ${a.actorType}, ${a.actorId},
-             ${a.operation}, ${a.resourceType}, patient.ref, ${a.purpose}, ${a.outcome}::"TransactionOutcome", ${a.occurredAt}
-      FROM unnest(${patients}::text[]) WITH ORDINALITY AS patient(ref, n) ORDER BY patient.n`);
+    const c = call(i);
+    return auditOnly.submit({ call: c.call, patientRefs: c.patients });
   };
   await cpuPerWrite(withMetering, 500);
   await cpuPerWrite(withoutMetering, 500);
