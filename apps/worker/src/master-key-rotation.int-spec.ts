@@ -44,6 +44,8 @@ describe('changing the local master key (real Postgres and Redis, own database)'
     SB_ALLOW_PRIVATE_TARGETS: 'true',
     SB_KMS_PROVIDER: 'local',
     SB_VAULT_MASTER_KEY: masterKey,
+    // The runbook's step 1: the stored hashes stay under the first key.
+    SB_KEYED_HASH_KEY: A,
     ...(previous === undefined ? {} : { SB_VAULT_PREVIOUS_MASTER_KEYS: previous }),
   });
   const modules = [QueueModule, TenancyModule, ConnectionsModule, WebhookDeliveryModule, WebhookEndpointsModule, MasterKeyRotationModule];

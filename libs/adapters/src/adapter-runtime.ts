@@ -47,7 +47,7 @@ export class AdapterRuntime implements OnModuleDestroy {
     private readonly db: Database,
     redis: RedisService,
   ) {
-    this.cursors = new CursorCodec(config.keyedHashKey);
+    this.cursors = new CursorCodec(config.vaultMasterKey, config.previousMasterKeys);
     this.budget = new RedisRequestBudget(redis.client, redis.prefix);
   }
 

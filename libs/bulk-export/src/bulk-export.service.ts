@@ -82,7 +82,7 @@ export class BulkExportService {
     private readonly tenants: TenantRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.signer = new SignedFileUrls(config.keyedHashKey);
+    this.signer = new SignedFileUrls(config.vaultMasterKey, config.previousMasterKeys);
   }
 
   private readonly signer: SignedFileUrls;

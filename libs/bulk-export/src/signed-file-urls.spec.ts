@@ -25,4 +25,16 @@ describe('SignedFileUrls', () => {
     expect(urls.check(file, { ...given, expires: String(s.expires + 3600) }, NOW)).toBe('invalid');
     expect(new SignedFileUrls(randomBytes(32)).check(file, given, NOW)).toBe('invalid');
   });
+
+  it('accepts URLs signed under a previous master key after a change, and signs only under the new one', () => {
+    const old = randomBytes(32);
+    const fresh = randomBytes(32);
+    const s = new SignedFileUrls(old).sign(file, NOW);
+    const given = { expires: String(s.expires), signature: s.signature };
+    const after = new SignedFileUrls(fresh, [old]);
+    expect(after.check(file, given, NOW)).toBe('ok');
+    expect(new SignedFileUrls(fresh).check(file, given, NOW)).toBe('invalid');
+    const signedAfter = after.sign(file, NOW);
+    expect(new SignedFileUrls(old).check(file, { expires: String(signedAfter.expires), signature: signedAfter.signature }, NOW)).toBe('invalid');
+  });
 });

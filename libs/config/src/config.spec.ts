@@ -90,8 +90,12 @@ describe('master key changes', () => {
     expect(after.vaultMasterKey.equals(Buffer.alloc(32, 2))).toBe(true);
   });
 
+  it('refuses previous master keys without SB_KEYED_HASH_KEY, so stored hashes cannot quietly follow the new key', () => {
+    expect(() => buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(2), SB_VAULT_PREVIOUS_MASTER_KEYS: key(1) })).toThrow(/SB_KEYED_HASH_KEY: required with SB_VAULT_PREVIOUS_MASTER_KEYS/);
+  });
+
   it('reads previous master keys whatever the KMS provider, and refuses a keyed-hash key that is not 32 bytes', () => {
-    const config = buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(3), SB_VAULT_PREVIOUS_MASTER_KEYS: ` ${key(1)}, ${key(2)} `, SB_KMS_PROVIDER: 'vault-transit', SB_VAULT_ADDR: 'https://vault.internal', SB_VAULT_TOKEN: 't', SB_VAULT_TRANSIT_KEY: 'sb' });
+    const config = buildConfig({ SB_STATE_DIR: stateDir, SB_VAULT_MASTER_KEY: key(3), SB_VAULT_PREVIOUS_MASTER_KEYS: ` ${key(1)}, ${key(2)} `, SB_KEYED_HASH_KEY: key(1), SB_KMS_PROVIDER: 'vault-transit', SB_VAULT_ADDR: 'https://vault.internal', SB_VAULT_TOKEN: 't', SB_VAULT_TRANSIT_KEY: 'sb' });
     expect(config.previousMasterKeys.map((k) => k[0])).toEqual([1, 2]);
     expect(() => buildConfig({ SB_STATE_DIR: stateDir, SB_KEYED_HASH_KEY: 'c2hvcnQ=' })).toThrow(/SB_KEYED_HASH_KEY: must be 32 bytes/);
   });

@@ -130,6 +130,10 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
       .filter((k) => env[k] === undefined)
       .map((k) => `${k}: required with SB_KMS_PROVIDER=${env.SB_KMS_PROVIDER}`),
     ...mllpTlsProblems(env),
+    // Without it the stored lookup hashes would quietly follow the new master key and stop matching.
+    ...((env.SB_VAULT_PREVIOUS_MASTER_KEYS ?? '').trim() !== '' && env.SB_KEYED_HASH_KEY === undefined
+      ? ['SB_KEYED_HASH_KEY: required with SB_VAULT_PREVIOUS_MASTER_KEYS: set it to the master key the stored lookup hashes were made with (on a first change, the old SB_VAULT_MASTER_KEY)']
+      : []),
     ...exportStorageProblems(env),
   ];
   if (problems.length > 0) throw new ConfigError(problems);

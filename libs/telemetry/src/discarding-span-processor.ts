@@ -2,9 +2,8 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**
- * Used when no exporter is configured. The SDK only installs a tracer provider
- * when it has at least one span processor, and without a provider spans are
- * non-recording with all-zero ids — log lines would then carry no trace id.
+ * The tracer provider's processor when no exporter is configured: spans are still
+ * created (so log lines carry their trace ids) and dropped when they end.
  */
 export class DiscardingSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}

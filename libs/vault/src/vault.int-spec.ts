@@ -291,7 +291,7 @@ describe('KEK rotation of 10,000 secrets (real Postgres, own database)', () => {
     DATABASE_URL: dbUrl,
     SB_KMS_PROVIDER: 'local',
     SB_VAULT_MASTER_KEY: masterKey,
-    ...(previous === undefined ? {} : { SB_VAULT_PREVIOUS_MASTER_KEYS: previous }),
+    ...(previous === undefined ? {} : { SB_VAULT_PREVIOUS_MASTER_KEYS: previous, SB_KEYED_HASH_KEY: previous }),
   });
   const valueOf = (name: string) => Buffer.from(`value of ${name}`);
 

@@ -18,4 +18,14 @@ describe('CursorCodec', () => {
     expect(() => codec.open('c1', cursor, 61 * 60_000)).toThrow(/Invalid search/);
     expect(() => codec.open('c1', 'garbage')).toThrow(/Invalid search/);
   });
+
+  it('opens cursors sealed under a previous master key after a change, and seals only under the new one', () => {
+    const old = randomBytes(32);
+    const fresh = randomBytes(32);
+    const before = new CursorCodec(old).seal('c1', url);
+    const after = new CursorCodec(fresh, [old]);
+    expect(after.open('c1', before)).toBe(url);
+    expect(() => new CursorCodec(old).open('c1', after.seal('c1', url))).toThrow(/Invalid search/);
+    expect(() => new CursorCodec(fresh).open('c1', before)).toThrow(/Invalid search/);
+  });
 });

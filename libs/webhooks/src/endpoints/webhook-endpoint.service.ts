@@ -194,10 +194,12 @@ export class WebhookEndpointService {
       } catch {
         return 'failed';
       }
-      if (current === null && previous.every((p) => p === null) && stillSigning.length === stored.previousSecrets.length) return 'unchanged';
+      const resealed = current !== null || previous.some((p) => p !== null);
+      if (!resealed && stillSigning.length === stored.previousSecrets.length) return 'unchanged';
       const previousSecrets = stillSigning.map((p, i) => ({ sealed: previous[i] ?? p.sealed, until: p.until }));
       await this.endpoints.setSecrets(tenantId, id, { secretSealed: current ?? stored.secretSealed, previousSecrets }, tx);
-      return 'resealed';
+      // Only expired previous secrets dropped: nothing was sealed again.
+      return resealed ? 'resealed' : 'unchanged';
     });
   }
 
