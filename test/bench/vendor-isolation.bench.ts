@@ -1,13 +1,16 @@
 /**
  * `npm run bench -- vendor-isolation`: how much one vendor's failure moves another
  * vendor's latency through the same gateway (issue 16: "other vendors' p99 moves by
- * ≤ 10 %"). Oracle Patient reads and Epic Patient reads go through one api at a fixed
- * offered rate each (open loop: a refused call is not followed by a faster one), while
- * Epic is healthy, answers 502 to everything, or hangs (each call held until the
- * gateway's vendor timeout). Rounds alternate the three conditions so that drift of the
- * machine falls on all of them alike; Oracle's p99 per condition is taken over all its
- * rounds and compared with the healthy one. Also reported: how long the Epic circuit
- * took to open, and that no Oracle call failed.
+ * ≤ 10 %"). Oracle Patient reads go through one api at a fixed offered rate (open loop,
+ * latency counted from each call's scheduled time, so a stalled client does not hide
+ * delay), alone, and beside Epic Patient reads at the same rate while Epic is healthy,
+ * answers 502 to everything, or hangs (each call held until the gateway's vendor
+ * timeout). Each round runs the four conditions in a rotated order so that drift of the
+ * machine falls on all of them; Oracle's p99 per condition is taken over all its rounds
+ * and compared with Epic healthy (the same offered load) and with Oracle alone. Also
+ * reported: per-round ratios (the noise), Epic calls sent per condition (a failing
+ * vendor costs the api less than a healthy one once its circuit is open), when the
+ * Epic circuit opened, and that no Oracle call failed.
  */
 import { processEnv } from '@sb/config';
 import { startE2eStack, type E2eStack } from '@sb/testing';
@@ -24,7 +27,8 @@ const HANG_PHASE_MS = 30_000;
 const EPIC_MAX_IN_FLIGHT = 64;
 const TARGET_P99_RATIO = 1.1;
 
-type Condition = 'healthy' | 'epic502' | 'epicHang';
+type Condition = 'oracleAlone' | 'healthy' | 'epic502' | 'epicHang';
+const CONDITIONS: readonly Condition[] = ['oracleAlone', 'healthy', 'epic502', 'epicHang'];
 interface Sample {
   atMs: number;
   ms: number;
@@ -39,9 +43,10 @@ const percentile = (values: readonly number[], p: number): number => {
 const round = (n: number): number => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function send(agent: Agent, url: string, headers: Record<string, string>): Promise<Sample> {
-  const atMs = Date.now();
-  const started = process.hrtime.bigint();
+/** One GET; its latency counts from `dueMs`, the time it was scheduled for (coordinated omission). */
+function send(agent: Agent, url: string, headers: Record<string, string>, dueMs = Date.now()): Promise<Sample> {
+  const atMs = dueMs;
+  const started = process.hrtime.bigint() - BigInt(Math.max(0, Math.round((Date.now() - dueMs) * 1e6)));
   return new Promise((resolve) => {
     const u = new URL(url);
     const req = request({ hostname: u.hostname, port: u.port, path: u.pathname + u.search, headers, agent }, (res) => {
@@ -68,7 +73,7 @@ function send(agent: Agent, url: string, headers: Record<string, string>): Promi
 }
 
 /** Offers `ratePerSec` calls for `durationMs`, each on schedule whatever the others do; skips a call while `maxInFlight` are out. */
-async function paced(durationMs: number, maxInFlight: number, call: (i: number) => Promise<Sample>): Promise<{ samples: Sample[]; skipped: number }> {
+async function paced(durationMs: number, maxInFlight: number, call: (i: number, dueMs: number) => Promise<Sample>): Promise<{ samples: Sample[]; skipped: number }> {
   const samples: Sample[] = [];
   const pending = new Set<Promise<void>>();
   let skipped = 0;
@@ -82,7 +87,7 @@ async function paced(durationMs: number, maxInFlight: number, call: (i: number) 
       skipped += 1;
       continue;
     }
-    const p = call(i).then((s) => {
+    const p = call(i, due).then((s) => {
       samples.push(s);
       pending.delete(p);
     });
@@ -116,7 +121,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const [epicId, oracleId] = [await connection('epic'), await connection('oracle')];
     const [epicPatients, oraclePatients] = [await patients('epic'), await patients('oracle')];
     const headers = { authorization: `Bearer ${key}`, accept: 'application/fhir+json' };
-    const read = (cid: string, ids: string[]) => (i: number) => send(agent, `${stack.base}/fhir/r4/${cid}/Patient/${ids[i % ids.length]}`, headers);
+    const read = (cid: string, ids: string[]) => (i: number, dueMs?: number) => send(agent, `${stack.base}/fhir/r4/${cid}/Patient/${ids[i % ids.length]}`, headers, dueMs);
     const oracleRead = read(oracleId, oraclePatients);
     const epicRead = read(epicId, epicPatients);
 
@@ -129,68 +134,73 @@ export async function run(): Promise<Record<string, unknown>> {
       }
     };
 
-    console.log(`vendor-isolation bench: ${ROUNDS} rounds; Oracle and Epic reads at ${RATE_PER_SEC}/s each; Epic healthy, answering 502, hanging`);
+    console.log(`vendor-isolation bench: ${ROUNDS} rounds of ${CONDITIONS.join(', ')} (rotated); reads at ${RATE_PER_SEC}/s per vendor`);
     // Warm-up: V8 optimizes the path over the first few thousand calls.
-    await paced(15_000, EPIC_MAX_IN_FLIGHT, (i) => Promise.all([oracleRead(i), epicRead(i)]).then(([o]) => o));
+    await paced(15_000, EPIC_MAX_IN_FLIGHT, (i, due) => Promise.all([oracleRead(i, due), epicRead(i, due)]).then(([o]) => o));
 
-    const oracle: Record<Condition, Sample[]> = { healthy: [], epic502: [], epicHang: [] };
+    const oracle = Object.fromEntries(CONDITIONS.map((c) => [c, [] as Sample[]])) as Record<Condition, Sample[]>;
+    const roundP99 = Object.fromEntries(CONDITIONS.map((c) => [c, [] as number[]])) as Record<Condition, number[]>;
+    const epicSent = Object.fromEntries(CONDITIONS.map((c) => [c, 0])) as Record<Condition, number>;
     const circuitOpenedAfterMs: Record<'epic502' | 'epicHang', number[]> = { epic502: [], epicHang: [] };
-    let epicSkipped = 0;
-    const phase = async (condition: Condition, durationMs: number) => {
-      const startedAt = Date.now();
-      const [o, e] = await Promise.all([paced(durationMs, 1_000, oracleRead), paced(durationMs, EPIC_MAX_IN_FLIGHT, epicRead)]);
-      oracle[condition].push(...o.samples);
-      epicSkipped += e.skipped;
-      if (condition !== 'healthy') {
-        // When the first refusal by the open circuit was answered.
-        const refused = e.samples.filter((s) => s.code === 'dependency_unavailable').map((s) => s.atMs + s.ms - startedAt);
-        if (refused.length > 0) circuitOpenedAfterMs[condition].push(Math.min(...refused));
-      }
-      const p99 = percentile(o.samples.map((s) => s.ms), 99);
-      const epicStatuses = [...new Set(e.samples.map((s) => s.status))].join('/');
-      console.log(`  ${condition.padEnd(9)} Oracle p50 ${round(percentile(o.samples.map((s) => s.ms), 50))} ms p99 ${round(p99)} ms (${o.samples.length} calls); Epic answered ${epicStatuses}, ${e.skipped} not sent`);
+    const faults: Record<'epic502' | 'epicHang', unknown> = {
+      epic502: { vendor: 'epic', kind: 'server-error', status: 502, count: 10_000 },
+      epicHang: { vendor: 'epic', kind: 'hang', count: 10_000, delayMs: 60_000 },
     };
-
+    const phase = async (condition: Condition) => {
+      const durationMs = condition === 'epicHang' ? HANG_PHASE_MS : PHASE_MS;
+      if (condition === 'epic502' || condition === 'epicHang') await sandboxFault(stack, 'POST', faults[condition]);
+      const startedAt = Date.now();
+      const none = Promise.resolve({ samples: [] as Sample[], skipped: 0 });
+      try {
+        const [o, e] = await Promise.all([paced(durationMs, 1_000, oracleRead), condition === 'oracleAlone' ? none : paced(durationMs, EPIC_MAX_IN_FLIGHT, epicRead)]);
+        oracle[condition].push(...o.samples);
+        roundP99[condition].push(percentile(o.samples.map((s) => s.ms), 99));
+        epicSent[condition] += e.samples.length;
+        if (condition === 'epic502' || condition === 'epicHang') {
+          // When the first refusal by the open circuit was answered.
+          const refused = e.samples.filter((s) => s.code === 'dependency_unavailable').map((s) => s.atMs + s.ms - startedAt);
+          if (refused.length > 0) circuitOpenedAfterMs[condition].push(Math.min(...refused));
+        }
+        const epicStatuses = [...new Set(e.samples.map((s) => s.status))].join('/') || 'none';
+        console.log(
+          `  ${condition.padEnd(11)} Oracle p50 ${round(percentile(o.samples.map((s) => s.ms), 50))} ms p99 ${round(roundP99[condition].at(-1) ?? 0)} ms (${o.samples.length} calls); Epic ${e.samples.length} sent (answered ${epicStatuses}), ${e.skipped} not sent`,
+        );
+      } finally {
+        if (condition === 'epic502' || condition === 'epicHang') {
+          await sandboxFault(stack, 'DELETE');
+          await epicRecovered();
+        }
+      }
+    };
     for (let r = 0; r < ROUNDS; r++) {
-      await phase('healthy', PHASE_MS);
-      await sandboxFault(stack, 'POST', { vendor: 'epic', kind: 'server-error', status: 502, count: 10_000 });
-      try {
-        await phase('epic502', PHASE_MS);
-      } finally {
-        await sandboxFault(stack, 'DELETE');
-      }
-      await epicRecovered();
-      await sandboxFault(stack, 'POST', { vendor: 'epic', kind: 'hang', count: 10_000, delayMs: 60_000 });
-      try {
-        await phase('epicHang', HANG_PHASE_MS);
-      } finally {
-        await sandboxFault(stack, 'DELETE');
-      }
-      await epicRecovered();
+      for (let k = 0; k < CONDITIONS.length; k++) await phase(CONDITIONS[(r + k) % CONDITIONS.length] as Condition);
     }
 
     const p99Of = (c: Condition) => percentile(oracle[c].map((s) => s.ms), 99);
     const failedOracle = Object.values(oracle).flat().filter((s) => s.status !== 200).length;
-    const ratio502 = p99Of('epic502') / p99Of('healthy');
-    const ratioHang = p99Of('epicHang') / p99Of('healthy');
+    const ratio = (c: Condition, base: Condition) => round(p99Of(c) / p99Of(base));
+    const perRound = (c: Condition) => roundP99[c].map((p, i) => round(p / (roundP99.healthy[i] ?? p)));
     const opened = (c: 'epic502' | 'epicHang') => (circuitOpenedAfterMs[c].length > 0 ? round(Math.max(...circuitOpenedAfterMs[c]) / 1000) : null);
     console.log(
-      `  Oracle p99 ${round(p99Of('healthy'))} ms with Epic healthy, ${round(p99Of('epic502'))} ms (${round(ratio502)}×) with Epic answering 502, ${round(p99Of('epicHang'))} ms (${round(ratioHang)}×) with Epic hanging (target ≤ ${TARGET_P99_RATIO}×); ${failedOracle} Oracle calls failed`,
+      `  Oracle p99 ${round(p99Of('oracleAlone'))} ms alone, ${round(p99Of('healthy'))} ms beside a healthy Epic; with Epic answering 502 ${round(p99Of('epic502'))} ms (${ratio('epic502', 'healthy')}×, rounds ${perRound('epic502').join('/')}), hanging ${round(p99Of('epicHang'))} ms (${ratio('epicHang', 'healthy')}×, rounds ${perRound('epicHang').join('/')}); target ≤ ${TARGET_P99_RATIO}×; ${failedOracle} Oracle calls failed`,
     );
     return {
       bench: 'vendor-isolation',
       rounds: ROUNDS,
       ratePerSec: RATE_PER_SEC,
       oracle: Object.fromEntries(
-        (Object.keys(oracle) as Condition[]).map((c) => [c, { calls: oracle[c].length, p50Ms: round(percentile(oracle[c].map((s) => s.ms), 50)), p99Ms: round(p99Of(c)) }]),
+        CONDITIONS.map((c) => [c, { calls: oracle[c].length, p50Ms: round(percentile(oracle[c].map((s) => s.ms), 50)), p99Ms: round(p99Of(c)), roundP99Ms: roundP99[c].map(round) }]),
       ),
+      epicSent,
       oracleFailed: failedOracle,
-      epicNotSent: epicSkipped,
       circuitOpenedAfterSec: { epic502: opened('epic502'), epicHang: opened('epicHang') },
-      oracleP99RatioEpic502: round(ratio502),
-      oracleP99RatioEpicHang: round(ratioHang),
+      oracleP99RatioEpic502: ratio('epic502', 'healthy'),
+      oracleP99RatioEpicHang: ratio('epicHang', 'healthy'),
+      oracleP99RatioEpic502VsAlone: ratio('epic502', 'oracleAlone'),
+      oracleP99RatioEpicHangVsAlone: ratio('epicHang', 'oracleAlone'),
+      perRoundRatios: { epic502: perRound('epic502'), epicHang: perRound('epicHang') },
       target: TARGET_P99_RATIO,
-      met: { epic502: ratio502 <= TARGET_P99_RATIO, epicHang: ratioHang <= TARGET_P99_RATIO, noOracleFailure: failedOracle === 0 },
+      met: { epic502: p99Of('epic502') / p99Of('healthy') <= TARGET_P99_RATIO, epicHang: p99Of('epicHang') / p99Of('healthy') <= TARGET_P99_RATIO, noOracleFailure: failedOracle === 0 },
     };
   } finally {
     agent.destroy();

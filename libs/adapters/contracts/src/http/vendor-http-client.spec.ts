@@ -12,6 +12,7 @@ describe('VendorHttpClient against a real local server', () => {
     server = createServer((req, res) => {
       hits += 1;
       if (req.url === '/hang') return; // never answers
+      if (req.url === '/fhir/slow') return void setTimeout(() => res.writeHead(200).end('{}'), 50);
       const status = script.shift() ?? 200;
       res.writeHead(status, status === 429 ? { 'retry-after': '0' } : {}).end(JSON.stringify({ status }));
     });
@@ -72,6 +73,28 @@ describe('VendorHttpClient against a real local server', () => {
     const before = hits;
     await expect(c.request({ method: 'GET', url: `${base}/x`, idempotent: false })).rejects.toMatchObject({ details: { reason: 'circuit_open' } });
     expect(hits).toBe(before);
+    c.close();
+  });
+
+  it('opens the circuit while calls hang, before they time out, and closes it on the next answer', async () => {
+    const c = new VendorHttpClient({ baseUrl: base, policy: { allowPrivate: false, allowLoopback: true }, allowHttp: true, timeoutMs: 3_000, slowCallMs: 100 });
+    const hang = `${base.replace('/fhir', '')}/hang`;
+    const hanging = Array.from({ length: 5 }, () => c.request({ method: 'POST', url: hang, idempotent: false }).catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = hits;
+    await expect(c.request({ method: 'GET', url: `${base}/x`, idempotent: false })).rejects.toMatchObject({ details: { reason: 'circuit_open' } });
+    expect(hits).toBe(sent);
+    expect(c.breaker.state).toBe('open');
+    // The hung calls still end with their own timeout, counted once each.
+    for (const outcome of await Promise.all(hanging)) expect(outcome).toMatchObject({ code: 'vendor_timeout' });
+    c.close();
+  }, 10_000);
+
+  it('counts a slow call that answers as a success: a slow vendor is not paused', async () => {
+    // Each answer takes 50 ms, past a 10 ms slow-call mark: counted as a failure, then as the success it is.
+    const c = new VendorHttpClient({ baseUrl: base, policy: { allowPrivate: false, allowLoopback: true }, allowHttp: true, timeoutMs: 3_000, slowCallMs: 10 });
+    for (let i = 0; i < 6; i++) expect((await c.request({ method: 'GET', url: `${base}/slow`, idempotent: false })).status).toBe(200);
+    expect(c.breaker.state).toBe('closed');
     c.close();
   });
 

@@ -12,6 +12,8 @@ export interface VendorHttpSettings {
   policy: TargetPolicy;
   allowHttp: boolean;
   timeoutMs?: number;
+  /** How long an unanswered call may take before it counts as a failure for the circuit breaker (default SLOW_CALL_MS). */
+  slowCallMs?: number;
   maxBodyBytes?: number;
 }
 
@@ -42,6 +44,13 @@ export const MAX_RETRY_AFTER_WAIT_MS = 5_000;
 export const BREAKER_FAILURE_THRESHOLD = 5;
 export const BREAKER_OPEN_MS = 30_000;
 export const DEFAULT_VENDOR_TIMEOUT_MS = 15_000;
+/**
+ * A call still unanswered after this long counts as a failure for the circuit breaker at
+ * that moment (once; it still waits for its answer or its timeout): a vendor that hangs
+ * opens the circuit within seconds instead of after the timeout. An answer that comes
+ * later closes it again, so a vendor that is slow but answering is not kept paused.
+ */
+export const SLOW_CALL_MS = 4_000;
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
@@ -95,22 +104,29 @@ export class VendorHttpClient {
         });
       }
       let response: VendorResponse;
+      let countedSlow = false;
+      const slow = setTimeout(() => {
+        countedSlow = true;
+        this.breaker.failed();
+      }, this.settings.slowCallMs ?? SLOW_CALL_MS);
       try {
         response = await this.send(req);
       } catch (error) {
-        this.breaker.failed();
+        if (!countedSlow) this.breaker.failed();
         if (attempt < attempts) {
           await sleep(backoffMs(attempt));
           continue;
         }
         throw transportFailure(error);
+      } finally {
+        clearTimeout(slow);
       }
       if (!RETRYABLE_STATUS.has(response.status)) {
         if (response.status < 500) this.breaker.succeeded();
-        else this.breaker.failed();
+        else if (!countedSlow) this.breaker.failed();
         return response;
       }
-      if (response.status !== 429) this.breaker.failed();
+      if (response.status !== 429 && !countedSlow) this.breaker.failed();
       const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoffMs(attempt);
       if (attempt >= attempts || wait > MAX_RETRY_AFTER_WAIT_MS) return response;
       await sleep(wait);
