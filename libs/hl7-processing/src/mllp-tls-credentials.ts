@@ -1,6 +1,6 @@
 import { ErrorCode, isSbError, SbError, type Actor } from '@sb/core';
 import type { Connection, SecretMetadata } from '@sb/db';
-import type { VaultService } from '@sb/vault';
+import { pemCertificateBlocks, type VaultService } from '@sb/vault';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 
 /**
@@ -48,7 +48,6 @@ export class MllpTlsSecretError extends SbError {
   }
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const PEM_PRIVATE_KEY = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END \1PRIVATE KEY-----/g;
 const PEM_ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
 
@@ -61,7 +60,7 @@ export function parseClientCertificateSecret(value: Buffer, secretName: string):
   const invalid = (problem: MllpTlsSecretProblem) => new MllpTlsSecretError('mllp_client_cert_invalid', secretName, problem);
   const text = value.toString('utf8');
   if (PEM_ENCRYPTED_KEY.test(text)) throw invalid('encrypted_private_key');
-  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  const blocks = pemCertificateBlocks(text);
   const keys = text.match(PEM_PRIVATE_KEY) ?? [];
   if (blocks.length === 0) throw invalid('no_certificate');
   if (keys.length === 0) throw invalid('no_private_key');
@@ -87,7 +86,7 @@ export function parseClientCertificateSecret(value: Buffer, secretName: string):
 
 /** Reads the CA bundle secret: one or more PEM certificates, all of which must parse. */
 export function parseCaBundleSecret(value: Buffer, secretName: string): Buffer {
-  const blocks = value.toString('utf8').match(PEM_CERTIFICATE) ?? [];
+  const blocks = pemCertificateBlocks(value.toString('utf8'));
   if (blocks.length === 0) throw new MllpTlsSecretError('mllp_ca_invalid', secretName, 'no_certificate');
   try {
     for (const block of blocks) new X509Certificate(block);

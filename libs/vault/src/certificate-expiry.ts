@@ -2,6 +2,8 @@ import { ErrorCode, SbError } from '@sb/core';
 import { X509Certificate } from 'node:crypto';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+/** The PEM `CERTIFICATE` blocks of a text, in order. */
+export const pemCertificateBlocks = (text: string): string[] => text.match(PEM_CERTIFICATE) ?? [];
 const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
 
 /** When a certificate stops being accepted (`validTo` reads e.g. `Dec  3 22:00:00 2027 GMT`). */
@@ -18,7 +20,7 @@ export function certificateSecretExpiry(value: Buffer): Date | null {
   const text = value.toString('latin1');
   if (!text.includes('-----BEGIN CERTIFICATE-----')) return null;
   const notAfters: number[] = [];
-  for (const [block] of text.matchAll(PEM_CERTIFICATE)) {
+  for (const block of pemCertificateBlocks(text)) {
     try {
       notAfters.push(notAfterOf(new X509Certificate(block)).getTime());
     } catch {

@@ -1,3 +1,4 @@
+export { pemCertificateBlocks } from './certificate-expiry';
 export * from './data-key-cache';
 export * from './envelope';
 export * from './fingerprint';
