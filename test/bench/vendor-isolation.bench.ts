@@ -23,8 +23,11 @@ const RATE_PER_SEC = 40;
 const PHASE_MS = 20_000;
 /** The hang phase outlasts the gateway's 15 s vendor timeout, so it covers the held calls and the circuit opening. */
 const HANG_PHASE_MS = 30_000;
-/** Epic calls in flight at most (a hanging vendor would otherwise collect a socket per offered call). */
-const EPIC_MAX_IN_FLIGHT = 64;
+/**
+ * Epic calls in flight at most (a hanging vendor would otherwise collect a socket per offered call): above the
+ * 160 that hang before the circuit opens (4 s at 40/s), so the open circuit's refusals are seen when they start.
+ */
+const EPIC_MAX_IN_FLIGHT = 256;
 const TARGET_P99_RATIO = 1.1;
 
 type Condition = 'oracleAlone' | 'healthy' | 'epic502' | 'epicHang';
@@ -109,7 +112,7 @@ async function sandboxFault(stack: E2eStack, method: 'POST' | 'DELETE', body?: u
 export async function run(): Promise<Record<string, unknown>> {
   const database = createBenchDatabase('isolation');
   const stack = await startE2eStack('vendor-isolation-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   try {
     const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
     const connection = async (vendor: string) => {
