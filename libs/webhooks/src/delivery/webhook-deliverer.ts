@@ -54,10 +54,15 @@ export class WebhookDeliverer implements OnModuleDestroy {
   /** Overridable by tests; production uses `WEBHOOK_TIMEOUT_MS`. */
   timeoutMs: number | undefined;
 
+  /** The master key, then previous ones: what endpoint secrets open with (built once, not per delivery). */
+  private readonly sealingKeys: readonly Buffer[];
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly deliveries: WebhookDeliveryRepository,
-  ) {}
+  ) {
+    this.sealingKeys = masterKeys(config);
+  }
 
   async deliver(tenantId: string, deliveryId: string, now: () => Date = () => new Date()): Promise<WebhookDeliveryResult> {
     const work = await this.deliveries.findWork(tenantId, deliveryId);
@@ -104,7 +109,7 @@ export class WebhookDeliverer implements OnModuleDestroy {
   /** The current secret, and every previous one whose own grace period has not ended at `at`. */
   private secretsOf(work: WebhookDeliveryWork, at: Date): string[] {
     const { endpoint } = work;
-    const key = masterKeys(this.config);
+    const key = this.sealingKeys;
     const context = secretContext(endpoint.id);
     const stillSigning = endpoint.previousSecrets.filter((p) => p.until > at);
     return [open(key, endpoint.secretSealed, context), ...stillSigning.map((p) => open(key, p.sealed, context))];
