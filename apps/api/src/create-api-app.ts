@@ -6,7 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayKeyService } from '@sb/auth';
 import type { AppConfig } from '@sb/config';
 import { ProblemFilter } from '@sb/http';
-import { requestLogging, type Logger, PinoNestLogger } from '@sb/telemetry';
+import { requestTelemetry, type Logger, PinoNestLogger } from '@sb/telemetry';
 import { openApiDocument } from './api-schemas';
 import { AppModule } from './app.module';
 import { fhirCors } from './smart/smart-cors';
@@ -34,7 +34,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
   });
   app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders);
-  app.use(requestLogging(logger));
+  app.use(requestTelemetry(logger));
   app.use('/fhir/r4', fhirCors);
   app.use(refuseNulInUrl);
   // express.json itself: Nest's useBodyParser reserves `verify`.

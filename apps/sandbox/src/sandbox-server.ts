@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
-import { requestLogging, type Logger } from '@sb/telemetry';
+import { requestTelemetry, type Logger } from '@sb/telemetry';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { adminRoutes } from './admin/admin-routes';
@@ -43,7 +43,7 @@ export function createSandboxApp(state: SandboxState, logger: Logger, hl7?: Hl7S
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogging(logger));
+  app.use(requestTelemetry(logger));
   // Before the admin routes, whose /_sandbox catch-all answers 404.
   if (hl7) app.use(hl7Routes(hl7));
   app.use(adminRoutes(state));

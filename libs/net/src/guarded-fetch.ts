@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -34,6 +35,9 @@ export interface GuardedFetchOptions {
    */
   agent?: Agent;
 }
+
+/** The instrumentation scope of the client span each call makes. */
+export const HTTP_CLIENT_SCOPE = '@sb/net/http-client';
 
 // Statuses whose Response must not carry a body (Fetch standard "null body status").
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -100,6 +104,8 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
   const body = requestBody(init.body);
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const span = startClientSpan(target, method);
+  propagation.inject(trace.setSpan(context.active(), span), headers);
 
   return new Promise<Response>((resolve, reject) => {
     let settled = false;
@@ -112,6 +118,7 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
     const fail = (error: OutboundError): void =>
       settle(() => {
         req.destroy();
+        endClientSpan(span, undefined, error.reason);
         reject(error);
       });
     const onAbort = (): void => fail(limits.abortError());
@@ -150,7 +157,10 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
       res.on('end', () => {
         try {
           const response = toResponse(res, method, Buffer.concat(chunks));
-          settle(() => resolve(response));
+          settle(() => {
+            endClientSpan(span, response.status);
+            resolve(response);
+          });
         } catch (cause) {
           fail(new OutboundError('invalid_response', { details: { host }, cause }));
         }
@@ -158,6 +168,32 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
     });
     req.end(body);
   });
+}
+
+/**
+ * The call's client span, made here rather than by OpenTelemetry's http instrumentation (which
+ * patches every request and parses its URL again): method, the URL without its query string,
+ * host and port. The caller's trace continues to the peer through `traceparent`.
+ */
+function startClientSpan(target: URL, method: string): Span {
+  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
+  return trace.getTracer(HTTP_CLIENT_SCOPE).startSpan(method, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method,
+      'url.full': `${target.protocol}//${target.host}${target.pathname}`,
+      'server.address': target.hostname,
+      'server.port': port,
+    },
+  });
+}
+
+/** Ends the client span: an answer's status (4xx and 5xx are errors for a client), or why there was none. */
+function endClientSpan(span: Span, status: number | undefined, failure?: OutboundReason): void {
+  if (status !== undefined) span.setAttribute('http.response.status_code', status);
+  if (failure !== undefined) span.setAttribute('error.type', failure);
+  if (failure !== undefined || (status !== undefined && status >= 400)) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /**

@@ -1,11 +1,13 @@
 /*
  * Run by start-telemetry.int-spec.ts in a child process, laid out as an app is:
- * telemetry starts first, and express, graphql, pg and http load afterwards.
+ * telemetry starts first, and express, graphql, pg and http load afterwards. The
+ * server span is the api's request middleware's and the client span guardedFetch's.
  * Prints the exported (redacted) spans as JSON on stdout.
  */
 import { trace } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startTelemetry } from './index';
+import { Writable } from 'node:stream';
+import { createLogger, requestTelemetry, startTelemetry } from './index';
 
 const collected: ReadableSpan[] = [];
 const exporter: SpanExporter = {
@@ -22,12 +24,15 @@ async function main(databaseUrl: string): Promise<void> {
   const { buildSchema, graphql } = await import('graphql');
   // eslint-disable-next-line sb/import-boundaries -- the fixture proves pg spans are redacted, so it needs a raw pg client
   const { Client } = await import('pg');
-  const { createServer, request } = await import('node:http');
+  const { createServer } = await import('node:http');
+  const { guardedFetch, LOCAL_DEVELOPMENT_TARGETS } = await import('@sb/net');
+  const logger = createLogger({ serviceName: 'instrumented-app', level: 'info', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
 
   const schema = buildSchema('type Patient { id: ID! family: String } type Query { patients(family: String, given: String): [Patient!]! }');
   const rootValue = { patients: (args: { family?: string }) => [{ id: 'p1', family: args.family }] };
 
   const app = express();
+  app.use(requestTelemetry(logger));
   app.get('/fhir/Patient/:id', (_req, res) => {
     res.json({ resourceType: 'Patient', id: 'p1' });
   });
@@ -40,15 +45,13 @@ async function main(databaseUrl: string): Promise<void> {
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  // Outbound calls to EHRs go through node:http (libs/net's guardedFetch), as this one does.
-  await new Promise<void>((resolve, reject) => {
-    const req = request(`${base}/fhir/Patient/p1?name=Smith&birthdate=1970-01-01`, { headers: { authorization: 'Bearer fixture-secret-token', cookie: 'sid=fixture-cookie' } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  // Outbound calls to EHRs go through libs/net's guardedFetch, as this one does.
+  await guardedFetch(
+    `${base}/fhir/Patient/p1?name=Smith&birthdate=1970-01-01`,
+    { headers: { authorization: 'Bearer fixture-secret-token', cookie: 'sid=fixture-cookie' } },
+    LOCAL_DEVELOPMENT_TARGETS,
+    { allowHttp: true },
+  );
   await fetch(`${base}/graphql?debug=Smith`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -72,6 +75,8 @@ async function main(databaseUrl: string): Promise<void> {
   await telemetry.shutdown();
   const plain = collected.map((s) => ({
     name: s.name,
+    spanId: s.spanContext().spanId,
+    parentSpanId: s.parentSpanContext?.spanId,
     scope: s.instrumentationScope.name,
     attributes: s.attributes,
     events: s.events,

@@ -31,6 +31,8 @@ function childBootstrap(): string {
 
 interface ExportedSpan {
   name: string;
+  spanId: string;
+  parentSpanId?: string;
   scope: string;
   attributes: Record<string, unknown>;
   events: unknown[];
@@ -72,6 +74,7 @@ describe('startTelemetry in an instrumented process (http, express, graphql, pg)
 
   it('keeps the metadata that makes traces useful', () => {
     const server = spans.find((s) => s.scope.includes('http') && s.attributes['http.route'] === '/fhir/Patient/:id');
+    expect(server?.name).toBe('GET /fhir/Patient/:id');
     expect(server?.attributes).toMatchObject({
       'http.request.method': 'GET',
       'http.response.status_code': 200,
@@ -80,6 +83,9 @@ describe('startTelemetry in an instrumented process (http, express, graphql, pg)
     });
     const client = spans.find((s) => s.scope.includes('http') && s.attributes['url.full'] !== undefined && s.attributes['http.request.method'] === 'GET');
     expect(client?.attributes['url.full']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/Patient\/p1$/);
+    expect(client?.attributes['http.response.status_code']).toBe(200);
+    // The call carried its trace to the peer: the server span is the client span's child.
+    expect(server?.parentSpanId).toBe(client?.spanId);
     const graphqlSpan = spans.find((s) => s.attributes['graphql.operation.name'] === 'FindPatients');
     expect(graphqlSpan).toBeDefined();
     const query = spans.find((s) => s.scope.includes('pg') && typeof s.attributes['db.query.text'] === 'string');

@@ -1,8 +1,6 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -29,15 +27,15 @@ export interface TelemetryHandle {
 }
 
 /**
- * Only what tells the story of a transaction, each span created once: the HTTP server and client spans (the server
- * span named by its route), GraphQL operations, each SQL statement and Redis command within a traced request or job.
- * Not: express middleware layers (a span per parser per request), pool checkouts, Prisma's own spans (the statements
- * it sends are the pg spans), fs/dns/net, and no spans for the background polls that run outside any trace.
+ * Only what tells the story of a transaction, each span created once: GraphQL operations, each SQL statement and
+ * Redis command within a traced request or job. The HTTP server span (named by its route) is the api's request
+ * middleware's (request-telemetry.middleware.ts) and the client span is `guardedFetch`'s, through which every call
+ * to an EHR, a webhook endpoint or a JWKS goes: made there, they cost a fraction of the http instrumentation, which
+ * patches every server, request and emitter. Not: express middleware layers, pool checkouts, Prisma's own spans (the
+ * statements it sends are the pg spans), fs/dns/net, and no spans for the background polls that run outside any trace.
  */
 function instrumentations() {
   return [
-    new HttpInstrumentation(),
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER] }),
     new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreTrivialResolveSpans: true }),
     new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
     // Redis arguments include BullMQ job payloads; the command name is enough.

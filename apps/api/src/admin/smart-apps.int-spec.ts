@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { SmartAppRepository } from '@sb/db';
 import { SmartAppsService } from '@sb/smart';
 import { ApiKeyService } from '@sb/tenancy';
-import { createLogger, PinoNestLogger, requestLogging } from '@sb/telemetry';
+import { createLogger, PinoNestLogger, requestTelemetry } from '@sb/telemetry';
 import { createTestingApp, deleteRedisKeys, Fixtures, testRedisPrefix, type TenantFixture } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   const moduleRef = await createTestingApp([AppModule], { SB_REDIS_PREFIX: redisPrefix });
   const logger = createLogger({ serviceName: 'api', level: 'trace', destination: { write: (line: string) => void logged.push(line) } });
   app = moduleRef.createNestApplication({ logger: new PinoNestLogger(logger) });
-  app.use(requestLogging(logger));
+  app.use(requestTelemetry(logger));
   await app.init();
   config = app.get<AppConfig>(APP_CONFIG);
   const fixtures = new Fixtures(moduleRef);

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { currentRequestContext } from '@sb/core';
 import express from 'express';
 import { createLogger } from './logger';
-import { requestLogging } from './request-logging.middleware';
+import { requestTelemetry } from './request-telemetry.middleware';
 import { captureLogLines } from './test-log-capture';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe('requestLogging middleware', () => {
+describe('requestTelemetry middleware', () => {
   const capture = captureLogLines();
   const logger = createLogger({ serviceName: 'api', level: 'info', destination: capture.destination });
   let server: Server;
@@ -17,7 +17,7 @@ describe('requestLogging middleware', () => {
 
   beforeAll(async () => {
     const app = express();
-    app.use(requestLogging(logger));
+    app.use(requestTelemetry(logger));
     app.get('/fhir/Patient/:id', async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       // The context survives the await: the handler sees the request's id.
