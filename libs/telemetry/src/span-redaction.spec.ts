@@ -85,6 +85,26 @@ describe('redactSpanAttributes', () => {
     });
     expect(out['db.query.text']).toBe(`SELECT "t0"."id" FROM "public"."Patient" AS "t0" WHERE "t0"."family" = ? LIMIT ? OFFSET $2`);
   });
+
+  it('redacts a repeated value as its key requires, whichever key saw it first', () => {
+    const value = "SELECT 'Smith' FROM t WHERE token=abc";
+    const asStatement = { 'db.system.name': 'postgresql', 'db.query.text': value };
+    const asText = { 'http.user_agent': value };
+    for (let round = 0; round < 3; round++) {
+      expect(redactSpanAttributes(asText)['http.user_agent']).toBe("SELECT 'Smith' FROM t WHERE token=[redacted]");
+      expect(redactSpanAttributes(asStatement)['db.query.text']).toBe('SELECT ? FROM t WHERE token=[redacted]');
+    }
+  });
+
+  it('keeps redacting past thousands of distinct values', () => {
+    for (let i = 0; i < 3000; i++) {
+      const url = `http://h/fhir/Patient/${i}?family=Smith${i}`;
+      expect(redactSpanAttributes({ 'url.full': url, 'http.user_agent': `Bearer tok${i}` })).toEqual({
+        'url.full': `http://h/fhir/Patient/${i}`,
+        'http.user_agent': 'Bearer [redacted]',
+      });
+    }
+  });
 });
 
 describe('scrubSqlLiterals', () => {

@@ -13,12 +13,39 @@ const SAFE_TYPE_NAME = /^[\w$.:-]{1,128}$/;
 const safeExceptionType = (value: AttributeValue | undefined): string =>
   typeof value === 'string' && SAFE_TYPE_NAME.test(value) ? value : 'Error';
 
-function scrubString(key: string, value: string, dbSystem: string | undefined): string {
-  if (STATEMENT_ATTRIBUTE_KEYS.has(key)) {
-    return scrubSecrets(dbSystem === 'redis' ? redisCommandOnly(value) : scrubSqlLiterals(value));
-  }
-  if (URL_ATTRIBUTE_KEYS.has(key) || looksLikeUrl(value)) return scrubSecrets(stripQuery(value));
+type ValueKind = 'redis' | 'sql' | 'url' | 'text';
+
+const kindOf = (key: string, value: string, dbSystem: string | undefined): ValueKind =>
+  STATEMENT_ATTRIBUTE_KEYS.has(key) ? (dbSystem === 'redis' ? 'redis' : 'sql') : URL_ATTRIBUTE_KEYS.has(key) || looksLikeUrl(value) ? 'url' : 'text';
+
+function scrubByKind(kind: ValueKind, value: string): string {
+  if (kind === 'redis') return scrubSecrets(redisCommandOnly(value));
+  if (kind === 'sql') return scrubSecrets(scrubSqlLiterals(value));
+  if (kind === 'url') return scrubSecrets(stripQuery(value));
   return scrubSecrets(value);
+}
+
+/*
+ * Most attribute values repeat from span to span (statements, routes, methods, hosts, vendors), and
+ * scrubbing was about half of what recording a span cost. Results are kept per kind and value, for
+ * values up to MEMO_MAX_CHARS, and the memo is emptied whenever it reaches MEMO_ENTRIES: it holds only
+ * what this process's spans held moments before, and never outlives a burst of distinct values.
+ */
+const MEMO_ENTRIES = 1024;
+const MEMO_MAX_CHARS = 512;
+const scrubbed = new Map<string, string>();
+
+/** `value` redacted as its attribute `key` requires; the same input always gives the same output. */
+function scrubString(key: string, value: string, dbSystem: string | undefined): string {
+  const kind = kindOf(key, value, dbSystem);
+  if (value.length > MEMO_MAX_CHARS) return scrubByKind(kind, value);
+  const memoKey = `${kind}:${value}`;
+  const known = scrubbed.get(memoKey);
+  if (known !== undefined) return known;
+  const out = scrubByKind(kind, value);
+  if (scrubbed.size >= MEMO_ENTRIES) scrubbed.clear();
+  scrubbed.set(memoKey, out);
+  return out;
 }
 
 function scrubValue(key: string, value: AttributeValue, dbSystem: string | undefined): AttributeValue {
