@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Socket, type AddressInfo } from 'node:net';
-import { guardedFetch } from './guarded-fetch';
+import { guardedFetch, guardedRequest } from './guarded-fetch';
 import { OutboundError, type OutboundReason } from './outbound-error';
 import { PUBLIC_ONLY_TARGETS, type ResolvedAddress, type Resolver, type TargetPolicy } from './target-policy';
 
@@ -34,6 +34,16 @@ beforeAll(async () => {
       }
       case '/redirect':
         res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        return;
+      case '/repeated-headers':
+        res.writeHead(200, [
+          ['Content-Type', 'text/plain'],
+          ['X-Trail', 'one'],
+          ['x-trail', ' two '],
+          ['Set-Cookie', 'a=1'],
+          ['Set-Cookie', 'b=2'],
+        ]);
+        res.end('é ok');
         return;
       case '/no-content':
         res.writeHead(204).end();
@@ -128,6 +138,21 @@ describe('guardedFetch', () => {
     expect(echoed.headers['content-type']).toBe('application/x-www-form-urlencoded;charset=UTF-8');
     expect(echoed.headers['authorization']).toBe('Bearer t');
     expect(echoed.headers['host']).toBe(`127.0.0.1:${port}`);
+  });
+
+  it('answers a GuardedReply whose headers read as Headers reads them, the body whole', async () => {
+    const [reply, response] = await Promise.all([
+      guardedRequest(`${base}/repeated-headers`, {}, LOOPBACK_ONLY, HTTP),
+      guardedFetch(`${base}/repeated-headers`, {}, LOOPBACK_ONLY, HTTP),
+    ]);
+    expect(reply.status).toBe(200);
+    expect(reply.statusText).toBe('OK');
+    expect(reply.body.toString('utf8')).toBe('é ok');
+    for (const name of ['x-trail', 'X-TRAIL', 'set-cookie', 'content-type', 'absent']) {
+      expect(reply.headers.get(name)).toBe(response.headers.get(name));
+    }
+    expect(reply.headers.get('X-Trail')).toBe('one, two');
+    expect(reply.headers.get('absent')).toBeNull();
   });
 
   it('refuses loopback without allowLoopback, before connecting', async () => {

@@ -1,6 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { OutboundError, type OutboundReason } from './outbound-error';
@@ -60,6 +60,29 @@ export async function guardedFetch(
   policy: TargetPolicy,
   options: GuardedFetchOptions = {},
 ): Promise<Response> {
+  return toResponse(await guardedRequest(url, init, policy, options), (init.method ?? 'GET').toUpperCase());
+}
+
+/** The header lookup of an answer (`Headers.get`'s contract: case-insensitive, repeated values joined, `null` when absent). */
+export interface ReplyHeaders {
+  get(name: string): string | null;
+}
+
+/** An answer read whole, without a WHATWG `Response` around it (what building one and reading its stream back cost shows on the proxy hot path). */
+export interface GuardedReply {
+  status: number;
+  statusText: string;
+  headers: ReplyHeaders;
+  body: Buffer;
+}
+
+/** The same call as `guardedFetch`, with the same checks and limits, answering a `GuardedReply`. */
+export async function guardedRequest(
+  url: string | URL,
+  init: GuardedRequestInit,
+  policy: TargetPolicy,
+  options: GuardedFetchOptions = {},
+): Promise<GuardedReply> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const parsed = parseOutboundUrl(typeof url === 'string' ? url : url.href, { allowHttp: options.allowHttp ?? false });
@@ -97,7 +120,7 @@ interface SendLimits {
 
 type Route = { agent: Agent } | { addresses: readonly VettedAddress[] };
 
-function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendLimits): Promise<Response> {
+function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendLimits): Promise<GuardedReply> {
   const host = target.hostname;
   const method = (init.method ?? 'GET').toUpperCase();
   const headers = requestHeaders(init);
@@ -107,7 +130,7 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
   const span = startClientSpan(target, method);
   propagation.inject(trace.setSpan(context.active(), span), headers);
 
-  return new Promise<Response>((resolve, reject) => {
+  return new Promise<GuardedReply>((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void): void => {
       if (settled) return;
@@ -155,15 +178,17 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
         if (!res.complete) fail(new OutboundError('response_failed', { details: { host } }));
       });
       res.on('end', () => {
-        try {
-          const response = toResponse(res, method, Buffer.concat(chunks));
-          settle(() => {
-            endClientSpan(span, response.status);
-            resolve(response);
-          });
-        } catch (cause) {
-          fail(new OutboundError('invalid_response', { details: { host }, cause }));
+        const status = res.statusCode ?? 0;
+        // Outside 200–599 is no HTTP answer a caller can act on (the WHATWG Response refuses it too).
+        if (status < 200 || status > 599) {
+          fail(new OutboundError('invalid_response', { details: { host } }));
+          return;
         }
+        const reply: GuardedReply = { status, statusText: res.statusMessage ?? '', headers: new RawReplyHeaders(res.rawHeaders), body: Buffer.concat(chunks) };
+        settle(() => {
+          endClientSpan(span, status);
+          resolve(reply);
+        });
       });
     });
     req.end(body);
@@ -235,15 +260,29 @@ function requestBody(body: GuardedRequestInit['body']): Buffer | undefined {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-function toResponse(res: IncomingMessage, method: string, body: Buffer): Response {
-  const status = res.statusCode ?? 0;
-  const headers = new Headers();
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-    headers.append(res.rawHeaders[i] ?? '', res.rawHeaders[i + 1] ?? '');
+/** The answer's header lines as received (name, value, name, value…), read as `Headers` reads them. */
+class RawReplyHeaders implements ReplyHeaders {
+  constructor(readonly lines: readonly string[]) {}
+
+  get(name: string): string | null {
+    const wanted = name.toLowerCase();
+    let joined: string | null = null;
+    for (let i = 0; i + 1 < this.lines.length; i += 2) {
+      if (this.lines[i]?.toLowerCase() !== wanted) continue;
+      const value = (this.lines[i + 1] ?? '').trim();
+      joined = joined === null ? value : `${joined}, ${value}`;
+    }
+    return joined;
   }
-  const withoutBody = method === 'HEAD' || NULL_BODY_STATUSES.has(status);
-  // Response rejects statuses outside 200–599 with a RangeError: reported as invalid_response.
-  return new Response(withoutBody ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), { status, statusText: res.statusMessage ?? '', headers });
+}
+
+function toResponse(reply: GuardedReply, method: string): Response {
+  const headers = new Headers();
+  const lines = reply.headers instanceof RawReplyHeaders ? reply.headers.lines : [];
+  for (let i = 0; i + 1 < lines.length; i += 2) headers.append(lines[i] ?? '', lines[i + 1] ?? '');
+  const withoutBody = method === 'HEAD' || NULL_BODY_STATUSES.has(reply.status);
+  const body = reply.body;
+  return new Response(withoutBody ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), { status: reply.status, statusText: reply.statusText, headers });
 }
 
 export function transportError(error: Error, host: string, fallback: OutboundReason): OutboundError {

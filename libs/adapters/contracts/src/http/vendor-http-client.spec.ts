@@ -13,6 +13,7 @@ describe('VendorHttpClient against a real local server', () => {
       hits += 1;
       if (req.url === '/hang') return; // never answers
       if (req.url === '/fhir/slow') return void setTimeout(() => res.writeHead(200).end('{}'), 50);
+      if (req.url === '/fhir/bom') return void res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"Zoë"}')]));
       const status = script.shift() ?? 200;
       res.writeHead(status, status === 429 ? { 'retry-after': '0' } : {}).end(JSON.stringify({ status }));
     });
@@ -36,6 +37,14 @@ describe('VendorHttpClient against a real local server', () => {
     const res = await c.request({ method: 'GET', url: `${base}/Patient/1`, idempotent: true });
     expect(res.status).toBe(200);
     expect(hits).toBe(3);
+    c.close();
+  });
+
+  it('reads the body as UTF-8 text without a leading byte-order mark, and its headers by name', async () => {
+    const c = client();
+    const res = await c.request({ method: 'GET', url: `${base}/bom`, idempotent: true });
+    expect(JSON.parse(res.text)).toEqual({ name: 'Zoë' });
+    expect(res.headers.get('Content-Type')).toBe('application/fhir+json');
     c.close();
   });
 

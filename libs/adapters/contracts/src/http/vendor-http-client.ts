@@ -1,5 +1,5 @@
 import { ErrorCode, SbError } from '@sb/core';
-import { createGuardedAgent, guardedDownload, guardedFetch, isOutboundError, type GuardedDownload, type TargetPolicy } from '@sb/net';
+import { createGuardedAgent, guardedDownload, guardedRequest, isOutboundError, type GuardedDownload, type ReplyHeaders, type TargetPolicy } from '@sb/net';
 import type { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitBreaker } from './circuit-breaker';
@@ -30,7 +30,7 @@ export interface VendorRequest {
 
 export interface VendorResponse {
   status: number;
-  headers: Headers;
+  headers: ReplyHeaders;
   text: string;
 }
 
@@ -165,16 +165,20 @@ export class VendorHttpClient {
   }
 
   private async send(req: VendorRequest): Promise<VendorResponse> {
-    const res = await guardedFetch(req.url, { method: req.method, headers: req.headers, body: req.body }, this.settings.policy, {
+    const res = await guardedRequest(req.url, { method: req.method, headers: req.headers, body: req.body }, this.settings.policy, {
       allowHttp: this.settings.allowHttp,
       timeoutMs: this.settings.timeoutMs ?? DEFAULT_VENDOR_TIMEOUT_MS,
       maxBodyBytes: this.settings.maxBodyBytes ?? 8 * 1024 * 1024,
       agent: this.agent,
     });
-    const text = req.binary ? Buffer.from(await res.arrayBuffer()).toString('base64') : await res.text();
-    return { status: res.status, headers: res.headers, text };
+    return { status: res.status, headers: res.headers, text: req.binary ? res.body.toString('base64') : utf8Text(res.body) };
   }
 }
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The body as text, as `Response.text()` reads it: UTF-8, a leading byte-order mark dropped, bad sequences replaced. */
+const utf8Text = (body: Buffer): string => (body.subarray(0, 3).equals(UTF8_BOM) ? body.subarray(3) : body).toString('utf8');
 
 const backoffMs = (attempt: number): number => Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
 
