@@ -25,6 +25,15 @@ describe('requestTelemetry middleware', () => {
       if (context) context.tenantId = 'tenant-7';
       res.json({ seenRequestId: context?.requestId });
     });
+    // A mounted app that answers itself (as Apollo does at /graphql), and a route in a mounted router.
+    app.use('/graphql', (_req, res) => {
+      res.json({ data: null });
+    });
+    const router = express.Router();
+    router.get('/items/:id', (_req, res) => {
+      res.json({});
+    });
+    app.use('/v1', router);
     app.post('/boom', () => {
       throw new Error('boom');
     });
@@ -78,6 +87,19 @@ describe('requestTelemetry middleware', () => {
     expect(await res.json()).toEqual({ seenRequestId: id });
     await capture.waitForLine((l) => l.requestId === id);
     expect(capture.raw()).not.toContain(incoming);
+  });
+
+  it('names the route with its mount path, and a mounted app by where it is mounted', async () => {
+    const mounted = await fetch(`${baseUrl}/graphql?query=Smith`, { method: 'POST' });
+    const routed = await fetch(`${baseUrl}/v1/items/42`);
+    const unrouted = await fetch(`${baseUrl}/nowhere`);
+    const routeOfResponse = async (res: Response) => {
+      const id = res.headers.get('x-request-id');
+      return (await capture.waitForLine((l) => l.requestId === id)).route;
+    };
+    expect(await routeOfResponse(mounted)).toBe('/graphql');
+    expect(await routeOfResponse(routed)).toBe('/v1/items/:id');
+    expect(await routeOfResponse(unrouted)).toBeUndefined();
   });
 
   it('generates a UUID when none is sent, and logs failures at error level', async () => {

@@ -11,9 +11,11 @@ const MAX_PATH_CHARS = 2048;
 /** The instrumentation scope of the server spans this middleware makes. */
 export const HTTP_SERVER_SCOPE = '@sb/telemetry/http-server';
 
+/** The matched route's template under its mount path, or the mount path of the app that answered (GraphQL, docs, console files). */
 const routeOf = (req: Request): string | undefined => {
   const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? path : undefined;
+  if (typeof path === 'string') return `${req.baseUrl}${path}`;
+  return req.baseUrl === '' ? undefined : req.baseUrl;
 };
 
 /** `host[:port]` of the Host header, split; an IPv6 literal keeps its brackets off. */

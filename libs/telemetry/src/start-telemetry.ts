@@ -36,7 +36,8 @@ export interface TelemetryHandle {
  */
 function instrumentations() {
   return [
-    new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreTrivialResolveSpans: true }),
+    // An operation's span, not a span per resolved field: the vendor calls it makes are sb.transaction spans already.
+    new GraphQLInstrumentation({ allowValues: false, mergeItems: true, ignoreResolveSpans: true }),
     new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
     // Redis arguments include BullMQ job payloads; the command name is enough.
     new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),

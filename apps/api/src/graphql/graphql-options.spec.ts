@@ -28,8 +28,8 @@ async function serverWith(limits: { depth: number; complexity: number }) {
 
 const nested = (depth: number): string => `{ root { ${'children { '.repeat(depth)}id${' }'.repeat(depth)} } }`;
 
-async function errorsOf(server: ApolloServer, query: string) {
-  const res = await server.executeOperation({ query });
+async function errorsOf(server: ApolloServer, query: string, operationName?: string) {
+  const res = await server.executeOperation({ query, operationName });
   return res.body.kind === 'single' ? res.body.singleResult.errors : undefined;
 }
 
@@ -47,6 +47,20 @@ describe('GraphQL limits', () => {
     expect(await errorsOf(server, nested(2))).toBeUndefined();
     const errors = await errorsOf(server, nested(8));
     expect(errors?.[0]?.extensions).toMatchObject({ code: 'query_too_complex', max: 5 });
+    await server.stop();
+  });
+
+  it('judges every request of the same text, and each operation of a document on its own', async () => {
+    const server = await serverWith({ depth: 50, complexity: 5 });
+    for (let i = 0; i < 3; i++) {
+      expect((await errorsOf(server, nested(8)))?.[0]?.extensions).toMatchObject({ code: 'query_too_complex' });
+      expect(await errorsOf(server, nested(2))).toBeUndefined();
+    }
+    const twoOperations = `query Cheap ${nested(2)} query Costly ${nested(8)}`;
+    for (let i = 0; i < 2; i++) {
+      expect(await errorsOf(server, twoOperations, 'Cheap')).toBeUndefined();
+      expect((await errorsOf(server, twoOperations, 'Costly'))?.[0]?.extensions).toMatchObject({ code: 'query_too_complex' });
+    }
     await server.stop();
   });
 
