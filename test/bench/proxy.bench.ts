@@ -11,6 +11,7 @@
  * cases gives the CPU per proxied call. A last run restarts the api under `--cpu-prof`
  * and summarizes where its busy time went.
  */
+import { processEnv } from '@sb/config';
 import { startE2eStack, type E2eStack } from '@sb/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,10 +30,13 @@ const CONCURRENCY = 8;
 const REQUESTS = 1000;
 /**
  * Requests before each measured case: a fresh api's CPU per call falls from ≈ 3 ms to ≈ 1.5 ms over its first
- * 2,000–3,000 calls as V8 optimizes the path; the figures are the steady state a long-running gateway has.
+ * few thousand calls as V8 optimizes the path (with 2,000 the three rounds that followed still read 1.94, 1.73 and
+ * 1.50 ms); the figures are the steady state a long-running gateway has.
  */
-const WARMUP = 2_000;
+const WARMUP = Number(processEnv().PROXY_WARMUP ?? 5_000);
 const PROFILED_REQUESTS = 2000;
+/** Rounds of each REST case (direct, bare proxy, gateway in turn); figures are medians. */
+const ROUNDS = Number(processEnv().PROXY_ROUNDS ?? 3);
 const TARGETS = { gatewayCpuMsPerCall: 1, ratioVsBareProxy: 0.6, p99AddedMs: 10, graphqlP99OverRest: 1.3 };
 
 /** Starts the bare reverse proxy as its own process, forwarding to `target` with `token`. */
@@ -45,14 +49,51 @@ async function startBareProxy(target: string, token: string): Promise<{ base: st
   return { base: `http://127.0.0.1:${port}`, process: child, stop: () => child.kill('SIGTERM') };
 }
 
-/** A measured case together with the CPU milliseconds `pid` spent per request over it. */
-async function measureWithCpu(pid: number, label: string, make: (i: number) => LoadRequest): Promise<LoadResult & { cpuMsPerCall: number }> {
-  await runLoad(make, WARMUP, CONCURRENCY);
+type CpuLoadResult = LoadResult & { cpuMsPerCall: number };
+
+/** One round of a case, with the CPU milliseconds `pid` spent per request over it. */
+async function measureWithCpu(pid: number, label: string, make: (i: number) => LoadRequest): Promise<CpuLoadResult> {
   const before = cpuMsOf(pid);
   const result = await measure(label, make, false);
   const cpuMsPerCall = Math.round(((cpuMsOf(pid) - before) / REQUESTS) * 1000) / 1000;
   console.log(`  ${''.padEnd(34)} ${cpuMsPerCall} ms CPU per call`);
   return { ...result, cpuMsPerCall };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Each figure's median over the rounds; the rounds' CPU per call are kept beside it. */
+function medianResult<R extends LoadResult>(rounds: R[]): R & { roundsCpuMsPerCall?: number[] } {
+  const first = rounds[0] as R;
+  const out = { ...first } as R & { roundsCpuMsPerCall?: number[] };
+  for (const key of Object.keys(first) as (keyof R)[]) {
+    if (typeof first[key] === 'number') (out as Record<keyof R, unknown>)[key] = median(rounds.map((r) => r[key] as number));
+  }
+  if ('cpuMsPerCall' in first) out.roundsCpuMsPerCall = rounds.map((r) => (r as unknown as CpuLoadResult).cpuMsPerCall);
+  return out;
+}
+
+/**
+ * Direct, bare proxy and gateway in turn, ROUNDS times after one warm-up each, each figure the median of its rounds:
+ * these machines' speed drifts by a third over minutes, so cases measured minutes apart do not compare.
+ */
+async function interleaved(
+  name: string,
+  cases: { direct: (i: number) => LoadRequest; bare: (i: number) => LoadRequest; gateway: (i: number) => LoadRequest },
+  pids: { bare: number; api: number },
+): Promise<{ direct: LoadResult; bare: CpuLoadResult; gateway: CpuLoadResult }> {
+  for (const make of [cases.direct, cases.bare, cases.gateway]) await runLoad(make, WARMUP, CONCURRENCY);
+  const rounds = { direct: [] as LoadResult[], bare: [] as CpuLoadResult[], gateway: [] as CpuLoadResult[] };
+  for (let r = 1; r <= ROUNDS; r++) {
+    rounds.direct.push(await measure(`direct ${name} (${r}/${ROUNDS})`, cases.direct, false));
+    rounds.bare.push(await measureWithCpu(pids.bare, `bare proxy ${name} (${r}/${ROUNDS})`, cases.bare));
+    rounds.gateway.push(await measureWithCpu(pids.api, `gateway REST ${name} (${r}/${ROUNDS})`, cases.gateway));
+  }
+  return { direct: medianResult(rounds.direct), bare: medianResult(rounds.bare), gateway: medianResult(rounds.gateway) };
 }
 
 /** Restarts the api under the profiler, repeats the REST Patient read and summarizes the api's busy time. */
@@ -149,22 +190,27 @@ export async function run(): Promise<Record<string, unknown>> {
     });
     const obsQuery = (i: number) => `patient=${pid(i)}&category=laboratory&_count=10`;
 
-    console.log(`proxy bench: ${REQUESTS} requests per case at concurrency ${CONCURRENCY} (after ${WARMUP} warm-up)`);
+    console.log(`proxy bench: ${REQUESTS} requests per case and round at concurrency ${CONCURRENCY} (after ${WARMUP} warm-up), REST cases in ${ROUNDS} interleaved rounds (medians)`);
     const bare = await startBareProxy(direct.base, direct.token);
     const apiPid = stack.pidOf('api');
     const readOf = (base: string, headers: Record<string, string>) => (i: number): LoadRequest => ({ method: 'GET', url: `${base}/Patient/${pid(i)}`, headers });
     const searchOf = (base: string, headers: Record<string, string>) => (i: number): LoadRequest => ({ method: 'GET', url: `${base}/Observation?${obsQuery(i)}`, headers });
     const gatewayBase = `${stack.base}/fhir/r4/${cid}`;
-    let directRead: LoadResult, bareRead: LoadResult & { cpuMsPerCall: number }, restRead: LoadResult & { cpuMsPerCall: number }, gqlRead: LoadResult;
-    let directSearch: LoadResult, bareSearch: LoadResult & { cpuMsPerCall: number }, restSearch: LoadResult & { cpuMsPerCall: number };
+    const pids = { bare: bare.process.pid as number, api: apiPid };
+    let directRead: LoadResult, bareRead: CpuLoadResult, restRead: CpuLoadResult, gqlRead: LoadResult;
+    let directSearch: LoadResult, bareSearch: CpuLoadResult, restSearch: CpuLoadResult;
     try {
-      directRead = await measure('direct Patient read', readOf(direct.base, directHeaders));
-      bareRead = await measureWithCpu(bare.process.pid as number, 'bare proxy Patient read', readOf(bare.base, directHeaders));
-      restRead = await measureWithCpu(apiPid, 'gateway REST Patient read', readOf(gatewayBase, gatewayHeaders));
+      ({ direct: directRead, bare: bareRead, gateway: restRead } = await interleaved(
+        'Patient read',
+        { direct: readOf(direct.base, directHeaders), bare: readOf(bare.base, directHeaders), gateway: readOf(gatewayBase, gatewayHeaders) },
+        pids,
+      ));
       gqlRead = await measure('gateway GraphQL Patient read', (i) => gql(`{ patient(connectionId: "${cid}", id: "${pid(i)}") { id name } }`));
-      directSearch = await measure('direct Observation search', searchOf(direct.base, directHeaders));
-      bareSearch = await measureWithCpu(bare.process.pid as number, 'bare proxy Observation search', searchOf(bare.base, directHeaders));
-      restSearch = await measureWithCpu(apiPid, 'gateway REST Observation search', searchOf(gatewayBase, gatewayHeaders));
+      ({ direct: directSearch, bare: bareSearch, gateway: restSearch } = await interleaved(
+        'Observation search',
+        { direct: searchOf(direct.base, directHeaders), bare: searchOf(bare.base, directHeaders), gateway: searchOf(gatewayBase, gatewayHeaders) },
+        pids,
+      ));
     } finally {
       bare.stop();
     }
@@ -222,6 +268,7 @@ export async function run(): Promise<Record<string, unknown>> {
       bench: 'proxy',
       concurrency: CONCURRENCY,
       requestsPerCase: REQUESTS,
+      rounds: ROUNDS,
       direct: { patientRead: directRead, observationSearch: directSearch },
       bareProxy: { patientRead: bareRead, observationSearch: bareSearch },
       gatewayRest: { patientRead: restRead, observationSearch: restSearch },
