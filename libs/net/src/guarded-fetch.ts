@@ -1,8 +1,8 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { endClientSpan, startClientSpan } from './client-span';
 import { OutboundError, type OutboundReason } from './outbound-error';
 import { parseOutboundUrl } from './outbound-url';
 import { checkTarget, type Resolver, type TargetPolicy, type VettedAddress } from './target-policy';
@@ -35,9 +35,6 @@ export interface GuardedFetchOptions {
    */
   agent?: Agent;
 }
-
-/** The instrumentation scope of the client span each call makes. */
-export const HTTP_CLIENT_SCOPE = '@sb/net/http-client';
 
 // Statuses whose Response must not carry a body (Fetch standard "null body status").
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -127,8 +124,7 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
   const body = requestBody(init.body);
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const span = startClientSpan(target, method);
-  propagation.inject(trace.setSpan(context.active(), span), headers);
+  const span = startClientSpan(target, method, headers);
 
   return new Promise<GuardedReply>((resolve, reject) => {
     let settled = false;
@@ -193,32 +189,6 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
     });
     req.end(body);
   });
-}
-
-/**
- * The call's client span, made here rather than by OpenTelemetry's http instrumentation (which
- * patches every request and parses its URL again): method, the URL without its query string,
- * host and port. The caller's trace continues to the peer through `traceparent`.
- */
-function startClientSpan(target: URL, method: string): Span {
-  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
-  return trace.getTracer(HTTP_CLIENT_SCOPE).startSpan(method, {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'http.request.method': method,
-      'url.full': `${target.protocol}//${target.host}${target.pathname}`,
-      'server.address': target.hostname,
-      'server.port': port,
-    },
-  });
-}
-
-/** Ends the client span: an answer's status (4xx and 5xx are errors for a client), or why there was none. */
-function endClientSpan(span: Span, status: number | undefined, failure?: OutboundReason): void {
-  if (status !== undefined) span.setAttribute('http.response.status_code', status);
-  if (failure !== undefined) span.setAttribute('error.type', failure);
-  if (failure !== undefined || (status !== undefined && status >= 400)) span.setStatus({ code: SpanStatusCode.ERROR });
-  span.end();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkTarget, createGuardedAgent, parseOutboundUrl, TARGET_REFUSED_CODE, type TargetPolicy } from '@sb/net';
+import { checkTarget, createGuardedAgent, endClientSpan, parseOutboundUrl, startClientSpan, TARGET_REFUSED_CODE, type TargetPolicy } from '@sb/net';
 import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
@@ -81,12 +81,16 @@ export class WebhookPoster {
     const payload = Buffer.from(body, 'utf8');
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
 
+    const requestHeaders = { ...headers, 'content-type': 'application/json', 'content-length': String(payload.byteLength), 'user-agent': 'Switchboard-Webhooks/1' };
+    const span = startClientSpan(target, 'POST', requestHeaders);
+
     return new Promise<WebhookPostResult>((resolve) => {
       let settled = false;
       const finish = (result: WebhookPostResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        endClientSpan(span, result.statusCode ?? undefined, result.error ?? undefined);
         resolve(result);
       };
       const timer = setTimeout(() => {
@@ -100,7 +104,7 @@ export class WebhookPoster {
         path: `${target.pathname}${target.search}`,
         method: 'POST',
         agent,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.byteLength), 'user-agent': 'Switchboard-Webhooks/1' },
+        headers: requestHeaders,
       });
       req.on('error', (error: NodeJS.ErrnoException) => finish(done(null, errorCode(error))));
       req.on('response', (res) => {
