@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_CLIENT_SCOPE } from './client-span';
+import { guardedDownload } from './guarded-download';
 import { guardedRequest } from './guarded-fetch';
 
 describe('the client span of an outgoing call', () => {
@@ -18,6 +19,7 @@ describe('the client span of an outgoing call', () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     server = createServer((req, res) => {
       received.push(req.headers.traceparent as string | undefined);
+      if (req.url === '/file') return void res.writeHead(200, { 'content-type': 'application/fhir+ndjson' }).end('{"resourceType":"Patient"}\n'.repeat(100));
       res.writeHead(req.url?.startsWith('/missing') ? 404 : 200).end('{}');
     }).listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -53,6 +55,22 @@ describe('the client span of an outgoing call', () => {
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);
     const context = span?.spanContext();
     expect(received).toEqual([`00-${context?.traceId}-${context?.spanId}-01`]);
+  });
+
+  it('lasts a download until its body is read, and records a body cut off by its limit', async () => {
+    const policy = { allowPrivate: false, allowLoopback: true };
+    const whole = await guardedDownload(`${base}/file`, {}, policy, { allowHttp: true, maxBodyBytes: 1_000_000 });
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    for await (const chunk of whole.body) expect(chunk).toBeInstanceOf(Buffer);
+    const cut = await guardedDownload(`${base}/file`, {}, policy, { allowHttp: true, maxBodyBytes: 100 });
+    await expect((async () => { for await (const chunk of cut.body) expect(chunk).toBeInstanceOf(Buffer); })()).rejects.toMatchObject({ reason: 'too_large' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const [read, limited] = exporter.getFinishedSpans();
+    expect(exporter.getFinishedSpans()).toHaveLength(2);
+    expect(read?.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.full': `${base}/file`, 'http.response.status_code': 200 });
+    expect(read?.status.code).toBe(SpanStatusCode.UNSET);
+    expect(limited?.attributes['error.type']).toBe('too_large');
+    expect(limited?.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('marks a 4xx answer and a call that got none as errors, each span ended once', async () => {

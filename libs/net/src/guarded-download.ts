@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { endClientSpan, startClientSpan } from './client-span';
 import { OutboundError } from './outbound-error';
 import { parseOutboundUrl } from './outbound-url';
 import { pinnedLookup, transportError } from './guarded-fetch';
@@ -41,6 +42,9 @@ export async function guardedDownload(url: string, headers: Record<string, strin
       : new OutboundError('target_not_allowed', { details: { host, addressClass: check.addressClass } });
   }
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const sentHeaders = { ...headers };
+  // The span lasts until the body has been read or given up.
+  const span = startClientSpan(target, 'GET', sentHeaders);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = request({
       protocol: target.protocol,
@@ -48,14 +52,16 @@ export async function guardedDownload(url: string, headers: Record<string, strin
       port: target.port,
       path: `${target.pathname}${target.search}`,
       method: 'GET',
-      headers,
+      headers: sentHeaders,
       agent: false,
       lookup: pinnedLookup(check.addresses),
     });
     const timer = setTimeout(() => req.destroy(new OutboundError('timeout', { details: { host } })), options.headersTimeoutMs ?? 30_000);
     req.on('error', (error) => {
       clearTimeout(timer);
-      reject(transportError(error, host, 'connect_failed'));
+      const failure = transportError(error, host, 'connect_failed');
+      endClientSpan(span, undefined, failure.reason);
+      reject(failure);
     });
     req.on('response', (response) => {
       clearTimeout(timer);
@@ -63,8 +69,10 @@ export async function guardedDownload(url: string, headers: Record<string, strin
     });
     req.end();
   });
+  const status = res.statusCode ?? 0;
   if (Number(res.headers['content-length']) > options.maxBodyBytes) {
     res.destroy();
+    endClientSpan(span, status, 'too_large');
     throw new OutboundError('too_large', { details: { host, maxBodyBytes: options.maxBodyBytes } });
   }
   const responseHeaders = new Headers();
@@ -75,9 +83,13 @@ export async function guardedDownload(url: string, headers: Record<string, strin
   res.on('close', () => {
     if (!res.complete) limited.destroy(new OutboundError('response_failed', { details: { host } }));
   });
-  limited.on('close', () => res.destroy());
+  limited.on('close', () => {
+    res.destroy();
+    const failed = limited.errored;
+    endClientSpan(span, status, failed ? (failed instanceof OutboundError ? failed.reason : 'response_failed') : undefined);
+  });
   res.pipe(limited);
-  return { status: res.statusCode ?? 0, headers: responseHeaders, body: limited };
+  return { status, headers: responseHeaders, body: limited };
 }
 
 /** Passes bytes through until more than `max` arrived, then fails with `too_large`. */
