@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
+import { createServer as createTcpServer, Socket, type AddressInfo } from 'node:net';
 import { guardedFetch, guardedRequest } from './guarded-fetch';
 import { OutboundError, type OutboundReason } from './outbound-error';
 import { PUBLIC_ONLY_TARGETS, type ResolvedAddress, type Resolver, type TargetPolicy } from './target-policy';
@@ -267,6 +267,23 @@ describe('guardedFetch', () => {
   it('reports resolution failures as dns_failed', async () => {
     const resolver: Resolver = () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
     await expectReason(guardedFetch(`http://ehr.test:${port}/echo`, {}, LOOPBACK_ONLY, { ...HTTP, resolver }), 'dns_failed');
+  });
+
+  it('refuses an answer a Response cannot hold with invalid_response, not a raw TypeError', async () => {
+    const raw = createTcpServer((socket) => socket.end('HTTP/1.1 200 O\x01K\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}')).listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    try {
+      await expectReason(guardedFetch(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/x`, {}, LOOPBACK_ONLY, HTTP), 'invalid_response');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('answers a request Node refuses to send (a control character in a header) with an OutboundError', async () => {
+    const before = received.length;
+    const error = await failure(guardedRequest(`${base}/echo`, { headers: { 'x-note': 'a\x01b' } }, LOOPBACK_ONLY, HTTP));
+    expect(error).toBeInstanceOf(OutboundError);
+    expect(received.length).toBe(before);
   });
 
   it('reports a refused connection as connect_failed', async () => {

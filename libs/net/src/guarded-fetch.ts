@@ -1,5 +1,5 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { request as httpRequest, type Agent } from 'node:http';
+import { request as httpRequest, type Agent, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { endClientSpan, startClientSpan } from './client-span';
@@ -36,8 +36,8 @@ export interface GuardedFetchOptions {
   agent?: Agent;
 }
 
-// Statuses whose Response must not carry a body (Fetch standard "null body status").
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+// Statuses whose Response must not carry a body (Fetch standard "null body status"; 1xx never get here).
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 /**
  * `fetch` for tenant-supplied URLs. The host is vetted against `policy` and the
@@ -57,7 +57,13 @@ export async function guardedFetch(
   policy: TargetPolicy,
   options: GuardedFetchOptions = {},
 ): Promise<Response> {
-  return toResponse(await guardedRequest(url, init, policy, options), (init.method ?? 'GET').toUpperCase());
+  const reply = await guardedRequest(url, init, policy, options);
+  try {
+    return toResponse(reply, (init.method ?? 'GET').toUpperCase());
+  } catch (cause) {
+    // What a Response cannot hold (a status text with control characters, say) is no answer the caller can use.
+    throw new OutboundError('invalid_response', { details: { host: new URL(url).hostname }, cause });
+  }
 }
 
 /** The header lookup of an answer (`Headers.get`'s contract: case-insensitive, repeated values joined, `null` when absent). */
@@ -125,6 +131,23 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const span = startClientSpan(target, method, headers);
+  let req: ClientRequest;
+  try {
+    req = request({
+      protocol: target.protocol,
+      hostname: host.startsWith('[') ? host.slice(1, -1) : host,
+      port: target.port,
+      path: `${target.pathname}${target.search}`,
+      method,
+      headers,
+      ...('agent' in route ? { agent: route.agent } : { agent: false, lookup: pinnedLookup(route.addresses) }),
+    });
+  } catch (error) {
+    // Node refuses some requests before sending anything (a header value with control characters, an invalid method).
+    const failure = transportError(error instanceof Error ? error : new Error(String(error)), host, 'connect_failed');
+    endClientSpan(span, undefined, failure.reason);
+    return Promise.reject(failure);
+  }
 
   return new Promise<GuardedReply>((resolve, reject) => {
     let settled = false;
@@ -142,15 +165,6 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
       });
     const onAbort = (): void => fail(limits.abortError());
 
-    const req = request({
-      protocol: target.protocol,
-      hostname: host.startsWith('[') ? host.slice(1, -1) : host,
-      port: target.port,
-      path: `${target.pathname}${target.search}`,
-      method,
-      headers,
-      ...('agent' in route ? { agent: route.agent } : { agent: false, lookup: pinnedLookup(route.addresses) }),
-    });
     limits.signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error) => fail(transportError(error, host, 'connect_failed')));
     req.on('response', (res) => {
@@ -239,7 +253,8 @@ class RawReplyHeaders implements ReplyHeaders {
     let joined: string | null = null;
     for (let i = 0; i + 1 < this.lines.length; i += 2) {
       if (this.lines[i]?.toLowerCase() !== wanted) continue;
-      const value = (this.lines[i + 1] ?? '').trim();
+      // Headers strips HTTP whitespace (tab, space, CR, LF) only, not every Unicode space.
+      const value = (this.lines[i + 1] ?? '').replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
       joined = joined === null ? value : `${joined}, ${value}`;
     }
     return joined;

@@ -18,6 +18,6 @@ export { redactLogValue, isSecretKey } from './log-redaction';
 export { REDACTED, scrubSecrets, scrubForeignMessage } from './secret-scrubber';
 export { stripQuery } from './url-sanitizer';
 export { PinoNestLogger } from './pino-nest-logger';
-export { requestTelemetry, HTTP_SERVER_SCOPE } from './request-telemetry.middleware';
+export { requestTelemetry } from './request-telemetry.middleware';
 export { acceptOrCreateRequestId, REQUEST_ID_HEADER } from './request-id';
 export { startTelemetryOrExit } from './start-or-exit';

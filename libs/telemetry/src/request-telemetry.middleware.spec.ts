@@ -1,6 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { currentRequestContext } from '@sb/core';
 import express from 'express';
 import { createLogger } from './logger';
@@ -12,10 +16,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe('requestTelemetry middleware', () => {
   const capture = captureLogLines();
   const logger = createLogger({ serviceName: 'api', level: 'info', destination: capture.destination });
+  const spans = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   let server: Server;
   let baseUrl: string;
 
   beforeAll(async () => {
+    provider.register({ propagator: new W3CTraceContextPropagator() });
     const app = express();
     app.use(requestTelemetry(logger));
     app.get('/fhir/Patient/:id', async (_req, res) => {
@@ -46,9 +53,18 @@ describe('requestTelemetry middleware', () => {
   afterAll(async () => {
     server.close();
     await once(server, 'close');
+    await provider.shutdown();
+    trace.disable();
+    propagation.disable();
   });
 
-  beforeEach(() => capture.clear());
+  beforeEach(() => {
+    capture.clear();
+    spans.reset();
+  });
+
+  const serverSpansOf = (requestId: string | null) =>
+    spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER && capture.lines().some((l) => l.requestId === requestId && l.trace_id === s.spanContext().traceId));
 
   it('accepts a well-formed x-request-id, echoes it and runs the request in its context', async () => {
     const res = await fetch(`${baseUrl}/fhir/Patient/p-1?name=Smith&birthdate=1970-01-01`, {
@@ -100,6 +116,32 @@ describe('requestTelemetry middleware', () => {
     expect(await routeOfResponse(mounted)).toBe('/graphql');
     expect(await routeOfResponse(routed)).toBe('/v1/items/:id');
     expect(await routeOfResponse(unrouted)).toBeUndefined();
+  });
+
+  it('opens one server span per request, joining the caller\'s trace, named by route, its trace id on the log line', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const res = await fetch(`${baseUrl}/fhir/Patient/p-3?family=Smith`, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    await res.json();
+    const line = await capture.waitForLine((l) => l.requestId === res.headers.get('x-request-id'));
+    expect(line.trace_id).toBe(traceId);
+    const [span, ...others] = serverSpansOf(res.headers.get('x-request-id'));
+    expect(others).toEqual([]);
+    expect(span?.name).toBe('GET /fhir/Patient/:id');
+    expect(span?.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(span?.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/fhir/Patient/p-3', 'http.route': '/fhir/Patient/:id', 'http.response.status_code': 200 });
+    expect(span?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('starts a new trace when the caller\'s traceparent is malformed, and marks a 5xx answer as an error', async () => {
+    const res = await fetch(`${baseUrl}/boom`, { method: 'POST', headers: { traceparent: '00-not-a-trace-01' } });
+    expect(res.status).toBe(500);
+    await capture.waitForLine((l) => l.requestId === res.headers.get('x-request-id'));
+    const [span, ...others] = serverSpansOf(res.headers.get('x-request-id'));
+    expect(others).toEqual([]);
+    expect(span?.parentSpanContext).toBeUndefined();
+    expect(span?.name).toBe('POST /boom');
+    expect(span?.attributes['http.response.status_code']).toBe(500);
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('generates a UUID when none is sent, and logs failures at error level', async () => {

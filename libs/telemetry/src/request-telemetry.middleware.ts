@@ -9,13 +9,15 @@ import { stripQuery } from './url-sanitizer';
 const MAX_PATH_CHARS = 2048;
 
 /** The instrumentation scope of the server spans this middleware makes. */
-export const HTTP_SERVER_SCOPE = '@sb/telemetry/http-server';
+const HTTP_SERVER_SCOPE = '@sb/telemetry/http-server';
 
 /** The matched route's template under its mount path, or the mount path of the app that answered (GraphQL, docs, console files). */
 const routeOf = (req: Request): string | undefined => {
   const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof path === 'string') return `${req.baseUrl}${path}`;
-  return req.baseUrl === '' ? undefined : req.baseUrl;
+  // Express leaves baseUrl unset once an error handler has run.
+  const mount = (req.baseUrl as string | undefined) ?? '';
+  if (typeof path === 'string') return `${mount}${path}`;
+  return mount === '' ? undefined : mount;
 };
 
 /** `host[:port]` of the Host header, split; an IPv6 literal keeps its brackets off. */
@@ -70,7 +72,8 @@ export function requestTelemetry(logger: Logger): RequestHandler {
         span.updateName(`${method} ${route}`);
         span.setAttribute('http.route', route);
       }
-      span.setAttribute('http.response.status_code', status);
+      // A request abandoned before its headers went out has no status (Express's default 200 was never sent).
+      if (res.headersSent) span.setAttribute('http.response.status_code', status);
       if (status >= 500 || aborted) span.setStatus({ code: SpanStatusCode.ERROR });
       if (aborted) span.setAttribute('error.type', 'aborted');
       span.end();

@@ -28,8 +28,9 @@ function scrubByKind(kind: ValueKind, value: string): string {
 /*
  * Most attribute values repeat from span to span (statements, routes, methods, hosts, vendors), and
  * scrubbing was about half of what recording a span cost. Results are kept per kind and value, for
- * values up to MEMO_MAX_CHARS, and the memo is emptied whenever it reaches MEMO_ENTRIES: it holds only
- * what this process's spans held moments before, and never outlives a burst of distinct values.
+ * values up to MEMO_MAX_CHARS, and the memo is emptied whenever it reaches MEMO_ENTRIES. The trade-off: up to that
+ * many unredacted inputs (what this process's spans held moments before) stay in its heap until the next emptying;
+ * nothing of them leaves the process.
  */
 const MEMO_ENTRIES = 1024;
 const MEMO_MAX_CHARS = 512;

@@ -30,7 +30,7 @@ export interface TelemetryHandle {
  * Only what tells the story of a transaction, each span created once: GraphQL operations, each SQL statement and
  * Redis command within a traced request or job. The HTTP server span (named by its route) is the api's request
  * middleware's (request-telemetry.middleware.ts) and each outgoing call's client span is made by its sender
- * (libs/net's client-span.ts: guardedFetch for EHRs, tokens and JWKS, and the webhook poster): made there, they
+ * (libs/net's client-span.ts: guardedFetch for EHRs, tokens and JWKS, guardedDownload, the webhook poster): made there, they
  * cost a fraction of the http instrumentation, which patches every server, request and emitter. Not: express middleware layers, pool checkouts, Prisma's own spans (the
  * statements it sends are the pg spans), fs/dns/net, and no spans for the background polls that run outside any trace.
  */
