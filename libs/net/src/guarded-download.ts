@@ -4,7 +4,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { endClientSpan, startClientSpan } from './client-span';
 import { OutboundError } from './outbound-error';
 import { parseOutboundUrl } from './outbound-url';
-import { pinnedLookup, transportError } from './guarded-fetch';
+import { pinnedLookup, RawReplyHeaders, transportError, type ReplyHeaders } from './guarded-fetch';
 import { checkTarget, type Resolver, type TargetPolicy } from './target-policy';
 
 export interface GuardedDownloadOptions {
@@ -19,7 +19,7 @@ export interface GuardedDownloadOptions {
 
 export interface GuardedDownload {
   status: number;
-  headers: Headers;
+  headers: ReplyHeaders;
   /** The raw body (still content-encoded); fails with `too_large` or `timeout` mid-stream. Destroy it when not read. */
   body: Readable;
 }
@@ -75,8 +75,6 @@ export async function guardedDownload(url: string, headers: Record<string, strin
     endClientSpan(span, status, 'too_large');
     throw new OutboundError('too_large', { details: { host, maxBodyBytes: options.maxBodyBytes } });
   }
-  const responseHeaders = new Headers();
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i] ?? '', res.rawHeaders[i + 1] ?? '');
   const limited = new ByteLimit(options.maxBodyBytes, host);
   res.setTimeout(options.idleTimeoutMs ?? 60_000, () => res.destroy(new OutboundError('timeout', { details: { host } })));
   res.on('error', (error) => limited.destroy(transportError(error, host, 'response_failed')));
@@ -89,7 +87,7 @@ export async function guardedDownload(url: string, headers: Record<string, strin
     endClientSpan(span, status, failed ? (failed instanceof OutboundError ? failed.reason : 'response_failed') : undefined);
   });
   res.pipe(limited);
-  return { status, headers: responseHeaders, body: limited };
+  return { status, headers: new RawReplyHeaders(res.rawHeaders), body: limited };
 }
 
 /** Passes bytes through until more than `max` arrived, then fails with `too_large`. */

@@ -75,7 +75,7 @@ export interface ReplyHeaders {
 export interface GuardedReply {
   status: number;
   statusText: string;
-  headers: ReplyHeaders;
+  headers: RawReplyHeaders;
   body: Buffer;
 }
 
@@ -245,7 +245,7 @@ function requestBody(body: GuardedRequestInit['body']): Buffer | undefined {
 }
 
 /** The answer's header lines as received (name, value, name, value…), read as `Headers` reads them. */
-class RawReplyHeaders implements ReplyHeaders {
+export class RawReplyHeaders implements ReplyHeaders {
   constructor(readonly lines: readonly string[]) {}
 
   get(name: string): string | null {
@@ -263,7 +263,7 @@ class RawReplyHeaders implements ReplyHeaders {
 
 function toResponse(reply: GuardedReply, method: string): Response {
   const headers = new Headers();
-  const lines = reply.headers instanceof RawReplyHeaders ? reply.headers.lines : [];
+  const lines = reply.headers.lines;
   for (let i = 0; i + 1 < lines.length; i += 2) headers.append(lines[i] ?? '', lines[i + 1] ?? '');
   const withoutBody = method === 'HEAD' || NULL_BODY_STATUSES.has(reply.status);
   const body = reply.body;

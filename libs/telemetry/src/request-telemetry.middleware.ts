@@ -37,8 +37,8 @@ function serverAddressOf(host: string | undefined): Attributes {
  *
  * This replaces OpenTelemetry's http and express instrumentations on the api's hot path:
  * they patch every server and emitter, parse each URL and bind listeners per request, which
- * cost about a quarter of a proxied call's CPU. The span carries the same semantic-convention
- * attributes they recorded. The path is recorded without its query string (FHIR searches
+ * cost about a quarter of a proxied call's CPU. The span carries their semantic-convention attributes
+ * for method, path, scheme, host, port, route and status (not the user agent or protocol version). The path is recorded without its query string (FHIR searches
  * carry names and birth dates there), and never a body or a header.
  */
 export function requestTelemetry(logger: Logger): RequestHandler {

@@ -19,9 +19,10 @@ function complexityLimit(max: number): ApolloServerPlugin {
         didResolveOperation: ({ request, document, schema, operation }) => {
           const cacheable = Object.keys(request.variables ?? {}).length === 0;
           const operationKey = request.operationName ?? '';
-          let complexity = cacheable ? costOfDocument.get(document)?.get(operationKey) : undefined;
+          const known = cacheable ? costOfDocument.get(document)?.get(operationKey) : undefined;
+          let complexity: number;
           try {
-            complexity ??= getComplexity({
+            complexity = known ?? getComplexity({
               schema,
               query: document,
               operationName: request.operationName ?? undefined,
@@ -35,7 +36,7 @@ function complexityLimit(max: number): ApolloServerPlugin {
             // Anything else (more nodes than the estimator walks) is refused, never run unmeasured.
             throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', max, http: { status: 400 } } });
           }
-          if (cacheable) costOfDocument.set(document, (costOfDocument.get(document) ?? new Map<string, number>()).set(operationKey, complexity));
+          if (cacheable && known === undefined) costOfDocument.set(document, (costOfDocument.get(document) ?? new Map<string, number>()).set(operationKey, complexity));
           if (complexity > max) {
             throw new GraphQLError('Query is too complex', { extensions: { code: 'query_too_complex', complexity, max, http: { status: 400 } } });
           }

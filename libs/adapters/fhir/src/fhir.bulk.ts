@@ -31,7 +31,7 @@ export class FhirBulkExport implements VendorBulkExport {
     private readonly base: string,
     private readonly call: AuthorizedCall,
     private readonly bearer: BearerSource,
-    private readonly download: (url: string, headers: Record<string, string>, maxBytes: number) => Promise<{ status: number; headers: Headers; body: Readable }>,
+    private readonly download: (url: string, headers: Record<string, string>, maxBytes: number) => Promise<{ status: number; headers: VendorResponse['headers']; body: Readable }>,
     private readonly isOwnOrigin: (url: string) => boolean,
   ) {}
 
