@@ -39,7 +39,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: 200 when Postgres and Redis answer, 503 otherwise' })
   @DocumentResponse(healthSchema)
   async health(@Res({ passthrough: true }) res: Response) {
-    const [db, redis] = await Promise.all([check(() => this.db.ping()), check(() => this.redis.ping())]);
+    const [db, redis] = await Promise.all([check(() => this.db.ping()), check(() => this.redis.ping(CHECK_TIMEOUT_MS))]);
     const ok = db === 'up' && redis === 'up';
     res.status(ok ? 200 : 503);
     return { status: ok ? 'ok' : 'unavailable', db, redis };
