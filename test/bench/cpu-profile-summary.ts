@@ -42,14 +42,20 @@ export function packageOf(url: string, functionName: string): string {
   return url.includes('/dist/') ? 'switchboard' : url;
 }
 
-/** Self time summed by `keyOf(node id)`, idle left out, largest first, counting samples taken `fromMs` or later; shares are of the busy time. */
-export function selfTimeBy(profile: CpuProfile, keyOf: (nodeId: number) => string, top: number, fromMs = 0): { busyMs: number; items: { key: string; selfMs: number; share: number }[] } {
+/** Self time summed by `keyOf(node id)`, idle left out, largest first, counting samples taken from `fromMs` until `toMs`; shares are of the busy time. */
+export function selfTimeBy(
+  profile: CpuProfile,
+  keyOf: (nodeId: number) => string,
+  top: number,
+  fromMs = 0,
+  toMs = Infinity,
+): { busyMs: number; items: { key: string; selfMs: number; share: number }[] } {
   const selfUs = new Map<string, number>();
   let atUs = 0;
   profile.samples.forEach((nodeId, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     atUs += delta;
-    if (atUs < fromMs * 1000) return;
+    if (atUs < fromMs * 1000 || atUs >= toMs * 1000) return;
     const key = keyOf(nodeId);
     selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
   });
@@ -64,11 +70,12 @@ export function selfTimeBy(profile: CpuProfile, keyOf: (nodeId: number) => strin
 
 /**
  * Self time per package of one profile, idle left out; shares are of the busy time. With
- * `fromMs`, only samples taken that long after the profile started (e.g. after start-up) count.
+ * `fromMs` and `toMs`, only samples taken in that span after the profile started (e.g. after
+ * start-up and before shutdown) count.
  */
-export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, top = 8, fromMs = 0, toMs = Infinity): ProfileSummary {
   const packageOfNode = new Map(profile.nodes.map((n) => [n.id, packageOf(n.callFrame.url, n.callFrame.functionName)]));
-  const { busyMs, items } = selfTimeBy(profile, (id) => packageOfNode.get(id) ?? '(unknown)', top, fromMs);
+  const { busyMs, items } = selfTimeBy(profile, (id) => packageOfNode.get(id) ?? '(unknown)', top, fromMs, toMs);
   return { busyMs, packages: items.map(({ key, selfMs, share }) => ({ package: key, selfMs, share })) };
 }
 
@@ -79,7 +86,7 @@ export function readProfileOf(dir: string, pid: number): CpuProfile | undefined 
 }
 
 /** The summary of the profile `node --cpu-prof --cpu-prof-dir=<dir>` wrote for process `pid`, if any. */
-export function summarizeProfileOf(dir: string, pid: number, top = 8, fromMs = 0): ProfileSummary | undefined {
+export function summarizeProfileOf(dir: string, pid: number, top = 8, fromMs = 0, toMs = Infinity): ProfileSummary | undefined {
   const profile = readProfileOf(dir, pid);
-  return profile ? summarizeProfile(profile, top, fromMs) : undefined;
+  return profile ? summarizeProfile(profile, top, fromMs, toMs) : undefined;
 }
