@@ -3,14 +3,15 @@
  * steady rate, signed deliveries per second on a burst, and a healthy endpoint's
  * p99 with and without a hanging endpoint (another tenant's) beside it. The api and
  * worker run as processes on a fresh database; events are committed through the
- * outbox writer from this process; receivers are real HTTP servers here. A last
+ * outbox writer from this process; receivers are real HTTP servers here, and commit and
+ * receipt times are read from the same sub-millisecond clock. A last
  * pass restarts the worker (which delivers; the api takes no part) under `--cpu-prof`
  * and summarizes where its busy time goes over a burst.
  */
 import type { TestingModule } from '@nestjs/testing';
 import { Database } from '@sb/db';
 import { EventsModule, EventWriter } from '@sb/events';
-import { createTestingApp, startE2eStack, startWebhookReceiver, type E2eTenant, type WebhookReceiver } from '@sb/testing';
+import { createTestingApp, epochMsNow, startE2eStack, startWebhookReceiver, type E2eTenant, type WebhookReceiver } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { createBenchDatabase } from './bench-database';
 import { profileApps } from './profile-apps';
@@ -38,7 +39,7 @@ async function steady(db: TestingModule, tenants: readonly E2eTenant[], perSecon
       tenants.map(async (t, n) => {
         const patient = `Patient/bench-${i % 200}`;
         const [id] = await db.get(Database).transaction((tx) => writer.append(tx, [{ tenantId: t.id, connectionId: null, type: 'patient.updated', data: { patient }, patientRef: patient }]));
-        if (n === 0 && id) committed.set(id, Date.now());
+        if (n === 0 && id) committed.set(id, epochMsNow());
       }),
     );
   }
@@ -52,7 +53,7 @@ function latencies(committed: Map<string, number>, receiver: WebhookReceiver): {
     if (!first.has(id)) first.set(id, w.receivedAtMs);
   }
   const values = [...committed].flatMap(([id, at]) => (first.has(id) ? [(first.get(id) as number) - at] : [])).sort((a, b) => a - b);
-  return { p50: percentile(values, 50), p99: percentile(values, 99), count: values.length };
+  return { p50: round(percentile(values, 50), 2), p99: round(percentile(values, 99), 2), count: values.length };
 }
 
 export async function run(): Promise<Record<string, unknown>> {

@@ -5,6 +5,7 @@ export interface ReceivedWebhook {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When its body had arrived: epoch ms with sub-millisecond precision (`epochMsNow`). */
   receivedAtMs: number;
 }
 
@@ -19,6 +20,9 @@ export interface WebhookReceiver {
   close: () => Promise<void>;
 }
 
+/** Epoch milliseconds, finer than `Date.now()`: latencies of a few ms are not rounded to whole ones. */
+export const epochMsNow = (): number => performance.timeOrigin + performance.now();
+
 /** A real HTTP endpoint for webhook tests and benchmarks: records every request, answers per `reply`. */
 export async function startWebhookReceiver(reply: (path: string, body: string) => WebhookReply = () => ({ status: 200 })): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
@@ -28,7 +32,7 @@ export async function startWebhookReceiver(reply: (path: string, body: string) =
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const path = req.url ?? '/';
-      received.push({ path, headers: req.headers, body, receivedAtMs: Date.now() });
+      received.push({ path, headers: req.headers, body, receivedAtMs: epochMsNow() });
       const answer = reply(path, body);
       if (answer === 'hang') return;
       const send = () => res.writeHead(answer.status, answer.headers ?? {}).end(answer.body);

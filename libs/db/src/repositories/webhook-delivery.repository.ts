@@ -215,33 +215,37 @@ export class WebhookDeliveryRepository {
    * its own key and nothing else. Each endpoint gets at most `maxInFlightPerEndpoint`
    * leased deliveries at once (counting those already in flight), and the first slot of
    * every endpoint is handed out before anyone's second: a slow endpoint cannot take
-   * every worker slot. A crashed worker's leases expire and are claimed again.
+   * every worker slot. Within an endpoint, the longest due goes first (then by seq).
+   * A crashed worker's leases expire and are claimed again.
+   *
+   * Cost: one index descent per endpoint with pending deliveries (a skip scan of the
+   * pending indexes), then only the rows handed out and the leases in flight. An endpoint
+   * at its cap is not read further, so a hanging endpoint's backlog, however long, costs
+   * every claim nothing beyond its count of leases.
    */
-  /** Hands claimed deliveries back at once (their jobs could not be enqueued). */
-  async releaseLeases(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.prisma.$executeRaw`UPDATE "WebhookDelivery" SET "leaseUntil" = NULL WHERE "id" = ANY(${ids}::uuid[]) AND "status" = 'pending'`;
-  }
-
   async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<ClaimedWebhookDelivery[]> {
-    return this.pool.sql<ClaimedWebhookDelivery>('sb_webhook_claim_due_v1')`
-      WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK_KEY}::bigint) AS held),
-      due_endpoints AS MATERIALIZED (
-        SELECT DISTINCT d."endpointId" FROM "WebhookDelivery" d
-        WHERE (SELECT held FROM lock) AND d."status" = 'pending' AND d."nextAttemptAt" <= now()
+    return this.pool.sql<ClaimedWebhookDelivery>('sb_webhook_claim_due_v2')`
+      WITH RECURSIVE lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK_KEY}::bigint) AS held),
+      pending_endpoints AS (
+        (SELECT d."endpointId" AS id FROM "WebhookDelivery" d
+         WHERE (SELECT held FROM lock) AND d."status" = 'pending' ORDER BY d."endpointId" LIMIT 1)
+        UNION ALL
+        SELECT (SELECT d."endpointId" FROM "WebhookDelivery" d
+                WHERE d."status" = 'pending' AND d."endpointId" > p.id ORDER BY d."endpointId" LIMIT 1)
+        FROM pending_endpoints p WHERE p.id IS NOT NULL
       ),
       capacity AS (
         SELECT w."id" AS "endpointId", ${maxInFlightPerEndpoint}::int - (
                  SELECT count(*)::int FROM "WebhookDelivery" f
                  WHERE f."endpointId" = w."id" AND f."status" = 'pending' AND f."leaseUntil" > now()
                ) AS free
-        FROM due_endpoints de JOIN "WebhookEndpoint" w ON w."id" = de."endpointId" AND w."status" = 'enabled'
+        FROM pending_endpoints p JOIN "WebhookEndpoint" w ON w."id" = p.id AND w."status" = 'enabled'
       ),
       ranked AS (
         SELECT c."id", c."nextAttemptAt", c.rn
         FROM capacity cap
         CROSS JOIN LATERAL (
-          SELECT d."id", d."nextAttemptAt", row_number() OVER (ORDER BY d."seq") AS rn
+          SELECT d."id", d."nextAttemptAt", row_number() OVER (ORDER BY d."nextAttemptAt", d."seq") AS rn
           FROM "WebhookDelivery" d
           WHERE d."endpointId" = cap."endpointId" AND d."status" = 'pending' AND d."nextAttemptAt" <= now()
             AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
@@ -249,7 +253,7 @@ export class WebhookDeliveryRepository {
                   SELECT 1 FROM "WebhookDelivery" o
                   WHERE o."endpointId" = d."endpointId" AND o."orderingKey" = d."orderingKey"
                     AND o."status" = 'pending' AND o."seq" < d."seq"))
-          ORDER BY d."seq"
+          ORDER BY d."nextAttemptAt", d."seq"
           LIMIT greatest(cap.free, 0)
         ) c
       ),

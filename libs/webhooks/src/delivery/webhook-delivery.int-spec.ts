@@ -1,7 +1,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { seal } from '@sb/auth';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { Database, EventRepository, WebhookDeliveryRepository, WebhookEndpointRepository, type NewEvent } from '@sb/db';
+import { Database, EventRepository, PrismaService, WebhookDeliveryRepository, WebhookEndpointRepository, type NewEvent } from '@sb/db';
 import { LOCAL_DEVELOPMENT_TARGETS, PUBLIC_ONLY_TARGETS } from '@sb/net';
 import { QueueModule } from '@sb/queue';
 import { ConnectionsModule } from '@sb/connections';
@@ -299,6 +299,28 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     await relay.step();
     await sleep(200);
     expect(hanging.received.length).toBeLessThanOrEqual(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
+  });
+
+  it('claims the longest-due delivery of an endpoint first, and nothing beyond its in-flight cap', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const endpoint = await newEndpoint(tenant.id, await receiver());
+    const ids = await emit(tenant.id, [{ data: { n: 1 } }, { data: { n: 2 } }, { data: { n: 3 } }]);
+    await deliveries.relay(500);
+    const mine = async () => {
+      const rows = await endpoints.listDeliveries(tenant.id, endpoint.id, { limit: 10 });
+      return new Map(rows.map((d) => [d.id, ids.indexOf(d.eventId) + 1]));
+    };
+    const byDelivery = await mine();
+    const third = [...byDelivery].find(([, n]) => n === 3)?.[0] ?? '';
+    // The third event's delivery is a retry that fell due an hour ago: it goes before the fresher first attempts.
+    await app.get(PrismaService).$executeRaw`UPDATE "WebhookDelivery" SET "nextAttemptAt" = now() - interval '1 hour' WHERE "id" = ${third}::uuid`;
+    // Other suites' deliveries may be due too: only this endpoint's count here.
+    const claimedHere = async (cap: number) => (await deliveries.claimDue(1_000, 60_000, cap)).filter((c) => byDelivery.has(c.id)).map((c) => byDelivery.get(c.id));
+    expect(await claimedHere(1)).toEqual([3]);
+    expect(await claimedHere(1)).toEqual([]);
+    expect(await claimedHere(2)).toEqual([1]);
+    expect(await claimedHere(3)).toEqual([2]);
+    expect(await claimedHere(10)).toEqual([]);
   });
 
   it('a hanging endpoint does not hold up another endpoint on the same origin (each endpoint has its own sockets)', async () => {
