@@ -114,17 +114,27 @@ export class ClinicalStoreRepository {
     if (rows.length === 0) return;
     const merged = mode === 'merge' ? Prisma.sql`"ClinicalResource"."resource" || EXCLUDED."resource"` : Prisma.sql`EXCLUDED."resource"`;
     const identifiers = mode === 'merge' ? Prisma.sql`ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))` : Prisma.sql`EXCLUDED."identifiers"`;
-    const r = rows.map((row) => row.resource);
+    // One JSON document for the rows, not an array parameter per column: pg escapes every element
+    // of a jsonb[] (each quote of every resource) and Postgres parses it twice.
+    const records = rows.map(({ tenantId, connectionId, sourceMessageId, resource: r }) => ({
+      tenant: tenantId,
+      connection: connectionId,
+      source: sourceMessageId,
+      type: r.resourceType,
+      id: r.id,
+      patient: r.patientId,
+      identifiers: r.identifiers,
+      names: r.nameTokens,
+      date: r.searchDate,
+      body: r.resource,
+    }));
     await unwrapTx(tx).$executeRaw`
       INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
       SELECT r.tenant, r.connection, r.type, r.id, r.patient,
              ARRAY(SELECT jsonb_array_elements_text(r.identifiers)), ARRAY(SELECT jsonb_array_elements_text(r.names)),
              r.date, r.body, r.source, now()
-      FROM unnest(${rows.map((row) => row.tenantId)}::uuid[], ${rows.map((row) => row.connectionId)}::uuid[], ${rows.map((row) => row.sourceMessageId)}::uuid[],
-                  ${r.map((x) => x.resourceType)}::text[], ${r.map((x) => x.id)}::text[], ${r.map((x) => x.patientId)}::text[],
-                  ${r.map((x) => JSON.stringify(x.identifiers))}::jsonb[], ${r.map((x) => JSON.stringify(x.nameTokens))}::jsonb[],
-                  ${r.map((x) => x.searchDate)}::text[], ${r.map((x) => JSON.stringify(x.resource))}::jsonb[])
-           AS r(tenant, connection, source, type, id, patient, identifiers, names, date, body)
+      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb)
+           AS r(tenant uuid, connection uuid, source uuid, type text, id text, patient text, identifiers jsonb, names jsonb, date text, body jsonb)
       ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
         "patientId" = EXCLUDED."patientId",
         "identifiers" = ${identifiers},

@@ -37,6 +37,22 @@ export interface SourcedEvent {
 }
 
 /**
+ * An event as one record of the JSON document `append` sends: one parameter for the batch, not
+ * a jsonb[] per column, whose every element pg escapes and Postgres parses twice. A JSON null
+ * (no `full`) arrives as SQL NULL.
+ */
+const eventRecord = (e: NewEvent) => ({
+  tenant: e.tenantId,
+  connection: e.connectionId,
+  type: e.type,
+  version: e.version,
+  data: e.data,
+  resources: e.full ?? null,
+  patient: e.patientRef ?? null,
+  source: e.sourceMessageId ?? null,
+});
+
+/**
  * The outbox. Events are appended in the transaction of the change they describe,
  * so an event exists exactly when its change committed; the relay gives each a
  * `position` in commit order, which is what the feed pages by.
@@ -50,10 +66,8 @@ export class EventRepository {
     const rows = await unwrapTx(tx).$queryRaw<{ id: string }[]>`
       INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef", "sourceMessageId")
       SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.resources, e.patient, e.source
-      FROM unnest(${events.map((e) => e.tenantId)}::uuid[], ${events.map((e) => e.connectionId)}::uuid[], ${events.map((e) => e.type)}::text[],
-                  ${events.map((e) => e.version)}::int[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[],
-                  ${events.map((e) => (e.full ? JSON.stringify(e.full) : null))}::jsonb[], ${events.map((e) => e.patientRef ?? null)}::text[],
-                  ${events.map((e) => e.sourceMessageId ?? null)}::uuid[])
+      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(events.map(eventRecord))}::jsonb)
+             AS (tenant uuid, connection uuid, type text, version int, data jsonb, resources jsonb, patient text, source uuid))
            WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, source, n)
       ORDER BY e.n
       RETURNING "id"`;

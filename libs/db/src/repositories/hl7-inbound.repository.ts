@@ -196,8 +196,8 @@ export class Hl7InboundRepository implements OnModuleDestroy {
     return unwrapTx(tx).$executeRaw`
       UPDATE "Hl7InboundMessage" m SET "status" = 'processed', "errorCode" = NULL, "applicationAck" = c.ack, "resources" = c.resources,
         "processedAt" = now(), "leaseUntil" = NULL
-      FROM unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.attempt)}::int[], ${items.map((i) => i.applicationAck)}::text[],
-                  ${items.map((i) => JSON.stringify(i.resources))}::jsonb[]) AS c(id, attempt, ack, resources)
+      FROM jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.id, attempt: i.attempt, ack: i.applicationAck, resources: i.resources })))}::jsonb)
+           AS c(id uuid, attempt int, ack text, resources jsonb)
       WHERE m."id" = c.id AND m."status" = 'received' AND m."attempts" = c.attempt`;
   }
 
