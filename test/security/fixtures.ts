@@ -168,7 +168,12 @@ export const FIXTURE_MAKERS: Record<FixtureKind, Maker> = {
   exportFile: async ({ world, t, made }) =>
     poll('export manifest', async () => {
       const res = await world.stack.call('GET', `/fhir/r4/${made.epicConnection}/$export-status/${made.export}`, t.key, undefined, { accept: 'application/json' });
-      if (res.status === 202) return undefined;
+      if (res.status === 202) {
+        // As a client must: polling sooner than Retry-After says is refused (429) after a few tries.
+        const retryAfterSeconds = Number(res.headers.get('retry-after') ?? '1');
+        await new Promise((r) => setTimeout(r, Math.min(Math.max(retryAfterSeconds, 0.5), 5) * 1000));
+        return undefined;
+      }
       expectStatus('export status', res, 200);
       return new URL(res.body.output[0].url as string).pathname.split('/').pop();
     }, 90_000),

@@ -219,9 +219,12 @@ export class WebhookDeliveryRepository {
    * A crashed worker's leases expire and are claimed again.
    *
    * Cost: one index descent per endpoint with pending deliveries (a skip scan of the
-   * pending indexes), then only the rows handed out and the leases in flight. An endpoint
-   * at its cap is not read further, so a hanging endpoint's backlog, however long, costs
-   * every claim nothing beyond its count of leases.
+   * pending indexes), then its leases in flight and the due rows read until it has its
+   * free slots filled. An endpoint at its cap is not read further, so a hanging endpoint's
+   * backlog costs every claim only its count of leases. Not bounded yet: an endpoint
+   * ordered by patient whose heads (each patient's oldest) are all leased or waiting for a
+   * retry, with fewer patients than its cap, has its due rows behind those heads read and
+   * skipped one by one on every claim, as before these indexes.
    */
   async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<ClaimedWebhookDelivery[]> {
     return this.pool.sql<ClaimedWebhookDelivery>('sb_webhook_claim_due_v2')`

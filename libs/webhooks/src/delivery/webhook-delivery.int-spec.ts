@@ -314,13 +314,19 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     const third = [...byDelivery].find(([, n]) => n === 3)?.[0] ?? '';
     // The third event's delivery is a retry that fell due an hour ago: it goes before the fresher first attempts.
     await app.get(PrismaService).$executeRaw`UPDATE "WebhookDelivery" SET "nextAttemptAt" = now() - interval '1 hour' WHERE "id" = ${third}::uuid`;
-    // Other suites' deliveries may be due too: only this endpoint's count here.
-    const claimedHere = async (cap: number) => (await deliveries.claimDue(1_000, 60_000, cap)).filter((c) => byDelivery.has(c.id)).map((c) => byDelivery.get(c.id));
+    // The claim is global: other suites' due deliveries are leased too, and handed back at once.
+    const release = (ids: string[]) => app.get(PrismaService).$executeRaw`UPDATE "WebhookDelivery" SET "leaseUntil" = NULL WHERE "id" = ANY(${ids}::uuid[])`;
+    const claimedHere = async (cap: number) => {
+      const claimed = await deliveries.claimDue(1_000, 10_000, cap);
+      await release(claimed.filter((c) => !byDelivery.has(c.id)).map((c) => c.id));
+      return claimed.filter((c) => byDelivery.has(c.id)).map((c) => byDelivery.get(c.id));
+    };
     expect(await claimedHere(1)).toEqual([3]);
     expect(await claimedHere(1)).toEqual([]);
     expect(await claimedHere(2)).toEqual([1]);
     expect(await claimedHere(3)).toEqual([2]);
     expect(await claimedHere(10)).toEqual([]);
+    await release([...byDelivery.keys()]);
   });
 
   it('a hanging endpoint does not hold up another endpoint on the same origin (each endpoint has its own sockets)', async () => {
