@@ -153,6 +153,22 @@ describe('athena change polling (real Postgres and Redis, a destructive fake ath
     expect(JSON.stringify(states)).not.toMatch(/Synthetic|Person501|1980|02211/);
   });
 
+  it('stores record states field for field: nulls, a millisecond timestamp, and an update of an existing record', async () => {
+    const connection = await newConnection();
+    const db = app.get(Database);
+    const first = { recordId: 'r1', fingerprint: 'f1', status: 'x', patientId: '7', scheduleHash: 'h', modifiedAt: new Date('2026-11-30T08:15:30.123Z'), previous: ['a', 'b"c'] };
+    const second = { recordId: 'r2', fingerprint: 'f2', status: null, patientId: null, scheduleHash: null, modifiedAt: null, previous: [] };
+    await db.transaction((tx) => repository.saveStates(tx, tenantId, connection.id, 'appointments', [first, second]));
+    const read = async () =>
+      (await db.transaction((tx) => repository.findStates(tx, connection.id, 'appointments', ['r1', 'r2'])))
+        .map(({ updatedAt: _updatedAt, ...state }) => state)
+        .sort((a, b) => a.recordId.localeCompare(b.recordId));
+    expect(await read()).toEqual([first, second]);
+    const changed = { ...first, fingerprint: 'f1b', status: null, modifiedAt: null, previous: [] };
+    await db.transaction((tx) => repository.saveStates(tx, tenantId, connection.id, 'appointments', [changed]));
+    expect(await read()).toEqual([changed, second]);
+  });
+
   it('commits each page before processing it: a crash in between leaves the page stored, and the restart processes it once', async () => {
     const connection = await newConnection();
     const fake = new FakeAthenaFeeds();

@@ -70,6 +70,17 @@ export interface AthenaRecordState {
 
 export type NewAthenaRecordState = Omit<AthenaRecordState, 'updatedAt'>;
 
+/** A record state as one record of the JSON document `saveStates` sends (one parameter, as the other batch writes do). */
+const stateRecord = (s: NewAthenaRecordState) => ({
+  record: s.recordId,
+  fingerprint: s.fingerprint,
+  status: s.status,
+  patient: s.patientId,
+  schedule: s.scheduleHash,
+  modified: s.modifiedAt?.toISOString() ?? null,
+  previous: s.previous,
+});
+
 /** What a cycle writes back when it ends; the lease stays with its owner until `stickyMs` after the next poll is due. */
 export interface AthenaCycleEnd {
   nextPollInMs: number;
@@ -253,10 +264,8 @@ export class AthenaChangeRepository {
       INSERT INTO "AthenaRecordState" ("tenantId", "connectionId", "feed", "recordId", "fingerprint", "status", "patientId", "scheduleHash", "modifiedAt", "previous", "updatedAt")
       SELECT ${tenantId}::uuid, ${connectionId}::uuid, ${feed}::"AthenaFeed", s.record, s.fingerprint, s.status, s.patient, s.schedule, s.modified,
              COALESCE((SELECT array_agg(p) FROM jsonb_array_elements_text(s.previous) p), ARRAY[]::text[]), now()
-      FROM unnest(${states.map((s) => s.recordId)}::text[], ${states.map((s) => s.fingerprint)}::text[], ${states.map((s) => s.status)}::text[],
-                  ${states.map((s) => s.patientId)}::text[], ${states.map((s) => s.scheduleHash)}::text[], ${states.map((s) => s.modifiedAt)}::timestamptz[],
-                  ${states.map((s) => JSON.stringify(s.previous))}::jsonb[])
-           AS s(record, fingerprint, status, patient, schedule, modified, previous)
+      FROM jsonb_to_recordset(${JSON.stringify(states.map(stateRecord))}::jsonb)
+           AS s(record text, fingerprint text, status text, patient text, schedule text, modified timestamptz, previous jsonb)
       ON CONFLICT ("connectionId", "feed", "recordId") DO UPDATE SET
         "fingerprint" = EXCLUDED."fingerprint", "status" = EXCLUDED."status", "patientId" = EXCLUDED."patientId", "scheduleHash" = EXCLUDED."scheduleHash",
         "modifiedAt" = EXCLUDED."modifiedAt", "previous" = EXCLUDED."previous", "updatedAt" = EXCLUDED."updatedAt"`;
