@@ -6,7 +6,7 @@
  * through a 307 to a pre-signed store that refuses credentials), materialized in our storage
  * and served from our manifest. Logs and spans are scanned for vendor tokens and URLs.
  */
-import { findLeaks, startE2eStack, type CallResult, type E2eStack, type E2eTenant } from '@sb/testing';
+import { findLeaks, pollExportStatus, startE2eStack, type CallResult, type E2eStack, type E2eTenant } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 
 let stack: E2eStack;
@@ -33,18 +33,9 @@ const sandbox = async <T>(method: string, path: string, body?: unknown): Promise
   return (await res.json()) as T;
 };
 
-/** Polls a status URL as a well-behaved client: waits as Retry-After says; returns the final answer. */
-async function pollUntilDone(t: E2eTenant, statusUrl: string, timeoutMs = 60_000): Promise<CallResult> {
-  const path = new URL(statusUrl).pathname;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await stack.call('GET', path, t.key, undefined, { accept: 'application/json' });
-    if (res.status !== 202) return res;
-    expect(res.headers.get('x-progress')).toMatch(/^\d{1,3}% /);
-    if (Date.now() > deadline) throw new Error('export did not finish in time');
-    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? '1') * 1000));
-  }
-}
+/** The export's final status answer; every 202 before it reports progress. */
+const pollUntilDone = (t: E2eTenant, statusUrl: string): Promise<CallResult> =>
+  pollExportStatus(stack, new URL(statusUrl).pathname, t.key, { onPending: (res) => expect(res.headers.get('x-progress')).toMatch(/^\d{1,3}% /) });
 
 async function download(t: E2eTenant, url: string): Promise<Record<string, any>[]> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${t.key}` } });

@@ -3,7 +3,7 @@
  * GraphQL argument names. Tenant A gets one of every kind; tenant B gets the parents (so the
  * probes can also try "B's connection, A's message").
  */
-import { sendMllpMessages } from '@sb/testing';
+import { pollExportStatus, sendMllpMessages } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { bearer, type Credential, type ProbeTenant, type World } from './probe-world';
 
@@ -165,18 +165,11 @@ export const FIXTURE_MAKERS: Record<FixtureKind, Maker> = {
     expectStatus('export kick-off', res, 202);
     return (res.headers.get('content-location') ?? '').split('/').pop()!;
   },
-  exportFile: async ({ world, t, made }) =>
-    poll('export manifest', async () => {
-      const res = await world.stack.call('GET', `/fhir/r4/${made.epicConnection}/$export-status/${made.export}`, t.key, undefined, { accept: 'application/json' });
-      if (res.status === 202) {
-        // As a client must: polling sooner than Retry-After says is refused (429) after a few tries.
-        const retryAfterSeconds = Number(res.headers.get('retry-after') ?? '1');
-        await new Promise((r) => setTimeout(r, Math.min(Math.max(retryAfterSeconds, 0.5), 5) * 1000));
-        return undefined;
-      }
-      expectStatus('export status', res, 200);
-      return new URL(res.body.output[0].url as string).pathname.split('/').pop();
-    }, 90_000),
+  exportFile: async ({ world, t, made }) => {
+    const res = await pollExportStatus(world.stack, `/fhir/r4/${made.epicConnection}/$export-status/${made.export}`, t.key, { timeoutMs: 90_000 });
+    expectStatus('export status', res, 200);
+    return new URL(res.body.output[0].url as string).pathname.split('/').pop()!;
+  },
 };
 
 /** Makes `kinds` for tenant `t`, in FIXTURE_KINDS order. */

@@ -175,3 +175,24 @@ export function findLeaks(emitted: { logs: string; spans: string }, needles: rea
   }
   return leaks;
 }
+
+/**
+ * Polls a Bulk Data status path as a well-behaved client: after each 202 waits as its
+ * Retry-After says (the api refuses clients that poll sooner); returns the first other answer.
+ * `onPending` sees each 202 (a test's checks on progress).
+ */
+export async function pollExportStatus(
+  stack: Pick<E2eStack, 'call'>,
+  path: string,
+  token: string,
+  options: { timeoutMs?: number; onPending?: (res: CallResult) => void } = {},
+): Promise<CallResult> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const res = await stack.call('GET', path, token, undefined, { accept: 'application/json' });
+    if (res.status !== 202) return res;
+    options.onPending?.(res);
+    if (Date.now() > deadline) throw new Error('export did not finish in time');
+    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? '1') * 1000));
+  }
+}
