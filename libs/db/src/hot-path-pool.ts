@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { Pool } from 'pg';
+import { PgTransaction, type SqlTransaction } from './sql-transaction';
 
 const MAX_CONNECTIONS = 4;
 
 /**
- * A small `pg` pool for the few statements every transaction runs (the call record): named prepared
- * statements, parsed once per connection, without Prisma's per-query work. Prisma stays the way to
- * everything else (schema, migrations, admin CRUD, the work's own transactional writes).
+ * A small `pg` pool for the few statements every transaction runs (the call record) and for a
+ * worker's batch transaction: named prepared statements, parsed once per connection, without
+ * Prisma's per-query work. Prisma stays the way to everything else (schema, migrations, admin
+ * CRUD, the work's own transactional writes).
  */
 @Injectable()
 export class HotPathPool implements OnModuleDestroy {
@@ -30,6 +32,27 @@ export class HotPathPool implements OnModuleDestroy {
    */
   sql<Row>(name: string): (strings: TemplateStringsArray, ...values: unknown[]) => Promise<Row[]> {
     return (strings, ...values) => this.query<Row>(name, strings.reduce((text, part, i) => `${text}$${i}${part}`), values);
+  }
+
+  /**
+   * Runs `fn` in one transaction on a connection of this pool: everything written through `tx` commits or
+   * none of it. For a worker's batch, whose statements are all raw SQL (see {@link SqlTransaction}).
+   */
+  async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgTransaction(client) as unknown as SqlTransaction);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A connection that cannot even roll back is discarded, not handed to the next caller.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,4 +1,5 @@
 export { Database, unwrapTx, type DbTransaction } from './database';
+export type { AnyTransaction, SqlTransaction } from './sql-transaction';
 export { PrismaService } from './prisma.service';
 export { Prisma } from './generated/prisma/client';
 export * from './connection-cache';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventRepository, type DbTransaction, type NewEvent } from '@sb/db';
+import { EventRepository, type AnyTransaction, type NewEvent } from '@sb/db';
 import { eventTypeDefinition } from './event-catalog';
 
 export type EventInput = Omit<NewEvent, 'version'>;
@@ -9,7 +9,7 @@ export type EventInput = Omit<NewEvent, 'version'>;
 export class EventWriter {
   constructor(private readonly events: EventRepository) {}
 
-  append(tx: DbTransaction, events: readonly EventInput[]): Promise<string[]> {
+  append(tx: AnyTransaction, events: readonly EventInput[]): Promise<string[]> {
     return this.events.append(
       tx,
       events.map((e) => {

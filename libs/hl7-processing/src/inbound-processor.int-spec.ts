@@ -157,6 +157,31 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     }
   });
 
+  it('claims only each patient’s oldest unprocessed message, and one message at a time of those without a patient', async () => {
+    const ids = {
+      firstOfA: await receive(adt(facility, 'A04', `head-a1-${randomUUID()}`, 'MRN-HEAD-A', 'Head', 'Alpha')),
+      secondOfA: await receive(adt(facility, 'A08', `head-a2-${randomUUID()}`, 'MRN-HEAD-A', 'Head', 'Alpha')),
+      firstNoPatient: await receive(oruWithoutObr(facility, `head-n1-${randomUUID()}`, 'x').replace(/\rPID\|[^\r]*/, '')),
+      onlyOfB: await receive(adt(facility, 'A04', `head-b-${randomUUID()}`, 'MRN-HEAD-B', 'Head', 'Bravo')),
+      secondNoPatient: await receive(oruWithoutObr(facility, `head-n2-${randomUUID()}`, 'x').replace(/\rPID\|[^\r]*/, '')),
+    };
+    const first = await inbound.claim(50, 10_000);
+    // While those leases live, a second claim (another worker) must not take what queues behind them.
+    const second = await inbound.claim(50, 10_000);
+    // The claim is global: hand back at once everything the two leased.
+    for (const m of [...first, ...second]) await inbound.release(m.id, 0);
+    const firstIds = first.map((m) => m.id);
+    expect(firstIds).toEqual(expect.arrayContaining([ids.firstOfA, ids.firstNoPatient, ids.onlyOfB]));
+    for (const claimed of [firstIds, second.map((m) => m.id)]) {
+      expect(claimed).not.toContain(ids.secondOfA);
+      expect(claimed).not.toContain(ids.secondNoPatient);
+    }
+    // Once A's first is done, its second is A's head.
+    await drain();
+    expect((await inbound.find(connection.tenantId, connection.id, ids.secondOfA))?.status).toBe('processed');
+    expect((await inbound.find(connection.tenantId, connection.id, ids.secondNoPatient))?.status).not.toBe('received');
+  });
+
   it('gives a message held by a dead worker to another once its lease expires, and processes it once', async () => {
     const id = await receive(adt(facility, 'A04', `lease-${randomUUID()}`, 'MRN-300', 'Lease', 'Test'));
     // A worker claims it and dies (kill -9): nothing but the lease is left behind.

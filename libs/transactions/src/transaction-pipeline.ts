@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
-import { CallRecordRepository, ConnectionCache, Database, type CallRecordInput, type Connection, type DbTransaction, type TransactionOutcome } from '@sb/db';
+import { CallRecordRepository, ConnectionCache, Database, type CallRecordInput, type Connection, type DbTransaction, type SqlTransaction, type TransactionOutcome } from '@sb/db';
 import { assertSmartConnection, smartGrantFor, type SmartInteraction } from '@sb/smart';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -117,7 +117,7 @@ export class TransactionPipeline {
    * and the error is thrown, and the caller runs the calls one by one through {@link run}.
    * Returns each call's transaction id, in order.
    */
-  async commitBatch(calls: readonly BatchedCall[], persist: (tx: DbTransaction) => Promise<void>): Promise<string[]> {
+  async commitBatch(calls: readonly BatchedCall[], persist: (tx: SqlTransaction) => Promise<void>): Promise<string[]> {
     const authorized = await Promise.all(calls.map(async (c) => ({ ...c, connection: await this.authorize(c.req) })));
     const first = authorized[0];
     if (!first) return [];
@@ -125,7 +125,7 @@ export class TransactionPipeline {
       setSafeSpanAttributes(span, { operation: first.req.operation, actorType: first.req.actor.type });
       const startedAt = Date.now();
       try {
-        const records = await this.db.transaction(async (tx) => {
+        const records = await this.db.sqlTransaction(async (tx) => {
           await persist(tx);
           const occurredAt = new Date();
           const recorded = authorized.map(({ req, connection, patientRefs }) => ({

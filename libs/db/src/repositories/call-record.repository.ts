@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { classifyUsage } from '@sb/core';
-import { unwrapTx, type DbTransaction } from '../database';
+import type { DbTransaction } from '../database';
 import { GroupCommit } from '../group-commit';
 import { HotPathPool } from '../hot-path-pool';
+import { executeIn, type AnyTransaction } from '../sql-transaction';
 import type { UsageEventInput } from '../models';
 
 /** One call as metered and audited: its usage event's fields and who made it, for what purpose. */
@@ -89,8 +90,8 @@ export class CallRecordRepository {
   }
 
   /** Several calls in the caller's transaction, one statement. */
-  async recordAll(calls: readonly PendingCall[], tx: DbTransaction): Promise<void> {
+  async recordAll(calls: readonly PendingCall[], tx: AnyTransaction): Promise<void> {
     if (calls.length === 0) return;
-    await unwrapTx(tx).$executeRawUnsafe(RECORD_CALLS_SQL, ...parametersOf(calls));
+    await executeIn(tx, RECORD_CALLS_STATEMENT, RECORD_CALLS_SQL, parametersOf(calls));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { unwrapTx, type DbTransaction } from '../database';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
+import { executeIn, type AnyTransaction } from '../sql-transaction';
 
 /** One resource of a connection's clinical store, with the tokens its searches use. */
 export interface StoredResource {
@@ -79,6 +80,33 @@ const codedCondition = (element: CodedElement, coding: Record<string, string>): 
 };
 
 /**
+ * Writes resource rows from one JSON document. `merge` keeps what the stored resource has and the
+ * new one lacks (top-level fields, identifiers); `replace` overwrites. Each write bumps the version.
+ */
+const writeRowsSql = (resource: string, identifiers: string): string => `
+  INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
+  SELECT r.tenant, r.connection, r.type, r.id, r.patient,
+         ARRAY(SELECT jsonb_array_elements_text(r.identifiers)), ARRAY(SELECT jsonb_array_elements_text(r.names)),
+         r.date, r.body, r.source, now()
+  FROM jsonb_to_recordset($1::jsonb)
+       AS r(tenant uuid, connection uuid, source uuid, type text, id text, patient text, identifiers jsonb, names jsonb, date text, body jsonb)
+  ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
+    "patientId" = EXCLUDED."patientId",
+    "identifiers" = ${identifiers},
+    "nameTokens" = EXCLUDED."nameTokens",
+    "searchDate" = COALESCE(EXCLUDED."searchDate", "ClinicalResource"."searchDate"),
+    "resource" = ${resource},
+    "versionId" = "ClinicalResource"."versionId" + 1,
+    "sourceMessageId" = EXCLUDED."sourceMessageId",
+    "updatedAt" = now()
+  WHERE "ClinicalResource"."tenantId" = EXCLUDED."tenantId"`;
+
+const WRITE_ROWS_SQL: Record<UpsertMode, string> = {
+  merge: writeRowsSql(`"ClinicalResource"."resource" || EXCLUDED."resource"`, `ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))`),
+  replace: writeRowsSql(`EXCLUDED."resource"`, `EXCLUDED."identifiers"`),
+};
+
+/**
  * The gateway's own clinical store, one per connection: the FHIR resources built
  * from what an HL7 v2 site sent, served by the FHIR facade like any EHR's data.
  * Every method is scoped by tenant and connection.
@@ -101,7 +129,7 @@ export class ClinicalStoreRepository {
    * connection and source message. When two messages name the same resource, one INSERT cannot update
    * its row twice: the messages are then written one statement each, in order, as {@link upsert} would.
    */
-  async upsertMany(tx: DbTransaction, items: readonly { tenantId: string; connectionId: string; resources: readonly StoredResource[]; sourceMessageId: string | null }[]): Promise<void> {
+  async upsertMany(tx: AnyTransaction, items: readonly { tenantId: string; connectionId: string; resources: readonly StoredResource[]; sourceMessageId: string | null }[]): Promise<void> {
     const perItem = items.map((item) => mergedByKey(item.resources).map((resource) => ({ tenantId: item.tenantId, connectionId: item.connectionId, sourceMessageId: item.sourceMessageId, resource })));
     const keys = new Set<string>();
     const rows = perItem.flat();
@@ -110,10 +138,8 @@ export class ClinicalStoreRepository {
     for (const itemRows of perItem) await this.writeRows(tx, itemRows, 'merge');
   }
 
-  private async writeRows(tx: DbTransaction, rows: readonly ResourceRow[], mode: UpsertMode): Promise<void> {
+  private async writeRows(tx: AnyTransaction, rows: readonly ResourceRow[], mode: UpsertMode): Promise<void> {
     if (rows.length === 0) return;
-    const merged = mode === 'merge' ? Prisma.sql`"ClinicalResource"."resource" || EXCLUDED."resource"` : Prisma.sql`EXCLUDED."resource"`;
-    const identifiers = mode === 'merge' ? Prisma.sql`ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))` : Prisma.sql`EXCLUDED."identifiers"`;
     // One JSON document for the rows, not an array parameter per column: pg escapes every element
     // of a jsonb[] (each quote of every resource) and Postgres parses it twice.
     const records = rows.map(({ tenantId, connectionId, sourceMessageId, resource: r }) => ({
@@ -128,23 +154,7 @@ export class ClinicalStoreRepository {
       date: r.searchDate,
       body: r.resource,
     }));
-    await unwrapTx(tx).$executeRaw`
-      INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
-      SELECT r.tenant, r.connection, r.type, r.id, r.patient,
-             ARRAY(SELECT jsonb_array_elements_text(r.identifiers)), ARRAY(SELECT jsonb_array_elements_text(r.names)),
-             r.date, r.body, r.source, now()
-      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb)
-           AS r(tenant uuid, connection uuid, source uuid, type text, id text, patient text, identifiers jsonb, names jsonb, date text, body jsonb)
-      ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
-        "patientId" = EXCLUDED."patientId",
-        "identifiers" = ${identifiers},
-        "nameTokens" = EXCLUDED."nameTokens",
-        "searchDate" = COALESCE(EXCLUDED."searchDate", "ClinicalResource"."searchDate"),
-        "resource" = ${merged},
-        "versionId" = "ClinicalResource"."versionId" + 1,
-        "sourceMessageId" = EXCLUDED."sourceMessageId",
-        "updatedAt" = now()
-      WHERE "ClinicalResource"."tenantId" = EXCLUDED."tenantId"`;
+    await executeIn(tx, `sb_clinical_write_${mode}_v1`, WRITE_ROWS_SQL[mode], [JSON.stringify(records)]);
   }
 
   /** {@link upsert} in a transaction of its own. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { unwrapTx, type DbTransaction } from '../database';
 import { OUTBOX_CHANNEL } from '../outbox-notifications';
 import { PrismaService } from '../prisma.service';
+import { executeIn, queryIn, type AnyTransaction } from '../sql-transaction';
 
 export interface NewEvent {
   tenantId: string;
@@ -52,6 +52,15 @@ const eventRecord = (e: NewEvent) => ({
   source: e.sourceMessageId ?? null,
 });
 
+const APPEND_SQL = `
+  INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef", "sourceMessageId")
+  SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.resources, e.patient, e.source
+  FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+         AS (tenant uuid, connection uuid, type text, version int, data jsonb, resources jsonb, patient text, source uuid))
+       WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, source, n)
+  ORDER BY e.n
+  RETURNING "id"`;
+
 /**
  * The outbox. Events are appended in the transaction of the change they describe,
  * so an event exists exactly when its change committed; the relay gives each a
@@ -61,18 +70,11 @@ const eventRecord = (e: NewEvent) => ({
 export class EventRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async append(tx: DbTransaction, events: readonly NewEvent[]): Promise<string[]> {
+  async append(tx: AnyTransaction, events: readonly NewEvent[]): Promise<string[]> {
     if (events.length === 0) return [];
-    const rows = await unwrapTx(tx).$queryRaw<{ id: string }[]>`
-      INSERT INTO "Event" ("id", "tenantId", "connectionId", "type", "version", "data", "full", "patientRef", "sourceMessageId")
-      SELECT gen_random_uuid(), e.tenant, e.connection, e.type, e.version, e.data, e.resources, e.patient, e.source
-      FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(events.map(eventRecord))}::jsonb)
-             AS (tenant uuid, connection uuid, type text, version int, data jsonb, resources jsonb, patient text, source uuid))
-           WITH ORDINALITY AS e(tenant, connection, type, version, data, resources, patient, source, n)
-      ORDER BY e.n
-      RETURNING "id"`;
+    const rows = await queryIn<{ id: string }>(tx, 'sb_event_append_v1', APPEND_SQL, [JSON.stringify(events.map(eventRecord))]);
     // Delivered to listeners when (and only if) the transaction commits.
-    await unwrapTx(tx).$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')::text`;
+    await executeIn(tx, 'sb_event_notify_v1', `SELECT pg_notify($1, '')::text`, [OUTBOX_CHANNEL]);
     return rows.map((r) => r.id);
   }
 

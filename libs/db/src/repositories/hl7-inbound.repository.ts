@@ -6,6 +6,7 @@ import { ThrottledNotify } from '../throttled-notify';
 import { Prisma } from '../generated/prisma/client';
 import type { Connection, Hl7AckMode } from '../models';
 import { PrismaService } from '../prisma.service';
+import { executeIn, type AnyTransaction } from '../sql-transaction';
 
 export interface InboundRoute {
   connectionId: string;
@@ -99,8 +100,15 @@ const summarySelect = {
   processedAt: true,
 } as const;
 
-/** How many of the oldest unprocessed messages one claim looks at. */
+/** How far (in `seq`) past the oldest unprocessed message one claim looks for patients' heads. */
 const CLAIM_WINDOW = 2_000;
+
+/** Completes a batch's messages from one JSON document, each fenced by its claim (`attempts`). */
+const COMPLETE_MANY_SQL = `
+  UPDATE "Hl7InboundMessage" m SET "status" = 'processed', "errorCode" = NULL, "applicationAck" = c.ack, "resources" = c.resources,
+    "processedAt" = now(), "leaseUntil" = NULL
+  FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, attempt int, ack text, resources jsonb)
+  WHERE m."id" = c.id AND m."status" = 'received' AND m."attempts" = c.attempt`;
 
 export type StoreOutcome = { stored: true; id: string } | { stored: false; ack: string };
 
@@ -191,14 +199,10 @@ export class Hl7InboundRepository implements OnModuleDestroy {
    * {@link complete} for a worker's batch of processed messages, one statement: returns how many it
    * completed. Fewer than given means some lease was lost: the caller must roll the transaction back.
    */
-  async completeMany(tx: DbTransaction, items: readonly { id: string; attempt: number; applicationAck: string | null; resources: readonly unknown[] }[]): Promise<number> {
+  async completeMany(tx: AnyTransaction, items: readonly { id: string; attempt: number; applicationAck: string | null; resources: readonly unknown[] }[]): Promise<number> {
     if (items.length === 0) return 0;
-    return unwrapTx(tx).$executeRaw`
-      UPDATE "Hl7InboundMessage" m SET "status" = 'processed', "errorCode" = NULL, "applicationAck" = c.ack, "resources" = c.resources,
-        "processedAt" = now(), "leaseUntil" = NULL
-      FROM jsonb_to_recordset(${JSON.stringify(items.map((i) => ({ id: i.id, attempt: i.attempt, ack: i.applicationAck, resources: i.resources })))}::jsonb)
-           AS c(id uuid, attempt int, ack text, resources jsonb)
-      WHERE m."id" = c.id AND m."status" = 'received' AND m."attempts" = c.attempt`;
+    const document = JSON.stringify(items.map((i) => ({ id: i.id, attempt: i.attempt, ack: i.applicationAck, resources: i.resources })));
+    return executeIn(tx, 'sb_hl7_inbound_complete_many_v1', COMPLETE_MANY_SQL, [document]);
   }
 
   /** Keeps a message refused at receipt (bad input) with the error it got; it is never processed. */
@@ -211,23 +215,33 @@ export class Hl7InboundRepository implements OnModuleDestroy {
    * the oldest unprocessed one, so one patient's messages apply in the order they
    * were received while different patients go in parallel. A claim is a lease:
    * a worker that dies lets it expire and another worker claims the message again.
+   *
+   * Cost: it walks the unprocessed messages in `seq` order from the oldest and stops at
+   * `limit` free heads, asking of each whether its patient has an older unprocessed one
+   * (one probe of the received-only patient index). The walk never goes past the
+   * {@link CLAIM_WINDOW} sequence numbers after the oldest, so one patient's long backlog
+   * at the front bounds a claim's work instead of making it scan the whole backlog. Every
+   * plan here is bounded by that range, whatever the planner believes of how many
+   * messages wait (a burst after an outage is exactly when its statistics are stale).
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
-    return this.pool.sql<ClaimedHl7Message>('sb_hl7_inbound_claim_v1')`
-      WITH oldest AS (
-        -- The oldest unprocessed messages (index on status, seq). Any earlier message of a
-        -- patient found here is older still, so it is in this window too: a head found
-        -- within the window is that patient's head overall, and the scan stays bounded.
-        SELECT "id", "seq", "leaseUntil", "connectionId", "patientKey"
-        FROM "Hl7InboundMessage"
-        WHERE "status" = 'received' AND "connectionId" IS NOT NULL
-        ORDER BY "seq" LIMIT ${CLAIM_WINDOW}::int
-      ), heads AS (
-        SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
-        FROM oldest
-        ORDER BY "connectionId", "patientKey", "seq"
+    return this.pool.sql<ClaimedHl7Message>('sb_hl7_inbound_claim_v2')`
+      WITH first AS (
+        SELECT "seq" FROM "Hl7InboundMessage" WHERE "status" = 'received' ORDER BY "seq" LIMIT 1
       ), free AS (
-        SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}::int
+        SELECT o."id" FROM "Hl7InboundMessage" o
+        WHERE o."status" = 'received' AND o."connectionId" IS NOT NULL
+          AND o."seq" >= (SELECT "seq" FROM first) AND o."seq" < (SELECT "seq" FROM first) + ${CLAIM_WINDOW}::int
+          AND (o."leaseUntil" IS NULL OR o."leaseUntil" < now())
+          -- The patient's head: no older unprocessed message of the same (connection, patient);
+          -- messages without a patient key are one queue per connection.
+          AND NOT EXISTS (
+            SELECT 1 FROM "Hl7InboundMessage" p
+            WHERE p."status" = 'received' AND p."connectionId" = o."connectionId" AND p."patientKey" = o."patientKey" AND p."seq" < o."seq")
+          AND (o."patientKey" IS NOT NULL OR NOT EXISTS (
+            SELECT 1 FROM "Hl7InboundMessage" p
+            WHERE p."status" = 'received' AND p."connectionId" = o."connectionId" AND p."patientKey" IS NULL AND p."seq" < o."seq"))
+        ORDER BY o."seq" LIMIT ${limit}::int
       )
       UPDATE "Hl7InboundMessage" m
       SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond', "attempts" = m."attempts" + 1
