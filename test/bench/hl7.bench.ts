@@ -97,7 +97,7 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
   // The worker starts later: first the listener alone, then the worker alone, then both at once.
   const stack = await startE2eStack('bench-hl7', ['api', 'mllp'], { DATABASE_URL: databaseUrl, SB_MLLP_PORT: String(mllpPort), LOG_LEVEL: 'warn' }, { exportSpans: false });
   let worker: RunningApp | null = null;
-  let ours: Record<'ingestOnly' | 'withWorker', { one: Ingest; eight: Ingest }> & { workerDrainMsgsPerSec: number };
+  let ours: Record<'ingestOnly' | 'withWorker', { one: Ingest; eight: Ingest }> & { workerDrainMsgsPerSec: number; workerBootMs: number };
   let profiles: Record<'mllp' | 'worker', ProfileSummary | undefined>;
   try {
     await waitForPort(mllpPort);
@@ -124,15 +124,21 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
     await ingest(mllpPort, facilities.slice(0, 1), WARMUP);
     const ingestOnly = { one: await ingest(mllpPort, facilities.slice(0, 1), PER_CONNECTION), eight: await ingest(mllpPort, facilities, PER_CONNECTION) };
 
+    // The drain rate counts from the worker's first processed message: its boot (≈ 2 s of loading modules and
+    // connecting) is reported beside it, not spread over the backlog as if it were slow processing.
     const backlog = WARMUP + PER_CONNECTION * (CONNECTIONS + 1);
-    const drainStarted = Date.now();
+    const spawnedAt = Date.now();
     worker = startBuiltApp('worker', stack.env);
+    const processedOnFirst = async () => (await stack.call('GET', `/v1/connections/${connectionIds[0]}/hl7/messages?status=processed&limit=1`, key)).body.items.length;
+    while ((await processedOnFirst()) === 0 && Date.now() - spawnedAt < 60_000) await new Promise((r) => setTimeout(r, 20));
+    const drainStarted = Date.now();
     await drained();
     const workerDrainMsgsPerSec = round(backlog / ((Date.now() - drainStarted) / 1000), 1);
+    const workerBootMs = drainStarted - spawnedAt;
 
     const withWorker = { one: await ingest(mllpPort, facilities.slice(0, 1), PER_CONNECTION), eight: await ingest(mllpPort, facilities, PER_CONNECTION) };
     await drained();
-    ours = { ingestOnly, withWorker, workerDrainMsgsPerSec };
+    ours = { ingestOnly, withWorker, workerDrainMsgsPerSec, workerBootMs };
 
     // The worker runs outside the stack (it starts late): the profiled pass restarts it here.
     const apps: RestartableApps = {
@@ -187,9 +193,11 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
     msgsPerSec8: ours.withWorker.eight.msgsPerSec,
     ratioVsBaseline: round(ours.withWorker.one.msgsPerSec / base.one.msgsPerSec),
     ratioVsBaseline8: round(ours.withWorker.eight.msgsPerSec / base.eight.msgsPerSec),
+    workerDrainMsgsPerSec: ours.workerDrainMsgsPerSec,
+    workerBootMs: ours.workerBootMs,
     convertP50Ms: convert.p50,
     convertP99Ms: convert.p99,
-    targets: { msgsPerSec: '>= 1000', ratioVsBaseline: '>= 0.8', convertP99Ms: '<= 10' },
+    targets: { msgsPerSec: '>= 1000', ratioVsBaseline: '>= 0.8', workerDrainMsgsPerSec: '>= 1000', convertP99Ms: '<= 10' },
     // Self time by package while PROFILED messages flow on one connection and the worker processes them.
     profiles,
   };
