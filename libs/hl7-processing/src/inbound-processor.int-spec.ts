@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ConnectionService, ConnectionsModule } from '@sb/connections';
-import { ClinicalStoreRepository, Database, EventRepository, Hl7InboundRepository, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
+import { ClinicalStoreRepository, Database, EventRepository, Hl7InboundRepository, PrismaService, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
 import { parseHeader, segments } from '@sb/hl7';
 import { RedisService } from '@sb/queue';
 import { createTestingApp, Fixtures } from '@sb/testing';
@@ -221,6 +221,17 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     await drain();
     // Still broken (no OBR), so failed again — but it went through processing once more.
     expect(await inbound.find(connection.tenantId, connection.id, failed?.id ?? '')).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('commits a clean batch as one transaction', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await receive(adt(facility, 'A04', `batch-${i}-${randomUUID()}`, `MRN-BATCH-${i}`, 'Batch', `N${i}`)));
+    await drain();
+    const rows = await Promise.all(ids.map((id) => inbound.find(connection.tenantId, connection.id, id)));
+    expect(rows.map((r) => r?.status)).toEqual(ids.map(() => 'processed'));
+    // A row's xmin is the transaction that last wrote it: one for all six only if one transaction completed them.
+    const writers = await app.get(PrismaService).$queryRaw<{ writer: string }[]>`SELECT DISTINCT xmin::text AS writer FROM "Hl7InboundMessage" WHERE "id" = ANY(${ids}::uuid[])`;
+    expect(writers).toHaveLength(1);
   });
 
   it('processes a batch whose commit fails (a lease lost within it) message by message, each once', async () => {
