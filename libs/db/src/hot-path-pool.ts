@@ -41,6 +41,10 @@ export class HotPathPool implements OnModuleDestroy {
   async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The pool listens for a client's errors only while it is idle: a connection dropped mid-transaction
+    // would otherwise be an unhandled 'error' event and end the process. The failed query rejects anyway.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(new PgTransaction(client) as unknown as SqlTransaction);
@@ -51,6 +55,7 @@ export class HotPathPool implements OnModuleDestroy {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

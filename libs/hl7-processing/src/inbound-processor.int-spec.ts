@@ -182,6 +182,17 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     expect((await inbound.find(connection.tenantId, connection.id, ids.secondNoPatient))?.status).not.toBe('received');
   });
 
+  it('says work is left waiting while one patient’s backlog queues behind its head, and not once the last is taken', async () => {
+    await drain();
+    for (let i = 0; i < 3; i++) await receive(adt(facility, 'A08', `queue-${i}-${randomUUID()}`, 'MRN-QUEUE', 'Queue', `N${i}`));
+    const waiting: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(await processor.processBatch()).toBe(1);
+      waiting.push(processor.leftWorkWaiting());
+    }
+    expect(waiting).toEqual([true, true, false]);
+  });
+
   it('gives a message held by a dead worker to another once its lease expires, and processes it once', async () => {
     const id = await receive(adt(facility, 'A04', `lease-${randomUUID()}`, 'MRN-300', 'Lease', 'Test'));
     // A worker claims it and dies (kill -9): nothing but the lease is left behind.

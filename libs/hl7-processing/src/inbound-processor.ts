@@ -58,6 +58,7 @@ const systemActor = (connection: Connection): Actor => ({ type: 'system', id: `h
 @Injectable()
 export class Hl7InboundProcessor {
   private readonly logger = new Logger(Hl7InboundProcessor.name);
+  private workWasWaiting = false;
 
   constructor(
     private readonly inbound: Hl7InboundRepository,
@@ -76,6 +77,7 @@ export class Hl7InboundProcessor {
    */
   async processBatch(limit = INBOUND_BATCH): Promise<number> {
     const claimed = await this.inbound.claim(limit, INBOUND_LEASE_MS);
+    this.workWasWaiting = (claimed[0]?.seen ?? 0) > claimed.length;
     const prepared = await Promise.all(claimed.map((m) => this.prepare(m)));
     const batch = prepared.filter((p): p is Prepared => p !== null);
     const batched = new Set<string>();
@@ -89,6 +91,14 @@ export class Hl7InboundProcessor {
     }
     await Promise.all(claimed.filter((m) => !batched.has(m.id)).map((m) => this.processOne(m)));
     return claimed.length;
+  }
+
+  /**
+   * Whether the last claim left unprocessed messages behind (queued behind a patient's head, or
+   * leased by another claim): a backlog to go on with at once, not a trickle to wait for.
+   */
+  leftWorkWaiting(): boolean {
+    return this.workWasWaiting;
   }
 
   /** A message ready for the batch: its connection found and its conversion clean, without a merge. Null otherwise. */

@@ -19,7 +19,7 @@ describe('ProcessingLoop', () => {
   afterEach(() => jest.useRealTimers());
 
   it('runs the next step at once after a full batch, after the linger after a partial one, and after the idle wait when there was none', async () => {
-    const { loop, startedAt } = loopOver([32, 5, 0], { idleMs: 2_000, errorMs: 2_000, linger: { belowBatch: 32, ms: 20 } });
+    const { loop, startedAt } = loopOver([32, 5, 0], { idleMs: 2_000, errorMs: 2_000, linger: { ms: 20, after: (found: number) => found < 32 } });
     loop.start();
     await jest.advanceTimersByTimeAsync(2_100);
     await stopAndSettle(loop);
@@ -28,7 +28,7 @@ describe('ProcessingLoop', () => {
   });
 
   it('lingers through pokes, but a poke ends an idle wait', async () => {
-    const { loop, startedAt } = loopOver([1, 0], { idleMs: 2_000, errorMs: 2_000, linger: { belowBatch: 32, ms: 20 } });
+    const { loop, startedAt } = loopOver([1, 0], { idleMs: 2_000, errorMs: 2_000, linger: { ms: 20, after: (found: number) => found < 32 } });
     loop.start();
     await jest.advanceTimersByTimeAsync(5);
     loop.poke();
@@ -46,7 +46,7 @@ describe('ProcessingLoop', () => {
     await stopAndSettle(plain.loop);
     expect(plain.startedAt.slice(0, 3)).toEqual([0, 0, 0]);
 
-    const lingering = loopOver([1, 1], { idleMs: 2_000, errorMs: 2_000, linger: { belowBatch: 32, ms: 60_000 } });
+    const lingering = loopOver([1, 1], { idleMs: 2_000, errorMs: 2_000, linger: { ms: 60_000, after: (found: number) => found < 32 } });
     lingering.loop.start();
     await jest.advanceTimersByTimeAsync(0);
     let stopped = false;

@@ -7,16 +7,16 @@ export interface ProcessingLoopOptions {
   /** After a step that threw. */
   errorMs: number;
   /**
-   * After a step that found work but less than `belowBatch` (a trickle the loop keeps up with),
-   * wait `ms` before the next, pokes or not, so that it takes the next batch fuller: fewer,
-   * larger transactions for a little latency.
+   * After a step that found work and for which `after(found)` holds (a trickle the loop keeps
+   * up with), wait `ms` before the next, pokes or not, so that it takes the next batch fuller:
+   * fewer, larger transactions for a little latency.
    */
-  linger?: { belowBatch: number; ms: number };
+  linger?: { ms: number; after: (found: number) => boolean };
 }
 
 /**
- * Runs `step` over and over: immediately again while it finds a full batch of work,
- * after `linger.ms` when it found less, after `idleMs` when it finds none, after
+ * Runs `step` over and over: immediately again while it finds work, after `linger.ms`
+ * when the work was only a trickle, after `idleMs` when it finds none, after
  * `errorMs` when it throws. `stop()` waits for the step in flight, so a shutdown never
  * abandons work halfway (and a kill -9 is covered by the leases the steps take).
  */
@@ -64,7 +64,7 @@ export class ProcessingLoop {
       try {
         const found = await this.step();
         if (found === 0) pause = this.options.idleMs;
-        else if (this.options.linger && found < this.options.linger.belowBatch) linger = this.options.linger.ms;
+        else if (this.options.linger?.after(found)) linger = this.options.linger.ms;
       } catch (error) {
         this.logger.error({ err: error }, `${this.name} step failed`);
         pause = this.options.errorMs;

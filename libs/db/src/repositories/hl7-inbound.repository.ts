@@ -84,6 +84,11 @@ export interface ClaimedHl7Message {
   controlId: string;
   raw: string;
   attempts: number;
+  /**
+   * How many unprocessed messages the claim looked at, those it took included (at most its window):
+   * more than it took means work is waiting behind patients' heads or other claims' leases.
+   */
+  seen: number;
 }
 
 const summarySelect = {
@@ -100,7 +105,7 @@ const summarySelect = {
   processedAt: true,
 } as const;
 
-/** How far (in `seq`) past the oldest unprocessed message one claim looks for patients' heads. */
+/** How many of the oldest unprocessed messages one claim looks at. */
 const CLAIM_WINDOW = 2_000;
 
 /** Completes a batch's messages from one JSON document, each fenced by its claim (`attempts`). */
@@ -215,39 +220,29 @@ export class Hl7InboundRepository implements OnModuleDestroy {
    * the oldest unprocessed one, so one patient's messages apply in the order they
    * were received while different patients go in parallel. A claim is a lease:
    * a worker that dies lets it expire and another worker claims the message again.
-   *
-   * Cost: it walks the unprocessed messages in `seq` order from the oldest and stops at
-   * `limit` free heads, asking of each whether its patient has an older unprocessed one
-   * (one probe of the received-only patient index). The walk never goes past the
-   * {@link CLAIM_WINDOW} sequence numbers after the oldest, so one patient's long backlog
-   * at the front bounds a claim's work instead of making it scan the whole backlog. Every
-   * plan here is bounded by that range, whatever the planner believes of how many
-   * messages wait (a burst after an outage is exactly when its statistics are stale).
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
     return this.pool.sql<ClaimedHl7Message>('sb_hl7_inbound_claim_v2')`
-      WITH first AS (
-        SELECT "seq" FROM "Hl7InboundMessage" WHERE "status" = 'received' ORDER BY "seq" LIMIT 1
+      WITH oldest AS (
+        -- The oldest unprocessed messages (index on status, seq). Any earlier message of a
+        -- patient found here is older still, so it is in this window too: a head found
+        -- within the window is that patient's head overall, and the scan stays bounded.
+        SELECT "id", "seq", "leaseUntil", "connectionId", "patientKey"
+        FROM "Hl7InboundMessage"
+        WHERE "status" = 'received' AND "connectionId" IS NOT NULL
+        ORDER BY "seq" LIMIT ${CLAIM_WINDOW}::int
+      ), heads AS (
+        SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
+        FROM oldest
+        ORDER BY "connectionId", "patientKey", "seq"
       ), free AS (
-        SELECT o."id" FROM "Hl7InboundMessage" o
-        WHERE o."status" = 'received' AND o."connectionId" IS NOT NULL
-          AND o."seq" >= (SELECT "seq" FROM first) AND o."seq" < (SELECT "seq" FROM first) + ${CLAIM_WINDOW}::int
-          AND (o."leaseUntil" IS NULL OR o."leaseUntil" < now())
-          -- The patient's head: no older unprocessed message of the same (connection, patient);
-          -- messages without a patient key are one queue per connection.
-          AND NOT EXISTS (
-            SELECT 1 FROM "Hl7InboundMessage" p
-            WHERE p."status" = 'received' AND p."connectionId" = o."connectionId" AND p."patientKey" = o."patientKey" AND p."seq" < o."seq")
-          AND (o."patientKey" IS NOT NULL OR NOT EXISTS (
-            SELECT 1 FROM "Hl7InboundMessage" p
-            WHERE p."status" = 'received' AND p."connectionId" = o."connectionId" AND p."patientKey" IS NULL AND p."seq" < o."seq"))
-        ORDER BY o."seq" LIMIT ${limit}::int
+        SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}::int
       )
       UPDATE "Hl7InboundMessage" m
       SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond', "attempts" = m."attempts" + 1
       FROM free
       WHERE m."id" = free."id" AND m."status" = 'received' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
-      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts"`;
+      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts", (SELECT count(*) FROM oldest)::int AS "seen"`;
   }
 
   /**
