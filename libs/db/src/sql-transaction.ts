@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { unwrapTx, type DbTransaction } from './database';
+// Types only: database.ts imports the pool that imports this file.
+import type { DbTransaction, PrismaTx } from './database';
 
 declare const sqlTxBrand: unique symbol;
 /**
@@ -20,11 +21,11 @@ export class PgTransaction {
 /** Runs `text` (`$1…$n` for `values`) in `tx` and returns its rows; on `pg` as prepared statement `name` (one name, one text). */
 export async function queryIn<Row>(tx: AnyTransaction, name: string, text: string, values: readonly unknown[]): Promise<Row[]> {
   if (tx instanceof PgTransaction) return (await tx.client.query({ name, text, values: [...values] })).rows as Row[];
-  return unwrapTx(tx as DbTransaction).$queryRawUnsafe<Row[]>(text, ...values);
+  return (tx as DbTransaction as unknown as PrismaTx).$queryRawUnsafe<Row[]>(text, ...values);
 }
 
 /** As {@link queryIn}, returning how many rows the statement wrote. */
 export async function executeIn(tx: AnyTransaction, name: string, text: string, values: readonly unknown[]): Promise<number> {
   if (tx instanceof PgTransaction) return (await tx.client.query({ name, text, values: [...values] })).rowCount ?? 0;
-  return unwrapTx(tx as DbTransaction).$executeRawUnsafe(text, ...values);
+  return (tx as DbTransaction as unknown as PrismaTx).$executeRawUnsafe(text, ...values);
 }
