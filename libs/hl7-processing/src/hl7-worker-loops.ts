@@ -15,10 +15,10 @@ export const HL7_ERROR_PAUSE_MS = 2_000;
 
 /**
  * After an inbound batch smaller than a full one with nothing left waiting (the worker keeps up
- * with a trickle), the wait before the next claim: it then takes whatever arrived meanwhile in one transaction. At a
- * steady 500 messages a second on one connection, one message per transaction cost the worker
- * several times the CPU of a batch's share, taken from the listener on the same cores; with
- * this wait the listener's rate with the worker running went 367 → 551 and 490 → 645 msg/s in
+ * with a trickle), the wait before the next claim: it then takes whatever arrived meanwhile in
+ * one transaction. Keeping up with one connection, the worker took one message per transaction,
+ * each paying a claim, a transaction, a relay and a rollup alone, on the cores the listener
+ * needs; with this wait the listener's rate with the worker running went 367 → 551 and 490 → 645 msg/s in
  * two pairs of runs (`npm run bench -- hl7`).
  * A message's processing waits at most this much longer; its ACK (after the raw commit) not at all.
  */
