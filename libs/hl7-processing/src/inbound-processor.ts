@@ -94,8 +94,10 @@ export class Hl7InboundProcessor {
   }
 
   /**
-   * Whether the last claim left unprocessed messages behind (queued behind a patient's head, or
-   * leased by another claim): a backlog to go on with at once, not a trickle to wait for.
+   * Whether the last claim left unprocessed messages behind: queued behind a patient's head (a
+   * backlog to go on with at once, not a trickle to wait for), or leased by another claim or
+   * waiting for a retry. The last two are not this worker's to take, but they also count: the
+   * answer errs toward going on at once, never toward waiting.
    */
   leftWorkWaiting(): boolean {
     return this.workWasWaiting;
