@@ -4,6 +4,7 @@
  * process exits) and summarizes each app's busy time over that load alone, by package. The
  * profiler costs CPU of its own: run the pass after the measured figures.
  */
+import { processEnv } from '@sb/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +18,16 @@ export interface RestartableApps {
 
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
+/** `SB_BENCH_KEEP_PROFILES=<dir>` keeps the raw `.cpuprofile` files there for a closer look. */
+const keptProfilesDir = processEnv().SB_BENCH_KEEP_PROFILES;
+
 export async function profileApps<A extends string>(
   stack: RestartableApps,
   apps: readonly A[],
   load: { warmUp?: () => Promise<void>; measured: () => Promise<void> },
   top = 8,
 ): Promise<Record<A, ProfileSummary | undefined>> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-prof-'));
+  const dir = keptProfilesDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-prof-'));
   try {
     const pids: number[] = [];
     let fromUs = 0;
@@ -47,6 +51,6 @@ export async function profileApps<A extends string>(
       }),
     ) as Record<A, ProfileSummary | undefined>;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keptProfilesDir) rmSync(dir, { recursive: true, force: true });
   }
 }

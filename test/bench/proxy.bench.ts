@@ -14,17 +14,15 @@
 import { processEnv } from '@sb/config';
 import { startE2eStack, type E2eStack } from '@sb/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBenchDatabase } from './bench-database';
-import { summarizeProfileOf } from './cpu-profile-summary';
 import { runLoad, type LoadRequest, type LoadResult } from './load';
 import { cpuMsOf } from './proc-stats';
+import { profileApps } from './profile-apps';
 
 const CONCURRENCY = 8;
 const REQUESTS = 1000;
@@ -98,20 +96,13 @@ async function interleaved(
 
 /** Restarts the api under the profiler, repeats the REST Patient read and summarizes the api's busy time. */
 async function profileApi(stack: E2eStack, make: (i: number) => LoadRequest): Promise<unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-proxy-prof-'));
-  try {
-    const spawnedAt = Date.now();
-    await stack.restartApp('api', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-    const pid = stack.pidOf('api');
-    await runLoad(make, WARMUP, CONCURRENCY);
-    // Profiles count time from the process start: only the measured requests are summarized.
-    const fromMs = Date.now() - spawnedAt;
-    await runLoad(make, PROFILED_REQUESTS, CONCURRENCY);
-    await stack.restartApp('api');
-    return summarizeProfileOf(dir, pid, 12, fromMs);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { api } = await profileApps(
+    stack,
+    ['api'],
+    { warmUp: () => runLoad(make, WARMUP, CONCURRENCY).then(() => undefined), measured: () => runLoad(make, PROFILED_REQUESTS, CONCURRENCY).then(() => undefined) },
+    12,
+  );
+  return api;
 }
 
 async function directEpicToken(sandboxUrl: string): Promise<{ base: string; token: string; close: () => Promise<void> }> {

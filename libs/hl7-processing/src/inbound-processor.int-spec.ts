@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { ConnectionService, ConnectionsModule } from '@sb/connections';
-import { ClinicalStoreRepository, Database, EventRepository, Hl7InboundRepository, PrismaService, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
+import { ClinicalStoreRepository, Database, EventRepository, HL7_INBOUND_CHANNEL, Hl7InboundRepository, INBOUND_WAKE_WINDOW_MS, OutboxNotifications, PrismaService, UsageRepository, type Connection, type InboundRoute } from '@sb/db';
 import { parseHeader, segments } from '@sb/hl7';
 import { RedisService } from '@sb/queue';
 import { createTestingApp, Fixtures } from '@sb/testing';
@@ -102,6 +102,18 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     const patientId = (await patients()).find((p) => p.name?.[0]?.family === 'Doe')?.id;
     expect(admitted[0]?.data).toEqual({ patient: `Patient/${patientId}`, encounter: expect.stringMatching(/^Encounter\//) });
     expect(JSON.stringify(admitted[0]?.data)).not.toContain('Doe');
+  });
+
+  it('wakes the worker’s channel when a stored message commits (how often: throttled-notify.spec)', async () => {
+    let wakes = 0;
+    await app.get(OutboxNotifications).listen(() => wakes++, HL7_INBOUND_CHANNEL);
+    const settle = () => new Promise((r) => setTimeout(r, INBOUND_WAKE_WINDOW_MS * 5));
+    await settle();
+    wakes = 0;
+    await receive(oru(facility, `wake-${randomUUID()}`, 'MRN-WAKE'));
+    await settle();
+    expect(wakes).toBeGreaterThanOrEqual(1);
+    await drain();
   });
 
   it('applies one patient’s messages in the order received even with two workers racing', async () => {

@@ -124,6 +124,9 @@ const STORE_SQL = `
   ON CONFLICT ("connectionId", "controlId") DO NOTHING
   RETURNING "id"`;
 
+const WAKE_STATEMENT = 'sb_hl7_inbound_wake_v1';
+const WAKE_SQL = `SELECT pg_notify($1, '')::text`;
+
 /** Stored messages within this long of a wake-up share the next one. */
 export const INBOUND_WAKE_WINDOW_MS = 20;
 
@@ -131,7 +134,7 @@ export const INBOUND_WAKE_WINDOW_MS = 20;
 @Injectable()
 export class Hl7InboundRepository implements OnModuleDestroy {
   /** Wakes the worker after messages commit: at most one NOTIFY per window on the listener's hot path, never inside its INSERT. */
-  private readonly wakeWorker = new ThrottledNotify(() => this.prisma.$executeRaw`SELECT pg_notify(${HL7_INBOUND_CHANNEL}, '')::text`, INBOUND_WAKE_WINDOW_MS);
+  private readonly wakeWorker = new ThrottledNotify(() => this.pool.query(WAKE_STATEMENT, WAKE_SQL, [HL7_INBOUND_CHANNEL]), INBOUND_WAKE_WINDOW_MS);
 
   constructor(
     private readonly prisma: PrismaService,
