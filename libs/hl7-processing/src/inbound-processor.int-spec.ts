@@ -194,6 +194,19 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     expect((await inbound.find(connection.tenantId, connection.id, ids.secondNoPatient))?.status).not.toBe('received');
   });
 
+  it('looks past one patient’s backlog filling the oldest messages, to other patients’ heads behind it', async () => {
+    await drain();
+    // A claim of 2 looks at the 16 oldest first: 20 of one patient's fill that window.
+    for (let i = 0; i < 20; i++) await receive(adt(facility, 'A08', `front-${i}-${randomUUID()}`, 'MRN-FRONT', 'Front', `N${i}`));
+    const behind = await receive(adt(facility, 'A04', `behind-${randomUUID()}`, 'MRN-BEHIND', 'Behind', 'Other'));
+    const claimed = await inbound.claim(2, 10_000);
+    for (const m of claimed) await inbound.release(m.id, 0);
+    expect(claimed.map((m) => m.id)).toContain(behind);
+    expect(claimed).toHaveLength(2);
+    expect(claimed.every((m) => m.seen === 21)).toBe(true);
+    await drain();
+  });
+
   it('says work is left waiting while one patient’s backlog queues behind its head, and not once the last is taken', async () => {
     await drain();
     for (let i = 0; i < 3; i++) await receive(adt(facility, 'A08', `queue-${i}-${randomUUID()}`, 'MRN-QUEUE', 'Queue', `N${i}`));

@@ -105,7 +105,12 @@ const summarySelect = {
   processedAt: true,
 } as const;
 
-/** How many of the oldest unprocessed messages one claim looks at. */
+/**
+ * How many of the oldest waiting messages a claim looks at first, per message it wants: enough to
+ * find that many patients' heads unless a few patients' backlogs fill the front.
+ */
+const CLAIM_WINDOW_PER_MESSAGE = 8;
+/** How far a claim looks when the first window held too few free heads. */
 const CLAIM_WINDOW = 2_000;
 
 /** Completes a batch's messages from one JSON document, each fenced by its claim (`attempts`). */
@@ -225,27 +230,42 @@ export class Hl7InboundRepository implements OnModuleDestroy {
    * a worker that dies lets it expire and another worker claims the message again.
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
-    return this.pool.sql<ClaimedHl7Message>('sb_hl7_inbound_claim_v2')`
+    const narrow = Math.min(limit * CLAIM_WINDOW_PER_MESSAGE, CLAIM_WINDOW);
+    const first = await this.claimWithin(narrow, limit, leaseMs);
+    if (first.messages.length >= limit || first.seen < narrow) return first.messages;
+    // A full window with too few free heads: one patient's backlog (or other claims' leases) at the front.
+    const wide = await this.claimWithin(CLAIM_WINDOW, limit - first.messages.length, leaseMs);
+    return [...first.messages, ...wide.messages].map((m) => ({ ...m, seen: wide.seen }));
+  }
+
+  /** One claim over the `window` oldest waiting messages; `seen` even when it took none. */
+  private async claimWithin(window: number, limit: number, leaseMs: number): Promise<{ messages: ClaimedHl7Message[]; seen: number }> {
+    const rows = await this.pool.sql<Omit<ClaimedHl7Message, 'id'> & { id: string | null }>('sb_hl7_inbound_claim_v3')`
       WITH oldest AS (
-        -- The oldest unprocessed messages (index on status, seq). Any earlier message of a
-        -- patient found here is older still, so it is in this window too: a head found
-        -- within the window is that patient's head overall, and the scan stays bounded.
+        -- The oldest waiting messages (a partial index holds them alone). Any earlier message of a
+        -- patient found here is older still, so it is in this window too: a head found within the
+        -- window is that patient's head overall, and the scan stays bounded.
         SELECT "id", "seq", "leaseUntil", "connectionId", "patientKey"
         FROM "Hl7InboundMessage"
         WHERE "status" = 'received' AND "connectionId" IS NOT NULL
-        ORDER BY "seq" LIMIT ${CLAIM_WINDOW}::int
+        ORDER BY "seq" LIMIT ${window}::int
       ), heads AS (
         SELECT DISTINCT ON ("connectionId", "patientKey") "id", "seq", "leaseUntil"
         FROM oldest
         ORDER BY "connectionId", "patientKey", "seq"
       ), free AS (
         SELECT "id" FROM heads WHERE "leaseUntil" IS NULL OR "leaseUntil" < now() ORDER BY "seq" LIMIT ${limit}::int
+      ), claimed AS (
+        UPDATE "Hl7InboundMessage" m
+        SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond', "attempts" = m."attempts" + 1
+        FROM free
+        WHERE m."id" = free."id" AND m."status" = 'received' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
+        RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts"
       )
-      UPDATE "Hl7InboundMessage" m
-      SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond', "attempts" = m."attempts" + 1
-      FROM free
-      WHERE m."id" = free."id" AND m."status" = 'received' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
-      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts", (SELECT count(*) FROM oldest)::int AS "seen"`;
+      -- One row at least, so the count comes back when nothing was claimed.
+      SELECT c.*, (SELECT count(*) FROM oldest)::int AS "seen" FROM (VALUES (1)) AS one (x) LEFT JOIN claimed c ON true`;
+    const messages = rows.filter((r): r is ClaimedHl7Message => r.id !== null);
+    return { messages, seen: rows[0]?.seen ?? 0 };
   }
 
   /**
