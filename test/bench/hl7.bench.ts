@@ -13,8 +13,10 @@
  * goes while messages flow on one connection and the worker processes them.
  */
 import { processEnv } from '@sb/config';
+import { PrismaService } from '@sb/db';
 import { convertMessage } from '@sb/hl7';
-import { freePort, sendMllpMessages, startBuiltApp, startE2eStack, waitForPort, type RunningApp } from '@sb/testing';
+import type { TestingModule } from '@nestjs/testing';
+import { createTestingApp, freePort, sendMllpMessages, startBuiltApp, startE2eStack, waitForPort, type RunningApp } from '@sb/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -97,6 +99,7 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
   // The worker starts later: first the listener alone, then the worker alone, then both at once.
   const stack = await startE2eStack('bench-hl7', ['api', 'mllp'], { DATABASE_URL: databaseUrl, SB_MLLP_PORT: String(mllpPort), LOG_LEVEL: 'warn' }, { exportSpans: false });
   let worker: RunningApp | null = null;
+  let probe: TestingModule | null = null;
   let ours: Record<'ingestOnly' | 'withWorker', { one: Ingest; eight: Ingest }> & { workerDrainMsgsPerSec: number; workerBootMs: number };
   let profiles: Record<'mllp' | 'worker', ProfileSummary | undefined>;
   try {
@@ -111,14 +114,15 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
       facilities.push(facility);
       connectionIds.push(created.body.id as string);
     }
-    const pending = async () => {
-      let n = 0;
-      for (const id of connectionIds) n += (await stack.call('GET', `/v1/connections/${id}/hl7/messages?status=received&limit=1`, key)).body.items.length;
-      return n;
-    };
+    // The drain check must not load the database it measures: one query over the index of waiting
+    // messages, on a connection of its own (the api's message log filters by status per connection,
+    // which passes over the other connections' backlog).
+    probe = await createTestingApp([], { DATABASE_URL: databaseUrl });
+    const prisma = probe.get(PrismaService);
+    const anyPending = async () => (await prisma.$queryRaw<{ waiting: boolean }[]>`SELECT EXISTS (SELECT 1 FROM "Hl7InboundMessage" WHERE "status" = 'received') AS "waiting"`)[0]?.waiting === true;
     const drained = async () => {
       const deadline = Date.now() + 600_000;
-      while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((await anyPending()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     };
 
     await ingest(mllpPort, facilities.slice(0, 1), WARMUP);
@@ -162,6 +166,7 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
       },
     });
   } finally {
+    await probe?.close();
     await worker?.stop();
     await stack.close();
   }
