@@ -17,14 +17,6 @@ export const ENDPOINT_TEST_EVENT_TYPE = 'endpoint.test';
 /** Notice recorded when an endpoint is disabled by delivery (`{ endpointId, reason }`). */
 export const ENDPOINT_DISABLED_EVENT_TYPE = 'endpoint.disabled';
 
-/** A delivery the claim leased: this worker makes its next attempt while the lease lasts. */
-export interface ClaimedWebhookDelivery {
-  id: string;
-  tenantId: string;
-  /** Attempts made so far. */
-  attempts: number;
-}
-
 /** What one attempt needs: the delivery, its event and its endpoint. */
 export interface WebhookDeliveryWork {
   id: string;
@@ -80,10 +72,12 @@ export interface WebhookAttemptResult {
  * and the record of each attempt. The worker is the only caller.
  */
 const FIND_WORK_STATEMENT = 'sb_webhook_find_work_v1';
-const FIND_WORK_SQL = `
-  SELECT d."id", d."tenantId", d."status", d."attempts",
+/** What one attempt needs, from a delivery row `d` joined to its endpoint `w` and its event `e`. */
+const WORK_COLUMNS = `d."id", d."tenantId", d."status", d."attempts",
          e."id" AS "eventId", e."type", e."version", e."occurredAt", e."connectionId", e."data", e."full",
-         w."id" AS "endpointId", w."url", w."status" AS "endpointStatus", w."payload", w."secretSealed", w."previousSecretSealed", w."previousSecretUntil", w."failingSince"
+         w."id" AS "endpointId", w."url", w."status" AS "endpointStatus", w."payload", w."secretSealed", w."previousSecretSealed", w."previousSecretUntil", w."failingSince"`;
+const FIND_WORK_SQL = `
+  SELECT ${WORK_COLUMNS}
   FROM "WebhookDelivery" d
   JOIN "WebhookEndpoint" w ON w."id" = d."endpointId"
   JOIN "Event" e ON e."id" = d."eventId" AND e."tenantId" = d."tenantId"
@@ -111,6 +105,23 @@ interface WorkRow {
   failingSince: Date | null;
 }
 
+const workOf = (row: WorkRow): WebhookDeliveryWork => ({
+  id: row.id,
+  tenantId: row.tenantId,
+  status: row.status,
+  attempts: row.attempts,
+  event: { id: row.eventId, type: row.type, version: row.version, occurredAt: row.occurredAt, tenantId: row.tenantId, connectionId: row.connectionId, data: row.data, full: row.full },
+  endpoint: {
+    id: row.endpointId,
+    url: row.url,
+    status: row.endpointStatus,
+    payload: row.payload,
+    secretSealed: row.secretSealed,
+    previousSecrets: decodePreviousSecrets(row.previousSecretSealed, row.previousSecretUntil),
+    failingSince: row.failingSince,
+  },
+});
+
 /** A successful attempt, recorded with others that finished at about the same time. */
 interface Success {
   tenantId: string;
@@ -122,6 +133,52 @@ interface Success {
   durationMs: number;
   responseExcerpt: string | null;
 }
+
+const CLAIM_DUE_STATEMENT = 'sb_webhook_claim_due_v3';
+const CLAIM_DUE_SQL = `
+  WITH RECURSIVE lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS held),
+  pending_endpoints AS (
+    (SELECT d."endpointId" AS id FROM "WebhookDelivery" d
+     WHERE (SELECT held FROM lock) AND d."status" = 'pending' ORDER BY d."endpointId" LIMIT 1)
+    UNION ALL
+    SELECT (SELECT d."endpointId" FROM "WebhookDelivery" d
+            WHERE d."status" = 'pending' AND d."endpointId" > p.id ORDER BY d."endpointId" LIMIT 1)
+    FROM pending_endpoints p WHERE p.id IS NOT NULL
+  ),
+  capacity AS (
+    SELECT w."id" AS "endpointId", $2::int - (
+             SELECT count(*)::int FROM "WebhookDelivery" f
+             WHERE f."endpointId" = w."id" AND f."status" = 'pending' AND f."leaseUntil" > now()
+           ) AS free
+    FROM pending_endpoints p JOIN "WebhookEndpoint" w ON w."id" = p.id AND w."status" = 'enabled'
+  ),
+  ranked AS (
+    SELECT c."id", c."nextAttemptAt", c.rn
+    FROM capacity cap
+    CROSS JOIN LATERAL (
+      SELECT d."id", d."nextAttemptAt", row_number() OVER (ORDER BY d."nextAttemptAt", d."seq") AS rn
+      FROM "WebhookDelivery" d
+      WHERE d."endpointId" = cap."endpointId" AND d."status" = 'pending' AND d."nextAttemptAt" <= now()
+        AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
+        AND (d."orderingKey" IS NULL OR NOT EXISTS (
+              SELECT 1 FROM "WebhookDelivery" o
+              WHERE o."endpointId" = d."endpointId" AND o."orderingKey" = d."orderingKey"
+                AND o."status" = 'pending' AND o."seq" < d."seq"))
+      ORDER BY d."nextAttemptAt", d."seq"
+      LIMIT greatest(cap.free, 0)
+    ) c
+  ),
+  chosen AS (SELECT "id" FROM ranked ORDER BY rn, "nextAttemptAt" LIMIT $3::int),
+  claimed AS (
+    UPDATE "WebhookDelivery" d SET "leaseUntil" = now() + $4::int * interval '1 millisecond'
+    FROM chosen WHERE d."id" = chosen."id" AND d."status" = 'pending' AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
+    RETURNING d.*
+  )
+  -- Each claimed delivery comes back with what its attempt needs: no second statement per delivery.
+  SELECT ${WORK_COLUMNS}
+  FROM claimed d
+  JOIN "WebhookEndpoint" w ON w."id" = d."endpointId"
+  JOIN "Event" e ON e."id" = d."eventId" AND e."tenantId" = d."tenantId"`;
 
 const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v1';
 /** The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement. */
@@ -209,7 +266,8 @@ export class WebhookDeliveryRepository {
   }
 
   /**
-   * Leases up to `limit` due deliveries for `leaseMs` and returns them. Due: pending,
+   * Leases up to `limit` due deliveries for `leaseMs` and returns each with what its attempt
+   * needs (as {@link findWork} reads it). Due: pending,
    * `nextAttemptAt` passed, no live lease, endpoint enabled; with an ordering key, only
    * the oldest pending delivery of its (endpoint, key), so a failing event holds back
    * its own key and nothing else. Each endpoint gets at most `maxInFlightPerEndpoint`
@@ -226,66 +284,15 @@ export class WebhookDeliveryRepository {
    * retry, with fewer patients than its cap, has its due rows behind those heads read and
    * skipped one by one on every claim, as before these indexes.
    */
-  async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<ClaimedWebhookDelivery[]> {
-    return this.pool.sql<ClaimedWebhookDelivery>('sb_webhook_claim_due_v2')`
-      WITH RECURSIVE lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_CLAIM_LOCK_KEY}::bigint) AS held),
-      pending_endpoints AS (
-        (SELECT d."endpointId" AS id FROM "WebhookDelivery" d
-         WHERE (SELECT held FROM lock) AND d."status" = 'pending' ORDER BY d."endpointId" LIMIT 1)
-        UNION ALL
-        SELECT (SELECT d."endpointId" FROM "WebhookDelivery" d
-                WHERE d."status" = 'pending' AND d."endpointId" > p.id ORDER BY d."endpointId" LIMIT 1)
-        FROM pending_endpoints p WHERE p.id IS NOT NULL
-      ),
-      capacity AS (
-        SELECT w."id" AS "endpointId", ${maxInFlightPerEndpoint}::int - (
-                 SELECT count(*)::int FROM "WebhookDelivery" f
-                 WHERE f."endpointId" = w."id" AND f."status" = 'pending' AND f."leaseUntil" > now()
-               ) AS free
-        FROM pending_endpoints p JOIN "WebhookEndpoint" w ON w."id" = p.id AND w."status" = 'enabled'
-      ),
-      ranked AS (
-        SELECT c."id", c."nextAttemptAt", c.rn
-        FROM capacity cap
-        CROSS JOIN LATERAL (
-          SELECT d."id", d."nextAttemptAt", row_number() OVER (ORDER BY d."nextAttemptAt", d."seq") AS rn
-          FROM "WebhookDelivery" d
-          WHERE d."endpointId" = cap."endpointId" AND d."status" = 'pending' AND d."nextAttemptAt" <= now()
-            AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
-            AND (d."orderingKey" IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM "WebhookDelivery" o
-                  WHERE o."endpointId" = d."endpointId" AND o."orderingKey" = d."orderingKey"
-                    AND o."status" = 'pending' AND o."seq" < d."seq"))
-          ORDER BY d."nextAttemptAt", d."seq"
-          LIMIT greatest(cap.free, 0)
-        ) c
-      ),
-      chosen AS (SELECT "id" FROM ranked ORDER BY rn, "nextAttemptAt" LIMIT ${limit}::int)
-      UPDATE "WebhookDelivery" d SET "leaseUntil" = now() + ${leaseMs}::int * interval '1 millisecond'
-      FROM chosen WHERE d."id" = chosen."id" AND d."status" = 'pending' AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
-      RETURNING d."id"::text AS "id", d."tenantId"::text AS "tenantId", d."attempts"`;
+  async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<WebhookDeliveryWork[]> {
+    const rows = await this.pool.query<WorkRow>(CLAIM_DUE_STATEMENT, CLAIM_DUE_SQL, [WEBHOOK_CLAIM_LOCK_KEY, maxInFlightPerEndpoint, limit, leaseMs]);
+    return rows.map(workOf);
   }
 
   /** The delivery with its event and endpoint, within the tenant; null when unknown. One prepared statement. */
   async findWork(tenantId: string, deliveryId: string): Promise<WebhookDeliveryWork | null> {
     const [row] = await this.pool.query<WorkRow>(FIND_WORK_STATEMENT, FIND_WORK_SQL, [deliveryId, tenantId]);
-    if (!row) return null;
-    return {
-      id: row.id,
-      tenantId: row.tenantId,
-      status: row.status,
-      attempts: row.attempts,
-      event: { id: row.eventId, type: row.type, version: row.version, occurredAt: row.occurredAt, tenantId: row.tenantId, connectionId: row.connectionId, data: row.data, full: row.full },
-      endpoint: {
-        id: row.endpointId,
-        url: row.url,
-        status: row.endpointStatus,
-        payload: row.payload,
-        secretSealed: row.secretSealed,
-        previousSecrets: decodePreviousSecrets(row.previousSecretSealed, row.previousSecretUntil),
-        failingSince: row.failingSince,
-      },
-    };
+    return row ? workOf(row) : null;
   }
 
   /** Brings a pending delivery's next attempt forward to now ("retry now"); false when it is not pending. */

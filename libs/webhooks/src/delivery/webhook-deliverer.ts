@@ -67,6 +67,12 @@ export class WebhookDeliverer implements OnModuleDestroy {
   async deliver(tenantId: string, deliveryId: string, now: () => Date = () => new Date()): Promise<WebhookDeliveryResult> {
     const work = await this.deliveries.findWork(tenantId, deliveryId);
     if (!work) return { delivered: false, skipped: 'not_found' };
+    return this.attempt(work, now);
+  }
+
+  /** {@link deliver} with the delivery's work already read (the relay's claim returns it). */
+  async attempt(work: WebhookDeliveryWork, now: () => Date = () => new Date()): Promise<WebhookDeliveryResult> {
+    const { tenantId, id: deliveryId } = work;
     if (work.status !== 'pending') return { delivered: false, skipped: 'not_pending' };
     if (work.endpoint.status !== 'enabled') {
       await this.deliveries.abandon(tenantId, deliveryId, 'endpoint_disabled');

@@ -301,6 +301,20 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     expect(hanging.received.length).toBeLessThanOrEqual(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT);
   });
 
+  it('hands each claimed delivery over with its event and endpoint, as a lookup of the delivery reads them', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const endpoint = await newEndpoint(tenant.id, await receiver());
+    await emit(tenant.id, [{ data: { n: 1 } }]);
+    await deliveries.relay(500);
+    const [mine] = await endpoints.listDeliveries(tenant.id, endpoint.id, { limit: 10 });
+    const claimed = await deliveries.claimDue(1_000, 10_000, 10);
+    // The claim is global: hand back at once what it leased.
+    await app.get(PrismaService).$executeRaw`UPDATE "WebhookDelivery" SET "leaseUntil" = NULL WHERE "id" = ANY(${claimed.map((c) => c.id)}::uuid[])`;
+    const work = claimed.find((c) => c.id === mine?.id);
+    expect(work).toMatchObject({ tenantId: tenant.id, status: 'pending', attempts: 0, event: { data: { n: 1 } }, endpoint: { id: endpoint.id } });
+    expect(work).toEqual(await deliveries.findWork(tenant.id, mine?.id ?? ''));
+  });
+
   it('claims the longest-due delivery of an endpoint first, and nothing beyond its in-flight cap', async () => {
     const { tenant } = await fixtures.newTenant();
     const endpoint = await newEndpoint(tenant.id, await receiver());

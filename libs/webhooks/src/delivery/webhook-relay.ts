@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
-import { OutboxNotifications, WebhookDeliveryRepository, type ClaimedWebhookDelivery } from '@sb/db';
+import { OutboxNotifications, WebhookDeliveryRepository, type WebhookDeliveryWork } from '@sb/db';
 import { ProcessingLoop } from '@sb/queue';
 import { WebhookDeliverer } from './webhook-deliverer';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT } from './webhook-http';
@@ -63,9 +63,9 @@ export class WebhookRelay implements OnModuleDestroy {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private attempt(delivery: ClaimedWebhookDelivery): void {
+  private attempt(delivery: WebhookDeliveryWork): void {
     const running = this.deliverer
-      .deliver(delivery.tenantId, delivery.id)
+      .attempt(delivery)
       .then(
         () => undefined,
         // The attempt could not be recorded (the database is down): its lease expires and it is made again.
