@@ -27,7 +27,7 @@ export async function profileApps<A extends string>(
   load: { warmUp?: () => Promise<void>; measured: () => Promise<void> },
   top = 8,
 ): Promise<Record<A, ProfileSummary | undefined>> {
-  const dir = keptProfilesDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-prof-'));
+  const dir = mkdtempSync(join(keptProfilesDir ?? tmpdir(), 'sb-bench-prof-'));
   try {
     const pids: number[] = [];
     let fromUs = 0;

@@ -113,6 +113,12 @@ const CLAIM_WINDOW_PER_MESSAGE = 8;
 /** How far a claim looks when the first window held too few free heads. */
 const CLAIM_WINDOW = 2_000;
 
+/** One claim statement's result: what it leased, and how many waiting messages its window held. */
+interface ClaimPass {
+  messages: ClaimedHl7Message[];
+  seen: number;
+}
+
 /** Completes a batch's messages from one JSON document, each fenced by its claim (`attempts`). */
 const COMPLETE_MANY_SQL = `
   UPDATE "Hl7InboundMessage" m SET "status" = 'processed', "errorCode" = NULL, "applicationAck" = c.ack, "resources" = c.resources,
@@ -232,14 +238,20 @@ export class Hl7InboundRepository implements OnModuleDestroy {
   async claim(limit: number, leaseMs: number): Promise<ClaimedHl7Message[]> {
     const narrow = Math.min(limit * CLAIM_WINDOW_PER_MESSAGE, CLAIM_WINDOW);
     const first = await this.claimWithin(narrow, limit, leaseMs);
-    if (first.messages.length >= limit || first.seen < narrow) return first.messages;
+    if (first.messages.length >= limit || first.seen < narrow || narrow === CLAIM_WINDOW) return first.messages;
     // A full window with too few free heads: one patient's backlog (or other claims' leases) at the front.
-    const wide = await this.claimWithin(CLAIM_WINDOW, limit - first.messages.length, leaseMs);
+    let wide: ClaimPass;
+    try {
+      wide = await this.claimWithin(CLAIM_WINDOW, limit - first.messages.length, leaseMs);
+    } catch {
+      // The first claim's leases are taken: hand those messages over rather than leave them to expire.
+      return first.messages;
+    }
     return [...first.messages, ...wide.messages].map((m) => ({ ...m, seen: wide.seen }));
   }
 
   /** One claim over the `window` oldest waiting messages; `seen` even when it took none. */
-  private async claimWithin(window: number, limit: number, leaseMs: number): Promise<{ messages: ClaimedHl7Message[]; seen: number }> {
+  private async claimWithin(window: number, limit: number, leaseMs: number): Promise<ClaimPass> {
     const rows = await this.pool.sql<Omit<ClaimedHl7Message, 'id'> & { id: string | null }>('sb_hl7_inbound_claim_v3')`
       WITH oldest AS (
         -- The oldest waiting messages (a partial index holds them alone). Any earlier message of a
