@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The repository root, whether this runs from source (tests) or from dist (benchmarks). */
@@ -12,16 +12,43 @@ function repositoryRoot(): string {
 }
 const ROOT = repositoryRoot();
 
-/** A TCP port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The lowest port the kernel hands to outgoing connections (Linux's `ip_local_port_range`). A port
+ * the OS picked for `listen(0)` comes from that same range, so between freeing it and a started
+ * app binding it, a connection to Postgres or Redis could take it (EADDRINUSE).
+ */
+function ephemeralPortsFrom(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+const EPHEMERAL_FROM = ephemeralPortsFrom();
+/** Where test servers' ports are drawn from: just below the ephemeral range. */
+const TEST_PORTS = { from: Math.max(1_024, EPHEMERAL_FROM - 12_000), to: EPHEMERAL_FROM };
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server: Server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
+}
+
+/** Ports this process handed out already: two apps started together never get the same one. */
+const handedOut = new Set<number>();
+
+/** A TCP port that was free a moment ago, outside the range outgoing connections take theirs from. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port between ${TEST_PORTS.from} and ${TEST_PORTS.to}`);
 }
 
 export interface RunningApp {
