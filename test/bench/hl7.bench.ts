@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { buildOru } from '../../libs/hl7/src/fhir/testing/oru-with-obx';
 import { createBenchDatabase } from './bench-database';
+import { waitForHl7Drain } from './hl7-drain';
 import type { ProfileSummary } from './cpu-profile-summary';
 import { profileApps, type RestartableApps } from './profile-apps';
 
@@ -114,16 +115,9 @@ async function measure(databaseUrl: string, convert: { p50: number; p99: number 
       facilities.push(facility);
       connectionIds.push(created.body.id as string);
     }
-    // The drain check must not load the database it measures: one query over the index of waiting
-    // messages, on a connection of its own (the api's message log filters by status per connection,
-    // which passes over the other connections' backlog).
     probe = await createTestingApp([], { DATABASE_URL: databaseUrl });
     const prisma = probe.get(PrismaService);
-    const anyPending = async () => (await prisma.$queryRaw<{ waiting: boolean }[]>`SELECT EXISTS (SELECT 1 FROM "Hl7InboundMessage" WHERE "status" = 'received') AS "waiting"`)[0]?.waiting === true;
-    const drained = async () => {
-      const deadline = Date.now() + 600_000;
-      while ((await anyPending()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    };
+    const drained = () => waitForHl7Drain(prisma, connectionIds, 600_000);
 
     await ingest(mllpPort, facilities.slice(0, 1), WARMUP);
     const ingestOnly = { one: await ingest(mllpPort, facilities.slice(0, 1), PER_CONNECTION), eight: await ingest(mllpPort, facilities, PER_CONNECTION) };

@@ -36,6 +36,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { buildOru } from '../../libs/hl7/src/fhir/testing/oru-with-obx';
 import { createBenchDatabase } from './bench-database';
+import { waitForHl7Drain } from './hl7-drain';
 import { runLoad, type LoadRequest } from './load';
 import { allProcessesCpuMs, machineBusyMs } from './proc-stats';
 
@@ -161,18 +162,6 @@ async function hl7Counts(prisma: PrismaService, connectionIds: readonly string[]
   return { ...messages!, usageSuccess: usage!.n, duplicateEvents: events!.n };
 }
 
-async function drained(prisma: PrismaService, connectionIds: readonly string[]): Promise<void> {
-  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM "Hl7InboundMessage" WHERE "connectionId" = ANY($1::uuid[]) AND status = 'received'`,
-      connectionIds,
-    );
-    if (row!.n === 0) return;
-    await sleep(100);
-  }
-}
-
 /** Sends each facility's messages on its own connection, the connections spread over the deployment's listeners. */
 async function sendFeeds(d: Deployment, facilities: readonly string[], perConnection: number): Promise<{ sent: number; nonAA: number }> {
   const acks = (await Promise.all(facilities.map((f, i) => sendMllpMessages(d.mllpPorts[i % d.mllpPorts.length]!, feed(f, perConnection))))).flat();
@@ -187,13 +176,13 @@ interface Hl7Site {
 async function hl7Workload(d: Deployment, prisma: PrismaService, warm: Hl7Site, site: Hl7Site) {
   // Warm-up: every listener and worker of the deployment has handled messages before the window.
   await sendFeeds(d, warm.facilities.slice(0, d.mllpPorts.length), HL7_WARMUP);
-  await drained(prisma, warm.connectionIds);
+  await waitForHl7Drain(prisma, warm.connectionIds, DRAIN_TIMEOUT_MS);
   await waitForQuiet(d);
   const cpu = cpuWindow(d);
   const started = process.hrtime.bigint();
   const sent = await sendFeeds(d, site.facilities, HL7_PER_CONNECTION);
   const ingestSec = seconds(started);
-  await drained(prisma, site.connectionIds);
+  await waitForHl7Drain(prisma, site.connectionIds, DRAIN_TIMEOUT_MS);
   const totalSec = seconds(started);
   const cores = cpu.stop();
   const counts = await hl7Counts(prisma, site.connectionIds);
