@@ -67,6 +67,22 @@ describe.each(['epic', 'oracle'] as const)('%s through the FHIR facade', (vendor
     expect(ourCode(missing)).toBe('not_found');
   });
 
+  it("answers a read with the resource's version ETag, and the same ETag in If-None-Match with 304", async () => {
+    const path = `/${cid}/Patient/${patients[0]!.id}`;
+    const res = await fhir(a, 'GET', path);
+    expect(res.status).toBe(200);
+    const versionId = res.body.meta?.versionId as string;
+    expect(versionId).toMatch(/^[A-Za-z0-9\-.]{1,64}$/);
+    expect(res.headers.get('etag')).toBe(`W/"${versionId}"`);
+    // fetch adds `Cache-Control: no-cache` (an end-to-end reload, never answered 304) to a conditional request unless one is given.
+    const conditional = (etag: string) => fhir(a, 'GET', path, undefined, { 'if-none-match': etag, 'cache-control': 'max-age=0' });
+    expect((await conditional(`W/"${versionId}"`)).status).toBe(304);
+    expect((await conditional('W/"not-this-version"')).status).toBe(200);
+    const search = await fhir(a, 'GET', `/${cid}/Patient?identifier=${patients[0]!.mrn}`);
+    expect(search.status).toBe(200);
+    expect(search.headers.get('etag')).toBeNull();
+  });
+
   it('refuses an Observation search without a patient with 400, as Epic does', async () => {
     const res = await fhir(a, 'GET', `/${cid}/Observation?category=vital-signs`);
     expect(res.status).toBe(400);

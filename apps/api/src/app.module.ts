@@ -87,6 +87,12 @@ import { OAuthController } from './oauth/oauth.controller';
     ...consoleStaticModules(),
   ],
   controllers: [
+    // Express walks the routes in this order for every request: the FHIR facade, which carries the proxied calls,
+    // comes first (≈ 4 % of the api's CPU per proxied call went to walking ≈ 100 admin routes before reaching it).
+    // The SMART controller before the facade: its `.well-known/smart-configuration` must win over `:type/:id`.
+    SmartController,
+    BulkExportController,
+    FhirController,
     HealthController,
     OAuthController,
     TenantsController,
@@ -111,11 +117,7 @@ import { OAuthController } from './oauth/oauth.controller';
     DiagnosticsController,
     WebhookEndpointsController,
     EventsController,
-    // Before the FHIR facade: its `.well-known/smart-configuration` must win over `:type/:id`.
-    SmartController,
-    BulkExportController,
     BulkExportsController,
-    FhirController,
     ConsoleSessionController,
     ConsoleIndexController,
     ConsoleInvitesController,

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { GatewayKeyService } from '@sb/auth';
@@ -10,20 +10,11 @@ import { requestTelemetry, type Logger, PinoNestLogger } from '@sb/telemetry';
 import { openApiDocument } from './api-schemas';
 import { AppModule } from './app.module';
 import { fhirCors } from './smart/smart-cors';
+import { securityHeaders } from './security-headers';
 import { refuseNulInUrl, refuseUnstorableJson } from './unstorable-input';
 
 /** Request bodies above this are refused with 413 (admin and clinical JSON alike). */
 export const MAX_BODY = '1mb';
-
-/** HSTS for a year once a request came over https (directly, or through a trusted proxy's X-Forwarded-Proto). */
-const HSTS = 'max-age=31536000; includeSubDomains';
-
-/** On every response: no MIME sniffing; HSTS over https. */
-function securityHeaders(req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
-  next();
-}
 
 /** Builds the api application (used by main and by the e2e tests). */
 export async function createApiApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
@@ -42,6 +33,9 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<I
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.useGlobalFilters(new ProblemFilter());
   app.disable('x-powered-by');
+  // No ETag computed by hashing each JSON body (a SHA-1 over every search bundle): the FHIR facade sets the
+  // resource's version ETag itself, which is what a conditional read compares.
+  app.set('etag', false);
 
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

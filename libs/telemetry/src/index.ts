@@ -19,5 +19,6 @@ export { REDACTED, scrubSecrets, scrubForeignMessage } from './secret-scrubber';
 export { stripQuery } from './url-sanitizer';
 export { PinoNestLogger } from './pino-nest-logger';
 export { requestTelemetry } from './request-telemetry.middleware';
+export { requestScheme } from './request-scheme';
 export { acceptOrCreateRequestId, REQUEST_ID_HEADER } from './request-id';
 export { startTelemetryOrExit } from './start-or-exit';

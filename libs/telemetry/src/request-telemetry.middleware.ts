@@ -3,6 +3,7 @@ import { runWithRequestContext, type RequestContext } from '@sb/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
 import { acceptOrCreateRequestId, REQUEST_ID_HEADER } from './request-id';
+import { requestScheme } from './request-scheme';
 import { scrubSecrets } from './secret-scrubber';
 import { stripQuery } from './url-sanitizer';
 
@@ -54,7 +55,7 @@ export function requestTelemetry(logger: Logger): RequestHandler {
       method,
       {
         kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': method, 'url.path': path, 'url.scheme': req.protocol, ...serverAddressOf(req.headers.host) },
+        attributes: { 'http.request.method': method, 'url.path': path, 'url.scheme': requestScheme(req), ...serverAddressOf(req.headers.host) },
       },
       parent,
     );

@@ -18,6 +18,16 @@ import { fhirBundleSchema, fhirResourceSchema } from '../admin/response-schemas'
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
+/**
+ * FHIR's version ETag (`W/"<versionId>"`) on a resource the facade answers with, when the EHR sent a
+ * version; Express then answers a matching `If-None-Match` with 304. Nothing else sets an ETag: the
+ * api does not hash its response bodies.
+ */
+function setVersionETag(res: Response, resource: Resource | null | undefined): void {
+  const versionId = resource?.meta?.versionId;
+  if (typeof versionId === 'string' && FHIR_ID.test(versionId)) res.setHeader('ETag', `W/"${versionId}"`);
+}
+
 /** A type in the URL: ours, or 501 for a real-looking type we do not serve, or 404. */
 function resourceTypeOf(raw: string): ClinicalResourceType {
   if (isClinicalResourceType(raw)) return raw;
@@ -71,8 +81,10 @@ export class FhirController {
   ) {
     const type = resourceTypeOf(rawType);
     if (!FHIR_ID.test(id)) throw notFound('Resource');
+    const resource = await this.clinical.read(actor, tenantOf(actor), connectionId, type, id);
     res.type(FHIR_JSON);
-    return this.clinical.read(actor, tenantOf(actor), connectionId, type, id);
+    setVersionETag(res, resource);
+    return resource;
   }
 
   @Get(':connectionId/:type')
@@ -129,6 +141,7 @@ export class FhirController {
     res.location(`${this.baseOf(connectionId)}/${type}/${created.id}`);
     if (created.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.type(FHIR_JSON);
+    setVersionETag(res, created.resource);
     return created.resource ?? { resourceType: type, id: created.id };
   }
 
@@ -148,6 +161,7 @@ export class FhirController {
     if (!FHIR_ID.test(id)) throw notFound('Resource');
     const updated = await this.clinical.update(actor, tenantOf(actor), connectionId, type, id, asResourceBody(type, body));
     res.type(FHIR_JSON);
+    setVersionETag(res, updated);
     return updated;
   }
 }
