@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AuditModule } from '@sb/audit';
 import { AuthModule } from '@sb/auth';
@@ -38,7 +38,6 @@ import { PlansController } from './billing/plans.controller';
 import { TenantBillingController } from './billing/tenant-billing.controller';
 import { UsageAdjustmentsController } from './billing/usage-adjustments.controller';
 import { UsageAlertRulesController } from './billing/usage-alerts.controller';
-import { AdminAuditInterceptor } from './console/admin-audit.interceptor';
 import { ConsoleIndexController } from './console/console-index.controller';
 import { ConsoleInvitesController } from './console/console-invites.controller';
 import { ConsoleSessionController } from './console/console-session.controller';
@@ -123,8 +122,6 @@ import { OAuthController } from './oauth/oauth.controller';
     ConsoleInvitesController,
     UsersController,
   ],
-  providers: [ConnectionViews, ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, UsageResolver, { provide: APP_FILTER, useClass: ProblemFilter },
-    { provide: APP_INTERCEPTOR, useClass: AdminAuditInterceptor },
-  ],
+  providers: [ConnectionViews, ViewerResolver, ConnectionsResolver, ClinicalResolver, WebhookEndpointsResolver, EventsResolver, UsageResolver, { provide: APP_FILTER, useClass: ProblemFilter }],
 })
 export class AppModule {}

@@ -30,14 +30,17 @@ export const Authenticated = (): MethodDecorator & ClassDecorator =>
 export const RequireScope = (scope: RequiredScope, options: { operator?: boolean } = {}): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_POLICY, { kind: 'scope', scope, operator: options.operator ?? false } satisfies AccessPolicy);
 
-export const requestFrom = (ctx: ExecutionContext): Request =>
+/** A request once the access guard has authenticated it: `user` is its actor. */
+export type AuthenticatedRequest = Request & { user?: Actor };
+
+export const requestFrom = (ctx: ExecutionContext): AuthenticatedRequest =>
   ctx.getType<string>() === 'graphql'
     ? GqlExecutionContext.create(ctx).getContext<{ req: Request }>().req
     : ctx.switchToHttp().getRequest<Request>();
 
 /** The authenticated actor of the current request. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
-  const actor = requestFrom(ctx).user as Actor | undefined;
+  const actor = requestFrom(ctx).user;
   if (!actor) throw new Error('CurrentActor used on a route without authentication');
   return actor;
 });

@@ -1,10 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { QueueModule } from '@sb/queue';
 import { AccessGuard } from './access.guard';
 import { AuthenticationService } from './authentication.service';
-import { BearerStrategy } from './bearer.strategy';
 import { ConsoleSessionService } from './console/console-session.service';
 import { LoginThrottle } from './console/login-throttle';
 import { CredentialInvalidations } from './credential-invalidations';
@@ -13,13 +11,12 @@ import { TokenService } from './token.service';
 
 /** Authentication (operator token, API keys, gateway JWTs, console sessions) and the global access guard. */
 @Module({
-  imports: [PassportModule.register({ session: false }), QueueModule],
+  imports: [QueueModule],
   providers: [
     GatewayKeyService,
     CredentialInvalidations,
     AuthenticationService,
     TokenService,
-    BearerStrategy,
     LoginThrottle,
     ConsoleSessionService,
     { provide: APP_GUARD, useClass: AccessGuard },

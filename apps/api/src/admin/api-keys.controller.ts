@@ -7,9 +7,11 @@ import { ApiKeyService } from '@sb/tenancy';
 import { tenantOf } from './tenant-of';
 import { apiKeyView } from './views';
 import { apiKeySchema, itemsOf } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeyService) {}

@@ -8,6 +8,7 @@ import { ValidQuery, DocumentResponse } from '@sb/http';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { auditPageSchema, auditVerdictSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const sequence = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const listSchema = z
@@ -33,6 +34,7 @@ const auditRecordView = (r: AuditRecord, showPatient: boolean) => ({ ...r, patie
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/audit-records')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}

@@ -6,10 +6,12 @@ import type { Actor } from '@sb/core';
 import { DocumentResponse, IdParam } from '@sb/http';
 import { bulkExportListSchema } from './response-schemas';
 import { tenantOf } from './tenant-of';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 /** A connection's recent Bulk Data exports, for the console and for clients that lost a status URL. No PHI: states and counts. */
 @ApiTags('bulk-exports')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/connections/:id/bulk-exports')
 export class BulkExportsController {
   constructor(private readonly bulk: BulkExportService) {}

@@ -6,9 +6,11 @@ import type { Actor } from '@sb/core';
 import { DocumentBody, IdParam, ValidBody, DocumentResponse } from '@sb/http';
 import { tenantOf } from './tenant-of';
 import { connectionKeySchema, itemsOf } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('connections')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/connections/:id/keys')
 export class ConnectionKeysController {
   constructor(

@@ -9,9 +9,11 @@ import type { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { secretView } from './views';
 import { itemsOf, secretSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('connections')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/connections/:id/secrets')
 export class ConnectionSecretsController {
   constructor(

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { ConnectionViews } from './connection-views';
 import { connectionSchema, createdConnectionSchema, echoResultSchema, healthChangeSchema, itemsOf, testReportSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const echoSchema = z.strictObject({
   message: z.string().max(16_384),
@@ -30,6 +31,7 @@ const echoSchema = z.strictObject({
 
 @ApiTags('connections')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/connections')
 export class ConnectionsController {
   constructor(

@@ -5,11 +5,13 @@ import { ErrorCode, SbError } from '@sb/core';
 import { JobName, QueueService } from '@sb/queue';
 import { DocumentResponse } from '@sb/http';
 import { workerPingSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const PING_TIMEOUT_MS = 10_000;
 
 @ApiTags('diagnostics')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/diagnostics')
 export class DiagnosticsController {
   constructor(private readonly queues: QueueService) {}

@@ -8,6 +8,7 @@ import { ValidQuery, DocumentResponse } from '@sb/http';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { dataOf, eventTypeSchema, feedPageSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 export const FEED_MAX_PAGE = 500;
 
@@ -23,6 +24,7 @@ const feedQuerySchema = z.strictObject({
 
 @ApiTags('events')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1')
 export class EventsController {
   constructor(private readonly events: EventRepository) {}

@@ -15,6 +15,7 @@ import type { Actor } from '@sb/core';
 import { DocumentBody, DocumentResponse, IdParam, ValidBody } from '@sb/http';
 import { itemsOf } from './response-schemas';
 import { tenantOf } from './tenant-of';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 /** The rules watch connections: reading them takes `connections:read`, changing them `admin:connections`. */
 const READ = { admin: 'connections:read' } as const;
@@ -24,6 +25,7 @@ const RULE = 'Health alert rule';
 /** Connection health alert rules (issue 16): which connections, which statuses, quiet hours; alerts arrive as `connection.health_alert` webhooks. */
 @ApiTags('connections')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/health-alert-rules')
 export class HealthAlertRulesController {
   constructor(private readonly rules: HealthAlertRulesService) {}

@@ -10,11 +10,13 @@ import { WebhookEndpointService } from '@sb/webhooks';
 import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { messageEventsSchema, hl7MessageDetailSchema, hl7MessagePageSchema, hl7MessageSummarySchema, hl7OutboundSchema, itemsOf, previewResultSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const outboundQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 @ApiTags('hl7')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/connections/:id/hl7')
 export class Hl7MessagesController {
   constructor(

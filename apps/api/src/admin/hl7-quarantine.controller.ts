@@ -5,6 +5,7 @@ import { Hl7InboundRepository } from '@sb/db';
 import { ValidQuery, DocumentResponse } from '@sb/http';
 import { z } from 'zod';
 import { hl7QuarantinePageSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const quarantineQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -13,6 +14,7 @@ const quarantineQuerySchema = z.strictObject({
 
 @ApiTags('hl7')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/hl7/quarantine')
 export class Hl7QuarantineController {
   constructor(private readonly inbound: Hl7InboundRepository) {}

@@ -9,9 +9,11 @@ import { createOAuthClientSchema, OAuthClientService, type CreateOAuthClientInpu
 import { tenantOf } from './tenant-of';
 import { oauthClientView } from './views';
 import { itemsOf, oauthClientSchema, oauthClientWithSecretSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('oauth-clients')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/oauth-clients')
 export class OAuthClientsController {
   constructor(

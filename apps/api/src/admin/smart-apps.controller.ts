@@ -6,6 +6,7 @@ import { DocumentBody, DocumentResponse, IdParam, ValidBody } from '@sb/http';
 import { createSmartAppSchema, smartAppView, SmartAppsService, updateSmartAppSchema, type CreateSmartAppInput, type UpdateSmartAppInput } from '@sb/smart';
 import { smartAppListSchema, smartAppSchema, smartAppWithSecretSchema } from './smart-app-schemas';
 import { tenantOf } from './tenant-of';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 /** SMART apps are the gateway's OAuth clients for SMART App Launch: the same scope guards them. */
 const ADMIN = { admin: 'admin:oauth-clients' } as const;
@@ -14,6 +15,7 @@ const APP = 'SMART app';
 /** The SMART app registry (issue 15). The client secret is in the create and rotate answers only. */
 @ApiTags('smart-apps')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/smart-apps')
 export class SmartAppsController {
   constructor(private readonly apps: SmartAppsService) {}

@@ -15,9 +15,11 @@ import {
 } from '@sb/tenancy';
 import { apiKeyView, tenantView } from './views';
 import { apiKeyWithSecretSchema, itemsOf, tenantSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/tenants')
 export class TenantsController {
   constructor(

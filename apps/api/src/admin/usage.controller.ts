@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { tenantOf } from './tenant-of';
 import { itemsOf, usageDailySchema, usageEventPageSchema, usageTotalSchema } from './response-schemas';
 import { reconciliationSchema, usagePageSchema } from './usage-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 /** The longest period one usage query covers. */
 export const MAX_USAGE_RANGE_DAYS = 366;
@@ -54,6 +55,7 @@ type DailyQuery = z.infer<typeof dailySchema>;
 
 @ApiTags('usage')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/usage')
 export class UsageController {
   constructor(

@@ -7,12 +7,14 @@ import { JobName, QueueName, QueueService } from '@sb/queue';
 import { KMS_PROVIDER, type KmsProvider } from '@sb/vault';
 import { DocumentResponse } from '@sb/http';
 import { kekStatusSchema, rotationJobSchema, rotationStatusSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 /** One rotation at a time: a second request while one runs returns the same job. */
 const ROTATION_JOB_ID = 'vault-kek-rotation';
 
 @ApiTags('vault')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/vault')
 export class VaultController {
   constructor(

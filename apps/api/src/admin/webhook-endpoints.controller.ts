@@ -21,6 +21,7 @@ import {
 import { tenantOf } from './tenant-of';
 import { z } from 'zod';
 import { dataOf, webhookAttemptPageSchema, webhookDeliveryPageSchema, webhookEndpointSchema, webhookEndpointWithSecretSchema } from './response-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const ADMIN = { admin: 'admin:webhooks' } as const;
 const ENDPOINT = 'Webhook endpoint';
@@ -28,6 +29,7 @@ const ENDPOINT = 'Webhook endpoint';
 /** Webhook endpoints. The signing secret is in the create and rotate responses only. */
 @ApiTags('webhooks')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointService) {}

@@ -18,6 +18,7 @@ import {
   type CloseBody,
   type PreviewQuery,
 } from './billing-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const summaryView = (i: InvoiceSummary) => ({
   id: i.id,
@@ -39,6 +40,7 @@ const detailView = (i: InvoiceWithDocument) => {
 
 @ApiTags('billing')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/billing/invoices')
 export class InvoicesController {
   constructor(

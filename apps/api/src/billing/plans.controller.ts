@@ -7,9 +7,11 @@ import { DocumentBody, DocumentResponse, IdParam, ValidBody } from '@sb/http';
 import type { z } from 'zod';
 import { itemsOf } from '../admin/response-schemas';
 import { planCreatedSchema, planDetailSchema, planSummarySchema, planVersionCreatedSchema, quoteBodySchema, quoteSchema, type QuoteBody } from './billing-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('billing')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/plans')
 export class PlansController {
   constructor(private readonly plans: PlansService) {}

@@ -5,9 +5,11 @@ import { TenantBillingService } from '@sb/billing';
 import type { Actor } from '@sb/core';
 import { DocumentBody, DocumentResponse, IdParam, ValidBody } from '@sb/http';
 import { assignedTermsSchema, tenantBillingBodySchema, tenantBillingSchema, type TenantBillingBody } from './billing-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('billing')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/tenants')
 export class TenantBillingController {
   constructor(private readonly billing: TenantBillingService) {}

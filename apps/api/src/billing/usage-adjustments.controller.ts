@@ -17,11 +17,13 @@ import {
   type CreateAdjustmentBody,
   type ListAdjustmentsQuery,
 } from './corrections-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 @ApiTags('billing')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/usage/adjustments')
 export class UsageAdjustmentsController {
   constructor(private readonly adjustments: UsageAdjustmentsService) {}

@@ -6,9 +6,11 @@ import type { Actor } from '@sb/core';
 import { DocumentBody, DocumentResponse, IdParam, ValidBody, ValidQuery } from '@sb/http';
 import { z } from 'zod';
 import { actingTenant, alertRuleSchema, alertTenantQuerySchema, createAlertRuleSchema, type CreateAlertRuleBody } from './corrections-schemas';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 @ApiTags('billing')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller('v1/usage/alerts')
 export class UsageAlertRulesController {
   constructor(private readonly rules: UsageAlertRulesService) {}

@@ -4,9 +4,11 @@ import { Public } from '@sb/auth';
 import { DocumentBody, DocumentResponse, ValidBody } from '@sb/http';
 import { acceptedInviteSchema, inviteDescriptionSchema } from '../admin/response-schemas';
 import { acceptInviteSchema, ConsoleUsersService, type AcceptInviteInput } from '@sb/tenancy';
+import { AdminAudited } from './admin-audit.interceptor';
 
 /** The invite link's own routes: the token is the credential (it arrives in the URL fragment, the console posts it here). */
 @ApiTags('console')
+@AdminAudited()
 @Controller('v1/console/invites')
 export class ConsoleInvitesController {
   constructor(private readonly users: ConsoleUsersService) {}

@@ -9,6 +9,7 @@ import { ConsoleUsersService, signInSchema, type SignInInput } from '@sb/tenancy
 import type { Request, Response } from 'express';
 import { consoleSessionSchema } from '../admin/response-schemas';
 import { meView, operatorMeView } from './console-views';
+import { AdminAudited } from './admin-audit.interceptor';
 
 /** A tenant user's or an operator user's session; the admin token and API credentials have none. */
 const sessionActorOf = (actor: Actor): SessionActor => {
@@ -19,6 +20,7 @@ const sessionActorOf = (actor: Actor): SessionActor => {
 const sessionEnded = (): SbError => new SbError(ErrorCode.Unauthenticated, 'Your session has ended; sign in again');
 
 @ApiTags('console')
+@AdminAudited()
 @Controller('v1/console')
 export class ConsoleSessionController {
   constructor(

@@ -7,10 +7,12 @@ import { ConsoleUsersService, createInviteSchema, TenantService, updateUserSchem
 import { consoleUserSchema, inviteSchema, issuedInviteSchema, itemsOf } from '../admin/response-schemas';
 import { tenantOf } from '../admin/tenant-of';
 import { consoleUserView, inviteView } from './console-views';
+import { AdminAudited } from './admin-audit.interceptor';
 
 /** Console users and invites of the caller's tenant (owners and admins; the operator invites too). */
 @ApiTags('users')
 @ApiBearerAuth()
+@AdminAudited()
 @Controller()
 export class UsersController {
   constructor(

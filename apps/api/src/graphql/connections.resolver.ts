@@ -29,6 +29,7 @@ import {
   ConnectionTestReportModel,
   SecretMetadataModel,
 } from './connection.types';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const ADMIN = { admin: 'admin:connections' } as const;
 
@@ -48,6 +49,7 @@ const secretMetadataOf = (s: SecretMetadata): SecretMetadataModel => ({
 });
 
 /** The admin connections API over GraphQL; same services, schemas and errors as the REST controllers. */
+@AdminAudited()
 @Resolver(() => ConnectionModel)
 export class ConnectionsResolver {
   constructor(

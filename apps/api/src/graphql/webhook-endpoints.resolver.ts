@@ -27,11 +27,13 @@ import {
   WebhookReplayResultModel,
   WebhookTestResultModel,
 } from './webhook-endpoint.types';
+import { AdminAudited } from '../console/admin-audit.interceptor';
 
 const ADMIN = { admin: 'admin:webhooks' } as const;
 const EndpointId = (name = 'id'): ParameterDecorator => Args(name, { type: () => ID }, new IdPipe('Webhook endpoint'));
 
 /** Webhook endpoints over GraphQL; same service, schemas and errors as REST. */
+@AdminAudited()
 @Resolver(() => WebhookEndpointModel)
 export class WebhookEndpointsResolver {
   constructor(private readonly endpoints: WebhookEndpointService) {}
