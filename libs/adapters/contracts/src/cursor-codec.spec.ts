@@ -28,4 +28,11 @@ describe('CursorCodec', () => {
     expect(() => new CursorCodec(old).open('c1', after.seal('c1', url))).toThrow(/Invalid search/);
     expect(() => new CursorCodec(fresh).open('c1', before)).toThrow(/Invalid search/);
   });
+
+  it('gives every cursor its own nonce, across refills of the nonce pool, and each opens to its URL', () => {
+    const cursors = Array.from({ length: 700 }, (_, i) => codec.seal('c1', `${url}&page=${i}`));
+    const nonces = new Set(cursors.map((c) => Buffer.from(c, 'base64url').subarray(0, 12).toString('hex')));
+    expect(nonces.size).toBe(cursors.length);
+    cursors.forEach((c, i) => expect(codec.open('c1', c)).toBe(`${url}&page=${i}`));
+  });
 });
