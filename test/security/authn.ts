@@ -64,6 +64,29 @@ export function describeRestAuthentication(ctx: () => AuthContext): void {
   }
 }
 
+/** Authorization headers that carry no bearer credential the guard may read. */
+const MALFORMED_AUTHORIZATION: readonly (readonly [string, string])[] = [
+  ['a Basic credential', 'Basic c2I6c2I='],
+  ['the Bearer scheme without a token', 'Bearer '],
+  ['a token with a space in it', 'Bearer sbk_AAAAAAAA AAAA'],
+  ['a token over 4,096 characters', `Bearer sbk_AAAAAAAA_${'A'.repeat(4100)}`],
+];
+
+/** Malformed Authorization headers on one FHIR and one admin read: 401, as without a credential. */
+export function describeMalformedAuthorization(ctx: () => AuthContext): void {
+  const reads = guarded().filter((op) => op.method === 'GET');
+  const sample = [reads.find((op) => op.path.startsWith('/fhir/')), reads.find((op) => op.path.startsWith('/v1/'))].filter((op): op is RestOperation => op !== undefined);
+  for (const op of sample) {
+    for (const [label, authorization] of MALFORMED_AUTHORIZATION) {
+      probe('authn', `${op.method} ${op.path} (${label})`, async () => {
+        const { world, a } = ctx();
+        const res = await world.send(op.method, pathOf(op, a)!, undefined, bodyFor(op, a), { ...headersFor(op), authorization });
+        expectRefusal(op, res, 401, 'unauthenticated');
+      });
+    }
+  }
+}
+
 export function describeRestScopes(ctx: () => AuthContext): void {
   for (const op of guarded()) {
     if (op.policy.kind === 'operator') {

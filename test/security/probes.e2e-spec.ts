@@ -5,7 +5,7 @@
  * Run alone with `npm run test:security` (which prints the summary table).
  */
 import { findLeaks, freePort, waitForPort } from '@sb/testing';
-import { describeGraphqlAuth, describeRestAuthentication, describeRestScopes, describeSignedFiles, unlistedPublic } from './authn';
+import { describeGraphqlAuth, describeMalformedAuthorization, describeRestAuthentication, describeRestScopes, describeSignedFiles, unlistedPublic } from './authn';
 import { describeBodyReferences, describeControls, describeGraphqlBola, describeGraphqlListLeaks, describeListLeaks, errorsOf, describeRestBola, type BolaContext } from './bola';
 import { uncoveredOperations } from './coverage';
 import { FIXTURE_KINDS, makeFixtures, PARENT_KINDS } from './fixtures';
@@ -49,6 +49,7 @@ describe("cross-tenant: B with A's ids gets 404", () => {
 
 describe('authentication and scopes', () => {
   describeRestAuthentication(context);
+  describeMalformedAuthorization(context);
   describeRestScopes(context);
   describeGraphqlAuth(context);
   describeSignedFiles(context);

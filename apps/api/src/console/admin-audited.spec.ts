@@ -13,7 +13,7 @@ const audited = (target: Type): boolean => ((Reflect.getMetadata(INTERCEPTORS_ME
 const handlersOf = (target: Type): ((...args: unknown[]) => unknown)[] =>
   Object.getOwnPropertyNames(target.prototype)
     .filter((name) => name !== 'constructor')
-    .map((name) => (target.prototype as Record<string, unknown>)[name])
+    .map((name) => Object.getOwnPropertyDescriptor(target.prototype, name)?.value as unknown)
     .filter((value): value is (...args: unknown[]) => unknown => typeof value === 'function');
 const pathsOf = (value: unknown): string[] => (Array.isArray(value) ? value : [value ?? '']).map((p: string) => p.replace(/^\/+/, ''));
 

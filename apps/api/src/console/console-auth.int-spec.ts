@@ -347,6 +347,17 @@ describe('roles and the PHI grant', () => {
   });
 });
 
+describe('the audit of admin changes', () => {
+  it('records a change made through a path cased differently (Express routes regardless of case)', async () => {
+    const owner = await newUser(a, 'owner');
+    const dev = await newUser(a, 'developer');
+    const res = await call('post', `/V1/Users/${dev.me.user.id}/REVOKE`, as(owner));
+    expect(res.status).toBe(200);
+    const records = (await call('get', '/v1/audit-records?order=desc&limit=20', as(owner))).body.items as { actorId: string; operation: string; outcome: string }[];
+    expect(records).toEqual(expect.arrayContaining([expect.objectContaining({ actorId: owner.me.user.id, operation: 'POST /v1/users/:id/revoke', outcome: 'success' })]));
+  });
+});
+
 describe('tenant isolation', () => {
   it("tenant B's owner gets 404 for tenant A's users, invites and tenant", async () => {
     const ownerA = await newUser(a, 'owner');

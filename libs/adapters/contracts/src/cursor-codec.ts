@@ -13,13 +13,13 @@ class NoncePool {
   private readonly pool = Buffer.alloc(NONCE_BYTES * NONCES_PER_FILL);
   private next = this.pool.length;
 
-  /** A fresh nonce, valid until the next call (the cipher copies it). */
+  /** A fresh nonce of its own (a copy: the pool's bytes are refilled later). */
   take(): Buffer {
     if (this.next === this.pool.length) {
       randomFillSync(this.pool);
       this.next = 0;
     }
-    const nonce = this.pool.subarray(this.next, this.next + NONCE_BYTES);
+    const nonce = Buffer.from(this.pool.subarray(this.next, this.next + NONCE_BYTES));
     this.next += NONCE_BYTES;
     return nonce;
   }
