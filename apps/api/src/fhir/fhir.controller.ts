@@ -20,8 +20,8 @@ const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * FHIR's version ETag (`W/"<versionId>"`) on a resource the facade answers with, when the EHR sent a
- * version; Express then answers a matching `If-None-Match` with 304. Nothing else sets an ETag: the
- * api does not hash its response bodies.
+ * version; Express then answers a matching `If-None-Match` with 304. The api's other JSON answers carry
+ * none: it does not hash its response bodies (only the console's and the docs' static files keep theirs).
  */
 function setVersionETag(res: Response, resource: Resource | null | undefined): void {
   const versionId = resource?.meta?.versionId;
