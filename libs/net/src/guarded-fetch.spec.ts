@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, Socket, type AddressInfo } from 'node:net';
-import { guardedFetch, guardedRequest } from './guarded-fetch';
+import { guardedFetch, guardedRequest, type GuardedRequestInit } from './guarded-fetch';
 import { OutboundError, type OutboundReason } from './outbound-error';
 import { PUBLIC_ONLY_TARGETS, type ResolvedAddress, type Resolver, type TargetPolicy } from './target-policy';
 
@@ -202,8 +202,8 @@ describe('guardedFetch', () => {
     afterEach(() => jest.restoreAllMocks());
 
     it('holds a hanging request open until the deadline, then aborts it with a timeout', async () => {
-      const deadline = new AbortController();
-      const timeout = jest.spyOn(AbortSignal, 'timeout').mockReturnValueOnce(deadline.signal);
+      // The call's deadline is a timer: the test finds it and runs it, instead of waiting a minute.
+      const timers = jest.spyOn(global, 'setTimeout');
       const held = nextHang();
       const result = guardedFetch(`${base}/hang`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 }).then(
         () => 'answered',
@@ -216,14 +216,15 @@ describe('guardedFetch', () => {
 
       await Promise.race([held, result]);
       expect(settled).toBe(false);
-      expect(timeout).toHaveBeenCalledWith(60_000);
+      const deadline = timers.mock.calls.find(([, ms]) => ms === 60_000);
+      expect(deadline).toBeDefined();
       const request = await held;
       const closed = new Promise<void>((resolve) => request.socket.once('close', () => resolve()));
       // A full exchange with the same server gives anything that would end the request early (nothing should) its chance.
       expect((await guardedFetch(`${base}/no-content`, {}, LOOPBACK_ONLY, HTTP)).status).toBe(204);
       expect(settled).toBe(false);
 
-      deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      (deadline![0] as () => void)();
       const error = await result;
       expect(error).toBeInstanceOf(OutboundError);
       expect(error).toMatchObject({ reason: 'timeout', details: { host: '127.0.0.1', timeoutMs: 60_000 } });
@@ -277,6 +278,23 @@ describe('guardedFetch', () => {
     } finally {
       raw.close();
     }
+  });
+
+  it('sends a record of headers as Headers would: names lowercased, values trimmed, case-variant names joined', async () => {
+    const sent = async (headers: GuardedRequestInit['headers']) =>
+      ((await (await guardedFetch(`${base}/echo`, { headers }, LOOPBACK_ONLY, HTTP)).json()) as { headers: Record<string, string> }).headers;
+    const fromRecord = await sent({ 'X-Note': '  a \t', 'x-note': 'b', Accept: 'application/fhir+json' });
+    expect(fromRecord).toMatchObject({ 'x-note': 'a, b', accept: 'application/fhir+json' });
+    const fromHeaders = await sent(new Headers([['X-Note', '  a \t'], ['x-note', 'b'], ['Accept', 'application/fhir+json']]));
+    expect(fromHeaders).toMatchObject({ 'x-note': 'a, b', accept: 'application/fhir+json' });
+  });
+
+  it('leaves no timer behind once a call has answered or failed', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await guardedFetch(`${base}/echo`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 });
+    await expectReason(guardedFetch(`${base}/big-declared`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 }), 'too_large');
+    expect(timers()).toBe(before);
   });
 
   it('answers a request Node refuses to send (a control character in a header) with an OutboundError', async () => {

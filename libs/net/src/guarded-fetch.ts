@@ -2,6 +2,7 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { request as httpRequest, type Agent, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { CallDeadline } from './call-deadline';
 import { endClientSpan, startClientSpan } from './client-span';
 import { OutboundError, type OutboundReason } from './outbound-error';
 import { parseOutboundUrl } from './outbound-url';
@@ -93,31 +94,27 @@ export async function guardedRequest(
   const target = parsed.url;
   const host = target.hostname;
 
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = init.signal ? AbortSignal.any([deadline, init.signal]) : deadline;
-  const abortError = (): OutboundError =>
-    deadline.aborted
-      ? new OutboundError('timeout', { details: { host, timeoutMs } })
-      : new OutboundError('aborted', { details: { host }, cause: init.signal?.reason });
-  if (signal.aborted) throw abortError();
-
-  // A pooled agent vets names at connect time; IP literals never reach a lookup, so they are vetted here.
-  if (options.agent && isIP(host.replace(/^\[|\]$/g, '')) === 0) {
-    return send(target, init, { agent: options.agent }, { signal, abortError, maxBodyBytes });
+  const deadline = new CallDeadline(host, timeoutMs, init.signal);
+  try {
+    if (deadline.ended) throw deadline.error();
+    // A pooled agent vets names at connect time; IP literals never reach a lookup, so they are vetted here.
+    if (options.agent && isIP(host.replace(/^\[|\]$/g, '')) === 0) {
+      return await send(target, init, { agent: options.agent }, { deadline, maxBodyBytes });
+    }
+    const check = await untilEnded(checkTarget(target, policy, options.resolver), deadline);
+    if (!check.ok) {
+      throw check.reason === 'dns_failed'
+        ? new OutboundError('dns_failed', { details: { host }, cause: check.cause })
+        : new OutboundError('target_not_allowed', { details: { host, addressClass: check.addressClass } });
+    }
+    return await send(target, init, options.agent ? { agent: options.agent } : { addresses: check.addresses }, { deadline, maxBodyBytes });
+  } finally {
+    deadline.clear();
   }
-  const check = await untilAborted(checkTarget(target, policy, options.resolver), signal, abortError);
-  if (!check.ok) {
-    throw check.reason === 'dns_failed'
-      ? new OutboundError('dns_failed', { details: { host }, cause: check.cause })
-      : new OutboundError('target_not_allowed', { details: { host, addressClass: check.addressClass } });
-  }
-
-  return send(target, init, options.agent ? { agent: options.agent } : { addresses: check.addresses }, { signal, abortError, maxBodyBytes });
 }
 
 interface SendLimits {
-  signal: AbortSignal;
-  abortError: () => OutboundError;
+  deadline: CallDeadline;
   maxBodyBytes: number;
 }
 
@@ -154,7 +151,7 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
     const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
-      limits.signal.removeEventListener('abort', onAbort);
+      limits.deadline.watch(() => undefined);
       outcome();
     };
     const fail = (error: OutboundError): void =>
@@ -163,9 +160,8 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
         endClientSpan(span, undefined, error.reason);
         reject(error);
       });
-    const onAbort = (): void => fail(limits.abortError());
-
-    limits.signal.addEventListener('abort', onAbort, { once: true });
+    limits.deadline.watch(() => fail(limits.deadline.error()));
+    if (limits.deadline.ended) fail(limits.deadline.error());
     req.on('error', (error) => fail(transportError(error, host, 'connect_failed')));
     req.on('response', (res) => {
       const declared = Number(res.headers['content-length']);
@@ -226,11 +222,26 @@ export function pinnedLookup(addresses: readonly VettedAddress[]): LookupFunctio
   };
 }
 
-function requestHeaders(init: GuardedRequestInit): Record<string, string> {
+/** Header names lowercased, values trimmed of HTTP whitespace and case-variant names joined, as `Headers` would. */
+function headersOf(given: GuardedRequestInit['headers']): Record<string, string> {
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
+  const add = (name: string, value: string): void => {
+    const key = name.toLowerCase();
+    const trimmed = value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+    headers[key] = headers[key] === undefined ? trimmed : `${headers[key]}, ${trimmed}`;
+  };
+  // A plain record (what every caller passes) is read directly: a WHATWG Headers per call was ≈ 1 % of a proxied
+  // call's busy time. Node checks the names and values as it sends them.
+  if (given && !Array.isArray(given) && !(given instanceof Headers)) {
+    for (const [name, value] of Object.entries(given)) add(name, String(value));
+  } else {
+    new Headers(given).forEach((value, name) => add(name, value));
+  }
+  return headers;
+}
+
+function requestHeaders(init: GuardedRequestInit): Record<string, string> {
+  const headers = headersOf(init.headers);
   if (init.body instanceof URLSearchParams && headers['content-type'] === undefined) {
     headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   }
@@ -284,19 +295,9 @@ export function transportError(error: Error, host: string, fallback: OutboundRea
 }
 
 /** Resolution cannot be cancelled, but the caller need not wait for it. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal, abortError: () => OutboundError): Promise<T> {
+function untilEnded<T>(work: Promise<T>, deadline: CallDeadline): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+    deadline.watch(() => reject(deadline.error()));
+    work.then(resolve, (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
   });
 }
