@@ -1,5 +1,7 @@
 import { OutboundError } from './outbound-error';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The end of one outgoing call: its timeout or the caller's abort signal, whichever comes first. One timer,
  * cleared when the call settles: `AbortSignal.timeout` with `AbortSignal.any` and their event listeners were
@@ -16,6 +18,8 @@ export class CallDeadline {
     private readonly timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
   ) {
+    // As AbortSignal.timeout did: a deadline that is no whole number of milliseconds a timer can hold is a bug.
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS) throw new RangeError(`timeoutMs must be a whole number from 0 to ${MAX_TIMER_MS}`);
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.onEnd?.();

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, Socket, type AddressInfo } from 'node:net';
 import { guardedFetch, guardedRequest, type GuardedRequestInit } from './guarded-fetch';
@@ -289,12 +289,45 @@ describe('guardedFetch', () => {
     expect(fromHeaders).toMatchObject({ 'x-note': 'a, b', accept: 'application/fhir+json' });
   });
 
-  it('leaves no timer behind once a call has answered or failed', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    await guardedFetch(`${base}/echo`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 });
-    await expectReason(guardedFetch(`${base}/big-declared`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 }), 'too_large');
-    expect(timers()).toBe(before);
+  it('clears its deadline and lets go of the caller signal once a call has answered, failed, timed out or was aborted', async () => {
+    const caller = new AbortController();
+    const started = jest.spyOn(global, 'setTimeout');
+    const cleared = jest.spyOn(global, 'clearTimeout');
+    try {
+      const deadlines = () => started.mock.results.filter((_, i) => started.mock.calls[i]?.[1] === 60_000 || started.mock.calls[i]?.[1] === 20).map((r) => r.value as unknown);
+      await guardedFetch(`${base}/echo`, { signal: caller.signal }, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 });
+      await expectReason(guardedFetch(`${base}/big-declared`, { signal: caller.signal }, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000 }), 'too_large');
+      await expectReason(guardedFetch(`${base}/hang`, { signal: caller.signal }, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 20 }), 'timeout');
+      expect(deadlines()).toHaveLength(3);
+      for (const timer of deadlines()) expect(cleared).toHaveBeenCalledWith(timer);
+      expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    } finally {
+      started.mockRestore();
+      cleared.mockRestore();
+    }
+  });
+
+  it('sends nothing for a caller signal aborted before the call, and stops waiting on a resolver when the caller aborts', async () => {
+    const before = received.length;
+    const aborted = AbortSignal.abort();
+    await expectReason(guardedFetch(`${base}/echo`, { signal: aborted }, LOOPBACK_ONLY, HTTP), 'aborted');
+    expect(received.length).toBe(before);
+    const caller = new AbortController();
+    const resolver: Resolver = () => new Promise(() => undefined);
+    setTimeout(() => caller.abort(), 20);
+    await expectReason(guardedFetch(`http://ehr.test:${port}/echo`, { signal: caller.signal }, LOOPBACK_ONLY, { ...HTTP, timeoutMs: 60_000, resolver }), 'aborted');
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('refuses a timeout no timer can hold, as AbortSignal.timeout did', async () => {
+    for (const timeoutMs of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      await expect(guardedFetch(`${base}/echo`, {}, LOOPBACK_ONLY, { ...HTTP, timeoutMs })).rejects.toThrow(RangeError);
+    }
+  });
+
+  it('sends a header named like an Object property as given', async () => {
+    const echoed = (await (await guardedFetch(`${base}/echo`, { headers: { Constructor: 'x', toString: 'y' } }, LOOPBACK_ONLY, HTTP)).json()) as { headers: Record<string, string> };
+    expect(echoed.headers).toMatchObject({ constructor: 'x', tostring: 'y' });
   });
 
   it('answers a request Node refuses to send (a control character in a header) with an OutboundError', async () => {

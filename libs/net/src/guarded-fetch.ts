@@ -102,6 +102,8 @@ export async function guardedRequest(
       return await send(target, init, { agent: options.agent }, { deadline, maxBodyBytes });
     }
     const check = await untilEnded(checkTarget(target, policy, options.resolver), deadline);
+    // The deadline may have passed while the check's answer was on its way here.
+    if (deadline.ended) throw deadline.error();
     if (!check.ok) {
       throw check.reason === 'dns_failed'
         ? new OutboundError('dns_failed', { details: { host }, cause: check.cause })
@@ -161,7 +163,6 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
         reject(error);
       });
     limits.deadline.watch(() => fail(limits.deadline.error()));
-    if (limits.deadline.ended) fail(limits.deadline.error());
     req.on('error', (error) => fail(transportError(error, host, 'connect_failed')));
     req.on('response', (res) => {
       const declared = Number(res.headers['content-length']);
@@ -228,12 +229,12 @@ function headersOf(given: GuardedRequestInit['headers']): Record<string, string>
   const add = (name: string, value: string): void => {
     const key = name.toLowerCase();
     const trimmed = value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
-    headers[key] = headers[key] === undefined ? trimmed : `${headers[key]}, ${trimmed}`;
+    headers[key] = Object.hasOwn(headers, key) ? `${headers[key]}, ${trimmed}` : trimmed;
   };
   // A plain record (what every caller passes) is read directly: a WHATWG Headers per call was ≈ 1 % of a proxied
-  // call's busy time. Node checks the names and values as it sends them.
-  if (given && !Array.isArray(given) && !(given instanceof Headers)) {
-    for (const [name, value] of Object.entries(given)) add(name, String(value));
+  // call's busy time. Node checks the names and values as it sends them. Anything iterable goes through Headers.
+  if (given && typeof (given as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    for (const [name, value] of Object.entries(given as Record<string, string>)) add(name, String(value));
   } else {
     new Headers(given).forEach((value, name) => add(name, value));
   }
