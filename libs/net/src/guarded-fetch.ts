@@ -153,7 +153,6 @@ function send(target: URL, init: GuardedRequestInit, route: Route, limits: SendL
     const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
-      limits.deadline.watch(() => undefined);
       outcome();
     };
     const fail = (error: OutboundError): void =>
