@@ -60,10 +60,13 @@ export interface RunningApp {
   process: ChildProcess;
 }
 
-/** Starts a built app (`dist/apps/<name>/src/main.js`) as a real process; `nodeArgs` go to node before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
-export function startBuiltApp(name: string, env: Record<string, string | undefined>, nodeArgs: readonly string[] = []): RunningApp {
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
-    cwd: ROOT,
+/**
+ * Starts a built app (`dist/apps/<name>/src/main.js`) as a real process; `nodeArgs` go to node before the script (e.g.
+ * `--cpu-prof`, which NODE_OPTIONS refuses). `root` is the checkout whose build runs (another one's: a bench's A/B).
+ */
+export function startBuiltApp(name: string, env: Record<string, string | undefined>, nodeArgs: readonly string[] = [], root = ROOT): RunningApp {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'apps', name, 'src', 'main.js')], {
+    cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

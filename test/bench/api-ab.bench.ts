@@ -1,0 +1,122 @@
+/**
+ * `npm run bench -- api-ab`: the api's CPU per proxied call, A against B, side by side on one stack (one sandbox,
+ * Postgres and worker) in alternating rounds. It is how a change of a few per cent is judged here: these machines'
+ * speed drifts by a third over minutes, so two `proxy` runs minutes apart differ by ±15 % on their own, while
+ * rounds of A and B taken in turn drift together.
+ *
+ * A is this checkout's api (the stack's). B is a second api process on the same stack: another checkout's build
+ * (`AB_ROOT=/path/to/checkout`, built there with `npm run build`, on the same database schema), this build with
+ * more environment (`AB_ENV='NAME=value NAME2=value2'`), or both. Each api is warmed with `AB_WARMUP` Patient reads
+ * and Observation searches (default 4,000 each), then `AB_ROUNDS` rounds (default 8, the order of A and B swapped
+ * every round) measure `AB_CALLS` calls of each kind (default 600) at concurrency 8. Each figure is the median of
+ * its rounds; CPU is the api process's own (user + system, from /proc), as in the `proxy` bench.
+ */
+import { processEnv } from '@sb/config';
+import { freePort, startBuiltApp, startE2eStack, waitForOk, type RunningApp } from '@sb/testing';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createBenchDatabase } from './bench-database';
+import { runLoad, type LoadRequest } from './load';
+import { cpuMsOf } from './proc-stats';
+
+const CONCURRENCY = 8;
+const env = processEnv();
+const ROUNDS = Number(env.AB_ROUNDS ?? 8);
+const CALLS = Number(env.AB_CALLS ?? 600);
+const WARMUP = Number(env.AB_WARMUP ?? 4_000);
+
+interface Round {
+  cpuMsPerCall: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** `NAME=value NAME2=value2` → an environment; anything else is refused before a stack starts. */
+export function parseAbEnv(spec: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (spec ?? '').split(/\s+/).filter(Boolean)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`AB_ENV: "${pair}" is not NAME=value`);
+    out[match[1] as string] = match[2] as string;
+  }
+  return out;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function summary(rounds: Round[]): Round & { roundsCpuMsPerCall: number[] } {
+  return {
+    cpuMsPerCall: round3(median(rounds.map((r) => r.cpuMsPerCall))),
+    p50Ms: round3(median(rounds.map((r) => r.p50Ms))),
+    p99Ms: round3(median(rounds.map((r) => r.p99Ms))),
+    roundsCpuMsPerCall: rounds.map((r) => r.cpuMsPerCall),
+  };
+}
+
+async function measure(pid: number, make: (i: number) => LoadRequest): Promise<Round> {
+  const before = cpuMsOf(pid);
+  const result = await runLoad(make, CALLS, CONCURRENCY);
+  if (result.errors > 0) throw new Error(`${result.errors} of ${CALLS} calls failed`);
+  return { cpuMsPerCall: round3((cpuMsOf(pid) - before) / CALLS), p50Ms: result.p50Ms, p99Ms: result.p99Ms };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const bRoot = env.AB_ROOT ? resolve(env.AB_ROOT) : undefined;
+  if (bRoot && !existsSync(join(bRoot, 'dist', 'apps', 'api', 'src', 'main.js'))) throw new Error(`AB_ROOT: no built api under ${bRoot} (run npm run build there)`);
+  const bEnv = parseAbEnv(env.AB_ENV);
+  const database = createBenchDatabase('api_ab');
+  const stack = await startE2eStack('api-ab-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  let b: RunningApp | undefined;
+  try {
+    const bPort = await freePort();
+    const bBase = `http://127.0.0.1:${bPort}`;
+    b = startBuiltApp('api', { ...stack.env, PORT: String(bPort), SB_PUBLIC_URL: bBase, ...bEnv }, [], bRoot);
+    await waitForOk(`${bBase}/health`, b);
+
+    const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
+    const connection = await stack.call('POST', '/v1/connections', key, { name: 'Epic sandbox', vendor: 'epic', environment: 'sandbox' });
+    if (connection.body.status !== 'live') throw new Error('the bench connection did not go live');
+    const cid = connection.body.id as string;
+    const patients = (await (await fetch(`${stack.sandboxUrl}/_sandbox/patients?vendor=epic`)).json()) as { id: string }[];
+    const pid = (i: number) => patients[i % patients.length]!.id;
+    const headers = { authorization: `Bearer ${key}`, accept: 'application/fhir+json' };
+    const kinds = {
+      read: (base: string) => (i: number): LoadRequest => ({ method: 'GET', url: `${base}/fhir/r4/${cid}/Patient/${pid(i)}`, headers }),
+      search: (base: string) => (i: number): LoadRequest => ({
+        method: 'GET',
+        url: `${base}/fhir/r4/${cid}/Observation?patient=${pid(i)}&category=laboratory&_count=10`,
+        headers,
+      }),
+    };
+    const apis = { a: { base: stack.base, pid: stack.pidOf('api') }, b: { base: bBase, pid: b.process.pid as number } };
+
+    console.log(`api-ab bench: B = ${bRoot ?? 'this build'}${Object.keys(bEnv).length > 0 ? ` with ${Object.keys(bEnv).join(', ')}` : ''}; ${ROUNDS} rounds of ${CALLS} calls per kind and api after ${WARMUP} warm-up`);
+    for (const api of [apis.a, apis.b]) for (const make of Object.values(kinds)) await runLoad(make(api.base), WARMUP, CONCURRENCY);
+
+    const rounds = { read: { a: [] as Round[], b: [] as Round[] }, search: { a: [] as Round[], b: [] as Round[] } };
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = r % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+      for (const kind of ['read', 'search'] as const) {
+        for (const side of order) rounds[kind][side].push(await measure(apis[side].pid, kinds[kind](apis[side].base)));
+      }
+      const last = (kind: 'read' | 'search', side: 'a' | 'b') => rounds[kind][side].at(-1)?.cpuMsPerCall;
+      console.log(`  round ${r + 1}: read A ${last('read', 'a')} B ${last('read', 'b')}, search A ${last('search', 'a')} B ${last('search', 'b')} ms CPU per call`);
+    }
+    const result = (kind: 'read' | 'search') => {
+      const a = summary(rounds[kind].a);
+      const bSummary = summary(rounds[kind].b);
+      return { a, b: bSummary, cpuRatioBOverA: round3(bSummary.cpuMsPerCall / a.cpuMsPerCall), p99RatioBOverA: round3(bSummary.p99Ms / a.p99Ms) };
+    };
+    return { bench: 'api-ab', b: { root: bRoot ?? null, env: Object.keys(bEnv) }, rounds: ROUNDS, callsPerRound: CALLS, concurrency: CONCURRENCY, read: result('read'), search: result('search') };
+  } finally {
+    await b?.stop();
+    await stack.close();
+    await database.drop();
+  }
+}
