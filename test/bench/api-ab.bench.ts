@@ -6,7 +6,7 @@
  *
  * A is this checkout's api (the stack's). B is a second api process on the same stack: another checkout's build
  * (`AB_ROOT=/path/to/checkout`, built there with `npm run build`, on the same database schema), this build with
- * more environment (`AB_ENV='NAME=value NAME2=value2'`), or both. Each api is warmed with `AB_WARMUP` Patient reads
+ * more environment (`AB_ENV='NAME=value NAME2=value2'`) or node options (`AB_NODE_ARGS='--max-semi-space-size=32'`), or these together. Each api is warmed with `AB_WARMUP` Patient reads
  * and Observation searches (default 4,000 each), then `AB_ROUNDS` rounds (default 8, the order of A and B swapped
  * every round) measure `AB_CALLS` calls of each kind (default 600) at concurrency 8. Each figure is the median of
  * its rounds; CPU is the api process's own (user + system, from /proc), as in the `proxy` bench.
@@ -70,13 +70,14 @@ export async function run(): Promise<Record<string, unknown>> {
   const bRoot = env.AB_ROOT ? resolve(env.AB_ROOT) : undefined;
   if (bRoot && !existsSync(join(bRoot, 'dist', 'apps', 'api', 'src', 'main.js'))) throw new Error(`AB_ROOT: no built api under ${bRoot} (run npm run build there)`);
   const bEnv = parseAbEnv(env.AB_ENV);
+  const bNodeArgs = (env.AB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const database = createBenchDatabase('api_ab');
   const stack = await startE2eStack('api-ab-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
   let b: RunningApp | undefined;
   try {
     const bPort = await freePort();
     const bBase = `http://127.0.0.1:${bPort}`;
-    b = startBuiltApp('api', { ...stack.env, PORT: String(bPort), SB_PUBLIC_URL: bBase, ...bEnv }, [], bRoot);
+    b = startBuiltApp('api', { ...stack.env, PORT: String(bPort), SB_PUBLIC_URL: bBase, ...bEnv }, bNodeArgs, bRoot);
     await waitForOk(`${bBase}/health`, b);
 
     const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
@@ -96,7 +97,7 @@ export async function run(): Promise<Record<string, unknown>> {
     };
     const apis = { a: { base: stack.base, pid: stack.pidOf('api') }, b: { base: bBase, pid: b.process.pid as number } };
 
-    console.log(`api-ab bench: B = ${bRoot ?? 'this build'}${Object.keys(bEnv).length > 0 ? ` with ${Object.keys(bEnv).join(', ')}` : ''}; ${ROUNDS} rounds of ${CALLS} calls per kind and api after ${WARMUP} warm-up`);
+    console.log(`api-ab bench: B = ${bRoot ?? 'this build'}${Object.keys(bEnv).length > 0 ? ` with ${Object.keys(bEnv).join(', ')}` : ''}${bNodeArgs.length > 0 ? ` under ${bNodeArgs.join(' ')}` : ''}; ${ROUNDS} rounds of ${CALLS} calls per kind and api after ${WARMUP} warm-up`);
     for (const api of [apis.a, apis.b]) for (const make of Object.values(kinds)) await runLoad(make(api.base), WARMUP, CONCURRENCY);
 
     const rounds = { read: { a: [] as Round[], b: [] as Round[] }, search: { a: [] as Round[], b: [] as Round[] } };
@@ -113,7 +114,7 @@ export async function run(): Promise<Record<string, unknown>> {
       const bSummary = summary(rounds[kind].b);
       return { a, b: bSummary, cpuRatioBOverA: round3(bSummary.cpuMsPerCall / a.cpuMsPerCall), p99RatioBOverA: round3(bSummary.p99Ms / a.p99Ms) };
     };
-    return { bench: 'api-ab', b: { root: bRoot ?? null, env: Object.keys(bEnv) }, rounds: ROUNDS, callsPerRound: CALLS, concurrency: CONCURRENCY, read: result('read'), search: result('search') };
+    return { bench: 'api-ab', b: { root: bRoot ?? null, env: Object.keys(bEnv), nodeArgs: bNodeArgs }, rounds: ROUNDS, callsPerRound: CALLS, concurrency: CONCURRENCY, read: result('read'), search: result('search') };
   } finally {
     await b?.stop();
     await stack.close();
