@@ -58,6 +58,8 @@ export interface AppConfig {
   secretCacheMaxEntries: number;
   stateDir: string;
   databaseUrl: string;
+  /** `SB_DB_STATEMENT_TIMEOUT_MS`: Postgres ends a hot-path statement, or a hot-path transaction left idle, after this. */
+  dbStatementTimeoutMs: number;
   redisUrl: string;
   redisPrefix: string;
   logLevel: Env['LOG_LEVEL'];
@@ -160,6 +162,7 @@ export function buildConfig(source: Record<string, string | undefined>): AppConf
     secretCacheMaxEntries: env.SB_SECRET_CACHE_MAX_ENTRIES,
     stateDir,
     databaseUrl: env.DATABASE_URL,
+    dbStatementTimeoutMs: env.SB_DB_STATEMENT_TIMEOUT_MS,
     redisUrl: env.REDIS_URL,
     redisPrefix: env.SB_REDIS_PREFIX,
     logLevel: env.LOG_LEVEL,

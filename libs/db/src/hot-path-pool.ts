@@ -16,7 +16,14 @@ export class HotPathPool implements OnModuleDestroy {
   private readonly pool: Pool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new Pool({ connectionString: config.databaseUrl, max: MAX_CONNECTIONS });
+    // Nothing on this pool may wait forever (a lock held by a migration or a stuck session): Postgres ends a
+    // statement, or a transaction left idle, after the timeout, and the caller gets an error it can retry.
+    this.pool = new Pool({
+      connectionString: config.databaseUrl,
+      max: MAX_CONNECTIONS,
+      statement_timeout: config.dbStatementTimeoutMs,
+      idle_in_transaction_session_timeout: config.dbStatementTimeoutMs,
+    });
     // An idle client's connection dropping (a Postgres restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
   }

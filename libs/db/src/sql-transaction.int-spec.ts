@@ -54,3 +54,64 @@ describe('Database.sqlTransaction (real Postgres)', () => {
     expect(await eventsOfKind(after)).toBe(1);
   });
 });
+
+describe('the hot-path pool under SB_DB_STATEMENT_TIMEOUT_MS (real Postgres)', () => {
+  const TIMEOUT_MS = 300;
+  let app: TestingModule;
+  let tenantId: string;
+  beforeAll(async () => {
+    app = await createTestingApp([TenancyModule], { SB_DB_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS) });
+    tenantId = (await new Fixtures(app).newTenant()).tenant.id;
+  });
+  afterAll(() => app.close());
+
+  const append = (tx: Parameters<Parameters<Database['sqlTransaction']>[0]>[0], kind: string) =>
+    app.get(EventRepository).append(tx, [{ tenantId, connectionId: null, type: 'endpoint.test', version: 1, data: { kind } }]);
+  const eventsOfKind = async (kind: string) =>
+    (await app.get(PrismaService).event.findMany({ where: { tenantId, data: { path: ['kind'], equals: kind } } })).length;
+
+  it('ends a statement that waits on a lock, while the lock is still held, and the pool goes on', async () => {
+    const db = app.get(Database);
+    const prisma = app.get(PrismaService);
+    let release: () => void = () => undefined;
+    let locked: () => void = () => undefined;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe('LOCK TABLE "Event" IN ACCESS EXCLUSIVE MODE');
+        locked();
+        await new Promise<void>((r) => (release = r));
+      },
+      { timeout: 60_000 },
+    );
+    await isLocked;
+    const blocked = randomUUID();
+    const outcome = await db.sqlTransaction((tx) => append(tx, blocked)).then(
+      () => 'committed',
+      (error: Error) => error.message,
+    );
+    release();
+    await holder;
+    expect(outcome).toMatch(/statement timeout/);
+    expect(await eventsOfKind(blocked)).toBe(0);
+    const after = randomUUID();
+    await db.sqlTransaction((tx) => append(tx, after));
+    expect(await eventsOfKind(after)).toBe(1);
+  });
+
+  it('ends a transaction left idle, so its locks are not held forever, and the pool goes on', async () => {
+    const db = app.get(Database);
+    const idle = randomUUID();
+    await expect(
+      db.sqlTransaction(async (tx) => {
+        await append(tx, idle);
+        await new Promise((r) => setTimeout(r, TIMEOUT_MS * 3));
+        await queryIn(tx, 'sb_test_after_idle', 'SELECT 1', []);
+      }),
+    ).rejects.toThrow();
+    expect(await eventsOfKind(idle)).toBe(0);
+    const after = randomUUID();
+    await db.sqlTransaction((tx) => append(tx, after));
+    expect(await eventsOfKind(after)).toBe(1);
+  });
+});
