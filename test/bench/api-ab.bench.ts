@@ -4,12 +4,15 @@
  * speed drifts by a third over minutes, so two `proxy` runs minutes apart differ by ±15 % on their own, while
  * rounds of A and B taken in turn drift together.
  *
- * A is this checkout's api (the stack's). B is a second api process on the same stack: another checkout's build
- * (`AB_ROOT=/path/to/checkout`, built there with `npm run build`, on the same database schema), this build with
- * more environment (`AB_ENV='NAME=value NAME2=value2'`) or node options (`AB_NODE_ARGS='--max-semi-space-size=32'`), or these together. Each api is warmed with `AB_WARMUP` Patient reads
- * and Observation searches (default 4,000 each), then `AB_ROUNDS` rounds (default 8, the order of A and B swapped
- * every round) measure `AB_CALLS` calls of each kind (default 600) at concurrency 8. Each figure is the median of
- * its rounds; CPU is the api process's own (user + system, from /proc), as in the `proxy` bench.
+ * A is this checkout's api, B another api process on the same stack, both started alike beside the stack's own api
+ * (which only sets up). B runs another checkout's build (`AB_ROOT=/path/to/checkout`, built there with `npm run
+ * build`, on the same database schema), this build with more environment (`AB_ENV='NAME=value NAME2=value2'`) or
+ * node options (`AB_NODE_ARGS='--max-semi-space-size=32'`), or these together. Each api is warmed with `AB_WARMUP`
+ * Patient reads and Observation searches (default 4,000 each), then `AB_ROUNDS` rounds (default 8, the order of A
+ * and B swapped every round) measure `AB_CALLS` calls of each kind (default 600) at concurrency 8. Each figure is
+ * the median of its rounds; CPU is the api process's own (user + system, from /proc), as in the `proxy` bench.
+ * A against A has read anywhere from 0.92 to 1.05: judge a change by runs in both orientations (the old build as
+ * B, then, from the old checkout, the new one as B), never by one run.
  */
 import { processEnv } from '@sb/config';
 import { freePort, startBuiltApp, startE2eStack, waitForOk, type RunningApp } from '@sb/testing';
@@ -73,12 +76,17 @@ export async function run(): Promise<Record<string, unknown>> {
   const bNodeArgs = (env.AB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const database = createBenchDatabase('api_ab');
   const stack = await startE2eStack('api-ab-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
-  let b: RunningApp | undefined;
+  const started: RunningApp[] = [];
+  /** Another api on the stack; A and B are both started this way (the stack's own api only sets up), so neither is favoured. */
+  const startApi = async (extraEnv: Record<string, string>, nodeArgs: string[], root?: string) => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const app = startBuiltApp('api', { ...stack.env, PORT: String(port), SB_PUBLIC_URL: base, ...extraEnv }, nodeArgs, root);
+    started.push(app);
+    await waitForOk(`${base}/health`, app);
+    return { base, pid: app.process.pid as number };
+  };
   try {
-    const bPort = await freePort();
-    const bBase = `http://127.0.0.1:${bPort}`;
-    b = startBuiltApp('api', { ...stack.env, PORT: String(bPort), SB_PUBLIC_URL: bBase, ...bEnv }, bNodeArgs, bRoot);
-    await waitForOk(`${bBase}/health`, b);
 
     const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
     const connection = await stack.call('POST', '/v1/connections', key, { name: 'Epic sandbox', vendor: 'epic', environment: 'sandbox' });
@@ -95,7 +103,7 @@ export async function run(): Promise<Record<string, unknown>> {
         headers,
       }),
     };
-    const apis = { a: { base: stack.base, pid: stack.pidOf('api') }, b: { base: bBase, pid: b.process.pid as number } };
+    const apis = { a: await startApi({}, []), b: await startApi(bEnv, bNodeArgs, bRoot) };
 
     console.log(`api-ab bench: B = ${bRoot ?? 'this build'}${Object.keys(bEnv).length > 0 ? ` with ${Object.keys(bEnv).join(', ')}` : ''}${bNodeArgs.length > 0 ? ` under ${bNodeArgs.join(' ')}` : ''}; ${ROUNDS} rounds of ${CALLS} calls per kind and api after ${WARMUP} warm-up`);
     for (const api of [apis.a, apis.b]) for (const make of Object.values(kinds)) await runLoad(make(api.base), WARMUP, CONCURRENCY);
@@ -116,7 +124,7 @@ export async function run(): Promise<Record<string, unknown>> {
     };
     return { bench: 'api-ab', b: { root: bRoot ?? null, env: Object.keys(bEnv), nodeArgs: bNodeArgs }, rounds: ROUNDS, callsPerRound: CALLS, concurrency: CONCURRENCY, read: result('read'), search: result('search') };
   } finally {
-    await b?.stop();
+    await Promise.all(started.map((app) => app.stop()));
     await stack.close();
     await database.drop();
   }
