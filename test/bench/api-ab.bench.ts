@@ -11,7 +11,7 @@
  * Patient reads and Observation searches (default 4,000 each), then `AB_ROUNDS` rounds (default 8, the order of A
  * and B swapped every round) measure `AB_CALLS` calls of each kind (default 600) at concurrency 8. Each figure is
  * the median of its rounds; CPU is the api process's own (user + system, from /proc), as in the `proxy` bench.
- * A against A has read anywhere from 0.92 to 1.05: judge a change by runs in both orientations (the old build as
+ * A against A has read anywhere from 0.91 to 1.05: judge a change by runs in both orientations (the old build as
  * B, then, from the old checkout, the new one as B), never by one run.
  */
 import { processEnv } from '@sb/config';
@@ -25,9 +25,15 @@ import { cpuMsOf } from './proc-stats';
 
 const CONCURRENCY = 8;
 const env = processEnv();
-const ROUNDS = Number(env.AB_ROUNDS ?? 8);
-const CALLS = Number(env.AB_CALLS ?? 600);
-const WARMUP = Number(env.AB_WARMUP ?? 4_000);
+/** A positive whole number from the environment, or the default; anything else is refused before a stack starts. */
+function count(name: string, fallback: number): number {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${env[name]}" is not a positive whole number`);
+  return value;
+}
+const ROUNDS = count('AB_ROUNDS', 8);
+const CALLS = count('AB_CALLS', 600);
+const WARMUP = count('AB_WARMUP', 4_000);
 
 interface Round {
   cpuMsPerCall: number;
@@ -62,7 +68,7 @@ function summary(rounds: Round[]): Round & { roundsCpuMsPerCall: number[] } {
   };
 }
 
-async function measure(pid: number, make: (i: number) => LoadRequest): Promise<Round> {
+async function measureRound(pid: number, make: (i: number) => LoadRequest): Promise<Round> {
   const before = cpuMsOf(pid);
   const result = await runLoad(make, CALLS, CONCURRENCY);
   if (result.errors > 0) throw new Error(`${result.errors} of ${CALLS} calls failed`);
@@ -75,19 +81,27 @@ export async function run(): Promise<Record<string, unknown>> {
   const bEnv = parseAbEnv(env.AB_ENV);
   const bNodeArgs = (env.AB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const database = createBenchDatabase('api_ab');
-  const stack = await startE2eStack('api-ab-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  try {
+    return await compare(database.url, { root: bRoot, env: bEnv, nodeArgs: bNodeArgs });
+  } finally {
+    await database.drop();
+  }
+}
+
+async function compare(databaseUrl: string, b: { root?: string; env: Record<string, string>; nodeArgs: string[] }): Promise<Record<string, unknown>> {
+  const { root: bRoot, env: bEnv, nodeArgs: bNodeArgs } = b;
+  const stack = await startE2eStack('api-ab-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
   const started: RunningApp[] = [];
   /** Another api on the stack; A and B are both started this way (the stack's own api only sets up), so neither is favoured. */
   const startApi = async (extraEnv: Record<string, string>, nodeArgs: string[], root?: string) => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const app = startBuiltApp('api', { ...stack.env, PORT: String(port), SB_PUBLIC_URL: base, ...extraEnv }, nodeArgs, root);
+    const app = startBuiltApp('api', { ...stack.env, ...extraEnv, PORT: String(port), SB_PUBLIC_URL: base }, nodeArgs, root);
     started.push(app);
-    await waitForOk(`${base}/health`, app);
+    await waitForOk(`${base}/health`, app, 60_000);
     return { base, pid: app.process.pid as number };
   };
   try {
-
     const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
     const connection = await stack.call('POST', '/v1/connections', key, { name: 'Epic sandbox', vendor: 'epic', environment: 'sandbox' });
     if (connection.body.status !== 'live') throw new Error('the bench connection did not go live');
@@ -112,7 +126,7 @@ export async function run(): Promise<Record<string, unknown>> {
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
       for (const kind of ['read', 'search'] as const) {
-        for (const side of order) rounds[kind][side].push(await measure(apis[side].pid, kinds[kind](apis[side].base)));
+        for (const side of order) rounds[kind][side].push(await measureRound(apis[side].pid, kinds[kind](apis[side].base)));
       }
       const last = (kind: 'read' | 'search', side: 'a' | 'b') => rounds[kind][side].at(-1)?.cpuMsPerCall;
       console.log(`  round ${r + 1}: read A ${last('read', 'a')} B ${last('read', 'b')}, search A ${last('search', 'a')} B ${last('search', 'b')} ms CPU per call`);
@@ -126,6 +140,5 @@ export async function run(): Promise<Record<string, unknown>> {
   } finally {
     await Promise.all(started.map((app) => app.stop()));
     await stack.close();
-    await database.drop();
   }
 }

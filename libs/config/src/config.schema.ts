@@ -45,7 +45,7 @@ export const envSchema = z.object({
   SB_SECRET_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   SB_STATE_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/switchboard'),
-  /** The longest a hot-path statement (call records, a worker's batch) may run, or its transaction sit idle, before Postgres ends it. */
+  /** On the hot-path pool (call records, the listener's store, claims, batches, the relay): Postgres ends a statement running this long, or a connection whose transaction sits idle this long. */
   SB_DB_STATEMENT_TIMEOUT_MS: positiveInt.min(100).max(600_000).default(15_000),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   SB_REDIS_PREFIX: z

@@ -1,4 +1,4 @@
-import { GroupCommit } from './group-commit';
+import { GroupCommit, isStatementWideFailure } from './group-commit';
 
 describe('GroupCommit', () => {
   it('writes the items of concurrent callers in one batch, and what arrives during a write in the next', async () => {
@@ -39,5 +39,37 @@ describe('GroupCommit', () => {
     const results = await Promise.allSettled([1, 13, 2].map((n) => group.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(written.sort()).toEqual([1, 2]);
+  });
+
+  it('fails every caller of a batch at once on an error that is not about one item (a statement timeout), without writing them one by one', async () => {
+    let writes = 0;
+    const timeout = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    const group = new GroupCommit<number>(() => {
+      writes += 1;
+      return Promise.reject(timeout);
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => group.submit(n)));
+    expect(results.map((r) => (r.status === 'rejected' ? r.reason : r.status))).toEqual([timeout, timeout, timeout]);
+    expect(writes).toBe(1);
+  });
+
+  it('writes one by one after an error that may be one item\'s (an integrity violation), so only the bad item fails', async () => {
+    const written: number[] = [];
+    const group = new GroupCommit<number>(async (items) => {
+      if (items.includes(13)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
+      written.push(...items);
+    });
+    const results = await Promise.allSettled([1, 13, 2].map((n) => group.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(written.sort()).toEqual([1, 2]);
+  });
+
+  it('tells a failure of the statement as a whole from one that may be a row\'s', () => {
+    const pgError = (code: string) => Object.assign(new Error('postgres'), { code });
+    for (const code of ['57014', '55P03', '25P03', '08006', '40P01', '40001', '53300', '57P01']) expect(isStatementWideFailure(pgError(code))).toBe(true);
+    // Data and integrity errors, PL/pgSQL's raise, Prisma's codes, errors without a code.
+    for (const code of ['22P02', '23505', '23503', 'P0001', 'P2002']) expect(isStatementWideFailure(pgError(code))).toBe(false);
+    expect(isStatementWideFailure(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isStatementWideFailure(null)).toBe(false);
   });
 });

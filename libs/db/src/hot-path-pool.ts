@@ -17,7 +17,7 @@ export class HotPathPool implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     // Nothing on this pool may wait forever (a lock held by a migration or a stuck session): Postgres ends a
-    // statement, or a transaction left idle, after the timeout, and the caller gets an error it can retry.
+    // statement after the timeout, or a connection whose transaction sits idle that long, and the caller gets an error.
     this.pool = new Pool({
       connectionString: config.databaseUrl,
       max: MAX_CONNECTIONS,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
-import { CallRecordRepository, ConnectionCache, Database, type CallRecordInput, type Connection, type DbTransaction, type SqlTransaction, type TransactionOutcome } from '@sb/db';
+import { CallRecordRepository, ConnectionCache, Database, isStatementWideFailure, type CallRecordInput, type Connection, type DbTransaction, type SqlTransaction, type TransactionOutcome } from '@sb/db';
 import { assertSmartConnection, smartGrantFor, type SmartInteraction } from '@sb/smart';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -102,7 +102,9 @@ export class TransactionPipeline {
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
         this.markFailed(span, error);
-        await this.commit(req, ctx, 'error', startedAt, [], undefined).catch(() => undefined);
+        // A record that failed on the database as a whole (a statement timeout behind a lock) would fail again,
+        // after as long a wait: the call's failure is answered now.
+        if (!isStatementWideFailure(error)) await this.commit(req, ctx, 'error', startedAt, [], undefined).catch(() => undefined);
         throw error;
       } finally {
         span.end();
