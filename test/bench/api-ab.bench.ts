@@ -16,10 +16,10 @@
  */
 import { processEnv } from '@sb/config';
 import { freePort, startBuiltApp, startE2eStack, waitForOk, type RunningApp } from '@sb/testing';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createBenchDatabase } from './bench-database';
+import { epicBenchTenant, median } from './epic-bench-tenant';
 import { runLoad, type LoadRequest } from './load';
 import { cpuMsOf } from './proc-stats';
 
@@ -52,11 +52,6 @@ export function parseAbEnv(spec: string | undefined): Record<string, string> {
   return out;
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 function summary(rounds: Round[]): Round & { roundsCpuMsPerCall: number[] } {
@@ -102,12 +97,7 @@ async function compare(databaseUrl: string, b: { root?: string; env: Record<stri
     return { base, pid: app.process.pid as number };
   };
   try {
-    const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
-    const connection = await stack.call('POST', '/v1/connections', key, { name: 'Epic sandbox', vendor: 'epic', environment: 'sandbox' });
-    if (connection.body.status !== 'live') throw new Error('the bench connection did not go live');
-    const cid = connection.body.id as string;
-    const patients = (await (await fetch(`${stack.sandboxUrl}/_sandbox/patients?vendor=epic`)).json()) as { id: string }[];
-    const pid = (i: number) => patients[i % patients.length]!.id;
+    const { key, connectionId: cid, patientId: pid } = await epicBenchTenant(stack);
     const headers = { authorization: `Bearer ${key}`, accept: 'application/fhir+json' };
     const kinds = {
       read: (base: string) => (i: number): LoadRequest => ({ method: 'GET', url: `${base}/fhir/r4/${cid}/Patient/${pid(i)}`, headers }),

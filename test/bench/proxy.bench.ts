@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBenchDatabase } from './bench-database';
+import { epicBenchTenant, median } from './epic-bench-tenant';
 import { runLoad, type LoadRequest, type LoadResult } from './load';
 import { cpuMsOf } from './proc-stats';
 import { profileApps } from './profile-apps';
@@ -57,12 +58,6 @@ async function measureWithCpu(pid: number, label: string, make: (i: number) => L
   console.log(`  ${''.padEnd(34)} ${cpuMsPerCall} ms CPU per call`);
   return { ...result, cpuMsPerCall };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** Each figure's median over the rounds; the rounds' CPU per call are kept beside it. */
 function medianResult<R extends LoadResult>(rounds: R[]): R & { roundsCpuMsPerCall?: number[] } {
@@ -164,12 +159,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const database = createBenchDatabase('proxy');
   const stack = await startE2eStack('proxy-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
   try {
-    const { key } = await stack.newTenant(`bench-${randomUUID().slice(0, 8)}`);
-    const connection = await stack.call('POST', '/v1/connections', key, { name: 'Epic sandbox', vendor: 'epic', environment: 'sandbox' });
-    if (connection.body.status !== 'live') throw new Error('the bench connection did not go live');
-    const cid = connection.body.id as string;
-    const patients = (await (await fetch(`${stack.sandboxUrl}/_sandbox/patients?vendor=epic`)).json()) as { id: string }[];
-    const pid = (i: number) => patients[i % patients.length]!.id;
+    const { key, connectionId: cid, patientId: pid } = await epicBenchTenant(stack);
     const direct = await directEpicToken(stack.sandboxUrl);
     const directHeaders = { authorization: `Bearer ${direct.token}`, accept: 'application/fhir+json' };
     const gatewayHeaders = { authorization: `Bearer ${key}`, accept: 'application/fhir+json' };
