@@ -102,8 +102,8 @@ export class TransactionPipeline {
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
         this.markFailed(span, error);
-        // A record that failed on the database as a whole (a statement timeout behind a lock) would fail again,
-        // after as long a wait: the call's failure is answered now.
+        // When the database failed a statement as a whole (a statement timeout behind a lock), the error record
+        // would fail the same way after as long a wait: the failure is answered now.
         if (!isStatementWideFailure(error)) await this.commit(req, ctx, 'error', startedAt, [], undefined).catch(() => undefined);
         throw error;
       } finally {
