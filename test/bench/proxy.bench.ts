@@ -157,7 +157,15 @@ async function measure(label: string, make: (i: number) => LoadRequest, warm = t
 
 export async function run(): Promise<Record<string, unknown>> {
   const database = createBenchDatabase('proxy');
-  const stack = await startE2eStack('proxy-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  try {
+    return await measureAll(database.url);
+  } finally {
+    await database.drop();
+  }
+}
+
+async function measureAll(databaseUrl: string): Promise<Record<string, unknown>> {
+  const stack = await startE2eStack('proxy-bench', ['api', 'worker', 'sandbox'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' });
   try {
     const { key, connectionId: cid, patientId: pid } = await epicBenchTenant(stack);
     const direct = await directEpicToken(stack.sandboxUrl);
@@ -271,6 +279,5 @@ export async function run(): Promise<Record<string, unknown>> {
     };
   } finally {
     await stack.close();
-    await database.drop();
   }
 }
