@@ -1,4 +1,4 @@
-import { GroupCommit, isStatementWideFailure } from './group-commit';
+import { GroupCommit, statementGaveUpWaiting } from './group-commit';
 
 describe('GroupCommit', () => {
   it('writes the items of concurrent callers in one batch, and what arrives during a write in the next', async () => {
@@ -53,23 +53,12 @@ describe('GroupCommit', () => {
     expect(writes).toBe(1);
   });
 
-  it('writes one by one after an error that may be one item\'s (an integrity violation), so only the bad item fails', async () => {
-    const written: number[] = [];
-    const group = new GroupCommit<number>(async (items) => {
-      if (items.includes(13)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
-      written.push(...items);
-    });
-    const results = await Promise.allSettled([1, 13, 2].map((n) => group.submit(n)));
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(written.sort()).toEqual([1, 2]);
-  });
-
-  it('tells a failure of the statement as a whole from one that may be a row\'s', () => {
+  it('tells a statement that gave up waiting from failures worth writing again row by row', () => {
     const pgError = (code: string) => Object.assign(new Error('postgres'), { code });
-    for (const code of ['57014', '55P03', '25P03', '08006', '40P01', '40001', '53300', '57P01']) expect(isStatementWideFailure(pgError(code))).toBe(true);
-    // Data and integrity errors, PL/pgSQL's raise, Prisma's codes, errors without a code.
-    for (const code of ['22P02', '23505', '23503', 'P0001', 'P2002']) expect(isStatementWideFailure(pgError(code))).toBe(false);
-    expect(isStatementWideFailure(new Error('Connection terminated unexpectedly'))).toBe(false);
-    expect(isStatementWideFailure(null)).toBe(false);
+    for (const code of ['57014', '55P03', '25P03']) expect(statementGaveUpWaiting(pgError(code))).toBe(true);
+    // A deadlock, a serialization failure, a killed backend, data and integrity errors, PL/pgSQL's raise, Prisma's codes.
+    for (const code of ['40P01', '40001', '57P01', '08006', '22P02', '23505', 'P0001', 'P2002']) expect(statementGaveUpWaiting(pgError(code))).toBe(false);
+    expect(statementGaveUpWaiting(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(statementGaveUpWaiting(null)).toBe(false);
   });
 });

@@ -7,22 +7,22 @@ interface Pending<T> {
 }
 
 /**
- * Whether a Postgres error failed its statement as a whole, whatever rows it carried: a statement timeout or
- * cancel (class 57), a lock not available (55P03), an idle transaction ended (25P03), a lost connection (08),
- * a serialization failure or deadlock (40), the server out of resources (53) or failing (58). Writing the rows
- * again one by one would only repeat it once per row — for a statement timeout, one timeout after another.
+ * Whether a Postgres statement gave up waiting, whatever rows it carried: a statement timeout or cancel (57014),
+ * a lock not available (55P03), an idle transaction ended (25P03). Writing its rows again one by one would only
+ * wait as long again for each. Other failures (a deadlock, a lost connection, a bad row) are worth the retry
+ * that writing them one by one is.
  */
-export function isStatementWideFailure(error: unknown): boolean {
+export function statementGaveUpWaiting(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (/^(08|40|53|57|58)[0-9A-Z]{3}$/.test(code) || code === '55P03' || code === '25P03');
+  return code === '57014' || code === '55P03' || code === '25P03';
 }
 
 /**
  * Writes items submitted by concurrent callers together: whatever arrives while a batch is being written goes
  * in the next one, and each caller's promise settles when the batch holding its item has committed — so a
  * caller that was answered is as durable as if it had written alone. When a batch fails, its items are written
- * one by one, so one bad item fails only its own caller — unless the failure was the statement's as a whole
- * ({@link isStatementWideFailure}): then every caller of the batch gets that error at once.
+ * one by one, so one bad item fails only its own caller — unless the statement gave up waiting
+ * ({@link statementGaveUpWaiting}): then every caller of the batch gets that error at once.
  */
 export class GroupCommit<T> {
   private pending: Pending<T>[] = [];
@@ -56,7 +56,7 @@ export class GroupCommit<T> {
       await this.write(batch.map((p) => p.item));
       for (const p of batch) p.resolve();
     } catch (error) {
-      if (batch.length === 1 || isStatementWideFailure(error)) {
+      if (batch.length === 1 || statementGaveUpWaiting(error)) {
         for (const p of batch) p.reject(error);
         return;
       }

@@ -1,6 +1,6 @@
 export { Database, unwrapTx, type DbTransaction } from './database';
 export type { AnyTransaction, SqlTransaction } from './sql-transaction';
-export { isStatementWideFailure } from './group-commit';
+export { statementGaveUpWaiting } from './group-commit';
 export { PrismaService } from './prisma.service';
 export { Prisma } from './generated/prisma/client';
 export * from './connection-cache';

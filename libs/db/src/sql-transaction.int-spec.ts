@@ -85,14 +85,18 @@ describe('the hot-path pool under SB_DB_STATEMENT_TIMEOUT_MS (real Postgres)', (
       },
       { timeout: 60_000 },
     );
-    await Promise.race([isLocked, holder]);
+    let outcome: string | undefined;
     const blocked = randomUUID();
-    const outcome = await db.sqlTransaction((tx) => append(tx, blocked)).then(
-      () => 'committed',
-      (error: Error & { code?: string }) => error.code,
-    );
-    release();
-    await holder;
+    try {
+      await Promise.race([isLocked, holder]);
+      outcome = await db.sqlTransaction((tx) => append(tx, blocked)).then(
+        () => 'committed',
+        (error: Error & { code?: string }) => error.code,
+      );
+    } finally {
+      release();
+      await holder;
+    }
     expect(outcome).toBe('57014');
     expect(await eventsOfKind(blocked)).toBe(0);
     const after = randomUUID();

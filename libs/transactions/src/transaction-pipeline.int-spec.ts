@@ -1,7 +1,7 @@
 import type { TestingModule } from '@nestjs/testing';
 import { AuditModule, AuditService } from '@sb/audit';
 import { ErrorCode, SbError } from '@sb/core';
-import { AuditRepository, ConsoleUserRepository, UsageRepository } from '@sb/db';
+import { AuditRepository, ConsoleUserRepository, PrismaService, UsageRepository } from '@sb/db';
 import { TenancyModule } from '@sb/tenancy';
 import { createTestingApp, Fixtures, type TenantFixture } from '@sb/testing';
 import { EchoService } from './echo.service';
@@ -143,5 +143,58 @@ describe('TransactionPipeline (real Postgres)', () => {
     const records = await app.get(AuditService).list(a.tenant.id, { limit: 500 });
     expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i + 1));
     expect(await app.get(AuditService).verify(a.tenant.id)).toEqual({ ok: true, checked: records.length });
+  });
+});
+
+describe('TransactionPipeline when its usage record gives up waiting (real Postgres, SB_DB_STATEMENT_TIMEOUT_MS)', () => {
+  let app: TestingModule;
+  let a: TenantFixture;
+  beforeAll(async () => {
+    app = await createTestingApp([TenancyModule, TransactionsModule, AuditModule], { SB_DB_STATEMENT_TIMEOUT_MS: '1500' });
+    a = await new Fixtures(app).newTenant();
+  });
+  afterAll(() => app.close());
+
+  it('answers the failure without waiting as long again for its error record, which is still made once the lock is gone', async () => {
+    const usageOf = async (transactionId: string) => (await app.get(UsageRepository).list(a.tenant.id, { limit: 500 })).items.filter((e) => e.transactionId === transactionId);
+    let release: () => void = () => undefined;
+    let locked: () => void = () => undefined;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    // The tenant's row locked for update: the call's usage row (its foreign key) waits on it.
+    const holder = app.get(PrismaService).$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM "Tenant" WHERE "id" = ${a.tenant.id}::uuid FOR UPDATE`;
+        locked();
+        await new Promise<void>((r) => (release = r));
+      },
+      { timeout: 60_000 },
+    );
+    let transactionId = '';
+    let failure: unknown;
+    try {
+      await Promise.race([isLocked, holder]);
+      failure = await app
+        .get(TransactionPipeline)
+        .run(
+          { tenantId: a.tenant.id, connectionId: a.echo.id, operation: 'read', resourceType: 'Patient', actor: a.actor() },
+          {
+            call: (ctx) => {
+              transactionId = ctx.transactionId;
+              return Promise.resolve('page');
+            },
+          },
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+    } finally {
+      // Released only once the call has answered: an error record it waited for would have given up too.
+      release();
+      await holder;
+    }
+    expect(failure).toMatchObject({ code: '57014' });
+    for (const deadline = Date.now() + 15_000; (await usageOf(transactionId)).length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect((await usageOf(transactionId)).map((e) => e.outcome)).toEqual(['error']);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ErrorCode, foundOrFail, isSbError, SbError, scopesGrant, type Actor } from '@sb/core';
-import { CallRecordRepository, ConnectionCache, Database, isStatementWideFailure, type CallRecordInput, type Connection, type DbTransaction, type SqlTransaction, type TransactionOutcome } from '@sb/db';
+import { CallRecordRepository, ConnectionCache, Database, statementGaveUpWaiting, type CallRecordInput, type Connection, type DbTransaction, type SqlTransaction, type TransactionOutcome } from '@sb/db';
 import { assertSmartConnection, smartGrantFor, type SmartInteraction } from '@sb/smart';
 import { setSafeSpanAttributes } from '@sb/telemetry';
 import { randomUUID } from 'node:crypto';
@@ -87,6 +87,7 @@ export class TransactionPipeline {
         actorType: req.actor.type,
       });
       const startedAt = Date.now();
+      let recording = false;
       try {
         const result = await work.call(ctx);
         const persist = work.persist;
@@ -97,14 +98,16 @@ export class TransactionPipeline {
               return alreadyDone;
             }
           : undefined;
+        recording = true;
         await this.commit(req, ctx, 'success', startedAt, work.patientRefsOf?.(result) ?? [], write);
         setSafeSpanAttributes(span, { outcome: 'success' });
         return { transactionId: ctx.transactionId, result };
       } catch (error) {
         this.markFailed(span, error);
-        // When the database failed a statement as a whole (a statement timeout behind a lock), the error record
-        // would fail the same way after as long a wait: the failure is answered now.
-        if (!isStatementWideFailure(error)) await this.commit(req, ctx, 'error', startedAt, [], undefined).catch(() => undefined);
+        const errorRecord = this.commit(req, ctx, 'error', startedAt, [], undefined).catch(() => undefined);
+        // When the call's own record gave up waiting (a statement timeout behind a lock), its error record is still
+        // made, but the failure is answered without waiting as long again for it.
+        if (!(recording && statementGaveUpWaiting(error))) await errorRecord;
         throw error;
       } finally {
         span.end();
