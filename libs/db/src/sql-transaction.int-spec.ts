@@ -1,6 +1,6 @@
 import type { TestingModule } from '@nestjs/testing';
 import { TenancyModule } from '@sb/tenancy';
-import { createTestingApp, Fixtures } from '@sb/testing';
+import { createTestingApp, Fixtures, lockTenantRow } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { Database } from './database';
 import { PrismaService } from './prisma.service';
@@ -72,30 +72,17 @@ describe('the hot-path pool under SB_DB_STATEMENT_TIMEOUT_MS (real Postgres)', (
 
   it('ends a statement that waits on a lock, while the lock is still held, and the pool goes on', async () => {
     const db = app.get(Database);
-    const prisma = app.get(PrismaService);
-    let release: () => void = () => undefined;
-    let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    // The tenant's row, locked for update: an event's foreign-key check on it waits (only this tenant's writes do).
-    const holder = prisma.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT 1 FROM "Tenant" WHERE "id" = ${tenantId}::uuid FOR UPDATE`;
-        locked();
-        await new Promise<void>((r) => (release = r));
-      },
-      { timeout: 60_000 },
-    );
+    // The tenant's row locked for update: an event's foreign-key check on it waits.
+    const lock = await lockTenantRow(app.get(PrismaService), tenantId);
     let outcome: string | undefined;
     const blocked = randomUUID();
     try {
-      await Promise.race([isLocked, holder]);
       outcome = await db.sqlTransaction((tx) => append(tx, blocked)).then(
         () => 'committed',
         (error: Error & { code?: string }) => error.code,
       );
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
     expect(outcome).toBe('57014');
     expect(await eventsOfKind(blocked)).toBe(0);

@@ -11,3 +11,4 @@ export * from './webhook-receiver';
 export * from './mllp-failover-sender';
 export * from './disposable-postgres';
 export * from './disposable-redis';
+export * from './tenant-row-lock';

@@ -3,7 +3,7 @@ import { AuditModule, AuditService } from '@sb/audit';
 import { ErrorCode, SbError } from '@sb/core';
 import { AuditRepository, ConsoleUserRepository, PrismaService, UsageRepository } from '@sb/db';
 import { TenancyModule } from '@sb/tenancy';
-import { createTestingApp, Fixtures, type TenantFixture } from '@sb/testing';
+import { createTestingApp, Fixtures, lockTenantRow, type TenantFixture } from '@sb/testing';
 import { EchoService } from './echo.service';
 import { TransactionPipeline } from './transaction-pipeline';
 import { TransactionsModule } from './transactions.module';
@@ -157,22 +157,11 @@ describe('TransactionPipeline when its usage record gives up waiting (real Postg
 
   it('answers the failure without waiting as long again for its error record, which is still made once the lock is gone', async () => {
     const usageOf = async (transactionId: string) => (await app.get(UsageRepository).list(a.tenant.id, { limit: 500 })).items.filter((e) => e.transactionId === transactionId);
-    let release: () => void = () => undefined;
-    let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((r) => (locked = r));
     // The tenant's row locked for update: the call's usage row (its foreign key) waits on it.
-    const holder = app.get(PrismaService).$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT 1 FROM "Tenant" WHERE "id" = ${a.tenant.id}::uuid FOR UPDATE`;
-        locked();
-        await new Promise<void>((r) => (release = r));
-      },
-      { timeout: 60_000 },
-    );
+    const lock = await lockTenantRow(app.get(PrismaService), a.tenant.id);
     let transactionId = '';
     let failure: unknown;
     try {
-      await Promise.race([isLocked, holder]);
       failure = await app
         .get(TransactionPipeline)
         .run(
@@ -190,8 +179,7 @@ describe('TransactionPipeline when its usage record gives up waiting (real Postg
         );
     } finally {
       // Released only once the call has answered: an error record it waited for would have given up too.
-      release();
-      await holder;
+      await lock.release();
     }
     expect(failure).toMatchObject({ code: '57014' });
     for (const deadline = Date.now() + 15_000; (await usageOf(transactionId)).length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
