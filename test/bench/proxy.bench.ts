@@ -8,7 +8,8 @@
  * A bare reverse proxy (node:http + undici, no auth, metering or tracing) forwarding the
  * same Epic calls is the floor the gateway's throughput is judged against. The api runs
  * with telemetry exported and logs at info, as deployed; its own CPU time over the REST
- * cases gives the CPU per proxied call. A last run restarts the api under `--cpu-prof`
+ * cases gives the CPU per proxied call. The GraphQL Patient read runs in the same
+ * rounds as the REST one, so its p99 is set against the REST p99 of the same minutes. A last run restarts the api under `--cpu-prof`
  * and summarizes where its busy time went.
  */
 import { processEnv } from '@sb/config';
@@ -34,7 +35,7 @@ const REQUESTS = 1000;
  */
 const WARMUP = Number(processEnv().PROXY_WARMUP ?? 5_000);
 const PROFILED_REQUESTS = 2000;
-/** Rounds of each REST case (direct, bare proxy, gateway in turn); figures are medians. */
+/** Rounds of each Epic case (direct, bare proxy, gateway REST, and GraphQL for the read, in turn); figures are medians. */
 const ROUNDS = Number(processEnv().PROXY_ROUNDS ?? 3);
 const TARGETS = { gatewayCpuMsPerCall: 1, ratioVsBareProxy: 0.6, p99AddedMs: 10, graphqlP99OverRest: 1.3 };
 
@@ -71,22 +72,31 @@ function medianResult<R extends LoadResult>(rounds: R[]): R & { roundsCpuMsPerCa
 }
 
 /**
- * Direct, bare proxy and gateway in turn, ROUNDS times after one warm-up each, each figure the median of its rounds:
- * these machines' speed drifts by a third over minutes, so cases measured minutes apart do not compare.
+ * Direct, bare proxy, gateway (and the same read through GraphQL, when given) in turn, ROUNDS times after one
+ * warm-up each, each figure the median of its rounds: these machines' speed drifts by a third over minutes, so
+ * cases measured minutes apart do not compare, and a p99 from one round set against a median of three would not
+ * compare either.
  */
 async function interleaved(
   name: string,
-  cases: { direct: (i: number) => LoadRequest; bare: (i: number) => LoadRequest; gateway: (i: number) => LoadRequest },
+  cases: { direct: (i: number) => LoadRequest; bare: (i: number) => LoadRequest; gateway: (i: number) => LoadRequest; graphql?: (i: number) => LoadRequest },
   pids: { bare: number; api: number },
-): Promise<{ direct: LoadResult; bare: CpuLoadResult; gateway: CpuLoadResult }> {
-  for (const make of [cases.direct, cases.bare, cases.gateway]) await runLoad(make, WARMUP, CONCURRENCY);
-  const rounds = { direct: [] as LoadResult[], bare: [] as CpuLoadResult[], gateway: [] as CpuLoadResult[] };
+): Promise<{ direct: LoadResult; bare: CpuLoadResult; gateway: CpuLoadResult; graphql?: CpuLoadResult }> {
+  const { graphql } = cases;
+  for (const make of [cases.direct, cases.bare, cases.gateway, ...(graphql ? [graphql] : [])]) await runLoad(make, WARMUP, CONCURRENCY);
+  const rounds = { direct: [] as LoadResult[], bare: [] as CpuLoadResult[], gateway: [] as CpuLoadResult[], graphql: [] as CpuLoadResult[] };
   for (let r = 1; r <= ROUNDS; r++) {
     rounds.direct.push(await measure(`direct ${name} (${r}/${ROUNDS})`, cases.direct, false));
     rounds.bare.push(await measureWithCpu(pids.bare, `bare proxy ${name} (${r}/${ROUNDS})`, cases.bare));
     rounds.gateway.push(await measureWithCpu(pids.api, `gateway REST ${name} (${r}/${ROUNDS})`, cases.gateway));
+    if (graphql) rounds.graphql.push(await measureWithCpu(pids.api, `gateway GraphQL ${name} (${r}/${ROUNDS})`, graphql));
   }
-  return { direct: medianResult(rounds.direct), bare: medianResult(rounds.bare), gateway: medianResult(rounds.gateway) };
+  return {
+    direct: medianResult(rounds.direct),
+    bare: medianResult(rounds.bare),
+    gateway: medianResult(rounds.gateway),
+    ...(graphql ? { graphql: medianResult(rounds.graphql) } : {}),
+  };
 }
 
 /** Restarts the api under the profiler, repeats the REST Patient read and summarizes the api's busy time. */
@@ -186,15 +196,21 @@ async function measureAll(databaseUrl: string): Promise<Record<string, unknown>>
     const searchOf = (base: string, headers: Record<string, string>) => (i: number): LoadRequest => ({ method: 'GET', url: `${base}/Observation?${obsQuery(i)}`, headers });
     const gatewayBase = `${stack.base}/fhir/r4/${cid}`;
     const pids = { bare: bare.process.pid as number, api: apiPid };
-    let directRead: LoadResult, bareRead: CpuLoadResult, restRead: CpuLoadResult, gqlRead: LoadResult;
+    let directRead: LoadResult, bareRead: CpuLoadResult, restRead: CpuLoadResult, gqlRead: CpuLoadResult;
     let directSearch: LoadResult, bareSearch: CpuLoadResult, restSearch: CpuLoadResult;
     try {
-      ({ direct: directRead, bare: bareRead, gateway: restRead } = await interleaved(
+      const read = await interleaved(
         'Patient read',
-        { direct: readOf(direct.base, directHeaders), bare: readOf(bare.base, directHeaders), gateway: readOf(gatewayBase, gatewayHeaders) },
+        {
+          direct: readOf(direct.base, directHeaders),
+          bare: readOf(bare.base, directHeaders),
+          gateway: readOf(gatewayBase, gatewayHeaders),
+          graphql: (i) => gql(`{ patient(connectionId: "${cid}", id: "${pid(i)}") { id name } }`),
+        },
         pids,
-      ));
-      gqlRead = await measure('gateway GraphQL Patient read', (i) => gql(`{ patient(connectionId: "${cid}", id: "${pid(i)}") { id name } }`));
+      );
+      if (!read.graphql) throw new Error('the GraphQL read was not measured');
+      ({ direct: directRead, bare: bareRead, gateway: restRead, graphql: gqlRead } = read);
       ({ direct: directSearch, bare: bareSearch, gateway: restSearch } = await interleaved(
         'Observation search',
         { direct: searchOf(direct.base, directHeaders), bare: searchOf(bare.base, directHeaders), gateway: searchOf(gatewayBase, gatewayHeaders) },
