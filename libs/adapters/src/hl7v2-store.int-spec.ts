@@ -105,6 +105,28 @@ describe('hl7v2 adapter: FHIR reads and searches served from the connection stor
     expect((await adapterFor(other).search('Observation', { patient: ['p1'] })).resources).toEqual([]);
   });
 
+  it('writes nothing for a resource sent again unchanged, or thinner than what is stored: same version, same row', async () => {
+    const { tenantId, id } = connection;
+    const ada = patient('p3', 'MRN-3', 'Nakamura', 'Ada', '1985-05-06');
+    await store.save(tenantId, id, [toStoredResource(ada)]);
+    const first = await store.find(tenantId, id, 'Patient', 'p3');
+    await store.save(tenantId, id, [toStoredResource(ada)]);
+    // Thinner: the merge would keep every stored field, and its one identifier is stored already.
+    await store.save(tenantId, id, [toStoredResource({ resourceType: 'Patient', id: 'p3', identifier: ada.identifier, gender: 'female' })]);
+    const again = await store.find(tenantId, id, 'Patient', 'p3');
+    expect(again).toEqual(first);
+    expect(first?.versionId).toBe(1);
+
+    // One changed field, one new identifier: each a new version.
+    await store.save(tenantId, id, [toStoredResource({ ...ada, gender: 'other' })]);
+    expect(await store.find(tenantId, id, 'Patient', 'p3')).toMatchObject({ versionId: 2, resource: { gender: 'other' } });
+    await store.save(tenantId, id, [toStoredResource({ resourceType: 'Patient', id: 'p3', identifier: [{ system: 'urn:oid:9.9', value: 'X-3' }] })]);
+    expect((await store.find(tenantId, id, 'Patient', 'p3'))?.versionId).toBe(3);
+    // That thinner write carried no name: the kept name is still what a name search finds.
+    expect((await adapter.search('Patient', { identifier: ['urn:oid:9.9|X-3'] })).resources.map((r) => r.id)).toEqual(['p3']);
+    expect((await adapter.search('Patient', { family: ['nakamura'] })).resources.map((r) => r.id)).toEqual(['p3']);
+  });
+
   it('merges a later, thinner write into the stored resource and bumps its version', async () => {
     const { tenantId, id } = connection;
     await store.save(tenantId, id, [toStoredResource({ resourceType: 'Patient', id: 'p2', identifier: [{ system: 'urn:oid:1.2.3', value: 'MRN-2' }], name: [{ family: 'Okamoto-Reyes', given: ['Ben'] }] })]);

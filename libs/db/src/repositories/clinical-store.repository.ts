@@ -79,11 +79,23 @@ const codedCondition = (element: CodedElement, coding: Record<string, string>): 
   return Prisma.sql`EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof("resource"->${element.path}) = 'array' THEN "resource"->${element.path} ELSE '[]'::jsonb END) c WHERE c->'coding' @> ${json}::jsonb)`;
 };
 
+/** How a write combines with the stored row: each column's new value, and whether the identifiers change. */
+interface WriteMode {
+  resource: string;
+  identifiers: string;
+  identifiersChanged: string;
+  patientId: string;
+  nameTokens: string;
+}
+
 /**
  * Writes resource rows from one JSON document. `merge` keeps what the stored resource has and the
- * new one lacks (top-level fields, identifiers); `replace` overwrites. Each write bumps the version.
+ * new one lacks (top-level fields, identifiers, and the search tokens of the fields it keeps);
+ * `replace` overwrites. A write that changes something bumps the version; one that would leave the
+ * row as it is (a feed repeating a patient's demographics on every message) writes nothing: no new
+ * version, no new row version in the table and its indexes.
  */
-const writeRowsSql = (resource: string, identifiers: string): string => `
+const writeRowsSql = (mode: WriteMode): string => `
   INSERT INTO "ClinicalResource" ("tenantId", "connectionId", "resourceType", "id", "patientId", "identifiers", "nameTokens", "searchDate", "resource", "sourceMessageId", "updatedAt")
   SELECT r.tenant, r.connection, r.type, r.id, r.patient,
          ARRAY(SELECT jsonb_array_elements_text(r.identifiers)), ARRAY(SELECT jsonb_array_elements_text(r.names)),
@@ -91,19 +103,38 @@ const writeRowsSql = (resource: string, identifiers: string): string => `
   FROM jsonb_to_recordset($1::jsonb)
        AS r(tenant uuid, connection uuid, source uuid, type text, id text, patient text, identifiers jsonb, names jsonb, date text, body jsonb)
   ON CONFLICT ("connectionId", "resourceType", "id") DO UPDATE SET
-    "patientId" = EXCLUDED."patientId",
-    "identifiers" = ${identifiers},
-    "nameTokens" = EXCLUDED."nameTokens",
+    "patientId" = ${mode.patientId},
+    "identifiers" = ${mode.identifiers},
+    "nameTokens" = ${mode.nameTokens},
     "searchDate" = COALESCE(EXCLUDED."searchDate", "ClinicalResource"."searchDate"),
-    "resource" = ${resource},
+    "resource" = ${mode.resource},
     "versionId" = "ClinicalResource"."versionId" + 1,
     "sourceMessageId" = EXCLUDED."sourceMessageId",
     "updatedAt" = now()
-  WHERE "ClinicalResource"."tenantId" = EXCLUDED."tenantId"`;
+  WHERE "ClinicalResource"."tenantId" = EXCLUDED."tenantId"
+    AND (${mode.identifiersChanged}
+      OR "ClinicalResource"."patientId" IS DISTINCT FROM ${mode.patientId}
+      OR "ClinicalResource"."nameTokens" IS DISTINCT FROM ${mode.nameTokens}
+      OR (EXCLUDED."searchDate" IS NOT NULL AND "ClinicalResource"."searchDate" IS DISTINCT FROM EXCLUDED."searchDate")
+      OR "ClinicalResource"."resource" IS DISTINCT FROM ${mode.resource})`;
 
 const WRITE_ROWS_SQL: Record<UpsertMode, string> = {
-  merge: writeRowsSql(`"ClinicalResource"."resource" || EXCLUDED."resource"`, `ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))`),
-  replace: writeRowsSql(`EXCLUDED."resource"`, `EXCLUDED."identifiers"`),
+  merge: writeRowsSql({
+    resource: `"ClinicalResource"."resource" || EXCLUDED."resource"`,
+    identifiers: `ARRAY(SELECT DISTINCT unnest("ClinicalResource"."identifiers" || EXCLUDED."identifiers"))`,
+    // The union differs from what is stored exactly when some new identifier is not stored yet.
+    identifiersChanged: `NOT ("ClinicalResource"."identifiers" @> EXCLUDED."identifiers")`,
+    // The merged resource keeps the stored name, subject or patient when the new one has none: so do its tokens.
+    patientId: `CASE WHEN EXCLUDED."resourceType" = 'Patient' OR EXCLUDED."resource" ?| ARRAY['subject', 'patient', 'participant'] THEN EXCLUDED."patientId" ELSE "ClinicalResource"."patientId" END`,
+    nameTokens: `CASE WHEN EXCLUDED."resource" ? 'name' THEN EXCLUDED."nameTokens" ELSE "ClinicalResource"."nameTokens" END`,
+  }),
+  replace: writeRowsSql({
+    resource: `EXCLUDED."resource"`,
+    identifiers: `EXCLUDED."identifiers"`,
+    identifiersChanged: `"ClinicalResource"."identifiers" IS DISTINCT FROM EXCLUDED."identifiers"`,
+    patientId: `EXCLUDED."patientId"`,
+    nameTokens: `EXCLUDED."nameTokens"`,
+  }),
 };
 
 /**
@@ -118,7 +149,8 @@ export class ClinicalStoreRepository {
   /**
    * Writes resources in the caller's transaction. `merge` keeps top-level fields a
    * later, thinner message does not carry (an ORU's PID must not erase the ADT's
-   * address); `replace` overwrites. Each write bumps the version.
+   * address); `replace` overwrites. A write that changes the resource bumps its version; one that
+   * changes nothing is skipped.
    */
   async upsert(tx: DbTransaction, tenantId: string, connectionId: string, resources: readonly StoredResource[], sourceMessageId: string | null, mode: UpsertMode = 'merge'): Promise<void> {
     await this.writeRows(tx, mergedByKey(resources).map((resource) => ({ tenantId, connectionId, sourceMessageId, resource })), mode);
@@ -154,7 +186,7 @@ export class ClinicalStoreRepository {
       date: r.searchDate,
       body: r.resource,
     }));
-    await executeIn(tx, `sb_clinical_write_${mode}_v1`, WRITE_ROWS_SQL[mode], [JSON.stringify(records)]);
+    await executeIn(tx, `sb_clinical_write_${mode}_v2`, WRITE_ROWS_SQL[mode], [JSON.stringify(records)]);
   }
 
   /** {@link upsert} in a transaction of its own. */
