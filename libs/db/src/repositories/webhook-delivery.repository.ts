@@ -134,8 +134,9 @@ interface Success {
   responseExcerpt: string | null;
 }
 
-const CLAIM_DUE_STATEMENT = 'sb_webhook_claim_due_v3';
-const CLAIM_DUE_SQL = `
+const CLAIM_DUE_STATEMENT = 'sb_webhook_claim_due_v4';
+/** Exported for the test that reads its plan (webhook-delivery.int-spec.ts). */
+export const CLAIM_DUE_SQL = `
   WITH RECURSIVE lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS held),
   pending_endpoints AS (
     (SELECT d."endpointId" AS id FROM "WebhookDelivery" d
@@ -148,7 +149,9 @@ const CLAIM_DUE_SQL = `
   capacity AS (
     SELECT w."id" AS "endpointId", $2::int - (
              SELECT count(*)::int FROM "WebhookDelivery" f
-             WHERE f."endpointId" = w."id" AND f."status" = 'pending' AND f."leaseUntil" > now()
+             -- Only a pending delivery holds a lease. No status here: then only the index of leased rows
+             -- matches, and the endpoint's backlog is never stepped over, whatever the statistics say.
+             WHERE f."endpointId" = w."id" AND f."leaseUntil" > now()
            ) AS free
     FROM pending_endpoints p JOIN "WebhookEndpoint" w ON w."id" = p.id AND w."status" = 'enabled'
   ),
@@ -170,8 +173,11 @@ const CLAIM_DUE_SQL = `
   ),
   chosen AS (SELECT "id" FROM ranked ORDER BY rn, "nextAttemptAt" LIMIT $3::int),
   claimed AS (
+    -- Each chosen row through the primary key. The status is compared as text so that no index over
+    -- pending rows alone matches: with statistics taken before a backlog grew (a hanging endpoint's),
+    -- the planner took one of them as "a few rows" and walked every pending delivery per claim.
     UPDATE "WebhookDelivery" d SET "leaseUntil" = now() + $4::int * interval '1 millisecond'
-    FROM chosen WHERE d."id" = chosen."id" AND d."status" = 'pending' AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
+    FROM chosen WHERE d."id" = chosen."id" AND d."status"::text = 'pending' AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= now())
     RETURNING d.*
   )
   -- Each claimed delivery comes back with what its attempt needs: no second statement per delivery.
