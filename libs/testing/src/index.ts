@@ -11,4 +11,5 @@ export * from './webhook-receiver';
 export * from './mllp-failover-sender';
 export * from './disposable-postgres';
 export * from './disposable-redis';
+export * from './plan-rows-read';
 export * from './tenant-row-lock';
