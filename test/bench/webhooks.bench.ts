@@ -96,7 +96,8 @@ async function measure(databaseUrl: string): Promise<Record<string, unknown>> {
       await healthy.waitFor((r) => r.length >= warm.size + 2 * steadyTotal, 120_000);
       await neighbour.waitFor((r) => r.length >= steadyTotal, 120_000);
       besideHealthy = latencies(withNeighbour, healthy);
-      await stack.call('POST', `/v1/webhook-endpoints/${calm.body.id}/disable`, b.key);
+      const calmed = await stack.call('POST', `/v1/webhook-endpoints/${calm.body.id}/disable`, b.key);
+      if (calmed.status !== 200) throw new Error(`endpoint not disabled: ${calmed.status}`);
     } finally {
       await neighbour.close();
     }

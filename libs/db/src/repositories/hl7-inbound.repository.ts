@@ -159,6 +159,15 @@ export const COMPLETE_MANY_SQL = `
   FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, attempt int, ack text, resources jsonb)
   WHERE m."id" = c.id AND m."status"::text = 'received' AND m."attempts" = c.attempt`;
 
+/**
+ * Completes one message (`$1`) with its outcome (`$2` status, `$3` error code, `$4` application ACK, `$5` resources),
+ * fenced by its claim (`$6` attempts); by primary key, as the batch's completion.
+ */
+export const COMPLETE_SQL = `
+  UPDATE "Hl7InboundMessage" SET "status" = $2::"Hl7InboundStatus", "errorCode" = $3::text, "applicationAck" = $4::text, "resources" = $5::jsonb,
+    "processedAt" = now(), "leaseUntil" = NULL
+  WHERE "id" = $1::uuid AND "status"::text = 'received' AND "attempts" = $6::int`;
+
 export type StoreOutcome = { stored: true; id: string } | { stored: false; ack: string };
 
 const STORE_STATEMENT = 'sb_hl7_inbound_store_v1';
@@ -304,11 +313,8 @@ export class Hl7InboundRepository implements OnModuleDestroy {
     attempt: number,
     outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null; resources?: readonly unknown[] | null },
   ): Promise<boolean> {
-    const updated = await unwrapTx(tx).$executeRaw`
-      UPDATE "Hl7InboundMessage" SET "status" = ${outcome.status}::"Hl7InboundStatus", "errorCode" = ${outcome.errorCode ?? null},
-        "applicationAck" = ${outcome.applicationAck ?? null}, "resources" = ${outcome.resources ? JSON.stringify(outcome.resources) : null}::jsonb,
-        "processedAt" = now(), "leaseUntil" = NULL
-      WHERE "id" = ${id}::uuid AND "status" = 'received' AND "attempts" = ${attempt}`;
+    const resources = outcome.resources ? JSON.stringify(outcome.resources) : null;
+    const updated = await unwrapTx(tx).$executeRawUnsafe(COMPLETE_SQL, id, outcome.status, outcome.errorCode ?? null, outcome.applicationAck ?? null, resources, attempt);
     return updated === 1;
   }
 

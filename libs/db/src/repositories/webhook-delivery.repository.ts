@@ -303,16 +303,19 @@ export class WebhookDeliveryRepository {
 
   /** Brings a pending delivery's next attempt forward to now ("retry now"); false when it is not pending. */
   async retryNow(tenantId: string, deliveryId: string): Promise<boolean> {
-    const { count } = await this.prisma.webhookDelivery.updateMany({ where: { id: deliveryId, tenantId, status: 'pending' }, data: { nextAttemptAt: new Date() } });
+    // By primary key, the status as text: see the claim's update (an index over pending rows alone walked the backlog).
+    const count = await this.prisma.$executeRaw`
+      UPDATE "WebhookDelivery" SET "nextAttemptAt" = now()
+      WHERE "id" = ${deliveryId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status"::text = 'pending'`;
     return count > 0;
   }
 
   /** Marks a delivery whose endpoint was disabled meanwhile as a dead letter (no attempt made). */
   async abandon(tenantId: string, deliveryId: string, reason: string): Promise<void> {
-    await this.prisma.webhookDelivery.updateMany({
-      where: { id: deliveryId, tenantId, status: 'pending' },
-      data: { status: 'failed', lastError: reason, leaseUntil: null, completedAt: new Date() },
-    });
+    // Once per delivery of a disabled endpoint's backlog: by primary key, never through the backlog (see retryNow).
+    await this.prisma.$executeRaw`
+      UPDATE "WebhookDelivery" SET "status" = 'failed', "lastError" = ${reason}, "leaseUntil" = NULL, "completedAt" = now()
+      WHERE "id" = ${deliveryId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status"::text = 'pending'`;
   }
 
   /**
