@@ -3,7 +3,7 @@ import { TenancyModule } from '@sb/tenancy';
 import { createTestingApp, Fixtures, planRowsRead } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { PrismaService } from '../prisma.service';
-import { CLAIM_SQL, COMPLETE_MANY_SQL, COMPLETE_SQL } from './hl7-inbound.repository';
+import { HL7_INBOUND_CLAIM_SQL, HL7_INBOUND_COMPLETE_MANY_SQL, HL7_INBOUND_COMPLETE_SQL } from './hl7-inbound.repository';
 
 /** `$4` messages of one connection (`$1` tenant, `$2` connection) in status `$3`. */
 const MESSAGES_SQL = `
@@ -40,9 +40,9 @@ describe('Hl7InboundRepository claim and completion (real Postgres)', () => {
     ];
 
     // Other suites' waiting messages may be in the window too: the claim reads its window, never the whole burst.
-    expect(await planRowsRead(prisma, CLAIM_SQL, [256, 32, 60_000], 'Hl7InboundMessage', setup)).toBeLessThan(BURST / 4);
+    expect(await planRowsRead(prisma, HL7_INBOUND_CLAIM_SQL, [256, 32, 60_000], 'Hl7InboundMessage', setup)).toBeLessThan(BURST / 4);
     const document = JSON.stringify(leased.map((id) => ({ id, attempt: 0, ack: null, resources: [] })));
-    expect(await planRowsRead(prisma, COMPLETE_MANY_SQL, [document], 'Hl7InboundMessage', setup)).toBeLessThan(BURST / 4);
-    expect(await planRowsRead(prisma, COMPLETE_SQL, [leased[0], 'processed', null, null, '[]', 0], 'Hl7InboundMessage', setup)).toBeLessThan(BURST / 4);
+    expect(await planRowsRead(prisma, HL7_INBOUND_COMPLETE_MANY_SQL, [document], 'Hl7InboundMessage', setup)).toBeLessThan(BURST / 4);
+    expect(await planRowsRead(prisma, HL7_INBOUND_COMPLETE_SQL, [leased[0], 'processed', null, null, '[]', 0], 'Hl7InboundMessage', setup)).toBeLessThan(BURST / 4);
   });
 });

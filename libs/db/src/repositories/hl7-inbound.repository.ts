@@ -118,7 +118,7 @@ const CLAIM_STATEMENT = 'sb_hl7_inbound_claim_v4';
  * One claim over the `$1` oldest waiting messages: leases up to `$2` patients' heads for `$3` ms, and
  * counts what the window held. Exported for the test that reads its plan (hl7-inbound.int-spec.ts).
  */
-export const CLAIM_SQL = `
+export const HL7_INBOUND_CLAIM_SQL = `
   WITH oldest AS (
     -- The oldest waiting messages (a partial index holds them alone). Any earlier message of a
     -- patient found here is older still, so it is in this window too: a head found within the
@@ -153,7 +153,7 @@ interface ClaimPass {
 }
 
 /** Completes a batch's messages from one JSON document, each fenced by its claim (`attempts`); by primary key, as the claim's lease (status as text). */
-export const COMPLETE_MANY_SQL = `
+export const HL7_INBOUND_COMPLETE_MANY_SQL = `
   UPDATE "Hl7InboundMessage" m SET "status" = 'processed', "errorCode" = NULL, "applicationAck" = c.ack, "resources" = c.resources,
     "processedAt" = now(), "leaseUntil" = NULL
   FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, attempt int, ack text, resources jsonb)
@@ -163,7 +163,7 @@ export const COMPLETE_MANY_SQL = `
  * Completes one message (`$1`) with its outcome (`$2` status, `$3` error code, `$4` application ACK, `$5` resources),
  * fenced by its claim (`$6` attempts); by primary key, as the batch's completion.
  */
-export const COMPLETE_SQL = `
+export const HL7_INBOUND_COMPLETE_SQL = `
   UPDATE "Hl7InboundMessage" SET "status" = $2::"Hl7InboundStatus", "errorCode" = $3::text, "applicationAck" = $4::text, "resources" = $5::jsonb,
     "processedAt" = now(), "leaseUntil" = NULL
   WHERE "id" = $1::uuid AND "status"::text = 'received' AND "attempts" = $6::int`;
@@ -263,7 +263,7 @@ export class Hl7InboundRepository implements OnModuleDestroy {
   async completeMany(tx: AnyTransaction, items: readonly { id: string; attempt: number; applicationAck: string | null; resources: readonly unknown[] }[]): Promise<number> {
     if (items.length === 0) return 0;
     const document = JSON.stringify(items.map((i) => ({ id: i.id, attempt: i.attempt, ack: i.applicationAck, resources: i.resources })));
-    return executeIn(tx, 'sb_hl7_inbound_complete_many_v2', COMPLETE_MANY_SQL, [document]);
+    return executeIn(tx, 'sb_hl7_inbound_complete_many_v2', HL7_INBOUND_COMPLETE_MANY_SQL, [document]);
   }
 
   /** Keeps a message refused at receipt (bad input) with the error it got; it is never processed. */
@@ -294,7 +294,7 @@ export class Hl7InboundRepository implements OnModuleDestroy {
 
   /** One claim over the `window` oldest waiting messages; `seen` even when it took none. */
   private async claimWithin(window: number, limit: number, leaseMs: number): Promise<ClaimPass> {
-    const rows = await this.pool.query<Omit<ClaimedHl7Message, 'id'> & { id: string | null }>(CLAIM_STATEMENT, CLAIM_SQL, [window, limit, leaseMs]);
+    const rows = await this.pool.query<Omit<ClaimedHl7Message, 'id'> & { id: string | null }>(CLAIM_STATEMENT, HL7_INBOUND_CLAIM_SQL, [window, limit, leaseMs]);
     const messages = rows.filter((r): r is ClaimedHl7Message => r.id !== null);
     return { messages, seen: rows[0]?.seen ?? 0 };
   }
@@ -314,7 +314,7 @@ export class Hl7InboundRepository implements OnModuleDestroy {
     outcome: { status: 'processed' | 'failed'; errorCode?: string | null; applicationAck?: string | null; resources?: readonly unknown[] | null },
   ): Promise<boolean> {
     const resources = outcome.resources ? JSON.stringify(outcome.resources) : null;
-    const updated = await unwrapTx(tx).$executeRawUnsafe(COMPLETE_SQL, id, outcome.status, outcome.errorCode ?? null, outcome.applicationAck ?? null, resources, attempt);
+    const updated = await unwrapTx(tx).$executeRawUnsafe(HL7_INBOUND_COMPLETE_SQL, id, outcome.status, outcome.errorCode ?? null, outcome.applicationAck ?? null, resources, attempt);
     return updated === 1;
   }
 

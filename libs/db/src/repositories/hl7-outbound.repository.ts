@@ -57,6 +57,36 @@ const summarySelect = {
  * the caller hears "accepted"; the worker sends each connection's messages one at
  * a time in commit order, so a site sees orders in the order they were placed.
  */
+/**
+ * Leases the due, unleased head (oldest pending message) of up to `$1` connections for `$2` ms. Exported for the
+ * test that reads its plan (hl7-outbound.int-spec.ts).
+ */
+export const HL7_OUTBOUND_CLAIM_SQL = `
+  WITH RECURSIVE pending_connections AS (
+    -- The connections with pending messages, one index probe each (a skip scan over (status, connectionId, seq)):
+    -- a site down for hours with orders queued is not read through on every claim.
+    (SELECT "connectionId" AS id FROM "Hl7OutboundMessage" WHERE "status" = 'pending' ORDER BY "connectionId" LIMIT 1)
+    UNION ALL
+    SELECT (SELECT m."connectionId" FROM "Hl7OutboundMessage" m WHERE m."status" = 'pending' AND m."connectionId" > p.id ORDER BY m."connectionId" LIMIT 1)
+    FROM pending_connections p WHERE p.id IS NOT NULL
+  ), heads AS (
+    SELECT h."id", h."seq"
+    FROM pending_connections p
+    CROSS JOIN LATERAL (
+      SELECT m."id", m."seq", m."leaseUntil", m."nextAttemptAt" FROM "Hl7OutboundMessage" m
+      WHERE m."status" = 'pending' AND m."connectionId" = p.id ORDER BY m."seq" LIMIT 1
+    ) h
+    WHERE (h."leaseUntil" IS NULL OR h."leaseUntil" < now()) AND h."nextAttemptAt" <= now()
+  ), due AS (
+    SELECT "id" FROM heads ORDER BY "seq" LIMIT $1::int
+  )
+  -- By primary key, the status as text so that no index over pending rows matches (see the inbound claim).
+  UPDATE "Hl7OutboundMessage" m
+  SET "leaseUntil" = now() + $2::int * interval '1 millisecond', "attempts" = m."attempts" + 1
+  FROM due
+  WHERE m."id" = due."id" AND m."status"::text = 'pending' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
+  RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts"`;
+
 @Injectable()
 export class Hl7OutboundRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -74,21 +104,7 @@ export class Hl7OutboundRepository {
    * not leased. A connection's later messages wait for its head: per-connection order.
    */
   async claim(limit: number, leaseMs: number): Promise<ClaimedOutboundMessage[]> {
-    return this.prisma.$queryRaw<ClaimedOutboundMessage[]>`
-      WITH heads AS (
-        SELECT DISTINCT ON ("connectionId") "id", "seq", "leaseUntil", "nextAttemptAt"
-        FROM "Hl7OutboundMessage" WHERE "status" = 'pending'
-        ORDER BY "connectionId", "seq"
-      ), due AS (
-        SELECT "id" FROM heads
-        WHERE ("leaseUntil" IS NULL OR "leaseUntil" < now()) AND "nextAttemptAt" <= now()
-        ORDER BY "seq" LIMIT ${limit}
-      )
-      UPDATE "Hl7OutboundMessage" m
-      SET "leaseUntil" = now() + ${leaseMs} * interval '1 millisecond', "attempts" = m."attempts" + 1
-      FROM due
-      WHERE m."id" = due."id" AND m."status" = 'pending' AND (m."leaseUntil" IS NULL OR m."leaseUntil" < now())
-      RETURNING m."id", m."tenantId", m."connectionId", m."controlId", m."raw", m."attempts"`;
+    return this.prisma.$queryRawUnsafe<ClaimedOutboundMessage[]>(HL7_OUTBOUND_CLAIM_SQL, limit, leaseMs);
   }
 
   async finish(id: string, outcome: { status: 'accepted' | 'rejected' | 'failed'; ackCode?: string | null; errorCode?: string | null; errorText?: string | null }): Promise<void> {

@@ -3,7 +3,7 @@ import { TenancyModule } from '@sb/tenancy';
 import { createTestingApp, Fixtures, planRowsRead } from '@sb/testing';
 import { randomUUID } from 'node:crypto';
 import { PrismaService } from '../prisma.service';
-import { CLAIM_DUE_SQL } from './webhook-delivery.repository';
+import { WEBHOOK_CLAIM_DUE_SQL } from './webhook-delivery.repository';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository';
 
 /**
@@ -47,6 +47,6 @@ describe('WebhookDeliveryRepository claim (real Postgres)', () => {
     ];
     // The claim's own statement under a lock key of its own. Other suites' due deliveries may be claimed too (a few
     // rows per endpoint); the hanging endpoint's backlog must not be walked.
-    expect(await planRowsRead(prisma, CLAIM_DUE_SQL, [987_654_321, CAP, 1_000, 60_000], 'WebhookDelivery', setup)).toBeLessThan(BACKLOG / 4);
+    expect(await planRowsRead(prisma, WEBHOOK_CLAIM_DUE_SQL, [987_654_321, CAP, 1_000, 60_000], 'WebhookDelivery', setup)).toBeLessThan(BACKLOG / 4);
   });
 });

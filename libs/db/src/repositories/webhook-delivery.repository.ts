@@ -136,7 +136,7 @@ interface Success {
 
 const CLAIM_DUE_STATEMENT = 'sb_webhook_claim_due_v4';
 /** Exported for the test that reads its plan (webhook-delivery.int-spec.ts). */
-export const CLAIM_DUE_SQL = `
+export const WEBHOOK_CLAIM_DUE_SQL = `
   WITH RECURSIVE lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS held),
   pending_endpoints AS (
     (SELECT d."endpointId" AS id FROM "WebhookDelivery" d
@@ -291,7 +291,7 @@ export class WebhookDeliveryRepository {
    * skipped one by one on every claim, as before these indexes.
    */
   async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<WebhookDeliveryWork[]> {
-    const rows = await this.pool.query<WorkRow>(CLAIM_DUE_STATEMENT, CLAIM_DUE_SQL, [WEBHOOK_CLAIM_LOCK_KEY, maxInFlightPerEndpoint, limit, leaseMs]);
+    const rows = await this.pool.query<WorkRow>(CLAIM_DUE_STATEMENT, WEBHOOK_CLAIM_DUE_SQL, [WEBHOOK_CLAIM_LOCK_KEY, maxInFlightPerEndpoint, limit, leaseMs]);
     return rows.map(workOf);
   }
 
