@@ -116,7 +116,7 @@ const CLAIM_WINDOW = 2_000;
 const CLAIM_STATEMENT = 'sb_hl7_inbound_claim_v4';
 /**
  * One claim over the `$1` oldest waiting messages: leases up to `$2` patients' heads for `$3` ms, and
- * counts what the window held. Exported for the test that reads its plan (hl7-inbound.int-spec.ts).
+ * counts what the window held. Exported for the test that reads its plan (queue-claim-plans.int-spec.ts).
  */
 export const HL7_INBOUND_CLAIM_SQL = `
   WITH oldest AS (

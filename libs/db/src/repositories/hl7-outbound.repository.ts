@@ -59,7 +59,7 @@ const summarySelect = {
  */
 /**
  * Leases the due, unleased head (oldest pending message) of up to `$1` connections for `$2` ms. Exported for the
- * test that reads its plan (hl7-outbound.int-spec.ts).
+ * test that reads its plan (queue-claim-plans.int-spec.ts).
  */
 export const HL7_OUTBOUND_CLAIM_SQL = `
   WITH RECURSIVE pending_connections AS (

@@ -135,7 +135,7 @@ interface Success {
 }
 
 const CLAIM_DUE_STATEMENT = 'sb_webhook_claim_due_v4';
-/** Exported for the test that reads its plan (webhook-delivery.int-spec.ts). */
+/** Exported for the test that reads its plan (queue-claim-plans.int-spec.ts). */
 export const WEBHOOK_CLAIM_DUE_SQL = `
   WITH RECURSIVE lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS held),
   pending_endpoints AS (
