@@ -16,12 +16,13 @@
  * served through api #2, and both api processes must serve the same FHIR data.
  */
 import type { TestingModule } from '@nestjs/testing';
-import { Database, PrismaService, unwrapTx } from '@sb/db';
+import { Database, PrismaService } from '@sb/db';
 import { EventsModule, EventWriter } from '@sb/events';
 import { segments } from '@sb/hl7';
 import {
   createTestingApp,
   freePort,
+  holdLock,
   sendWithFailover,
   startBuiltApp,
   startE2eStack,
@@ -32,6 +33,7 @@ import {
   type E2eStack,
   type E2eTenant,
   type FailoverSendResult,
+  type HeldLock,
   type RunningApp,
   type WebhookReceiver,
 } from '@sb/testing';
@@ -81,7 +83,7 @@ let receiver: WebhookReceiver;
 /** While set, the receiver never answers: deliveries stay in flight. */
 let hangReplies = false;
 /** The lock on the clinical store while it is held (released at the kill, or after a failure). */
-let storeLock: { release: () => Promise<void> } | undefined;
+let storeLock: HeldLock | undefined;
 let db: TestingModule;
 let tenant: E2eTenant;
 let hl7Id: string;
@@ -259,28 +261,6 @@ async function freezeQuietly(app: RunningApp): Promise<void> {
 }
 
 /** Holds `LOCK TABLE … IN SHARE MODE` in a transaction of its own (reads go on, writes wait) until released. */
-async function lockTable(table: string): Promise<{ release: () => Promise<void> }> {
-  let release = (): void => undefined;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked = (): void => undefined;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const held = db.get(Database).transaction(
-    async (tx) => {
-      await unwrapTx(tx).$executeRawUnsafe(`LOCK TABLE "${table}" IN SHARE MODE`);
-      locked();
-      await released;
-    },
-    { timeoutMs: 300_000 },
-  );
-  await Promise.race([isLocked, held]);
-  return {
-    release: async () => {
-      release();
-      await held;
-    },
-  };
-}
-
 beforeAll(async () => {
   receiver = await startWebhookReceiver(() => (hangReplies ? 'hang' : { status: 200 }));
   mllpPorts.push(await freePort(), await freePort());
@@ -375,7 +355,7 @@ describe('two api, two worker and two mllp processes on one Postgres and Redis',
       100,
     );
     // Its processing of phase two blocks on the locked clinical store, holding its claims…
-    storeLock = await lockTable('ClinicalResource');
+    storeLock = await holdLock(db.get(PrismaService), 'LOCK TABLE "ClinicalResource" IN SHARE MODE', [], 300_000);
     // …and its deliveries of these events stay unanswered.
     hangReplies = true;
     hangFrom = receiver.received.length;

@@ -12,4 +12,4 @@ export * from './mllp-failover-sender';
 export * from './disposable-postgres';
 export * from './disposable-redis';
 export * from './plan-rows-read';
-export * from './tenant-row-lock';
+export * from './held-lock';
