@@ -213,8 +213,8 @@ describe('athena change polling (real Postgres and Redis, a destructive fake ath
     const connection = await newConnection();
     const fake = new FakeAthenaFeeds({ readDelayMs: 20, pageSize: 3 });
     const running = new Map([
-      ['a', newPoller(fake, 'a', connection, { tickMs: 10 })],
-      ['b', newPoller(fake, 'b', connection, { tickMs: 10 })],
+      ['a', newPoller(fake, 'a', connection, { tickMs: 10, maxIdleMs: 100 })],
+      ['b', newPoller(fake, 'b', connection, { tickMs: 10, maxIdleMs: 100 })],
     ]);
     for (const poller of running.values()) poller.start();
     for (let n = 0; n < 24; n++) {
@@ -240,6 +240,32 @@ describe('athena change polling (real Postgres and Redis, a destructive fake ath
     }
     expect(new Set(reads.map((r) => r.reader)).size).toBe(2); // the feed did change hands
     expect(new Set(reads.map((r) => r.reader))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('a running poller wakes when its feeds are due, not every tick: an idle loop does not query the database between polls', async () => {
+    const connection = await newConnection(); // polled every second
+    const fake = new FakeAthenaFeeds();
+    let claims = 0;
+    const counting = Object.create(repository) as AthenaChangeRepository;
+    counting.claimDue = (...args: Parameters<AthenaChangeRepository['claimDue']>) => {
+      claims += 1;
+      return repository.claimDue(...args);
+    };
+    const poller = new AthenaChangePoller(counting, app.get(ConnectionRepository), processor, fake.clients('idle'), {
+      tickMs: 25,
+      maxIdleMs: 60_000,
+      connectionIds: [connection.id],
+    });
+    pollers.push(poller);
+    poller.start();
+    await sleep(3_600);
+    await poller.stop();
+
+    const reads = fake.reads.filter((r) => !r.replay);
+    // Each feed polled on time every second (the wait ended at its due time, not at maxIdleMs)…
+    for (const feed of ['appointments', 'patients'] as const) expect(reads.filter((r) => r.feed === feed).length).toBeGreaterThanOrEqual(3);
+    // …by a few claims around each round (the two feeds fall due milliseconds apart); a loop ticking every 25 ms would have made ~140.
+    expect(claims).toBeLessThanOrEqual(20);
   });
 
   it('a processing whose lease was taken over cannot commit (fencing by epoch)', async () => {

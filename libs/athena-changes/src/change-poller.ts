@@ -40,6 +40,8 @@ export class AthenaChangePoller implements OnModuleDestroy {
   private readonly loop: ProcessingLoop;
   /** Feeds this process has replayed since it started. */
   private readonly replayed = new Set<string>();
+  /** When each feed this process polled is due again (`connectionId:feed` → epoch ms): the loop sleeps until the earliest. */
+  private readonly dueAt = new Map<string, number>();
   private lastPruneMs = 0;
 
   constructor(
@@ -50,7 +52,7 @@ export class AthenaChangePoller implements OnModuleDestroy {
     @Optional() @Inject(ATHENA_POLLER_OPTIONS) options?: Partial<AthenaPollerOptions>,
   ) {
     this.options = { ...DEFAULT_POLLER_OPTIONS, ...options };
-    this.loop = new ProcessingLoop('athena-changes', () => this.pollDue(), { idleMs: this.options.tickMs, errorMs: this.options.tickMs * 5 });
+    this.loop = new ProcessingLoop('athena-changes', () => this.pollDue(), { idleMs: () => this.idleMs(), errorMs: this.options.tickMs * 5 });
   }
 
   start(): void {
@@ -80,12 +82,31 @@ export class AthenaChangePoller implements OnModuleDestroy {
     return leases.length;
   }
 
+  /**
+   * Until the next feed this process polled is due, within [tickMs, maxIdleMs]. A feed still
+   * not claimed a tick past its due time is no longer this process's (taken over, or its
+   * connection no longer live) and stops counting.
+   */
+  private idleMs(): number {
+    const now = Date.now();
+    let next = now + this.options.maxIdleMs;
+    for (const [key, at] of this.dueAt) {
+      if (at < now - this.options.tickMs) this.dueAt.delete(key);
+      else next = Math.min(next, at);
+    }
+    return Math.min(Math.max(next - now, this.options.tickMs), this.options.maxIdleMs);
+  }
+
   private async cycle(lease: AthenaFeedLease): Promise<void> {
+    const key = `${lease.connectionId}:${lease.feed}`;
+    this.dueAt.delete(key);
     const connection = await this.connections.findById(lease.tenantId, lease.connectionId);
     if (!connection || connection.vendor !== 'athena') return;
     const settings = pollSettingsOf(connection);
     const log = { connectionId: connection.id, feed: lease.feed };
-    const end = (e: Omit<AthenaCycleEnd, 'stickyMs'>) => this.repository.endCycle(lease, { ...e, stickyMs: this.options.stickyMs });
+    const end = async (e: Omit<AthenaCycleEnd, 'stickyMs'>) => {
+      if (await this.repository.endCycle(lease, { ...e, stickyMs: this.options.stickyMs })) this.dueAt.set(key, Date.now() + e.nextPollInMs);
+    };
     let subscription = lease.subscription;
     try {
       const ctx: DeriveContext = { feedStartedAt: lease.startedAt, clockSkewMs: this.options.clockSkewMs };
@@ -100,7 +121,6 @@ export class AthenaChangePoller implements OnModuleDestroy {
         }
         subscription = 'active';
       }
-      const key = `${lease.connectionId}:${lease.feed}`;
       const takenOver = lease.previousOwner !== null && lease.previousOwner !== this.owner;
       const replay = !this.replayed.has(key) || takenOver;
       if (replay) {

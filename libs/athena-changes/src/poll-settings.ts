@@ -28,8 +28,14 @@ export function pollSettingsOf(connection: Pick<Connection, 'athenaPollSeconds' 
 
 /** The poller's own timing; tests shorten it. */
 export interface AthenaPollerOptions {
-  /** How often the loop looks for due feeds. */
+  /** The shortest wait between the loop's looks for due feeds. */
   tickMs: number;
+  /**
+   * The longest: with none of its own feeds due sooner, the loop looks this often (a new
+   * connection's feeds, a feed another process gave back or stopped renewing). Between the two
+   * it wakes when the next feed it polled is due, so an idle worker does not query every tick.
+   */
+  maxIdleMs: number;
   /** A feed's lease: renewed before every read, so it only has to outlast one read and its page's processing. */
   leaseMs: number;
   /** After a cycle the lease stays with its holder until this long past the next due time; later, another process takes over (and replays). */
@@ -52,6 +58,7 @@ export interface AthenaPollerOptions {
 
 export const DEFAULT_POLLER_OPTIONS: AthenaPollerOptions = {
   tickMs: 1_000,
+  maxIdleMs: 10_000,
   leaseMs: 30_000,
   stickyMs: 30_000,
   concurrency: 8,

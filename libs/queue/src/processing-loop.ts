@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 
 /** How long to wait after a step, by what it returned. */
 export interface ProcessingLoopOptions {
-  /** After a step that found nothing; a poke ends it early. */
-  idleMs: number;
+  /** After a step that found nothing (or what the function answers then); a poke ends it early. */
+  idleMs: number | (() => number);
   /** After a step that threw. */
   errorMs: number;
   /**
@@ -63,7 +63,7 @@ export class ProcessingLoop {
       this.poked = false;
       try {
         const found = await this.step();
-        if (found === 0) pause = this.options.idleMs;
+        if (found === 0) pause = typeof this.options.idleMs === 'function' ? this.options.idleMs() : this.options.idleMs;
         else if (this.options.linger?.after(found)) linger = this.options.linger.ms;
       } catch (error) {
         this.logger.error({ err: error }, `${this.name} step failed`);
