@@ -12,7 +12,6 @@ export const WEBHOOK_CLAIM_BATCH = 256;
 /** Attempts one worker process makes at once (each endpoint also has its own cap). */
 export const WEBHOOK_MAX_IN_FLIGHT = 128;
 /**
-/**
  * Poll interval when there was nothing to relay or claim. A fallback, not the trigger: commits
  * wake the relay through LISTEN/NOTIFY and a finished delivery pokes it in-process; the poll
  * catches retries falling due (the first after 5 s), expired leases, another worker's freed slots
