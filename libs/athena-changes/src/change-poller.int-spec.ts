@@ -258,13 +258,13 @@ describe('athena change polling (real Postgres and Redis, a destructive fake ath
     });
     pollers.push(poller);
     poller.start();
-    await sleep(3_600);
+    await sleep(4_200);
     await poller.stop();
 
     const reads = fake.reads.filter((r) => !r.replay);
     // Each feed polled on time every second (the wait ended at its due time, not at maxIdleMs)…
     for (const feed of ['appointments', 'patients'] as const) expect(reads.filter((r) => r.feed === feed).length).toBeGreaterThanOrEqual(3);
-    // …by a few claims around each round (the two feeds fall due milliseconds apart); a loop ticking every 25 ms would have made ~140.
+    // …by a few claims around each round (the two feeds fall due milliseconds apart); a loop ticking every 25 ms would have made ~160.
     expect(claims).toBeLessThanOrEqual(20);
   });
 

@@ -40,8 +40,10 @@ export class AthenaChangePoller implements OnModuleDestroy {
   private readonly loop: ProcessingLoop;
   /** Feeds this process has replayed since it started. */
   private readonly replayed = new Set<string>();
-  /** When each feed this process polled is due again (`connectionId:feed` → epoch ms): the loop sleeps until the earliest. */
+  /** When each feed this process polled is due again (`connectionId:feed` → `performance.now()` ms): the loop sleeps until the earliest. */
   private readonly dueAt = new Map<string, number>();
+  /** When the last claim was made (`performance.now()` ms). */
+  private lastClaimAt = 0;
   private lastPruneMs = 0;
 
   constructor(
@@ -73,6 +75,7 @@ export class AthenaChangePoller implements OnModuleDestroy {
   /** One step: runs a cycle for each due feed this process can lease; returns how many ran. */
   async pollDue(): Promise<number> {
     await this.repository.ensureFeeds();
+    this.lastClaimAt = performance.now();
     const leases = await this.repository.claimDue(this.owner, this.options.leaseMs, this.options.concurrency, this.options.connectionIds);
     await Promise.all(leases.map((lease) => this.cycle(lease)));
     if (Date.now() - this.lastPruneMs > PRUNE_EVERY_MS) {
@@ -83,15 +86,16 @@ export class AthenaChangePoller implements OnModuleDestroy {
   }
 
   /**
-   * Until the next feed this process polled is due, within [tickMs, maxIdleMs]. A feed still
-   * not claimed a tick past its due time is no longer this process's (taken over, or its
-   * connection no longer live) and stops counting.
+   * Until the next feed this process polled is due, within [tickMs, maxIdleMs]. A feed the last
+   * claim did not return though it was due a tick before is no longer this process's (taken
+   * over, or its connection no longer live) and stops counting. Monotonic time: a wall-clock
+   * step neither drops a feed nor delays it.
    */
   private idleMs(): number {
-    const now = Date.now();
+    const now = performance.now();
     let next = now + this.options.maxIdleMs;
     for (const [key, at] of this.dueAt) {
-      if (at < now - this.options.tickMs) this.dueAt.delete(key);
+      if (at < this.lastClaimAt - this.options.tickMs) this.dueAt.delete(key);
       else next = Math.min(next, at);
     }
     return Math.min(Math.max(next - now, this.options.tickMs), this.options.maxIdleMs);
@@ -105,7 +109,7 @@ export class AthenaChangePoller implements OnModuleDestroy {
     const settings = pollSettingsOf(connection);
     const log = { connectionId: connection.id, feed: lease.feed };
     const end = async (e: Omit<AthenaCycleEnd, 'stickyMs'>) => {
-      if (await this.repository.endCycle(lease, { ...e, stickyMs: this.options.stickyMs })) this.dueAt.set(key, Date.now() + e.nextPollInMs);
+      if (await this.repository.endCycle(lease, { ...e, stickyMs: this.options.stickyMs })) this.dueAt.set(key, performance.now() + e.nextPollInMs);
     };
     let subscription = lease.subscription;
     try {

@@ -27,6 +27,15 @@ describe('ProcessingLoop', () => {
     expect(startedAt.slice(0, 4)).toEqual([0, 0, 20, 2_020]);
   });
 
+  it('asks an idle wait given as a function after each step that found nothing', async () => {
+    const waits = [300, 1_500];
+    const { loop, startedAt } = loopOver([0, 0, 0], { idleMs: () => waits.shift() ?? 60_000, errorMs: 2_000 });
+    loop.start();
+    await jest.advanceTimersByTimeAsync(2_000);
+    await stopAndSettle(loop);
+    expect(startedAt).toEqual([0, 300, 1_800]);
+  });
+
   it('lingers through pokes, but a poke ends an idle wait', async () => {
     const { loop, startedAt } = loopOver([1, 0], { idleMs: 2_000, errorMs: 2_000, linger: { ms: 20, after: (found: number) => found < 32 } });
     loop.start();
