@@ -260,7 +260,6 @@ async function freezeQuietly(app: RunningApp): Promise<void> {
   throw new Error(`${app.name} was never quiet enough to freeze`);
 }
 
-/** Holds `LOCK TABLE … IN SHARE MODE` in a transaction of its own (reads go on, writes wait) until released. */
 beforeAll(async () => {
   receiver = await startWebhookReceiver(() => (hangReplies ? 'hang' : { status: 200 }));
   mllpPorts.push(await freePort(), await freePort());
