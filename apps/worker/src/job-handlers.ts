@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@sb/audit';
 import { OAuthClientRepository } from '@sb/db';
 import { JobName, type JobEnvelope, type JobHandlers } from '@sb/queue';
 import { MasterKeyRotation } from './master-key-rotation';
@@ -10,14 +9,12 @@ export class WorkerJobHandlers {
   constructor(
     private readonly clients: OAuthClientRepository,
     private readonly masterKeyRotation: MasterKeyRotation,
-    private readonly audit: AuditService,
   ) {}
 
   readonly handlers: JobHandlers = {
     [JobName.Ping]: (payload: JobEnvelope) =>
       Promise.resolve({ pong: true, requestId: payload.requestId, tenantId: payload.tenantId, handledAt: new Date().toISOString() }),
     [JobName.PruneAssertionJtis]: async () => ({ pruned: await this.clients.pruneExpiredJtis(new Date()) }),
-    [JobName.ChainAudit]: async () => ({ linked: await this.audit.chainAll() }),
     [JobName.RotateKek]: (_payload, job) => this.masterKeyRotation.run((progress) => void job.updateProgress({ ...progress })),
   };
 }

@@ -4,7 +4,7 @@ import { auditHash, verifyAuditChain, type ChainVerdict } from './audit-chain';
 
 const VERIFY_PAGE = 1000;
 const CHAIN_BATCH = 500;
-const CHAIN_TENANTS_PER_RUN = 100;
+export const CHAIN_TENANTS_PER_RUN = 100;
 
 @Injectable()
 export class AuditService {
@@ -25,11 +25,15 @@ export class AuditService {
     }
   }
 
-  /** Chains what is pending for every tenant that has something pending (the worker's job). */
-  async chainAll(): Promise<number> {
+  /**
+   * Chains what is pending for up to {@link CHAIN_TENANTS_PER_RUN} tenants that have something pending (the
+   * worker's loop); `more` when it reached that cap, so other tenants may be waiting.
+   */
+  async chainAll(): Promise<{ linked: number; more: boolean }> {
+    const tenants = await this.records.tenantsWithPending(CHAIN_TENANTS_PER_RUN);
     let linked = 0;
-    for (const tenantId of await this.records.tenantsWithPending(CHAIN_TENANTS_PER_RUN)) linked += await this.chain(tenantId);
-    return linked;
+    for (const tenantId of tenants) linked += await this.chain(tenantId);
+    return { linked, more: tenants.length === CHAIN_TENANTS_PER_RUN };
   }
 
   /** A window of the chain, in order or newest first; what is pending is chained first, so readers see every record. */

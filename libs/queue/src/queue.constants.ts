@@ -9,14 +9,12 @@ export enum JobName {
   Ping = 'diagnostics.ping',
   PruneAssertionJtis = 'maintenance.prune-assertion-jtis',
   RotateKek = 'maintenance.rotate-kek',
-  ChainAudit = 'maintenance.chain-audit',
 }
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Ping]: QueueName.Diagnostics,
   [JobName.PruneAssertionJtis]: QueueName.Maintenance,
   [JobName.RotateKek]: QueueName.Maintenance,
-  [JobName.ChainAudit]: QueueName.Maintenance,
 };
 
 
@@ -26,12 +24,6 @@ export const DEFAULT_BACKOFF_MS = 2_000;
 /** Completed jobs are kept briefly for inspection, failed ones longer for diagnosis. */
 export const KEEP_COMPLETED_SECONDS = 3_600;
 export const KEEP_FAILED_SECONDS = 7 * 86_400;
-/**
- * Audit records are linked into their tenant's hash chain within about this long of being written. Nobody waits
- * for it: listing or verifying a tenant's records chains what is pending first. Each run is a job (several Redis
- * round trips, a query, a span): at 1 s this was about a third of an idle worker's CPU.
- */
-export const CHAIN_AUDIT_EVERY_MS = 5_000;
 /** Expired assertion jtis are pruned this often. */
 export const PRUNE_JTIS_EVERY_MS = 60 * 60_000;
 
