@@ -14,6 +14,12 @@ export type JobHandler = (payload: JobEnvelope, job: Job<JobEnvelope>) => Promis
 export type JobHandlers = Record<JobName, JobHandler>;
 
 const tracer = trace.getTracer('switchboard.worker');
+/**
+ * How long an idle worker's blocking read for its next job lasts before it is made again (BullMQ's default is
+ * 5 s). A job added wakes it at once, and a delayed job shortens it; this is only how often an idle worker
+ * re-polls, capped by BullMQ at the 10 s it allows when delayed jobs wait.
+ */
+const DRAIN_DELAY_SECONDS = 10;
 
 /** Runs BullMQ workers that dispatch by job name, inside the job's tenant, request and trace context. */
 @Injectable()
@@ -37,6 +43,7 @@ export class WorkerHost implements OnModuleDestroy {
         connection,
         prefix: this.redis.prefix,
         concurrency: this.config.workerConcurrency,
+        drainDelay: DRAIN_DELAY_SECONDS,
       });
       worker.on('failed', (job, err) =>
         this.logger.warn({ jobName: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err }, 'job failed'),
