@@ -7,25 +7,23 @@ import { ConnectionHealthMonitor } from '@sb/connection-health';
 import { InvoiceCloser, UsageAlertEvaluator } from '@sb/billing';
 import { UsageRollupLoop } from '@sb/metering';
 import { Hl7WorkerLoops } from '@sb/hl7-processing';
-import { JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, WorkerHost } from '@sb/queue';
+import { JobName, PRUNE_JTIS_EVERY_MS, QueueName, QueueService, RETIRED_JOB_NAMES, WorkerHost } from '@sb/queue';
 import { PinoNestLogger, type Logger } from '@sb/telemetry';
 import { WebhookRelay } from '@sb/webhooks';
 import { WorkerJobHandlers } from './job-handlers';
 import { WorkerModule } from './worker.module';
 
-const LEGACY_CHAIN_AUDIT_SCHEDULER = 'maintenance.chain-audit';
-
 /** Boots the worker: processors for every queue, the repeatable maintenance job, audit chaining, the HL7 loops, the athena change poller and the connection health monitor. */
 export async function startWorker(logger: Logger): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new PinoNestLogger(logger) });
-  await app.get(WorkerHost).start(app.get(WorkerJobHandlers).handlers);
   const maintenance = app.get(QueueService).queue(QueueName.Maintenance);
+  // Schedulers of retired jobs an older worker left in Redis would go on making jobs: removed before this worker
+  // takes any (a job one of them already made completes without work, see RETIRED_JOB_NAMES).
+  for (const name of RETIRED_JOB_NAMES) await maintenance.removeJobScheduler(name);
+  await app.get(WorkerHost).start(app.get(WorkerJobHandlers).handlers);
   const scheduled = (name: JobName, everyMs: number) =>
     maintenance.upsertJobScheduler(name, { every: everyMs }, { name, data: { tenantId: null, requestId: 'scheduler', data: {} }, opts: { removeOnComplete: true, removeOnFail: 100 } });
   await scheduled(JobName.PruneAssertionJtis, PRUNE_JTIS_EVERY_MS);
-  // Audit chaining was a repeatable job until it became a loop: a scheduler left in Redis by an older worker would
-  // keep making jobs no handler takes.
-  await maintenance.removeJobScheduler(LEGACY_CHAIN_AUDIT_SCHEDULER);
   // Pending audit records → their tenants' hash chains.
   app.get(AuditChainLoop).start();
   app.get(Hl7WorkerLoops).start();

@@ -52,13 +52,23 @@ async function waitForChained(tenant: TenantFixture, count: number, withinMs: nu
 }
 
 describe('AuditChainLoop', () => {
-  it('chains what every tenant has pending without a reader asking, then what is written while it runs', async () => {
+  it('chains what every tenant has pending without a reader asking, at once and then after each idle pause', async () => {
     const [a, b] = tenants as [TenantFixture, TenantFixture];
     await append(a, 3);
     await append(b, 2);
-    expect(await chained(a)).toHaveLength(0);
+    // The loop's own rounds, through the real chainer: e2e workers on this database chain too, so the records
+    // being chained alone would not show that this loop did it.
+    const audit = app.get(AuditService);
+    const chainAll = audit.chainAll.bind(audit);
+    const rounds: { at: number; linked: number }[] = [];
+    jest.spyOn(audit, 'chainAll').mockImplementation(async () => {
+      const result = await chainAll();
+      rounds.push({ at: Date.now(), linked: result.linked });
+      return result;
+    });
 
     const loop = app.get(AuditChainLoop);
+    const startedAt = Date.now();
     loop.start();
     try {
       await waitForChained(a, 3, 5_000);
@@ -66,9 +76,14 @@ describe('AuditChainLoop', () => {
       // Written after the first round: chained by a later one, after the idle pause at most.
       await append(b, 2);
       await waitForChained(b, 4, AUDIT_CHAIN_IDLE_MS + 5_000);
+      while (rounds.length < 2) await new Promise((r) => setTimeout(r, 100));
     } finally {
       await loop.stop();
     }
+    const [first, second] = rounds as [{ at: number; linked: number }, { at: number; linked: number }];
+    expect(first.at - startedAt).toBeLessThan(2_000);
+    // Nothing more to chain after the first round: the next one comes after the idle pause, not before.
+    expect(second.at - first.at).toBeGreaterThanOrEqual(AUDIT_CHAIN_IDLE_MS - 100);
     for (const tenant of [a, b]) {
       const records = await chained(tenant);
       expect(verifyAuditChain(records)).toEqual({ ok: true, checked: records.length });

@@ -205,6 +205,18 @@ describe('when the other process cannot hear revocations', () => {
     await keyCachedInBoth(); // trusted again: served from the cache
   });
 
+  it('keeps trusting a subscriber connection that answers its heartbeats', async () => {
+    await ready(b);
+    let distrusted = false;
+    const until = Date.now() + 3 * INVALIDATION_HEARTBEAT_MS + 500;
+    while (Date.now() < until) {
+      if (!b.invalidations.isTrusted) distrusted = true;
+      // A distrusted connection is reconnected after ioredis's first retry delay (50 ms): sampled finer than that.
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(distrusted).toBe(false);
+  });
+
   it('distrusts a subscriber connection that stops answering (no close seen) within the heartbeat bound', async () => {
     const { id, key } = await keyCachedInBoth();
     proxy.set('silent');

@@ -11,6 +11,13 @@ export enum JobName {
   RotateKek = 'maintenance.rotate-kek',
 }
 
+/**
+ * Names of jobs older versions made and this one no longer does: one still in Redis from before an upgrade (or
+ * made by an older worker during a rolling one) completes without doing anything, instead of failing as unknown.
+ * `maintenance.chain-audit`: audit chaining is a worker loop now (`AuditChainLoop`).
+ */
+export const RETIRED_JOB_NAMES: ReadonlySet<string> = new Set(['maintenance.chain-audit']);
+
 export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.Ping]: QueueName.Diagnostics,
   [JobName.PruneAssertionJtis]: QueueName.Maintenance,

@@ -46,6 +46,15 @@ describe('queues on real Redis', () => {
     expect(seen.filter((p) => (p.data as { n: number }).n === 3)).toHaveLength(0);
   });
 
+  it('completes a job of a retired name (made before an upgrade) without work, and fails one of an unknown name', async () => {
+    const queues = app.get(QueueService);
+    const envelope = { tenantId: null, requestId: 'scheduler', data: {} };
+    const retired = await queues.queue(QueueName.Diagnostics).add('maintenance.chain-audit', envelope, { attempts: 1 });
+    await expect(queues.waitForResult(retired, 10_000)).resolves.toEqual({ retired: true });
+    const unknown = await queues.queue(QueueName.Diagnostics).add('diagnostics.never-heard-of', envelope, { attempts: 1 });
+    await expect(queues.waitForResult(unknown, 10_000)).rejects.toThrow(/Unknown job diagnostics.never-heard-of/);
+  });
+
   it('refuses to start without a handler for every job', async () => {
     const partial = { [JobName.Ping]: handlers[JobName.Ping] } as unknown as JobHandlers;
     await expect(app.get(WorkerHost).start(partial, [])).rejects.toThrow(/No handler for jobs: maintenance.prune-assertion-jtis, maintenance.rotate-kek/);

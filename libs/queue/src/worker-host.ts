@@ -6,7 +6,7 @@ import { setSafeSpanAttributes } from '@sb/telemetry';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { contextOf, type JobEnvelope } from './job-envelope';
-import { JobName, QUEUE_OF, QueueName } from './queue.constants';
+import { JobName, QUEUE_OF, QueueName, RETIRED_JOB_NAMES } from './queue.constants';
 import { RedisService } from './redis.service';
 
 export type JobHandler = (payload: JobEnvelope, job: Job<JobEnvelope>) => Promise<unknown>;
@@ -55,6 +55,7 @@ export class WorkerHost implements OnModuleDestroy {
   }
 
   private dispatch(handlers: JobHandlers, queue: QueueName, job: Job<JobEnvelope>): Promise<unknown> {
+    if (RETIRED_JOB_NAMES.has(job.name)) return Promise.resolve({ retired: true });
     const name = job.name as JobName;
     const handler = handlers[name] as JobHandler | undefined;
     if (!handler || QUEUE_OF[name] !== queue) return Promise.reject(new Error(`Unknown job ${job.name} on queue ${queue}`));
