@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditRepository, type AuditEntryInput, type AuditRecord, type DbTransaction } from '@sb/db';
 import { auditHash, verifyAuditChain, type ChainVerdict } from './audit-chain';
 
@@ -8,6 +8,10 @@ export const CHAIN_TENANTS_PER_RUN = 100;
 
 @Injectable()
 export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+  /** Where the next round of {@link chainAll} goes on from (after a round that reached its cap), or from the start. */
+  private resumeAfter: string | null = null;
+
   constructor(private readonly records: AuditRepository) {}
 
   /** Appends one record inside the caller's transaction; it is chained shortly after. */
@@ -27,13 +31,23 @@ export class AuditService {
 
   /**
    * Chains what is pending for up to {@link CHAIN_TENANTS_PER_RUN} tenants that have something pending (the
-   * worker's loop); `more` when it reached that cap, so other tenants may be waiting.
+   * worker's loop), in tenant id order from where the last round that reached that cap stopped: `more` then, and
+   * the next round goes on from there, so a hundred busy tenants cannot keep the rest waiting. A tenant whose
+   * chaining fails is logged and skipped until the next pass; the others are chained.
    */
   async chainAll(): Promise<{ linked: number; more: boolean }> {
-    const tenants = await this.records.tenantsWithPending(CHAIN_TENANTS_PER_RUN);
+    const tenants = await this.records.tenantsWithPending(CHAIN_TENANTS_PER_RUN, this.resumeAfter);
     let linked = 0;
-    for (const tenantId of tenants) linked += await this.chain(tenantId);
-    return { linked, more: tenants.length === CHAIN_TENANTS_PER_RUN };
+    for (const tenantId of tenants) {
+      try {
+        linked += await this.chain(tenantId);
+      } catch (error) {
+        this.logger.error({ err: error, tenantId }, 'audit records of a tenant could not be chained');
+      }
+    }
+    const more = tenants.length === CHAIN_TENANTS_PER_RUN;
+    this.resumeAfter = more ? (tenants.at(-1) ?? null) : null;
+    return { linked, more };
   }
 
   /** A window of the chain, in order or newest first; what is pending is chained first, so readers see every record. */

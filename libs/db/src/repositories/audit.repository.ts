@@ -75,12 +75,15 @@ export class AuditRepository {
   }
 
   /**
-   * Tenants that have unchained records (for the background chainer), from the partial index over them. A prepared
-   * statement: an idle worker asks every few seconds, and Prisma's per-query work was most of the cost.
+   * Up to `limit` tenants that have unchained records, in id order after `after` (from the first when null), for
+   * the background chainer; from the partial index over those records. A prepared statement: an idle worker asks
+   * every few seconds, and Prisma's per-query work was most of the cost.
    */
-  async tenantsWithPending(limit: number): Promise<string[]> {
-    const rows = await this.pool.sql<{ tenantId: string }>('sb_audit_tenants_pending_v1')`
-      SELECT DISTINCT "tenantId" FROM "AuditRecord" WHERE "hash" IS NULL LIMIT ${limit}::int`;
+  async tenantsWithPending(limit: number, after: string | null = null): Promise<string[]> {
+    const rows = await this.pool.sql<{ tenantId: string }>('sb_audit_tenants_pending_v2')`
+      SELECT DISTINCT "tenantId" FROM "AuditRecord"
+      WHERE "hash" IS NULL AND (${after}::uuid IS NULL OR "tenantId" > ${after}::uuid)
+      ORDER BY "tenantId" LIMIT ${limit}::int`;
     return rows.map((r) => r.tenantId);
   }
 
