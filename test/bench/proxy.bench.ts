@@ -8,7 +8,8 @@
  * A bare reverse proxy (node:http + undici, no auth, metering or tracing) forwarding the
  * same Epic calls is the floor the gateway's throughput is judged against. The api runs
  * with telemetry exported and logs at info, as deployed; its own CPU time over the REST
- * cases gives the CPU per proxied call. The GraphQL Patient read runs in the same
+ * cases gives the CPU per proxied call, and every process's CPU over each measured round what a call costs the
+ * whole machine by role (api, sandbox, bare proxy, Postgres, Redis, load generator). The GraphQL Patient read runs in the same
  * rounds as the REST one, so its p99 is set against the REST p99 of the same minutes. A last run restarts the api under `--cpu-prof`
  * and summarizes where its busy time went.
  */
@@ -23,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { createBenchDatabase } from './bench-database';
 import { epicBenchTenant, median } from './epic-bench-tenant';
 import { runLoad, type LoadRequest, type LoadResult } from './load';
-import { cpuMsOf } from './proc-stats';
+import { allProcessesCpuMs, cpuMsOf } from './proc-stats';
 import { profileApps } from './profile-apps';
 
 const CONCURRENCY = 8;
@@ -49,15 +50,44 @@ async function startBareProxy(target: string, token: string): Promise<{ base: st
   return { base: `http://127.0.0.1:${port}`, process: child, stop: () => child.kill('SIGTERM') };
 }
 
-type CpuLoadResult = LoadResult & { cpuMsPerCall: number };
+type CpuLoadResult = LoadResult & { cpuMsPerCall: number; machineCpuMsPerCall: Record<string, number> };
 
-/** One round of a case, with the CPU milliseconds `pid` spent per request over it. */
+/** The processes a call runs through, by role (api, worker, sandbox, bare proxy); set once the stack is up. */
+const roles: Record<string, number> = {};
+
+/**
+ * CPU milliseconds so far by role: the named processes, Postgres and Redis (every process of theirs), this
+ * process (the load generator) and everything else on the machine. A process that exits within a round takes
+ * its CPU with it (a Postgres backend closed by a pool can make that role read below zero).
+ */
+function cpuMsByRole(): Record<string, number> {
+  const own = process.cpuUsage();
+  const byRole: Record<string, number> = { loadGenerator: (own.user + own.system) / 1000 };
+  for (const [pid, { command, cpuMs }] of allProcessesCpuMs()) {
+    if (pid === process.pid) continue;
+    const role = Object.keys(roles).find((name) => roles[name] === pid) ?? (command.startsWith('postgres') ? 'postgres' : command.startsWith('redis') ? 'redis' : 'other');
+    byRole[role] = (byRole[role] ?? 0) + cpuMs;
+  }
+  return byRole;
+}
+
+/**
+ * One round of a case, with the CPU milliseconds `pid` spent per request over it, and what each role on the
+ * machine spent per request: on 2 cores shared by all of them, throughput at this concurrency is bounded by
+ * the sum, not by the api alone.
+ */
 async function measureWithCpu(pid: number, label: string, make: (i: number) => LoadRequest): Promise<CpuLoadResult> {
   const before = cpuMsOf(pid);
+  const machineBefore = cpuMsByRole();
   const result = await measure(label, make, false);
+  const machineAfter = cpuMsByRole();
   const cpuMsPerCall = Math.round(((cpuMsOf(pid) - before) / REQUESTS) * 1000) / 1000;
-  console.log(`  ${''.padEnd(34)} ${cpuMsPerCall} ms CPU per call`);
-  return { ...result, cpuMsPerCall };
+  const machineCpuMsPerCall = Object.fromEntries(
+    Object.keys(machineAfter).map((role) => [role, Math.round((((machineAfter[role] ?? 0) - (machineBefore[role] ?? 0)) / REQUESTS) * 1000) / 1000]),
+  );
+  machineCpuMsPerCall.total = Math.round(Object.values(machineCpuMsPerCall).reduce((sum, ms) => sum + Math.max(0, ms), 0) * 1000) / 1000;
+  console.log(`  ${''.padEnd(34)} ${cpuMsPerCall} ms CPU per call; the machine's: ${Object.entries(machineCpuMsPerCall).map(([role, ms]) => `${role} ${ms}`).join(', ')}`);
+  return { ...result, cpuMsPerCall, machineCpuMsPerCall };
 }
 
 /** Each figure's median over the rounds; the rounds' CPU per call are kept beside it. */
@@ -68,6 +98,11 @@ function medianResult<R extends LoadResult>(rounds: R[]): R & { roundsCpuMsPerCa
     if (typeof first[key] === 'number') (out as Record<keyof R, unknown>)[key] = median(rounds.map((r) => r[key] as number));
   }
   if ('cpuMsPerCall' in first) out.roundsCpuMsPerCall = rounds.map((r) => (r as unknown as CpuLoadResult).cpuMsPerCall);
+  if ('machineCpuMsPerCall' in first) {
+    const machine = rounds.map((r) => (r as unknown as CpuLoadResult).machineCpuMsPerCall);
+    const roleNames = [...new Set(machine.flatMap((m) => Object.keys(m)))];
+    (out as unknown as CpuLoadResult).machineCpuMsPerCall = Object.fromEntries(roleNames.map((role) => [role, median(machine.map((m) => m[role] ?? 0))]));
+  }
   return out;
 }
 
@@ -196,6 +231,7 @@ async function measureAll(databaseUrl: string): Promise<Record<string, unknown>>
     const searchOf = (base: string, headers: Record<string, string>) => (i: number): LoadRequest => ({ method: 'GET', url: `${base}/Observation?${obsQuery(i)}`, headers });
     const gatewayBase = `${stack.base}/fhir/r4/${cid}`;
     const pids = { bare: bare.process.pid as number, api: apiPid };
+    Object.assign(roles, { api: apiPid, bareProxy: pids.bare, worker: stack.pidOf('worker'), sandbox: stack.pidOf('sandbox') });
     let directRead: LoadResult, bareRead: CpuLoadResult, restRead: CpuLoadResult, gqlRead: CpuLoadResult;
     let directSearch: LoadResult, bareSearch: CpuLoadResult, restSearch: CpuLoadResult;
     try {
@@ -285,6 +321,8 @@ async function measureAll(databaseUrl: string): Promise<Record<string, unknown>>
         throughputRatio: round(athenaThroughputRatio),
       },
       gatewayCpuMsPerCall,
+      // Medians over the Patient read's rounds: what a call costs the whole machine through each path.
+      machineCpuMsPerCall: { bareProxyRead: bareRead.machineCpuMsPerCall, gatewayRestRead: restRead.machineCpuMsPerCall },
       ratioVsBareProxy: round(ratioVsBareProxy),
       throughputRatio: round(throughputRatio),
       p99AddedMs: round(p99AddedMs),
