@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ErrorCode, isSbError } from '@sb/core';
 import { AthenaChangeRepository, ConnectionRepository, type AthenaCycleEnd, type AthenaFeedLease, type Connection } from '@sb/db';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ATHENA_CHANGES_CLIENTS, type AthenaChangesClient, type AthenaChangesClients, type ChangePollOptions } from './changes-client';
@@ -32,12 +32,12 @@ export const isSubscriptionPending = (error: unknown): boolean =>
  *   recognized by their fingerprint and produce no second event.
  */
 @Injectable()
-export class AthenaChangePoller implements OnModuleDestroy {
+export class AthenaChangePoller extends ProcessingLoopService {
   /** This process's identity as a lease holder. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger(AthenaChangePoller.name);
   private readonly options: AthenaPollerOptions;
-  private readonly loop: ProcessingLoop;
+  protected readonly loop: ProcessingLoop;
   /** Feeds this process has replayed since it started. */
   private readonly replayed = new Set<string>();
   /** When each feed this process polled is due again (`connectionId:feed` → `performance.now()` ms): the loop sleeps until the earliest. */
@@ -53,23 +53,16 @@ export class AthenaChangePoller implements OnModuleDestroy {
     @Inject(ATHENA_CHANGES_CLIENTS) private readonly clients: AthenaChangesClients,
     @Optional() @Inject(ATHENA_POLLER_OPTIONS) options?: Partial<AthenaPollerOptions>,
   ) {
+    super();
     this.options = { ...DEFAULT_POLLER_OPTIONS, ...options };
     this.loop = new ProcessingLoop('athena-changes', () => this.pollDue(), { idleMs: () => this.idleMs(), errorMs: this.options.tickMs * 5 });
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
   /** Stops after the cycles in flight and gives the leases back, so another process can poll at once. */
-  async stop(): Promise<void> {
-    await this.loop.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     // If this fails (the database is gone), the leases simply expire.
     await this.repository.releaseAll(this.owner).catch((e: unknown) => this.logger.warn({ event: 'athena_feed_leases_not_released', err: e }));
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.stop();
   }
 
   /** One step: runs a cycle for each due feed this process can lease; returns how many ran. */

@@ -1,5 +1,5 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { ProcessingLoop } from '@sb/queue';
+import { Injectable } from '@nestjs/common';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { AuditService } from './audit.service';
 
 /**
@@ -18,25 +18,14 @@ export const AUDIT_CHAIN_ERROR_PAUSE_MS = 10_000;
  * chain is extended under its own lock). `stop()` (and module destroy) waits for the round in flight.
  */
 @Injectable()
-export class AuditChainLoop implements OnModuleDestroy {
-  private readonly loop: ProcessingLoop;
+export class AuditChainLoop extends ProcessingLoopService {
+  protected readonly loop: ProcessingLoop;
 
   constructor(audit: AuditService) {
+    super();
     this.loop = new ProcessingLoop('audit-chain', async () => ((await audit.chainAll()).more ? 1 : 0), {
       idleMs: AUDIT_CHAIN_IDLE_MS,
       errorMs: AUDIT_CHAIN_ERROR_PAUSE_MS,
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import {
   BULK_EXPORT_CHANNEL,
@@ -12,7 +12,7 @@ import {
   type DbTransaction,
 } from '@sb/db';
 import { EventWriter } from '@sb/events';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { OBJECT_STORAGE, type ObjectStorage } from '@sb/storage';
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -51,10 +51,10 @@ const backoffSeconds = (failures: number): number => Math.min(600, 2 ** failures
  * Cancelled exports and those past their retention have their objects deleted.
  */
 @Injectable()
-export class BulkExportRunner implements OnModuleDestroy {
+export class BulkExportRunner extends ProcessingLoopService {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly logger = new Logger(BulkExportRunner.name);
-  private readonly loop = new ProcessingLoop('bulk-export', () => this.runDue(), { idleMs: EXPORT_IDLE_POLL_MS, errorMs: EXPORT_IDLE_POLL_MS * 5 });
+  protected readonly loop = new ProcessingLoop('bulk-export', () => this.runDue(), { idleMs: EXPORT_IDLE_POLL_MS, errorMs: EXPORT_IDLE_POLL_MS * 5 });
 
   constructor(
     private readonly exports: BulkExportRepository,
@@ -66,15 +66,13 @@ export class BulkExportRunner implements OnModuleDestroy {
     private readonly vendors: VendorExports,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  start(): void {
-    void this.notifications.listen(() => this.loop.poke(), BULK_EXPORT_CHANNEL);
-    this.loop.start();
+  ) {
+    super();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.loop.stop();
+  override start(): void {
+    void this.notifications.listen(() => this.loop.poke(), BULK_EXPORT_CHANNEL);
+    super.start();
   }
 
   /** One pass: advances every export due that this process can lease; returns how many. */

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { ConnectionHealthRepository, ConnectionRepository, Database, type Connection, type DueConnection, type HealthObservation, type HealthTransition } from '@sb/db';
 import { EventWriter } from '@sb/events';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { HealthAlertEvaluator } from './alerts/health-alert-evaluator';
 import { decideHealth, type FeedWatchVerdict } from './health-status';
 import { feedIsSilent } from './hl7-feed-silence';
@@ -37,9 +37,9 @@ const latest = (...dates: (Date | null)[]): Date | null =>
  * status, so each transition is announced exactly once whichever worker saw it.
  */
 @Injectable()
-export class ConnectionHealthMonitor implements OnModuleDestroy {
+export class ConnectionHealthMonitor extends ProcessingLoopService {
   private readonly logger = new Logger(ConnectionHealthMonitor.name);
-  private readonly loop: ProcessingLoop;
+  protected readonly loop: ProcessingLoop;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,16 +50,13 @@ export class ConnectionHealthMonitor implements OnModuleDestroy {
     private readonly events: EventWriter,
     private readonly alerts: HealthAlertEvaluator,
   ) {
+    super();
     const idleMs = Math.min(Math.max(config.healthCheckIntervalMs / 4, 250), 15_000);
     this.loop = new ProcessingLoop('connection-health', () => this.checkDue(), { idleMs, errorMs: ERROR_PAUSE_MS });
   }
 
-  start(): void {
-    if (this.config.healthCheckIntervalMs > 0) this.loop.start();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.loop.stop();
+  override start(): void {
+    if (this.config.healthCheckIntervalMs > 0) super.start();
   }
 
   /** One round: claims the connections due and checks each; returns how many were checked. */

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 
 /** How long to wait after a step, by what it returned. */
 export interface ProcessingLoopOptions {
@@ -87,5 +87,26 @@ export class ProcessingLoop {
         done();
       };
     });
+  }
+}
+
+/**
+ * A service that runs one {@link ProcessingLoop}: `start()` (the worker calls it), `stop()` and module destroy,
+ * which wait for the step in flight. Subclasses make the loop; ones with more to start or release override
+ * `start` or `stop` and call `super`.
+ */
+export abstract class ProcessingLoopService implements OnModuleDestroy {
+  protected abstract readonly loop: ProcessingLoop;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { billingPeriodAt, type BillingPeriod } from '@sb/core';
 import { BillingPlanRepository, Database, UsageAlertRepository, type TenantBillingTerms, type UsageAlertRuleState } from '@sb/db';
 import { EventWriter } from '@sb/events';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import {
   amountValue,
   includedPercentValue,
@@ -58,9 +58,9 @@ interface Measured {
  * worker, or a restart, finds the row and does nothing. Started by the worker; stopped on shutdown.
  */
 @Injectable()
-export class UsageAlertEvaluator implements OnModuleDestroy {
+export class UsageAlertEvaluator extends ProcessingLoopService {
   private readonly logger = new Logger(UsageAlertEvaluator.name);
-  private readonly loop = new ProcessingLoop(
+  protected readonly loop = new ProcessingLoop(
     'usage-alerts',
     async () => {
       await this.evaluateOnce();
@@ -75,18 +75,8 @@ export class UsageAlertEvaluator implements OnModuleDestroy {
     private readonly plans: BillingPlanRepository,
     private readonly events: EventWriter,
     @Optional() @Inject(ALERT_SPEND_SOURCE) private readonly spend: AlertSpendSource | null = null,
-  ) {}
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.stop();
+  ) {
+    super();
   }
 
   /** One round over every rule in force, tenant by tenant (a failing tenant does not hold up the others). */

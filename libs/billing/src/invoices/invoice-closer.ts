@@ -1,7 +1,7 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { billingPeriodAt, ErrorCode, isSbError, type BillingPeriod } from '@sb/core';
 import { BillingPlanRepository, InvoiceRepository, type TenantBillingTerms } from '@sb/db';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { CLOSER_ACTOR } from '../plans/billing-audit';
 import { InvoiceService } from './invoice.service';
 
@@ -21,9 +21,9 @@ const MINUTE_MS = 60_000;
  * the tenant's billing lock and the invoice is unique per tenant period.
  */
 @Injectable()
-export class InvoiceCloser implements OnModuleDestroy {
+export class InvoiceCloser extends ProcessingLoopService {
   private readonly logger = new Logger(InvoiceCloser.name);
-  private readonly loop = new ProcessingLoop('invoice-closer', async () => {
+  protected readonly loop = new ProcessingLoop('invoice-closer', async () => {
     await this.closeDue();
     return 0; // a round closes everything due; the next one waits the full interval
   }, { idleMs: INVOICE_CLOSE_EVERY_MS, errorMs: CLOSE_ERROR_PAUSE_MS });
@@ -32,18 +32,8 @@ export class InvoiceCloser implements OnModuleDestroy {
     private readonly plans: BillingPlanRepository,
     private readonly invoices: InvoiceRepository,
     private readonly service: InvoiceService,
-  ) {}
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.stop();
+  ) {
+    super();
   }
 
   /** One round: finalizes every period due at `now`; returns the invoices written. */

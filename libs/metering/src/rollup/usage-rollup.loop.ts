@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { UsageRepository } from '@sb/db';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { ROLLUP_BATCH_SIZE, UsageRollupService } from './usage-rollup.service';
 
 /**
@@ -23,10 +23,11 @@ export const ROLLUP_ERROR_PAUSE_MS = 2_000;
  * claim disjoint rows). `stop()` (and module destroy) waits for the batch in flight.
  */
 @Injectable()
-export class UsageRollupLoop implements OnModuleDestroy {
-  private readonly loop: ProcessingLoop;
+export class UsageRollupLoop extends ProcessingLoopService {
+  protected readonly loop: ProcessingLoop;
 
   constructor(rollup: UsageRollupService, usage: UsageRepository) {
+    super();
     // Only a full batch means more is waiting: a partial one pauses, so an idle queue costs one query per pause.
     const step = async () => ((await usage.hasQueuedRollups()) ? (await rollup.drainBatch(ROLLUP_BATCH_SIZE)).claimed : 0);
     this.loop = new ProcessingLoop('usage-rollup', step, {
@@ -34,17 +35,5 @@ export class UsageRollupLoop implements OnModuleDestroy {
       errorMs: ROLLUP_ERROR_PAUSE_MS,
       linger: { ms: ROLLUP_TRICKLE_PAUSE_MS, after: (claimed) => claimed < ROLLUP_BATCH_SIZE },
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.stop();
   }
 }

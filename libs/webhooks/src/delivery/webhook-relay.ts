@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sb/config';
 import { OutboxNotifications, WebhookDeliveryRepository, type WebhookDeliveryWork } from '@sb/db';
-import { ProcessingLoop } from '@sb/queue';
+import { ProcessingLoop, ProcessingLoopService } from '@sb/queue';
 import { WebhookDeliverer } from './webhook-deliverer';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT } from './webhook-http';
 
@@ -30,9 +30,9 @@ export const WEBHOOK_ERROR_PAUSE_MS = 2_000;
  * Nothing about a delivery lives in Redis.
  */
 @Injectable()
-export class WebhookRelay implements OnModuleDestroy {
+export class WebhookRelay extends ProcessingLoopService {
   private readonly logger = new Logger(WebhookRelay.name);
-  private readonly loop = new ProcessingLoop('webhook-relay', () => this.step(), { idleMs: WEBHOOK_IDLE_POLL_MS, errorMs: WEBHOOK_ERROR_PAUSE_MS });
+  protected readonly loop = new ProcessingLoop('webhook-relay', () => this.step(), { idleMs: WEBHOOK_IDLE_POLL_MS, errorMs: WEBHOOK_ERROR_PAUSE_MS });
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -40,7 +40,9 @@ export class WebhookRelay implements OnModuleDestroy {
     private readonly deliveries: WebhookDeliveryRepository,
     private readonly deliverer: WebhookDeliverer,
     private readonly notifications: OutboxNotifications,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Runs the next round now: events just committed, or a delivery finished and freed a slot. */
   poke(): void {
@@ -78,17 +80,13 @@ export class WebhookRelay implements OnModuleDestroy {
     this.inFlight.add(running);
   }
 
-  start(): void {
+  override start(): void {
     void this.notifications.listen(() => this.poke());
-    this.loop.start();
+    super.start();
   }
 
-  async stop(): Promise<void> {
-    await this.loop.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     await this.settled();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.stop();
   }
 }
