@@ -186,7 +186,39 @@ export const WEBHOOK_CLAIM_DUE_SQL = `
   JOIN "WebhookEndpoint" w ON w."id" = d."endpointId"
   JOIN "Event" e ON e."id" = d."eventId" AND e."tenantId" = d."tenantId"`;
 
-const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v1';
+/**
+ * Once a delivery with an ordering key is done (succeeded, or failed for good), the next pending one of its key is due
+ * at once: {@link PUSH_BEHIND_SQL} may have moved it to a retry that no longer comes. SQL for the delivery `id` of
+ * tenant `tenantId` (expressions, over the extra `FROM` item `from` when given). By primary key after one index descent
+ * per done delivery; it writes only a row that was moved into the future.
+ */
+const PROMOTE_NEXT_SQL = (id: string, tenantId: string, from?: string) => `
+    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = now()
+    FROM (
+      SELECT next."id" FROM ${from ? `${from}, ` : ''}"WebhookDelivery" s
+      CROSS JOIN LATERAL (
+        SELECT o."id" FROM "WebhookDelivery" o
+        WHERE o."endpointId" = s."endpointId" AND o."orderingKey" = s."orderingKey" AND o."status" = 'pending' AND o."seq" > s."seq"
+        ORDER BY o."seq" LIMIT 1
+      ) next
+      WHERE s."id" = ${id} AND s."tenantId" = ${tenantId} AND s."orderingKey" IS NOT NULL
+    ) promote
+    WHERE n."id" = promote."id" AND n."nextAttemptAt" > now()`;
+
+/**
+ * When a delivery with an ordering key is to be retried at `$3`, the pending ones behind it in its key are not due
+ * before then either (the claim would skip them while it waits): their next attempt moves there too, so a claim never
+ * reads a backlog stuck behind retrying deliveries (a receiver down for days, ordered by patient, has its whole backlog
+ * there). The relay gives a delivery made behind a waiting one the same time. `$1` the delivery, `$2` its tenant.
+ */
+const PUSH_BEHIND_SQL = `
+    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = $3::timestamptz
+    FROM "WebhookDelivery" s
+    WHERE s."id" = $1::uuid AND s."tenantId" = $2::uuid AND s."orderingKey" IS NOT NULL
+      AND n."endpointId" = s."endpointId" AND n."orderingKey" = s."orderingKey" AND n."status" = 'pending' AND n."seq" > s."seq"
+      AND n."nextAttemptAt" < $3::timestamptz`;
+
+const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v2';
 /** The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement. */
 const RECORD_SUCCESSES_SQL = `
   WITH a AS (
@@ -199,6 +231,8 @@ const RECORD_SUCCESSES_SQL = `
     UPDATE "WebhookDelivery" d
     SET "status" = 'succeeded', "attempts" = d."attempts" + 1, "leaseUntil" = NULL, "lastStatusCode" = a."statusCode", "lastError" = NULL, "completedAt" = a."attemptedAt"
     FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
+  ), promoted AS (
+    ${PROMOTE_NEXT_SQL('a."deliveryId"', 'a."tenantId"', 'a')}
   )
   UPDATE "WebhookEndpoint" w SET "failingSince" = NULL, "updatedAt" = now()
   FROM (SELECT DISTINCT "endpointId", "tenantId" FROM a) e
@@ -237,7 +271,7 @@ export class WebhookDeliveryRepository {
    * statement, which changes nothing and is retried.)
    */
   async relay(limit: number): Promise<string[]> {
-    const rows = await this.pool.sql<{ id: string }>('sb_webhook_relay_v1')`
+    const rows = await this.pool.sql<{ id: string }>('sb_webhook_relay_v2')`
       WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_RELAY_LOCK_KEY}::bigint) AS held),
       picked AS MATERIALIZED (
         SELECT e."id", e."seq" FROM "Event" e
@@ -257,10 +291,16 @@ export class WebhookDeliveryRepository {
       ),
       inserted AS (
         INSERT INTO "WebhookDelivery" ("id", "tenantId", "endpointId", "eventId", "orderingKey", "nextAttemptAt")
-        SELECT gen_random_uuid(), r."tenantId", w."id", r."id", CASE WHEN w."orderingKey" = 'patient' THEN r."patientRef" END, now()
+        SELECT gen_random_uuid(), r."tenantId", w."id", r."id", k."key",
+               -- Not due before the oldest pending delivery of its ordering key (a retry it waits for): see recordAttempt.
+               CASE WHEN k."key" IS NULL THEN now() ELSE greatest(now(), (
+                 SELECT h."nextAttemptAt" FROM "WebhookDelivery" h
+                 WHERE h."endpointId" = w."id" AND h."orderingKey" = k."key" AND h."status" = 'pending'
+                 ORDER BY h."seq" LIMIT 1)) END
         FROM relayed r
         JOIN "WebhookEndpoint" w ON w."tenantId" = r."tenantId" AND w."status" = 'enabled'
              AND (r."type" = ANY (w."eventTypes") OR '*' = ANY (w."eventTypes"))
+        CROSS JOIN LATERAL (SELECT CASE WHEN w."orderingKey" = 'patient' THEN r."patientRef" END AS "key") k
         WHERE r."type" <> ${ENDPOINT_TEST_EVENT_TYPE}
         -- Delivery seq follows feed order: the claim's "oldest per ordering key" is by seq.
         ORDER BY r."position", w."id"
@@ -346,6 +386,9 @@ export class WebhookDeliveryRepository {
           ...(outcome.kind === 'retry' ? { nextAttemptAt: outcome.nextAttemptAt } : { completedAt: now }),
         },
       }),
+      outcome.kind === 'retry'
+        ? this.prisma.$executeRawUnsafe(PUSH_BEHIND_SQL, deliveryId, tenantId, outcome.nextAttemptAt)
+        : this.prisma.$executeRawUnsafe(PROMOTE_NEXT_SQL('$1::uuid', '$2::uuid'), deliveryId, tenantId),
       this.prisma.$executeRaw`
         UPDATE "WebhookEndpoint" SET "failingSince" = coalesce("failingSince", now()), "updatedAt" = now()
         WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NULL`,

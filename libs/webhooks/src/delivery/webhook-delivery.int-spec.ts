@@ -16,6 +16,7 @@ import { WebhookDeliverer } from './webhook-deliverer';
 import { WebhookDeliveryModule } from './webhook-delivery.module';
 import { WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT, WebhookPoster } from './webhook-http';
 import { WebhookRelay } from './webhook-relay';
+import { WEBHOOK_MAX_ATTEMPTS } from './webhook-retry';
 
 interface Received {
   /** The request's path and query. */
@@ -282,6 +283,53 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     await pump(() => seen().filter((n) => n.startsWith('A')).length === 4);
     expect(seen().filter((n) => n.startsWith('A'))).toEqual(['A1', 'A1', 'A2', 'A3']);
     expect(r.received.every((x) => x.verified)).toBe(true);
+  });
+
+  it("deliveries ordered by patient wait with their patient's retrying one (not due before it, so no claim reads them meanwhile); each one that finishes, delivered or failed for good, brings the next forward", async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    const HOUR_MS = 3_600_000;
+    // Down: every attempt answers 503 and asks for an hour.
+    let answer: (n: string) => number = () => 503;
+    r.respond = (req, res) => {
+      const status = answer(String(req.json.data.n));
+      res.writeHead(status, status === 503 ? { 'retry-after': String(HOUR_MS / 1_000) } : {}).end();
+    };
+    const endpoint = await newEndpoint(tenant.id, r, { orderingKey: 'patient' });
+    const ev = (patient: string, n: string) => ({ patientRef: `Patient/${patient}`, data: { n } });
+    const pending = async () => (await endpoints.listDeliveries(tenant.id, endpoint.id, { limit: 100 })).filter((d) => d.status === 'pending');
+    const byN = new Map<string, string>();
+    const note = (ns: string[], ids: string[]) => ids.forEach((id, i) => byN.set(ns[i] ?? '', id));
+
+    // A2 is relayed with A1 and waits behind it when A1's attempt fails (the retry moves it).
+    note(['A1', 'A2', 'B1'], await emit(tenant.id, [ev('A', 'A1'), ev('A', 'A2'), ev('B', 'B1')]));
+    await pump(async () => (await Promise.all(['A1', 'B1'].map((n) => deliveryOf(tenant.id, endpoint.id, byN.get(n) ?? '')))).every((d) => d.attempts === 1));
+    // A3 and B2 are relayed while A1 and B1 wait for their retries (the relay gives them the same time).
+    note(['A3', 'B2'], await emit(tenant.id, [ev('A', 'A3'), ev('B', 'B2')]));
+    await pump(async () => (await pending()).length === 5);
+
+    const waiting = await pending();
+    const retryAt = (n: string) => waiting.find((d) => d.eventId === byN.get(n))?.nextAttemptAt.getTime() ?? 0;
+    expect(retryAt('A1')).toBeGreaterThan(Date.now() + HOUR_MS - 60_000);
+    expect(retryAt('B1')).toBeGreaterThan(Date.now() + HOUR_MS - 60_000);
+    expect([retryAt('A2'), retryAt('A3')]).toEqual([retryAt('A1'), retryAt('A1')]);
+    expect(retryAt('B2')).toBe(retryAt('B1'));
+    expect(r.received.map((x) => x.json.data.n)).toEqual(expect.arrayContaining(['A1', 'B1']));
+    expect(r.received).toHaveLength(2);
+
+    // Up again; "retry now" on A1: once it is delivered, A2 is due at once, then A3 — not an hour later.
+    answer = () => 204;
+    await deliveries.retryNow(tenant.id, waiting.find((d) => d.eventId === byN.get('A1'))?.id ?? '');
+    await pump(() => r.received.filter((x) => String(x.json.data.n).startsWith('A')).length === 4);
+    expect(r.received.map((x) => String(x.json.data.n)).filter((n) => n.startsWith('A'))).toEqual(['A1', 'A1', 'A2', 'A3']);
+
+    // B1 fails for good on its last attempt: B2 is due at once.
+    await app.get(PrismaService).$executeRaw`UPDATE "WebhookDelivery" SET "attempts" = ${WEBHOOK_MAX_ATTEMPTS - 1} WHERE "eventId" = ${byN.get('B1')}::uuid AND "endpointId" = ${endpoint.id}::uuid`;
+    answer = (n) => (n === 'B1' ? 500 : 204);
+    await deliveries.retryNow(tenant.id, waiting.find((d) => d.eventId === byN.get('B1'))?.id ?? '');
+    await pump(() => r.received.some((x) => x.json.data.n === 'B2'));
+    expect(await deliveryOf(tenant.id, endpoint.id, byN.get('B1') ?? '')).toMatchObject({ status: 'failed', attempts: WEBHOOK_MAX_ATTEMPTS });
+    expect(r.received.map((x) => String(x.json.data.n)).filter((n) => n.startsWith('B'))).toEqual(['B1', 'B1', 'B2']);
   });
 
   it('a hanging endpoint does not hold up another endpoint, and holds at most its in-flight cap', async () => {
