@@ -188,35 +188,35 @@ export const WEBHOOK_CLAIM_DUE_SQL = `
 
 /**
  * Once a delivery with an ordering key is done (succeeded, or failed for good), the next pending one of its key is due
- * at once: {@link PUSH_BEHIND_SQL} may have moved it to a retry that no longer comes. SQL for the delivery `id` of
- * tenant `tenantId` (expressions, over the extra `FROM` item `from` when given). By primary key after one index descent
- * per done delivery; it writes only a row that was moved into the future.
+ * at once: {@link pushBehindSql} may have moved it to a retry that no longer comes. For the attempts in `a` (`deliveryId`,
+ * `tenantId`) that `filter` keeps: by primary key after one index descent each; it writes only a row moved into the future.
  */
-const PROMOTE_NEXT_SQL = (id: string, tenantId: string, from?: string) => `
+const promoteNextSql = (filter: string) => `
     UPDATE "WebhookDelivery" n SET "nextAttemptAt" = now()
     FROM (
-      SELECT next."id" FROM ${from ? `${from}, ` : ''}"WebhookDelivery" s
+      SELECT next."id" FROM a
+      JOIN "WebhookDelivery" s ON s."id" = a."deliveryId" AND s."tenantId" = a."tenantId"
       CROSS JOIN LATERAL (
         SELECT o."id" FROM "WebhookDelivery" o
         WHERE o."endpointId" = s."endpointId" AND o."orderingKey" = s."orderingKey" AND o."status" = 'pending' AND o."seq" > s."seq"
         ORDER BY o."seq" LIMIT 1
       ) next
-      WHERE s."id" = ${id} AND s."tenantId" = ${tenantId} AND s."orderingKey" IS NOT NULL
+      WHERE s."orderingKey" IS NOT NULL AND ${filter}
     ) promote
     WHERE n."id" = promote."id" AND n."nextAttemptAt" > now()`;
 
 /**
- * When a delivery with an ordering key is to be retried at `$3`, the pending ones behind it in its key are not due
- * before then either (the claim would skip them while it waits): their next attempt moves there too, so a claim never
- * reads a backlog stuck behind retrying deliveries (a receiver down for days, ordered by patient, has its whole backlog
- * there). The relay gives a delivery made behind a waiting one the same time. `$1` the delivery, `$2` its tenant.
+ * When a delivery with an ordering key is to be retried, the pending ones behind it in its key are not due before then
+ * either (the claim would skip them while it waits): their next attempt moves there too, so a claim never reads a
+ * backlog stuck behind retrying deliveries (a receiver down for days, ordered by patient, has its whole backlog there).
+ * The relay gives a delivery made behind a waiting one the same time. For the attempts in `a` that are retries.
  */
-const PUSH_BEHIND_SQL = `
-    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = $3::timestamptz
-    FROM "WebhookDelivery" s
-    WHERE s."id" = $1::uuid AND s."tenantId" = $2::uuid AND s."orderingKey" IS NOT NULL
+const pushBehindSql = () => `
+    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = a."nextAttemptAt"
+    FROM a JOIN "WebhookDelivery" s ON s."id" = a."deliveryId" AND s."tenantId" = a."tenantId"
+    WHERE a."kind" = 'retry' AND s."orderingKey" IS NOT NULL
       AND n."endpointId" = s."endpointId" AND n."orderingKey" = s."orderingKey" AND n."status" = 'pending' AND n."seq" > s."seq"
-      AND n."nextAttemptAt" < $3::timestamptz`;
+      AND n."nextAttemptAt" < a."nextAttemptAt"`;
 
 const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v2';
 /** The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement. */
@@ -231,12 +231,63 @@ const RECORD_SUCCESSES_SQL = `
     UPDATE "WebhookDelivery" d
     SET "status" = 'succeeded', "attempts" = d."attempts" + 1, "leaseUntil" = NULL, "lastStatusCode" = a."statusCode", "lastError" = NULL, "completedAt" = a."attemptedAt"
     FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
-  ), promoted AS (
-    ${PROMOTE_NEXT_SQL('a."deliveryId"', 'a."tenantId"', 'a')}
+  ), promoted AS (${promoteNextSql('true')}
   )
   UPDATE "WebhookEndpoint" w SET "failingSince" = NULL, "updatedAt" = now()
   FROM (SELECT DISTINCT "endpointId", "tenantId" FROM a) e
   WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NOT NULL`;
+
+const RECORD_FAILURES_STATEMENT = 'sb_webhook_record_failures_v1';
+/**
+ * The attempt rows; the deliveries back to pending at their retry time or failed for good (lease released), with the
+ * ones behind them in their ordering key moved or brought forward; each endpoint failing since now unless it already
+ * was; and an endpoint disabled, with its `endpoint.disabled` notice, on 410 (`gone`) or when it has been failing since
+ * before its attempt's `disableIfFailingSince`: one statement.
+ */
+const RECORD_FAILURES_SQL = `
+  WITH a AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[],
+                         $10::text[], $11::timestamptz[], $12::timestamptz[])
+      AS a("tenantId", "deliveryId", "endpointId", "eventId", "attemptedAt", "statusCode", "durationMs", "error", "responseExcerpt",
+           "kind", "nextAttemptAt", "disableIfFailingSince")
+  ), attempts AS (
+    INSERT INTO "WebhookAttempt" ("id", "tenantId", "deliveryId", "endpointId", "eventId", "attemptedAt", "statusCode", "durationMs", "error", "responseExcerpt")
+    SELECT gen_random_uuid(), a."tenantId", a."deliveryId", a."endpointId", a."eventId", a."attemptedAt", a."statusCode", a."durationMs", a."error", a."responseExcerpt" FROM a
+  ), deliveries AS (
+    UPDATE "WebhookDelivery" d
+    SET "status" = CASE WHEN a."kind" = 'retry' THEN 'pending' ELSE 'failed' END::"WebhookDeliveryStatus",
+        "attempts" = d."attempts" + 1, "leaseUntil" = NULL, "lastStatusCode" = a."statusCode", "lastError" = a."error",
+        "nextAttemptAt" = CASE WHEN a."kind" = 'retry' THEN a."nextAttemptAt" ELSE d."nextAttemptAt" END,
+        "completedAt" = CASE WHEN a."kind" = 'retry' THEN d."completedAt" ELSE a."attemptedAt" END
+    FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
+  ), pushed AS (${pushBehindSql()}
+  ), promoted AS (${promoteNextSql(`a."kind" <> 'retry'`)}
+  ), endpoints AS (
+    SELECT "endpointId", "tenantId", bool_or("kind" = 'gone') AS "gone", max("disableIfFailingSince") AS "failingCutoff" FROM a GROUP BY 1, 2
+  ), disabled AS (
+    UPDATE "WebhookEndpoint" w
+    SET "status" = 'disabled', "disabledReason" = CASE WHEN e."gone" THEN 'gone' ELSE 'failing' END,
+        "failingSince" = coalesce(w."failingSince", now()), "updatedAt" = now()
+    FROM endpoints e
+    WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."status" = 'enabled' AND (e."gone" OR w."failingSince" < e."failingCutoff")
+    RETURNING w."id", w."tenantId", w."disabledReason"
+  ), failing AS (
+    UPDATE "WebhookEndpoint" w SET "failingSince" = now(), "updatedAt" = now()
+    FROM endpoints e
+    WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NULL
+      AND NOT EXISTS (SELECT 1 FROM disabled x WHERE x."id" = w."id")
+  )
+  INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
+  SELECT gen_random_uuid(), "tenantId", '${ENDPOINT_DISABLED_EVENT_TYPE}', 1, jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
+  FROM disabled`;
+
+/** A failed attempt, recorded with others that finished at about the same time. */
+interface Failure extends Success {
+  error: string | null;
+  kind: Exclude<WebhookAttemptOutcome['kind'], 'succeeded'>;
+  nextAttemptAt: Date | null;
+  disableIfFailingSince: Date;
+}
 
 @Injectable()
 export class WebhookDeliveryRepository {
@@ -245,6 +296,18 @@ export class WebhookDeliveryRepository {
     const column = <K extends keyof Success>(key: K) => items.map((i) => i[key]);
     await this.pool.query(RECORD_SUCCESSES_STATEMENT, RECORD_SUCCESSES_SQL, [
       column('tenantId'), column('deliveryId'), column('endpointId'), column('eventId'), column('attemptedAt'), column('statusCode'), column('durationMs'), column('responseExcerpt'),
+    ]);
+  });
+
+  /**
+   * Failures come in waves (a receiver that hangs times out every attempt it holds at once): group-committed the same
+   * way, one statement for a wave instead of a transaction of several per attempt on the worker's event loop.
+   */
+  private readonly failures = new GroupCommit<Failure>(async (items) => {
+    const column = <K extends keyof Failure>(key: K) => items.map((i) => i[key]);
+    await this.pool.query(RECORD_FAILURES_STATEMENT, RECORD_FAILURES_SQL, [
+      column('tenantId'), column('deliveryId'), column('endpointId'), column('eventId'), column('attemptedAt'), column('statusCode'), column('durationMs'), column('error'),
+      column('responseExcerpt'), column('kind'), column('nextAttemptAt'), column('disableIfFailingSince'),
     ]);
   });
 
@@ -325,10 +388,10 @@ export class WebhookDeliveryRepository {
    * Cost: one index descent per endpoint with pending deliveries (a skip scan of the
    * pending indexes), then its leases in flight and the due rows read until it has its
    * free slots filled. An endpoint at its cap is not read further, so a hanging endpoint's
-   * backlog costs every claim only its count of leases. Not bounded yet: an endpoint
-   * ordered by patient whose heads (each patient's oldest) are all leased or waiting for a
-   * retry, with fewer patients than its cap, has its due rows behind those heads read and
-   * skipped one by one on every claim, as before these indexes.
+   * backlog costs every claim only its count of leases. Behind a head (a patient's oldest)
+   * that waits for a retry, the rows are not due before it (see {@link PUSH_BEHIND_SQL}), so
+   * they are not read either. Still read and skipped one by one: the due rows behind heads
+   * that are in flight, while the endpoint has fewer in flight than its cap.
    */
   async claimDue(limit: number, leaseMs: number, maxInFlightPerEndpoint: number): Promise<WebhookDeliveryWork[]> {
     const rows = await this.pool.query<WorkRow>(CLAIM_DUE_STATEMENT, WEBHOOK_CLAIM_DUE_SQL, [WEBHOOK_CLAIM_LOCK_KEY, maxInFlightPerEndpoint, limit, leaseMs]);
@@ -359,10 +422,12 @@ export class WebhookDeliveryRepository {
   }
 
   /**
-   * Records one attempt and its consequences in one transaction: the attempt row, the
-   * delivery's new state (lease released), and the endpoint's health — a success clears
-   * `failingSince`; a failure starts it; 410, or failures running since before
-   * `disableIfFailingSince`, disable the endpoint and record an `endpoint.disabled` event.
+   * Records one attempt and its consequences in one statement (group-committed with the
+   * attempts that finished at about the same time; returns once it committed): the attempt
+   * row, the delivery's new state (lease released) and its ordering key's next, and the
+   * endpoint's health — a success clears `failingSince`; a failure starts it; 410, or
+   * failures running since before `disableIfFailingSince`, disable the endpoint and record
+   * an `endpoint.disabled` event.
    */
   async recordAttempt(tenantId: string, deliveryId: string, endpointId: string, eventId: string, result: WebhookAttemptResult): Promise<void> {
     const { outcome } = result;
@@ -370,41 +435,9 @@ export class WebhookDeliveryRepository {
     if (outcome.kind === 'succeeded') {
       return this.successes.submit({ tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, responseExcerpt: result.responseExcerpt });
     }
-    const status = outcome.kind === 'retry' ? 'pending' : 'failed';
-    await this.prisma.$transaction([
-      this.prisma.webhookAttempt.create({
-        data: { tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error, responseExcerpt: result.responseExcerpt },
-      }),
-      this.prisma.webhookDelivery.updateMany({
-        where: { id: deliveryId, tenantId },
-        data: {
-          status,
-          attempts: { increment: 1 },
-          leaseUntil: null,
-          lastStatusCode: result.statusCode,
-          lastError: result.error,
-          ...(outcome.kind === 'retry' ? { nextAttemptAt: outcome.nextAttemptAt } : { completedAt: now }),
-        },
-      }),
-      outcome.kind === 'retry'
-        ? this.prisma.$executeRawUnsafe(PUSH_BEHIND_SQL, deliveryId, tenantId, outcome.nextAttemptAt)
-        : this.prisma.$executeRawUnsafe(PROMOTE_NEXT_SQL('$1::uuid', '$2::uuid'), deliveryId, tenantId),
-      this.prisma.$executeRaw`
-        UPDATE "WebhookEndpoint" SET "failingSince" = coalesce("failingSince", now()), "updatedAt" = now()
-        WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "failingSince" IS NULL`,
-      this.prisma.$executeRaw`
-        WITH disabled AS (
-          UPDATE "WebhookEndpoint"
-          SET "status" = 'disabled', "updatedAt" = now(),
-              "disabledReason" = CASE WHEN ${outcome.kind === 'gone'} THEN 'gone' ELSE 'failing' END
-          WHERE "id" = ${endpointId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status" = 'enabled'
-            AND (${outcome.kind === 'gone'} OR "failingSince" < ${result.disableIfFailingSince})
-          RETURNING "id", "tenantId", "disabledReason"
-        )
-        INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
-        SELECT gen_random_uuid(), "tenantId", ${ENDPOINT_DISABLED_EVENT_TYPE}, 1,
-               jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
-        FROM disabled`,
-    ]);
+    return this.failures.submit({
+      tenantId, deliveryId, endpointId, eventId, attemptedAt: now, statusCode: result.statusCode, durationMs: result.durationMs, responseExcerpt: result.responseExcerpt,
+      error: result.error, kind: outcome.kind, nextAttemptAt: outcome.kind === 'retry' ? outcome.nextAttemptAt : null, disableIfFailingSince: result.disableIfFailingSince,
+    });
   }
 }

@@ -227,6 +227,34 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     expect(notice?.data).toEqual({ endpointId: endpoint.id, reason: 'gone' });
   });
 
+  it('records failures that finish together in one go: each delivery failed or retried, the endpoint failing, and disabled with one notice', async () => {
+    const { tenant } = await fixtures.newTenant();
+    const r = await receiver();
+    const endpoint = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'] });
+    const ids = await emit(tenant.id, [{}, {}, {}, {}]);
+    await deliveries.relay(500); // relayed only: this test records the attempts itself
+    const mine = await Promise.all(ids.map((id) => deliveryOf(tenant.id, endpoint.id, id)));
+    const at = (d: (typeof mine)[number], outcome: Parameters<WebhookDeliveryRepository['recordAttempt']>[4]['outcome']) =>
+      deliveries.recordAttempt(tenant.id, d.id, endpoint.id, d.eventId, { statusCode: 503, durationMs: 5, error: 'http_503', responseExcerpt: null, outcome, disableIfFailingSince: new Date(Date.now() - 86_400_000) });
+    const [d1, d2, d3, d4] = mine as [(typeof mine)[number], (typeof mine)[number], (typeof mine)[number], (typeof mine)[number]];
+    const later = new Date(Date.now() + 3_600_000);
+    // Two retries in one go: the endpoint starts failing, nothing is disabled.
+    await Promise.all([at(d1, { kind: 'retry', nextAttemptAt: later }), at(d2, { kind: 'retry', nextAttemptAt: later })]);
+    const failing = await endpoints.find(tenant.id, endpoint.id);
+    expect(failing).toMatchObject({ status: 'enabled' });
+    expect(failing?.failingSince).not.toBeNull();
+    expect(await deliveryOf(tenant.id, endpoint.id, d1.eventId)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'http_503', nextAttemptAt: later });
+    // A retry and a 410 in one go: disabled once, with one notice; the 410's delivery failed for good.
+    await Promise.all([at(d3, { kind: 'retry', nextAttemptAt: later }), at(d4, { kind: 'gone' })]);
+    expect(await endpoints.find(tenant.id, endpoint.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone', failingSince: failing?.failingSince });
+    expect(await deliveryOf(tenant.id, endpoint.id, d4.eventId)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(await deliveryOf(tenant.id, endpoint.id, d3.eventId)).toMatchObject({ status: 'pending', attempts: 1 });
+    const notices = (await events.recent(tenant.id, 20)).filter((e) => e.type === 'endpoint.disabled');
+    expect(notices.map((e) => e.data)).toEqual([{ endpointId: endpoint.id, reason: 'gone' }]);
+    const attempts = await endpoints.listAttempts(tenant.id, endpoint.id, { limit: 10 });
+    expect(attempts.filter((a) => a.error === 'http_503')).toHaveLength(4);
+  });
+
   it('honours Retry-After when it asks for longer than the schedule', async () => {
     const { tenant } = await fixtures.newTenant();
     const r = await receiver();
