@@ -188,8 +188,10 @@ export const WEBHOOK_CLAIM_DUE_SQL = `
 
 /**
  * Once a delivery with an ordering key is done (succeeded, or failed for good), the next pending one of its key is due
- * at once: {@link pushBehindSql} may have moved it to a retry that no longer comes. For the attempts in `a` (`deliveryId`,
- * `tenantId`) that `filter` keeps: by primary key after one index descent each; it writes only a row moved into the future.
+ * at once: {@link pushBehindSql} may have moved it to a retry that no longer comes. For the deliveries in `a`
+ * (`deliveryId`, `tenantId`) that `filter` keeps: by primary key after one index descent each; it writes only a row
+ * moved into the future, and never one of `a`'s own (which the statement updates itself: a row updated twice in one
+ * statement keeps only one of the two).
  */
 const promoteNextSql = (filter: string) => `
     UPDATE "WebhookDelivery" n SET "nextAttemptAt" = now()
@@ -199,6 +201,7 @@ const promoteNextSql = (filter: string) => `
       CROSS JOIN LATERAL (
         SELECT o."id" FROM "WebhookDelivery" o
         WHERE o."endpointId" = s."endpointId" AND o."orderingKey" = s."orderingKey" AND o."status" = 'pending' AND o."seq" > s."seq"
+          AND NOT EXISTS (SELECT 1 FROM a x WHERE x."deliveryId" = o."id")
         ORDER BY o."seq" LIMIT 1
       ) next
       WHERE s."orderingKey" IS NOT NULL AND ${filter}
@@ -206,19 +209,48 @@ const promoteNextSql = (filter: string) => `
     WHERE n."id" = promote."id" AND n."nextAttemptAt" > now()`;
 
 /**
+ * Deliveries moved per retried delivery and statement, at most: a wave of timeouts on an endpoint ordered by patient
+ * moves this many behind each, in the statement that records the wave (beyond it, a key's deliveries stay due and the
+ * claim reads and skips them while the head waits, as before this was done).
+ */
+export const WEBHOOK_PUSH_BEHIND_LIMIT = 500;
+
+/**
  * When a delivery with an ordering key is to be retried, the pending ones behind it in its key are not due before then
- * either (the claim would skip them while it waits): their next attempt moves there too, so a claim never reads a
+ * either (the claim would skip them while it waits): their next attempt moves there too, so a claim does not read a
  * backlog stuck behind retrying deliveries (a receiver down for days, ordered by patient, has its whole backlog there).
- * The relay gives a delivery made behind a waiting one the same time. For the attempts in `a` that are retries.
+ * The relay gives a delivery made behind a waiting one the same time. For the retries in `a`; never one of `a`'s own
+ * deliveries (see {@link promoteNextSql}).
  */
 const pushBehindSql = () => `
-    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = a."nextAttemptAt"
-    FROM a JOIN "WebhookDelivery" s ON s."id" = a."deliveryId" AND s."tenantId" = a."tenantId"
-    WHERE a."kind" = 'retry' AND s."orderingKey" IS NOT NULL
-      AND n."endpointId" = s."endpointId" AND n."orderingKey" = s."orderingKey" AND n."status" = 'pending' AND n."seq" > s."seq"
-      AND n."nextAttemptAt" < a."nextAttemptAt"`;
+    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = behind."at"
+    FROM (
+      SELECT o."id", a."nextAttemptAt" AS "at" FROM a
+      JOIN "WebhookDelivery" s ON s."id" = a."deliveryId" AND s."tenantId" = a."tenantId"
+      CROSS JOIN LATERAL (
+        SELECT o."id" FROM "WebhookDelivery" o
+        WHERE o."endpointId" = s."endpointId" AND o."orderingKey" = s."orderingKey" AND o."status" = 'pending' AND o."seq" > s."seq"
+          AND o."nextAttemptAt" < a."nextAttemptAt"
+          AND NOT EXISTS (SELECT 1 FROM a x WHERE x."deliveryId" = o."id")
+        ORDER BY o."seq" LIMIT ${WEBHOOK_PUSH_BEHIND_LIMIT}
+      ) o
+      WHERE a."kind" = 'retry' AND s."orderingKey" IS NOT NULL
+    ) behind
+    WHERE n."id" = behind."id"`;
 
-const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v2';
+const ABANDON_STATEMENT = 'sb_webhook_abandon_v1';
+/** Once per delivery of a disabled endpoint's backlog: by primary key, the status as text, never through the backlog (see retryNow). */
+const ABANDON_SQL = `
+  WITH a AS (SELECT $1::uuid AS "deliveryId", $2::uuid AS "tenantId"),
+  abandoned AS (
+    UPDATE "WebhookDelivery" SET "status" = 'failed', "lastError" = $3::text, "leaseUntil" = NULL, "completedAt" = now()
+    WHERE "id" = $1::uuid AND "tenantId" = $2::uuid AND "status"::text = 'pending'
+    RETURNING "id"
+  ), promoted AS (${promoteNextSql('EXISTS (SELECT 1 FROM abandoned)')}
+  )
+  SELECT count(*)::int AS "abandoned" FROM abandoned`;
+
+const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v3';
 /** The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement. */
 const RECORD_SUCCESSES_SQL = `
   WITH a AS (
@@ -237,7 +269,7 @@ const RECORD_SUCCESSES_SQL = `
   FROM (SELECT DISTINCT "endpointId", "tenantId" FROM a) e
   WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NOT NULL`;
 
-const RECORD_FAILURES_STATEMENT = 'sb_webhook_record_failures_v1';
+const RECORD_FAILURES_STATEMENT = 'sb_webhook_record_failures_v2';
 /**
  * The attempt rows; the deliveries back to pending at their retry time or failed for good (lease released), with the
  * ones behind them in their ordering key moved or brought forward; each endpoint failing since now unless it already
@@ -389,7 +421,7 @@ export class WebhookDeliveryRepository {
    * pending indexes), then its leases in flight and the due rows read until it has its
    * free slots filled. An endpoint at its cap is not read further, so a hanging endpoint's
    * backlog costs every claim only its count of leases. Behind a head (a patient's oldest)
-   * that waits for a retry, the rows are not due before it (see {@link PUSH_BEHIND_SQL}), so
+   * that waits for a retry, the rows are not due before it (see {@link pushBehindSql}), so
    * they are not read either. Still read and skipped one by one: the due rows behind heads
    * that are in flight, while the endpoint has fewer in flight than its cap.
    */
@@ -413,12 +445,9 @@ export class WebhookDeliveryRepository {
     return count > 0;
   }
 
-  /** Marks a delivery whose endpoint was disabled meanwhile as a dead letter (no attempt made). */
+  /** Marks a delivery whose endpoint was disabled meanwhile as a dead letter (no attempt made); the next of its ordering key is due. */
   async abandon(tenantId: string, deliveryId: string, reason: string): Promise<void> {
-    // Once per delivery of a disabled endpoint's backlog: by primary key, never through the backlog (see retryNow).
-    await this.prisma.$executeRaw`
-      UPDATE "WebhookDelivery" SET "status" = 'failed', "lastError" = ${reason}, "leaseUntil" = NULL, "completedAt" = now()
-      WHERE "id" = ${deliveryId}::uuid AND "tenantId" = ${tenantId}::uuid AND "status"::text = 'pending'`;
+    await this.pool.query(ABANDON_STATEMENT, ABANDON_SQL, [deliveryId, tenantId, reason]);
   }
 
   /**

@@ -227,32 +227,61 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     expect(notice?.data).toEqual({ endpointId: endpoint.id, reason: 'gone' });
   });
 
-  it('records failures that finish together in one go: each delivery failed or retried, the endpoint failing, and disabled with one notice', async () => {
+  it('records attempts that finish together in one statement: each its own outcome (two of one ordering key too), endpoints failing, disabled once with a notice', async () => {
     const { tenant } = await fixtures.newTenant();
     const r = await receiver();
-    const endpoint = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'] });
-    const ids = await emit(tenant.id, [{}, {}, {}, {}]);
-    await deliveries.relay(500); // relayed only: this test records the attempts itself
-    const mine = await Promise.all(ids.map((id) => deliveryOf(tenant.id, endpoint.id, id)));
-    const at = (d: (typeof mine)[number], outcome: Parameters<WebhookDeliveryRepository['recordAttempt']>[4]['outcome']) =>
-      deliveries.recordAttempt(tenant.id, d.id, endpoint.id, d.eventId, { statusCode: 503, durationMs: 5, error: 'http_503', responseExcerpt: null, outcome, disableIfFailingSince: new Date(Date.now() - 86_400_000) });
-    const [d1, d2, d3, d4] = mine as [(typeof mine)[number], (typeof mine)[number], (typeof mine)[number], (typeof mine)[number]];
-    const later = new Date(Date.now() + 3_600_000);
-    // Two retries in one go: the endpoint starts failing, nothing is disabled.
-    await Promise.all([at(d1, { kind: 'retry', nextAttemptAt: later }), at(d2, { kind: 'retry', nextAttemptAt: later })]);
-    const failing = await endpoints.find(tenant.id, endpoint.id);
-    expect(failing).toMatchObject({ status: 'enabled' });
-    expect(failing?.failingSince).not.toBeNull();
-    expect(await deliveryOf(tenant.id, endpoint.id, d1.eventId)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'http_503', nextAttemptAt: later });
-    // A retry and a 410 in one go: disabled once, with one notice; the 410's delivery failed for good.
-    await Promise.all([at(d3, { kind: 'retry', nextAttemptAt: later }), at(d4, { kind: 'gone' })]);
-    expect(await endpoints.find(tenant.id, endpoint.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone', failingSince: failing?.failingSince });
-    expect(await deliveryOf(tenant.id, endpoint.id, d4.eventId)).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(await deliveryOf(tenant.id, endpoint.id, d3.eventId)).toMatchObject({ status: 'pending', attempts: 1 });
-    const notices = (await events.recent(tenant.id, 20)).filter((e) => e.type === 'endpoint.disabled');
-    expect(notices.map((e) => e.data)).toEqual([{ endpointId: endpoint.id, reason: 'gone' }]);
-    const attempts = await endpoints.listAttempts(tenant.id, endpoint.id, { limit: 10 });
-    expect(attempts.filter((a) => a.error === 'http_503')).toHaveLength(4);
+    const ordered = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'], orderingKey: 'patient' });
+    const plain = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'] });
+    // Events neither endpoint subscribes to, and deliveries made here, due in an hour: no worker claims them meanwhile.
+    const eventIds = await emit(tenant.id, Array.from({ length: 5 }, () => ({ type: 'patient.updated' })));
+    const prisma = app.get(PrismaService);
+    const deliveryFor = async (endpointId: string, eventId: string, key: string | null) => {
+      const [row] = await prisma.$queryRaw<{ id: string }[]>`
+        INSERT INTO "WebhookDelivery" ("id", "tenantId", "endpointId", "eventId", "orderingKey", "nextAttemptAt")
+        VALUES (gen_random_uuid(), ${tenant.id}::uuid, ${endpointId}::uuid, ${eventId}::uuid, ${key}, now() + interval '1 hour') RETURNING "id"::text`;
+      return { id: row?.id ?? '', endpointId, eventId };
+    };
+    const [k1, k2, k3] = [
+      await deliveryFor(ordered.id, eventIds[0] ?? '', 'Patient/1'),
+      await deliveryFor(ordered.id, eventIds[1] ?? '', 'Patient/1'),
+      await deliveryFor(ordered.id, eventIds[2] ?? '', 'Patient/1'),
+    ];
+    const [u1, u2] = [await deliveryFor(plain.id, eventIds[3] ?? '', null), await deliveryFor(plain.id, eventIds[4] ?? '', null)];
+    type Outcome = Parameters<WebhookDeliveryRepository['recordAttempt']>[4]['outcome'];
+    const DAY_MS = 86_400_000;
+    const record = (d: typeof k1, outcome: Outcome, statusCode = 503) =>
+      deliveries.recordAttempt(tenant.id, d.id, d.endpointId, d.eventId, {
+        statusCode, durationMs: 5, error: statusCode === 200 ? null : `http_${statusCode}`, responseExcerpt: null, outcome, disableIfFailingSince: new Date(Date.now() - 5 * DAY_MS),
+      });
+    const state = async (d: typeof k1) => deliveryOf(tenant.id, d.endpointId, d.eventId);
+    const retryAt = new Date(Date.now() + 2 * 3_600_000);
+    await prisma.$executeRaw`UPDATE "WebhookEndpoint" SET "failingSince" = now() - interval '6 days' WHERE "id" = ${plain.id}::uuid`;
+    const sixDaysAgo = (await endpoints.find(tenant.id, plain.id))?.failingSince;
+
+    // One wave of failures: two of one patient (a replay put the first back while the second was in flight), and one
+    // for an endpoint failing for six days.
+    await Promise.all([record(k1, { kind: 'retry', nextAttemptAt: retryAt }), record(k2, { kind: 'retry', nextAttemptAt: retryAt }), record(u1, { kind: 'retry', nextAttemptAt: retryAt })]);
+    for (const d of [k1, k2, u1]) expect(await state(d)).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503, lastError: 'http_503', nextAttemptAt: retryAt });
+    expect(await state(k3)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: retryAt }); // waits with them
+    const orderedNow = await endpoints.find(tenant.id, ordered.id);
+    expect(orderedNow?.status).toBe('enabled');
+    expect(orderedNow?.failingSince).not.toBeNull();
+    expect(await endpoints.find(tenant.id, plain.id)).toMatchObject({ status: 'disabled', disabledReason: 'failing', failingSince: sixDaysAgo });
+
+    // Both of that patient's delivered together: each succeeded, and the one behind them is due now, not at the retry.
+    await Promise.all([record(k1, { kind: 'succeeded' }, 200), record(k2, { kind: 'succeeded' }, 200)]);
+    for (const d of [k1, k2]) expect(await state(d)).toMatchObject({ status: 'succeeded', attempts: 2, lastStatusCode: 200 });
+    expect((await state(k3)).nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await endpoints.find(tenant.id, ordered.id))?.failingSince).toBeNull();
+
+    // A 410 and an exhausted retry together: both failed for good, the endpoint disabled once.
+    await Promise.all([record(k3, { kind: 'gone' }, 410), record(u2, { kind: 'exhausted' })]);
+    expect(await state(k3)).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
+    expect(await state(u2)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(await endpoints.find(tenant.id, ordered.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
+    const notices = (await events.recent(tenant.id, 20)).filter((e) => e.type === 'endpoint.disabled').map((e) => e.data);
+    expect(notices).toHaveLength(2);
+    expect(notices).toEqual(expect.arrayContaining([{ endpointId: plain.id, reason: 'failing' }, { endpointId: ordered.id, reason: 'gone' }]));
   });
 
   it('honours Retry-After when it asks for longer than the schedule', async () => {
