@@ -190,10 +190,11 @@ export const WEBHOOK_CLAIM_DUE_SQL = `
  * Once a delivery with an ordering key is done (succeeded, or failed for good), the next pending one of its key is due
  * at once: {@link pushBehindSql} may have moved it to a retry that no longer comes. For the deliveries in `a`
  * (`deliveryId`, `tenantId`) that `filter` keeps: by primary key after one index descent each; it writes only a row
- * moved into the future, and never one of `a`'s own (which the statement updates itself: a row updated twice in one
- * statement keeps only one of the two).
+ * moved into the future. Never a row the statement updates otherwise — one of `a`'s own (its outcome decides) or one
+ * that `skip` names (a subquery of ids: what the statement's push moves) — since PostgreSQL keeps only one of two
+ * updates of a row in one statement.
  */
-const promoteNextSql = (filter: string) => `
+const promoteNextSql = (filter: string, skip?: string) => `
     UPDATE "WebhookDelivery" n SET "nextAttemptAt" = now()
     FROM (
       SELECT next."id" FROM a
@@ -201,12 +202,13 @@ const promoteNextSql = (filter: string) => `
       CROSS JOIN LATERAL (
         SELECT o."id" FROM "WebhookDelivery" o
         WHERE o."endpointId" = s."endpointId" AND o."orderingKey" = s."orderingKey" AND o."status" = 'pending' AND o."seq" > s."seq"
-          AND NOT EXISTS (SELECT 1 FROM a x WHERE x."deliveryId" = o."id")
         ORDER BY o."seq" LIMIT 1
       ) next
       WHERE s."orderingKey" IS NOT NULL AND ${filter}
     ) promote
-    WHERE n."id" = promote."id" AND n."nextAttemptAt" > now()`;
+    WHERE n."id" = promote."id" AND n."nextAttemptAt" > now()
+      AND NOT EXISTS (SELECT 1 FROM a x WHERE x."deliveryId" = promote."id")${skip ? `
+      AND promote."id" NOT IN (${skip})` : ''}`;
 
 /**
  * Deliveries moved per retried delivery and statement, at most: a wave of timeouts on an endpoint ordered by patient
@@ -236,7 +238,8 @@ const pushBehindSql = () => `
       ) o
       WHERE a."kind" = 'retry' AND s."orderingKey" IS NOT NULL
     ) behind
-    WHERE n."id" = behind."id"`;
+    WHERE n."id" = behind."id"
+    RETURNING n."id"`;
 
 const ABANDON_STATEMENT = 'sb_webhook_abandon_v1';
 /** Once per delivery of a disabled endpoint's backlog: by primary key, the status as text, never through the backlog (see retryNow). */
@@ -293,7 +296,7 @@ const RECORD_FAILURES_SQL = `
         "completedAt" = CASE WHEN a."kind" = 'retry' THEN d."completedAt" ELSE a."attemptedAt" END
     FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
   ), pushed AS (${pushBehindSql()}
-  ), promoted AS (${promoteNextSql(`a."kind" <> 'retry'`)}
+  ), promoted AS (${promoteNextSql(`a."kind" <> 'retry'`, 'SELECT "id" FROM pushed')}
   ), endpoints AS (
     SELECT "endpointId", "tenantId", bool_or("kind" = 'gone') AS "gone", max("disableIfFailingSince") AS "failingCutoff" FROM a GROUP BY 1, 2
   ), disabled AS (

@@ -227,13 +227,13 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
     expect(notice?.data).toEqual({ endpointId: endpoint.id, reason: 'gone' });
   });
 
-  it('records attempts that finish together in one statement: each its own outcome (two of one ordering key too), endpoints failing, disabled once with a notice', async () => {
+  it('records attempts that finish together in one statement: each its own outcome (two of one ordering key too, the one behind them moved or brought forward), endpoints failing, disabled once with a notice', async () => {
     const { tenant } = await fixtures.newTenant();
     const r = await receiver();
     const ordered = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'], orderingKey: 'patient' });
     const plain = await newEndpoint(tenant.id, r, { eventTypes: ['patient.admitted'] });
     // Events neither endpoint subscribes to, and deliveries made here, due in an hour: no worker claims them meanwhile.
-    const eventIds = await emit(tenant.id, Array.from({ length: 5 }, () => ({ type: 'patient.updated' })));
+    const eventIds = await emit(tenant.id, Array.from({ length: 7 }, () => ({ type: 'patient.updated' })));
     const prisma = app.get(PrismaService);
     const deliveryFor = async (endpointId: string, eventId: string, key: string | null) => {
       const [row] = await prisma.$queryRaw<{ id: string }[]>`
@@ -241,42 +241,59 @@ describe('webhook delivery: relay, signed delivery, retries, ordering, isolation
         VALUES (gen_random_uuid(), ${tenant.id}::uuid, ${endpointId}::uuid, ${eventId}::uuid, ${key}, now() + interval '1 hour') RETURNING "id"::text`;
       return { id: row?.id ?? '', endpointId, eventId };
     };
-    const [k1, k2, k3] = [
+    // k0 is the patient's oldest and stays pending, due in an hour: no worker can claim k1–k4 while it does.
+    const [, k1, k2, k3, k4] = [
       await deliveryFor(ordered.id, eventIds[0] ?? '', 'Patient/1'),
       await deliveryFor(ordered.id, eventIds[1] ?? '', 'Patient/1'),
       await deliveryFor(ordered.id, eventIds[2] ?? '', 'Patient/1'),
+      await deliveryFor(ordered.id, eventIds[3] ?? '', 'Patient/1'),
+      await deliveryFor(ordered.id, eventIds[4] ?? '', 'Patient/1'),
     ];
-    const [u1, u2] = [await deliveryFor(plain.id, eventIds[3] ?? '', null), await deliveryFor(plain.id, eventIds[4] ?? '', null)];
+    const [u1, u2] = [await deliveryFor(plain.id, eventIds[5] ?? '', null), await deliveryFor(plain.id, eventIds[6] ?? '', null)];
     type Outcome = Parameters<WebhookDeliveryRepository['recordAttempt']>[4]['outcome'];
     const DAY_MS = 86_400_000;
+    const HOUR_MS = 3_600_000;
     const record = (d: typeof k1, outcome: Outcome, statusCode = 503) =>
       deliveries.recordAttempt(tenant.id, d.id, d.endpointId, d.eventId, {
         statusCode, durationMs: 5, error: statusCode === 200 ? null : `http_${statusCode}`, responseExcerpt: null, outcome, disableIfFailingSince: new Date(Date.now() - 5 * DAY_MS),
       });
     const state = async (d: typeof k1) => deliveryOf(tenant.id, d.endpointId, d.eventId);
-    const retryAt = new Date(Date.now() + 2 * 3_600_000);
+    const [retryAt, laterStill, later3] = [2, 3, 4].map((h) => new Date(Date.now() + h * HOUR_MS)) as [Date, Date, Date];
     await prisma.$executeRaw`UPDATE "WebhookEndpoint" SET "failingSince" = now() - interval '6 days' WHERE "id" = ${plain.id}::uuid`;
     const sixDaysAgo = (await endpoints.find(tenant.id, plain.id))?.failingSince;
+    // Calls made together are recorded in one statement (GroupCommit). Two of one patient in flight at once happens
+    // when a replay puts an older delivery back while the next is attempted.
 
-    // One wave of failures: two of one patient (a replay put the first back while the second was in flight), and one
-    // for an endpoint failing for six days.
+    // Failures together: two of one patient, and one for an endpoint failing for six days.
     await Promise.all([record(k1, { kind: 'retry', nextAttemptAt: retryAt }), record(k2, { kind: 'retry', nextAttemptAt: retryAt }), record(u1, { kind: 'retry', nextAttemptAt: retryAt })]);
     for (const d of [k1, k2, u1]) expect(await state(d)).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503, lastError: 'http_503', nextAttemptAt: retryAt });
-    expect(await state(k3)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: retryAt }); // waits with them
+    for (const d of [k3, k4]) expect(await state(d)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: retryAt }); // wait with them
     const orderedNow = await endpoints.find(tenant.id, ordered.id);
     expect(orderedNow?.status).toBe('enabled');
     expect(orderedNow?.failingSince).not.toBeNull();
     expect(await endpoints.find(tenant.id, plain.id)).toMatchObject({ status: 'disabled', disabledReason: 'failing', failingSince: sixDaysAgo });
 
-    // Both of that patient's delivered together: each succeeded, and the one behind them is due now, not at the retry.
-    await Promise.all([record(k1, { kind: 'succeeded' }, 200), record(k2, { kind: 'succeeded' }, 200)]);
-    for (const d of [k1, k2]) expect(await state(d)).toMatchObject({ status: 'succeeded', attempts: 2, lastStatusCode: 200 });
-    expect((await state(k3)).nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now());
+    // Retried, and the next failed for good, together: the ones behind them wait for that retry (not brought forward).
+    await Promise.all([record(k1, { kind: 'retry', nextAttemptAt: laterStill }), record(k2, { kind: 'exhausted' })]);
+    expect(await state(k1)).toMatchObject({ status: 'pending', attempts: 2, nextAttemptAt: laterStill });
+    expect(await state(k2)).toMatchObject({ status: 'failed', attempts: 2 });
+    for (const d of [k3, k4]) expect(await state(d)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: laterStill });
+
+    // Failed for good, and the next retried, together: that one keeps its own retry, the one behind it waits for it.
+    await Promise.all([record(k1, { kind: 'exhausted' }), record(k3, { kind: 'retry', nextAttemptAt: later3 })]);
+    expect(await state(k1)).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(await state(k3)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: later3 });
+    expect(await state(k4)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: later3 });
+
+    // Delivered: the one behind it is due now, not at that retry.
+    await record(k3, { kind: 'succeeded' }, 200);
+    expect(await state(k3)).toMatchObject({ status: 'succeeded', attempts: 2, lastStatusCode: 200 });
+    expect((await state(k4)).nextAttemptAt.getTime()).toBeLessThan(Date.now() + HOUR_MS);
     expect((await endpoints.find(tenant.id, ordered.id))?.failingSince).toBeNull();
 
     // A 410 and an exhausted retry together: both failed for good, the endpoint disabled once.
-    await Promise.all([record(k3, { kind: 'gone' }, 410), record(u2, { kind: 'exhausted' })]);
-    expect(await state(k3)).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
+    await Promise.all([record(k4, { kind: 'gone' }, 410), record(u2, { kind: 'exhausted' })]);
+    expect(await state(k4)).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
     expect(await state(u2)).toMatchObject({ status: 'failed', attempts: 1 });
     expect(await endpoints.find(tenant.id, ordered.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
     const notices = (await events.recent(tenant.id, 20)).filter((e) => e.type === 'endpoint.disabled').map((e) => e.data);
