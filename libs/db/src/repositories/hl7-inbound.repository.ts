@@ -177,6 +177,14 @@ const STORE_SQL = `
   ON CONFLICT ("connectionId", "controlId") DO NOTHING
   RETURNING "id"`;
 
+const FAIL_STATEMENT = 'sb_hl7_inbound_fail_v1';
+// By primary key (the status is not compared: a message deleted meanwhile is simply not there).
+const FAIL_SQL = `
+  UPDATE "Hl7InboundMessage" SET "status" = 'failed', "errorCode" = $2::text, "applicationAck" = $3::text, "processedAt" = now(), "leaseUntil" = NULL
+  WHERE "id" = $1::uuid`;
+const RELEASE_STATEMENT = 'sb_hl7_inbound_release_v1';
+const RELEASE_SQL = `UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + $2::int * interval '1 millisecond' WHERE "id" = $1::uuid`;
+
 const WAKE_STATEMENT = 'sb_hl7_inbound_wake_v1';
 const WAKE_SQL = `SELECT pg_notify($1, '')::text`;
 
@@ -318,14 +326,17 @@ export class Hl7InboundRepository implements OnModuleDestroy {
     return updated === 1;
   }
 
-  /** A message that cannot be processed (bad content, or retries exhausted): kept with its error code. */
+  /**
+   * A message that cannot be processed (bad content, or retries exhausted): kept with its error code. A prepared
+   * statement, like the claim: a feed the dialect cannot read fails every message, one by one.
+   */
   async fail(id: string, errorCode: string, applicationAck: string | null): Promise<void> {
-    await this.prisma.hl7InboundMessage.update({ where: { id }, data: { status: 'failed', errorCode, applicationAck, processedAt: new Date(), leaseUntil: null } });
+    await this.pool.query(FAIL_STATEMENT, FAIL_SQL, [id, errorCode, applicationAck]);
   }
 
   /** A transient failure: the message stays `received` and is retried after `retryInMs`. */
   async release(id: string, retryInMs: number): Promise<void> {
-    await this.prisma.$executeRaw`UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + ${retryInMs} * interval '1 millisecond' WHERE "id" = ${id}::uuid`;
+    await this.pool.query(RELEASE_STATEMENT, RELEASE_SQL, [id, retryInMs]);
   }
 
   /** Rows with their patient key, which callers use for audit and must not return. */
