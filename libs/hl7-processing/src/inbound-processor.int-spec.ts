@@ -181,7 +181,7 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     // While those leases live, a second claim (another worker) must not take what queues behind them.
     const second = await inbound.claim(50, 10_000);
     // The claim is global: hand back at once everything the two leased.
-    for (const m of [...first, ...second]) await inbound.release(m.id, 0);
+    for (const m of [...first, ...second]) await inbound.release(m.id, m.attempts, 0);
     const firstIds = first.map((m) => m.id);
     expect(firstIds).toEqual(expect.arrayContaining([ids.firstOfA, ids.firstNoPatient, ids.onlyOfB]));
     for (const claimed of [firstIds, second.map((m) => m.id)]) {
@@ -194,6 +194,30 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     expect((await inbound.find(connection.tenantId, connection.id, ids.secondNoPatient))?.status).not.toBe('received');
   });
 
+  it('lets only the latest claim fail or release a message: one whose lease ran out and was claimed again changes nothing', async () => {
+    await drain();
+    const id = await receive(oruWithoutObr(facility, `fence-${randomUUID()}`, 'MRN-FENCE'));
+    // The claim is global: whatever else it leased is handed back at once.
+    const claimMine = async () => {
+      const claimed = await inbound.claim(50, 10_000);
+      for (const m of claimed) if (m.id !== id) await inbound.release(m.id, m.attempts, 0);
+      return claimed.find((m) => m.id === id);
+    };
+    const stale = await claimMine();
+    expect(stale).toBeDefined();
+    expect(await inbound.release(id, stale?.attempts ?? 0, 0)).toBe(true); // its lease ends
+    const latest = await claimMine();
+    expect(latest?.attempts).toBe((stale?.attempts ?? 0) + 1);
+
+    expect(await inbound.fail(id, stale?.attempts ?? 0, '207', null)).toBe(false);
+    expect(await inbound.release(id, stale?.attempts ?? 0, 0)).toBe(false);
+    expect(await claimMine()).toBeUndefined(); // the latest claim's lease still holds
+    expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'received', errorCode: null });
+
+    expect(await inbound.fail(id, latest?.attempts ?? 0, '207', null)).toBe(true);
+    expect(await inbound.find(connection.tenantId, connection.id, id)).toMatchObject({ status: 'failed', errorCode: '207' });
+  });
+
   it('looks past one patient’s backlog filling the oldest messages, to other patients’ heads behind it', async () => {
     await drain();
     // A claim of 2 looks at the 16 oldest first: 20 of one patient's fill that window.
@@ -201,7 +225,7 @@ describe('HL7 v2 inbound processing in the worker (real Postgres and Redis)', ()
     for (let i = 0; i < 20; i++) front.push(await receive(adt(facility, 'A08', `front-${i}-${randomUUID()}`, 'MRN-FRONT', 'Front', `N${i}`)));
     const behind = await receive(adt(facility, 'A04', `behind-${randomUUID()}`, 'MRN-BEHIND', 'Behind', 'Other'));
     const claimed = await inbound.claim(2, 10_000);
-    for (const m of claimed) await inbound.release(m.id, 0);
+    for (const m of claimed) await inbound.release(m.id, m.attempts, 0);
     // The backlog's patient still gets its oldest message only.
     expect(claimed.map((m) => m.id).sort()).toEqual([front[0], behind].sort());
     expect(claimed.every((m) => m.seen === 21)).toBe(true);

@@ -183,7 +183,8 @@ export class Hl7InboundProcessor {
       return { status: 'processed' };
     } catch (error) {
       if (!(error instanceof ConversionFailed)) throw error;
-      await this.inbound.fail(message.id, error.failure.code, applicationAck);
+      // A newer claim took the message after this one's lease expired: failing it is that claim's to do.
+      if (!(await this.inbound.fail(message.id, message.attempts, error.failure.code, applicationAck))) throw new LeaseLost();
       if (applicationAck) await this.applicationAcks.publish({ messageId: message.id, connectionId: connection.id, ack: applicationAck });
       return { status: 'failed', error: error.failure };
     }
@@ -208,8 +209,8 @@ export class Hl7InboundProcessor {
     const code = isSbError(error) ? error.code : 'internal';
     this.logger.warn({ err: error, code, attempts: message.attempts }, 'inbound HL7 message not processed; will retry');
     try {
-      if (message.attempts >= INBOUND_MAX_ATTEMPTS) await this.inbound.fail(message.id, Hl7ErrorCode.ApplicationInternalError, null);
-      else await this.inbound.release(message.id, message.attempts * INBOUND_RETRY_STEP_MS);
+      if (message.attempts >= INBOUND_MAX_ATTEMPTS) await this.inbound.fail(message.id, message.attempts, Hl7ErrorCode.ApplicationInternalError, null);
+      else await this.inbound.release(message.id, message.attempts, message.attempts * INBOUND_RETRY_STEP_MS);
     } catch {
       // The database is down too: the lease expires and the message is claimed again.
     }

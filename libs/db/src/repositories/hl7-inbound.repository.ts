@@ -177,13 +177,17 @@ const STORE_SQL = `
   ON CONFLICT ("connectionId", "controlId") DO NOTHING
   RETURNING "id"`;
 
-const FAIL_STATEMENT = 'sb_hl7_inbound_fail_v1';
-// By primary key (the status is not compared: a message deleted meanwhile is simply not there).
+const FAIL_STATEMENT = 'sb_hl7_inbound_fail_v2';
+// By primary key, fenced by the claim like a completion (the status compared as text: see the claim).
 const FAIL_SQL = `
-  UPDATE "Hl7InboundMessage" SET "status" = 'failed', "errorCode" = $2::text, "applicationAck" = $3::text, "processedAt" = now(), "leaseUntil" = NULL
-  WHERE "id" = $1::uuid`;
-const RELEASE_STATEMENT = 'sb_hl7_inbound_release_v1';
-const RELEASE_SQL = `UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + $2::int * interval '1 millisecond' WHERE "id" = $1::uuid`;
+  UPDATE "Hl7InboundMessage" SET "status" = 'failed', "errorCode" = $3::text, "applicationAck" = $4::text, "processedAt" = now(), "leaseUntil" = NULL
+  WHERE "id" = $1::uuid AND "status"::text = 'received' AND "attempts" = $2::int
+  RETURNING "id"`;
+const RELEASE_STATEMENT = 'sb_hl7_inbound_release_v2';
+const RELEASE_SQL = `
+  UPDATE "Hl7InboundMessage" SET "leaseUntil" = now() + $3::int * interval '1 millisecond'
+  WHERE "id" = $1::uuid AND "status"::text = 'received' AND "attempts" = $2::int
+  RETURNING "id"`;
 
 const WAKE_STATEMENT = 'sb_hl7_inbound_wake_v1';
 const WAKE_SQL = `SELECT pg_notify($1, '')::text`;
@@ -327,16 +331,17 @@ export class Hl7InboundRepository implements OnModuleDestroy {
   }
 
   /**
-   * A message that cannot be processed (bad content, or retries exhausted): kept with its error code. A prepared
-   * statement, like the claim: a feed the dialect cannot read fails every message, one by one.
+   * A message that cannot be processed (bad content, or retries exhausted): kept with its error code. Fenced like
+   * {@link complete}: only the holder of the latest claim (`attempt`) of a message still waiting may fail it; false
+   * otherwise. A prepared statement, like the claim: a feed the dialect cannot read fails every message, one by one.
    */
-  async fail(id: string, errorCode: string, applicationAck: string | null): Promise<void> {
-    await this.pool.query(FAIL_STATEMENT, FAIL_SQL, [id, errorCode, applicationAck]);
+  async fail(id: string, attempt: number, errorCode: string, applicationAck: string | null): Promise<boolean> {
+    return (await this.pool.query(FAIL_STATEMENT, FAIL_SQL, [id, attempt, errorCode, applicationAck])).length === 1;
   }
 
-  /** A transient failure: the message stays `received` and is retried after `retryInMs`. */
-  async release(id: string, retryInMs: number): Promise<void> {
-    await this.pool.query(RELEASE_STATEMENT, RELEASE_SQL, [id, retryInMs]);
+  /** A transient failure: the message stays `received` and is retried after `retryInMs`. Fenced like {@link fail}. */
+  async release(id: string, attempt: number, retryInMs: number): Promise<boolean> {
+    return (await this.pool.query(RELEASE_STATEMENT, RELEASE_SQL, [id, attempt, retryInMs])).length === 1;
   }
 
   /** Rows with their patient key, which callers use for audit and must not return. */
