@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../group-commit';
 import { HotPathPool } from '../hot-path-pool';
 import { PrismaService } from '../prisma.service';
@@ -186,35 +186,29 @@ export const WEBHOOK_CLAIM_DUE_SQL = `
   JOIN "WebhookEndpoint" w ON w."id" = d."endpointId"
   JOIN "Event" e ON e."id" = d."eventId" AND e."tenantId" = d."tenantId"`;
 
-const PROMOTE_HEADS_STATEMENT = 'sb_webhook_promote_heads_v1';
 /**
- * Once deliveries with an ordering key are done (succeeded, failed for good, abandoned), each key's head — its oldest
- * pending delivery — is due at once if it has never been attempted and waits only for a time the ordering gave it
- * ({@link pushBehindSql}, or the relay's copy): a retry it waited for no longer comes. A head with attempts of its own
- * keeps its backoff (a replay puts a delivery back with none). For the (endpoint, key) pairs `$1`, `$2`: one index
- * descent each; it writes only a head moved into the future.
- *
- * It runs after the statement that finished the deliveries has committed, not within it: the relay may have given a
- * new delivery the head's time while that statement ran, and the statement's snapshot cannot see it. The relay locks
- * the head it copies from (`FOR SHARE SKIP LOCKED`), so either it skipped a head being finished (and gave the new
- * delivery no waiting time from it), or the finishing statement waited for the relay to commit — and this statement,
- * which starts after that, sees the new delivery.
+ * Once a delivery with an ordering key is done (succeeded, or failed for good), the next pending one of its key is due
+ * at once: {@link pushBehindSql} may have moved it to a retry that no longer comes. For the deliveries in `a`
+ * (`deliveryId`, `tenantId`) that `filter` keeps: by primary key after one index descent each; it writes only a row
+ * moved into the future. Never a row the statement updates otherwise — one of `a`'s own (its outcome decides) or one
+ * that `skip` names (a subquery of ids: what the statement's push moves) — since PostgreSQL keeps only one of two
+ * updates of a row in one statement.
  */
-const PROMOTE_HEADS_SQL = `
-  UPDATE "WebhookDelivery" n SET "nextAttemptAt" = now()
-  FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[]) AS k("endpointId", "orderingKey")) k
-  CROSS JOIN LATERAL (
-    SELECT h."id" FROM "WebhookDelivery" h
-    WHERE h."endpointId" = k."endpointId" AND h."orderingKey" = k."orderingKey" AND h."status" = 'pending'
-    ORDER BY h."seq" LIMIT 1
-  ) head
-  WHERE n."id" = head."id" AND n."attempts" = 0 AND n."nextAttemptAt" > now()`;
-
-/** A key whose delivery reached a final state in a statement: its head may be due now (see {@link PROMOTE_HEADS_SQL}). */
-interface FinishedKey {
-  endpointId: string;
-  orderingKey: string;
-}
+const promoteNextSql = (filter: string, skip?: string) => `
+    UPDATE "WebhookDelivery" n SET "nextAttemptAt" = now()
+    FROM (
+      SELECT next."id" FROM a
+      JOIN "WebhookDelivery" s ON s."id" = a."deliveryId" AND s."tenantId" = a."tenantId"
+      CROSS JOIN LATERAL (
+        SELECT o."id" FROM "WebhookDelivery" o
+        WHERE o."endpointId" = s."endpointId" AND o."orderingKey" = s."orderingKey" AND o."status" = 'pending' AND o."seq" > s."seq"
+        ORDER BY o."seq" LIMIT 1
+      ) next
+      WHERE s."orderingKey" IS NOT NULL AND ${filter}
+    ) promote
+    WHERE n."id" = promote."id" AND n."nextAttemptAt" > now()
+      AND NOT EXISTS (SELECT 1 FROM a x WHERE x."deliveryId" = promote."id")${skip ? `
+      AND promote."id" NOT IN (${skip})` : ''}`;
 
 /**
  * Deliveries moved per retried delivery and statement, at most: a wave of timeouts on an endpoint ordered by patient
@@ -228,7 +222,7 @@ export const WEBHOOK_PUSH_BEHIND_LIMIT = 500;
  * either (the claim would skip them while it waits): their next attempt moves there too, so a claim does not read a
  * backlog stuck behind retrying deliveries (a receiver down for days, ordered by patient, has its whole backlog there).
  * The relay gives a delivery made behind a waiting one the same time. For the retries in `a`; never one of `a`'s own
- * deliveries, since PostgreSQL keeps only one of two updates of a row in one statement.
+ * deliveries (see {@link promoteNextSql}).
  */
 const pushBehindSql = () => `
     UPDATE "WebhookDelivery" n SET "nextAttemptAt" = behind."at"
@@ -244,20 +238,23 @@ const pushBehindSql = () => `
       ) o
       WHERE a."kind" = 'retry' AND s."orderingKey" IS NOT NULL
     ) behind
-    WHERE n."id" = behind."id"`;
+    WHERE n."id" = behind."id"
+    RETURNING n."id"`;
 
-const ABANDON_STATEMENT = 'sb_webhook_abandon_v2';
+const ABANDON_STATEMENT = 'sb_webhook_abandon_v1';
 /** Once per delivery of a disabled endpoint's backlog: by primary key, the status as text, never through the backlog (see retryNow). */
 const ABANDON_SQL = `
-  UPDATE "WebhookDelivery" SET "status" = 'failed', "lastError" = $3::text, "leaseUntil" = NULL, "completedAt" = now()
-  WHERE "id" = $1::uuid AND "tenantId" = $2::uuid AND "status"::text = 'pending'
-  RETURNING "endpointId"::text AS "endpointId", "orderingKey"`;
+  WITH a AS (SELECT $1::uuid AS "deliveryId", $2::uuid AS "tenantId"),
+  abandoned AS (
+    UPDATE "WebhookDelivery" SET "status" = 'failed', "lastError" = $3::text, "leaseUntil" = NULL, "completedAt" = now()
+    WHERE "id" = $1::uuid AND "tenantId" = $2::uuid AND "status"::text = 'pending'
+    RETURNING "id"
+  ), promoted AS (${promoteNextSql('EXISTS (SELECT 1 FROM abandoned)')}
+  )
+  SELECT count(*)::int AS "abandoned" FROM abandoned`;
 
-const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v4';
-/**
- * The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement.
- * Returns the ordering keys of the deliveries (see {@link PROMOTE_HEADS_SQL}).
- */
+const RECORD_SUCCESSES_STATEMENT = 'sb_webhook_record_successes_v3';
+/** The attempt rows, the deliveries succeeded (lease released), and their endpoints healthy again: one statement. */
 const RECORD_SUCCESSES_SQL = `
   WITH a AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::int[], $7::int[], $8::text[])
@@ -269,21 +266,18 @@ const RECORD_SUCCESSES_SQL = `
     UPDATE "WebhookDelivery" d
     SET "status" = 'succeeded', "attempts" = d."attempts" + 1, "leaseUntil" = NULL, "lastStatusCode" = a."statusCode", "lastError" = NULL, "completedAt" = a."attemptedAt"
     FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
-    RETURNING d."endpointId", d."orderingKey"
-  ), healthy AS (
-    UPDATE "WebhookEndpoint" w SET "failingSince" = NULL, "updatedAt" = now()
-    FROM (SELECT DISTINCT "endpointId", "tenantId" FROM a) e
-    WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NOT NULL
+  ), promoted AS (${promoteNextSql('true')}
   )
-  SELECT DISTINCT "endpointId"::text AS "endpointId", "orderingKey" FROM deliveries WHERE "orderingKey" IS NOT NULL`;
+  UPDATE "WebhookEndpoint" w SET "failingSince" = NULL, "updatedAt" = now()
+  FROM (SELECT DISTINCT "endpointId", "tenantId" FROM a) e
+  WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NOT NULL`;
 
-const RECORD_FAILURES_STATEMENT = 'sb_webhook_record_failures_v3';
+const RECORD_FAILURES_STATEMENT = 'sb_webhook_record_failures_v2';
 /**
  * The attempt rows; the deliveries back to pending at their retry time or failed for good (lease released), with the
- * ones behind a retried one in its ordering key moved to its retry; each endpoint failing since now unless it already
+ * ones behind them in their ordering key moved or brought forward; each endpoint failing since now unless it already
  * was; and an endpoint disabled, with its `endpoint.disabled` notice, on 410 (`gone`) or when it has been failing since
- * before its attempt's `disableIfFailingSince`: one statement. Returns the ordering keys of the deliveries failed for
- * good (see {@link PROMOTE_HEADS_SQL}).
+ * before its attempt's `disableIfFailingSince`: one statement.
  */
 const RECORD_FAILURES_SQL = `
   WITH a AS (
@@ -301,8 +295,8 @@ const RECORD_FAILURES_SQL = `
         "nextAttemptAt" = CASE WHEN a."kind" = 'retry' THEN a."nextAttemptAt" ELSE d."nextAttemptAt" END,
         "completedAt" = CASE WHEN a."kind" = 'retry' THEN d."completedAt" ELSE a."attemptedAt" END
     FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
-    RETURNING d."endpointId", d."orderingKey", d."status"
   ), pushed AS (${pushBehindSql()}
+  ), promoted AS (${promoteNextSql(`a."kind" <> 'retry'`, 'SELECT "id" FROM pushed')}
   ), endpoints AS (
     SELECT "endpointId", "tenantId", bool_or("kind" = 'gone') AS "gone", max("disableIfFailingSince") AS "failingCutoff" FROM a GROUP BY 1, 2
   ), disabled AS (
@@ -317,12 +311,10 @@ const RECORD_FAILURES_SQL = `
     FROM endpoints e
     WHERE w."id" = e."endpointId" AND w."tenantId" = e."tenantId" AND w."failingSince" IS NULL
       AND NOT EXISTS (SELECT 1 FROM disabled x WHERE x."id" = w."id")
-  ), notices AS (
-    INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
-    SELECT gen_random_uuid(), "tenantId", '${ENDPOINT_DISABLED_EVENT_TYPE}', 1, jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
-    FROM disabled
   )
-  SELECT DISTINCT "endpointId"::text AS "endpointId", "orderingKey" FROM deliveries WHERE "status" = 'failed' AND "orderingKey" IS NOT NULL`;
+  INSERT INTO "Event" ("id", "tenantId", "type", "version", "data")
+  SELECT gen_random_uuid(), "tenantId", '${ENDPOINT_DISABLED_EVENT_TYPE}', 1, jsonb_build_object('endpointId', "id", 'reason', "disabledReason")
+  FROM disabled`;
 
 /** A failed attempt, recorded with others that finished at about the same time. */
 interface Failure extends Success {
@@ -334,15 +326,12 @@ interface Failure extends Success {
 
 @Injectable()
 export class WebhookDeliveryRepository {
-  private readonly logger = new Logger(WebhookDeliveryRepository.name);
-
   /** Successes are the common case at volume: group-committed, each caller returning once its batch committed. */
   private readonly successes = new GroupCommit<Success>(async (items) => {
     const column = <K extends keyof Success>(key: K) => items.map((i) => i[key]);
-    const finished = await this.pool.query<FinishedKey>(RECORD_SUCCESSES_STATEMENT, RECORD_SUCCESSES_SQL, [
+    await this.pool.query(RECORD_SUCCESSES_STATEMENT, RECORD_SUCCESSES_SQL, [
       column('tenantId'), column('deliveryId'), column('endpointId'), column('eventId'), column('attemptedAt'), column('statusCode'), column('durationMs'), column('responseExcerpt'),
     ]);
-    await this.promoteHeads(finished);
   });
 
   /**
@@ -351,11 +340,10 @@ export class WebhookDeliveryRepository {
    */
   private readonly failures = new GroupCommit<Failure>(async (items) => {
     const column = <K extends keyof Failure>(key: K) => items.map((i) => i[key]);
-    const finished = await this.pool.query<FinishedKey>(RECORD_FAILURES_STATEMENT, RECORD_FAILURES_SQL, [
+    await this.pool.query(RECORD_FAILURES_STATEMENT, RECORD_FAILURES_SQL, [
       column('tenantId'), column('deliveryId'), column('endpointId'), column('eventId'), column('attemptedAt'), column('statusCode'), column('durationMs'), column('error'),
       column('responseExcerpt'), column('kind'), column('nextAttemptAt'), column('disableIfFailingSince'),
     ]);
-    await this.promoteHeads(finished);
   });
 
   constructor(
@@ -381,7 +369,7 @@ export class WebhookDeliveryRepository {
    * statement, which changes nothing and is retried.)
    */
   async relay(limit: number): Promise<string[]> {
-    const rows = await this.pool.sql<{ id: string }>('sb_webhook_relay_v3')`
+    const rows = await this.pool.sql<{ id: string }>('sb_webhook_relay_v2')`
       WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(${WEBHOOK_RELAY_LOCK_KEY}::bigint) AS held),
       picked AS MATERIALIZED (
         SELECT e."id", e."seq" FROM "Event" e
@@ -406,8 +394,7 @@ export class WebhookDeliveryRepository {
                CASE WHEN k."key" IS NULL THEN now() ELSE greatest(now(), (
                  SELECT h."nextAttemptAt" FROM "WebhookDelivery" h
                  WHERE h."endpointId" = w."id" AND h."orderingKey" = k."key" AND h."status" = 'pending'
-                 -- A head being finished is skipped; one copied from waits for this statement (see PROMOTE_HEADS_SQL).
-                 ORDER BY h."seq" LIMIT 1 FOR SHARE SKIP LOCKED)) END
+                 ORDER BY h."seq" LIMIT 1)) END
         FROM relayed r
         JOIN "WebhookEndpoint" w ON w."tenantId" = r."tenantId" AND w."status" = 'enabled'
              AND (r."type" = ANY (w."eventTypes") OR '*' = ANY (w."eventTypes"))
@@ -463,23 +450,7 @@ export class WebhookDeliveryRepository {
 
   /** Marks a delivery whose endpoint was disabled meanwhile as a dead letter (no attempt made); the next of its ordering key is due. */
   async abandon(tenantId: string, deliveryId: string, reason: string): Promise<void> {
-    await this.promoteHeads(await this.pool.query<{ endpointId: string; orderingKey: string | null }>(ABANDON_STATEMENT, ABANDON_SQL, [deliveryId, tenantId, reason]));
-  }
-
-  /**
-   * After the statement that finished them has committed: each finished key's head due now if the ordering alone held it
-   * back ({@link PROMOTE_HEADS_SQL}). Never throws — what it follows has committed, and a head it could not bring forward
-   * is still due at the time it was given.
-   */
-  private async promoteHeads(finished: readonly { endpointId: string; orderingKey: string | null }[]): Promise<void> {
-    const keyed = finished.filter((k): k is FinishedKey => k.orderingKey !== null);
-    if (keyed.length === 0) return;
-    try {
-      await this.pool.query(PROMOTE_HEADS_STATEMENT, PROMOTE_HEADS_SQL, [keyed.map((k) => k.endpointId), keyed.map((k) => k.orderingKey)]);
-    } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      this.logger.warn({ code: typeof code === 'string' ? code : undefined }, 'webhook ordering: next deliveries not brought forward; they stay due at their given time');
-    }
+    await this.pool.query(ABANDON_STATEMENT, ABANDON_SQL, [deliveryId, tenantId, reason]);
   }
 
   /**
