@@ -188,7 +188,7 @@ export const WEBHOOK_CLAIM_DUE_SQL = `
 
 /**
  * Once a delivery with an ordering key is done (succeeded, or failed for good), the next pending one of its key is due
- * at once: {@link pushBehindSql} may have moved it to a retry that no longer comes. For the deliveries in `a`
+ * at once: {@link PUSH_BEHIND_SQL} may have moved it to a retry that no longer comes. For the deliveries in `a`
  * (`deliveryId`, `tenantId`) that `filter` keeps: by primary key after one index descent each; it writes only a row
  * moved into the future. Never a row the statement updates otherwise — one of `a`'s own (its outcome decides) or one
  * that `skip` names (a subquery of ids: what the statement's push moves) — since PostgreSQL keeps only one of two
@@ -224,7 +224,7 @@ export const WEBHOOK_PUSH_BEHIND_LIMIT = 500;
  * The relay gives a delivery made behind a waiting one the same time. For the retries in `a`; never one of `a`'s own
  * deliveries (see {@link promoteNextSql}).
  */
-const pushBehindSql = () => `
+const PUSH_BEHIND_SQL = `
     UPDATE "WebhookDelivery" n SET "nextAttemptAt" = behind."at"
     FROM (
       SELECT o."id", a."nextAttemptAt" AS "at" FROM a
@@ -295,7 +295,7 @@ const RECORD_FAILURES_SQL = `
         "nextAttemptAt" = CASE WHEN a."kind" = 'retry' THEN a."nextAttemptAt" ELSE d."nextAttemptAt" END,
         "completedAt" = CASE WHEN a."kind" = 'retry' THEN d."completedAt" ELSE a."attemptedAt" END
     FROM a WHERE d."id" = a."deliveryId" AND d."tenantId" = a."tenantId"
-  ), pushed AS (${pushBehindSql()}
+  ), pushed AS (${PUSH_BEHIND_SQL}
   ), promoted AS (${promoteNextSql(`a."kind" <> 'retry'`, 'SELECT "id" FROM pushed')}
   ), endpoints AS (
     SELECT "endpointId", "tenantId", bool_or("kind" = 'gone') AS "gone", max("disableIfFailingSince") AS "failingCutoff" FROM a GROUP BY 1, 2
@@ -424,7 +424,7 @@ export class WebhookDeliveryRepository {
    * pending indexes), then its leases in flight and the due rows read until it has its
    * free slots filled. An endpoint at its cap is not read further, so a hanging endpoint's
    * backlog costs every claim only its count of leases. Behind a head (a patient's oldest)
-   * that waits for a retry, the rows are not due before it (see {@link pushBehindSql}), so
+   * that waits for a retry, the rows are not due before it (see {@link PUSH_BEHIND_SQL}), so
    * they are not read either. Still read and skipped one by one: the due rows behind heads
    * that are in flight, while the endpoint has fewer in flight than its cap.
    */
